@@ -1,0 +1,70 @@
+/** The action's inputs after validation. `src/inputs.ts` is the only module that builds this. */
+export type Mode = 'run' | 'register' | 'dry-run'
+
+/** One task of a fan-out (`tasks`/`count`): overrides merged over the step's command and env. */
+export interface TaskSpec {
+  /** Command override for the app container; undefined keeps the step's `command`. */
+  command?: string[]
+  /** Env added over the step's `env` for this task. */
+  env: Record<string, string>
+}
+
+export interface ActionInputs {
+  /** Path of the hako definition (.yml, .yaml or .json), relative to the working directory. */
+  definition: string
+  /** What to do: run (register if changed, run, wait), register only, or render only. */
+  mode: Mode
+  /** App container command override; undefined when the input is empty. */
+  command?: string[]
+  /** Env added to the app container through RunTask overrides, in input order. */
+  env: Record<string, string>
+  /** App image tag (hako --tag); undefined when empty. */
+  tag?: string
+  /** Extra sidecars to start with app (hako -c). */
+  containers: string[]
+  /** App container cpu override (hako --app-cpu). */
+  appCpu?: number
+  /** App container memory override (hako --app-memory). */
+  appMemory?: number
+  /** App container memoryReservation override (hako --app-memory-reservation). */
+  appMemoryReservation?: number
+  /** Overrides scheduler.cluster. */
+  cluster?: string
+  /** Overrides scheduler.region. */
+  region?: string
+  /** Run this task definition (ARN or family:revision) instead of registering one. */
+  taskDefinition?: string
+  /**
+   * Overrides scheduler.oneshot_notification_prefix: an `s3://bucket/prefix` URL, or 'none' to
+   * force the DescribeTasks waiter. Undefined when the input is empty.
+   */
+  notificationPrefix?: string
+  /** false: start the task, set the known outputs, return. */
+  wait: boolean
+  /** Longest wait in seconds; undefined means no limit of the action's own. */
+  timeoutSeconds?: number
+  /** Call StopTask when the job is cancelled or the timeout hits. */
+  stopOnCancel: boolean
+  /** Base seconds between S3 reads. */
+  pollIntervalSeconds: number
+  /** Seconds of S3 silence after which one DescribeTasks call checks the task; 0 never. */
+  verifyIntervalSeconds: number
+  /** Last lines of the app container's awslogs stream to print; 0 off. */
+  logLines: number
+  /** RunTask startedBy; undefined means derived from the workflow run. */
+  startedBy?: string
+  /** RunTask group; undefined means none. */
+  group?: string
+  /** User task tags, in input order. */
+  tags: Record<string, string>
+  /** Fail the step when a task's exit code is not 0. */
+  failOnError: boolean
+  /** The tasks to run: one element (no overrides) unless `count` or `tasks` was given. */
+  tasks: TaskSpec[]
+  /** At most this many tasks running at once; undefined means all at once. */
+  maxParallel?: number
+  /** RunTask calls per second this job may spend. */
+  launchRate: number
+  /** On the first failed task, stop the others and start no more. */
+  failFast: boolean
+}

@@ -1,0 +1,147 @@
+/**
+ * Time as a dependency: the action's logic never reads the wall clock or sleeps on its own,
+ * so tests pass a fake clock and assert exact schedules without waiting.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number
+  /**
+   * Resolves after `ms` milliseconds, or early (without throwing) when `signal` aborts.
+   * Callers check `signal.aborted` afterwards.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
+
+/** A source of uniformly distributed numbers in [0, 1), like Math.random. */
+export type Random = () => number
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) {
+        resolve()
+        return
+      }
+      const onAbort = (): void => {
+        clearTimeout(timer)
+        resolve()
+      }
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        },
+        Math.max(0, ms)
+      )
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+}
+
+/**
+ * A manual clock for tests: `sleep` registers a timer and `advance` fires the due ones in
+ * order, so a 30-minute wait runs in microseconds. `sleeps` records every requested delay.
+ */
+export class FakeClock implements Clock {
+  private current: number
+  private timers: { at: number; resolve: () => void; seq: number }[] = []
+  private seq = 0
+  /** Every delay passed to sleep, in call order. */
+  readonly sleeps: number[] = []
+
+  constructor(start = 0) {
+    this.current = start
+  }
+
+  now(): number {
+    return this.current
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.sleeps.push(ms)
+    return new Promise<void>((resolve) => {
+      if (signal?.aborted) {
+        resolve()
+        return
+      }
+      const timer = { at: this.current + Math.max(0, ms), resolve, seq: this.seq++ }
+      this.timers.push(timer)
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.timers = this.timers.filter((t) => t !== timer)
+          resolve()
+        },
+        { once: true }
+      )
+    })
+  }
+
+  /** Number of sleeps not yet resolved. */
+  get pending(): number {
+    return this.timers.length
+  }
+
+  /**
+   * Moves time forward by `ms`, resolving each timer that falls due, in time order, and letting
+   * the promise callbacks it unblocks run before the next one fires.
+   */
+  async advance(ms: number): Promise<void> {
+    const target = this.current + ms
+    for (;;) {
+      await flushMicrotasks()
+      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq)
+      const next = this.timers[0]
+      if (!next || next.at > target) break
+      this.timers.shift()
+      this.current = next.at
+      next.resolve()
+    }
+    this.current = target
+    await flushMicrotasks()
+  }
+
+  /**
+   * Runs `promise` to completion, firing timers one at a time as they fall due. Fails when
+   * the promise is still pending after `maxMs` of fake time.
+   */
+  async run<T>(promise: Promise<T>, maxMs = 24 * 3600 * 1000): Promise<T> {
+    let settled = false
+    let value: T | undefined
+    let error: unknown
+    let failed = false
+    promise.then(
+      (v) => {
+        settled = true
+        value = v
+      },
+      (e: unknown) => {
+        settled = true
+        failed = true
+        error = e
+      }
+    )
+    const limit = this.current + maxMs
+    for (;;) {
+      await flushMicrotasks()
+      if (settled) break
+      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq)
+      const next = this.timers[0]
+      if (!next || next.at > limit) {
+        throw new Error(`FakeClock.run: still pending after ${maxMs} ms of fake time`)
+      }
+      this.timers.shift()
+      this.current = next.at
+      next.resolve()
+    }
+    if (failed) throw error
+    return value as T
+  }
+}
+
+/** Lets queued promise callbacks (including a few chained awaits) run. */
+export async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve()
+  await new Promise<void>((resolve) => setImmediate(resolve))
+}

@@ -1,0 +1,31 @@
+/**
+ * An error caused by the user's input or environment (a bad definition, a bad input, a missing
+ * permission). Its message is complete and actionable: the shell prints it as it is, with no
+ * stack trace.
+ */
+export class UserError extends Error {
+  override readonly name = 'UserError'
+}
+
+/** The message of anything thrown, for logs and annotations. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message
+  return String(error)
+}
+
+/** The SDK error name (`ThrottlingException`, `NoSuchKey`, ...) or '' when there is none. */
+export function errorName(error: unknown): string {
+  if (error && typeof error === 'object' && 'name' in error && typeof error.name === 'string') {
+    return error.name
+  }
+  return ''
+}
+
+/** The HTTP status an SDK error carries, if any. */
+export function httpStatus(error: unknown): number | undefined {
+  if (error && typeof error === 'object' && '$metadata' in error) {
+    const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+    return meta?.httpStatusCode
+  }
+  return undefined
+}

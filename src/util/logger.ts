@@ -1,0 +1,58 @@
+/**
+ * Logging as a dependency. The shell passes `coreLogger` (the runner's log commands); tests
+ * pass `memoryLogger()` and assert the exact lines.
+ */
+import * as core from '@actions/core'
+
+export interface Logger {
+  debug(message: string): void
+  info(message: string): void
+  notice(message: string): void
+  warning(message: string): void
+  error(message: string): void
+  /** Runs `fn` inside a collapsed log group. */
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>
+}
+
+export const coreLogger: Logger = {
+  debug: (m) => core.debug(m),
+  info: (m) => core.info(m),
+  notice: (m) => core.notice(m),
+  warning: (m) => core.warning(m),
+  error: (m) => core.error(m),
+  group: (name, fn) => core.group(name, fn)
+}
+
+/** A logger that records `level: message` lines, for tests. */
+export interface MemoryLogger extends Logger {
+  readonly lines: string[]
+  /** Lines of one level, without the level prefix. */
+  of(level: 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'group'): string[]
+}
+
+export function memoryLogger(): MemoryLogger {
+  const lines: string[] = []
+  const push =
+    (level: string) =>
+    (m: string): void => {
+      lines.push(`${level}: ${m}`)
+    }
+  return {
+    lines,
+    of: (level) =>
+      lines.filter((l) => l.startsWith(`${level}: `)).map((l) => l.slice(level.length + 2)),
+    debug: push('debug'),
+    info: push('info'),
+    notice: push('notice'),
+    warning: push('warning'),
+    error: push('error'),
+    group: async (name, fn) => {
+      lines.push(`group: ${name}`)
+      try {
+        return await fn()
+      } finally {
+        lines.push(`endgroup: ${name}`)
+      }
+    }
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * A real S3 protocol server on loopback (s3rver), for tests, the simulator, the demo and the
+ * benchmark. s3rver predates S3's conditional writes (2024), so this adds them in front of its
+ * router: `If-None-Match: *` and `If-Match: <etag>` on PutObject answer 412 PreconditionFailed
+ * as S3 does, checked and written under a per-key lock so racing writers are serialised.
+ * It also counts requests by operation, for the benchmark's "S3 reads" figures.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { S3Client } from '@aws-sdk/client-s3'
+import S3rver from 's3rver'
+
+export interface S3ServerOptions {
+  /** Buckets to create at start. */
+  buckets: string[]
+  /** Port on 127.0.0.1; 0 (the default) picks a free one. */
+  port?: number
+}
+
+export interface S3ServerStats {
+  /** Requests by operation: GetObject, HeadObject, PutObject, ListObjectsV2, other. */
+  byOperation: Record<string, number>
+  /** GetObject answered 404 (the waiter's "not yet"). */
+  notFound: number
+}
+
+export interface S3Server {
+  /** http://127.0.0.1:<port> */
+  endpoint: string
+  /** A real S3 client pointed at this server (path-style, dummy credentials). */
+  client(region?: string): S3Client
+  stats(): S3ServerStats
+  resetStats(): void
+  close(): Promise<void>
+}
+
+/** Path-style bucket and key of a request path `/bucket/key...`. */
+function splitPath(path: string): { bucket: string; key: string } {
+  const [, bucket = '', ...rest] = path.split('/')
+  return { bucket, key: decodeURIComponent(rest.join('/')) }
+}
+
+function operationOf(method: string, key: string, query: Record<string, unknown>): string {
+  if (method === 'GET' && key === '') return 'list-type' in query ? 'ListObjectsV2' : 'ListObjects'
+  if (method === 'GET') return 'GetObject'
+  if (method === 'HEAD') return 'HeadObject'
+  if (method === 'PUT' && key !== '') return 'PutObject'
+  if (method === 'DELETE') return 'DeleteObject'
+  return 'other'
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+export async function startS3Server(options: S3ServerOptions): Promise<S3Server> {
+  const directory = mkdtempSync(join(tmpdir(), 's3rver-'))
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: options.port ?? 0,
+    silent: true,
+    directory,
+    resetOnClose: true,
+    vhostBuckets: false,
+    configureBuckets: options.buckets.map((name) => ({ name }))
+  })
+  let stats: S3ServerStats = { byOperation: {}, notFound: 0 }
+  const locks = new Map<string, Promise<void>>()
+
+  const conditional = async (
+    ctx: Parameters<S3rver['use']>[0] extends (c: infer C, n: infer _N) => unknown ? C : never,
+    next: () => Promise<void>
+  ): Promise<void> => {
+    const { bucket, key } = splitPath(ctx.path)
+    const op = operationOf(ctx.method, key, ctx.query)
+    stats.byOperation[op] = (stats.byOperation[op] ?? 0) + 1
+    const ifNoneMatch = header(ctx.headers['if-none-match'])
+    const ifMatch = header(ctx.headers['if-match'])
+    if (op !== 'PutObject' || (ifNoneMatch === undefined && ifMatch === undefined)) {
+      try {
+        await next()
+      } catch (error) {
+        // s3rver throws its S3 errors for Koa to render; a 404 GET is the waiter's "not yet".
+        if (op === 'GetObject' && (error as { status?: number }).status === 404) stats.notFound++
+        throw error
+      }
+      return
+    }
+    const lockKey = `${bucket}/${key}`
+    const previous = locks.get(lockKey) ?? Promise.resolve()
+    let release = (): void => {}
+    const mine = new Promise<void>((resolve) => (release = resolve))
+    const chained = previous.then(() => mine)
+    locks.set(lockKey, chained)
+    await previous
+    try {
+      const exists = await server.store.existsObject(bucket, key)
+      const etag = exists ? (await server.store.getMetadata(bucket, key)).etag : undefined
+      const failed =
+        (ifNoneMatch === '*' && exists) || (ifMatch !== undefined && (!exists || etag !== ifMatch))
+      if (failed) {
+        ctx.status = 412
+        ctx.type = 'application/xml'
+        ctx.body =
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>' +
+          '<Message>At least one of the pre-conditions you specified did not hold</Message>' +
+          `<Condition>${ifNoneMatch !== undefined ? 'If-None-Match' : 'If-Match'}</Condition></Error>`
+        return
+      }
+      await next()
+    } finally {
+      release()
+      if (locks.get(lockKey) === chained) locks.delete(lockKey)
+    }
+  }
+  // Run before s3rver's router, which answers without calling next().
+  server.middleware.unshift(conditional)
+
+  const address = await server.run()
+  const endpoint = `http://127.0.0.1:${address.port}`
+  const clients: S3Client[] = []
+  return {
+    endpoint,
+    client(region = 'us-east-1') {
+      const client = new S3Client({
+        region,
+        endpoint,
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
+      })
+      clients.push(client)
+      return client
+    },
+    stats: () => ({ byOperation: { ...stats.byOperation }, notFound: stats.notFound }),
+    resetStats() {
+      stats = { byOperation: {}, notFound: 0 }
+    },
+    async close() {
+      for (const c of clients) c.destroy()
+      await server.close()
+      rmSync(directory, { recursive: true, force: true })
+    }
+  }
+}

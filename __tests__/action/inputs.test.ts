@@ -1,0 +1,248 @@
+import { describe, expect, it } from '@jest/globals'
+import {
+  parseCommand,
+  parseDuration,
+  parseKeyValueLines,
+  readInputs,
+  splitShellWords
+} from '../../src/inputs.js'
+import { UserError } from '../../src/util/errors.js'
+
+/** An input reader over a plain map, like INPUT_* variables. */
+const reader =
+  (values: Record<string, string>) =>
+  (name: string): string =>
+    values[name] ?? ''
+const quiet = (): void => {}
+
+describe('readInputs', () => {
+  it('applies the action.yml defaults when only the definition is given', () => {
+    expect(readInputs(reader({ definition: 'hako/batch.yml' }), quiet)).toEqual({
+      definition: 'hako/batch.yml',
+      mode: 'run',
+      command: undefined,
+      env: {},
+      tag: undefined,
+      containers: [],
+      appCpu: undefined,
+      appMemory: undefined,
+      appMemoryReservation: undefined,
+      cluster: undefined,
+      region: undefined,
+      taskDefinition: undefined,
+      notificationPrefix: undefined,
+      wait: true,
+      timeoutSeconds: undefined,
+      stopOnCancel: true,
+      pollIntervalSeconds: 1,
+      verifyIntervalSeconds: 300,
+      logLines: 50,
+      startedBy: undefined,
+      group: undefined,
+      tags: {},
+      failOnError: true,
+      tasks: [{ env: {} }],
+      maxParallel: undefined,
+      launchRate: 10,
+      failFast: false
+    })
+  })
+
+  it('reads every input', () => {
+    const inputs = readInputs(
+      reader({
+        definition: 'a.yml',
+        mode: 'dry-run',
+        command: 'bundle exec "rake batch:run"',
+        env: 'A=1\n# comment\n\nB=x=y',
+        tag: 'v1',
+        containers: 'redis, fluentd\nsquid',
+        'app-cpu': '256',
+        'app-memory': '512',
+        'app-memory-reservation': '128',
+        cluster: 'batch',
+        region: 'eu-west-1',
+        'task-definition': 'a-oneshot:3',
+        'notification-prefix': 's3://b/p',
+        wait: 'false',
+        timeout: '30m',
+        'stop-on-cancel': 'FALSE',
+        'poll-interval': '2.5',
+        'verify-interval': '0',
+        'log-lines': '0',
+        'started-by': 'nightly_1',
+        group: 'family:batch',
+        tags: 'team=data\nenv = prod',
+        'fail-on-error': 'False',
+        'launch-rate': '5',
+        'fail-fast': 'true'
+      }),
+      quiet
+    )
+    expect(inputs).toMatchObject({
+      mode: 'dry-run',
+      command: ['bundle', 'exec', 'rake batch:run'],
+      env: { A: '1', B: 'x=y' },
+      tag: 'v1',
+      containers: ['redis', 'fluentd', 'squid'],
+      appCpu: 256,
+      appMemory: 512,
+      appMemoryReservation: 128,
+      cluster: 'batch',
+      region: 'eu-west-1',
+      taskDefinition: 'a-oneshot:3',
+      notificationPrefix: 's3://b/p',
+      wait: false,
+      timeoutSeconds: 1800,
+      stopOnCancel: false,
+      pollIntervalSeconds: 2.5,
+      verifyIntervalSeconds: 0,
+      logLines: 0,
+      startedBy: 'nightly_1',
+      group: 'family:batch',
+      tags: { team: 'data', env: ' prod' },
+      failOnError: false,
+      launchRate: 5,
+      failFast: true
+    })
+  })
+
+  it('gives each task of count its index and the count', () => {
+    const { tasks } = readInputs(reader({ definition: 'a.yml', count: '3' }), quiet)
+    expect(tasks).toEqual([
+      { env: { ONESHOT_INDEX: '0', ONESHOT_COUNT: '3' } },
+      { env: { ONESHOT_INDEX: '1', ONESHOT_COUNT: '3' } },
+      { env: { ONESHOT_INDEX: '2', ONESHOT_COUNT: '3' } }
+    ])
+  })
+
+  it('reads tasks as a JSON array of command and env', () => {
+    const { tasks } = readInputs(
+      reader({
+        definition: 'a.yml',
+        tasks: '[{"command": ["a", "b"]}, {"command": "c \'d e\'", "env": {"X": "1"}}, {}]'
+      }),
+      quiet
+    )
+    expect(tasks).toEqual([
+      { command: ['a', 'b'], env: {} },
+      { command: ['c', 'd e'], env: { X: '1' } },
+      { env: {} }
+    ])
+  })
+
+  it('reports every bad input at once, naming each and its expected form', () => {
+    let error: unknown
+    try {
+      readInputs(
+        reader({
+          mode: 'apply',
+          wait: 'yes',
+          timeout: 'soon',
+          'poll-interval': '0',
+          'log-lines': '-1',
+          env: 'GOOD=1\n1BAD=2',
+          tags: 'novalue',
+          count: '2',
+          tasks: '[{}]',
+          'started-by': 'has space'
+        }),
+        quiet
+      )
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(UserError)
+    expect((error as Error).message.split('\n')).toEqual([
+      "Input 'definition' is required: the path of a hako definition (.yml, .yaml or .json)",
+      "Input 'mode' must be one of run, register, dry-run, got 'apply'",
+      "Input 'env' line 2 must be KEY=VALUE, got '1BAD=2' ('1BAD' is not a variable name (letters, digits and _, not starting with a digit))",
+      "Input 'tags' line 1 must be KEY=VALUE, got 'novalue' (no = in it)",
+      "Input 'wait' must be true or false, got 'yes'",
+      "Input 'timeout' must be seconds or a duration like 90s, 30m, 2h or 1h30m, got 'soon'",
+      "Input 'poll-interval' must be a number from 0.1 to 3600, got '0'",
+      "Input 'log-lines' must be a whole number from 0 to 10000, got '-1'",
+      "Input 'started-by' must be up to 128 letters, numbers, hyphens and underscores (ECS's rule for startedBy), got 'has space'",
+      "Inputs 'count' and 'tasks' cannot be used together: give one of them"
+    ])
+  })
+
+  it('refuses max-parallel without waiting', () => {
+    expect(() =>
+      readInputs(
+        reader({ definition: 'a.yml', count: '5', 'max-parallel': '2', wait: 'false' }),
+        quiet
+      )
+    ).toThrow("Input 'max-parallel' needs 'wait: true'")
+  })
+})
+
+describe('splitShellWords (POSIX XCU 2.2 quoting, no expansion)', () => {
+  it.each([
+    ['rake batch:run', ['rake', 'batch:run']],
+    ['  a   b\t c\n d ', ['a', 'b', 'c', 'd']],
+    [`echo 'a  b' "c  d"`, ['echo', 'a  b', 'c  d']],
+    [`a'b'"c"d`, ['abcd']],
+    [`''`, ['']],
+    [`a "" b`, ['a', '', 'b']],
+    [`sh -c 'echo "$HOME"'`, ['sh', '-c', 'echo "$HOME"']],
+    [`"a \\" \\\\ \\$ \\x"`, ['a " \\ $ \\x']],
+    [`a\\ b c\\'d`, ['a b', "c'd"]],
+    [`'it'\\''s'`, ["it's"]],
+    ['$HOME ${X}', ['$HOME', '${X}']]
+  ])('%s', (input, words) => {
+    expect(splitShellWords('command', input)).toEqual(words)
+  })
+
+  it.each([
+    [`echo 'oops`, "Input 'command' has an unbalanced single quote at character 6"],
+    [`echo "oops`, "Input 'command' has an unbalanced double quote"],
+    [`echo oops\\`, "Input 'command' has a backslash at the end"]
+  ])('rejects %s', (input, message) => {
+    expect(() => splitShellWords('command', input)).toThrow(message)
+  })
+})
+
+describe('parseCommand', () => {
+  it('reads a JSON array of strings as is', () => {
+    expect(parseCommand('command', '["bundle", "exec", "a b"]')).toEqual(['bundle', 'exec', 'a b'])
+  })
+
+  it.each([
+    ['[1, 2]', "Input 'command' must be a JSON array of strings, got [1, 2]"],
+    ['[]', "Input 'command' is an empty JSON array"],
+    ['["a"', "Input 'command' starts with '[' but is not a JSON array of strings"]
+  ])('rejects %s', (input, message) => {
+    expect(() => parseCommand('command', input)).toThrow(message)
+  })
+})
+
+describe('parseDuration', () => {
+  it.each([
+    ['600', 600],
+    ['90s', 90],
+    ['30m', 1800],
+    ['2h', 7200],
+    ['1h30m', 5400],
+    ['1h0m5s', 3605]
+  ])('%s is %d seconds', (input, seconds) => {
+    expect(parseDuration('timeout', input)).toBe(seconds)
+  })
+
+  it.each(['0', '0s', '1d', '5 m', '-5', '1.5h', 'm'])('rejects %s', (input) => {
+    expect(() => parseDuration('timeout', input)).toThrow(
+      `Input 'timeout' must be seconds or a duration like 90s, 30m, 2h or 1h30m, got '${input}'`
+    )
+  })
+})
+
+describe('parseKeyValueLines', () => {
+  const key = { pattern: /^[A-Z]+$/, what: 'upper case' }
+  it('keeps = in values, skips blanks and comments, lets a later line win', () => {
+    expect(parseKeyValueLines('env', 'A=1\n\n  # note\nB==x\nA=2\r\nC=', key)).toEqual({
+      A: '2',
+      B: '=x',
+      C: ''
+    })
+  })
+})

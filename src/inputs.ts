@@ -1,0 +1,387 @@
+/**
+ * The only reader of the action's inputs. Every input is parsed and validated here, with the
+ * same defaults as action.yml (so `node dist/index.js` with only some `INPUT_*` variables behaves
+ * as in a workflow), and every error names the input, quotes the bad value and gives the
+ * expected form.
+ */
+import * as core from '@actions/core'
+import type { ActionInputs, Mode, TaskSpec } from './inputs-types.js'
+import { UserError } from './util/errors.js'
+
+export type { ActionInputs, Mode, TaskSpec } from './inputs-types.js'
+
+/**
+ * Defaults of the inputs that have one, exactly as declared in action.yml (a test keeps the two
+ * equal). Inputs not listed default to the empty string.
+ */
+export const INPUT_DEFAULTS: Readonly<Record<string, string>> = {
+  mode: 'run',
+  wait: 'true',
+  'stop-on-cancel': 'true',
+  'poll-interval': '1',
+  'verify-interval': '300',
+  'log-lines': '50',
+  'fail-on-error': 'true',
+  'launch-rate': '10',
+  'fail-fast': 'false'
+}
+
+/** Largest `count`: a fan-out larger than this is better split over several jobs. */
+export const MAX_TASKS = 10000
+
+/** GetLogEvents returns at most 10,000 events a call. */
+const MAX_LOG_LINES = 10000
+
+/** Reads one raw input, like core.getInput (trimmed; '' when absent). */
+export type InputReader = (name: string) => string
+
+const defaultReader: InputReader = (name) => core.getInput(name)
+
+/** Reads, validates and returns every input. Throws UserError listing every bad input. */
+export function readInputs(read: InputReader = defaultReader, log = core.debug): ActionInputs {
+  const errors: string[] = []
+  const raw = (name: string): string => {
+    const value = read(name).trim()
+    return value === '' ? (INPUT_DEFAULTS[name] ?? '') : value
+  }
+  /** Runs a parser, collecting its error instead of stopping at the first bad input. */
+  const take = <T>(name: string, parse: (value: string) => T): T | undefined => {
+    const value = raw(name)
+    log(`input ${name}: ${JSON.stringify(value)}`)
+    try {
+      return parse(value)
+    } catch (error) {
+      if (error instanceof UserError) {
+        errors.push(error.message)
+        return undefined
+      }
+      throw error
+    }
+  }
+  const optional =
+    <T>(parse: (name: string, value: string) => T) =>
+    (name: string) =>
+      take(name, (value) => (value === '' ? undefined : parse(name, value)))
+
+  const definition = take('definition', (value) => {
+    if (value === '') {
+      throw new UserError(
+        "Input 'definition' is required: the path of a hako definition (.yml, .yaml or .json)"
+      )
+    }
+    return value
+  })
+  const mode = take('mode', (value) => parseMode(value))
+  const command = optional(parseCommand)('command')
+  const env = take('env', (value) => parseKeyValueLines('env', value, ENV_NAME)) ?? {}
+  const tags = take('tags', (value) => parseKeyValueLines('tags', value, TAG_KEY)) ?? {}
+  const text = (name: string): string | undefined =>
+    take(name, (value) => (value === '' ? undefined : value))
+  const containers =
+    take('containers', (value) =>
+      value
+        .split(/[,\n]/)
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+    ) ?? []
+  const count = optional((name, value) => parseInteger(name, value, 1, MAX_TASKS))('count')
+  const tasksJson = optional(parseTasks)('tasks')
+  const inputs = {
+    definition: definition ?? '',
+    mode: mode ?? 'run',
+    command,
+    env,
+    tag: text('tag'),
+    containers,
+    appCpu: optional((n, v) => parseInteger(n, v, 0, 1_000_000))('app-cpu'),
+    appMemory: optional((n, v) => parseInteger(n, v, 1, 10_000_000))('app-memory'),
+    appMemoryReservation: optional((n, v) => parseInteger(n, v, 1, 10_000_000))(
+      'app-memory-reservation'
+    ),
+    cluster: text('cluster'),
+    region: text('region'),
+    taskDefinition: text('task-definition'),
+    notificationPrefix: text('notification-prefix'),
+    wait: take('wait', (v) => parseBoolean('wait', v)) ?? true,
+    timeoutSeconds: optional(parseDuration)('timeout'),
+    stopOnCancel: take('stop-on-cancel', (v) => parseBoolean('stop-on-cancel', v)) ?? true,
+    pollIntervalSeconds:
+      take('poll-interval', (v) => parseNumber('poll-interval', v, 0.1, 3600)) ?? 1,
+    verifyIntervalSeconds:
+      take('verify-interval', (v) => parseInteger('verify-interval', v, 0, 86_400)) ?? 300,
+    logLines: take('log-lines', (v) => parseInteger('log-lines', v, 0, MAX_LOG_LINES)) ?? 50,
+    startedBy: optional(parseStartedBy)('started-by'),
+    group: text('group'),
+    tags,
+    failOnError: take('fail-on-error', (v) => parseBoolean('fail-on-error', v)) ?? true,
+    tasks: [{ env: {} }] as TaskSpec[],
+    maxParallel: optional((n, v) => parseInteger(n, v, 1, MAX_TASKS))('max-parallel'),
+    launchRate: take('launch-rate', (v) => parseNumber('launch-rate', v, 0.1, 40)) ?? 10,
+    failFast: take('fail-fast', (v) => parseBoolean('fail-fast', v)) ?? false
+  } satisfies ActionInputs
+
+  if (count !== undefined && tasksJson !== undefined) {
+    errors.push("Inputs 'count' and 'tasks' cannot be used together: give one of them")
+  } else if (count !== undefined) {
+    inputs.tasks = Array.from({ length: count }, (_, index) => ({
+      env: { ONESHOT_INDEX: String(index), ONESHOT_COUNT: String(count) }
+    }))
+  } else if (tasksJson !== undefined) {
+    inputs.tasks = tasksJson
+  }
+  if (
+    !inputs.wait &&
+    inputs.maxParallel !== undefined &&
+    inputs.maxParallel < inputs.tasks.length
+  ) {
+    errors.push(
+      "Input 'max-parallel' needs 'wait: true': without waiting, no task stops to make room " +
+        'for the next one'
+    )
+  }
+  if (errors.length > 0) throw new UserError(errors.join('\n'))
+  return inputs
+}
+
+function parseMode(value: string): Mode {
+  if (value === 'run' || value === 'register' || value === 'dry-run') return value
+  throw new UserError(`Input 'mode' must be one of run, register, dry-run, got '${value}'`)
+}
+
+/** YAML 1.2 core booleans, as core.getBooleanInput accepts them. */
+export function parseBoolean(name: string, value: string): boolean {
+  if (['true', 'True', 'TRUE'].includes(value)) return true
+  if (['false', 'False', 'FALSE'].includes(value)) return false
+  throw new UserError(`Input '${name}' must be true or false, got '${value}'`)
+}
+
+/** A whole number in [min, max], written in plain decimal digits. */
+export function parseInteger(name: string, value: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UserError(
+      `Input '${name}' must be a whole number from ${min} to ${max}, got '${value}'`
+    )
+  }
+  return n
+}
+
+/** A decimal number in [min, max]. */
+export function parseNumber(name: string, value: string, min: number, max: number): number {
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new UserError(`Input '${name}' must be a number from ${min} to ${max}, got '${value}'`)
+  }
+  return n
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 }
+
+/** Seconds (`600`) or a duration made of `<n>h`, `<n>m`, `<n>s` parts (`90s`, `30m`, `1h30m`). */
+export function parseDuration(name: string, value: string): number {
+  let seconds: number | undefined
+  if (/^\d+$/.test(value)) {
+    seconds = Number(value)
+  } else if (/^(\d+h)?(\d+m)?(\d+s)?$/.test(value)) {
+    seconds = 0
+    for (const [, n, unit] of value.matchAll(/(\d+)([hms])/g)) {
+      seconds += Number(n) * (UNIT_SECONDS[unit ?? 's'] ?? 1)
+    }
+  }
+  if (seconds === undefined || seconds <= 0 || !Number.isSafeInteger(seconds)) {
+    throw new UserError(
+      `Input '${name}' must be seconds or a duration like 90s, 30m, 2h or 1h30m, got '${value}'`
+    )
+  }
+  return seconds
+}
+
+/** Environment variable names as POSIX shells accept them. */
+const ENV_NAME = {
+  pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+  what: 'a variable name (letters, digits and _, not starting with a digit)'
+}
+/** ECS tag keys: up to 128 letters, digits, spaces and _ . : / = + - @ (no '=' here). */
+const TAG_KEY = {
+  pattern: /^[\p{L}\p{N}\s_.:/+\-@]{1,128}$/u,
+  what: 'a tag key (up to 128 letters, digits, spaces and _ . : / + - @)'
+}
+
+/**
+ * `KEY=VALUE` lines: blank lines and `#` comments skipped, split at the first `=` so values may
+ * hold `=`; a later line overrides an earlier one with the same key.
+ */
+export function parseKeyValueLines(
+  name: string,
+  value: string,
+  key: { pattern: RegExp; what: string }
+): Record<string, string> {
+  const result: Record<string, string> = {}
+  const lines = value.split(/\r?\n/)
+  lines.forEach((line, index) => {
+    const trimmed = line.trimStart()
+    if (trimmed === '' || trimmed.startsWith('#')) return
+    const eq = trimmed.indexOf('=')
+    const k = eq < 0 ? trimmed : trimmed.slice(0, eq).trimEnd()
+    if (eq < 0 || !key.pattern.test(k)) {
+      const why = eq < 0 ? 'no = in it' : `'${k}' is not ${key.what}`
+      throw new UserError(
+        `Input '${name}' line ${index + 1} must be KEY=VALUE, got '${line.trim()}' (${why})`
+      )
+    }
+    result[k] = trimmed.slice(eq + 1)
+  })
+  return result
+}
+
+/** A JSON array of strings, or a string split into words as a POSIX shell splits them. */
+export function parseCommand(name: string, value: string): string[] {
+  if (value.startsWith('[')) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(value)
+    } catch (error) {
+      throw new UserError(
+        `Input '${name}' starts with '[' but is not a JSON array of strings: ${(error as Error).message}`
+      )
+    }
+    if (!Array.isArray(parsed) || !parsed.every((w) => typeof w === 'string')) {
+      throw new UserError(`Input '${name}' must be a JSON array of strings, got ${value}`)
+    }
+    if (parsed.length === 0) throw new UserError(`Input '${name}' is an empty JSON array`)
+    return parsed
+  }
+  return splitShellWords(name, value)
+}
+
+/**
+ * Splits words as a POSIX shell does (XCU 2.2 quoting, 2.6.5 field splitting), without any
+ * expansion: `'...'` keeps everything; `"..."` keeps everything but a backslash before
+ * `$ \` " \\` or a newline; a backslash outside quotes keeps the next character (and removes a
+ * newline). An unbalanced quote or a trailing backslash is an error.
+ */
+export function splitShellWords(name: string, value: string): string[] {
+  const words: string[] = []
+  let word = ''
+  let inWord = false
+  let i = 0
+  const fail = (what: string): never => {
+    throw new UserError(
+      `Input '${name}' has ${what}; quote words as a POSIX shell does, or give a JSON array ` +
+        `such as ["bundle", "exec", "rake"]`
+    )
+  }
+  while (i < value.length) {
+    const c = value.charAt(i)
+    if (c === ' ' || c === '\t' || c === '\n') {
+      if (inWord) words.push(word)
+      word = ''
+      inWord = false
+      i++
+    } else if (c === "'") {
+      const end = value.indexOf("'", i + 1)
+      if (end < 0) fail(`an unbalanced single quote at character ${i + 1}`)
+      word += value.slice(i + 1, end)
+      inWord = true
+      i = end + 1
+    } else if (c === '"') {
+      inWord = true
+      i++
+      for (;;) {
+        if (i >= value.length) fail('an unbalanced double quote')
+        const d = value.charAt(i)
+        if (d === '"') break
+        if (d === '\\' && i + 1 < value.length && '$`"\\\n'.includes(value.charAt(i + 1))) {
+          if (value.charAt(i + 1) !== '\n') word += value.charAt(i + 1)
+          i += 2
+        } else {
+          word += d
+          i++
+        }
+      }
+      i++
+    } else if (c === '\\') {
+      if (i + 1 >= value.length) fail('a backslash at the end')
+      if (value.charAt(i + 1) !== '\n') {
+        word += value.charAt(i + 1)
+        inWord = true
+      }
+      i += 2
+    } else {
+      word += c
+      inWord = true
+      i++
+    }
+  }
+  if (inWord) words.push(word)
+  if (words.length === 0) throw new UserError(`Input '${name}' has no words`)
+  return words
+}
+
+/** ECS startedBy: up to 128 letters, numbers, hyphens and underscores. */
+function parseStartedBy(name: string, value: string): string {
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(value)) {
+    throw new UserError(
+      `Input '${name}' must be up to 128 letters, numbers, hyphens and underscores ` +
+        `(ECS's rule for startedBy), got '${value}'`
+    )
+  }
+  return value
+}
+
+/** The `tasks` input: a JSON array of `{command?, env?}` objects. */
+function parseTasks(name: string, value: string): TaskSpec[] {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(value)
+  } catch (error) {
+    throw new UserError(
+      `Input '${name}' must be a JSON array of {"command": [...], "env": {...}} objects: ` +
+        (error as Error).message
+    )
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    throw new UserError(
+      `Input '${name}' must be a non-empty JSON array of {"command": [...], "env": {...}} objects`
+    )
+  }
+  if (parsed.length > MAX_TASKS) {
+    throw new UserError(`Input '${name}' has ${parsed.length} tasks; at most ${MAX_TASKS}`)
+  }
+  return parsed.map((item: unknown, index): TaskSpec => {
+    const where = `Input '${name}' element ${index}`
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      throw new UserError(`${where} must be an object with optional "command" and "env"`)
+    }
+    const { command, env, ...rest } = item as Record<string, unknown>
+    const unknown = Object.keys(rest)
+    if (unknown.length > 0) {
+      throw new UserError(
+        `${where} has unknown key '${unknown[0]}': only "command" and "env" are read`
+      )
+    }
+    const spec: TaskSpec = { env: {} }
+    if (command !== undefined) {
+      if (typeof command === 'string')
+        spec.command = splitShellWords(`${name}[${index}].command`, command)
+      else if (Array.isArray(command) && command.every((w) => typeof w === 'string'))
+        spec.command = command
+      else throw new UserError(`${where}: "command" must be an array of strings or a string`)
+    }
+    if (env !== undefined) {
+      if (env === null || typeof env !== 'object' || Array.isArray(env)) {
+        throw new UserError(`${where}: "env" must be an object of string values`)
+      }
+      for (const [k, v] of Object.entries(env as Record<string, unknown>)) {
+        if (!ENV_NAME.pattern.test(k)) {
+          throw new UserError(`${where}: "env" key '${k}' is not ${ENV_NAME.what}`)
+        }
+        if (typeof v !== 'string') {
+          throw new UserError(`${where}: "env" value of '${k}' must be a string`)
+        }
+        spec.env[k] = v
+      }
+    }
+    return spec
+  })
+}

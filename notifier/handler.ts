@@ -3,7 +3,7 @@
  * `<prefix>/<task ARN>/started.json` or `.../stopped.json`, the layout hako and its example
  * Lambda use (REFERENCE.md §1). Deployed inline by notifier/template.yml, where CloudFormation
  * writes it to index.js and the Node.js runtime loads it as CommonJS with the AWS SDK v3 it
- * ships (REFERENCE.md §2); scripts/build-notifier.mjs compiles this file into the template.
+ * ships (REFERENCE.md §2); scripts/build-notifier.js compiles this file into the template.
  * So: one import, @aws-sdk/client-s3, and nothing else.
  */
 import {

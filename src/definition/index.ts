@@ -1,0 +1,212 @@
+import path from 'node:path'
+import { type ProviderSource, expandEnv, fileProviderSource } from './env.js'
+import { loadDefinitionTree, type Origins } from './load.js'
+import { type KeySegment, type Problem, problemsError } from './problems.js'
+import {
+  appImage,
+  type ContainerToRender,
+  oneshotFamily,
+  renderRegisterRequest,
+  renderRunTaskRequest
+} from './render.js'
+import type { RenderedDefinition } from './rendered.js'
+import { type Definition, validateDefinition } from './schema.js'
+import { APP, selectContainers, sidecarsKey, sidecarsOf } from './select.js'
+
+export { loadDefinitionTree, Origins, definitionFormat } from './load.js'
+export { validateDefinition, type Definition } from './schema.js'
+export { selectContainers } from './select.js'
+export { expandEnv, parseEnvFile, flattenYaml, parseEnvValue, fileProviderSource } from './env.js'
+export {
+  appImage,
+  oneshotFamily,
+  renderContainer,
+  renderRegisterRequest,
+  renderRunTaskRequest,
+  renderAppOverride,
+  HAKO_COMPAT_VERSION,
+  HAKO_VERSION_LABEL,
+  DEFAULT_APP_TAG
+} from './render.js'
+export { formatKeyPath, formatProblem, type Problem } from './problems.js'
+export type { RenderedDefinition } from './rendered.js'
+
+/** How the action's inputs shape the rendered requests (hako oneshot's options). */
+export interface DefinitionOptions {
+  /** The `tag` input (hako `--tag`): the app image tag, before `app.tag` and `latest`. */
+  tag?: string
+  /** The `containers` input (hako `-c`): sidecars to start with `app`. */
+  containers: string[]
+  /** The `cluster` input; overrides scheduler.cluster. */
+  cluster?: string
+  /** App command override (RunTask containerOverrides). */
+  command?: string[]
+  /** App env override (RunTask containerOverrides environment), in input order. */
+  env: Record<string, string>
+  /** The `app-cpu` input. */
+  appCpu?: number
+  /** The `app-memory` input. */
+  appMemory?: number
+  /** The `app-memory-reservation` input. */
+  appMemoryReservation?: number
+  /** Directory relative paths are resolved against; the process's working directory by default. */
+  cwd?: string
+}
+
+/** A definition read and validated, with what is needed to report problems about it. */
+export interface LoadedDefinition {
+  /** The definition's path as given. */
+  file: string
+  /** hako's appId: the file name without its extension. */
+  appId: string
+  definition: Definition
+  tree: unknown
+  origins: Origins
+}
+
+/** hako's appId: the definition's file name without extension (`hako/batch.yml` → `batch`). */
+export function appIdOf(file: string): string {
+  return path.basename(file, path.extname(file))
+}
+
+/**
+ * Reads a definition (YAML with `!include` and `<<`, or JSON) and validates it against the
+ * schema. Throws a UserError listing every problem, one per line.
+ */
+export async function loadDefinition(
+  file: string,
+  cwd: string = process.cwd()
+): Promise<LoadedDefinition> {
+  const { tree, origins } = await loadDefinitionTree(file, cwd)
+  if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {
+    throw problemsError([
+      {
+        file,
+        path: [],
+        message: 'expected a map with scheduler and app at the top of the definition'
+      }
+    ])
+  }
+  const result = validateDefinition(tree, origins)
+  if (!result.ok) throw problemsError(result.problems)
+  return { file, appId: appIdOf(file), definition: result.definition, tree, origins }
+}
+
+/** Notices about parts of a valid definition that a oneshot run does not use. */
+export function noticesFor(loaded: LoadedDefinition): string[] {
+  const notices: string[] = []
+  const { definition, file } = loaded
+  if (definition.scripts !== undefined) {
+    notices.push(
+      `${file}: scripts: hako scripts (hooks) are not run by a oneshot task; they are ignored`
+    )
+  }
+  if (definition.sidecars !== undefined && definition.additional_containers !== undefined) {
+    notices.push(
+      `${file}: additional_containers: ignored because sidecars is set (additional_containers is its older name)`
+    )
+  }
+  return notices
+}
+
+/**
+ * Picks the containers of the task and expands their env. Returns the containers ready to
+ * render, or every problem found (unknown container names, unresolvable env references).
+ */
+export async function prepareContainers(
+  loaded: LoadedDefinition,
+  selection: { containers: readonly string[]; tag?: string | undefined },
+  source: ProviderSource
+): Promise<{ containers: ContainerToRender[]; problems: Problem[] }> {
+  const { definition, tree, origins, file } = loaded
+  const fileOf = (keyPath: KeySegment[]): string => origins.fileOf(tree, keyPath)
+  const picked = selectContainers(definition, selection.containers, file, fileOf)
+  const problems = [...picked.problems]
+  const sidecars = sidecarsOf(definition)
+  const where = sidecarsKey(definition) ?? 'sidecars'
+  const containers: ContainerToRender[] = []
+  for (const name of picked.names) {
+    const keys = name === APP ? definition.app : sidecars[name]
+    if (!keys) continue
+    const envPath: KeySegment[] = name === APP ? [APP, 'env'] : [where, name, 'env']
+    const expanded = await expandEnv({ env: keys.env ?? {}, envPath, fileOf, source })
+    problems.push(...expanded.problems)
+    const image =
+      name === APP
+        ? appImage(definition.app, selection.tag)
+        : (keys as { image_tag: string }).image_tag
+    containers.push({ name, image, keys, env: expanded.env })
+  }
+  return { containers, problems }
+}
+
+/**
+ * Loads, validates and renders a hako definition into the RegisterTaskDefinition and RunTask
+ * requests of a oneshot run. Throws a UserError listing every problem (one per line,
+ * `<file>: <key.path>: <what is wrong>`).
+ */
+export async function loadAndRender(
+  file: string,
+  options: DefinitionOptions
+): Promise<RenderedDefinition> {
+  const cwd = options.cwd ?? process.cwd()
+  const loaded = await loadDefinition(file, cwd)
+  const source = fileProviderSource(path.resolve(cwd, path.dirname(file)), path.dirname(file))
+  const { containers, problems } = await prepareContainers(
+    loaded,
+    { containers: options.containers, tag: options.tag },
+    source
+  )
+  if (problems.length > 0) throw problemsError(problems)
+
+  const { definition } = loaded
+  const family = oneshotFamily(loaded.appId)
+  const scheduler = definition.scheduler
+  const cluster = options.cluster ?? scheduler.cluster ?? 'default'
+  const registerRequest = renderRegisterRequest({
+    family,
+    scheduler,
+    volumes: definition.volumes,
+    containers
+  })
+  const runTaskRequest = renderRunTaskRequest({
+    cluster,
+    family,
+    scheduler,
+    overrides: {
+      command: options.command,
+      env: options.env,
+      cpu: options.appCpu,
+      memory: options.appMemory,
+      memoryReservation: options.appMemoryReservation
+    }
+  })
+  const appLog = registerRequest.containerDefinitions?.find((c) => c.name === APP)?.logConfiguration
+
+  const rendered: RenderedDefinition = {
+    file,
+    appId: loaded.appId,
+    family,
+    cluster,
+    registerRequest,
+    runTaskRequest,
+    notices: noticesFor(loaded)
+  }
+  if (scheduler.region !== undefined) rendered.region = scheduler.region
+  if (scheduler.oneshot_notification_prefix !== undefined) {
+    rendered.notificationPrefix = scheduler.oneshot_notification_prefix
+  }
+  if (scheduler.autoscaling_group_for_oneshot !== undefined) {
+    rendered.autoscalingGroupForOneshot = scheduler.autoscaling_group_for_oneshot
+  }
+  if (scheduler.autoscaling_topic_for_oneshot !== undefined) {
+    rendered.autoscalingTopicForOneshot = scheduler.autoscaling_topic_for_oneshot
+  }
+  if (appLog?.logDriver !== undefined) {
+    rendered.appLogConfiguration = {
+      logDriver: appLog.logDriver,
+      options: { ...(appLog.options ?? {}) }
+    }
+  }
+  return rendered
+}

@@ -1,0 +1,356 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import {
+  defineMappingTag,
+  defineScalarTag,
+  load as parseYaml,
+  NOT_RESOLVED,
+  Schema,
+  YAML11_SCHEMA,
+  YAMLException
+} from 'js-yaml'
+import { errorMessage, UserError } from '../util/errors.js'
+import { formatProblem, type KeySegment, type Problem, problemsError } from './problems.js'
+
+/** The file extensions a definition may have, and how each is parsed. */
+export type DefinitionFormat = 'yaml' | 'json'
+
+/** The raw tree of a definition file, after `!include` and `<<`, before validation. */
+export interface LoadedTree {
+  /** Plain data: objects, arrays, strings, numbers, booleans, null (and Dates from timestamps). */
+  tree: unknown
+  /** Which file each key was written in, for error messages. */
+  origins: Origins
+}
+
+/**
+ * Remembers in which file each map key (and each map or list) of the merged tree was written,
+ * so that a problem with a key that came from an included file names that file.
+ */
+export class Origins {
+  private readonly keyFiles = new WeakMap<object, Map<string, string>>()
+  private readonly nodeFiles = new WeakMap<object, string>()
+
+  /** @param rootFile the definition's path as given */
+  constructor(readonly rootFile: string) {}
+
+  /** Records that `node` (a map or list) was written in `file`. */
+  recordNode(node: object, file: string): void {
+    this.nodeFiles.set(node, file)
+  }
+
+  /** Records that `key` of the map `node` was written in `file`. */
+  recordKey(node: object, key: string, file: string): void {
+    let keys = this.keyFiles.get(node)
+    if (!keys) {
+      keys = new Map()
+      this.keyFiles.set(node, keys)
+    }
+    keys.set(key, file)
+  }
+
+  /** The file a key was written in, looked up by its path in `tree`; the root file by default. */
+  fileOf(tree: unknown, keyPath: readonly KeySegment[]): string {
+    let file = this.rootFile
+    let node: unknown = tree
+    for (const segment of keyPath) {
+      if (Array.isArray(node)) {
+        file = this.nodeFiles.get(node) ?? file
+        node = node[segment as number]
+      } else if (isPlainMap(node)) {
+        const key = String(segment)
+        file = this.keyFiles.get(node)?.get(key) ?? this.nodeFiles.get(node) ?? file
+        node = Object.hasOwn(node, key) ? node[key] : undefined
+      } else {
+        break
+      }
+    }
+    return file
+  }
+}
+
+/** A `!include path` tag as the YAML parser saw it; replaced by the file's content. */
+class IncludeRef {
+  constructor(readonly target: string) {}
+}
+
+/** A YAML mapping as written: every pair in document order, `<<` and duplicates kept. */
+class PairList {
+  constructor(readonly pairs: ReadonlyArray<readonly [unknown, unknown]>) {}
+}
+
+const includeTag = defineScalarTag<IncludeRef>('!include', {
+  resolve: (source) => new IncludeRef(source),
+  identify: () => false
+})
+
+// Mappings are kept as ordered pairs so that `<<` can be applied the way hako applies it (in
+// document order), not the way the YAML 1.1 spec or js-yaml's merge tag does (explicit keys
+// always win). REFERENCE.md §1, "YAML extensions".
+const pairMapTag = defineMappingTag<Array<readonly [unknown, unknown]>, PairList>(
+  'tag:yaml.org,2002:map',
+  {
+    create: () => [],
+    addPair: (carrier, key, value) => {
+      carrier.push([key, value])
+      return ''
+    },
+    // Duplicate keys are allowed, the later one winning, as in Ruby's Psych which hako uses.
+    has: () => false,
+    keys: (result) => result.pairs.map(([key]) => key),
+    get: (result, key) => {
+      let found: unknown
+      for (const [k, v] of result.pairs) if (k === key) found = v
+      return found
+    },
+    finalize: (carrier) => new PairList(carrier),
+    identify: () => false
+  }
+)
+
+// Psych (YAML 1.1 as Ruby reads it) takes yes/no/true/false/on/off in any case as booleans, but
+// not y/n, which js-yaml's YAML 1.1 boolean also takes.
+const psychBoolTag = defineScalarTag<boolean>('tag:yaml.org,2002:bool', {
+  implicit: true,
+  implicitFirstChars: ['y', 'Y', 'n', 'N', 't', 'T', 'f', 'F', 'o', 'O'],
+  resolve: (source) => {
+    if (/^(?:yes|true|on)$/i.test(source)) return true
+    if (/^(?:no|false|off)$/i.test(source)) return false
+    return NOT_RESOLVED
+  },
+  identify: (data) => typeof data === 'boolean'
+})
+
+/** YAML 1.1 scalars as Psych reads them, `<<` left as an ordinary key, and hako's `!include`. */
+const HAKO_SCHEMA = new Schema(
+  YAML11_SCHEMA.tags.filter((tag) => tag.tagName !== 'tag:yaml.org,2002:merge')
+).withTags(psychBoolTag, pairMapTag, includeTag)
+
+/** The format of a definition file from its extension, or undefined when it is not supported. */
+export function definitionFormat(file: string): DefinitionFormat | undefined {
+  const ext = path.extname(file).toLowerCase()
+  if (ext === '.yml' || ext === '.yaml') return 'yaml'
+  if (ext === '.json') return 'json'
+  return undefined
+}
+
+/** A map built from a definition: a plain object with no prototype surprises. */
+export type PlainMap = Record<string, unknown>
+
+/** True for the plain objects this loader builds (not arrays, Dates or byte arrays). */
+export function isPlainMap(value: unknown): value is PlainMap {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/** Sets a key without ever touching the prototype (a key may be spelled `__proto__`). */
+function setKey(map: PlainMap, key: string, value: unknown): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true })
+}
+
+interface FileFrame {
+  /** The path as shown to the user (the definition's path as given, joined with include paths). */
+  display: string
+  /** The absolute path, to read the file and to detect cycles. */
+  absolute: string
+}
+
+class Loader {
+  readonly problems: Problem[] = []
+
+  constructor(readonly origins: Origins) {}
+
+  /** Reads and parses one file; records a problem naming `includedFrom` when it cannot. */
+  async loadFile(
+    chain: readonly FileFrame[],
+    from?: { file: string; path: KeySegment[] }
+  ): Promise<unknown> {
+    const frame = chain[chain.length - 1]!
+    let text: string
+    try {
+      text = await readFile(frame.absolute, 'utf8')
+    } catch (error) {
+      const reason = describeReadError(error)
+      if (from) {
+        this.problems.push({
+          file: from.file,
+          path: from.path,
+          message: `cannot include '${frame.display}': ${reason}`
+        })
+        return undefined
+      }
+      throw new UserError(`${frame.display}: cannot read the definition: ${reason}`)
+    }
+    const format = definitionFormat(frame.absolute)
+    if (format === 'json' && !from) return this.loadJson(text, frame)
+    let parsed: unknown
+    try {
+      parsed = parseYaml(text, { schema: HAKO_SCHEMA, filename: frame.display })
+    } catch (error) {
+      const problem: Problem = { file: frame.display, path: [], message: describeYamlError(error) }
+      if (from) {
+        this.problems.push(problem)
+        return undefined
+      }
+      throw new UserError(formatProblem(problem))
+    }
+    return this.resolve(parsed, chain, [])
+  }
+
+  private loadJson(text: string, frame: FileFrame): unknown {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (error) {
+      throw new UserError(`${frame.display}: invalid JSON: ${errorMessage(error)}`)
+    }
+    // JSON.parse builds objects with Object.prototype; nothing to merge or include (a rendered
+    // Jsonnet file has neither).
+    return parsed
+  }
+
+  /** Replaces includes, applies `<<`, and turns pair lists into plain maps. */
+  private async resolve(
+    node: unknown,
+    chain: readonly FileFrame[],
+    keyPath: KeySegment[]
+  ): Promise<unknown> {
+    const frame = chain[chain.length - 1]!
+    if (node instanceof IncludeRef) return this.include(node, chain, keyPath)
+    if (Array.isArray(node)) {
+      const out: unknown[] = []
+      for (const [index, item] of node.entries())
+        out.push(await this.resolve(item, chain, [...keyPath, index]))
+      this.origins.recordNode(out, frame.display)
+      return out
+    }
+    if (node instanceof PairList) {
+      const out: PlainMap = {}
+      this.origins.recordNode(out, frame.display)
+      for (const [rawKey, rawValue] of node.pairs) {
+        const key = String(rawKey)
+        const value = await this.resolve(rawValue, chain, [...keyPath, key])
+        if (key === '<<') this.merge(out, value, frame, keyPath)
+        else {
+          setKey(out, key, value)
+          this.origins.recordKey(out, key, frame.display)
+        }
+      }
+      return out
+    }
+    return node
+  }
+
+  /**
+   * hako's `<<`: the merged map's keys overwrite the keys written before `<<`, and keys written
+   * after it overwrite them in turn, because the map is built in document order. With a list,
+   * the first map that has a key gives it (Psych merges the list in reverse). Nested maps are
+   * replaced, never deep-merged. REFERENCE.md §1.
+   */
+  private merge(target: PlainMap, value: unknown, frame: FileFrame, keyPath: KeySegment[]): void {
+    const sources = Array.isArray(value) ? [...value].reverse() : [value]
+    if (value === undefined) return // a failed include, already reported
+    if (!sources.every(isPlainMap)) {
+      this.problems.push({
+        file: frame.display,
+        path: [...keyPath, '<<'],
+        message:
+          'expected a map (or a list of maps) to merge, such as `<<: *defaults` or `<<: !include base.yml`'
+      })
+      return
+    }
+    for (const source of sources) {
+      for (const [key, item] of Object.entries(source)) {
+        setKey(target, key, item)
+        this.origins.recordKey(target, key, this.origins.fileOf(source, [key]))
+      }
+    }
+  }
+
+  private async include(
+    ref: IncludeRef,
+    chain: readonly FileFrame[],
+    keyPath: KeySegment[]
+  ): Promise<unknown> {
+    const frame = chain[chain.length - 1]!
+    const target = ref.target.trim()
+    if (target === '') {
+      this.problems.push({
+        file: frame.display,
+        path: keyPath,
+        message: '!include needs a file path'
+      })
+      return undefined
+    }
+    // Relative to the directory of the file that contains the tag, as hako resolves it.
+    const next: FileFrame = {
+      display: path.isAbsolute(target) ? target : path.join(path.dirname(frame.display), target),
+      absolute: path.resolve(path.dirname(frame.absolute), target)
+    }
+    if (chain.some((f) => f.absolute === next.absolute)) {
+      const cycle = [...chain.map((f) => f.display), next.display].join(' -> ')
+      this.problems.push({
+        file: frame.display,
+        path: keyPath,
+        message: `!include cycle: ${cycle}`
+      })
+      return undefined
+    }
+    const value = await this.loadFile([...chain, next], { file: frame.display, path: keyPath })
+    if (value !== null && typeof value === 'object') this.origins.recordNode(value, next.display)
+    return value
+  }
+}
+
+function describeReadError(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code
+  if (code === 'ENOENT') return 'no such file'
+  if (code === 'EISDIR') return 'it is a directory, not a file'
+  if (code === 'EACCES') return 'permission denied'
+  return errorMessage(error)
+}
+
+function describeYamlError(error: unknown): string {
+  if (error instanceof YAMLException) {
+    const at = error.mark ? ` (line ${error.mark.line + 1}, column ${error.mark.column + 1})` : ''
+    if (error.reason === 'expected a document, but the input is empty') return 'the file is empty'
+    return `invalid YAML: ${error.reason}${at}`
+  }
+  return `invalid YAML: ${errorMessage(error)}`
+}
+
+/**
+ * Reads a definition file (`.yml`/`.yaml` with hako's YAML semantics, or `.json`) into a raw
+ * tree: `!include` replaced by the included files' content, `<<` merged in document order.
+ * Throws a UserError listing every problem (unreadable or cyclic includes, bad merges, syntax).
+ * @param file the definition's path as given; relative paths are resolved against `cwd`
+ */
+export async function loadDefinitionTree(
+  file: string,
+  cwd: string = process.cwd()
+): Promise<LoadedTree> {
+  if (!definitionFormat(file)) {
+    throw new UserError(
+      `${file}: unsupported definition file type '${path.extname(file) || '(none)'}': use .yml, .yaml or .json ` +
+        '(render a Jsonnet definition first: jsonnet app.jsonnet > app.json)'
+    )
+  }
+  const origins = new Origins(file)
+  const loader = new Loader(origins)
+  const tree = await loader.loadFile([{ display: file, absolute: path.resolve(cwd, file) }])
+  if (loader.problems.length > 0) throw problemsError(loader.problems)
+  return { tree, origins }
+}
+
+/**
+ * Parses a YAML file the way the `yaml` env provider reads it (YAML 1.1 scalars, `<<` in
+ * document order; includes resolved too). Throws a UserError on any problem.
+ */
+export async function loadYamlData(file: string, display: string): Promise<unknown> {
+  const origins = new Origins(display)
+  const loader = new Loader(origins)
+  const tree = await loader.loadFile([{ display, absolute: file }])
+  if (loader.problems.length > 0) throw problemsError(loader.problems)
+  return tree
+}

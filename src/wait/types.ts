@@ -1,3 +1,8 @@
+import type { ECSClient } from '@aws-sdk/client-ecs'
+import type { S3Client } from '@aws-sdk/client-s3'
+import type { Clock, Random } from '../util/clock.js'
+import type { Logger } from '../util/logger.js'
+
 /** How one container of a stopped task ended. */
 export interface ContainerOutcome {
   name: string
@@ -23,6 +28,12 @@ export interface TaskSnapshot {
   stoppingAt?: Date
   stoppedAt?: Date
   containers: ContainerOutcome[]
+  /** The container instance the task runs on (EC2 launch type). */
+  containerInstanceArn?: string
+  /** The availability zone the task was placed in, when reported. */
+  availabilityZone?: string
+  /** EC2, FARGATE or EXTERNAL, when reported. */
+  launchType?: string
   /** detail.version of the event; undefined for a DescribeTasks answer. */
   version?: number
   /** Where this snapshot came from. */
@@ -35,3 +46,60 @@ export interface TaskResult {
   /** The app container's exit code; 127 when it stopped without one (hako's rule). */
   exitCode: number
 }
+
+/**
+ * Where a hako notifier writes task state events (scheduler.oneshot_notification_prefix or the
+ * `notification-prefix` input), parsed by `parseNotificationPrefix`.
+ */
+export interface NotificationPrefix {
+  /** The bucket: the URL's host. */
+  bucket: string
+  /** Key prefix without leading or trailing `/`; '' when the objects sit at the bucket's root. */
+  prefix: string
+  /** `?region=` of the URL, else the scheduler's region; undefined when neither is known. */
+  region?: string
+  /** Where the value came from, for messages (`input notification-prefix`, ...). */
+  source?: string
+}
+
+/** How a wait ended: the task stopped, or the caller aborted (cancel or timeout). */
+export type WaitOutcome =
+  | { kind: 'stopped'; task: TaskSnapshot }
+  | {
+      kind: 'aborted'
+      /** The newest state seen before the abort, if any. */
+      last?: TaskSnapshot
+    }
+
+/** What a waiter needs from outside. */
+export interface WaitDeps {
+  /** For DescribeTasks (the DescribeTasks waiter, and the S3 waiter's verify calls). */
+  ecs: ECSClient
+  /**
+   * For the notification objects, in the prefix's region; required by the S3 waiter, unused by
+   * the DescribeTasks waiter.
+   */
+  s3?: S3Client
+  clock: Clock
+  random: Random
+  logger: Logger
+}
+
+/** What to wait for, and how. */
+export interface WaitOptions {
+  /** The task, as RunTask returned it. */
+  taskArn: string
+  /** The cluster the task runs in (name or ARN). */
+  cluster: string
+  /** Where the notifier writes; required by the S3 waiter, ignored by the DescribeTasks one. */
+  prefix?: NotificationPrefix
+  /** Base seconds between reads (the `poll-interval` input). */
+  pollIntervalSeconds: number
+  /** Seconds without stopped.json after which one DescribeTasks call checks; 0 never. */
+  verifyIntervalSeconds: number
+  /** Aborted by the caller on cancel or timeout; the waiter then returns promptly. */
+  signal: AbortSignal
+}
+
+/** The one contract of both waiters. */
+export type Waiter = (deps: WaitDeps, options: WaitOptions) => Promise<WaitOutcome>

@@ -1,0 +1,166 @@
+/**
+ * A task's state, normalised from an ECS task state event or a DescribeTasks answer, and the
+ * rules that turn it into a result: hako's exit code rule and the incomplete-stop rule.
+ */
+import type { Task } from '@aws-sdk/client-ecs'
+import { z } from 'zod'
+import type { ContainerOutcome, TaskSnapshot } from './types.js'
+
+/** The container whose exit code is the task's (hako's rule, REFERENCE.md §1). */
+export const APP_CONTAINER = 'app'
+
+/** Exit code when `app` stopped without one (hako's rule, REFERENCE.md §1). */
+export const MISSING_EXIT_CODE = 127
+
+// Events carry timestamps as ISO strings (REFERENCE.md §2); unknown fields are dropped.
+const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s))
+const optionalString = z.string().nullish()
+
+const containerSchema = z.object({
+  name: z.string(),
+  lastStatus: optionalString,
+  exitCode: z.number().int().nullish(),
+  reason: optionalString
+})
+
+const detailSchema = z.object({
+  taskArn: z.string().startsWith('arn:'),
+  clusterArn: optionalString,
+  taskDefinitionArn: optionalString,
+  lastStatus: z.string(),
+  desiredStatus: optionalString,
+  stopCode: optionalString,
+  stoppedReason: optionalString,
+  createdAt: isoDate.nullish(),
+  startedAt: isoDate.nullish(),
+  stoppingAt: isoDate.nullish(),
+  stoppedAt: isoDate.nullish(),
+  containers: z.array(containerSchema).default([]),
+  containerInstanceArn: optionalString,
+  availabilityZone: optionalString,
+  launchType: optionalString,
+  version: z.number().int().nullish()
+})
+
+/** Drops null and undefined fields, so snapshots compare and print cleanly. */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => v !== undefined && v !== null)
+  ) as T
+}
+
+function container(c: {
+  name?: string | null
+  lastStatus?: string | null
+  exitCode?: number | null
+  reason?: string | null
+}): ContainerOutcome {
+  return compact({
+    name: c.name ?? '',
+    lastStatus: c.lastStatus ?? undefined,
+    exitCode: c.exitCode ?? undefined,
+    reason: c.reason ?? undefined
+  })
+}
+
+/**
+ * The snapshot in an ECS task state event's `detail` (REFERENCE.md §2).
+ * @throws Error naming the first field that does not fit, when `detail` is not a task event.
+ */
+export function snapshotFromEvent(detail: unknown): TaskSnapshot {
+  const parsed = detailSchema.safeParse(detail)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const path = ['detail', ...(issue?.path ?? [])].join('.')
+    throw new Error(`${path}: ${issue?.message ?? 'invalid'}`)
+  }
+  const d = parsed.data
+  return compact({
+    taskArn: d.taskArn,
+    clusterArn: d.clusterArn ?? undefined,
+    taskDefinitionArn: d.taskDefinitionArn ?? undefined,
+    lastStatus: d.lastStatus,
+    desiredStatus: d.desiredStatus ?? undefined,
+    stopCode: d.stopCode ?? undefined,
+    stoppedReason: d.stoppedReason ?? undefined,
+    createdAt: d.createdAt ?? undefined,
+    startedAt: d.startedAt ?? undefined,
+    stoppingAt: d.stoppingAt ?? undefined,
+    stoppedAt: d.stoppedAt ?? undefined,
+    containers: d.containers.map(container),
+    containerInstanceArn: d.containerInstanceArn ?? undefined,
+    availabilityZone: d.availabilityZone ?? undefined,
+    launchType: d.launchType ?? undefined,
+    version: d.version ?? undefined,
+    source: 's3' as const
+  })
+}
+
+/** The snapshot in one task of a DescribeTasks answer (timestamps already Dates). */
+export function snapshotFromDescribe(task: Task): TaskSnapshot {
+  return compact({
+    taskArn: task.taskArn ?? '',
+    clusterArn: task.clusterArn,
+    taskDefinitionArn: task.taskDefinitionArn,
+    lastStatus: task.lastStatus ?? 'UNKNOWN',
+    desiredStatus: task.desiredStatus,
+    stopCode: task.stopCode,
+    stoppedReason: task.stoppedReason,
+    createdAt: task.createdAt,
+    startedAt: task.startedAt,
+    stoppingAt: task.stoppingAt,
+    stoppedAt: task.stoppedAt,
+    containers: (task.containers ?? []).map(container),
+    containerInstanceArn: task.containerInstanceArn,
+    availabilityZone: task.availabilityZone,
+    launchType: task.launchType,
+    source: 'describe-tasks' as const
+  })
+}
+
+/** The `app` container of a snapshot, if the task has one. */
+export function appContainer(snapshot: TaskSnapshot): ContainerOutcome | undefined {
+  return snapshot.containers.find((c) => c.name === APP_CONTAINER)
+}
+
+/**
+ * The task's exit code: the `app` container's exitCode; 127 when it stopped without one (image
+ * pull failure, task stopped before start, no `app` in the task), hako's rule (REFERENCE.md §1).
+ */
+export function exitCodeOf(snapshot: TaskSnapshot): number {
+  return appContainer(snapshot)?.exitCode ?? MISSING_EXIT_CODE
+}
+
+/**
+ * True for a STOPPED state that a newer event may still complete: an essential container
+ * exited, yet `app` has neither an exit code nor a reason. The ECS agent has sent such an event
+ * before the exit codes were known, followed by a complete one (REFERENCE.md §2).
+ */
+export function isIncompleteStop(snapshot: TaskSnapshot): boolean {
+  if (snapshot.lastStatus !== 'STOPPED' || snapshot.stopCode !== 'EssentialContainerExited') {
+    return false
+  }
+  const app = appContainer(snapshot)
+  return app !== undefined && app.exitCode === undefined && app.reason === undefined
+}
+
+/** One log line per container: name, exit code (or its absence) and reason. */
+export function describeContainers(snapshot: TaskSnapshot): string[] {
+  return snapshot.containers.map((c) => {
+    const code = c.exitCode === undefined ? 'no exit code' : `exit code ${c.exitCode}`
+    const status = c.lastStatus === undefined ? '' : ` (${c.lastStatus})`
+    const reason = c.reason === undefined ? '' : `: ${c.reason}`
+    return `${c.name}${status}: ${code}${reason}`
+  })
+}
+
+/** The last segment of a task ARN (`arn:aws:ecs:<region>:<account>:task/<cluster>/<id>`). */
+export function taskIdOf(taskArn: string): string {
+  return taskArn.slice(taskArn.lastIndexOf('/') + 1)
+}
+
+/** The region field of an ARN, or undefined when it is not an ARN. */
+export function regionOfArn(arn: string): string | undefined {
+  const parts = arn.split(':')
+  return parts[0] === 'arn' && parts[3] ? parts[3] : undefined
+}

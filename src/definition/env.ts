@@ -47,8 +47,10 @@ export function parseEnvFile(text: string): Map<string, string> {
 function scalarText(value: unknown): string {
   if (value === null || value === undefined) return ''
   if (value instanceof Date) return value.toISOString()
-  if (typeof value === 'object') return JSON.stringify(value)
-  return String(value)
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value)
+  return JSON.stringify(value) ?? ''
 }
 
 /**
@@ -61,10 +63,9 @@ export function flattenYaml(data: unknown, keySep = '.', arySep = ','): Map<stri
     if (Array.isArray(node)) {
       out.set(
         root ?? '',
-        node
-          .map((item) => (Array.isArray(item) ? item.flat(Infinity) : item))
-          .flat()
-          .map(scalarText)
+        (node as unknown[])
+          .flat(Infinity)
+          .map((item: unknown) => scalarText(item))
           .join(arySep)
       )
     } else if (isPlainMap(node)) {
@@ -97,16 +98,12 @@ export function fileProviderSource(definitionDir: string, displayDir: string): P
       try {
         text = await readFile(absolute, 'utf8')
       } catch (error) {
-        throw new Error(`cannot read '${display}': ${describeFsError(error)}`)
+        throw new Error(`cannot read '${display}': ${describeFsError(error)}`, { cause: error })
       }
       return parseEnvFile(text)
     }
-    let data: unknown
-    try {
-      data = await loadYamlData(absolute, display)
-    } catch (error) {
-      throw new Error(errorMessage(error))
-    }
+    // loadYamlData throws a UserError whose message names the file and the problem.
+    const data = await loadYamlData(absolute, display)
     if (!isPlainMap(data)) throw new Error(`'${display}' must hold a map at its root`)
     return flattenYaml(data, provider.key_sep ?? '.', provider.ary_sep ?? ',')
   }

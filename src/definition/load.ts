@@ -249,8 +249,8 @@ class Loader {
    * replaced, never deep-merged. REFERENCE.md §1.
    */
   private merge(target: PlainMap, value: unknown, frame: FileFrame, keyPath: KeySegment[]): void {
-    const sources = Array.isArray(value) ? [...value].reverse() : [value]
     if (value === undefined) return // a failed include, already reported
+    const sources: unknown[] = Array.isArray(value) ? [...(value as unknown[])].reverse() : [value]
     if (!sources.every(isPlainMap)) {
       this.problems.push({
         file: frame.display,

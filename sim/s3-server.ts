@@ -3,11 +3,14 @@
  * benchmark. s3rver predates S3's conditional writes (2024), so this adds them in front of its
  * router: `If-None-Match: *` and `If-Match: <etag>` on PutObject answer 412 PreconditionFailed
  * as S3 does, checked and written under a per-key lock so racing writers are serialised.
+ * GetObject takes the same lock and buffers the body under it: s3rver rewrites an object's file
+ * in place, so a read streamed during a write would see a torn object (S3 reads are atomic).
  * It also counts requests by operation, for the benchmark's "S3 reads" figures.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { S3Client } from '@aws-sdk/client-s3'
 import S3rver from 's3rver'
 
@@ -77,16 +80,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     stats.byOperation[op] = (stats.byOperation[op] ?? 0) + 1
     const ifNoneMatch = header(ctx.headers['if-none-match'])
     const ifMatch = header(ctx.headers['if-match'])
-    if (op !== 'PutObject' || (ifNoneMatch === undefined && ifMatch === undefined)) {
-      try {
-        await next()
-      } catch (error) {
-        // s3rver throws its S3 errors for Koa to render; a 404 GET is the waiter's "not yet".
-        if (op === 'GetObject' && (error as { status?: number }).status === 404) stats.notFound++
-        throw error
-      }
-      return
-    }
+    if (op !== 'PutObject' && op !== 'GetObject') return next()
     const lockKey = `${bucket}/${key}`
     const previous = locks.get(lockKey) ?? Promise.resolve()
     let release = (): void => {}
@@ -95,10 +89,13 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     locks.set(lockKey, chained)
     await previous
     try {
-      const exists = await server.store.existsObject(bucket, key)
+      const conditional = op === 'PutObject' && (ifNoneMatch !== undefined || ifMatch !== undefined)
+      const exists = conditional && (await server.store.existsObject(bucket, key))
       const etag = exists ? (await server.store.getMetadata(bucket, key)).etag : undefined
       const failed =
-        (ifNoneMatch === '*' && exists) || (ifMatch !== undefined && (!exists || etag !== ifMatch))
+        conditional &&
+        ((ifNoneMatch === '*' && exists) ||
+          (ifMatch !== undefined && (!exists || etag !== ifMatch)))
       if (failed) {
         ctx.status = 412
         ctx.type = 'application/xml'
@@ -108,7 +105,18 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
           `<Condition>${ifNoneMatch !== undefined ? 'If-None-Match' : 'If-Match'}</Condition></Error>`
         return
       }
-      await next()
+      try {
+        await next()
+      } catch (error) {
+        // s3rver throws its S3 errors for Koa to render; a 404 GET is the waiter's "not yet".
+        if (op === 'GetObject' && (error as { status?: number }).status === 404) stats.notFound++
+        throw error
+      }
+      if (op === 'GetObject' && ctx.body instanceof Readable) {
+        const chunks: Buffer[] = []
+        for await (const chunk of ctx.body) chunks.push(chunk as Buffer)
+        ctx.body = Buffer.concat(chunks)
+      }
     } finally {
       release()
       if (locks.get(lockKey) === chained) locks.delete(lockKey)

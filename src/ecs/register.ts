@@ -1,0 +1,173 @@
+/**
+ * Register the oneshot task definition only when it changed (REFERENCE.md §1), in a way that
+ * many jobs racing on one changed definition create one revision: every retry describes and
+ * compares again before registering, because another job may have registered the same content
+ * meanwhile.
+ */
+import {
+  DescribeTaskDefinitionCommand,
+  RegisterTaskDefinitionCommand,
+  type ECSClient,
+  type RegisterTaskDefinitionCommandInput,
+  type Tag,
+  type TaskDefinition
+} from '@aws-sdk/client-ecs'
+import { fullJitter } from '../util/backoff.js'
+import type { Clock, Random } from '../util/clock.js'
+import { UserError } from '../util/errors.js'
+import type { Logger } from '../util/logger.js'
+import { compareTaskDefinition, formatDifference } from './compare.js'
+import {
+  describeError,
+  isNoSuchTaskDefinition,
+  isThrottling,
+  isTooManyConcurrentRevisions,
+  isTransient
+} from './errors.js'
+
+export interface RegisterDeps {
+  ecs: Pick<ECSClient, 'send'>
+  clock: Clock
+  random: Random
+  logger: Logger
+}
+
+export interface RegisterOptions {
+  /** Describe-compare-register rounds before giving up (default 10, as hako). */
+  maxAttempts?: number
+  /** Full-jitter base in ms (default REGISTER_BACKOFF_BASE_MS). */
+  baseMs?: number
+  /** Full-jitter cap in ms (default REGISTER_BACKOFF_CAP_MS). */
+  capMs?: number
+}
+
+export interface RegisterResult {
+  /** The ARN of the revision to run: the one registered now, or the unchanged latest one. */
+  taskDefinitionArn: string
+  revision: number
+  /** true when this call registered a new revision. */
+  registered: boolean
+}
+
+/**
+ * Backoff between rounds: full jitter over [0, min(cap, base * 2^i)). RegisterTaskDefinition
+ * refills at 1 call per second per account and region (REFERENCE.md §3), so waiting less than
+ * about a second cannot help; a 2 s base spreads a burst of jobs over a window wide enough for
+ * the first registration to become visible to the others' next describe, and the 30 s cap
+ * keeps 10 rounds within about 3 minutes. hako waits 2^i + rand(0..10) s.
+ */
+export const REGISTER_BACKOFF_BASE_MS = 2000
+export const REGISTER_BACKOFF_CAP_MS = 30000
+export const REGISTER_MAX_ATTEMPTS = 10
+
+/**
+ * Describes the latest ACTIVE revision of `request.family` with its tags; returns it when it
+ * equals `request` (hako's comparison), else registers `request`. Logs why it registers.
+ */
+export async function registerIfChanged(
+  deps: RegisterDeps,
+  request: RegisterTaskDefinitionCommandInput,
+  options: RegisterOptions = {}
+): Promise<RegisterResult> {
+  const { ecs, clock, random, logger } = deps
+  const family = request.family ?? ''
+  const maxAttempts = options.maxAttempts ?? REGISTER_MAX_ATTEMPTS
+  const baseMs = options.baseMs ?? REGISTER_BACKOFF_BASE_MS
+  const capMs = options.capMs ?? REGISTER_BACKOFF_CAP_MS
+  let lastError: unknown
+
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    if (attempt > 0) {
+      const delay = fullJitter(attempt - 1, baseMs, capMs, random)
+      logger.info(
+        `Retrying task definition '${family}' in ${(delay / 1000).toFixed(1)} s ` +
+          `(attempt ${attempt + 1} of ${maxAttempts}) after: ${describeError(lastError)}`
+      )
+      await clock.sleep(delay)
+    }
+    try {
+      const latest = await describeLatest(ecs, family)
+      if (latest) {
+        const differences = compareTaskDefinition(request, latest.definition, latest.tags)
+        if (differences.length === 0) {
+          logger.info(`Task definition is unchanged: ${latest.arn}`)
+          return { taskDefinitionArn: latest.arn, revision: latest.revision, registered: false }
+        }
+        logger.info(
+          `Task definition '${family}' differs from revision ${latest.revision} in ` +
+            `${differences.length} field${differences.length === 1 ? '' : 's'}:`
+        )
+        for (const d of differences) logger.info(`  ${formatDifference(d)}`)
+      } else {
+        logger.info(`Task definition family '${family}' has no active revision yet`)
+      }
+      const out = await ecs.send(new RegisterTaskDefinitionCommand(request))
+      const arn = out.taskDefinition?.taskDefinitionArn
+      const revision = out.taskDefinition?.revision
+      if (!arn || revision === undefined) {
+        throw new Error('RegisterTaskDefinition answered without a task definition ARN')
+      }
+      logger.info(`Registered task definition: ${arn}`)
+      return { taskDefinitionArn: arn, revision, registered: true }
+    } catch (error) {
+      if (isThrottling(error) || isTooManyConcurrentRevisions(error) || isTransient(error)) {
+        lastError = error
+        continue
+      }
+      throw registerFailure(family, error)
+    }
+  }
+  throw new UserError(
+    `Could not register task definition '${family}': gave up after ${maxAttempts} attempts; ` +
+      `last error: ${describeError(lastError)}. ECS allows RegisterTaskDefinition at 20 calls ` +
+      `in a burst and 1 per second per account and region, and one registration per family at ` +
+      `a time. When many jobs use one definition, run this action once with 'mode: register' ` +
+      `and pass its 'task-definition-arn' output to the other jobs as 'task-definition'.`
+  )
+}
+
+interface Latest {
+  arn: string
+  revision: number
+  definition: TaskDefinition
+  tags: Tag[] | undefined
+}
+
+/** The latest ACTIVE revision and its tags, or undefined when the family has none. */
+async function describeLatest(
+  ecs: RegisterDeps['ecs'],
+  family: string
+): Promise<Latest | undefined> {
+  try {
+    const out = await ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: family, include: ['TAGS'] })
+    )
+    const definition = out.taskDefinition
+    if (!definition?.taskDefinitionArn || definition.revision === undefined) return undefined
+    return {
+      arn: definition.taskDefinitionArn,
+      revision: definition.revision,
+      definition,
+      tags: out.tags
+    }
+  } catch (error) {
+    if (isNoSuchTaskDefinition(error)) return undefined
+    throw error
+  }
+}
+
+/** Errors the user fixes (permissions, an invalid definition) become UserErrors. */
+function registerFailure(family: string, error: unknown): Error {
+  const message = `Could not register task definition '${family}': ${describeError(error)}`
+  const name = (error as { name?: unknown } | null)?.name
+  if (name === 'AccessDeniedException') {
+    return new UserError(
+      `${message}. Grant the action's role ecs:DescribeTaskDefinition, ` +
+        `ecs:RegisterTaskDefinition, ecs:TagResource and iam:PassRole on the task and execution roles.`
+    )
+  }
+  if (name === 'ClientException' || name === 'InvalidParameterException') {
+    return new UserError(`${message}. Fix the definition and run again.`)
+  }
+  return new Error(message, { cause: error })
+}

@@ -279,7 +279,9 @@ describe('processEvent retries', () => {
     transformToString: () => Promise.resolve(JSON.stringify(stoppedV(version)))
   })
   const stoppedV = (version: number): TaskEvent => withDetail(stoppedEvent(), { version })
-  beforeEach(() => mock.reset())
+  beforeEach(() => {
+    mock.reset()
+  })
 
   it('re-reads after 409 ConditionalRequestConflict and writes with If-Match on the new ETag', async () => {
     mock

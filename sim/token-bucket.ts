@@ -1,0 +1,98 @@
+/**
+ * ECS API throttling as AWS documents it: a token bucket per action category, per account and
+ * region, shared by every caller (REFERENCE.md §3). Each call takes one token; an empty bucket
+ * answers ThrottlingException.
+ */
+import type { Clock } from '../src/util/clock.js'
+
+/** Size and refill rate of one bucket. */
+export interface BucketLimit {
+  /** Tokens the bucket holds when full: the largest burst. */
+  burst: number
+  /** Tokens added per second, up to `burst`. */
+  refillPerSecond: number
+}
+
+/** A token bucket over an injected clock, so refill is deterministic in tests. */
+export class TokenBucket {
+  private tokens: number
+  private last: number
+
+  constructor(
+    readonly limit: BucketLimit,
+    private readonly clock: Clock
+  ) {
+    this.tokens = limit.burst
+    this.last = clock.now()
+  }
+
+  /** Takes one token if there is one; false means "throttle this call". */
+  take(): boolean {
+    const now = this.clock.now()
+    const elapsed = Math.max(0, now - this.last) / 1000
+    this.tokens = Math.min(this.limit.burst, this.tokens + elapsed * this.limit.refillPerSecond)
+    this.last = now
+    if (this.tokens < 1) return false
+    this.tokens -= 1
+    return true
+  }
+}
+
+/**
+ * Action categories and their default limits. The first four rows are AWS's documented ECS
+ * numbers (REFERENCE.md §3). `ecs-other` (tags, clusters, anything else ECS) and `logs`
+ * (CloudWatch Logs GetLogEvents, 25 per second per account in AWS's quotas) are this
+ * simulator's choice.
+ */
+export const DEFAULT_LIMITS = {
+  'run-stop': { burst: 100, refillPerSecond: 40 },
+  describe: { burst: 100, refillPerSecond: 20 },
+  register: { burst: 20, refillPerSecond: 1 },
+  'describe-task-definition': { burst: 50, refillPerSecond: 20 },
+  'ecs-other': { burst: 50, refillPerSecond: 20 },
+  logs: { burst: 25, refillPerSecond: 25 },
+  autoscaling: { burst: 40, refillPerSecond: 20 }
+} satisfies Record<string, BucketLimit>
+
+/** A throttling category name. */
+export type ThrottleCategory = keyof typeof DEFAULT_LIMITS
+
+const CATEGORY_OF: Record<string, ThrottleCategory> = {
+  RunTask: 'run-stop',
+  StartTask: 'run-stop',
+  StopTask: 'run-stop',
+  DescribeTasks: 'describe',
+  ListTasks: 'describe',
+  DescribeContainerInstances: 'describe',
+  ListContainerInstances: 'describe',
+  RegisterTaskDefinition: 'register',
+  DeregisterTaskDefinition: 'register',
+  DescribeTaskDefinition: 'describe-task-definition',
+  ListTaskDefinitions: 'describe-task-definition',
+  ListTaskDefinitionFamilies: 'describe-task-definition',
+  GetLogEvents: 'logs',
+  DescribeAutoScalingGroups: 'autoscaling',
+  SetDesiredCapacity: 'autoscaling'
+}
+
+/** The bucket an operation draws from. */
+export function categoryOf(operation: string): ThrottleCategory {
+  return CATEGORY_OF[operation] ?? 'ecs-other'
+}
+
+/** One bucket per category, with limits overridable per category (`Infinity` burst disables). */
+export class Throttler {
+  private readonly buckets = new Map<ThrottleCategory, TokenBucket>()
+
+  constructor(clock: Clock, overrides: Partial<Record<ThrottleCategory, BucketLimit>> = {}) {
+    for (const name of Object.keys(DEFAULT_LIMITS) as ThrottleCategory[]) {
+      this.buckets.set(name, new TokenBucket(overrides[name] ?? DEFAULT_LIMITS[name], clock))
+    }
+  }
+
+  /** Takes a token for `operation`; false when the call must be throttled. */
+  allow(operation: string): boolean {
+    const bucket = this.buckets.get(categoryOf(operation))
+    return bucket ? bucket.take() : true
+  }
+}

@@ -19,7 +19,7 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The known key a misspelled key most likely meant, or undefined when none is close: within
- * an edit distance of a third of its length (at least 2), or the same word with a prefix or
+ * an edit distance of a third of its length (at least 1), or the same word with a prefix or
  * suffix added or dropped (`image` for `image_tag`), ignoring case and `-`/`_`.
  */
 export function suggestKey(key: string, known: readonly string[]): string | undefined {
@@ -30,7 +30,7 @@ export function suggestKey(key: string, known: readonly string[]): string | unde
     const distance = editDistance(wanted, norm(candidate))
     if (!best || distance < best.distance) best = { key: candidate, distance }
   }
-  if (best && best.distance <= Math.max(2, Math.floor(key.length / 3))) return best.key
+  if (best && best.distance <= Math.max(1, Math.floor(key.length / 3))) return best.key
   if (wanted.length >= 3) {
     const related = known.find((k) => norm(k).startsWith(wanted) || wanted.startsWith(norm(k)))
     if (related) return related

@@ -1,0 +1,112 @@
+import path from 'node:path'
+import { describe, expect, it } from '@jest/globals'
+import { loadAndRender, loadDefinition } from '../../src/definition/index.js'
+import { editDistance, suggestKey } from '../../src/definition/suggest.js'
+import { UserError } from '../../src/util/errors.js'
+
+const FIXTURES = path.resolve('__fixtures__/definitions')
+
+async function errorLines(file: string): Promise<string[]> {
+  const error = await loadDefinition(file, FIXTURES).then(
+    () => undefined,
+    (e: unknown) => e
+  )
+  expect(error).toBeInstanceOf(UserError)
+  return (error as UserError).message.split('\n')
+}
+
+describe('validateDefinition: every problem, as <file>: <key.path>: <message>', () => {
+  it.each([
+    [
+      'unknown keys with a "did you mean" suggestion',
+      'schema/typo.yml',
+      [
+        "schema/typo.yml: app.memory_reservaton: unknown key; did you mean 'memory_reservation'?",
+        'schema/typo.yml: sidecars.front.image_tag: is required',
+        "schema/typo.yml: sidecars.front.image: unknown key; did you mean 'image_tag'?"
+      ]
+    ],
+    [
+      'several errors at once, service-only scheduler keys accepted',
+      'schema/many-errors.yml',
+      [
+        'schema/many-errors.yml: scheduler.launch_type: expected one of "EC2", "EXTERNAL", "FARGATE", "MANAGED_INSTANCES", got "fargate"',
+        'schema/many-errors.yml: app.memory: expected a number, got "1GB"',
+        'schema/many-errors.yml: app.port_mappings[0].host_port: is required',
+        'schema/many-errors.yml: app.docker_labels["com.example.team"]: expected a string, got true; YAML reads yes/no/on/off/true/false as booleans, quote the value',
+        "schema/many-errors.yml: app.comand: unknown key; did you mean 'command'?",
+        'schema/many-errors.yml: sidecars.worker.image_tag: is required',
+        'schema/many-errors.yml: sidecars.worker.cpu: expected an integer, got 1.5',
+        'schema/many-errors.yml: volumes.data: give only one of source_path, docker_volume_configuration, efs_volume_configuration (found source_path and efs_volume_configuration)'
+      ]
+    ],
+    [
+      'a bad key from an included file names that file',
+      'schema/included.yml',
+      ['schema/partial/app.yml: app.essential: expected a boolean (true or false), got "maybe"']
+    ]
+  ])('%s', async (_name, file, expected) => {
+    expect(await errorLines(file)).toEqual(expected)
+  })
+
+  it('accepts service-only scheduler keys, notes ignored scripts and additional_containers', async () => {
+    const rendered = await loadAndRender('schema/service.yml', {
+      containers: ['new'],
+      env: {},
+      cwd: FIXTURES
+    })
+    expect(rendered.notices).toEqual([
+      'schema/service.yml: scripts: hako scripts (hooks) are not run by a oneshot task; they are ignored',
+      'schema/service.yml: additional_containers: ignored because sidecars is set (additional_containers is its older name)'
+    ])
+    expect(rendered.registerRequest.containerDefinitions?.map((c) => c.name)).toEqual([
+      'app',
+      'new'
+    ])
+  })
+
+  it('requires scheduler and app and rejects unknown top-level keys', async () => {
+    const error = await loadDefinition('json/../yaml11.yml', FIXTURES).then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    expect((error as UserError).message.split('\n')).toEqual([
+      'json/../yaml11.yml: scheduler: is required',
+      'json/../yaml11.yml: app: is required',
+      'json/../yaml11.yml: a: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
+      'json/../yaml11.yml: b: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
+      'json/../yaml11.yml: c: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
+      'json/../yaml11.yml: d: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
+      'json/../yaml11.yml: e: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
+      'json/../yaml11.yml: f: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
+      'json/../yaml11.yml: g: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
+      'json/../yaml11.yml: h: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts'
+    ])
+  })
+})
+
+describe('suggestKey', () => {
+  const known = ['memory', 'memory_reservation', 'command', 'entry_point', 'image_tag', 'links']
+  it.each([
+    ['memory_reservaton', 'memory_reservation'],
+    ['comand', 'command'],
+    ['entrypoint', 'entry_point'],
+    ['entry-point', 'entry_point'],
+    ['image', 'image_tag'],
+    ['link', 'links'],
+    ['volumes', undefined],
+    ['x', undefined],
+    ['lnks', 'links']
+  ])('%s -> %s', (key, expected) => {
+    expect(suggestKey(key, known)).toBe(expected)
+  })
+
+  it.each([
+    ['', '', 0],
+    ['abc', 'abc', 0],
+    ['abc', 'acb', 1],
+    ['kitten', 'sitting', 3]
+  ])('editDistance(%s, %s) = %d', (a, b, d) => {
+    expect(editDistance(a, b)).toBe(d)
+  })
+})

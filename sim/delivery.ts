@@ -59,6 +59,7 @@ export interface DeliveryStats {
 /** Schedules events to a sink with the configured delay, duplication, reordering and loss. */
 export class DeliveryChannel {
   private readonly inFlight = new Set<Promise<void>>()
+  private readonly sending = new Set<Promise<unknown>>()
   private readonly counts: DeliveryStats = {
     emitted: 0,
     delivered: 0,
@@ -130,8 +131,10 @@ export class DeliveryChannel {
       if (this.deps.signal.aborted) return
       // Each copy is its own object, as two Lambda invocations would each parse their own.
       const copy = JSON.parse(JSON.stringify(event)) as TaskStateEvent
+      const sent = Promise.resolve().then(() => this.deps.sink(copy))
+      this.sending.add(sent)
       try {
-        const result = await this.deps.sink(copy)
+        const result = await sent
         this.counts.delivered++
         this.deps.onRecord?.({
           ...base,
@@ -152,6 +155,8 @@ export class DeliveryChannel {
           at: this.deps.clock.now(),
           result: message
         })
+      } finally {
+        this.sending.delete(sent)
       }
     }
     const promise = run()
@@ -162,6 +167,16 @@ export class DeliveryChannel {
   /** Resolves when every event sent so far has been delivered, dropped or failed. */
   async settled(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight])
+  }
+
+  /**
+   * Resolves when every copy whose delay has elapsed has been handled by the sink; copies still
+   * waiting are not awaited (with a fake clock they wait for `advance`).
+   */
+  async flush(): Promise<void> {
+    while (this.sending.size > 0) await Promise.allSettled([...this.sending])
+    // Let the records of what just finished be written.
+    await new Promise<void>((resolve) => setImmediate(resolve))
   }
 
   /** Number of copies scheduled but not yet handed to the sink. */

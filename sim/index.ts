@@ -138,6 +138,11 @@ export interface LocalAws {
   notifierLog(): string[]
   /** Resolves once every event emitted so far has been delivered, dropped or failed. */
   settled(): Promise<void>
+  /**
+   * Resolves once every event copy whose delay has elapsed has been written; with a fake clock,
+   * call it after `advance`.
+   */
+  flush(): Promise<void>
   close(): Promise<void>
 }
 
@@ -320,6 +325,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     deliveries: () => [...records],
     notifierLog: () => [...notifierLines],
     settled: () => channel.settled(),
+    flush: () => channel.flush(),
     async close() {
       if (closed) return
       closed = true

@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from '@jest/globals'
+import { at, loadNotifierTemplate } from '../notifier/cloudformation.js'
+
+interface Statement {
+  Sid?: string
+  Effect: string
+  Action: string | string[]
+  Resource: string | string[]
+  Condition?: Record<string, Record<string, string | string[]>>
+}
+interface PolicyDocument {
+  Version: string
+  Statement: Statement[]
+}
+
+const FILES = ['action-policy.json', 'action-policy-autoscaling.json', 'notifier-policy.json']
+const text = (file: string) =>
+  readFileSync(new URL(`../../docs/iam/${file}`, import.meta.url), 'utf8')
+const policy = (file: string) => JSON.parse(text(file)) as PolicyDocument
+const list = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v])
+const actions = (p: PolicyDocument) => p.Statement.flatMap((s) => list(s.Action)).sort()
+
+describe.each(FILES)('docs/iam/%s', (file) => {
+  it('parses as a policy document: Version, and statements with Sid, Effect, Action, Resource', () => {
+    const p = JSON.parse(text(file)) as Record<string, unknown>
+    expect(Object.keys(p).sort()).toEqual(['Statement', 'Version'])
+    expect(p.Version).toBe('2012-10-17')
+    const statements = p.Statement as Record<string, unknown>[]
+    expect(statements.length).toBeGreaterThan(0)
+    for (const s of statements) {
+      expect(
+        Object.keys(s)
+          .filter((k) => !['Condition'].includes(k))
+          .sort()
+      ).toEqual(['Action', 'Effect', 'Resource', 'Sid'])
+      expect(s.Sid).toMatch(/^[A-Za-z0-9]+$/)
+      expect(s.Effect).toBe('Allow')
+      for (const r of list(s.Resource as string | string[])) expect(r).toMatch(/^(\*|arn:aws:)/)
+    }
+    const sids = statements.map((s) => s.Sid)
+    expect(new Set(sids).size).toBe(sids.length)
+  })
+
+  it('names every action exactly: service:Action, no wildcard', () => {
+    for (const a of actions(policy(file))) expect(a).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z]+$/)
+    expect(new Set(actions(policy(file))).size).toBe(actions(policy(file)).length)
+  })
+
+  it('uses the documented placeholders: account 123456789012, NOTIFICATION_BUCKET', () => {
+    const arns = policy(file)
+      .Statement.flatMap((s) => list(s.Resource))
+      .filter((r) => r !== '*')
+    for (const arn of arns) {
+      const account = arn.split(':')[4]
+      expect(['', '123456789012']).toContain(account)
+      if (arn.startsWith('arn:aws:s3:::'))
+        expect(arn).toMatch(/^arn:aws:s3:::NOTIFICATION_BUCKET\b/)
+    }
+  })
+})
+
+describe('the action policy', () => {
+  it('grants exactly what the action calls', () => {
+    expect(actions(policy('action-policy.json'))).toEqual(
+      [
+        'ecs:DescribeTaskDefinition',
+        'ecs:ListTagsForResource',
+        'ecs:RegisterTaskDefinition',
+        'ecs:RunTask',
+        'ecs:TagResource',
+        'ecs:StopTask',
+        'ecs:DescribeTasks',
+        'iam:PassRole',
+        's3:GetObject',
+        's3:ListBucket',
+        'logs:GetLogEvents'
+      ].sort()
+    )
+  })
+
+  it('grants the Auto Scaling and SNS calls only in the separate policy', () => {
+    expect(actions(policy('action-policy-autoscaling.json'))).toEqual(
+      [
+        'autoscaling:DescribeAutoScalingGroups',
+        'autoscaling:SetDesiredCapacity',
+        'ecs:DescribeContainerInstances',
+        'ecs:ListContainerInstances',
+        'sns:Publish'
+      ].sort()
+    )
+  })
+
+  it.each<[string, Statement['Condition']]>([
+    ['iam:PassRole', { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }],
+    [
+      'ecs:TagResource',
+      { StringEquals: { 'ecs:CreateAction': ['RunTask', 'RegisterTaskDefinition'] } }
+    ],
+    ['s3:ListBucket', { StringLike: { 's3:prefix': 'hako-oneshot/*' } }],
+    [
+      'ecs:RunTask',
+      { ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:REGION:123456789012:cluster/CLUSTER' } }
+    ]
+  ])('limits %s with a condition', (action, condition) => {
+    const statement = policy('action-policy.json').Statement.find((s) =>
+      list(s.Action).includes(action)
+    )
+    expect(statement?.Condition).toEqual(condition)
+    expect(list(statement?.Action ?? [])).toEqual([action])
+  })
+
+  it('reads notifications under the prefix only', () => {
+    const get = policy('action-policy.json').Statement.find((s) => s.Action === 's3:GetObject')
+    expect(get?.Resource).toBe('arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/*')
+    const list = policy('action-policy.json').Statement.find((s) => s.Action === 's3:ListBucket')
+    expect(list?.Resource).toBe('arn:aws:s3:::NOTIFICATION_BUCKET')
+  })
+})
+
+describe('the notifier policy', () => {
+  it('is what notifier/template.yml grants the function, action for action', () => {
+    const statements = at(
+      loadNotifierTemplate(),
+      'Resources',
+      'NotifierRole',
+      'Properties',
+      'Policies',
+      0,
+      'PolicyDocument',
+      'Statement'
+    ) as Statement[]
+    const bySid = (ss: Statement[]) =>
+      Object.fromEntries(
+        ss.map((s) => [s.Sid ?? '', { Action: list(s.Action), Condition: s.Condition }])
+      )
+    const documented = bySid(policy('notifier-policy.json').Statement)
+    const deployed = bySid(statements)
+    expect(Object.keys(documented)).toEqual(Object.keys(deployed))
+    for (const sid of Object.keys(documented)) {
+      expect(documented[sid]?.Action).toEqual(deployed[sid]?.Action)
+      expect(Object.keys(documented[sid]?.Condition ?? {})).toEqual(
+        Object.keys(deployed[sid]?.Condition ?? {})
+      )
+    }
+    expect(actions(policy('notifier-policy.json'))).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject'
+    ])
+  })
+})

@@ -222,7 +222,7 @@ export async function waitForStop(deps: WaitDeps, options: WaitOptions): Promise
           )
         return { kind: 'stopped', task }
       }
-      if (started === undefined && task.lastStatus === 'RUNNING') {
+      if (started === undefined && task.lastStatus === 'RUNNING' && !warned.has('not-arriving')) {
         warnOnce(
           'not-arriving',
           `ECS reports task ${id} RUNNING${task.startedAt ? ` since ${task.startedAt.toISOString()}` : ''}, ` +

@@ -152,3 +152,18 @@ describe('the notifier policy', () => {
     ])
   })
 })
+
+describe('notifier/README-section.md', () => {
+  const readme = readFileSync(new URL('../../notifier/README-section.md', import.meta.url), 'utf8')
+
+  it.each(['action-policy.json', 'notifier-policy.json'])('quotes docs/iam/%s verbatim', (file) => {
+    expect(readme).toContain('```json\n' + text(file))
+  })
+
+  it('deploys with parameters the template declares', () => {
+    const declared = Object.keys(at(loadNotifierTemplate(), 'Parameters') as object)
+    const used = [...readme.matchAll(/^ {4}([A-Za-z]+)=/gm)].map((m) => m[1])
+    expect(new Set(used)).toEqual(new Set(['ClusterArns', 'Prefix', 'RetentionDays', 'BucketName']))
+    for (const name of used) expect(declared).toContain(name)
+  })
+})

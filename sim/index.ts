@@ -86,6 +86,8 @@ export interface LocalAwsOptions {
   sink?: EventSink
   /** Ports on 127.0.0.1 (default 0: free ones). */
   ports?: { aws?: number; s3?: number }
+  /** Called with every event as it is emitted, before delay and loss (for logs and tools). */
+  onEvent?: (event: TaskStateEvent) => void
   /** Where the notifier's log lines go (default: kept, see `notifierLog()`). */
   log?: (line: string) => void
 }
@@ -146,7 +148,8 @@ export interface LocalAws {
   close(): Promise<void>
 }
 
-const CREDENTIALS = { accessKeyId: 'AKIASIMULATOR000000', secretAccessKey: 'simulator-secret' }
+// s3rver accepts only this key pair (it checks signatures); the ECS endpoint accepts any.
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
 
 function bump(record: Record<string, number>, key: string): void {
   record[key] = (record[key] ?? 0) + 1
@@ -222,6 +225,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     logs,
     emit: (event) => {
       emitted.push(event)
+      options.onEvent?.(event)
       channel.send(event)
     },
     signal: abort.signal

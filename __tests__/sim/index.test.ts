@@ -309,7 +309,7 @@ describe('events through the notifier into S3', () => {
 })
 
 describe('startLocalAws', () => {
-  it('gives a child process the endpoints, region and dummy credentials it needs', async () => {
+  it('gives a child process the endpoints, region and the credentials s3rver accepts', async () => {
     const local = await startLocalAws({
       notifier: false,
       region: 'us-west-2',
@@ -321,8 +321,8 @@ describe('startLocalAws', () => {
       expect(local.env).toEqual({
         AWS_REGION: 'us-west-2',
         AWS_DEFAULT_REGION: 'us-west-2',
-        AWS_ACCESS_KEY_ID: 'AKIASIMULATOR000000',
-        AWS_SECRET_ACCESS_KEY: 'simulator-secret',
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
         AWS_ENDPOINT_URL_ECS: local.ecsEndpoint,
         AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: local.logsEndpoint,
         AWS_ENDPOINT_URL_S3: local.s3Endpoint,

@@ -1,0 +1,192 @@
+import { afterAll, beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  CloudWatchLogsClient,
+  CloudWatchLogsServiceException,
+  GetLogEventsCommand
+} from '@aws-sdk/client-cloudwatch-logs'
+import { mockClient } from 'aws-sdk-client-mock'
+import { memoryLogger } from '../../src/util/logger.js'
+import { consoleEncode, logsLink, tailLogs } from '../../src/report/logs.js'
+
+const TASK_ARN = 'arn:aws:ecs:ap-northeast-1:123456789012:task/batch/0123456789abcdef'
+const awslogs = (options: Record<string, string>) => ({ logDriver: 'awslogs', options })
+
+describe('consoleEncode (REFERENCE.md §2: encoded twice, then % becomes $)', () => {
+  it.each([
+    ['/ecs/batch', '$252Fecs$252Fbatch'],
+    ['app/app/0123456789abcdef', 'app$252Fapp$252F0123456789abcdef'],
+    // A known-good console URL for a Lambda stream has this segment:
+    // .../log-events/2020$252F10$252F27$252F$255B$2524LATEST$255D542bf48a98944249b069342e12861b99
+    [
+      '2020/10/27/[$LATEST]542bf48a98944249b069342e12861b99',
+      '2020$252F10$252F27$252F$255B$2524LATEST$255D542bf48a98944249b069342e12861b99'
+    ],
+    ['a b#c', 'a$2520b$2523c']
+  ])('%s', (name, encoded) => {
+    expect(consoleEncode(name)).toBe(encoded)
+  })
+})
+
+describe('logsLink', () => {
+  it('links the app stream <prefix>/<container>/<task id>, worked by hand', () => {
+    expect(
+      logsLink({
+        logConfiguration: awslogs({
+          'awslogs-group': '/ecs/batch',
+          'awslogs-stream-prefix': 'app'
+        }),
+        taskArn: TASK_ARN,
+        containerName: 'app',
+        taskRegion: 'ap-northeast-1'
+      })
+    ).toEqual({
+      url: 'https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#logsV2:log-groups/log-group/$252Fecs$252Fbatch/log-events/app$252Fapp$252F0123456789abcdef',
+      group: '/ecs/batch',
+      stream: 'app/app/0123456789abcdef',
+      region: 'ap-northeast-1'
+    })
+  })
+
+  it('reproduces a known-good console URL for a Lambda log group', () => {
+    // The console's own link for /aws/lambda/hoge-lambda in ap-northeast-1.
+    const link = logsLink({
+      logConfiguration: awslogs({
+        'awslogs-group': '/aws/lambda/hoge-lambda',
+        'awslogs-stream-prefix': 'x'
+      }),
+      taskArn: TASK_ARN
+    })
+    expect('url' in link && link.url.split('/log-events/')[0]).toBe(
+      'https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#logsV2:log-groups/log-group/$252Faws$252Flambda$252Fhoge-lambda'
+    )
+  })
+
+  it('takes awslogs-region over the task region, and the ARN region when none is given', () => {
+    const link = logsLink({
+      logConfiguration: awslogs({
+        'awslogs-group': 'g',
+        'awslogs-stream-prefix': 'p',
+        'awslogs-region': 'us-west-2'
+      }),
+      taskArn: TASK_ARN,
+      taskRegion: 'ap-northeast-1'
+    })
+    expect('region' in link && link.region).toBe('us-west-2')
+    expect(
+      'url' in link &&
+        link.url.startsWith(
+          'https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#'
+        )
+    ).toBe(true)
+    const fromArn = logsLink({
+      logConfiguration: awslogs({ 'awslogs-group': 'g', 'awslogs-stream-prefix': 'p' }),
+      taskArn: TASK_ARN,
+      containerName: 'worker'
+    })
+    expect(fromArn).toMatchObject({ region: 'ap-northeast-1', stream: 'p/worker/0123456789abcdef' })
+  })
+
+  it.each([
+    [
+      undefined,
+      'the app container has no log_configuration, so it has no CloudWatch Logs stream to link'
+    ],
+    [
+      { logDriver: 'fluentd', options: {} },
+      "the app container logs through 'fluentd', not awslogs, so there is no CloudWatch Logs stream to link"
+    ],
+    [
+      awslogs({ 'awslogs-stream-prefix': 'app' }),
+      "the app container's awslogs options have no awslogs-group"
+    ],
+    [
+      awslogs({ 'awslogs-group': 'g' }),
+      "the app container's awslogs options have no awslogs-stream-prefix, so its stream is named after the Docker container id; add awslogs-stream-prefix to link it"
+    ]
+  ])('gives the reason when there is no stream to link: %j', (logConfiguration, reason) => {
+    expect(logsLink({ logConfiguration, taskArn: TASK_ARN })).toEqual({ reason })
+  })
+})
+
+describe('tailLogs', () => {
+  const logsMock = mockClient(CloudWatchLogsClient)
+  const logs = new CloudWatchLogsClient({ region: 'ap-northeast-1' })
+  afterAll(() => logsMock.restore())
+  beforeEach(() => logsMock.reset())
+  const options = {
+    group: '/ecs/batch',
+    stream: 'app/app/0123',
+    region: 'ap-northeast-1',
+    lines: 3
+  }
+  const at = (s: number): number => Date.parse('2026-11-28T16:12:00Z') + s * 1000
+
+  it('prints the last lines in a collapsed group with one call, timestamps first', async () => {
+    logsMock.on(GetLogEventsCommand).resolves({
+      events: [
+        { timestamp: at(1), message: 'one' },
+        { timestamp: at(2), message: '::set-output name=x::injected\n' },
+        { timestamp: at(3), message: 'three\nfour' }
+      ],
+      nextBackwardToken: 'b/1'
+    })
+    const logger = memoryLogger()
+    expect(await tailLogs({ logs, logger }, options)).toEqual([
+      'one',
+      '::set-output name=x::injected',
+      'three',
+      'four'
+    ])
+    expect(logger.lines).toEqual([
+      'group: Last 3 log lines of /ecs/batch app/app/0123 (ap-northeast-1)',
+      'info: 2026-11-28T16:12:01.000Z one',
+      'info: 2026-11-28T16:12:02.000Z ::set-output name=x::injected',
+      'info: 2026-11-28T16:12:03.000Z three',
+      'info: 2026-11-28T16:12:03.000Z four',
+      'endgroup: Last 3 log lines of /ecs/batch app/app/0123 (ap-northeast-1)'
+    ])
+    expect(logsMock.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input)).toEqual([
+      { logGroupName: '/ecs/batch', logStreamName: 'app/app/0123', startFromHead: false, limit: 3 }
+    ])
+  })
+
+  it('makes a second call for the older page when the first comes back short, and no more', async () => {
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolvesOnce({ events: [{ timestamp: at(9), message: 'last' }], nextBackwardToken: 'b/2' })
+      .resolvesOnce({ events: [{ timestamp: at(8), message: 'before' }], nextBackwardToken: 'b/3' })
+    const logger = memoryLogger()
+    expect(await tailLogs({ logs, logger }, options)).toEqual(['before', 'last'])
+    expect(logsMock.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input)).toEqual([
+      { logGroupName: '/ecs/batch', logStreamName: 'app/app/0123', startFromHead: false, limit: 3 },
+      {
+        logGroupName: '/ecs/batch',
+        logStreamName: 'app/app/0123',
+        startFromHead: false,
+        limit: 2,
+        nextToken: 'b/2'
+      }
+    ])
+  })
+
+  it('turns a failure into a warning, never a throw', async () => {
+    logsMock.on(GetLogEventsCommand).rejects(
+      new CloudWatchLogsServiceException({
+        name: 'ResourceNotFoundException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'The specified log stream does not exist.'
+      })
+    )
+    const logger = memoryLogger()
+    expect(await tailLogs({ logs, logger }, options)).toBeUndefined()
+    expect(logger.lines).toEqual([
+      'warning: Could not read the last log lines of /ecs/batch app/app/0123 (ap-northeast-1): The specified log stream does not exist. The stream does not exist: the container may never have started, or logs to another group.'
+    ])
+  })
+
+  it('makes no call for 0 lines', async () => {
+    expect(await tailLogs({ logs, logger: memoryLogger() }, { ...options, lines: 0 })).toEqual([])
+    expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(0)
+  })
+})

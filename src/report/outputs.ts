@@ -1,0 +1,50 @@
+/** The action's outputs for one task, as a plain record of output name to value. */
+import type { TaskSnapshot } from '../wait/types.js'
+import { taskIdOf } from '../wait/result.js'
+
+/** What is known of a task when outputs are written: a result, or only the last state seen. */
+export interface ResultLike {
+  /** The last state seen; undefined when the wait saw nothing. */
+  task?: TaskSnapshot
+  /** The exit code, when the task stopped. */
+  exitCode?: number
+}
+
+/** Values known outside the task state. */
+export interface OutputExtras {
+  /** The task ARN, for when no state was seen. */
+  taskArn?: string
+  /** The logs console link; '' when there is none. */
+  logsUrl?: string
+}
+
+const iso = (date: Date | undefined): string => (date === undefined ? '' : date.toISOString())
+
+/**
+ * The outputs for one task: `exit-code`, `stop-code`, `stopped-reason`, `started-at`,
+ * `stopped-at` (ISO 8601), `containers` (JSON: name, exitCode, reason), `task-id`, `task-arn`,
+ * `logs-url`. A value not known (timeout, cancel) is ''.
+ */
+export function resultOutputs(
+  result: ResultLike,
+  extra: OutputExtras = {}
+): Record<string, string> {
+  const task = result.task
+  const taskArn = task?.taskArn || extra.taskArn || ''
+  const containers = (task?.containers ?? []).map((c) => ({
+    name: c.name,
+    exitCode: c.exitCode ?? null,
+    reason: c.reason ?? null
+  }))
+  return {
+    'task-arn': taskArn,
+    'task-id': taskArn === '' ? '' : taskIdOf(taskArn),
+    'exit-code': result.exitCode === undefined ? '' : String(result.exitCode),
+    'stop-code': task?.stopCode ?? '',
+    'stopped-reason': task?.stoppedReason ?? '',
+    'started-at': iso(task?.startedAt),
+    'stopped-at': iso(task?.stoppedAt),
+    containers: JSON.stringify(containers),
+    'logs-url': extra.logsUrl ?? ''
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * RunTask with retries: transient errors (throttling, 5xx, network) with full-jitter backoff
+ * under the same clientToken, so a retry never starts a second task; failures that can clear
+ * (no room on the cluster yet) until a deadline, scaling an Auto Scaling group out as hako does
+ * when the definition names one; everything else fails at once with ECS's reason.
+ */
+import {
+  RunTaskCommand,
+  type ECSClient,
+  type Failure,
+  type RunTaskCommandInput,
+  type Task
+} from '@aws-sdk/client-ecs'
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling'
+import type { SNSClient } from '@aws-sdk/client-sns'
+import { fullJitter } from '../util/backoff.js'
+import type { Clock, Random } from '../util/clock.js'
+import { UserError, errorName } from '../util/errors.js'
+import type { Logger } from '../util/logger.js'
+import { describeError, isTransient } from './errors.js'
+import { publishScaleOutRequest, scaleOutUntilCapacity, type TaskResources } from './scale-out.js'
+
+export interface RunTaskDeps {
+  ecs: Pick<ECSClient, 'send'>
+  clock: Clock
+  random: Random
+  logger: Logger
+  /** Needed with `autoscalingGroup` (without a topic). */
+  autoScaling?: Pick<AutoScalingClient, 'send'>
+  /** Needed with `autoscalingTopic`. */
+  sns?: Pick<SNSClient, 'send'>
+}
+
+export interface RunTaskOptions {
+  /** The complete request: task definition ARN, cluster, count, overrides, startedBy, group, tags. */
+  request: RunTaskCommandInput
+  /** One per action run (newClientToken), sent on every retry. */
+  clientToken: string
+  /** Epoch ms: stop retrying capacity failures then. */
+  deadline: number
+  /** Aborts the waits between attempts (the job is being cancelled). */
+  signal?: AbortSignal
+  /** scheduler.autoscaling_group_for_oneshot. */
+  autoscalingGroup?: string
+  /** scheduler.autoscaling_topic_for_oneshot (publish instead of scaling the group ourselves). */
+  autoscalingTopic?: string
+  /** What the task needs, for the scale-out fit check and the SNS message (taskResourcesOf). */
+  taskResources?: TaskResources
+  /** Called with the started tasks as soon as RunTask returns them (save the ARN to state). */
+  onStarted?: (tasks: Task[]) => void
+  /** Attempts for transient errors in a row (default RUN_TASK_MAX_TRANSIENT_ATTEMPTS). */
+  maxTransientAttempts?: number
+}
+
+/** Transient errors: 8 attempts, full jitter from 1 s, capped at 20 s (about a minute in all). */
+export const RUN_TASK_MAX_TRANSIENT_ATTEMPTS = 8
+export const RUN_TASK_TRANSIENT_BASE_MS = 1000
+export const RUN_TASK_TRANSIENT_CAP_MS = 20000
+/**
+ * Capacity failures: full jitter from 2 s, capped at 30 s, until the deadline. Room on a cluster
+ * appears when other tasks stop or instances join, on the scale of seconds to minutes; a 30 s cap
+ * keeps polling cheap (RunTask refills at 40 per s per account, REFERENCE.md §3) while reacting
+ * within half a minute.
+ */
+export const RUN_TASK_CAPACITY_BASE_MS = 2000
+export const RUN_TASK_CAPACITY_CAP_MS = 30000
+
+/** ECS's answer when a cluster has no container instance at all (hako retries it). */
+const NO_CONTAINER_INSTANCES = 'No Container Instances were found in your cluster.'
+
+/**
+ * RunTask failure reasons that can clear with time or capacity: RESOURCE:CPU/MEMORY/PORTS/...
+ * (no instance has room), AGENT (an agent is disconnected), ATTRIBUTE (no instance with a
+ * required attribute yet) and capacity unavailable (Fargate/capacity providers: "Capacity is
+ * unavailable at this time"). MISSING/INACTIVE task definitions and the rest cannot.
+ */
+export function isClearableFailure(reason: string | undefined): boolean {
+  if (!reason) return false
+  return (
+    reason.startsWith('RESOURCE:') ||
+    reason === 'AGENT' ||
+    reason.startsWith('ATTRIBUTE') ||
+    /capacity is unavailable/i.test(reason)
+  )
+}
+
+/** Error names that mean the request itself is wrong: retrying cannot help. */
+const USER_ERROR_NAMES = new Set([
+  'ClientException',
+  'InvalidParameterException',
+  'AccessDeniedException',
+  'ClusterNotFoundException',
+  'PlatformUnknownException',
+  'PlatformTaskDefinitionIncompatibilityException',
+  'UnsupportedFeatureException',
+  'BlockedException'
+])
+
+/**
+ * Starts the task(s) of `request`; returns the started tasks. Throws a UserError for failures
+ * the user must fix, or when no capacity appears before the deadline.
+ */
+export async function runTask(deps: RunTaskDeps, options: RunTaskOptions): Promise<Task[]> {
+  const { ecs, clock, random, logger } = deps
+  const { request, clientToken, deadline, signal } = options
+  const what = `a task of '${request.taskDefinition ?? ''}' on cluster '${request.cluster ?? 'default'}'`
+  const maxTransient = options.maxTransientAttempts ?? RUN_TASK_MAX_TRANSIENT_ATTEMPTS
+  let transientFailures = 0
+  let capacityRounds = 0
+
+  for (;;) {
+    if (signal?.aborted) throw new Error(`Cancelled before starting ${what}`)
+    let tasks: Task[]
+    let failures: Failure[]
+    try {
+      const out = await ecs.send(new RunTaskCommand({ ...request, clientToken }))
+      tasks = out.tasks ?? []
+      failures = out.failures ?? []
+      transientFailures = 0
+    } catch (error) {
+      if (isTransient(error)) {
+        transientFailures++
+        if (transientFailures >= maxTransient) {
+          throw new Error(
+            `Could not start ${what}: RunTask failed ${transientFailures} times in a row; last error: ` +
+              `${describeError(error)}`,
+            { cause: error }
+          )
+        }
+        const delay = fullJitter(
+          transientFailures - 1,
+          RUN_TASK_TRANSIENT_BASE_MS,
+          RUN_TASK_TRANSIENT_CAP_MS,
+          random
+        )
+        logger.info(
+          `RunTask failed (${describeError(error)}); retrying in ${(delay / 1000).toFixed(1)} s`
+        )
+        await clock.sleep(delay, signal)
+        continue
+      }
+      if (
+        errorName(error) === 'InvalidParameterException' &&
+        String((error as Error).message) === NO_CONTAINER_INSTANCES
+      ) {
+        tasks = []
+        failures = [{ reason: NO_CONTAINER_INSTANCES }]
+      } else if (USER_ERROR_NAMES.has(errorName(error))) {
+        throw new UserError(`Could not start ${what}: ${describeError(error)}.`)
+      } else {
+        throw new Error(`Could not start ${what}: ${describeError(error)}`, { cause: error })
+      }
+    }
+
+    if (tasks.length > 0) {
+      options.onStarted?.(tasks)
+      for (const task of tasks) logger.info(`Started task: ${task.taskArn ?? '(no ARN)'}`)
+      for (const f of failures)
+        logger.warning(`RunTask could not start every task: ${formatFailure(f)}`)
+      return tasks
+    }
+    if (failures.length === 0) {
+      throw new Error(`Could not start ${what}: RunTask answered with neither tasks nor failures`)
+    }
+    const fatal = failures.find(
+      (f) => f.reason !== NO_CONTAINER_INSTANCES && !isClearableFailure(f.reason)
+    )
+    if (fatal) {
+      throw new UserError(`Could not start ${what}: ECS answered ${formatFailure(fatal)}.`)
+    }
+    const reasons = failures.map(formatFailure).join('; ')
+    if (clock.now() >= deadline) {
+      throw new UserError(
+        `Could not start ${what} before the deadline (${new Date(deadline).toISOString()}): ` +
+          `ECS answered ${reasons}. Add capacity to the cluster (a capacity provider, or ` +
+          `scheduler.autoscaling_group_for_oneshot), or raise the 'timeout' input.`
+      )
+    }
+    logger.info(`RunTask started no task: ${reasons}`)
+    await waitForCapacity(deps, options, capacityRounds++)
+  }
+}
+
+async function waitForCapacity(
+  deps: RunTaskDeps,
+  options: RunTaskOptions,
+  round: number
+): Promise<void> {
+  const { clock, random, logger } = deps
+  const { request, deadline, signal, autoscalingGroup, autoscalingTopic } = options
+  const cluster = request.cluster ?? 'default'
+  if (autoscalingGroup) {
+    const needed = options.taskResources
+    if (!needed) throw new Error('runTask: taskResources is required with autoscalingGroup')
+    if (autoscalingTopic) {
+      if (!deps.sns) throw new Error('runTask: an SNS client is required with autoscalingTopic')
+      await publishScaleOutRequest(
+        { sns: deps.sns, clock, logger },
+        {
+          topicArn: autoscalingTopic,
+          group: autoscalingGroup,
+          cluster,
+          needed,
+          hakoTaskId: options.clientToken,
+          deadline,
+          signal
+        }
+      )
+      return
+    }
+    if (!deps.autoScaling)
+      throw new Error('runTask: an Auto Scaling client is required with autoscalingGroup')
+    await scaleOutUntilCapacity(
+      { ecs: deps.ecs, autoScaling: deps.autoScaling, clock, logger },
+      { cluster, group: autoscalingGroup, needed, deadline, signal }
+    )
+    return
+  }
+  const delay = Math.min(
+    fullJitter(round, RUN_TASK_CAPACITY_BASE_MS, RUN_TASK_CAPACITY_CAP_MS, random),
+    Math.max(0, deadline - clock.now())
+  )
+  logger.info(`Waiting ${(delay / 1000).toFixed(1)} s for capacity before retrying RunTask`)
+  await clock.sleep(delay, signal)
+}
+
+/** `REASON (detail) for arn`, as much as ECS gave. */
+export function formatFailure(f: Failure): string {
+  let text = f.reason ?? 'unknown reason'
+  if (f.detail) text += ` (${f.detail})`
+  if (f.arn) text += ` for ${f.arn}`
+  return text
+}

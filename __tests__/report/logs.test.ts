@@ -112,7 +112,9 @@ describe('tailLogs', () => {
   const logsMock = mockClient(CloudWatchLogsClient)
   const logs = new CloudWatchLogsClient({ region: 'ap-northeast-1' })
   afterAll(() => logsMock.restore())
-  beforeEach(() => logsMock.reset())
+  beforeEach(() => {
+    logsMock.reset()
+  })
   const options = {
     group: '/ecs/batch',
     stream: 'app/app/0123',

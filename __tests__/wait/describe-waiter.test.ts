@@ -17,7 +17,9 @@ import { TASK_ARN } from './fixtures.js'
 const ecsMock = mockClient(ECSClient)
 const ecs = new ECSClient({ region: 'ap-northeast-1' })
 afterAll(() => ecsMock.restore())
-beforeEach(() => ecsMock.reset())
+beforeEach(() => {
+  ecsMock.reset()
+})
 
 type Answer = Task | 'missing' | Error
 const task = (lastStatus: string, extra: Partial<Task> = {}): Task => ({

@@ -386,7 +386,9 @@ describe('S3 waiter error handling (mocked S3 client)', () => {
   const client = new S3Client({ region: 'us-east-1' })
   const s3Mock = mockClient(client)
   afterAll(() => s3Mock.restore())
-  beforeEach(() => s3Mock.reset())
+  beforeEach(() => {
+    s3Mock.reset()
+  })
   const error = (name: string, status: number | undefined): S3ServiceException =>
     new S3ServiceException({
       name,

@@ -13,7 +13,9 @@ import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   SetDesiredCapacityCommand,
-  type AutoScalingGroup
+  type AutoScalingGroup,
+  type Instance,
+  type LifecycleState
 } from '@aws-sdk/client-auto-scaling'
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns'
 import {
@@ -329,7 +331,7 @@ describe('taskResourcesOf and hasCapacity (hako has_capacity?)', () => {
 describe('runTask with autoscaling_group_for_oneshot (REFERENCE.md §1, hako try_scale_out_with_as)', () => {
   const GROUP = 'batch-asg'
   const NEEDED = { cpu: 320, memory: 768 }
-  const instance = (id: string, state = 'InService') => ({
+  const instance = (id: string, state: LifecycleState = 'InService'): Instance => ({
     InstanceId: id,
     LifecycleState: state,
     AvailabilityZone: 'a',
@@ -339,7 +341,7 @@ describe('runTask with autoscaling_group_for_oneshot (REFERENCE.md §1, hako try
   const asg = (
     desired: number,
     max: number,
-    instances: ReturnType<typeof instance>[]
+    instances: Instance[]
   ): { AutoScalingGroups: AutoScalingGroup[] } => ({
     AutoScalingGroups: [
       {

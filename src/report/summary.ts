@@ -38,7 +38,7 @@ const HEADINGS: Record<SummaryStatus, string> = {
   failed: '❌ failed',
   'timed-out': '⏱️ timed out',
   cancelled: '🚫 cancelled',
-  running: '▶️ started'
+  running: '⏸️ not seen to stop'
 }
 
 /** What the summary shows for one task. */

@@ -1,0 +1,95 @@
+import { afterAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
+import { mockClient } from 'aws-sdk-client-mock'
+import { memoryLogger } from '../../src/util/logger.js'
+import { reportTask, type ReportDeps } from '../../src/report/report.js'
+import { snapshotFromEvent } from '../../src/wait/result.js'
+import { TASK_ARN, fixture } from '../wait/fixtures.js'
+
+const logsMock = mockClient(CloudWatchLogsClient)
+const logs = new CloudWatchLogsClient({ region: 'ap-northeast-1' })
+afterAll(() => logsMock.restore())
+beforeEach(() => {
+  logsMock.reset()
+})
+
+function io(): ReportDeps & { outputs: Record<string, string>; summaries: string[] } {
+  const outputs: Record<string, string> = {}
+  const summaries: string[] = []
+  return {
+    logger: memoryLogger(),
+    outputs,
+    summaries,
+    setOutput: (name, value) => {
+      outputs[name] = value
+    },
+    writeSummary: (markdown) => {
+      summaries.push(markdown)
+      return Promise.resolve()
+    }
+  }
+}
+
+const rendered = {
+  appLogConfiguration: {
+    logDriver: 'awslogs',
+    options: { 'awslogs-group': '/ecs/batch', 'awslogs-stream-prefix': 'app' }
+  }
+}
+
+describe('reportTask', () => {
+  it('logs every container, tails the logs, sets outputs, writes the summary and returns the annotation', async () => {
+    logsMock.on(GetLogEventsCommand).resolves({
+      events: [{ timestamp: 0, message: 'Killed' }],
+      nextBackwardToken: 'b'
+    })
+    const deps = io()
+    const result = await reportTask(deps, {
+      clients: { region: 'ap-northeast-1', logs },
+      rendered,
+      taskArn: TASK_ARN,
+      snapshot: snapshotFromEvent(fixture('stopped-oom').detail),
+      stopped: true,
+      logLines: 1
+    })
+    expect(result).toEqual({
+      exitCode: 137,
+      failureMessage:
+        'Task 0123456789abcdef0123456789abcdef exited with code 137; stop code EssentialContainerExited; stopped reason: Essential container in task exited; app container: OutOfMemoryError: Container killed due to memory usage'
+    })
+    expect(deps.outputs['exit-code']).toBe('137')
+    expect(deps.outputs['logs-url']).toBe(
+      'https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#logsV2:log-groups/log-group/$252Fecs$252Fbatch/log-events/app$252Fapp$252F0123456789abcdef0123456789abcdef'
+    )
+    expect(deps.summaries).toHaveLength(1)
+    expect(deps.summaries[0]).toContain('<pre>Killed</pre>')
+    expect((deps.logger as ReturnType<typeof memoryLogger>).of('info').slice(0, 4)).toEqual([
+      'Exit code: 137 (stop code EssentialContainerExited)',
+      'Stopped reason: Essential container in task exited',
+      'Container app (STOPPED): exit code 137: OutOfMemoryError: Container killed due to memory usage',
+      'Container log-router (STOPPED): exit code 0'
+    ])
+  })
+
+  it('reports a timeout with what was seen, no exit code and no tail', async () => {
+    const deps = io()
+    const result = await reportTask(deps, {
+      clients: { region: 'ap-northeast-1', logs },
+      rendered: {},
+      taskArn: TASK_ARN,
+      snapshot: snapshotFromEvent(fixture('running').detail),
+      stopped: false,
+      unfinished: 'timed-out',
+      logLines: 50,
+      durationMs: 600_000
+    })
+    expect(result).toEqual({})
+    expect(deps.outputs['exit-code']).toBe('')
+    expect(deps.outputs['started-at']).toBe('2026-11-28T16:10:05.330Z')
+    expect(deps.summaries[0]).toContain('⏱️ timed out')
+    expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(0)
+    expect((deps.logger as ReturnType<typeof memoryLogger>).of('notice')).toEqual([
+      'No logs link: the app container has no log_configuration, so it has no CloudWatch Logs stream to link'
+    ])
+  })
+})

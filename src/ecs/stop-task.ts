@@ -1,0 +1,97 @@
+/**
+ * StopTask for cancel and cleanup paths: never throws, so a cleanup cannot fail the job; it
+ * reports which tasks it could not stop.
+ */
+import { StopTaskCommand, type ECSClient } from '@aws-sdk/client-ecs'
+import { fullJitter } from '../util/backoff.js'
+import type { Clock, Random } from '../util/clock.js'
+import { errorMessage, errorName } from '../util/errors.js'
+import type { Logger } from '../util/logger.js'
+import { describeError, isTransient } from './errors.js'
+
+export interface StopTaskDeps {
+  ecs: Pick<ECSClient, 'send'>
+  clock: Clock
+  random: Random
+  logger: Logger
+}
+
+export interface StopTasksOptions {
+  cluster: string
+  taskArns: string[]
+  /** Shown in ECS as the task's stoppedReason; cut to ECS's 255 characters. */
+  reason: string
+}
+
+export interface StopTasksResult {
+  /** Tasks ECS accepted to stop, or that were already gone. */
+  stopped: string[]
+  /** Tasks that could not be stopped, with why. */
+  failed: { taskArn: string; error: string }[]
+}
+
+/** StopTask's reason limit (StopTask API reference). */
+export const STOP_REASON_MAX = 255
+/** Throttling and transient errors: 4 attempts, full jitter from 200 ms capped at 2 s. */
+export const STOP_MAX_ATTEMPTS = 4
+const STOP_BASE_MS = 200
+const STOP_CAP_MS = 2000
+
+/**
+ * Stops each task (in parallel: StopTask refills at 40 per s, REFERENCE.md §3). A task that is
+ * already stopped or no longer found counts as stopped. Never throws.
+ */
+export async function stopTasks(
+  deps: StopTaskDeps,
+  options: StopTasksOptions
+): Promise<StopTasksResult> {
+  const reason = options.reason.slice(0, STOP_REASON_MAX)
+  const outcomes = await Promise.all(
+    options.taskArns.map(async (taskArn) => ({
+      taskArn,
+      error: await stopOne(deps, options.cluster, taskArn, reason)
+    }))
+  )
+  return {
+    stopped: outcomes.filter((o) => o.error === undefined).map((o) => o.taskArn),
+    failed: outcomes.flatMap((o) =>
+      o.error === undefined ? [] : [{ taskArn: o.taskArn, error: o.error }]
+    )
+  }
+}
+
+/** undefined when stopped (or already gone), else the error text. */
+async function stopOne(
+  deps: StopTaskDeps,
+  cluster: string,
+  taskArn: string,
+  reason: string
+): Promise<string | undefined> {
+  const { ecs, clock, random, logger } = deps
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ecs.send(new StopTaskCommand({ cluster, task: taskArn, reason }))
+      logger.info(`Stop requested: ${taskArn}`)
+      return undefined
+    } catch (error) {
+      if (isGone(error)) {
+        logger.info(`Task already gone: ${taskArn}`)
+        return undefined
+      }
+      if (isTransient(error) && attempt + 1 < STOP_MAX_ATTEMPTS) {
+        await clock.sleep(fullJitter(attempt, STOP_BASE_MS, STOP_CAP_MS, random))
+        continue
+      }
+      const text = describeError(error)
+      logger.warning(`Could not stop ${taskArn}: ${text}`)
+      return text
+    }
+  }
+}
+
+/** ECS's answers for a task that no longer exists or has already stopped. */
+function isGone(error: unknown): boolean {
+  const name = errorName(error)
+  if (name !== 'InvalidParameterException' && name !== 'ClientException') return false
+  return /not found|already stopped|is stopped|does not exist/i.test(errorMessage(error))
+}

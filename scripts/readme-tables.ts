@@ -48,6 +48,25 @@ export function section(readme: string, which: keyof typeof MARKERS): string {
   return readme.slice(from + start.length, to).trim()
 }
 
+/**
+ * A table's cells, row by row, without the padding Prettier adds to align columns, so the
+ * README can be formatted and still compare equal to the generated table.
+ */
+export function tableCells(table: string): string[][] {
+  return table
+    .trim()
+    .split('\n')
+    .map((row) =>
+      row
+        .trim()
+        .replace(/^\|/, '')
+        .replace(/\|$/, '')
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim())
+        .map((c) => (/^:?-+:?$/.test(c) ? '---' : c))
+    )
+}
+
 /** The README with both tables regenerated from action.yml. */
 export function withTables(readme: string, action: ActionYml): string {
   let text = readme

@@ -1,2 +1,48 @@
-/** Entry point of the bundle: main step, or the post step when the main step marked it so. */
-export {}
+/**
+ * Entry point of the bundle, for both the main and the post step (action.yml runs the same
+ * file twice; the main step leaves `isPost` in the state so the second run knows). It only
+ * wires the real dependencies; the logic lives in main.ts and post.ts.
+ */
+import * as core from '@actions/core'
+import { createAwsClients } from './aws/clients.js'
+import { readInputs } from './inputs.js'
+import { run } from './main.js'
+import { post } from './post.js'
+import { STATE, coreState } from './state.js'
+import { systemClock } from './util/clock.js'
+import { coreLogger } from './util/logger.js'
+
+const common = {
+  createClients: createAwsClients,
+  logger: coreLogger,
+  clock: systemClock,
+  random: Math.random,
+  state: coreState,
+  env: process.env
+}
+
+if (core.getState(STATE.isPost) === 'true') {
+  await post(common)
+} else {
+  // The runner cancels a job with SIGINT, then SIGTERM 7.5 s later, then kills it 2.5 s after
+  // that (REFERENCE.md §3): on either signal, stop waiting and stop the task at once.
+  const cancel = new AbortController()
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!cancel.signal.aborted) core.info(`Received ${signal}: the job is being cancelled`)
+    cancel.abort()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  await run({
+    ...common,
+    readInputs: () => readInputs(),
+    cancelSignal: cancel.signal,
+    setFailed: (message) => core.setFailed(message),
+    setOutput: (name, value) => core.setOutput(name, value),
+    writeSummary: async (markdown) => {
+      await core.summary.addRaw(markdown, true).write()
+    }
+  })
+  process.off('SIGINT', onSignal)
+  process.off('SIGTERM', onSignal)
+}

@@ -1,0 +1,148 @@
+/**
+ * Runs the committed bundle (`dist/index.js`) as a child process exactly as the runner does:
+ * inputs as `INPUT_*` variables, and the `GITHUB_OUTPUT`, `GITHUB_STATE` and
+ * `GITHUB_STEP_SUMMARY` files. Used by the end-to-end tests, `npm run demo` and the benchmark.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+/** The bundle, relative to the repository root. */
+export const BUNDLE = resolve(import.meta.dirname, '..', 'dist', 'index.js')
+
+export interface ActionRun {
+  /** Action inputs by name (`definition`, `mode`, ...). */
+  inputs: Record<string, string>
+  /** Extra environment (the simulator's AWS_* variables, GITHUB_* context). */
+  env?: Record<string, string>
+  /** Working directory (relative definition paths resolve from here). */
+  cwd?: string
+  /** State from the main step, for the post step (`STATE_*` variables). */
+  state?: Record<string, string>
+  /** Sends this signal once `when` says so (checked on every output chunk), e.g. SIGINT mid-wait. */
+  signal?: { name: NodeJS.Signals; when: (stdout: string) => boolean }
+  /** Kills the process after this many ms (a safety net; default 120 s). */
+  killAfterMs?: number
+}
+
+export interface ActionResult {
+  exitCode: number | null
+  stdout: string
+  stderr: string
+  /** Outputs written to GITHUB_OUTPUT. */
+  outputs: Record<string, string>
+  /** State written to GITHUB_STATE. */
+  state: Record<string, string>
+  /** The job summary written to GITHUB_STEP_SUMMARY. */
+  summary: string
+  /** Wall time of the process, ms. */
+  durationMs: number
+  /** Peak resident set size of the child, bytes (from the kernel's accounting). */
+  maxRssBytes?: number
+  /** When the signal was sent (epoch ms), if it was. */
+  signalledAt?: number
+  startedAt: number
+}
+
+/** Parses the GITHUB_OUTPUT / GITHUB_STATE file format (`name<<delimiter` blocks). */
+export function parseCommandFile(text: string): Record<string, string> {
+  const result: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? ''
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line)
+    if (heredoc) {
+      const [, name = '', delimiter] = heredoc
+      const value: string[] = []
+      for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i] ?? '')
+      result[name] = value.join('\n')
+    } else if (line.includes('=')) {
+      result[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1)
+    }
+  }
+  return result
+}
+
+/** `INPUT_<NAME>` as the runner sets it: upper case, spaces to underscores, dashes kept. */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
+}
+
+export async function runAction(run: ActionRun): Promise<ActionResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'action-run-'))
+  const files = {
+    GITHUB_OUTPUT: join(dir, 'output'),
+    GITHUB_STATE: join(dir, 'state'),
+    GITHUB_STEP_SUMMARY: join(dir, 'summary')
+  }
+  for (const file of Object.values(files)) writeFileSync(file, '')
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    ...files,
+    RUNNER_TEMP: dir,
+    ...run.env
+  }
+  for (const [name, value] of Object.entries(run.inputs)) env[inputVariable(name)] = value
+  for (const [name, value] of Object.entries(run.state ?? {})) env[`STATE_${name}`] = value
+
+  const startedAt = Date.now()
+  const child = spawn(process.execPath, [BUNDLE], {
+    cwd: run.cwd ?? process.cwd(),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  let signalledAt: number | undefined
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+    if (run.signal && signalledAt === undefined && run.signal.when(stdout)) {
+      signalledAt = Date.now()
+      child.kill(run.signal.name)
+    }
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const killer = setTimeout(() => child.kill('SIGKILL'), run.killAfterMs ?? 120_000)
+  // VmHWM is the process's peak resident set so far; the last reading before exit is its peak.
+  let maxRssBytes: number | undefined
+  const readPeak = (): void => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
+      const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1]
+      if (kb) maxRssBytes = Math.max(maxRssBytes ?? 0, Number(kb) * 1024)
+    } catch {
+      // Not Linux, or the process already exited.
+    }
+  }
+  const sampler = setInterval(readPeak, 100)
+  const exitCode = await new Promise<number | null>((resolveExit) =>
+    child.on('close', (code) => resolveExit(code))
+  )
+  clearTimeout(killer)
+  clearInterval(sampler)
+  const durationMs = Date.now() - startedAt
+  const result: ActionResult = {
+    exitCode,
+    stdout,
+    stderr,
+    outputs: parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
+    state: parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8')),
+    summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
+    durationMs,
+    maxRssBytes,
+    signalledAt,
+    startedAt
+  }
+  rmSync(dir, { recursive: true, force: true })
+  return result
+}
+
+/** Runs the post step of a finished main step, with the state it saved. */
+export async function runPost(
+  main: ActionResult,
+  run: Omit<ActionRun, 'state' | 'signal'>
+): Promise<ActionResult> {
+  return runAction({ ...run, state: main.state })
+}

@@ -1,0 +1,103 @@
+/**
+ * One read of a task's notification object, validated as the one-task S3 waiter validates it
+ * (src/wait/s3-waiter.ts keeps its reader inside its loop, so this is the same rule as a
+ * function): at most MAX_OBJECT_BYTES, JSON, an ECS task state event for this task, and for
+ * stopped.json a STOPPED state.
+ */
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { errorMessage, errorName, httpStatus } from '../util/errors.js'
+import { snapshotFromEvent } from '../wait/result.js'
+import { MAX_OBJECT_BYTES } from '../wait/s3-waiter.js'
+import type { TaskSnapshot } from '../wait/types.js'
+
+/** What one GET found. */
+export type NotificationRead =
+  /** 404 NoSuchKey. */
+  | { kind: 'absent' }
+  /** 403 AccessDenied: a missing key read without s3:ListBucket (or a real denial). */
+  | { kind: 'denied' }
+  /** Present but unusable; `why` says what is wrong with it. */
+  | { kind: 'ignored'; why: string; etag?: string }
+  /** SlowDown, 5xx, network: back off and read again. */
+  | { kind: 'retry'; error: unknown }
+  /** Anything else: the bucket or the prefix is wrong. */
+  | { kind: 'broken'; error: unknown }
+  | { kind: 'event'; task: TaskSnapshot; etag?: string }
+
+/** S3 errors worth retrying: SlowDown, timeouts, 429, 5xx and network errors. */
+export function isRetryableS3(error: unknown): boolean {
+  const name = errorName(error)
+  const status = httpStatus(error)
+  return (
+    name === 'SlowDown' ||
+    name === 'RequestTimeout' ||
+    name === 'TimeoutError' ||
+    status === 429 ||
+    status === undefined ||
+    status >= 500
+  )
+}
+
+/** 403 without an S3 error name, or AccessDenied. */
+export function isDenied(error: unknown): boolean {
+  const name = errorName(error)
+  return name === 'AccessDenied' || (httpStatus(error) === 403 && name === '')
+}
+
+/** GETs `key` and validates it as the notification `name` of `taskArn`. */
+export async function readNotification(
+  s3: Pick<S3Client, 'send'>,
+  options: {
+    bucket: string
+    key: string
+    taskArn: string
+    name: 'started' | 'stopped'
+    signal?: AbortSignal
+  }
+): Promise<NotificationRead> {
+  try {
+    const got = await s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: options.key }), {
+      abortSignal: options.signal
+    })
+    const etag = got.ETag
+    const ignore = (why: string): NotificationRead =>
+      etag === undefined ? { kind: 'ignored', why } : { kind: 'ignored', why, etag }
+    if (got.ContentLength !== undefined && got.ContentLength > MAX_OBJECT_BYTES) {
+      ;(got.Body as { destroy?: () => void } | undefined)?.destroy?.()
+      return ignore(
+        `it is ${got.ContentLength} bytes, more than the ${MAX_OBJECT_BYTES} an ECS task state event can be`
+      )
+    }
+    const text = (await got.Body?.transformToString()) ?? ''
+    if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) {
+      return ignore(`it is more than ${MAX_OBJECT_BYTES} bytes`)
+    }
+    let event: unknown
+    try {
+      event = JSON.parse(text)
+    } catch {
+      return ignore('it is not JSON')
+    }
+    let task: TaskSnapshot
+    try {
+      const detail =
+        typeof event === 'object' && event !== null && 'detail' in event ? event.detail : undefined
+      task = snapshotFromEvent(detail)
+    } catch (error) {
+      return ignore(`it is not an ECS task state event (${errorMessage(error)})`)
+    }
+    if (task.taskArn !== options.taskArn) {
+      return ignore(`it holds an event for another task, ${task.taskArn}`)
+    }
+    if (options.name === 'stopped' && task.lastStatus !== 'STOPPED') {
+      return ignore(`its detail.lastStatus is ${task.lastStatus}, not STOPPED`)
+    }
+    return etag === undefined ? { kind: 'event', task } : { kind: 'event', task, etag }
+  } catch (error) {
+    const name = errorName(error)
+    if (name === 'NoSuchKey' || name === 'NotFound') return { kind: 'absent' }
+    if (isDenied(error)) return { kind: 'denied' }
+    if (isRetryableS3(error)) return { kind: 'retry', error }
+    return { kind: 'broken', error }
+  }
+}

@@ -1,0 +1,388 @@
+/**
+ * The work queue of a fan-out: at most `maxParallel` tasks running at once, the next starting
+ * when one stops (like a matrix's max-parallel), in spec order; RunTask calls paced by the
+ * client-side token bucket; fail-fast; cancel and timeout stopping every task this job started,
+ * in StopTask calls paced by the same bucket (RunTask and StopTask share one account bucket,
+ * REFERENCE.md §3).
+ *
+ * The queue does no I/O of its own: launching, stopping and watching come in as functions, and
+ * the waiter reports each task's end through `onEnd`.
+ */
+import type { Clock } from '../util/clock.js'
+import { UserError, errorMessage } from '../util/errors.js'
+import type { Logger } from '../util/logger.js'
+import { exitCodeOf, taskIdOf } from '../wait/result.js'
+import { nextBatch } from './batch.js'
+import type { TaskEnd } from './multi-waiter.js'
+import type { TokenBucket } from './token-bucket.js'
+
+/**
+ * How long to keep watching for the ends of stopped tasks after the last StopTask call: on a
+ * cancel the runner sends SIGTERM 7.5 s after SIGINT (REFERENCE.md §3); on a timeout there is
+ * time to see how the tasks ended.
+ */
+export const CANCEL_CONFIRM_MS = 4_000
+export const TIMEOUT_CONFIRM_MS = 60_000
+
+/** Why the queue stopped early. */
+export type HaltReason = 'fail-fast' | 'cancelled' | 'timed-out' | 'start-error' | 'wait-error'
+
+/** Where one task of the fan-out stands. */
+export type TaskState =
+  /** Not launched (still queued when the queue halted). */
+  | 'not-started'
+  /** Its RunTask call failed; `error` says why. */
+  | 'start-failed'
+  /** Started; its end was not seen. */
+  | 'running'
+  /** Started, and its end was seen (`end`). */
+  | 'ended'
+
+/** One task of the fan-out, by spec index. */
+export interface TaskRecord {
+  index: number
+  state: TaskState
+  taskArn?: string
+  /** Epoch ms when RunTask returned it. */
+  launchedAt?: number
+  /** Epoch ms when its end was seen. */
+  endedAt?: number
+  end?: TaskEnd
+  /** Why it could not start. */
+  error?: string
+  /** StopTask was called for it (fail-fast, cancel or timeout). */
+  stopRequested: boolean
+}
+
+export interface QueueDeps {
+  clock: Clock
+  logger: Logger
+  /** Paces RunTask and StopTask calls. */
+  bucket: TokenBucket
+  /**
+   * One RunTask call (with its own retries under one clientToken) for the tasks at `indexes`
+   * (identical overrides); resolves with the ARNs it started, at most one per index, in order.
+   * `signal` aborts the retries when the queue halts.
+   */
+  launch(indexes: number[], signal: AbortSignal): Promise<string[]>
+  /** Starts watching a task. */
+  watch(taskArn: string): void
+  /** One StopTask call (with its own retries); resolves false when it failed. Never throws. */
+  stop(taskArn: string, reason: string): Promise<boolean>
+}
+
+export interface QueueOptions {
+  /** Override keys by spec index (overrideKey): equal keys may share a RunTask call. */
+  keys: string[]
+  /** Most tasks launching or running at once; undefined: all. */
+  maxParallel?: number
+  failFast: boolean
+  /** Stop the started tasks on cancel and timeout (`stop-on-cancel`). */
+  stopOnCancel: boolean
+  /** Aborted when the job is cancelled. */
+  signal: AbortSignal
+  /** Epoch ms when the `timeout` runs out; undefined: none. */
+  deadline?: number
+  /** StopTask reasons (ECS shows them as stoppedReason). */
+  stopReasons: Record<'fail-fast' | 'cancelled' | 'timed-out' | 'wait-error', string>
+}
+
+export interface QueueOutcome {
+  records: TaskRecord[]
+  /** Why the queue stopped early; undefined when every task ran to its end. */
+  halt?: HaltReason
+  /** The error behind a 'start-error' or 'wait-error' halt. */
+  error?: unknown
+  /** Tasks StopTask could not stop. */
+  stopFailures: string[]
+}
+
+/** True for a task that ended with exit code 0. */
+function succeeded(record: TaskRecord): boolean {
+  return record.end?.kind === 'stopped' && exitCodeOf(record.end.task) === 0
+}
+
+export class WorkQueue {
+  private readonly records: TaskRecord[]
+  private readonly byArn = new Map<string, TaskRecord>()
+  /** Spec indexes waiting to launch, in order. */
+  private queue: number[]
+  /** Tasks launching or running: the slots in use. */
+  private active = 0
+  private halted: HaltReason | undefined
+  private haltError: unknown
+  private readonly halt = new AbortController()
+  private waiters: (() => void)[] = []
+  private readonly stopping: Promise<void>[] = []
+  private readonly stopFailures: string[] = []
+  /** When the last StopTask call of a cancel or timeout was made. */
+  private stopsDoneAt: number | undefined
+
+  constructor(
+    private readonly deps: QueueDeps,
+    private readonly options: QueueOptions
+  ) {
+    this.records = options.keys.map((_, index) => ({
+      index,
+      state: 'not-started',
+      stopRequested: false
+    }))
+    this.queue = options.keys.map((_, index) => index)
+  }
+
+  /** The waiter's report of a task's end. */
+  onEnd(end: TaskEnd): void {
+    const arn = end.kind === 'stopped' ? end.task.taskArn : end.taskArn
+    const record = this.byArn.get(arn)
+    if (record === undefined || record.state !== 'running') return
+    record.state = 'ended'
+    record.end = end
+    record.endedAt = this.deps.clock.now()
+    this.active--
+    const { logger } = this.deps
+    const id = taskIdOf(arn)
+    if (end.kind === 'lost') {
+      logger.warning(`Task #${record.index} (${id}) is lost: ${end.reason}`)
+    } else {
+      const code = exitCodeOf(end.task)
+      const how = end.task.stopCode ? ` (${end.task.stopCode})` : ''
+      logger.info(`Task #${record.index} (${id}) stopped with exit code ${code}${how}`)
+    }
+    if (!succeeded(record) && !record.stopRequested && this.options.failFast) {
+      this.stop('fail-fast')
+    }
+    this.notify()
+  }
+
+  /** The waiter failed for good: stop what runs (nothing can see it end) and finish. */
+  fail(error: unknown): void {
+    this.haltError ??= error
+    this.stop('wait-error')
+  }
+
+  /** Runs the queue until every started task has ended, or a halt's confirm window is over. */
+  async run(): Promise<QueueOutcome> {
+    const { clock } = this.deps
+    const timer = new AbortController()
+    const onCancel = (): void => this.stop('cancelled')
+    if (this.options.signal.aborted) onCancel()
+    else this.options.signal.addEventListener('abort', onCancel, { once: true })
+    if (this.options.deadline !== undefined) {
+      const deadline = this.options.deadline
+      void clock.sleep(Math.max(0, deadline - clock.now()), timer.signal).then(() => {
+        if (!timer.signal.aborted) this.stop('timed-out')
+      })
+    }
+    try {
+      await this.launchAll()
+      await this.waitForEnds()
+    } finally {
+      timer.abort()
+      this.options.signal.removeEventListener('abort', onCancel)
+    }
+    await Promise.all(this.stopping)
+    const outcome: QueueOutcome = {
+      records: this.records.map((r) => ({ ...r })),
+      stopFailures: [...this.stopFailures]
+    }
+    if (this.halted !== undefined) outcome.halt = this.halted
+    if (this.haltError !== undefined) outcome.error = this.haltError
+    return outcome
+  }
+
+  private get maxParallel(): number {
+    return this.options.maxParallel ?? Infinity
+  }
+
+  private changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve))
+  }
+
+  private notify(): void {
+    const waiters = this.waiters
+    this.waiters = []
+    for (const resolve of waiters) resolve()
+  }
+
+  /** Launches in spec order while slots are free, each RunTask call after a token. */
+  private async launchAll(): Promise<void> {
+    const { bucket } = this.deps
+    while (this.halted === undefined && this.queue.length > 0) {
+      const free = this.maxParallel - this.active
+      if (free <= 0) {
+        await this.changed()
+        continue
+      }
+      const batch = nextBatch(this.queue, this.options.keys, free)
+      const chosen = new Set(batch)
+      this.queue = this.queue.filter((i) => !chosen.has(i))
+      this.active += batch.length
+      if (!(await bucket.take(this.halt.signal))) {
+        this.active -= batch.length
+        this.queue = [...batch, ...this.queue]
+        break
+      }
+      void this.launch(batch)
+    }
+  }
+
+  private async launch(batch: number[]): Promise<void> {
+    const { clock, logger } = this.deps
+    let arns: string[]
+    try {
+      arns = await this.deps.launch(batch, this.halt.signal)
+    } catch (error) {
+      this.active -= batch.length
+      if (this.halt.signal.aborted && !(error instanceof UserError)) {
+        // Cancelled between attempts: these never started.
+        this.notify()
+        return
+      }
+      for (const index of batch) {
+        const record = this.records[index] as TaskRecord
+        record.state = 'start-failed'
+        record.error = errorMessage(error)
+      }
+      logger.error(`Task #${batch.join(', #')} could not start: ${errorMessage(error)}`)
+      if (this.options.failFast) {
+        this.stop('fail-fast')
+      } else if (error instanceof UserError && this.halted === undefined) {
+        // The request itself is wrong, or no capacity came before the deadline: every further
+        // call would fail the same way. Tasks already running go on to their end.
+        this.haltError = error
+        this.halted = 'start-error'
+        this.halt.abort()
+      }
+      this.notify()
+      return
+    }
+    const now = clock.now()
+    const started: string[] = []
+    batch.forEach((index, i) => {
+      const arn = arns[i]
+      const record = this.records[index] as TaskRecord
+      if (arn === undefined) return
+      record.state = 'running'
+      record.taskArn = arn
+      record.launchedAt = now
+      this.byArn.set(arn, record)
+      this.deps.watch(arn)
+      started.push(arn)
+    })
+    const missing = batch.slice(arns.length)
+    if (missing.length > 0) {
+      this.active -= missing.length
+      // ECS started fewer than asked: the rest go back to the front of the queue, for a new
+      // call with a new client token (the old token would only return the same tasks).
+      if (this.halted === undefined) this.queue = [...missing, ...this.queue]
+    }
+    // A launch that returns after a halt started tasks nobody wants any more.
+    if (this.halted !== undefined && this.shouldStop(this.halted)) {
+      this.stopEach(
+        started.map((arn) => this.byArn.get(arn) as TaskRecord),
+        this.reasonFor(this.halted)
+      )
+    }
+    this.notify()
+  }
+
+  private shouldStop(halt: HaltReason): boolean {
+    if (halt === 'start-error') return false
+    if (halt === 'fail-fast' || halt === 'wait-error') return true
+    return this.options.stopOnCancel
+  }
+
+  private reasonFor(halt: HaltReason): string {
+    return halt === 'start-error' ? '' : this.options.stopReasons[halt]
+  }
+
+  /** Halts: no more launches; stops what runs when the halt calls for it. */
+  private stop(halt: Exclude<HaltReason, 'start-error'>): void {
+    if (this.halted !== undefined && this.halted !== 'start-error') return
+    const first = this.halted === undefined
+    this.halted = halt
+    if (first) this.halt.abort()
+    const { logger } = this.deps
+    const running = this.records.filter((r) => r.state === 'running' && !r.stopRequested)
+    const queued = this.queue.length
+    const why =
+      halt === 'fail-fast'
+        ? 'a task failed and fail-fast is set'
+        : halt === 'cancelled'
+          ? 'the workflow run was cancelled'
+          : halt === 'timed-out'
+            ? 'the timeout was reached'
+            : 'the wait failed'
+    if (!this.shouldStop(halt)) {
+      logger.warning(
+        `Stopping the fan-out: ${why}. stop-on-cancel is false, so ${running.length} running ` +
+          `task(s) are left running; ${queued} queued task(s) will not start.`
+      )
+      this.stopsDoneAt = this.deps.clock.now()
+      this.notify()
+      return
+    }
+    logger.warning(
+      `Stopping the fan-out: ${why}. Stopping ${running.length} running task(s); ` +
+        `${queued} queued task(s) will not start.`
+    )
+    this.stopEach(running, this.reasonFor(halt))
+    this.notify()
+  }
+
+  /** StopTask for each task, paced by the bucket; the calls themselves run in parallel. */
+  private stopEach(records: TaskRecord[], reason: string): void {
+    for (const r of records) r.stopRequested = true
+    const done = (async () => {
+      const calls: Promise<void>[] = []
+      for (const record of records) {
+        await this.deps.bucket.take()
+        const arn = record.taskArn as string
+        calls.push(
+          this.deps.stop(arn, reason).then((ok) => {
+            if (!ok) this.stopFailures.push(arn)
+          })
+        )
+      }
+      this.stopsDoneAt = this.deps.clock.now()
+      this.notify()
+      await Promise.all(calls)
+    })()
+    this.stopping.push(done)
+  }
+
+  /**
+   * Waits until no task is launching or running; after a cancel or timeout, only until the
+   * confirm window after the last StopTask call is over.
+   */
+  private async waitForEnds(): Promise<void> {
+    const { clock } = this.deps
+    for (;;) {
+      if (this.active <= 0) return
+      const halt = this.halted
+      let until = Infinity
+      if (halt === 'cancelled' || halt === 'timed-out' || halt === 'wait-error') {
+        if (this.stopsDoneAt !== undefined) {
+          const confirm =
+            !this.shouldStop(halt) || halt === 'wait-error'
+              ? 0
+              : halt === 'cancelled'
+                ? CANCEL_CONFIRM_MS
+                : TIMEOUT_CONFIRM_MS
+          until = this.stopsDoneAt + confirm
+          if (clock.now() >= until) return
+        }
+      }
+      if (until === Infinity) {
+        await this.changed()
+      } else {
+        const wake = new AbortController()
+        await Promise.race([
+          this.changed().then(() => wake.abort()),
+          clock.sleep(until - clock.now(), wake.signal)
+        ])
+        wake.abort()
+      }
+    }
+  }
+}

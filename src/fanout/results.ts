@@ -1,0 +1,323 @@
+/**
+ * Results and report of a fan-out (pure): the outputs in task order, the job summary with one
+ * row per task (failures first, successes in a collapsed block, kept under GitHub's 1 MiB step
+ * summary limit, REFERENCE.md §3) and the step's failure message.
+ */
+import { escapeMarkdown, formatDuration } from '../report/summary.js'
+import { exitCodeOf, taskIdOf } from '../wait/result.js'
+import type { TaskSnapshot } from '../wait/types.js'
+import type { HaltReason, TaskRecord } from './queue.js'
+
+/** How one task of the fan-out ended. */
+export type TaskStatus =
+  /** It stopped with exit code 0. */
+  | 'succeeded'
+  /** It stopped on its own with another exit code, could not start, or was lost. */
+  | 'failed'
+  /** The action stopped it (fail-fast, cancel, timeout) and it did not exit 0. */
+  | 'stopped'
+  /** It started, and its end was not seen. */
+  | 'unfinished'
+  /** It was never launched. */
+  | 'not-started'
+
+/** One task's result, by spec index. */
+export interface FanoutTaskResult {
+  /** Position in the `tasks` list (ONESHOT_INDEX with `count`). */
+  index: number
+  status: TaskStatus
+  taskArn?: string
+  /** The exit code by hako's rule, when the task's end was seen. */
+  exitCode?: number
+  /** The final state, when seen. */
+  task?: TaskSnapshot
+  /** From start to stop by the task's own timestamps, else as the action saw it. */
+  durationMs?: number
+  /** Why it could not start, or why its end is unknown. */
+  error?: string
+  /** The app container's logs in the CloudWatch console. */
+  logsUrl?: string
+}
+
+/** GitHub's step summary limit: 1 MiB (REFERENCE.md §3). */
+export const SUMMARY_LIMIT_BYTES = 1024 * 1024
+/** What this summary may use, leaving room below the limit. */
+export const SUMMARY_BUDGET_BYTES = 1_000_000
+/** Untrusted reasons are cut to this many characters in a summary row. */
+export const REASON_MAX_CHARS = 1000
+/** Failed tasks named in the failure message. */
+export const NAMED_FAILURES = 5
+
+/** Each record's result, with its logs link. */
+export function resultsOf(
+  records: readonly TaskRecord[],
+  logsUrlOf: (taskArn: string) => string | undefined
+): FanoutTaskResult[] {
+  return records.map((r) => {
+    const result: FanoutTaskResult = { index: r.index, status: 'not-started' }
+    if (r.taskArn !== undefined) {
+      result.taskArn = r.taskArn
+      const url = logsUrlOf(r.taskArn)
+      if (url !== undefined) result.logsUrl = url
+    }
+    if (r.state === 'start-failed') {
+      result.status = 'failed'
+      result.error = r.error ?? 'could not start'
+    } else if (r.state === 'running') {
+      result.status = 'unfinished'
+      if (r.launchedAt !== undefined && r.endedAt !== undefined) {
+        result.durationMs = r.endedAt - r.launchedAt
+      }
+    } else if (r.state === 'ended' && r.end !== undefined) {
+      if (r.end.kind === 'lost') {
+        result.status = 'failed'
+        result.error = r.end.reason
+      } else {
+        const task = r.end.task
+        const code = exitCodeOf(task)
+        result.task = task
+        result.exitCode = code
+        result.status = code === 0 ? 'succeeded' : r.stopRequested ? 'stopped' : 'failed'
+      }
+      const t = result.task
+      const start = t?.startedAt ?? t?.createdAt
+      if (start && t?.stoppedAt) result.durationMs = t.stoppedAt.getTime() - start.getTime()
+      else if (r.launchedAt !== undefined && r.endedAt !== undefined) {
+        result.durationMs = r.endedAt - r.launchedAt
+      }
+    }
+    return result
+  })
+}
+
+/**
+ * The fan-out outputs: `task-arns` and `exit-codes` as JSON arrays in task order (null for a
+ * task that never started, and for an exit code not seen), `succeeded` and `failed` counts.
+ */
+export function fanoutOutputs(results: readonly FanoutTaskResult[]): Record<string, string> {
+  return {
+    'task-arns': JSON.stringify(results.map((r) => r.taskArn ?? null)),
+    'exit-codes': JSON.stringify(results.map((r) => r.exitCode ?? null)),
+    succeeded: String(results.filter((r) => r.status === 'succeeded').length),
+    failed: String(results.filter((r) => r.status === 'failed').length)
+  }
+}
+
+/** Counts by status. */
+export function countByStatus(results: readonly FanoutTaskResult[]): Record<TaskStatus, number> {
+  const counts: Record<TaskStatus, number> = {
+    succeeded: 0,
+    failed: 0,
+    stopped: 0,
+    unfinished: 0,
+    'not-started': 0
+  }
+  for (const r of results) counts[r.status]++
+  return counts
+}
+
+/** `0-3, 7, 9-10`: indexes as ranges. */
+export function indexRanges(indexes: readonly number[]): string {
+  const parts: string[] = []
+  let start: number | undefined
+  let prev: number | undefined
+  const flush = (): void => {
+    if (start === undefined || prev === undefined) return
+    parts.push(start === prev ? String(start) : `${start}-${prev}`)
+  }
+  for (const i of [...indexes].sort((a, b) => a - b)) {
+    if (prev !== undefined && i === prev + 1) {
+      prev = i
+      continue
+    }
+    flush()
+    start = i
+    prev = i
+  }
+  flush()
+  return parts.join(', ')
+}
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
+/** The stop reason cell text: stop code, stopped reason and the app container's reason. */
+export function stopReasonOf(result: FanoutTaskResult): string {
+  if (result.error !== undefined) return result.error
+  const task = result.task
+  if (task === undefined) return ''
+  const app = task.containers.find((c) => c.name === 'app')
+  return [task.stopCode, task.stoppedReason, app?.reason]
+    .filter((s): s is string => s !== undefined && s !== '')
+    .join(': ')
+}
+
+const TABLE_HEAD = [
+  '| # | Task | Exit code | Duration | Stop reason | Logs |',
+  '|---:|---|---:|---:|---|---|'
+]
+
+/** One summary row; every untrusted value escaped. */
+export function summaryRow(result: FanoutTaskResult): string {
+  const id =
+    result.taskArn === undefined ? '' : `<code>${escapeMarkdown(taskIdOf(result.taskArn))}</code>`
+  const code = result.exitCode === undefined ? '' : String(result.exitCode)
+  const duration = result.durationMs === undefined ? '' : formatDuration(result.durationMs)
+  const reason = escapeMarkdown(cut(stopReasonOf(result), REASON_MAX_CHARS))
+  const logs = result.logsUrl
+    ? `[logs](${result.logsUrl.replace(/[()\s<>]/g, encodeURIComponent)})`
+    : ''
+  return `| ${result.index} | ${id} | ${code} | ${duration} | ${reason} | ${logs} |`
+}
+
+const HALT_TEXT: Record<HaltReason, string> = {
+  'fail-fast':
+    'A task failed and fail-fast is set: the running tasks were stopped and no more started.',
+  cancelled: 'The workflow run was cancelled: the tasks this job started were stopped.',
+  'timed-out': 'The timeout was reached: the tasks this job started were stopped.',
+  'start-error': 'A RunTask call failed for good: no more tasks were started.',
+  'wait-error': 'Waiting for the tasks failed: the running tasks were stopped.'
+}
+
+/**
+ * The job summary: a heading with the counts, then one row per task: failed tasks, then tasks
+ * stopped or unfinished, then the successes in a collapsed block; never-started tasks as index
+ * ranges. Rows that would pass `budgetBytes` are left out, with a note saying how many.
+ */
+export function fanoutSummary(
+  results: readonly FanoutTaskResult[],
+  options: { halt?: HaltReason; stopOnCancel?: boolean; budgetBytes?: number } = {}
+): string {
+  const budget = options.budgetBytes ?? SUMMARY_BUDGET_BYTES
+  const counts = countByStatus(results)
+  const total = results.length
+  const parts = [
+    `${counts.succeeded} succeeded`,
+    `${counts.failed} failed`,
+    ...(counts.stopped > 0 ? [`${counts.stopped} stopped`] : []),
+    ...(counts.unfinished > 0 ? [`${counts.unfinished} unfinished`] : []),
+    ...(counts['not-started'] > 0 ? [`${counts['not-started']} not started`] : [])
+  ]
+  const icon = counts.succeeded === total ? '✅' : '❌'
+  const head: string[] = [`### ${icon} ECS tasks: ${parts.join(', ')} (${total} in all)`, '']
+  if (options.halt !== undefined) {
+    let text = HALT_TEXT[options.halt]
+    if (
+      (options.halt === 'cancelled' || options.halt === 'timed-out') &&
+      options.stopOnCancel === false
+    ) {
+      text = text.replace(
+        'the tasks this job started were stopped',
+        'stop-on-cancel is false, so the running tasks were left running'
+      )
+    }
+    head.push(text, '')
+  }
+  const notStarted = results.filter((r) => r.status === 'not-started').map((r) => r.index)
+  if (notStarted.length > 0) {
+    head.push(`Not started: ${indexRanges(notStarted)}`, '')
+  }
+
+  const groups: { title: string; rows: FanoutTaskResult[]; collapsed: boolean }[] = [
+    { title: 'Failed', rows: results.filter((r) => r.status === 'failed'), collapsed: false },
+    {
+      title: 'Stopped or unfinished',
+      rows: results.filter((r) => r.status === 'stopped' || r.status === 'unfinished'),
+      collapsed: false
+    },
+    { title: 'Succeeded', rows: results.filter((r) => r.status === 'succeeded'), collapsed: true }
+  ]
+
+  const encoder = new TextEncoder()
+  const size = (s: string): number => encoder.encode(s).length + 1
+  const out: string[] = [...head]
+  let used = out.reduce((n, line) => n + size(line), 0)
+  // Room for the closing lines and the note about rows left out.
+  const reserve = 600
+  let omitted = 0
+  for (const group of groups) {
+    if (group.rows.length === 0) continue
+    const open = group.collapsed
+      ? [`<details><summary>${group.title} (${group.rows.length})</summary>`, '', ...TABLE_HEAD]
+      : [`#### ${group.title} (${group.rows.length})`, '', ...TABLE_HEAD]
+    const close = group.collapsed ? ['', '</details>', ''] : ['']
+    const openSize = open.reduce((n, line) => n + size(line), 0)
+    const closeSize = close.reduce((n, line) => n + size(line), 0)
+    if (used + openSize + closeSize + reserve > budget) {
+      omitted += group.rows.length
+      continue
+    }
+    out.push(...open)
+    used += openSize + closeSize
+    for (const r of group.rows) {
+      const row = summaryRow(r)
+      if (omitted > 0 || used + size(row) + reserve > budget) {
+        omitted++
+        continue
+      }
+      out.push(row)
+      used += size(row)
+    }
+    out.push(...close)
+  }
+  if (omitted > 0) {
+    out.push(
+      `_${omitted} of ${total} rows were left out to keep this summary under GitHub's 1 MiB ` +
+        `step summary limit; the task-arns and exit-codes outputs list every task._`,
+      ''
+    )
+  }
+  return out.join('\n')
+}
+
+/** `#4 (exit code 1, arn)`, `#7 (could not start: ...)`. */
+function nameFailure(r: FanoutTaskResult): string {
+  const what =
+    r.exitCode !== undefined
+      ? `exit code ${r.exitCode}`
+      : r.taskArn === undefined
+        ? `could not start: ${r.error ?? ''}`
+        : (r.error ?? 'failed')
+  return `#${r.index} (${what}${r.taskArn ? `, ${r.taskArn}` : ''})`
+}
+
+/**
+ * The step's failure message, or undefined when the step should pass: failed tasks (unless
+ * `failOnError` is false) named by index and ARN, the first few of them; a halt by cancel,
+ * timeout or a failed wait always fails the step.
+ */
+export function failureMessageOf(
+  results: readonly FanoutTaskResult[],
+  options: { halt?: HaltReason; failOnError: boolean; error?: string }
+): string | undefined {
+  const total = results.length
+  const counts = countByStatus(results)
+  const messages: string[] = []
+  const failed = results.filter((r) => r.status === 'failed')
+  if (failed.length > 0 && options.failOnError) {
+    const named = failed.slice(0, NAMED_FAILURES).map(nameFailure).join('; ')
+    const more =
+      failed.length > NAMED_FAILURES ? `; and ${failed.length - NAMED_FAILURES} more` : ''
+    messages.push(`${failed.length} of ${total} tasks failed: ${named}${more}.`)
+  }
+  const rest = [
+    counts.stopped > 0 ? `${counts.stopped} stopped` : '',
+    counts.unfinished > 0 ? `${counts.unfinished} unfinished` : '',
+    counts['not-started'] > 0 ? `${counts['not-started']} not started` : ''
+  ].filter((s) => s !== '')
+  const tail = rest.length > 0 ? ` (${rest.join(', ')})` : ''
+  if (options.halt === 'cancelled') {
+    messages.push(`The workflow run was cancelled while tasks were running${tail}.`)
+  } else if (options.halt === 'timed-out') {
+    messages.push(`Timed out before every task stopped${tail}.`)
+  } else if (options.halt === 'wait-error') {
+    messages.push(`Waiting for the tasks failed${tail}: ${options.error ?? ''}`)
+  } else if (options.halt === 'start-error' && options.failOnError && failed.length === 0) {
+    messages.push(`A RunTask call failed${tail}: ${options.error ?? ''}`)
+  } else if (messages.length > 0 && tail !== '') {
+    messages[0] = messages[0]?.replace(/\.$/, `${tail}.`) ?? ''
+  }
+  if (messages.length > 0) messages.push('See the job summary for every task.')
+  return messages.length > 0 ? messages.join(' ') : undefined
+}

@@ -97138,6 +97138,8 @@ function chooseWaiter(prefix, logger) {
 
 
 
+
+
 /** When the task start must have succeeded without a `timeout` (capacity retries). */
 const DEFAULT_START_SECONDS = 600;
 /** How long to keep watching for STOPPED after StopTask on a timeout. */
@@ -97158,12 +97160,20 @@ async function run(deps) {
             inputRegion: inputs.region,
             definitionRegion: rendered.region
         });
+        const prefix = inputs.wait ? notificationPrefix(inputs, rendered, clients.region) : undefined;
         const resolved = await logger.group('Register the task definition', () => resolveTaskDefinition({ ecs: clients.ecs, clock: deps.clock, random: deps.random, logger }, { registerRequest: rendered.registerRequest, taskDefinitionInput: inputs.taskDefinition }));
         deps.setOutput('task-definition-arn', resolved.taskDefinitionArn);
         deps.setOutput('registered', String(resolved.registered));
         if (inputs.mode === 'register')
             return;
-        await runOne(deps, inputs, rendered, clients, resolved.taskDefinitionArn);
+        await runOne({
+            deps,
+            inputs,
+            rendered,
+            clients,
+            taskDefinitionArn: resolved.taskDefinitionArn,
+            prefix
+        });
     }
     catch (error) {
         if (error instanceof util_errors/* UserError */.yo) {
@@ -97208,18 +97218,30 @@ function runTaskRequest(inputs, rendered, env, taskDefinition) {
 async function dryRun(deps, inputs, rendered) {
     const register = JSON.stringify(rendered.registerRequest, null, 2);
     const runTask = JSON.stringify(runTaskRequest(inputs, rendered, deps.env, rendered.family), null, 2);
-    await deps.logger.group('RegisterTaskDefinition request', async () => {
+    await deps.logger.group('RegisterTaskDefinition request', () => {
         deps.logger.info(register);
+        return Promise.resolve();
     });
-    await deps.logger.group('RunTask request', async () => {
+    await deps.logger.group('RunTask request', () => {
         deps.logger.info(runTask);
         deps.logger.info(`taskDefinition is the family: a run resolves it to the latest matching revision, ` +
             `or registers a new one`);
+        return Promise.resolve();
     });
     deps.setOutput('register-request', JSON.stringify(rendered.registerRequest));
     deps.setOutput('run-task-request', JSON.stringify(JSON.parse(runTask)));
 }
-async function runOne(deps, inputs, rendered, clients, taskDefinitionArn) {
+/** The notification prefix, validated before any AWS call so a typo costs no task. */
+function notificationPrefix(inputs, rendered, region) {
+    return resolveNotificationPrefix({
+        input: inputs.notificationPrefix,
+        definitionValue: rendered.notificationPrefix,
+        definitionFile: inputs.definition,
+        defaultRegion: region
+    });
+}
+async function runOne(ctx) {
+    const { deps, inputs, rendered, clients, taskDefinitionArn } = ctx;
     const { logger, clock, state } = deps;
     const started = clock.now();
     const deadline = started + (inputs.timeoutSeconds ?? DEFAULT_START_SECONDS) * 1000;
@@ -97240,6 +97262,7 @@ async function runOne(deps, inputs, rendered, clients, taskDefinitionArn) {
         signal: deps.cancelSignal,
         autoscalingGroup: rendered.autoscalingGroupForOneshot,
         autoscalingTopic: rendered.autoscalingTopicForOneshot,
+        taskResources: taskResourcesOf(rendered.registerRequest),
         onStarted: (started) => (0,src_state/* saveList */.AP)(state, src_state/* STATE */.c4.taskArns, started.map((t) => t.taskArn ?? ''))
     }));
     const task = tasks[0];
@@ -97247,9 +97270,8 @@ async function runOne(deps, inputs, rendered, clients, taskDefinitionArn) {
         throw new Error('RunTask returned no task');
     const taskArn = task.taskArn;
     deps.setOutput('task-arn', taskArn);
-    deps.setOutput('task-id', taskArn.split('/').pop() ?? '');
+    deps.setOutput('task-id', taskIdOf(taskArn));
     deps.setOutput('cluster', rendered.cluster);
-    logger.info(`Started ${taskArn}`);
     logger.info(`Console: ${consoleTaskUrl(clients.region, rendered.cluster, taskArn)}`);
     if (!inputs.wait) {
         // Left running on purpose: the post step must not stop it.
@@ -97257,40 +97279,41 @@ async function runOne(deps, inputs, rendered, clients, taskDefinitionArn) {
         logger.info('wait: false, so the task is left running');
         return;
     }
-    const prefix = resolveNotificationPrefix({
-        input: inputs.notificationPrefix,
-        definitionValue: rendered.notificationPrefix,
-        definitionFile: inputs.definition,
-        defaultRegion: clients.region
-    });
-    const timeout = new AbortController();
-    const waitSignal = AbortSignal.any([deps.cancelSignal, timeout.signal]);
-    const timeoutMs = inputs.timeoutSeconds !== undefined ? inputs.timeoutSeconds * 1000 : undefined;
-    const timer = new AbortController();
-    if (timeoutMs !== undefined) {
-        void clock.sleep(timeoutMs - (clock.now() - started), timer.signal).then(() => {
-            if (!timer.signal.aborted)
-                timeout.abort();
-        });
+    // Aborted when this step is done, so no timer of ours keeps the process alive.
+    const done = new AbortController();
+    try {
+        await waitAndReport({ ...ctx, taskArn, started, done: done.signal });
     }
-    const s3Prefix = prefix === 'none' || prefix === undefined ? undefined : prefix;
+    finally {
+        done.abort();
+    }
+}
+async function waitAndReport(ctx) {
+    const { deps, inputs, rendered, clients, taskDefinitionArn, taskArn, started, done } = ctx;
+    const { logger, clock, state } = deps;
+    const prefix = ctx.prefix === 'none' ? undefined : ctx.prefix;
+    const timeoutSignal = inputs.timeoutSeconds !== undefined
+        ? abortAfter(clock, inputs.timeoutSeconds * 1000 - (clock.now() - started), done)
+        : undefined;
+    const waitSignal = timeoutSignal
+        ? AbortSignal.any([deps.cancelSignal, timeoutSignal])
+        : deps.cancelSignal;
     const waiterDeps = {
         ecs: clients.ecs,
-        s3: s3Prefix ? clients.s3(s3Prefix.region) : undefined,
+        s3: prefix ? clients.s3(prefix.region) : undefined,
         clock,
         random: deps.random,
         logger
     };
-    const waitFor = chooseWaiter(prefix, logger);
+    const waitFor = chooseWaiter(ctx.prefix, logger);
     const waitOptions = {
         taskArn,
         cluster: rendered.cluster,
-        prefix: s3Prefix,
+        prefix,
         pollIntervalSeconds: inputs.pollIntervalSeconds,
         verifyIntervalSeconds: inputs.verifyIntervalSeconds
     };
     let outcome = await logger.group('Wait for the task to stop', () => waitFor(waiterDeps, { ...waitOptions, signal: waitSignal }));
-    timer.abort();
     let failure;
     let unfinished;
     let last = outcome.kind === 'stopped' ? outcome.task : outcome.last;
@@ -97314,7 +97337,7 @@ async function runOne(deps, inputs, rendered, clients, taskDefinitionArn) {
                 // Watch a little longer so the report shows how the task ended.
                 const confirm = AbortSignal.any([
                     cancelled ? new AbortController().signal : deps.cancelSignal,
-                    abortAfter(clock, (cancelled ? CANCEL_CONFIRM_SECONDS : STOP_CONFIRM_SECONDS) * 1000)
+                    abortAfter(clock, (cancelled ? CANCEL_CONFIRM_SECONDS : STOP_CONFIRM_SECONDS) * 1000, done)
                 ]);
                 outcome = await waitFor(waiterDeps, {
                     ...waitOptions,
@@ -97350,10 +97373,13 @@ async function runOne(deps, inputs, rendered, clients, taskDefinitionArn) {
         deps.setFailed(exitCode.failureMessage);
     }
 }
-/** A signal that aborts after `ms` of the given clock. */
-function abortAfter(clock, ms) {
+/** A signal that aborts after `ms` of the given clock, unless `done` aborts first. */
+function abortAfter(clock, ms, done) {
     const controller = new AbortController();
-    void clock.sleep(ms).then(() => controller.abort());
+    void clock.sleep(ms, done).then(() => {
+        if (!done.aborted)
+            controller.abort();
+    });
     return controller.signal;
 }
 /** The workflow run's URL, for StopTask reasons and logs. */

@@ -9,6 +9,7 @@ import type { RenderedDefinition } from './definition/rendered.js'
 import { consoleTaskUrl, defaultStartedBy, launchTags, newClientToken } from './ecs/launch.js'
 import { resolveTaskDefinition } from './ecs/resolve.js'
 import { runTask } from './ecs/run-task.js'
+import { taskResourcesOf } from './ecs/scale-out.js'
 import { stopTasks } from './ecs/stop-task.js'
 import type { ActionInputs } from './inputs-types.js'
 import { reportTask, type ReportIO } from './report/report.js'
@@ -17,8 +18,9 @@ import type { Clock, Random } from './util/clock.js'
 import { UserError, errorMessage } from './util/errors.js'
 import type { Logger } from './util/logger.js'
 import { chooseWaiter } from './wait/choose.js'
+import { taskIdOf } from './wait/result.js'
 import { resolveNotificationPrefix } from './wait/prefix.js'
-import type { TaskSnapshot } from './wait/types.js'
+import type { NotificationPrefix, TaskSnapshot } from './wait/types.js'
 
 /** What the main step needs from the outside world. */
 export interface MainDeps extends ReportIO {
@@ -57,6 +59,7 @@ export async function run(deps: MainDeps): Promise<void> {
       inputRegion: inputs.region,
       definitionRegion: rendered.region
     })
+    const prefix = inputs.wait ? notificationPrefix(inputs, rendered, clients.region) : undefined
     const resolved = await logger.group('Register the task definition', () =>
       resolveTaskDefinition(
         { ecs: clients.ecs, clock: deps.clock, random: deps.random, logger },
@@ -66,7 +69,14 @@ export async function run(deps: MainDeps): Promise<void> {
     deps.setOutput('task-definition-arn', resolved.taskDefinitionArn)
     deps.setOutput('registered', String(resolved.registered))
     if (inputs.mode === 'register') return
-    await runOne(deps, inputs, rendered, clients, resolved.taskDefinitionArn)
+    await runOne({
+      deps,
+      inputs,
+      rendered,
+      clients,
+      taskDefinitionArn: resolved.taskDefinitionArn,
+      prefix
+    })
   } catch (error) {
     if (error instanceof UserError) {
       deps.setFailed(error.message)
@@ -141,13 +151,33 @@ async function dryRun(
   deps.setOutput('run-task-request', JSON.stringify(JSON.parse(runTask)))
 }
 
-async function runOne(
-  deps: MainDeps,
+/** What the run phases share once the task definition is resolved. */
+interface RunContext {
+  deps: MainDeps
+  inputs: ActionInputs
+  rendered: RenderedDefinition
+  clients: AwsClients
+  taskDefinitionArn: string
+  /** Where to wait: an S3 prefix; 'none' or undefined (none set) for the DescribeTasks waiter. */
+  prefix: NotificationPrefix | 'none' | undefined
+}
+
+/** The notification prefix, validated before any AWS call so a typo costs no task. */
+function notificationPrefix(
   inputs: ActionInputs,
   rendered: RenderedDefinition,
-  clients: AwsClients,
-  taskDefinitionArn: string
-): Promise<void> {
+  region: string
+): NotificationPrefix | 'none' | undefined {
+  return resolveNotificationPrefix({
+    input: inputs.notificationPrefix,
+    definitionValue: rendered.notificationPrefix,
+    definitionFile: inputs.definition,
+    defaultRegion: region
+  })
+}
+
+async function runOne(ctx: RunContext): Promise<void> {
+  const { deps, inputs, rendered, clients, taskDefinitionArn } = ctx
   const { logger, clock, state } = deps
   const started = clock.now()
   const deadline = started + (inputs.timeoutSeconds ?? DEFAULT_START_SECONDS) * 1000
@@ -171,6 +201,7 @@ async function runOne(
         signal: deps.cancelSignal,
         autoscalingGroup: rendered.autoscalingGroupForOneshot,
         autoscalingTopic: rendered.autoscalingTopicForOneshot,
+        taskResources: taskResourcesOf(rendered.registerRequest),
         onStarted: (started) =>
           saveList(
             state,
@@ -184,9 +215,8 @@ async function runOne(
   if (!task?.taskArn) throw new Error('RunTask returned no task')
   const taskArn = task.taskArn
   deps.setOutput('task-arn', taskArn)
-  deps.setOutput('task-id', taskArn.split('/').pop() ?? '')
+  deps.setOutput('task-id', taskIdOf(taskArn))
   deps.setOutput('cluster', rendered.cluster)
-  logger.info(`Started ${taskArn}`)
   logger.info(`Console: ${consoleTaskUrl(clients.region, rendered.cluster, taskArn)}`)
   if (!inputs.wait) {
     // Left running on purpose: the post step must not stop it.
@@ -194,42 +224,51 @@ async function runOne(
     logger.info('wait: false, so the task is left running')
     return
   }
-
-  const prefix = resolveNotificationPrefix({
-    input: inputs.notificationPrefix,
-    definitionValue: rendered.notificationPrefix,
-    definitionFile: inputs.definition,
-    defaultRegion: clients.region
-  })
-  const timeout = new AbortController()
-  const waitSignal = AbortSignal.any([deps.cancelSignal, timeout.signal])
-  const timeoutMs = inputs.timeoutSeconds !== undefined ? inputs.timeoutSeconds * 1000 : undefined
-  const timer = new AbortController()
-  if (timeoutMs !== undefined) {
-    void clock.sleep(timeoutMs - (clock.now() - started), timer.signal).then(() => {
-      if (!timer.signal.aborted) timeout.abort()
-    })
+  // Aborted when this step is done, so no timer of ours keeps the process alive.
+  const done = new AbortController()
+  try {
+    await waitAndReport({ ...ctx, taskArn, started, done: done.signal })
+  } finally {
+    done.abort()
   }
-  const s3Prefix = prefix === 'none' || prefix === undefined ? undefined : prefix
+}
+
+interface WaitContext extends RunContext {
+  taskArn: string
+  /** When RunTask was first called (clock ms): the timeout counts from here. */
+  started: number
+  done: AbortSignal
+}
+
+async function waitAndReport(ctx: WaitContext): Promise<void> {
+  const { deps, inputs, rendered, clients, taskDefinitionArn, taskArn, started, done } = ctx
+  const { logger, clock, state } = deps
+  const prefix = ctx.prefix === 'none' ? undefined : ctx.prefix
+  const timeoutSignal =
+    inputs.timeoutSeconds !== undefined
+      ? abortAfter(clock, inputs.timeoutSeconds * 1000 - (clock.now() - started), done)
+      : undefined
+  const waitSignal = timeoutSignal
+    ? AbortSignal.any([deps.cancelSignal, timeoutSignal])
+    : deps.cancelSignal
   const waiterDeps = {
     ecs: clients.ecs,
-    s3: s3Prefix ? clients.s3(s3Prefix.region) : undefined,
+    s3: prefix ? clients.s3(prefix.region) : undefined,
     clock,
     random: deps.random,
     logger
   }
-  const waitFor = chooseWaiter(prefix, logger)
+  const waitFor = chooseWaiter(ctx.prefix, logger)
   const waitOptions = {
     taskArn,
     cluster: rendered.cluster,
-    prefix: s3Prefix,
+    prefix,
     pollIntervalSeconds: inputs.pollIntervalSeconds,
     verifyIntervalSeconds: inputs.verifyIntervalSeconds
   }
   let outcome = await logger.group('Wait for the task to stop', () =>
     waitFor(waiterDeps, { ...waitOptions, signal: waitSignal })
   )
-  timer.abort()
 
   let failure: string | undefined
   let unfinished: 'timed-out' | 'cancelled' | undefined
@@ -257,7 +296,11 @@ async function runOne(
         // Watch a little longer so the report shows how the task ended.
         const confirm = AbortSignal.any([
           cancelled ? new AbortController().signal : deps.cancelSignal,
-          abortAfter(clock, (cancelled ? CANCEL_CONFIRM_SECONDS : STOP_CONFIRM_SECONDS) * 1000)
+          abortAfter(
+            clock,
+            (cancelled ? CANCEL_CONFIRM_SECONDS : STOP_CONFIRM_SECONDS) * 1000,
+            done
+          )
         ])
         outcome = await waitFor(waiterDeps, {
           ...waitOptions,
@@ -294,10 +337,12 @@ async function runOne(
   }
 }
 
-/** A signal that aborts after `ms` of the given clock. */
-function abortAfter(clock: Clock, ms: number): AbortSignal {
+/** A signal that aborts after `ms` of the given clock, unless `done` aborts first. */
+function abortAfter(clock: Clock, ms: number, done: AbortSignal): AbortSignal {
   const controller = new AbortController()
-  void clock.sleep(ms).then(() => controller.abort())
+  void clock.sleep(ms, done).then(() => {
+    if (!done.aborted) controller.abort()
+  })
   return controller.signal
 }
 

@@ -1,0 +1,323 @@
+/**
+ * End to end: the committed bundle `dist/index.js` (main and post step) run as child processes
+ * exactly as the runner does (INPUT_* variables; GITHUB_OUTPUT, GITHUB_STATE and
+ * GITHUB_STEP_SUMMARY files; AWS_ENDPOINT_URL_* at the local simulators), against the local
+ * ECS simulator and s3rver, with events written by the project's notifier.
+ *
+ * The simulator runs at a tenth of real time (timeScale 0.1): a 5 s task takes 0.5 s.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { resolve } from 'node:path'
+import { runAction, runPost, type ActionResult } from '../../sim/action-runner.js'
+import { startLocalAws, type LocalAws, type LocalAwsOptions } from '../../sim/index.js'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const DEFINITION = '__fixtures__/e2e/oneshot.yml'
+const GITHUB = {
+  GITHUB_REPOSITORY: 'acme/batch',
+  GITHUB_RUN_ID: '4242',
+  GITHUB_RUN_ATTEMPT: '1',
+  GITHUB_JOB: 'shard',
+  GITHUB_SERVER_URL: 'https://github.com'
+}
+
+async function withLocal(options: LocalAwsOptions = {}): Promise<LocalAws> {
+  return startLocalAws({ timeScale: 0.1, ...options })
+}
+
+/** Runs the main step against `local`, with fast S3 polling for the scaled-down clock. */
+function main(
+  local: LocalAws,
+  inputs: Record<string, string>,
+  extra: { signal?: Parameters<typeof runAction>[0]['signal'] } = {}
+): Promise<ActionResult> {
+  return runAction({
+    inputs: {
+      definition: DEFINITION,
+      'notification-prefix': local.prefix,
+      'poll-interval': '0.2',
+      ...inputs
+    },
+    env: { ...local.env, ...GITHUB },
+    cwd: ROOT,
+    ...extra
+  })
+}
+
+/** ECS calls by operation made between two stats readings. */
+function callsSince(local: LocalAws, before: Record<string, number>): Record<string, number> {
+  const now = local.stats().ecs.calls
+  const diff: Record<string, number> = {}
+  for (const [op, n] of Object.entries(now)) {
+    const d = n - (before[op] ?? 0)
+    if (d > 0) diff[op] = d
+  }
+  return diff
+}
+
+/** The `::error::` annotations a run printed. */
+function errors(result: ActionResult): string[] {
+  return result.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('::error::'))
+    .map((l) => l.slice('::error::'.length))
+}
+
+function warnings(result: ActionResult): string[] {
+  return result.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('::warning::'))
+    .map((l) => l.slice('::warning::'.length))
+}
+
+describe('dist/index.js against the local simulator', () => {
+  let local: LocalAws
+  beforeAll(async () => {
+    local = await withLocal()
+  })
+  afterAll(async () => {
+    await local.close()
+  })
+
+  it('runs a task that exits 0: outputs, summary, one register and one RunTask, no ECS call while waiting', async () => {
+    const before = { ...local.stats().ecs.calls }
+    const result = await main(local, { env: 'SIM_LOG_LINES=["starting","done"]' })
+    expect(result.exitCode).toBe(0)
+    expect(errors(result)).toEqual([])
+    expect(warnings(result)).toEqual([])
+    const arn = result.outputs['task-arn'] ?? ''
+    expect(arn).toMatch(/^arn:aws:ecs:ap-northeast-1:123456789012:task\/e2e\/[0-9a-f]{32}$/)
+    const id = arn.split('/').pop() ?? ''
+    expect(result.outputs).toMatchObject({
+      'task-definition-arn':
+        'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/oneshot-oneshot:1',
+      registered: 'true',
+      'task-id': id,
+      cluster: 'e2e',
+      'exit-code': '0',
+      'stop-code': 'EssentialContainerExited',
+      containers: '[{"name":"app","exitCode":0,"reason":null}]',
+      'logs-url':
+        'https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1' +
+        `#logsV2:log-groups/log-group/$252Fecs$252Foneshot/log-events/ecs$252Fapp$252F${id}`
+    })
+    expect(result.outputs['started-at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    expect(result.outputs['stopped-at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    // The app container's last lines, in a collapsed group.
+    expect(result.stdout).toContain(`::group::Last 2 log lines of /ecs/oneshot ecs/app/${id}`)
+    expect(result.summary).toContain(`### ECS task ${id}: ✅ succeeded`)
+    // DESIGN.md "Behaviour" 5: zero ECS calls while S3 answers.
+    expect(callsSince(local, before)).toEqual({
+      DescribeTaskDefinition: 1,
+      RegisterTaskDefinition: 1,
+      RunTask: 1
+    })
+    // The task carries the run's startedBy and tags.
+    const task = local.ecs.describe(arn)
+    expect(task?.startedBy).toBe('gha-4242-1')
+    // Nothing left for the post step: it stops nothing.
+    const post = await runPost(result, { inputs: {}, env: { ...local.env }, cwd: ROOT })
+    expect(post.exitCode).toBe(0)
+    expect(post.stdout).toContain('::debug::post: no task left to stop')
+  })
+
+  it('reuses the registered revision on a second run: no register, one describe, one RunTask', async () => {
+    const before = { ...local.stats().ecs.calls }
+    const result = await main(local, {})
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs.registered).toBe('false')
+    expect(result.outputs['task-definition-arn']).toBe(
+      'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/oneshot-oneshot:1'
+    )
+    expect(callsSince(local, before)).toEqual({ DescribeTaskDefinition: 1, RunTask: 1 })
+  })
+
+  it('fails the step on exit 3 with one annotation, and still sets every output', async () => {
+    const result = await main(local, { env: 'SIM_EXIT_CODE=3' })
+    expect(result.exitCode).toBe(1)
+    const id = result.outputs['task-id']
+    expect(errors(result)).toEqual([
+      `Task ${id} exited with code 3; stop code EssentialContainerExited; stopped reason: Essential container in task exited`
+    ])
+    expect(result.outputs['exit-code']).toBe('3')
+    expect(result.summary).toContain('failed')
+  })
+
+  it('keeps the step green on exit 3 with fail-on-error: false', async () => {
+    const result = await main(local, { env: 'SIM_EXIT_CODE=3', 'fail-on-error': 'false' })
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['exit-code']).toBe('3')
+  })
+
+  it('reports 127 with the pull error when the image cannot be pulled (hako rule, REFERENCE.md §1)', async () => {
+    const result = await main(local, { env: 'SIM_PULL_FAILURE=1' })
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs['exit-code']).toBe('127')
+    expect(result.outputs['stop-code']).toBe('TaskFailedToStart')
+    const containers = JSON.parse(result.outputs.containers ?? '[]') as {
+      name: string
+      exitCode: number | null
+      reason: string | null
+    }[]
+    expect(containers).toHaveLength(1)
+    expect(containers[0]?.exitCode).toBeNull()
+    expect(containers[0]?.reason).toMatch(/^CannotPullContainerError: /)
+    const [annotation] = errors(result)
+    expect(annotation).toMatch(/exited with code 127; stop code TaskFailedToStart/)
+    expect(annotation).toContain('CannotPullContainerError')
+  })
+
+  it('retries RunTask capacity failures under one clientToken until the task starts', async () => {
+    const before = { ...local.stats().ecs.calls }
+    // The simulator counts capacity failures per clientToken: they clear only if every retry
+    // reuses the same token.
+    const result = await main(local, { env: 'SIM_CAPACITY_FAILURES=2' })
+    expect(result.exitCode).toBe(0)
+    expect(callsSince(local, before)).toEqual({ DescribeTaskDefinition: 1, RunTask: 3 })
+  })
+
+  it('registers once in a register job, then fans out jobs that spend one ECS call each', async () => {
+    const register = await main(local, { mode: 'register', tag: 'fanout' })
+    expect(register.exitCode).toBe(0)
+    expect(register.outputs).toEqual({
+      'task-definition-arn':
+        'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/oneshot-oneshot:2',
+      registered: 'true'
+    })
+    const before = { ...local.stats().ecs.calls }
+    const jobs = await Promise.all(
+      [0, 1, 2, 3].map((shard) =>
+        main(local, {
+          'task-definition': register.outputs['task-definition-arn'] ?? '',
+          env: `SHARD=${shard}`
+        })
+      )
+    )
+    expect(jobs.map((j) => j.exitCode)).toEqual([0, 0, 0, 0])
+    expect(jobs.map((j) => j.outputs.registered)).toEqual(['false', 'false', 'false', 'false'])
+    expect(callsSince(local, before)).toEqual({ RunTask: 4 })
+  })
+
+  it('stops the task at once on SIGINT mid-wait, reports, and leaves nothing to the post step', async () => {
+    const before = { ...local.stats().ecs.calls }
+    const result = await main(
+      local,
+      { env: 'SIM_RUN_SECONDS=forever' },
+      { signal: { name: 'SIGINT', when: (out) => / started at /.test(out) } }
+    )
+    expect(result.signalledAt).toBeDefined()
+    expect(result.exitCode).toBe(1)
+    expect(errors(result)).toEqual(['The workflow run was cancelled while the task was running'])
+    const arn = result.outputs['task-arn'] ?? ''
+    const task = local.ecs.describe(arn)
+    expect(task?.stopCode).toBe('UserInitiated')
+    expect(task?.stoppedReason).toBe(
+      'Stopped by hako-oneshot-action: the workflow run was cancelled ' +
+        '(https://github.com/acme/batch/actions/runs/4242)'
+    )
+    expect(callsSince(local, before).StopTask).toBe(1)
+    const post = await runPost(result, { inputs: {}, env: { ...local.env }, cwd: ROOT })
+    expect(post.stdout).toContain('::debug::post: no task left to stop')
+  })
+
+  it('lets the post step stop a task whose main step was killed', async () => {
+    const result = await main(
+      local,
+      { env: 'SIM_RUN_SECONDS=forever' },
+      { signal: { name: 'SIGKILL', when: (out) => / started at /.test(out) } }
+    )
+    expect(result.exitCode).toBeNull()
+    const arn = JSON.parse(result.state.taskArns ?? '[]') as string[]
+    expect(arn).toHaveLength(1)
+    const post = await runPost(result, { inputs: {}, env: { ...local.env }, cwd: ROOT })
+    expect(post.exitCode).toBe(0)
+    expect(post.stdout).toContain(`Stopped ${arn[0]}`)
+    expect(local.ecs.describe(arn[0] ?? '')?.desiredStatus).toBe('STOPPED')
+  })
+
+  it('stops the task when the timeout is reached and fails saying so', async () => {
+    const result = await main(local, { env: 'SIM_RUN_SECONDS=forever', timeout: '3' })
+    expect(result.exitCode).toBe(1)
+    const arn = result.outputs['task-arn'] ?? ''
+    expect(errors(result)).toEqual([`Timed out after 3s waiting for ${arn} to stop`])
+    const task = local.ecs.describe(arn)
+    expect(task?.stoppedReason).toMatch(/the timeout of 3s was reached/)
+    // The wait went on until ECS stopped the task, so the outputs say how it ended.
+    expect(result.outputs['stop-code']).toBe('UserInitiated')
+    expect(result.outputs['exit-code']).toBe('143')
+  })
+
+  it('waits through DescribeTasks with notification-prefix: none', async () => {
+    const before = { ...local.stats().ecs.calls }
+    const result = await main(local, { 'notification-prefix': 'none', env: 'SIM_EXIT_CODE=2' })
+    expect(result.outputs['exit-code']).toBe('2')
+    const calls = callsSince(local, before)
+    expect(calls.DescribeTasks).toBeGreaterThan(0)
+  })
+
+  it('rejects a bad definition before any AWS call, naming file and key', async () => {
+    const before = { ...local.stats().ecs.calls }
+    const result = await runAction({
+      inputs: { definition: '__fixtures__/e2e/bad.yml' },
+      env: { ...local.env },
+      cwd: ROOT
+    })
+    expect(result.exitCode).toBe(1)
+    expect(errors(result)).toEqual([expect.stringContaining('__fixtures__/e2e/bad.yml: app.cpu: ')])
+    expect(errors(result)[0]).toContain(
+      "__fixtures__/e2e/bad.yml: app.memroy: unknown key; did you mean 'memory'?"
+    )
+    expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /)
+    expect(callsSince(local, before)).toEqual({})
+  })
+})
+
+describe('dist/index.js when the notifier loses or repeats events', () => {
+  it('finds the stop through one DescribeTasks after verify-interval when STOPPED events are lost', async () => {
+    const local = await withLocal({ delivery: { dropStatuses: ['STOPPED'] } })
+    try {
+      const result = await main(local, { 'verify-interval': '3', env: 'SIM_EXIT_CODE=4' })
+      expect(result.outputs['exit-code']).toBe('4')
+      // Within a minute of the stop the event may still be in flight, so this is logged as
+      // information, and the task's end is taken from ECS.
+      expect(result.stdout).toMatch(
+        /ECS reports task [0-9a-f]{32} STOPPED at .*, but s3:\/\/oneshot-notifications\/oneshot\/arn:aws:ecs:.*\/stopped\.json has not appeared; finishing from the DescribeTasks answer\./
+      )
+      expect(local.stats().ecs.calls.DescribeTasks).toBe(1)
+    } finally {
+      await local.close()
+    }
+  })
+
+  it('ends the same way when every event is delivered twice', async () => {
+    const local = await withLocal({ delivery: { duplicateProbability: 1 } })
+    try {
+      const result = await main(local, { env: 'SIM_EXIT_CODE=5' })
+      expect(result.outputs['exit-code']).toBe('5')
+      expect(warnings(result)).toEqual([])
+      expect(local.stats().ecs.calls.DescribeTasks).toBeUndefined()
+    } finally {
+      await local.close()
+    }
+  })
+})
+
+describe('dist/index.js in a register race', () => {
+  it('registers at most two revisions when 12 jobs start together on a changed definition', async () => {
+    // Real ECS refuses concurrent registrations of one family ("Too many concurrent attempts
+    // to create a new revision", REFERENCE.md §1); the simulator does so within 2 s here.
+    const local = await withLocal({ timings: { registerConflictSeconds: 20 } })
+    try {
+      const jobs = await Promise.all(
+        Array.from({ length: 12 }, () => main(local, { mode: 'register', tag: 'race' }))
+      )
+      expect(jobs.map((j) => j.exitCode)).toEqual(Array(12).fill(0))
+      const stats = local.stats().ecs
+      const arns = new Set(jobs.map((j) => j.outputs['task-definition-arn']))
+      expect(arns.size).toBeLessThanOrEqual(2)
+      expect(stats.calls.RegisterTaskDefinition ?? 0).toBeGreaterThanOrEqual(1)
+    } finally {
+      await local.close()
+    }
+  })
+})

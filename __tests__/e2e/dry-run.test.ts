@@ -1,0 +1,96 @@
+/**
+ * `mode: dry-run` through the committed bundle, as the runner runs it: INPUT_* variables and a
+ * GITHUB_OUTPUT file, no AWS endpoint and no credentials at all.
+ */
+import { describe, expect, it } from '@jest/globals'
+import { resolve } from 'node:path'
+import {
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  type RegisterTaskDefinitionCommandInput,
+  type RunTaskCommandInput
+} from '@aws-sdk/client-ecs'
+import { runAction } from '../../sim/action-runner.js'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+
+describe('dist/index.js in dry-run mode', () => {
+  it('prints and outputs both requests without calling AWS', async () => {
+    const result = await runAction({
+      inputs: {
+        definition: '__fixtures__/definitions/dry-run/batch.yml',
+        mode: 'dry-run',
+        tag: 'v42',
+        command: 'bundle exec "rake batch:run"',
+        env: 'SHARD=3\nSHARDS=60'
+      },
+      // No AWS_* variables at all: a dry run needs no region and no credentials.
+      env: {
+        GITHUB_REPOSITORY: 'acme/batch',
+        GITHUB_RUN_ID: '99',
+        GITHUB_RUN_ATTEMPT: '2',
+        GITHUB_JOB: 'render'
+      },
+      cwd: ROOT
+    })
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain('::group::RegisterTaskDefinition request')
+    expect(result.stdout).toContain('::group::RunTask request')
+    const register = JSON.parse(
+      result.outputs['register-request'] ?? ''
+    ) as RegisterTaskDefinitionCommandInput
+    const runTask = JSON.parse(result.outputs['run-task-request'] ?? '') as RunTaskCommandInput
+    expect(register.family).toBe('batch-oneshot')
+    expect(register.containerDefinitions?.[0]?.image).toBe(
+      '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/batch:v42'
+    )
+    expect(runTask).toMatchObject({
+      cluster: 'batch',
+      taskDefinition: 'batch-oneshot',
+      count: 1,
+      propagateTags: 'TASK_DEFINITION',
+      startedBy: 'gha-99-2',
+      overrides: {
+        containerOverrides: [
+          {
+            name: 'app',
+            command: ['bundle', 'exec', 'rake batch:run'],
+            environment: [
+              { name: 'SHARD', value: '3' },
+              { name: 'SHARDS', value: '60' }
+            ]
+          }
+        ]
+      }
+    })
+    expect(runTask.tags).toEqual(
+      expect.arrayContaining([
+        { key: 'github:repository', value: 'acme/batch' },
+        { key: 'github:run-id', value: '99' },
+        { key: 'github:run-attempt', value: '2' },
+        { key: 'github:job', value: 'render' }
+      ])
+    )
+    // The SDK's commands take them as they are.
+    expect(new RegisterTaskDefinitionCommand(register).input).toEqual(register)
+    expect(new RunTaskCommand(runTask).input).toEqual(runTask)
+  })
+
+  it('fails with every input error at once and no stack trace', async () => {
+    const result = await runAction({
+      inputs: {
+        definition: '__fixtures__/definitions/dry-run/batch.yml',
+        mode: 'dry-run',
+        timeout: 'soon',
+        command: "echo 'unbalanced"
+      },
+      cwd: ROOT
+    })
+    expect(result.exitCode).toBe(1)
+    const errors = result.stdout.split('\n').filter((l) => l.startsWith('::error::'))
+    expect(errors).toEqual([
+      '::error::Input \'command\' has an unbalanced single quote at character 6; quote words as a POSIX shell does, or give a JSON array such as ["bundle", "exec", "rake"]%0AInput \'timeout\' must be seconds or a duration like 90s, 30m, 2h or 1h30m, got \'soon\''
+    ])
+    expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /)
+  })
+})

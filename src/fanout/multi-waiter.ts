@@ -214,8 +214,8 @@ export class MultiWaiter {
   private mode: ReadMode
   private lastLoggedMode: string | undefined
   private pages = 1
-  private nextListAt = 0
-  private nextPollAt = 0
+  private nextListAt = Infinity
+  private nextPollAt = Infinity
   private backoff: DescribeBackoff = NO_BACKOFF
   private s3Errors = 0
   private broken = 0
@@ -271,25 +271,32 @@ export class MultiWaiter {
   /** Reads until `signal` aborts. Rejects only with a UserError when DescribeTasks is denied. */
   async run(signal: AbortSignal): Promise<void> {
     const { clock } = this.deps
-    while (!signal.aborted) {
-      if (this.watched.size > 0) {
-        await this.tick(signal)
+    // One listener for the whole run (not one per sleep): an abort ends the current sleep.
+    const onAbort = (): void => this.wake.abort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      while (!signal.aborted) {
+        if (this.watched.size > 0) {
+          await this.tick(signal)
+          if (signal.aborted) break
+        }
+        const wakeAt = this.watched.size > 0 ? this.nextWakeAt() : Infinity
+        this.wake = new AbortController()
+        this.wakeAt = wakeAt
+        const sleep = this.wake.signal
         if (signal.aborted) break
+        if (wakeAt === Infinity) {
+          // Nothing to read until a task is added.
+          await new Promise<void>((resolve) => {
+            sleep.addEventListener('abort', () => resolve(), { once: true })
+          })
+        } else {
+          await clock.sleep(Math.max(0, wakeAt - clock.now()), sleep)
+        }
+        this.wakeAt = Infinity
       }
-      const wakeAt = this.watched.size > 0 ? this.nextWakeAt() : Infinity
-      this.wake = new AbortController()
-      this.wakeAt = wakeAt
-      const sleep = AbortSignal.any([signal, this.wake.signal])
-      if (wakeAt === Infinity) {
-        // Nothing to read until a task is added.
-        await new Promise<void>((resolve) => {
-          if (sleep.aborted) resolve()
-          else sleep.addEventListener('abort', () => resolve(), { once: true })
-        })
-      } else {
-        await clock.sleep(Math.max(0, wakeAt - clock.now()), sleep)
-      }
-      this.wakeAt = Infinity
+    } finally {
+      signal.removeEventListener('abort', onAbort)
     }
   }
 
@@ -705,8 +712,8 @@ export class MultiWaiter {
     const checklist = this.notifierChecklist()
     if (late > 0) {
       logger.warning(
-        `${late} task(s) stopped more than ${NOTIFIER_LAG_MS / 1000} s ago by ECS's account, ` +
-          `but no stopped.json appeared: the notifier missed the events. ${checklist}`
+        `ECS reports ${late} task(s) stopped more than ${NOTIFIER_LAG_MS / 1000} s ago whose ` +
+          `stopped.json has not appeared: the notifier missed the events. ${checklist}`
       )
     }
     if (silent.length > 0) {

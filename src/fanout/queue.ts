@@ -8,6 +8,7 @@
  * The queue does no I/O of its own: launching, stopping and watching come in as functions, and
  * the waiter reports each task's end through `onEnd`.
  */
+import { setMaxListeners } from 'node:events'
 import type { Clock } from '../util/clock.js'
 import { UserError, errorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
@@ -128,6 +129,8 @@ export class WorkQueue {
       stopRequested: false
     }))
     this.queue = options.keys.map((_, index) => index)
+    // Every launch in flight and every wait for a token listens on it; hundreds are normal.
+    setMaxListeners(0, this.halt.signal)
   }
 
   /** The waiter's report of a task's end. */
@@ -213,15 +216,14 @@ export class WorkQueue {
         await this.changed()
         continue
       }
-      const batch = nextBatch(this.queue, this.options.keys, free)
+      // The token first, then the batch: tasks put back meanwhile go first, and slots freed
+      // meanwhile are used.
+      if (!(await bucket.take(this.halt.signal))) break
+      if (this.halted !== undefined || this.queue.length === 0) break
+      const batch = nextBatch(this.queue, this.options.keys, this.maxParallel - this.active)
       const chosen = new Set(batch)
       this.queue = this.queue.filter((i) => !chosen.has(i))
       this.active += batch.length
-      if (!(await bucket.take(this.halt.signal))) {
-        this.active -= batch.length
-        this.queue = [...batch, ...this.queue]
-        break
-      }
       void this.launch(batch)
     }
   }

@@ -153,8 +153,8 @@ describe('the notifier policy', () => {
   })
 })
 
-describe('notifier/README-section.md', () => {
-  const readme = readFileSync(new URL('../../notifier/README-section.md', import.meta.url), 'utf8')
+describe('README.md, Set up notifications', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 
   it.each(['action-policy.json', 'notifier-policy.json'])('quotes docs/iam/%s verbatim', (file) => {
     expect(readme).toContain('```json\n' + text(file))

@@ -1,0 +1,149 @@
+/**
+ * Runs job processes for the demo and the benchmark: the action's bundle through
+ * sim/action-runner.ts (exactly as the runner starts it), or any Node script, each with its own
+ * `AWS_SDK_UA_APP_ID` so the recording proxy can attribute its requests, and the time its log
+ * says it saw the task stop.
+ */
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { runAction, type ActionResult } from '../../sim/action-runner.js'
+
+/**
+ * The lines the action prints when its wait sees the stop: the S3 waiter's
+ * `Task <id> stopped at ...` and the DescribeTasks waiter's `Task <id> is STOPPED`; the bench's
+ * SDK-waiter script prints the latter too.
+ */
+export const STOP_LINE = /Task \S+ (?:stopped\b|is STOPPED)/
+
+/** What one job process did. */
+export interface JobOutcome {
+  /** The job's id: its `AWS_SDK_UA_APP_ID` and RunTask `startedBy`. */
+  id: string
+  exitCode: number | null
+  /** Epoch ms just before the process was spawned. */
+  startedAt: number
+  /** Epoch ms when its stdout first showed STOP_LINE; undefined if it never did. */
+  noticedAt?: number
+  /** Epoch ms when the process ended. */
+  endedAt: number
+  maxRssBytes?: number
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+}
+
+/** Watches a growing stdout for STOP_LINE; returns the time it first appeared. */
+export function stopWatcher(): { check(stdout: string): void; noticedAt(): number | undefined } {
+  let noticed: number | undefined
+  let from = 0
+  return {
+    check(stdout) {
+      if (noticed !== undefined) return
+      // Only the text not looked at yet (plus a line's worth of overlap for split chunks).
+      if (STOP_LINE.test(stdout.slice(Math.max(0, from - 200)))) noticed = Date.now()
+      from = stdout.length
+    },
+    noticedAt: () => noticed
+  }
+}
+
+/** Runs dist/index.js as one job. */
+export async function runActionJob(options: {
+  id: string
+  inputs: Record<string, string>
+  env: Record<string, string>
+  cwd: string
+  killAfterMs?: number
+}): Promise<JobOutcome> {
+  const watcher = stopWatcher()
+  const result: ActionResult = await runAction({
+    inputs: options.inputs,
+    env: { ...options.env, AWS_SDK_UA_APP_ID: options.id },
+    cwd: options.cwd,
+    killAfterMs: options.killAfterMs,
+    // The runner's hook is checked on every stdout chunk: used here only to timestamp the
+    // stop line, it never sends the signal.
+    signal: {
+      name: 'SIGINT',
+      when: (stdout) => {
+        watcher.check(stdout)
+        return false
+      }
+    }
+  })
+  return {
+    id: options.id,
+    exitCode: result.exitCode,
+    startedAt: result.startedAt,
+    noticedAt: watcher.noticedAt(),
+    endedAt: result.startedAt + result.durationMs,
+    maxRssBytes: result.maxRssBytes,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    outputs: result.outputs
+  }
+}
+
+/** Peak resident set (VmHWM) of a live process, bytes; undefined once it is gone. */
+export function peakRss(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+    return kb ? Number(kb) * 1024 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Runs `node <script>` as one job, with the same bookkeeping as runActionJob. */
+export async function runScriptJob(options: {
+  id: string
+  script: string
+  args?: string[]
+  env: Record<string, string>
+  cwd: string
+  killAfterMs?: number
+}): Promise<JobOutcome> {
+  const watcher = stopWatcher()
+  const startedAt = Date.now()
+  const child = spawn(process.execPath, [options.script, ...(options.args ?? [])], {
+    cwd: options.cwd,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...options.env,
+      AWS_SDK_UA_APP_ID: options.id
+    },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+    watcher.check(stdout)
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  let maxRssBytes: number | undefined
+  const sample = (): void => {
+    const rss = peakRss(child.pid)
+    if (rss !== undefined) maxRssBytes = Math.max(maxRssBytes ?? 0, rss)
+  }
+  const sampler = setInterval(sample, 100)
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 600_000)
+  const exitCode = await new Promise<number | null>((resolve) =>
+    child.on('close', (code) => resolve(code))
+  )
+  clearInterval(sampler)
+  clearTimeout(killer)
+  return {
+    id: options.id,
+    exitCode,
+    startedAt,
+    noticedAt: watcher.noticedAt(),
+    endedAt: Date.now(),
+    maxRssBytes,
+    stdout,
+    stderr,
+    outputs: {}
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * A recording pass-through proxy on 127.0.0.1, put between job processes and the simulator's
+ * endpoints so the demo and the benchmark can tell which job sent which request: each job runs
+ * with its own `AWS_SDK_UA_APP_ID`, which the SDK v3 appends to the user agent as `app/<id>`.
+ * The simulator's own counters are account-wide; these are per job, with a timestamp, the
+ * operation and whether ECS answered ThrottlingException. Headers (Host included, which SigV4
+ * signs) are forwarded unchanged, so s3rver's signature check still passes.
+ */
+import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** One request as the proxy saw it. */
+export interface RecordedRequest {
+  /** The `app/<id>` of the user agent; '' when there is none. */
+  appId: string
+  /** `ecs`, `logs` (CloudWatch Logs, on the same simulator port) or `s3`. */
+  service: 'ecs' | 'logs' | 's3'
+  /** ECS/Logs operation from X-Amz-Target, or the S3 operation from the method and path. */
+  operation: string
+  /** Epoch ms when the request arrived. */
+  at: number
+  /** HTTP status of the answer. */
+  status: number
+  /** The answer was a ThrottlingException (AWS JSON) or SlowDown (S3). */
+  throttled: boolean
+}
+
+export interface RecordingProxy {
+  /** http://127.0.0.1:<port>, to put in AWS_ENDPOINT_URL_* instead of the target. */
+  endpoint: string
+  /** Every request so far, in completion order. */
+  requests(): RecordedRequest[]
+  close(): Promise<void>
+}
+
+/** The `app/<id>` in a user agent header (`x-amz-user-agent` or `user-agent`), or ''. */
+export function appIdOf(headers: IncomingHttpHeaders): string {
+  const text = [headers['x-amz-user-agent'], headers['user-agent']]
+    .flat()
+    .filter((h): h is string => typeof h === 'string')
+    .join(' ')
+  const match = /(?:^|\s)app\/([^\s]+)/.exec(text)
+  return match?.[1] ?? ''
+}
+
+/** The operation of a request: the X-Amz-Target's, else S3's from method, path and query. */
+export function operationOf(method: string, url: string, target: string | undefined): string {
+  if (target) return target.split('.').pop() ?? target
+  const [path = '', query = ''] = url.split('?')
+  const hasKey = path.split('/').filter((s) => s !== '').length > 1
+  if (method === 'GET' && !hasKey)
+    return query.includes('list-type') ? 'ListObjectsV2' : 'ListObjects'
+  if (method === 'GET') return 'GetObject'
+  if (method === 'HEAD') return 'HeadObject'
+  if (method === 'PUT') return 'PutObject'
+  return method
+}
+
+/** The service of a request from its X-Amz-Target (none: S3's REST protocol). */
+export function serviceOf(target: string | undefined): RecordedRequest['service'] {
+  if (!target) return 's3'
+  return target.startsWith('Logs_') ? 'logs' : 'ecs'
+}
+
+/** Starts a proxy in front of `target` (http://127.0.0.1:<port>). */
+export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
+  const upstream = new URL(target)
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity })
+  const recorded: RecordedRequest[] = []
+  const server = createServer((req, res) => {
+    const at = Date.now()
+    const target = req.headers['x-amz-target']
+    const operation = operationOf(req.method ?? 'GET', req.url ?? '/', target as string | undefined)
+    const appId = appIdOf(req.headers)
+    const service = serviceOf(target as string | undefined)
+    const out = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent
+      },
+      (answer) => {
+        const status = answer.statusCode ?? 0
+        const chunks: Buffer[] = []
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk))
+        answer.on('end', () => {
+          const body = Buffer.concat(chunks)
+          // Only error answers are small enough, and interesting enough, to look into.
+          const text = status >= 400 ? body.toString('utf8') : ''
+          recorded.push({
+            appId,
+            service,
+            operation,
+            at,
+            status,
+            throttled: text.includes('ThrottlingException') || text.includes('<Code>SlowDown')
+          })
+          res.writeHead(status, answer.headers)
+          res.end(body)
+        })
+      }
+    )
+    out.on('error', (error) => {
+      recorded.push({ appId, service, operation, at, status: 502, throttled: false })
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' })
+      res.end(`proxy: ${error.message}`)
+    })
+    req.pipe(out)
+  })
+  server.keepAliveTimeout = 5000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    requests: () => [...recorded],
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+        agent.destroy()
+      })
+  }
+}

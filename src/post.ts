@@ -40,10 +40,9 @@ export async function post(deps: PostDeps): Promise<void> {
       }
     )
     for (const arn of stopped) logger.info(`Stopped ${arn}`)
-    for (const { taskArn, error } of failed) {
-      logger.warning(
-        `Could not stop ${taskArn}: ${error}. Stop it with: aws ecs stop-task --cluster ${cluster} --task ${taskArn}`
-      )
+    // stopTasks has warned about each failure; say how to finish the job by hand.
+    for (const { taskArn } of failed) {
+      logger.info(`Stop it by hand: aws ecs stop-task --cluster ${cluster} --task ${taskArn}`)
     }
   } catch (error) {
     logger.warning(`Could not stop the task(s) started by this job: ${errorMessage(error)}`)

@@ -1,0 +1,245 @@
+/**
+ * The main and post steps with every dependency faked: inputs from a map, ECS through
+ * aws-sdk-client-mock, a fake clock, a memory logger and state store. The end-to-end tests run
+ * the same code through dist/index.js against the simulator.
+ */
+import { beforeEach, describe, expect, it } from '@jest/globals'
+import { mockClient } from 'aws-sdk-client-mock'
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import {
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  RunTaskCommand,
+  StopTaskCommand
+} from '@aws-sdk/client-ecs'
+import { S3Client } from '@aws-sdk/client-s3'
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling'
+import { SNSClient } from '@aws-sdk/client-sns'
+import type { AwsClients } from '../../src/aws/clients.js'
+import { readInputs } from '../../src/inputs.js'
+import { run, runUrl, type MainDeps } from '../../src/main.js'
+import { post } from '../../src/post.js'
+import type { StateStore } from '../../src/state.js'
+import { FakeClock } from '../../src/util/clock.js'
+import { memoryLogger, type MemoryLogger } from '../../src/util/logger.js'
+
+const ecsMock = mockClient(ECSClient)
+const FIXTURE = '__fixtures__/e2e/oneshot.yml'
+const TD_ARN = 'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/oneshot-oneshot:3'
+const TASK_ARN = 'arn:aws:ecs:ap-northeast-1:123456789012:task/e2e/0123456789abcdef0123456789abcdef'
+
+function memoryState(initial: Record<string, string> = {}): StateStore & {
+  values: Record<string, string>
+} {
+  const values = { ...initial }
+  return { values, save: (n, v) => (values[n] = v), get: (n) => values[n] ?? '' }
+}
+
+function clients(): AwsClients {
+  const region = 'ap-northeast-1'
+  return {
+    region,
+    ecs: new ECSClient({ region }),
+    logs: new CloudWatchLogsClient({ region }),
+    autoScaling: new AutoScalingClient({ region }),
+    sns: new SNSClient({ region }),
+    s3: () => new S3Client({ region })
+  }
+}
+
+interface Harness {
+  deps: MainDeps
+  outputs: Record<string, string>
+  failures: string[]
+  logger: MemoryLogger
+  state: ReturnType<typeof memoryState>
+  summaries: string[]
+}
+
+function harness(inputs: Record<string, string>): Harness {
+  const outputs: Record<string, string> = {}
+  const failures: string[] = []
+  const summaries: string[] = []
+  const logger = memoryLogger()
+  const state = memoryState()
+  const deps: MainDeps = {
+    readInputs: () =>
+      readInputs(
+        (name) => inputs[name] ?? '',
+        () => {}
+      ),
+    createClients: () => Promise.resolve(clients()),
+    logger,
+    clock: new FakeClock(Date.parse('2026-11-28T00:00:00Z')),
+    random: () => 0.5,
+    state,
+    env: { GITHUB_REPOSITORY: 'acme/batch', GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '1' },
+    cancelSignal: new AbortController().signal,
+    setFailed: (m) => failures.push(m),
+    setOutput: (n, v) => (outputs[n] = v),
+    writeSummary: (md) => {
+      summaries.push(md)
+      return Promise.resolve()
+    }
+  }
+  return { deps, outputs, failures, logger, state, summaries }
+}
+
+beforeEach(() => {
+  ecsMock.reset()
+})
+
+describe('run', () => {
+  it('marks the next run of the bundle as the post step before anything else', async () => {
+    const h = harness({ definition: 'missing.yml', mode: 'dry-run' })
+    await run(h.deps)
+    expect(h.state.values.isPost).toBe('true')
+  })
+
+  it('fails once with the input errors, before loading anything', async () => {
+    const h = harness({ definition: FIXTURE, wait: 'maybe' })
+    await run(h.deps)
+    expect(h.failures).toEqual(["Input 'wait' must be true or false, got 'maybe'"])
+    expect(ecsMock.calls()).toHaveLength(0)
+  })
+
+  it('renders both requests in dry-run mode and sets them as outputs', async () => {
+    const h = harness({ definition: FIXTURE, mode: 'dry-run', command: 'echo hi' })
+    await run(h.deps)
+    expect(h.failures).toEqual([])
+    expect(Object.keys(h.outputs)).toEqual(['register-request', 'run-task-request'])
+    expect(JSON.parse(h.outputs['run-task-request'] ?? '')).toMatchObject({
+      cluster: 'e2e',
+      taskDefinition: 'oneshot-oneshot',
+      startedBy: 'gha-7-1',
+      overrides: { containerOverrides: [{ name: 'app', command: ['echo', 'hi'] }] }
+    })
+    expect(h.logger.of('group')).toEqual([
+      'Load the hako definition',
+      'RegisterTaskDefinition request',
+      'RunTask request'
+    ])
+    expect(ecsMock.calls()).toHaveLength(0)
+  })
+
+  it('rejects a bad notification prefix before any ECS call', async () => {
+    const h = harness({ definition: FIXTURE, 'notification-prefix': 'https://bucket/x' })
+    await run(h.deps)
+    expect(h.failures).toHaveLength(1)
+    expect(h.failures[0]).toBe(
+      "input notification-prefix: not an s3:// URL, got 'https://bucket/x'; expected " +
+        "'s3://<bucket>/<prefix>' (optionally '?region=<region>'), or 'none' to wait through " +
+        'DescribeTasks'
+    )
+    expect(ecsMock.calls()).toHaveLength(0)
+  })
+
+  it('stops after resolving in register mode', async () => {
+    const h = harness({ definition: FIXTURE, mode: 'register', 'task-definition': TD_ARN })
+    await run(h.deps)
+    expect(h.failures).toEqual([])
+    expect(h.outputs).toEqual({ 'task-definition-arn': TD_ARN, registered: 'false' })
+    expect(ecsMock.calls()).toHaveLength(0)
+  })
+
+  it('starts the task and returns with wait: false, leaving it running on purpose', async () => {
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK_ARN }], failures: [] })
+    const h = harness({ definition: FIXTURE, 'task-definition': TD_ARN, wait: 'false' })
+    await run(h.deps)
+    expect(h.failures).toEqual([])
+    expect(h.outputs).toEqual({
+      'task-definition-arn': TD_ARN,
+      registered: 'false',
+      'task-arn': TASK_ARN,
+      'task-id': '0123456789abcdef0123456789abcdef',
+      cluster: 'e2e'
+    })
+    expect(h.state.values.taskArns).toBe(JSON.stringify([TASK_ARN]))
+    expect(h.state.values.settledArns).toBe(JSON.stringify([TASK_ARN]))
+    const [call] = ecsMock.commandCalls(RunTaskCommand)
+    expect(call?.args[0].input).toMatchObject({
+      cluster: 'e2e',
+      taskDefinition: TD_ARN,
+      count: 1,
+      startedBy: 'gha-7-1',
+      launchType: 'FARGATE'
+    })
+    expect(call?.args[0].input.clientToken).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('turns an unexpected error into one failure with its message', async () => {
+    ecsMock.on(DescribeTaskDefinitionCommand).rejects(new TypeError('socket hang up'))
+    const h = harness({ definition: FIXTURE })
+    await run(h.deps)
+    expect(h.failures).toHaveLength(1)
+    expect(h.failures[0]).toContain('socket hang up')
+  })
+})
+
+describe('post', () => {
+  function postDeps(state: StateStore, logger: MemoryLogger) {
+    return {
+      state,
+      createClients: () => Promise.resolve(clients()),
+      logger,
+      clock: new FakeClock(0),
+      random: () => 0.5,
+      env: {}
+    }
+  }
+
+  it('stops nothing when every started task was seen to stop', async () => {
+    const logger = memoryLogger()
+    const state = memoryState({
+      taskArns: JSON.stringify([TASK_ARN]),
+      settledArns: JSON.stringify([TASK_ARN]),
+      cluster: 'e2e'
+    })
+    await post(postDeps(state, logger))
+    expect(ecsMock.calls()).toHaveLength(0)
+    expect(logger.of('debug')).toEqual(['post: no task left to stop'])
+  })
+
+  it('stops the tasks the main step did not see stop', async () => {
+    ecsMock.on(StopTaskCommand).resolves({ task: { taskArn: TASK_ARN } })
+    const logger = memoryLogger()
+    const state = memoryState({ taskArns: JSON.stringify([TASK_ARN]), cluster: 'e2e' })
+    await post(postDeps(state, logger))
+    expect(ecsMock.commandCalls(StopTaskCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        cluster: 'e2e',
+        task: TASK_ARN,
+        reason: 'Stopped by hako-oneshot-action: the job ended before the task stopped'
+      }
+    ])
+    expect(logger.of('info')).toContain(`Stopped ${TASK_ARN}`)
+  })
+
+  it('only warns when a task cannot be stopped', async () => {
+    ecsMock
+      .on(StopTaskCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))
+    const logger = memoryLogger()
+    const state = memoryState({ taskArns: JSON.stringify([TASK_ARN]), cluster: 'e2e' })
+    await expect(post(postDeps(state, logger))).resolves.toBeUndefined()
+    expect(logger.of('warning')).toEqual([
+      `Could not stop ${TASK_ARN}: AccessDeniedException: denied`
+    ])
+    expect(logger.of('info')).toContain(
+      `Stop it by hand: aws ecs stop-task --cluster e2e --task ${TASK_ARN}`
+    )
+  })
+})
+
+describe('runUrl', () => {
+  it('links the workflow run', () => {
+    expect(
+      runUrl({
+        GITHUB_SERVER_URL: 'https://ghe.example',
+        GITHUB_REPOSITORY: 'a/b',
+        GITHUB_RUN_ID: '5'
+      })
+    ).toBe('https://ghe.example/a/b/actions/runs/5')
+    expect(runUrl({})).toBe('outside GitHub Actions')
+  })
+})

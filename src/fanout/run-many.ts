@@ -4,6 +4,7 @@
  * and report each one. The main step calls `runMany` when `count`/`tasks` asks for more than
  * one task.
  */
+import { setMaxListeners } from 'node:events'
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { ECSClient, RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import type { S3Client } from '@aws-sdk/client-s3'
@@ -187,6 +188,8 @@ export async function runMany(deps: RunManyDeps, options: RunManyOptions): Promi
   )
 
   const waiting = new AbortController()
+  // Every S3 request in flight listens on it (up to 16 GETs at once).
+  setMaxListeners(0, waiting.signal)
   const waiterDone = waiter.run(waiting.signal).catch((error: unknown) => queue.fail(error))
   const outcome = await queue.run()
   waiting.abort()

@@ -1,0 +1,369 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { DescribeTasksCommand, ECSClient, type Task } from '@aws-sdk/client-ecs'
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { mockClient } from 'aws-sdk-client-mock'
+import { startS3Server, type S3Server } from '../../sim/s3-server.js'
+import {
+  MultiWaiter,
+  chooseReadMode,
+  listPrefixOf,
+  type TaskEnd
+} from '../../src/fanout/multi-waiter.js'
+import { FakeClock } from '../../src/util/clock.js'
+import { memoryLogger } from '../../src/util/logger.js'
+import { drive } from '../wait/drive.js'
+import {
+  BUCKET,
+  CLUSTER,
+  LIST_PREFIX,
+  PREFIX,
+  REGION,
+  arn,
+  fakeBucket,
+  startedKey,
+  stateEvent,
+  stoppedKey,
+  type FakeBucket
+} from './fakes.js'
+
+const half = (): number => 0.5
+const ecsMock = mockClient(ECSClient)
+const ecs = new ECSClient({ region: REGION })
+afterEach(() => ecsMock.reset())
+afterAll(() => ecsMock.restore())
+
+interface Run {
+  ends: string[]
+  clock: FakeClock
+  bucket: FakeBucket
+  logger: ReturnType<typeof memoryLogger>
+  describeCalls: [number, string[]][]
+}
+
+/**
+ * Watches `initial` tasks from time 0 (more at `later`), runs the `at` actions at their fake
+ * times, and stops at `until`.
+ */
+async function watch(options: {
+  initial: string[]
+  later?: { at: number; arns: string[] }
+  at?: { at: number; action: (bucket: FakeBucket) => void }[]
+  until: number
+  verify?: number
+  prefix?: boolean
+  describe?: (arns: string[], now: number) => Task[]
+}): Promise<Run> {
+  const clock = new FakeClock(0)
+  const bucket = fakeBucket(clock)
+  const logger = memoryLogger()
+  const ends: string[] = []
+  const describeCalls: [number, string[]][] = []
+  ecsMock.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => {
+    describeCalls.push([clock.now(), input.tasks])
+    return { tasks: options.describe?.(input.tasks, clock.now()) ?? [], failures: [] }
+  })
+  const waiter = new MultiWaiter(
+    { ecs, s3: bucket.client, clock, random: half, logger },
+    {
+      cluster: CLUSTER,
+      prefix:
+        options.prefix === false ? undefined : { bucket: BUCKET, prefix: PREFIX, region: REGION },
+      pollIntervalSeconds: 1,
+      verifyIntervalSeconds: options.verify ?? 300,
+      onEnd: (end: TaskEnd) =>
+        ends.push(
+          end.kind === 'lost'
+            ? `${clock.now()} lost ${end.taskArn}`
+            : `${clock.now()} ${end.task.taskArn} ${end.task.source} exit ${end.task.containers[0]?.exitCode ?? '-'}`
+        )
+    }
+  )
+  for (const a of options.initial) waiter.add(a)
+  const stop = new AbortController()
+  if (options.later) {
+    const later = options.later
+    void clock.sleep(later.at).then(() => later.arns.forEach((a) => waiter.add(a)))
+  }
+  for (const item of options.at ?? []) {
+    void clock.sleep(item.at).then(() => item.action(bucket))
+  }
+  void clock.sleep(options.until).then(() => stop.abort())
+  await clock.run(waiter.run(stop.signal))
+  bucket.restore()
+  return { ends, clock, bucket, logger, describeCalls }
+}
+
+const running = (arns: string[]): Task[] =>
+  arns.map((taskArn) => ({ taskArn, lastStatus: 'RUNNING', containers: [{ name: 'app' }] }))
+
+describe('chooseReadMode (a LIST costs about 12.5 GETs, REFERENCE.md §3)', () => {
+  it.each([
+    { ages: [], pages: 1, mode: 'get' },
+    { ages: Array(12).fill(0), pages: 1, mode: 'get' },
+    { ages: Array(13).fill(0), pages: 1, mode: 'list' },
+    { ages: Array(25).fill(0), pages: 2, mode: 'get' },
+    { ages: Array(26).fill(0), pages: 2, mode: 'list' },
+    // Old tasks are read rarely (2 % of their age, at most every 20 s): 5 of them cost 0.25
+    // GETs/s, a LIST at their pace 0.625; 200 of them cost 10 GETs/s.
+    { ages: Array(5).fill(3_600_000), pages: 1, mode: 'get' },
+    { ages: Array(200).fill(3_600_000), pages: 1, mode: 'list' },
+    // One young task sets the LIST's pace for all.
+    { ages: [...Array(200).fill(3_600_000), 0], pages: 1, mode: 'get' },
+    { ages: [...Array(300).fill(3_600_000), 0], pages: 1, mode: 'list' }
+  ])('$ages.length tasks, $pages page(s): $mode', ({ ages, pages, mode }) => {
+    expect(chooseReadMode({ ages, baseSeconds: 1, pages }).mode).toBe(mode)
+  })
+
+  it('says why in one sentence', () => {
+    expect(chooseReadMode({ ages: Array(20).fill(5000), baseSeconds: 1, pages: 1 }).reason).toBe(
+      "Listing the prefix instead of reading each task's stopped.json: a GET per task costs " +
+        'about 20.0 GETs/s for 20 pending task(s); a LIST of 1 page(s) every 1.0 s costs about ' +
+        '12.5 GET-equivalents/s (a LIST costs about 12.5 GETs)'
+    )
+  })
+})
+
+describe('listPrefixOf', () => {
+  it('is the prefix and the task ARN up to its cluster', () => {
+    expect(listPrefixOf('oneshot', arn(1))).toBe(
+      'oneshot/arn:aws:ecs:us-east-1:123456789012:task/batch/'
+    )
+    expect(listPrefixOf('', arn(1))).toBe('arn:aws:ecs:us-east-1:123456789012:task/batch/')
+  })
+})
+
+describe('MultiWaiter over S3', () => {
+  it('reads each stopped.json with a GET when a handful of tasks are pending', async () => {
+    const { bucket, ends, logger } = await watch({
+      initial: [arn(0), arn(1), arn(2)],
+      at: [{ at: 1500, action: (b) => b.put(stoppedKey(arn(1)), stateEvent(arn(1))) }],
+      until: 2500
+    })
+    expect(bucket.requests).toEqual([
+      `1000 GET ${stoppedKey(arn(0))}`,
+      `1000 GET ${stoppedKey(arn(1))}`,
+      `1000 GET ${stoppedKey(arn(2))}`,
+      `2000 GET ${stoppedKey(arn(0))}`,
+      `2000 GET ${stoppedKey(arn(1))}`,
+      `2000 GET ${stoppedKey(arn(2))}`
+    ])
+    expect(ends).toEqual([`2000 ${arn(1)} s3 exit 0`])
+    expect(logger.of('debug')[0]).toBe(
+      "Reading each task's stopped.json: a GET per task costs about 3.0 GETs/s for 3 pending " +
+        'task(s); a LIST of 1 page(s) every 1.0 s costs about 12.5 GET-equivalents/s (a LIST ' +
+        'costs about 12.5 GETs)'
+    )
+  })
+
+  it('lists the prefix when many are pending, and GETs only stopped.json objects that appeared or changed', async () => {
+    const tasks = Array.from({ length: 20 }, (_, i) => arn(i))
+    const { bucket, ends, logger } = await watch({
+      initial: tasks,
+      at: [
+        {
+          at: 1500,
+          action: (b) => {
+            for (const t of tasks) b.put(startedKey(t), stateEvent(t, { lastStatus: 'RUNNING' }))
+            // An incomplete stop (REFERENCE.md §2): re-read only once a newer event replaces it.
+            b.put(stoppedKey(arn(3)), stateEvent(arn(3), { incomplete: true, version: 3 }))
+            b.put(stoppedKey(arn(5)), stateEvent(arn(5), { exitCode: 2 }))
+          }
+        },
+        {
+          at: 3500,
+          action: (b) => b.put(stoppedKey(arn(3)), stateEvent(arn(3), { exitCode: 0, version: 4 }))
+        }
+      ],
+      until: 4500
+    })
+    expect(bucket.requests).toEqual([
+      `1000 LIST ${LIST_PREFIX}`,
+      `2000 LIST ${LIST_PREFIX}`,
+      `2000 GET ${stoppedKey(arn(3))}`,
+      `2000 GET ${stoppedKey(arn(5))}`,
+      `3000 LIST ${LIST_PREFIX}`,
+      `4000 LIST ${LIST_PREFIX}`,
+      `4000 GET ${stoppedKey(arn(3))}`
+    ])
+    expect(ends).toEqual([`2000 ${arn(5)} s3 exit 2`, `4000 ${arn(3)} s3 exit 0`])
+    expect(logger.of('debug')[0]).toMatch(/^Listing the prefix instead/)
+    expect(logger.of('info')).toEqual([
+      `stopped.json for task t3 has no exit code or reason for the app container yet (EssentialContainerExited); re-reading it for up to 10 s for a newer event`
+    ])
+  })
+
+  it('follows LIST pages (1,000 keys a page) and goes back to GETs when the pages cost more', async () => {
+    const tasks = Array.from({ length: 20 }, (_, i) => arn(i))
+    const clock = new FakeClock(0)
+    const b = fakeBucket(clock)
+    // Objects of 1,005 older tasks of the same cluster share the prefix.
+    for (let i = 0; i < 1005; i++) b.put(stoppedKey(arn(`old${String(i).padStart(4, '0')}`)), '{}')
+    const logger = memoryLogger()
+    const waiter = new MultiWaiter(
+      { ecs, s3: b.client, clock, random: half, logger },
+      {
+        cluster: CLUSTER,
+        prefix: { bucket: BUCKET, prefix: PREFIX },
+        pollIntervalSeconds: 1,
+        verifyIntervalSeconds: 0,
+        onEnd: () => {}
+      }
+    )
+    for (const t of tasks) waiter.add(t)
+    const stop = new AbortController()
+    void clock.sleep(2500).then(() => stop.abort())
+    await clock.run(waiter.run(stop.signal))
+    b.restore()
+    const lastOfPage1 = stoppedKey(arn('old0999'))
+    expect(b.requests.slice(0, 3)).toEqual([
+      `1000 LIST ${LIST_PREFIX}`,
+      `1000 LIST ${LIST_PREFIX} after ${lastOfPage1}`,
+      `2000 GET ${stoppedKey(arn(0))}`
+    ])
+    expect(b.requests.filter((r) => r.startsWith('2000 GET'))).toHaveLength(20)
+    expect(logger.of('debug')).toContain(
+      "Reading each task's stopped.json: a GET per task costs about 20.0 GETs/s for 20 pending " +
+        'task(s); a LIST of 2 page(s) every 1.0 s costs about 25.0 GET-equivalents/s (a LIST ' +
+        'costs about 12.5 GETs)'
+    )
+  })
+
+  it('verifies silent tasks in DescribeTasks calls of 100, with the tasks half-way to their own check', async () => {
+    const first = Array.from({ length: 150 }, (_, i) => arn(i))
+    const second = Array.from({ length: 50 }, (_, i) => arn(150 + i))
+    const { describeCalls, ends, logger } = await watch({
+      initial: first,
+      later: { at: 4000, arns: second },
+      verify: 10,
+      until: 20_500,
+      describe: (arns) =>
+        arns.map((taskArn) =>
+          taskArn === arn(7)
+            ? {
+                taskArn,
+                lastStatus: 'STOPPED',
+                stopCode: 'EssentialContainerExited',
+                stoppedAt: new Date(-5000),
+                containers: [{ name: 'app', exitCode: 1 }]
+              }
+            : (running([taskArn])[0] as Task)
+        )
+    })
+    expect(describeCalls.map(([t, arns]) => [t, arns.length])).toEqual([
+      [10_000, 100],
+      [10_000, 100],
+      [20_000, 100],
+      [20_000, 99]
+    ])
+    expect(new Set(describeCalls.slice(0, 2).flatMap(([, a]) => a))).toEqual(
+      new Set([...first, ...second])
+    )
+    expect(ends).toEqual([`10000 ${arn(7)} describe-tasks exit 1`])
+    expect(logger.of('warning')[0]).toMatch(
+      /^ECS reports 199 task\(s\) RUNNING whose started.json has not appeared after 10 s: notifications are not arriving/
+    )
+  })
+
+  it('settles an incomplete stop after the 10 s grace with one DescribeTasks call', async () => {
+    const { ends, describeCalls } = await watch({
+      initial: [arn(1)],
+      at: [
+        {
+          at: 500,
+          action: (b) => b.put(stoppedKey(arn(1)), stateEvent(arn(1), { incomplete: true }))
+        }
+      ],
+      verify: 300,
+      until: 15_000,
+      describe: (arns) =>
+        arns.map((taskArn) => ({
+          taskArn,
+          lastStatus: 'STOPPED',
+          stopCode: 'EssentialContainerExited',
+          containers: [{ name: 'app', exitCode: 7 }]
+        }))
+    })
+    expect(describeCalls.map(([t, a]) => [t, a])).toEqual([[11_000, [arn(1)]]])
+    expect(ends).toEqual([`11000 ${arn(1)} describe-tasks exit 7`])
+  })
+})
+
+describe('MultiWaiter without a prefix', () => {
+  it('polls DescribeTasks for every pending task, 100 tasks a call', async () => {
+    const tasks = Array.from({ length: 250 }, (_, i) => arn(i))
+    const { describeCalls, ends, bucket } = await watch({
+      initial: tasks,
+      prefix: false,
+      until: 2500,
+      describe: (arns, now) =>
+        arns.map((taskArn) =>
+          taskArn === arn(1) && now >= 2000
+            ? { taskArn, lastStatus: 'STOPPED', containers: [{ name: 'app', exitCode: 0 }] }
+            : (running([taskArn])[0] as Task)
+        )
+    })
+    expect(describeCalls.map(([t, a]) => [t, a.length])).toEqual([
+      [1000, 100],
+      [1000, 100],
+      [1000, 50],
+      [2000, 100],
+      [2000, 100],
+      [2000, 50]
+    ])
+    expect(ends).toEqual([`2000 ${arn(1)} describe-tasks exit 0`])
+    expect(bucket.requests).toEqual([])
+  })
+})
+
+describe('MultiWaiter against s3rver (real S3 protocol: keys with colons, LIST ETags equal GET ETags)', () => {
+  let server: S3Server
+  let s3: S3Client
+  beforeAll(async () => {
+    server = await startS3Server({ buckets: [BUCKET] })
+    s3 = server.client(REGION)
+  })
+  afterAll(async () => {
+    await server.close()
+  })
+
+  it('finds a stopped.json through a LIST and reads it once', async () => {
+    const clock = new FakeClock(0)
+    const tasks = Array.from({ length: 15 }, (_, i) => arn(`real${i}`))
+    const ends: string[] = []
+    const stop = new AbortController()
+    const waiter = new MultiWaiter(
+      { ecs, s3, clock, random: half, logger: memoryLogger() },
+      {
+        cluster: CLUSTER,
+        prefix: { bucket: BUCKET, prefix: PREFIX, region: REGION },
+        pollIntervalSeconds: 1,
+        verifyIntervalSeconds: 0,
+        onEnd: (end) => {
+          if (end.kind === 'stopped')
+            ends.push(`${end.task.taskArn} ${end.task.containers[0]?.exitCode}`)
+          if (ends.length === 1) stop.abort()
+        }
+      }
+    )
+    for (const t of tasks) waiter.add(t)
+    server.resetStats()
+    const put = (key: string, body: string) => async (): Promise<void> => {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }))
+    }
+    await drive(clock, waiter.run(stop.signal), [
+      {
+        at: 1200,
+        action: put(
+          startedKey(tasks[4] as string),
+          stateEvent(tasks[4] as string, { lastStatus: 'RUNNING' })
+        )
+      },
+      {
+        at: 2200,
+        action: put(stoppedKey(tasks[4] as string), stateEvent(tasks[4] as string, { exitCode: 9 }))
+      }
+    ])
+    expect(ends).toEqual([`${tasks[4]} 9`])
+    expect(server.stats().byOperation).toEqual({ PutObject: 2, ListObjectsV2: 3, GetObject: 1 })
+  })
+})

@@ -114,7 +114,7 @@ export function fakeBucket(clock: Clock, origin = clock.now()): FakeBucket {
       ContentLength: Buffer.byteLength(object.body),
       Body: { transformToString: () => Promise.resolve(object.body) },
       $metadata: {}
-    } as unknown as GetObjectCommandOutput
+    }
   })
   mock
     .on(ListObjectsV2Command)

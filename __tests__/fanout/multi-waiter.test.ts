@@ -99,23 +99,26 @@ const running = (arns: string[]): Task[] =>
 describe('chooseReadMode (a LIST costs about 12.5 GETs, REFERENCE.md §3)', () => {
   it.each([
     { ages: [], pages: 1, mode: 'get' },
-    { ages: Array(12).fill(0), pages: 1, mode: 'get' },
-    { ages: Array(13).fill(0), pages: 1, mode: 'list' },
-    { ages: Array(25).fill(0), pages: 2, mode: 'get' },
-    { ages: Array(26).fill(0), pages: 2, mode: 'list' },
+    { ages: Array.from({ length: 12 }, () => 0), pages: 1, mode: 'get' },
+    { ages: Array.from({ length: 13 }, () => 0), pages: 1, mode: 'list' },
+    { ages: Array.from({ length: 25 }, () => 0), pages: 2, mode: 'get' },
+    { ages: Array.from({ length: 26 }, () => 0), pages: 2, mode: 'list' },
     // Old tasks are read rarely (2 % of their age, at most every 20 s): 5 of them cost 0.25
     // GETs/s, a LIST at their pace 0.625; 200 of them cost 10 GETs/s.
-    { ages: Array(5).fill(3_600_000), pages: 1, mode: 'get' },
-    { ages: Array(200).fill(3_600_000), pages: 1, mode: 'list' },
+    { ages: Array.from({ length: 5 }, () => 3_600_000), pages: 1, mode: 'get' },
+    { ages: Array.from({ length: 200 }, () => 3_600_000), pages: 1, mode: 'list' },
     // One young task sets the LIST's pace for all.
-    { ages: [...Array(200).fill(3_600_000), 0], pages: 1, mode: 'get' },
-    { ages: [...Array(300).fill(3_600_000), 0], pages: 1, mode: 'list' }
+    { ages: [...Array.from({ length: 200 }, () => 3_600_000), 0], pages: 1, mode: 'get' },
+    { ages: [...Array.from({ length: 300 }, () => 3_600_000), 0], pages: 1, mode: 'list' }
   ])('$ages.length tasks, $pages page(s): $mode', ({ ages, pages, mode }) => {
     expect(chooseReadMode({ ages, baseSeconds: 1, pages }).mode).toBe(mode)
   })
 
   it('says why in one sentence', () => {
-    expect(chooseReadMode({ ages: Array(20).fill(5000), baseSeconds: 1, pages: 1 }).reason).toBe(
+    expect(
+      chooseReadMode({ ages: Array.from({ length: 20 }, () => 5000), baseSeconds: 1, pages: 1 })
+        .reason
+    ).toBe(
       "Listing the prefix instead of reading each task's stopped.json: a GET per task costs " +
         'about 20.0 GETs/s for 20 pending task(s); a LIST of 1 page(s) every 1.0 s costs about ' +
         '12.5 GET-equivalents/s (a LIST costs about 12.5 GETs)'

@@ -129,7 +129,7 @@ describe('WorkQueue', () => {
     ])
     expect(peak).toBe(2)
     expect(outcome.halt).toBeUndefined()
-    expect(outcome.records.map((r) => r.state)).toEqual(Array(6).fill('ended'))
+    expect(outcome.records.map((r) => r.state)).toEqual(Array.from({ length: 6 }, () => 'ended'))
   })
 
   it('paces launches by the launch rate when every slot is free (4 per second: 250 ms apart)', async () => {
@@ -144,8 +144,8 @@ describe('WorkQueue', () => {
 
   it('batches identical overrides into one call, up to the free slots (RunTask count <= 10, REFERENCE.md §3)', async () => {
     const { events, peak } = await runPlan({
-      durations: Array(14).fill(1000),
-      keys: ['a', 'a', 'b', 'a', ...Array(10).fill('c')],
+      durations: Array.from({ length: 14 }, () => 1000),
+      keys: ['a', 'a', 'b', 'a', ...Array.from({ length: 10 }, () => 'c')],
       maxParallel: 12
     })
     expect(events.filter((e) => e.includes('RunTask'))).toEqual([
@@ -210,7 +210,7 @@ describe('WorkQueue', () => {
 
   it('cancel stops every task this job started, StopTask calls paced by the bucket, and starts no more', async () => {
     const { events, outcome, states } = await runPlan({
-      durations: Array(6).fill(60_000),
+      durations: Array.from({ length: 6 }, () => 60_000),
       maxParallel: 4,
       cancelAt: 1000
     })

@@ -8,7 +8,6 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
   S3Client,
-  type GetObjectCommandOutput,
   type ListObjectsV2CommandOutput
 } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
@@ -95,6 +94,8 @@ export interface FakeBucket {
   client: S3Client
   objects: Map<string, { body: string; etag: string }>
   requests: string[]
+  /** When set, every LIST fails with this S3 error name (HTTP 500). */
+  listError?: string
   put(key: string, body: string): void
   restore(): void
 }
@@ -122,6 +123,7 @@ export function fakeBucket(clock: Clock, origin = clock.now()): FakeBucket {
       requests.push(
         `${at()} LIST ${input.Prefix}${input.ContinuationToken ? ` after ${input.ContinuationToken}` : ''}`
       )
+      if (fake.listError !== undefined) throw s3Error(fake.listError, 500)
       const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix)).sort()
       const from = input.ContinuationToken ? keys.indexOf(input.ContinuationToken) + 1 : 0
       const max = input.MaxKeys ?? 1000
@@ -135,7 +137,7 @@ export function fakeBucket(clock: Clock, origin = clock.now()): FakeBucket {
         $metadata: {}
       } as ListObjectsV2CommandOutput
     })
-  return {
+  const fake: FakeBucket = {
     client,
     objects,
     requests,
@@ -145,4 +147,5 @@ export function fakeBucket(clock: Clock, origin = clock.now()): FakeBucket {
     },
     restore: () => mock.restore()
   }
+  return fake
 }

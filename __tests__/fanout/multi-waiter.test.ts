@@ -29,7 +29,9 @@ import {
 const half = (): number => 0.5
 const ecsMock = mockClient(ECSClient)
 const ecs = new ECSClient({ region: REGION })
-afterEach(() => ecsMock.reset())
+afterEach(() => {
+  ecsMock.reset()
+})
 afterAll(() => ecsMock.restore())
 
 interface Run {
@@ -288,6 +290,24 @@ describe('MultiWaiter over S3', () => {
     })
     expect(describeCalls.map(([t, a]) => [t, a])).toEqual([[11_000, [arn(1)]]])
     expect(ends).toEqual([`11000 ${arn(1)} describe-tasks exit 7`])
+  })
+})
+
+describe('MultiWaiter when listing fails', () => {
+  it('reads each stopped.json after 3 failed LISTs in a row, and says so', async () => {
+    const tasks = Array.from({ length: 20 }, (_, i) => arn(i))
+    const { bucket, logger } = await watch({
+      initial: tasks,
+      at: [{ at: 0, action: (b) => (b.listError = 'InternalError') }],
+      until: 8000
+    })
+    const lists = bucket.requests.filter((r) => r.includes(' LIST '))
+    expect(lists.map((r) => r.split(' ')[0])).toEqual(['1000', '3000', '7000'])
+    expect(bucket.requests.filter((r) => r.includes(' GET '))).toHaveLength(20)
+    expect(logger.of('warning')).toEqual([
+      `Listing s3://notes/${LIST_PREFIX} failed 3 times in a row (last: InternalError: ` +
+        `InternalError); reading each task's stopped.json instead.`
+    ])
   })
 })
 

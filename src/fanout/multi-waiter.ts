@@ -219,7 +219,9 @@ export class MultiWaiter {
   private backoff: DescribeBackoff = NO_BACKOFF
   private s3Errors = 0
   private broken = 0
-  private listDenied = false
+  /** Why listing was given up (denied, or failing while GETs may work); undefined: it works. */
+  private listOff: string | undefined
+  private listErrors = 0
   private wake: AbortController = new AbortController()
   private wakeAt = Infinity
   /** Requests made, by kind, for the debug log and the benchmark. */
@@ -358,11 +360,11 @@ export class MultiWaiter {
         baseSeconds: this.options.pollIntervalSeconds,
         pages: this.pages
       })
-      const mode = this.listDenied ? 'get' : choice.mode
+      const mode = this.listOff !== undefined ? 'get' : choice.mode
       if (mode !== this.mode || this.lastLoggedMode === undefined) {
         this.deps.logger.debug(
-          this.listDenied
-            ? `Reading each task's stopped.json: listing the prefix was denied`
+          this.listOff !== undefined
+            ? `Reading each task's stopped.json: ${this.listOff}`
             : choice.reason
         )
         this.lastLoggedMode = mode
@@ -541,6 +543,7 @@ export class MultiWaiter {
     }
     this.s3Errors = 0
     this.broken = 0
+    this.listErrors = 0
     this.pages = Math.max(1, pages)
     logger.debug(
       `LIST of ${prefixes.length} prefix(es): ${keys} keys in ${pages} page(s); ` +
@@ -567,12 +570,23 @@ export class MultiWaiter {
   private onListError(error: unknown, listPrefix: string): void {
     const url = s3Url(this.prefix.bucket, listPrefix)
     if (isDenied(error)) {
-      this.listDenied = true
+      this.listOff = 'listing the prefix was denied'
       this.mode = 'get'
       this.deps.logger.warning(
         `Listing ${url} answered 403 AccessDenied; reading each task's stopped.json instead, ` +
           `which costs more requests with many tasks. To let the action list, add to its role: ` +
           `${listBucketStatement(this.prefix)}`
+      )
+      return
+    }
+    this.listErrors++
+    if (this.listErrors >= BROKEN_READS_BEFORE_FALLBACK) {
+      // GETs of single keys may still work where listing does not.
+      this.listOff = `listing the prefix failed ${this.listErrors} times in a row`
+      this.mode = 'get'
+      this.deps.logger.warning(
+        `Listing ${url} failed ${this.listErrors} times in a row (last: ${errorName(error) || 'error'}: ` +
+          `${errorMessage(error)}); reading each task's stopped.json instead.`
       )
       return
     }
@@ -584,8 +598,7 @@ export class MultiWaiter {
       }
       return
     }
-    this.broken++
-    this.onBroken(`Listing ${url} failed: ${errorName(error)}: ${errorMessage(error)}.`)
+    this.deps.logger.debug(`Listing ${url} failed: ${errorName(error)}: ${errorMessage(error)}`)
   }
 
   // ---- DescribeTasks ----------------------------------------------------------------------

@@ -1,0 +1,232 @@
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
+import {
+  ECSClient,
+  RunTaskCommand,
+  StopTaskCommand,
+  type RunTaskCommandInput
+} from '@aws-sdk/client-ecs'
+import { mockClient } from 'aws-sdk-client-mock'
+import { runMany, type RunManyOptions } from '../../src/fanout/run-many.js'
+import { FakeClock } from '../../src/util/clock.js'
+import { memoryLogger } from '../../src/util/logger.js'
+import {
+  BUCKET,
+  CLUSTER,
+  PREFIX,
+  REGION,
+  arn,
+  fakeBucket,
+  stateEvent,
+  stoppedKey
+} from './fakes.js'
+
+const ecsMock = mockClient(ECSClient)
+const ecs = new ECSClient({ region: REGION })
+afterEach(() => {
+  ecsMock.reset()
+})
+afterAll(() => {
+  ecsMock.restore()
+})
+
+const BASE: RunTaskCommandInput = {
+  cluster: CLUSTER,
+  taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/batch-oneshot:7',
+  startedBy: 'gha-1-1',
+  overrides: {
+    containerOverrides: [
+      {
+        name: 'app',
+        cpu: 256,
+        memory: 512,
+        command: ['old'],
+        environment: [{ name: 'OLD', value: '1' }]
+      },
+      { name: 'log-router', environment: [{ name: 'KEEP', value: 'yes' }] }
+    ]
+  }
+}
+
+/**
+ * Runs runMany against a mocked ECS whose tasks write stopped.json into the fake bucket: each
+ * task runs RUN_MS of its env (default 5000) and exits with EXIT (default 0); StopTask ends a
+ * task 1 s later with 143.
+ */
+async function fanOut(options: Partial<RunManyOptions> & { cancelAt?: number }) {
+  const clock = new FakeClock(0)
+  const bucket = fakeBucket(clock)
+  const logger = memoryLogger()
+  const runCalls: RunTaskCommandInput[] = []
+  const stopCalls: string[] = []
+  const saved: string[][] = []
+  const outputs: Record<string, string> = {}
+  const summaries: string[] = []
+  const timers = new Map<string, AbortController>()
+  let next = 0
+  const finish = (taskArn: string, ms: number, exitCode: number, stopped = false): void => {
+    timers.get(taskArn)?.abort()
+    const timer = new AbortController()
+    timers.set(taskArn, timer)
+    void clock.sleep(ms, timer.signal).then(() => {
+      if (timer.signal.aborted) return
+      bucket.put(
+        stoppedKey(taskArn),
+        stateEvent(
+          taskArn,
+          stopped ? { exitCode, stopCode: 'UserInitiated', stoppedReason: 'stop' } : { exitCode }
+        )
+      )
+    })
+  }
+  ecsMock.on(RunTaskCommand).callsFake((input: RunTaskCommandInput) => {
+    runCalls.push(input)
+    const env = new Map(
+      (input.overrides?.containerOverrides?.[0]?.environment ?? []).map((e) => [e.name, e.value])
+    )
+    const tasks = Array.from({ length: input.count ?? 1 }, () => {
+      const taskArn = arn(next++)
+      finish(taskArn, Number(env.get('RUN_MS') ?? 5000), Number(env.get('EXIT') ?? 0))
+      return { taskArn, lastStatus: 'PROVISIONING' }
+    })
+    return { tasks, failures: [] }
+  })
+  ecsMock.on(StopTaskCommand).callsFake((input: { task: string; reason: string }) => {
+    stopCalls.push(`${clock.now()} ${input.task} ${input.reason}`)
+    finish(input.task, 1000, 143, true)
+    return { task: { taskArn: input.task } }
+  })
+  const cancel = new AbortController()
+  if (options.cancelAt !== undefined) void clock.sleep(options.cancelAt).then(() => cancel.abort())
+  const result = await clock.run(
+    runMany(
+      {
+        ecs,
+        s3: bucket.client,
+        clock,
+        random: () => 0.5,
+        logger,
+        saveStartedArns: (arns) => saved.push(arns),
+        setOutput: (name, value) => {
+          outputs[name] = value
+        },
+        writeSummary: (md) => {
+          summaries.push(md)
+          return Promise.resolve()
+        }
+      },
+      {
+        baseRequest: BASE,
+        appCommand: ['run'],
+        appEnv: { STEP: 's', A: '0' },
+        specs: [],
+        launchRate: 10,
+        failFast: false,
+        prefix: { bucket: BUCKET, prefix: PREFIX, region: REGION },
+        pollIntervalSeconds: 1,
+        verifyIntervalSeconds: 300,
+        stopOnCancel: true,
+        signal: cancel.signal,
+        region: REGION,
+        appLogConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': '/batch', 'awslogs-stream-prefix': 'oneshot' }
+        },
+        ...options
+      }
+    )
+  )
+  bucket.restore()
+  return { result, runCalls, stopCalls, saved, outputs, summaries, logger }
+}
+
+describe('runMany', () => {
+  it('shares a RunTask call between identical overrides, each call with its own client token; saves ARNs at once', async () => {
+    const { runCalls, saved, outputs, result } = await fanOut({
+      specs: [
+        { env: { A: '1' } },
+        { command: ['other'], env: {} },
+        { env: { A: '1' } },
+        { env: { A: '1' } }
+      ]
+    })
+    const app = (command: string[], a: string) => ({
+      name: 'app',
+      cpu: 256,
+      memory: 512,
+      command,
+      environment: [
+        { name: 'STEP', value: 's' },
+        { name: 'A', value: a }
+      ]
+    })
+    const sidecar = { name: 'log-router', environment: [{ name: 'KEEP', value: 'yes' }] }
+    const tokens = runCalls.map((c) => c.clientToken)
+    expect(runCalls).toEqual([
+      {
+        ...BASE,
+        count: 3,
+        clientToken: tokens[0],
+        overrides: { containerOverrides: [app(['run'], '1'), sidecar] }
+      },
+      {
+        ...BASE,
+        count: 1,
+        clientToken: tokens[1],
+        overrides: { containerOverrides: [app(['other'], '0'), sidecar] }
+      }
+    ])
+    expect(tokens[0]).toMatch(/^[0-9a-f-]{36}$/)
+    expect(tokens[1]).toMatch(/^[0-9a-f-]{36}$/)
+    expect(tokens[0]).not.toBe(tokens[1])
+    expect(saved).toEqual([
+      [arn(0), arn(1), arn(2)],
+      [arn(0), arn(1), arn(2), arn(3)]
+    ])
+    // Specs 0, 2 and 3 shared the first call; spec 1 got the second.
+    expect(outputs['task-arns']).toBe(JSON.stringify([arn(0), arn(3), arn(1), arn(2)]))
+    expect(outputs['exit-codes']).toBe('[0,0,0,0]')
+    expect([outputs.succeeded, outputs.failed]).toEqual(['4', '0'])
+    expect(outputs['exit-code']).toBeUndefined()
+    expect(result.failureMessage).toBeUndefined()
+    expect(result.settledArns).toEqual([arn(0), arn(3), arn(1), arn(2)])
+  })
+
+  it('names the failed tasks, and sets the single-task outputs when exactly one task ran', async () => {
+    const { outputs, result } = await fanOut({
+      specs: [{ env: { EXIT: '4' } }, { env: { B: '1' } }],
+      failFast: true,
+      maxParallel: 1
+    })
+    expect(outputs['task-arns']).toBe(JSON.stringify([arn(0), null]))
+    expect(outputs['exit-codes']).toBe('[4,null]')
+    expect(outputs['exit-code']).toBe('4')
+    expect(outputs['task-arn']).toBe(arn(0))
+    expect(outputs['logs-url']).toBe(
+      'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups/log-group/$252Fbatch/log-events/oneshot$252Fapp$252Ft0'
+    )
+    expect(result.failureMessage).toBe(
+      `1 of 2 tasks failed: #0 (exit code 4, ${arn(0)}) (1 not started). See the job summary for every task.`
+    )
+  })
+
+  it('on cancel stops every task this job started, within the launch budget, and fails the step', async () => {
+    const { stopCalls, result, outputs } = await fanOut({
+      specs: Array.from({ length: 5 }, (_, i) => ({ env: { I: String(i), RUN_MS: '60000' } })),
+      maxParallel: 3,
+      cancelAt: 2000
+    })
+    const reason = 'Stopped by hako-oneshot-action: the workflow run was cancelled'
+    // The bucket holds one second of launch-rate (10 tokens) and refilled during the wait.
+    expect(stopCalls).toEqual([
+      `2000 ${arn(0)} ${reason}`,
+      `2000 ${arn(1)} ${reason}`,
+      `2000 ${arn(2)} ${reason}`
+    ])
+    expect(result.halt).toBe('cancelled')
+    expect(outputs['exit-codes']).toBe('[143,143,143,null,null]')
+    expect(result.settledArns).toEqual([arn(0), arn(1), arn(2)])
+    expect(result.failureMessage).toBe(
+      'The workflow run was cancelled while tasks were running (3 stopped, 2 not started). See the job summary for every task.'
+    )
+  })
+})

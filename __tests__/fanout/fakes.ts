@@ -3,7 +3,6 @@
  * every request at its fake time, and ECS task state events.
  */
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import {
   GetObjectCommand,
   ListObjectsV2Command,
@@ -32,11 +31,6 @@ export function stoppedKey(taskArn: string): string {
 
 export function startedKey(taskArn: string): string {
   return `${PREFIX}/${taskArn}/started.json`
-}
-
-/** A named fixture of __fixtures__/fanout. */
-export function fixture(name: string): string {
-  return readFileSync(new URL(`../../__fixtures__/fanout/${name}`, import.meta.url), 'utf8')
 }
 
 /** An "ECS Task State Change" event for `taskArn` (REFERENCE.md §2). */

@@ -23838,7 +23838,7 @@ __webpack_unused_export__ = ListObjectsCommand;
 __webpack_unused_export__ = ListObjectsOutput$;
 __webpack_unused_export__ = ListObjectsRequest$;
 __webpack_unused_export__ = ListObjectsV2$;
-__webpack_unused_export__ = ListObjectsV2Command;
+exports.u6x = ListObjectsV2Command;
 __webpack_unused_export__ = ListObjectsV2Output$;
 __webpack_unused_export__ = ListObjectsV2Request$;
 __webpack_unused_export__ = ListParts$;
@@ -80142,7 +80142,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 /* harmony import */ var _aws_clients_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6076);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8422);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5190);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9890);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2462);
 /* harmony import */ var _util_clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7110);
@@ -80318,11 +80318,9 @@ function readInputs(read = defaultReader, log = _actions_core__WEBPACK_IMPORTED_
     else if (tasksJson !== undefined) {
         inputs.tasks = tasksJson;
     }
-    if (!inputs.wait &&
-        inputs.maxParallel !== undefined &&
-        inputs.maxParallel < inputs.tasks.length) {
-        errors.push("Input 'max-parallel' needs 'wait: true': without waiting, no task stops to make room " +
-            'for the next one');
+    if (!inputs.wait && inputs.tasks.length > 1) {
+        errors.push("Inputs 'count' and 'tasks' need 'wait: true': a fan-out waits for its tasks to report " +
+            'each one and to stop them all if the job is cancelled');
     }
     if (errors.length > 0)
         throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(errors.join('\n'));
@@ -80563,7 +80561,7 @@ function parseTasks(name, value) {
 
 /***/ }),
 
-/***/ 5190:
+/***/ 9890:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -96031,8 +96029,12 @@ function formatFailure(f) {
     return text;
 }
 
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
 // EXTERNAL MODULE: ./src/ecs/stop-task.ts
 var stop_task = __nccwpck_require__(6939);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
+var client_cloudwatch_logs_dist_cjs = __nccwpck_require__(303);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
 
 
@@ -96190,8 +96192,6 @@ function regionOfArn(arn) {
     return parts[0] === 'arn' && parts[3] ? parts[3] : undefined;
 }
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
-var client_cloudwatch_logs_dist_cjs = __nccwpck_require__(303);
 ;// CONCATENATED MODULE: ./src/report/logs.ts
 /**
  * The app container's CloudWatch Logs: the console link and the last lines after the task stops.
@@ -96333,177 +96333,74 @@ function resultOutputs(result, extra = {}) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/summary.ts
+;// CONCATENATED MODULE: ./src/fanout/batch.ts
 
+/** RunTask starts at most 10 tasks per call (REFERENCE.md §3). */
+const MAX_RUN_TASK_COUNT = 10;
 /**
- * Untrusted text (reasons, names, log lines) made inert for GitHub markdown: HTML special
- * characters and every markdown punctuation character become numeric character references, so
- * nothing in it can open a tag, a link, emphasis, a table cell or a mention; line breaks become
- * `<br>` so a table row stays one line.
+ * The app container's command and environment for one task: the spec's command, else the
+ * step's; the step's env with the spec's env over it (the spec wins, names keep their first
+ * position), as ECS `environment` pairs.
  */
-function escapeMarkdown(text) {
-    return text
-        .replace(/[&<>"'`*_[\]()#!|\\~{}+\-.:@=$^]/g, (c) => `&#${c.charCodeAt(0)};`)
-        .replace(/\r?\n|\r/g, '<br>');
-}
-/** Text for inside `<pre>`: only HTML is special there. */
-function escapeHtml(text) {
-    return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-/** `1h 2m 3s`, `4m 0s`, `12s`. */
-function formatDuration(ms) {
-    const total = Math.max(0, Math.round(ms / 1000));
-    const h = Math.floor(total / 3600);
-    const m = Math.floor((total % 3600) / 60);
-    const s = total % 60;
-    if (h > 0)
-        return `${h}h ${m}m ${s}s`;
-    if (m > 0)
-        return `${m}m ${s}s`;
-    return `${s}s`;
-}
-const HEADINGS = {
-    succeeded: '✅ succeeded',
-    failed: '❌ failed',
-    'timed-out': '⏱️ timed out',
-    cancelled: '🚫 cancelled',
-    running: '⏸️ not seen to stop'
-};
-/**
- * The job summary markdown for one task: task, revision, exit code, stop code, reasons,
- * duration and logs link, every untrusted value escaped.
- */
-function taskSummary(input) {
-    const task = input.task;
-    const id = taskIdOf(input.taskArn);
-    const definition = task?.taskDefinitionArn ?? input.taskDefinitionArn ?? '';
-    const revision = definition.slice(definition.lastIndexOf('/') + 1);
-    const start = task?.startedAt ?? task?.createdAt;
-    const duration = start && task?.stoppedAt ? task.stoppedAt.getTime() - start.getTime() : input.durationMs;
-    const code = (text) => (text === '' ? '' : `<code>${escapeMarkdown(text)}</code>`);
-    const rows = [
-        ['Task', code(id)],
-        ['Task definition', code(revision)],
-        ['Exit code', input.exitCode === undefined ? '' : `**${input.exitCode}**`],
-        ['Stop code', code(task?.stopCode ?? '')],
-        ['Stopped reason', escapeMarkdown(task?.stoppedReason ?? '')],
-        ['Duration', duration === undefined ? '' : formatDuration(duration)],
-        [
-            'Logs',
-            input.logsUrl
-                ? `[CloudWatch Logs](${input.logsUrl.replace(/[()\s]/g, encodeURIComponent)})`
-                : escapeMarkdown(input.logsReason ?? '')
-        ]
-    ];
-    const lines = [
-        `### ECS task ${escapeMarkdown(id)}: ${HEADINGS[input.status]}`,
-        '',
-        '| | |',
-        '|---|---|',
-        ...rows.filter(([, v]) => v !== '').map(([k, v]) => `| ${k} | ${v} |`)
-    ];
-    if (task && task.containers.length > 0) {
-        lines.push('', '| Container | Exit code | Reason |', '|---|---|---|');
-        for (const c of task.containers) {
-            lines.push(`| ${escapeMarkdown(c.name)} | ${c.exitCode ?? ''} | ${escapeMarkdown(c.reason ?? '')} |`);
-        }
-    }
-    if (input.logLines && input.logLines.length > 0) {
-        lines.push('', `<details><summary>Last ${input.logLines.length} log lines</summary>`, '', `<pre>${input.logLines.map(escapeHtml).join('\n')}</pre>`, '', '</details>');
-    }
-    return `${lines.join('\n')}\n`;
+function appOverrideOf(spec, step) {
+    const command = spec.command ?? step.command;
+    const env = { ...step.env, ...spec.env };
+    const environment = Object.entries(env).map(([name, value]) => ({ name, value }));
+    return {
+        ...(command !== undefined ? { command: [...command] } : {}),
+        ...(environment.length > 0 ? { environment } : {})
+    };
 }
 /**
- * The one error annotation for a failed task: exit code, stop code, stopped reason and the app
- * container's reason (CannotPullContainerError, OutOfMemoryError ...), on one line.
+ * The RunTask request of one call: `base` with the app container's command and environment
+ * replaced by `app` and `count` set. Every other field of the app override (cpu, memory,
+ * memoryReservation) and the other containers' overrides are kept as they are.
  */
-function failureAnnotation(result) {
-    const task = result.task;
-    const parts = [`Task ${taskIdOf(task.taskArn)} exited with code ${result.exitCode}`];
-    if (task.stopCode)
-        parts.push(`stop code ${task.stopCode}`);
-    if (task.stoppedReason)
-        parts.push(`stopped reason: ${task.stoppedReason}`);
-    const app = appContainer(task);
-    if (app?.reason)
-        parts.push(`app container: ${app.reason}`);
-    else if (app === undefined)
-        parts.push('the task has no app container');
-    return parts.join('; ').replace(/\s*\r?\n\s*/g, ' ');
+function requestFor(base, app, count) {
+    const overrides = base.overrides ?? {};
+    const containers = overrides.containerOverrides ?? [];
+    const existing = containers.find((c) => c.name === APP_CONTAINER);
+    const rest = { ...(existing ?? { name: APP_CONTAINER }) };
+    delete rest.command;
+    delete rest.environment;
+    const appOverride = { ...rest, ...app };
+    const containerOverrides = existing
+        ? containers.map((c) => (c === existing ? appOverride : c))
+        : [appOverride, ...containers];
+    const request = {
+        ...base,
+        count,
+        overrides: { ...overrides, containerOverrides }
+    };
+    delete request.clientToken;
+    return request;
+}
+/** A stable text of an app override: equal texts mean the tasks may share a RunTask call. */
+function overrideKey(app) {
+    return JSON.stringify([app.command ?? null, app.environment ?? []]);
+}
+/**
+ * The next RunTask call from the queue: the first queued task, plus the next queued tasks with
+ * the same override key, up to `max` in all (at most MAX_RUN_TASK_COUNT). Returns the chosen
+ * indexes, in queue order; `queue` itself is not changed.
+ */
+function nextBatch(queue, keys, max) {
+    const first = queue[0];
+    if (first === undefined)
+        return [];
+    const limit = Math.max(1, Math.min(MAX_RUN_TASK_COUNT, Math.floor(max)));
+    const key = keys[first];
+    const chosen = [first];
+    for (let i = 1; i < queue.length && chosen.length < limit; i++) {
+        const index = queue[i];
+        if (keys[index] === key)
+            chosen.push(index);
+    }
+    return chosen;
 }
 
-;// CONCATENATED MODULE: ./src/report/report.ts
-
-
-
-
-
-/** Reports one task; any failure to report is a warning. */
-async function reportTask(deps, options) {
-    const { logger } = deps;
-    const task = options.stopped ? options.snapshot : undefined;
-    const exitCode = task ? exitCodeOf(task) : undefined;
-    if (task) {
-        logger.info(`Exit code: ${exitCode}${task.stopCode ? ` (stop code ${task.stopCode})` : ''}`);
-        if (task.stoppedReason)
-            logger.info(`Stopped reason: ${task.stoppedReason}`);
-        for (const line of describeContainers(task))
-            logger.info(`Container ${line}`);
-    }
-    const link = logsLink({
-        logConfiguration: options.rendered.appLogConfiguration,
-        taskArn: options.taskArn,
-        taskRegion: options.clients.region
-    });
-    let logsUrl = '';
-    let logLines;
-    if ('reason' in link) {
-        logger.notice(`No logs link: ${link.reason}`);
-    }
-    else {
-        logsUrl = link.url;
-        logger.info(`Logs: ${link.url}`);
-        if (options.logLines > 0 && task) {
-            if (link.region === options.clients.region) {
-                logLines = await tailLogs({ logs: options.clients.logs, logger }, { group: link.group, stream: link.stream, region: link.region, lines: options.logLines });
-            }
-            else {
-                logger.notice(`The app container logs to ${link.region}, not ${options.clients.region}; its last lines are not printed`);
-            }
-        }
-    }
-    const outputs = resultOutputs({ task: options.snapshot, exitCode }, { taskArn: options.taskArn, logsUrl });
-    for (const [name, value] of Object.entries(outputs))
-        deps.setOutput(name, value);
-    const status = exitCode === undefined
-        ? (options.unfinished ?? 'running')
-        : exitCode === 0
-            ? 'succeeded'
-            : 'failed';
-    try {
-        await deps.writeSummary(taskSummary({
-            taskArn: options.taskArn,
-            status,
-            task: options.snapshot,
-            exitCode,
-            taskDefinitionArn: options.taskDefinitionArn,
-            logsUrl,
-            logsReason: 'reason' in link ? link.reason : undefined,
-            logLines,
-            durationMs: options.durationMs
-        }));
-    }
-    catch (error) {
-        logger.warning(`Could not write the job summary: ${(0,util_errors/* errorMessage */.gJ)(error)}`);
-    }
-    if (task && exitCode !== undefined && exitCode !== 0) {
-        return { exitCode, failureMessage: failureAnnotation({ task, exitCode }) };
-    }
-    return exitCode === undefined ? {} : { exitCode };
-}
-
-// EXTERNAL MODULE: ./src/state.ts
-var src_state = __nccwpck_require__(2462);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var client_s3_dist_cjs = __nccwpck_require__(3711);
 ;// CONCATENATED MODULE: ./src/wait/schedule.ts
 /** How fast the mean S3 read interval grows with the task's age (2 % of the age). */
 const GROWTH = 0.02;
@@ -96769,8 +96666,6 @@ function s3Url(bucket, key) {
     return `s3://${bucket}/${key}`;
 }
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var client_s3_dist_cjs = __nccwpck_require__(3711);
 ;// CONCATENATED MODULE: ./src/wait/s3-waiter.ts
 /**
  * The S3 waiter: reads the notifier's `started.json` and `stopped.json` for the task
@@ -97088,6 +96983,1751 @@ async function s3_waiter_waitForStop(deps, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/fanout/notification.ts
+/**
+ * One read of a task's notification object, validated as the one-task S3 waiter validates it
+ * (src/wait/s3-waiter.ts keeps its reader inside its loop, so this is the same rule as a
+ * function): at most MAX_OBJECT_BYTES, JSON, an ECS task state event for this task, and for
+ * stopped.json a STOPPED state.
+ */
+
+
+
+
+/** S3 errors worth retrying: SlowDown, timeouts, 429, 5xx and network errors. */
+function isRetryableS3(error) {
+    const name = (0,util_errors/* errorName */.Is)(error);
+    const status = (0,util_errors/* httpStatus */.nG)(error);
+    return (name === 'SlowDown' ||
+        name === 'RequestTimeout' ||
+        name === 'TimeoutError' ||
+        status === 429 ||
+        status === undefined ||
+        status >= 500);
+}
+/** 403 without an S3 error name, or AccessDenied. */
+function isDenied(error) {
+    const name = (0,util_errors/* errorName */.Is)(error);
+    return name === 'AccessDenied' || ((0,util_errors/* httpStatus */.nG)(error) === 403 && name === '');
+}
+/** GETs `key` and validates it as the notification `name` of `taskArn`. */
+async function readNotification(s3, options) {
+    try {
+        const got = await s3.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: options.bucket, Key: options.key }), {
+            abortSignal: options.signal
+        });
+        const etag = got.ETag;
+        const ignore = (why) => etag === undefined ? { kind: 'ignored', why } : { kind: 'ignored', why, etag };
+        if (got.ContentLength !== undefined && got.ContentLength > MAX_OBJECT_BYTES) {
+            ;
+            got.Body?.destroy?.();
+            return ignore(`it is ${got.ContentLength} bytes, more than the ${MAX_OBJECT_BYTES} an ECS task state event can be`);
+        }
+        const text = (await got.Body?.transformToString()) ?? '';
+        if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) {
+            return ignore(`it is more than ${MAX_OBJECT_BYTES} bytes`);
+        }
+        let event;
+        try {
+            event = JSON.parse(text);
+        }
+        catch {
+            return ignore('it is not JSON');
+        }
+        let task;
+        try {
+            const detail = typeof event === 'object' && event !== null && 'detail' in event ? event.detail : undefined;
+            task = snapshotFromEvent(detail);
+        }
+        catch (error) {
+            return ignore(`it is not an ECS task state event (${(0,util_errors/* errorMessage */.gJ)(error)})`);
+        }
+        if (task.taskArn !== options.taskArn) {
+            return ignore(`it holds an event for another task, ${task.taskArn}`);
+        }
+        if (options.name === 'stopped' && task.lastStatus !== 'STOPPED') {
+            return ignore(`its detail.lastStatus is ${task.lastStatus}, not STOPPED`);
+        }
+        return etag === undefined ? { kind: 'event', task } : { kind: 'event', task, etag };
+    }
+    catch (error) {
+        const name = (0,util_errors/* errorName */.Is)(error);
+        if (name === 'NoSuchKey' || name === 'NotFound')
+            return { kind: 'absent' };
+        if (isDenied(error))
+            return { kind: 'denied' };
+        if (isRetryableS3(error))
+            return { kind: 'retry', error };
+        return { kind: 'broken', error };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/fanout/multi-waiter.ts
+/**
+ * Waiting on many tasks at once with few requests.
+ *
+ * With a notification prefix there are two ways to look for stopped.json objects, and each tick
+ * takes the cheaper by count:
+ * - a GET of `<prefix>/<task ARN>/stopped.json` per pending task, each on its own age-grown,
+ *   jittered schedule (src/wait/schedule.ts);
+ * - one LIST of `<prefix>/arn:aws:ecs:<region>:<account>:task/<cluster>/` (1,000 keys a page),
+ *   then a GET of only the stopped.json objects that appeared or whose ETag changed (a newer
+ *   event). A LIST costs about 12.5 GETs (REFERENCE.md §3), so it wins once more than about a
+ *   dozen young tasks are pending.
+ * Both obey the one-task rules of src/wait: objects are size-bounded and validated, the newest
+ * `detail.version` wins, a STOPPED state without the app container's exit code or reason is
+ * re-read for INCOMPLETE_STOP_GRACE_MS before it is settled on. The verify rule applies per task,
+ * batched: after verify-interval seconds without stopped.json, one DescribeTasks call covers up
+ * to 100 such tasks. Every tick is jittered so many jobs never list in lockstep, and no task is
+ * read more than once a second.
+ *
+ * Without a prefix (or when the bucket cannot be read), DescribeTasks is polled for every
+ * pending task, 100 tasks a call, with hako's throttling backoff.
+ */
+
+
+
+
+
+
+
+
+
+/** What one LIST request costs in GETs (S3 pricing, REFERENCE.md §3). */
+const LIST_COST_IN_GETS = 12.5;
+/** ListObjectsV2 answers at most 1,000 keys a page. */
+const LIST_PAGE_KEYS = 1000;
+/** DescribeTasks takes at most 100 tasks a call. */
+const DESCRIBE_BATCH = 100;
+/** No task is read more often than this, whatever the poll interval. */
+const MIN_READ_GAP_MS = 1000;
+/** GETs in flight at once. */
+const GET_CONCURRENCY = 16;
+/** ARNs named in a warning about many tasks. */
+const NAMED = 5;
+/** The gap between reads of a task `ageMs` old: the age-grown mean, never under a second. */
+function meanGapMs(baseSeconds, ageMs) {
+    return Math.max(MIN_READ_GAP_MS, meanIntervalMs(baseSeconds, ageMs));
+}
+/**
+ * LIST or GET, by cost (pure). A GET per task costs one request per task per read interval
+ * (the interval grows with each task's age); a LIST tick serves every task at the youngest
+ * task's interval and costs LIST_COST_IN_GETS per page.
+ */
+function chooseReadMode(input) {
+    const { ages, baseSeconds } = input;
+    const pages = Math.max(1, input.pages);
+    let getsPerSecond = 0;
+    for (const age of ages)
+        getsPerSecond += 1000 / meanGapMs(baseSeconds, age);
+    const youngest = ages.length === 0 ? 0 : Math.min(...ages);
+    const listGapMs = meanGapMs(baseSeconds, youngest);
+    const listPerSecond = (LIST_COST_IN_GETS * pages * 1000) / listGapMs;
+    const mode = ages.length > 0 && listPerSecond < getsPerSecond ? 'list' : 'get';
+    const costs = `a GET per task costs about ${getsPerSecond.toFixed(1)} GETs/s for ${ages.length} pending ` +
+        `task(s); a LIST of ${pages} page(s) every ${(listGapMs / 1000).toFixed(1)} s costs about ` +
+        `${listPerSecond.toFixed(1)} GET-equivalents/s (a LIST costs about ${LIST_COST_IN_GETS} GETs)`;
+    return {
+        mode,
+        getsPerSecond,
+        listPerSecond,
+        reason: mode === 'list'
+            ? `Listing the prefix instead of reading each task's stopped.json: ${costs}`
+            : `Reading each task's stopped.json: ${costs}`
+    };
+}
+/**
+ * The LIST prefix for a task: the notification prefix and the task ARN up to its cluster,
+ * `<prefix>/arn:aws:ecs:<region>:<account>:task/<cluster>/`.
+ */
+function listPrefixOf(prefix, taskArn) {
+    const upToCluster = taskArn.slice(0, taskArn.lastIndexOf('/') + 1);
+    return `${prefix === '' ? '' : `${prefix}/`}${upToCluster}`;
+}
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function pool(items, limit, fn) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const item = items[next++];
+            await fn(item);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+function chunks(items, size) {
+    const out = [];
+    for (let i = 0; i < items.length; i += size)
+        out.push(items.slice(i, i + size));
+    return out;
+}
+/** `a, b, c and 4 more` */
+function nameSome(items) {
+    const shown = items.slice(0, NAMED).join(', ');
+    return items.length > NAMED ? `${shown} and ${items.length - NAMED} more` : shown;
+}
+/**
+ * Watches many tasks. `add` a task the moment RunTask returns it; `run` reads until its signal
+ * aborts, calling `onEnd` once per task as its end becomes known. A task can be added while
+ * `run` is going.
+ */
+class MultiWaiter {
+    deps;
+    options;
+    watched = new Map();
+    /** stopped.json and started.json keys of the watched tasks. */
+    byKey = new Map();
+    warned = new Set();
+    mode;
+    lastLoggedMode;
+    pages = 1;
+    nextListAt = Infinity;
+    nextPollAt = Infinity;
+    backoff = NO_BACKOFF;
+    s3Errors = 0;
+    broken = 0;
+    /** Why listing was given up (denied, or failing while GETs may work); undefined: it works. */
+    listOff;
+    listErrors = 0;
+    wake = new AbortController();
+    wakeAt = Infinity;
+    /** Requests made, by kind, for the debug log and the benchmark. */
+    requests = { get: 0, list: 0, describe: 0 };
+    constructor(deps, options) {
+        this.deps = deps;
+        this.options = options;
+        if (options.prefix !== undefined && deps.s3 === undefined) {
+            throw new Error('MultiWaiter: a notification prefix needs an S3 client');
+        }
+        this.mode = options.prefix === undefined ? 'describe' : 'get';
+    }
+    /** Tasks watched whose end is not known yet. */
+    get pending() {
+        return this.watched.size;
+    }
+    /** Starts watching a task. */
+    add(taskArn) {
+        if (this.watched.has(taskArn))
+            return;
+        const now = this.deps.clock.now();
+        const first = now + this.readDelay(0, false);
+        const prefix = this.options.prefix?.prefix ?? '';
+        const verifyMs = this.options.verifyIntervalSeconds * 1000;
+        const w = {
+            arn: taskArn,
+            id: taskIdOf(taskArn),
+            startedKey: notificationKey(prefix, taskArn, 'started'),
+            stoppedKey: notificationKey(prefix, taskArn, 'stopped'),
+            listPrefix: listPrefixOf(prefix, taskArn),
+            addedAt: now,
+            nextReadAt: first,
+            nextVerifyAt: verifyMs > 0 ? now + verifyMs : Infinity,
+            startedSeen: false,
+            lastFoundAt: now
+        };
+        this.watched.set(taskArn, w);
+        this.byKey.set(w.stoppedKey, { w, name: 'stopped' });
+        this.byKey.set(w.startedKey, { w, name: 'started' });
+        // A young task is read at the base rate: bring the shared ticks forward for it.
+        this.nextListAt = Math.min(this.nextListAt, first);
+        this.nextPollAt = Math.min(this.nextPollAt, first);
+        if (first < this.wakeAt)
+            this.wake.abort();
+    }
+    /** Reads until `signal` aborts. Rejects only with a UserError when DescribeTasks is denied. */
+    async run(signal) {
+        const { clock } = this.deps;
+        // One listener for the whole run (not one per sleep): an abort ends the current sleep.
+        const onAbort = () => this.wake.abort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        try {
+            while (!signal.aborted) {
+                if (this.watched.size > 0) {
+                    await this.tick(signal);
+                    if (signal.aborted)
+                        break;
+                }
+                const wakeAt = this.watched.size > 0 ? this.nextWakeAt() : Infinity;
+                this.wake = new AbortController();
+                this.wakeAt = wakeAt;
+                const sleep = this.wake.signal;
+                if (signal.aborted)
+                    break;
+                if (wakeAt === Infinity) {
+                    // Nothing to read until a task is added.
+                    await new Promise((resolve) => {
+                        sleep.addEventListener('abort', () => resolve(), { once: true });
+                    });
+                }
+                else {
+                    await clock.sleep(Math.max(0, wakeAt - clock.now()), sleep);
+                }
+                this.wakeAt = Infinity;
+            }
+        }
+        finally {
+            signal.removeEventListener('abort', onAbort);
+        }
+    }
+    get verifyMs() {
+        return this.options.verifyIntervalSeconds * 1000;
+    }
+    readDelay(ageMs, incomplete) {
+        return Math.max(MIN_READ_GAP_MS, s3ReadDelayMs({
+            baseSeconds: this.options.pollIntervalSeconds,
+            // The incomplete-stop grace is short: re-read at the base rate, not the age-grown one.
+            ageMs: incomplete ? 0 : ageMs,
+            consecutiveErrors: this.s3Errors + this.broken,
+            random: this.deps.random
+        }));
+    }
+    nextWakeAt() {
+        let at = Infinity;
+        if (this.mode === 'describe')
+            at = this.nextPollAt;
+        else if (this.mode === 'list')
+            at = this.nextListAt;
+        for (const w of this.watched.values()) {
+            if (this.mode === 'get')
+                at = Math.min(at, w.nextReadAt);
+            if (this.mode !== 'describe') {
+                if (w.incompleteSince !== undefined) {
+                    at = Math.min(at, w.incompleteSince + INCOMPLETE_STOP_GRACE_MS);
+                }
+                else if (w.stopped === undefined) {
+                    at = Math.min(at, w.nextVerifyAt);
+                }
+            }
+        }
+        return at;
+    }
+    warnOnce(tag, message) {
+        if (this.warned.has(tag))
+            return;
+        this.warned.add(tag);
+        this.deps.logger.warning(message);
+    }
+    end(w, end) {
+        if (!this.watched.delete(w.arn))
+            return;
+        this.byKey.delete(w.stoppedKey);
+        this.byKey.delete(w.startedKey);
+        this.options.onEnd(end);
+    }
+    async tick(signal) {
+        const now = this.deps.clock.now();
+        if (this.mode !== 'describe') {
+            const ages = [...this.watched.values()]
+                .filter((w) => w.incompleteSince === undefined)
+                .map((w) => now - w.addedAt);
+            const choice = chooseReadMode({
+                ages,
+                baseSeconds: this.options.pollIntervalSeconds,
+                pages: this.pages
+            });
+            const mode = this.listOff !== undefined ? 'get' : choice.mode;
+            if (mode !== this.mode || this.lastLoggedMode === undefined) {
+                this.deps.logger.debug(this.listOff !== undefined
+                    ? `Reading each task's stopped.json: ${this.listOff}`
+                    : choice.reason);
+                this.lastLoggedMode = mode;
+            }
+            if (mode === 'get' && this.mode === 'list') {
+                // Spread the first GETs after a LIST phase over one base interval.
+                for (const w of this.watched.values()) {
+                    w.nextReadAt = Math.max(w.nextReadAt, now + this.readDelay(0, false) - MIN_READ_GAP_MS);
+                }
+            }
+            this.mode = mode;
+        }
+        if (this.mode === 'describe') {
+            if (now >= this.nextPollAt)
+                await this.pollDescribe(signal);
+            return;
+        }
+        if (this.mode === 'list') {
+            if (now >= this.nextListAt)
+                await this.listTick(signal);
+        }
+        else {
+            await this.getTick(signal);
+        }
+        if (signal.aborted || this.mode === 'describe')
+            return;
+        await this.verifyAndSettle(signal);
+    }
+    // ---- S3 ---------------------------------------------------------------------------------
+    get prefix() {
+        return this.options.prefix;
+    }
+    get s3() {
+        return this.deps.s3;
+    }
+    /** A GET of each task whose read is due. */
+    async getTick(signal) {
+        const now = this.deps.clock.now();
+        const due = [...this.watched.values()].filter((w) => w.nextReadAt <= now);
+        await pool(due, GET_CONCURRENCY, async (w) => {
+            if (signal.aborted || !this.watched.has(w.arn))
+                return;
+            const read = await this.get(w, signal);
+            if (signal.aborted)
+                return;
+            this.accept(w, read);
+            const t = this.deps.clock.now();
+            w.nextReadAt = t + this.readDelay(t - w.addedAt, w.incompleteSince !== undefined);
+        });
+    }
+    async get(w, signal) {
+        this.requests.get++;
+        const read = await readNotification(this.s3, {
+            bucket: this.prefix.bucket,
+            key: w.stoppedKey,
+            taskArn: w.arn,
+            name: 'stopped',
+            signal
+        });
+        if (read.kind === 'denied') {
+            this.warnOnce('access-denied', `Reading ${s3Url(this.prefix.bucket, w.stoppedKey)} answered 403 AccessDenied. S3 ` +
+                `answers 403 instead of 404 for a missing key when the role lacks s3:ListBucket, so ` +
+                `this is read as "not written yet"; to make it a 404 (and let the action list the ` +
+                `prefix, which is cheaper for many tasks), add to the action's role: ` +
+                `${listBucketStatement(this.prefix)}`);
+        }
+        return read;
+    }
+    /** Applies one read of a task's stopped.json. */
+    accept(w, read) {
+        const { logger, clock } = this.deps;
+        this.s3Errors = read.kind === 'retry' ? this.s3Errors + 1 : 0;
+        this.broken = read.kind === 'broken' ? this.broken + 1 : 0;
+        const url = s3Url(this.prefix.bucket, w.stoppedKey);
+        switch (read.kind) {
+            case 'absent':
+            case 'denied':
+                return;
+            case 'retry':
+                logger.debug(`S3 read of ${w.stoppedKey} failed (${(0,util_errors/* errorMessage */.gJ)(read.error)}); backing off`);
+                if (this.s3Errors === 1) {
+                    logger.info(`S3 answered ${(0,util_errors/* errorName */.Is)(read.error) || 'an error'}; backing off`);
+                }
+                return;
+            case 'broken':
+                this.onBroken(`Reading ${url} failed: ${(0,util_errors/* errorName */.Is)(read.error)}: ${(0,util_errors/* errorMessage */.gJ)(read.error)}.`);
+                return;
+            case 'ignored':
+                if (read.etag !== undefined)
+                    w.etag = read.etag;
+                this.warnOnce(`${w.stoppedKey}@${read.etag ?? ''}`, `Ignoring ${url}: ${read.why}`);
+                return;
+            case 'event': {
+                if (read.etag !== undefined)
+                    w.etag = read.etag;
+                const task = read.task;
+                // Newest detail.version wins; duplicates and older events change nothing (REFERENCE.md §2).
+                if (w.stopped !== undefined && (task.version ?? -1) <= (w.stopped.version ?? -1))
+                    return;
+                w.stopped = task;
+                if (!isIncompleteStop(task)) {
+                    logger.debug(`stopped.json of task ${w.id}: ${task.stopCode ?? 'STOPPED'}`);
+                    this.end(w, { kind: 'stopped', task });
+                    return;
+                }
+                if (w.incompleteSince === undefined) {
+                    w.incompleteSince = clock.now();
+                    logger.info(`stopped.json for task ${w.id} has no exit code or reason for the app container yet ` +
+                        `(EssentialContainerExited); re-reading it for up to ` +
+                        `${INCOMPLETE_STOP_GRACE_MS / 1000} s for a newer event`);
+                }
+            }
+        }
+    }
+    onBroken(message) {
+        if (this.broken < BROKEN_READS_BEFORE_FALLBACK) {
+            this.deps.logger.debug(message);
+            return;
+        }
+        this.deps.logger.warning(`${message} Waiting through DescribeTasks instead. Check that the bucket ` +
+            `'${this.prefix.bucket}' exists${this.prefix.region ? ` in ${this.prefix.region}` : ''} ` +
+            `(a '?region=' on the prefix names another region) and that the action's role may read it.`);
+        this.mode = 'describe';
+        this.nextPollAt = this.deps.clock.now();
+    }
+    /** One LIST of every cluster prefix the pending tasks sit under, then the GETs it calls for. */
+    async listTick(signal) {
+        const { clock, logger } = this.deps;
+        const prefixes = [...new Set([...this.watched.values()].map((w) => w.listPrefix))];
+        const toGet = [];
+        let pages = 0;
+        let keys = 0;
+        for (const listPrefix of prefixes) {
+            let token;
+            do {
+                this.requests.list++;
+                pages++;
+                let out;
+                try {
+                    out = await this.s3.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({
+                        Bucket: this.prefix.bucket,
+                        Prefix: listPrefix,
+                        MaxKeys: LIST_PAGE_KEYS,
+                        ...(token === undefined ? {} : { ContinuationToken: token })
+                    }), { abortSignal: signal });
+                }
+                catch (error) {
+                    if (signal.aborted)
+                        return;
+                    this.onListError(error, listPrefix);
+                    this.nextListAt = clock.now() + this.listDelay();
+                    return;
+                }
+                for (const object of out.Contents ?? []) {
+                    keys++;
+                    const hit = object.Key === undefined ? undefined : this.byKey.get(object.Key);
+                    if (hit === undefined)
+                        continue;
+                    if (hit.name === 'started') {
+                        if (!hit.w.startedSeen)
+                            logger.debug(`started.json of task ${hit.w.id} appeared`);
+                        hit.w.startedSeen = true;
+                    }
+                    else if (object.ETag === undefined || object.ETag !== hit.w.etag) {
+                        toGet.push(hit.w);
+                    }
+                }
+                token = out.IsTruncated ? out.NextContinuationToken : undefined;
+            } while (token !== undefined && !signal.aborted);
+        }
+        this.s3Errors = 0;
+        this.broken = 0;
+        this.listErrors = 0;
+        this.pages = Math.max(1, pages);
+        logger.debug(`LIST of ${prefixes.length} prefix(es): ${keys} keys in ${pages} page(s); ` +
+            `${toGet.length} stopped.json to read`);
+        await pool(toGet, GET_CONCURRENCY, async (w) => {
+            if (signal.aborted || !this.watched.has(w.arn))
+                return;
+            this.accept(w, await this.get(w, signal));
+        });
+        this.nextListAt = clock.now() + this.listDelay();
+    }
+    listDelay() {
+        let youngest = Infinity;
+        let incomplete = false;
+        const now = this.deps.clock.now();
+        for (const w of this.watched.values()) {
+            youngest = Math.min(youngest, now - w.addedAt);
+            if (w.incompleteSince !== undefined)
+                incomplete = true;
+        }
+        return this.readDelay(youngest === Infinity ? 0 : youngest, incomplete);
+    }
+    onListError(error, listPrefix) {
+        const url = s3Url(this.prefix.bucket, listPrefix);
+        if (isDenied(error)) {
+            this.listOff = 'listing the prefix was denied';
+            this.mode = 'get';
+            this.deps.logger.warning(`Listing ${url} answered 403 AccessDenied; reading each task's stopped.json instead, ` +
+                `which costs more requests with many tasks. To let the action list, add to its role: ` +
+                `${listBucketStatement(this.prefix)}`);
+            return;
+        }
+        this.listErrors++;
+        if (this.listErrors >= BROKEN_READS_BEFORE_FALLBACK) {
+            // GETs of single keys may still work where listing does not.
+            this.listOff = `listing the prefix failed ${this.listErrors} times in a row`;
+            this.mode = 'get';
+            this.deps.logger.warning(`Listing ${url} failed ${this.listErrors} times in a row (last: ${(0,util_errors/* errorName */.Is)(error) || 'error'}: ` +
+                `${(0,util_errors/* errorMessage */.gJ)(error)}); reading each task's stopped.json instead.`);
+            return;
+        }
+        if (isRetryableS3(error)) {
+            this.s3Errors++;
+            this.deps.logger.debug(`LIST of ${url} failed (${(0,util_errors/* errorMessage */.gJ)(error)}); backing off`);
+            if (this.s3Errors === 1) {
+                this.deps.logger.info(`S3 answered ${(0,util_errors/* errorName */.Is)(error) || 'an error'}; backing off`);
+            }
+            return;
+        }
+        this.deps.logger.debug(`Listing ${url} failed: ${(0,util_errors/* errorName */.Is)(error)}: ${(0,util_errors/* errorMessage */.gJ)(error)}`);
+    }
+    // ---- DescribeTasks ----------------------------------------------------------------------
+    /** DescribeTasks for up to 100 tasks a call; answers by ARN, and the ARNs ECS did not find. */
+    async describe(arns, signal) {
+        const found = new Map();
+        const missing = new Map();
+        for (const chunk of chunks(arns, DESCRIBE_BATCH)) {
+            this.requests.describe++;
+            const out = await this.deps.ecs.send(new dist_cjs/* DescribeTasksCommand */.z8X({ cluster: this.options.cluster, tasks: chunk }), { abortSignal: signal });
+            for (const task of out.tasks ?? []) {
+                if (task.taskArn !== undefined)
+                    found.set(task.taskArn, snapshotFromDescribe(task));
+            }
+            for (const failure of out.failures ?? []) {
+                if (failure.arn !== undefined)
+                    missing.set(failure.arn, failure.reason ?? 'no task');
+            }
+            for (const arn of chunk) {
+                if (!found.has(arn) && !missing.has(arn))
+                    missing.set(arn, 'no task');
+            }
+        }
+        return { found, missing };
+    }
+    /**
+     * The verify rule, batched: when a task has gone verify-interval without stopped.json, one
+     * DescribeTasks call covers it and every other task at least half-way to its own check (so the
+     * checks of tasks launched seconds apart share calls); and the settling of stops whose grace
+     * ran out.
+     */
+    async verifyAndSettle(signal) {
+        const { clock, logger } = this.deps;
+        const now = clock.now();
+        const verifyMs = this.verifyMs;
+        const settle = [];
+        const verify = [];
+        let due = false;
+        for (const w of this.watched.values()) {
+            if (w.incompleteSince !== undefined) {
+                if (now - w.incompleteSince >= INCOMPLETE_STOP_GRACE_MS)
+                    settle.push(w);
+            }
+            else if (w.stopped === undefined && verifyMs > 0) {
+                if (w.nextVerifyAt <= now)
+                    due = true;
+                if (w.nextVerifyAt - verifyMs / 2 <= now)
+                    verify.push(w);
+            }
+        }
+        if (!due)
+            verify.length = 0;
+        if (settle.length === 0 && verify.length === 0)
+            return;
+        if (verifyMs === 0) {
+            for (const w of settle) {
+                logger.info(`stopped.json of task ${w.id} still has no exit code or reason for the app container ` +
+                    `after ${INCOMPLETE_STOP_GRACE_MS / 1000} s; settling on it (verify-interval is 0, ` +
+                    `so ECS is not asked)`);
+                this.end(w, { kind: 'stopped', task: w.stopped });
+            }
+            return;
+        }
+        let answer;
+        try {
+            answer = await this.describe([...settle, ...verify].map((w) => w.arn), signal);
+        }
+        catch (error) {
+            if (signal.aborted)
+                return;
+            if (isThrottling(error)) {
+                logger.info(`DescribeTasks is throttled; checking again in ${this.options.verifyIntervalSeconds} s`);
+            }
+            else {
+                this.warnOnce(`verify:${(0,util_errors/* errorName */.Is)(error)}`, `Could not check tasks with DescribeTasks (${(0,util_errors/* errorName */.Is)(error) || 'error'}: ` +
+                    `${(0,util_errors/* errorMessage */.gJ)(error)}); the wait goes on through S3. Grant ecs:DescribeTasks to ` +
+                    `the action's role, or set verify-interval: 0 to never check.`);
+            }
+        }
+        const t = clock.now();
+        for (const w of settle) {
+            const task = answer?.found.get(w.arn);
+            if (task?.lastStatus === 'STOPPED' && !isIncompleteStop(task)) {
+                logger.info(`DescribeTasks completes the stop of task ${w.id} that stopped.json left open`);
+                this.end(w, { kind: 'stopped', task });
+            }
+            else {
+                logger.info(`Settling on stopped.json of task ${w.id}: no exit code or reason for app`);
+                this.end(w, { kind: 'stopped', task: w.stopped });
+            }
+        }
+        if (answer === undefined) {
+            for (const w of verify)
+                w.nextVerifyAt = t + verifyMs;
+            return;
+        }
+        const missing = [];
+        const silent = [];
+        let late = 0;
+        for (const w of verify) {
+            w.nextVerifyAt = t + verifyMs;
+            const task = answer.found.get(w.arn);
+            if (task === undefined) {
+                missing.push(`${w.arn} (${answer.missing.get(w.arn) ?? 'no task'})`);
+                continue;
+            }
+            w.last = task;
+            if (task.lastStatus === 'STOPPED') {
+                const sinceStop = task.stoppedAt ? t - task.stoppedAt.getTime() : Infinity;
+                if (sinceStop >= NOTIFIER_LAG_MS)
+                    late++;
+                logger.info(`ECS reports task ${w.id} STOPPED${task.stoppedAt ? ` at ${task.stoppedAt.toISOString()}` : ''}, ` +
+                    `but its stopped.json has not appeared; finishing from the DescribeTasks answer`);
+                this.end(w, { kind: 'stopped', task });
+            }
+            else if (task.lastStatus === 'RUNNING' && this.mode === 'list' && !w.startedSeen) {
+                silent.push(w.arn);
+            }
+        }
+        const checklist = this.notifierChecklist();
+        if (late > 0) {
+            logger.warning(`ECS reports ${late} task(s) stopped more than ${NOTIFIER_LAG_MS / 1000} s ago whose ` +
+                `stopped.json has not appeared: the notifier missed the events. ${checklist}`);
+        }
+        if (silent.length > 0) {
+            this.warnOnce('not-arriving', `ECS reports ${silent.length} task(s) RUNNING whose started.json has not appeared after ` +
+                `${this.options.verifyIntervalSeconds} s: notifications are not arriving ` +
+                `(${nameSome(silent)}). ${checklist} Still waiting; ECS is checked again every ` +
+                `${this.options.verifyIntervalSeconds} s.`);
+        }
+        if (missing.length > 0) {
+            logger.warning(`DescribeTasks does not find ${missing.length} task(s) in cluster ` +
+                `'${this.options.cluster}': ${nameSome(missing)}; still waiting for their stopped.json`);
+        }
+    }
+    notifierChecklist() {
+        const p = this.prefix;
+        const under = p.prefix === '' ? '' : `${p.prefix}/`;
+        return (`Check that the EventBridge rule for "ECS Task State Change" events matches cluster ` +
+            `'${this.options.cluster}', that the notifier Lambda shows no errors in its logs and may ` +
+            `s3:PutObject on arn:aws:s3:::${p.bucket}/${under}*, and that it writes to ` +
+            `${s3Url(p.bucket, under)} (the prefix this action reads).`);
+    }
+    /** Describe mode: one DescribeTasks call per 100 pending tasks per tick. */
+    async pollDescribe(signal) {
+        const { clock, logger, random } = this.deps;
+        const base = this.options.pollIntervalSeconds;
+        try {
+            const arns = [...this.watched.keys()];
+            const { found, missing } = await this.describe(arns, signal);
+            this.backoff = afterSuccess(this.backoff, base);
+            const now = clock.now();
+            for (const arn of arns) {
+                const w = this.watched.get(arn);
+                if (w === undefined)
+                    continue;
+                const task = found.get(arn);
+                if (task === undefined) {
+                    const invisibleMs = now - w.lastFoundAt;
+                    if (invisibleMs >= VISIBILITY_TIMEOUT_MS) {
+                        this.end(w, {
+                            kind: 'lost',
+                            taskArn: arn,
+                            reason: `DescribeTasks has not found the task in cluster '${this.options.cluster}' for ` +
+                                `${Math.round(invisibleMs / 1000)} s (${missing.get(arn) ?? 'no task'})`
+                        });
+                    }
+                    continue;
+                }
+                w.last = task;
+                w.lastFoundAt = now;
+                if (task.lastStatus !== 'STOPPED')
+                    continue;
+                if (!isIncompleteStop(task)) {
+                    this.end(w, { kind: 'stopped', task });
+                    continue;
+                }
+                w.incompleteSince ??= now;
+                if (now - w.incompleteSince >= INCOMPLETE_STOP_GRACE_MS) {
+                    logger.info(`Task ${w.id} stopped (EssentialContainerExited) without an exit code or reason ` +
+                        `for the app container after ${INCOMPLETE_STOP_GRACE_MS / 1000} s of re-reading`);
+                    this.end(w, { kind: 'stopped', task });
+                }
+            }
+        }
+        catch (error) {
+            if (signal.aborted)
+                return;
+            if (isThrottling(error) || isTransient(error)) {
+                this.backoff = afterThrottle(this.backoff, base);
+                const message = `DescribeTasks ${isThrottling(error) ? 'is throttled' : `failed (${(0,util_errors/* errorMessage */.gJ)(error)})`}; ` +
+                    `next call in about ${Math.round(this.backoff.throttleMs / 1000)} s`;
+                if (isThrottling(error))
+                    logger.info(message);
+                else
+                    logger.warning(message);
+            }
+            else {
+                throw new util_errors/* UserError */.yo(`Could not describe tasks in cluster '${this.options.cluster}': ${(0,util_errors/* errorName */.Is)(error)}: ` +
+                    `${(0,util_errors/* errorMessage */.gJ)(error)}. The action's role needs ecs:DescribeTasks on the tasks ` +
+                    `(or set a notification prefix to wait through S3 instead).`);
+            }
+        }
+        const now = clock.now();
+        let youngest = Infinity;
+        let incomplete = false;
+        for (const w of this.watched.values()) {
+            youngest = Math.min(youngest, now - w.addedAt);
+            if (w.incompleteSince !== undefined)
+                incomplete = true;
+        }
+        const delay = describeDelayMs({
+            baseSeconds: base,
+            ageMs: incomplete || youngest === Infinity ? 0 : youngest,
+            backoff: this.backoff,
+            random
+        });
+        this.nextPollAt = now + Math.max(MIN_READ_GAP_MS, delay);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/fanout/queue.ts
+/**
+ * The work queue of a fan-out: at most `maxParallel` tasks running at once, the next starting
+ * when one stops (like a matrix's max-parallel), in spec order; RunTask calls paced by the
+ * client-side token bucket; fail-fast; cancel and timeout stopping every task this job started,
+ * in StopTask calls paced by the same bucket (RunTask and StopTask share one account bucket,
+ * REFERENCE.md §3).
+ *
+ * The queue does no I/O of its own: launching, stopping and watching come in as functions, and
+ * the waiter reports each task's end through `onEnd`.
+ */
+
+
+
+
+/**
+ * How long to keep watching for the ends of stopped tasks after the last StopTask call: on a
+ * cancel the runner sends SIGTERM 7.5 s after SIGINT (REFERENCE.md §3); on a timeout there is
+ * time to see how the tasks ended.
+ */
+const CANCEL_CONFIRM_MS = 4_000;
+const TIMEOUT_CONFIRM_MS = 60_000;
+/** True for a task that ended with exit code 0. */
+function succeeded(record) {
+    return record.end?.kind === 'stopped' && exitCodeOf(record.end.task) === 0;
+}
+class WorkQueue {
+    deps;
+    options;
+    records;
+    byArn = new Map();
+    /** Spec indexes waiting to launch, in order. */
+    queue;
+    /** Tasks launching or running: the slots in use. */
+    active = 0;
+    halted;
+    haltError;
+    halt = new AbortController();
+    waiters = [];
+    stopping = [];
+    stopFailures = [];
+    /** When the last StopTask call of a cancel or timeout was made. */
+    stopsDoneAt;
+    constructor(deps, options) {
+        this.deps = deps;
+        this.options = options;
+        this.records = options.keys.map((_, index) => ({
+            index,
+            state: 'not-started',
+            stopRequested: false
+        }));
+        this.queue = options.keys.map((_, index) => index);
+        // Every launch in flight and every wait for a token listens on it; hundreds are normal.
+        (0,external_node_events_.setMaxListeners)(0, this.halt.signal);
+    }
+    /** The waiter's report of a task's end. */
+    onEnd(end) {
+        const arn = end.kind === 'stopped' ? end.task.taskArn : end.taskArn;
+        const record = this.byArn.get(arn);
+        if (record === undefined || record.state !== 'running')
+            return;
+        record.state = 'ended';
+        record.end = end;
+        record.endedAt = this.deps.clock.now();
+        this.active--;
+        const { logger } = this.deps;
+        const id = taskIdOf(arn);
+        if (end.kind === 'lost') {
+            logger.warning(`Task #${record.index} (${id}) is lost: ${end.reason}`);
+        }
+        else {
+            const code = exitCodeOf(end.task);
+            const how = end.task.stopCode ? ` (${end.task.stopCode})` : '';
+            logger.info(`Task #${record.index} (${id}) stopped with exit code ${code}${how}`);
+        }
+        if (!succeeded(record) && !record.stopRequested && this.options.failFast) {
+            this.stop('fail-fast');
+        }
+        this.notify();
+    }
+    /** The waiter failed for good: stop what runs (nothing can see it end) and finish. */
+    fail(error) {
+        this.haltError ??= error;
+        this.stop('wait-error');
+    }
+    /** Runs the queue until every started task has ended, or a halt's confirm window is over. */
+    async run() {
+        const { clock } = this.deps;
+        const timer = new AbortController();
+        const onCancel = () => this.stop('cancelled');
+        if (this.options.signal.aborted)
+            onCancel();
+        else
+            this.options.signal.addEventListener('abort', onCancel, { once: true });
+        if (this.options.deadline !== undefined) {
+            const deadline = this.options.deadline;
+            void clock.sleep(Math.max(0, deadline - clock.now()), timer.signal).then(() => {
+                if (!timer.signal.aborted)
+                    this.stop('timed-out');
+            });
+        }
+        try {
+            await this.launchAll();
+            await this.waitForEnds();
+        }
+        finally {
+            timer.abort();
+            this.options.signal.removeEventListener('abort', onCancel);
+        }
+        await Promise.all(this.stopping);
+        const outcome = {
+            records: this.records.map((r) => ({ ...r })),
+            stopFailures: [...this.stopFailures]
+        };
+        if (this.halted !== undefined)
+            outcome.halt = this.halted;
+        if (this.haltError !== undefined)
+            outcome.error = this.haltError;
+        return outcome;
+    }
+    get maxParallel() {
+        return this.options.maxParallel ?? Infinity;
+    }
+    changed() {
+        return new Promise((resolve) => this.waiters.push(resolve));
+    }
+    notify() {
+        const waiters = this.waiters;
+        this.waiters = [];
+        for (const resolve of waiters)
+            resolve();
+    }
+    /** Launches in spec order while slots are free, each RunTask call after a token. */
+    async launchAll() {
+        const { bucket } = this.deps;
+        while (this.halted === undefined && this.queue.length > 0) {
+            const free = this.maxParallel - this.active;
+            if (free <= 0) {
+                await this.changed();
+                continue;
+            }
+            // The token first, then the batch: tasks put back meanwhile go first, and slots freed
+            // meanwhile are used.
+            if (!(await bucket.take(this.halt.signal)))
+                break;
+            if (this.halted !== undefined || this.queue.length === 0)
+                break;
+            const batch = nextBatch(this.queue, this.options.keys, this.maxParallel - this.active);
+            const chosen = new Set(batch);
+            this.queue = this.queue.filter((i) => !chosen.has(i));
+            this.active += batch.length;
+            void this.launch(batch);
+        }
+    }
+    async launch(batch) {
+        const { clock, logger } = this.deps;
+        let arns;
+        try {
+            arns = await this.deps.launch(batch, this.halt.signal);
+        }
+        catch (error) {
+            this.active -= batch.length;
+            if (this.halt.signal.aborted && !(error instanceof util_errors/* UserError */.yo)) {
+                // Cancelled between attempts: these never started.
+                this.notify();
+                return;
+            }
+            for (const index of batch) {
+                const record = this.records[index];
+                record.state = 'start-failed';
+                record.error = (0,util_errors/* errorMessage */.gJ)(error);
+            }
+            logger.error(`Task #${batch.join(', #')} could not start: ${(0,util_errors/* errorMessage */.gJ)(error)}`);
+            if (this.options.failFast) {
+                this.stop('fail-fast');
+            }
+            else if (error instanceof util_errors/* UserError */.yo && this.halted === undefined) {
+                // The request itself is wrong, or no capacity came before the deadline: every further
+                // call would fail the same way. Tasks already running go on to their end.
+                this.haltError = error;
+                this.halted = 'start-error';
+                this.halt.abort();
+            }
+            this.notify();
+            return;
+        }
+        const now = clock.now();
+        const started = [];
+        batch.forEach((index, i) => {
+            const arn = arns[i];
+            const record = this.records[index];
+            if (arn === undefined)
+                return;
+            record.state = 'running';
+            record.taskArn = arn;
+            record.launchedAt = now;
+            this.byArn.set(arn, record);
+            this.deps.watch(arn);
+            started.push(arn);
+        });
+        const missing = batch.slice(arns.length);
+        if (missing.length > 0) {
+            this.active -= missing.length;
+            // ECS started fewer than asked: the rest go back to the front of the queue, for a new
+            // call with a new client token (the old token would only return the same tasks).
+            if (this.halted === undefined)
+                this.queue = [...missing, ...this.queue];
+        }
+        // A launch that returns after a halt started tasks nobody wants any more.
+        if (this.halted !== undefined && this.shouldStop(this.halted)) {
+            this.stopEach(started.map((arn) => this.byArn.get(arn)), this.reasonFor(this.halted));
+        }
+        this.notify();
+    }
+    shouldStop(halt) {
+        if (halt === 'start-error')
+            return false;
+        if (halt === 'fail-fast' || halt === 'wait-error')
+            return true;
+        return this.options.stopOnCancel;
+    }
+    reasonFor(halt) {
+        return halt === 'start-error' ? '' : this.options.stopReasons[halt];
+    }
+    /** Halts: no more launches; stops what runs when the halt calls for it. */
+    stop(halt) {
+        if (this.halted !== undefined && this.halted !== 'start-error')
+            return;
+        const first = this.halted === undefined;
+        this.halted = halt;
+        if (first)
+            this.halt.abort();
+        const { logger } = this.deps;
+        const running = this.records.filter((r) => r.state === 'running' && !r.stopRequested);
+        const queued = this.queue.length;
+        const why = halt === 'fail-fast'
+            ? 'a task failed and fail-fast is set'
+            : halt === 'cancelled'
+                ? 'the workflow run was cancelled'
+                : halt === 'timed-out'
+                    ? 'the timeout was reached'
+                    : 'the wait failed';
+        if (!this.shouldStop(halt)) {
+            logger.warning(`Stopping the fan-out: ${why}. stop-on-cancel is false, so ${running.length} running ` +
+                `task(s) are left running; ${queued} queued task(s) will not start.`);
+            this.stopsDoneAt = this.deps.clock.now();
+            this.notify();
+            return;
+        }
+        logger.warning(`Stopping the fan-out: ${why}. Stopping ${running.length} running task(s); ` +
+            `${queued} queued task(s) will not start.`);
+        this.stopEach(running, this.reasonFor(halt));
+        this.notify();
+    }
+    /** StopTask for each task, paced by the bucket; the calls themselves run in parallel. */
+    stopEach(records, reason) {
+        for (const r of records)
+            r.stopRequested = true;
+        const done = (async () => {
+            const calls = [];
+            for (const record of records) {
+                await this.deps.bucket.take();
+                const arn = record.taskArn;
+                calls.push(this.deps.stop(arn, reason).then((ok) => {
+                    if (!ok)
+                        this.stopFailures.push(arn);
+                }));
+            }
+            this.stopsDoneAt = this.deps.clock.now();
+            this.notify();
+            await Promise.all(calls);
+        })();
+        this.stopping.push(done);
+    }
+    /**
+     * Waits until no task is launching or running; after a cancel or timeout, only until the
+     * confirm window after the last StopTask call is over.
+     */
+    async waitForEnds() {
+        const { clock } = this.deps;
+        for (;;) {
+            if (this.active <= 0)
+                return;
+            const halt = this.halted;
+            let until = Infinity;
+            if (halt === 'cancelled' || halt === 'timed-out' || halt === 'wait-error') {
+                if (this.stopsDoneAt !== undefined) {
+                    const confirm = !this.shouldStop(halt) || halt === 'wait-error'
+                        ? 0
+                        : halt === 'cancelled'
+                            ? CANCEL_CONFIRM_MS
+                            : TIMEOUT_CONFIRM_MS;
+                    until = this.stopsDoneAt + confirm;
+                    if (clock.now() >= until)
+                        return;
+                }
+            }
+            if (until === Infinity) {
+                await this.changed();
+            }
+            else {
+                const wake = new AbortController();
+                await Promise.race([
+                    this.changed().then(() => wake.abort()),
+                    clock.sleep(until - clock.now(), wake.signal)
+                ]);
+                wake.abort();
+            }
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+/**
+ * Untrusted text (reasons, names, log lines) made inert for GitHub markdown: HTML special
+ * characters and every markdown punctuation character become numeric character references, so
+ * nothing in it can open a tag, a link, emphasis, a table cell or a mention; line breaks become
+ * `<br>` so a table row stays one line.
+ */
+function escapeMarkdown(text) {
+    return text
+        .replace(/[&<>"'`*_[\]()#!|\\~{}+\-.:@=$^]/g, (c) => `&#${c.charCodeAt(0)};`)
+        .replace(/\r?\n|\r/g, '<br>');
+}
+/** Text for inside `<pre>`: only HTML is special there. */
+function escapeHtml(text) {
+    return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+/** `1h 2m 3s`, `4m 0s`, `12s`. */
+function formatDuration(ms) {
+    const total = Math.max(0, Math.round(ms / 1000));
+    const h = Math.floor(total / 3600);
+    const m = Math.floor((total % 3600) / 60);
+    const s = total % 60;
+    if (h > 0)
+        return `${h}h ${m}m ${s}s`;
+    if (m > 0)
+        return `${m}m ${s}s`;
+    return `${s}s`;
+}
+const HEADINGS = {
+    succeeded: '✅ succeeded',
+    failed: '❌ failed',
+    'timed-out': '⏱️ timed out',
+    cancelled: '🚫 cancelled',
+    running: '⏸️ not seen to stop'
+};
+/**
+ * The job summary markdown for one task: task, revision, exit code, stop code, reasons,
+ * duration and logs link, every untrusted value escaped.
+ */
+function taskSummary(input) {
+    const task = input.task;
+    const id = taskIdOf(input.taskArn);
+    const definition = task?.taskDefinitionArn ?? input.taskDefinitionArn ?? '';
+    const revision = definition.slice(definition.lastIndexOf('/') + 1);
+    const start = task?.startedAt ?? task?.createdAt;
+    const duration = start && task?.stoppedAt ? task.stoppedAt.getTime() - start.getTime() : input.durationMs;
+    const code = (text) => (text === '' ? '' : `<code>${escapeMarkdown(text)}</code>`);
+    const rows = [
+        ['Task', code(id)],
+        ['Task definition', code(revision)],
+        ['Exit code', input.exitCode === undefined ? '' : `**${input.exitCode}**`],
+        ['Stop code', code(task?.stopCode ?? '')],
+        ['Stopped reason', escapeMarkdown(task?.stoppedReason ?? '')],
+        ['Duration', duration === undefined ? '' : formatDuration(duration)],
+        [
+            'Logs',
+            input.logsUrl
+                ? `[CloudWatch Logs](${input.logsUrl.replace(/[()\s]/g, encodeURIComponent)})`
+                : escapeMarkdown(input.logsReason ?? '')
+        ]
+    ];
+    const lines = [
+        `### ECS task ${escapeMarkdown(id)}: ${HEADINGS[input.status]}`,
+        '',
+        '| | |',
+        '|---|---|',
+        ...rows.filter(([, v]) => v !== '').map(([k, v]) => `| ${k} | ${v} |`)
+    ];
+    if (task && task.containers.length > 0) {
+        lines.push('', '| Container | Exit code | Reason |', '|---|---|---|');
+        for (const c of task.containers) {
+            lines.push(`| ${escapeMarkdown(c.name)} | ${c.exitCode ?? ''} | ${escapeMarkdown(c.reason ?? '')} |`);
+        }
+    }
+    if (input.logLines && input.logLines.length > 0) {
+        lines.push('', `<details><summary>Last ${input.logLines.length} log lines</summary>`, '', `<pre>${input.logLines.map(escapeHtml).join('\n')}</pre>`, '', '</details>');
+    }
+    return `${lines.join('\n')}\n`;
+}
+/**
+ * The one error annotation for a failed task: exit code, stop code, stopped reason and the app
+ * container's reason (CannotPullContainerError, OutOfMemoryError ...), on one line.
+ */
+function failureAnnotation(result) {
+    const task = result.task;
+    const parts = [`Task ${taskIdOf(task.taskArn)} exited with code ${result.exitCode}`];
+    if (task.stopCode)
+        parts.push(`stop code ${task.stopCode}`);
+    if (task.stoppedReason)
+        parts.push(`stopped reason: ${task.stoppedReason}`);
+    const app = appContainer(task);
+    if (app?.reason)
+        parts.push(`app container: ${app.reason}`);
+    else if (app === undefined)
+        parts.push('the task has no app container');
+    return parts.join('; ').replace(/\s*\r?\n\s*/g, ' ');
+}
+
+;// CONCATENATED MODULE: ./src/fanout/results.ts
+/**
+ * Results and report of a fan-out (pure): the outputs in task order, the job summary with one
+ * row per task (failures first, successes in a collapsed block, kept under GitHub's 1 MiB step
+ * summary limit, REFERENCE.md §3) and the step's failure message.
+ */
+
+
+/** GitHub's step summary limit: 1 MiB (REFERENCE.md §3). */
+const SUMMARY_LIMIT_BYTES = (/* unused pure expression or super */ null && (1024 * 1024));
+/** What this summary may use, leaving room below the limit. */
+const SUMMARY_BUDGET_BYTES = 1_000_000;
+/** Untrusted reasons are cut to this many characters in a summary row. */
+const REASON_MAX_CHARS = 1000;
+/** Failed tasks named in the failure message. */
+const NAMED_FAILURES = 5;
+/** Each record's result, with its logs link. */
+function resultsOf(records, logsUrlOf) {
+    return records.map((r) => {
+        const result = { index: r.index, status: 'not-started' };
+        if (r.taskArn !== undefined) {
+            result.taskArn = r.taskArn;
+            const url = logsUrlOf(r.taskArn);
+            if (url !== undefined)
+                result.logsUrl = url;
+        }
+        if (r.state === 'start-failed') {
+            result.status = 'failed';
+            result.error = r.error ?? 'could not start';
+        }
+        else if (r.state === 'running') {
+            result.status = 'unfinished';
+            if (r.launchedAt !== undefined && r.endedAt !== undefined) {
+                result.durationMs = r.endedAt - r.launchedAt;
+            }
+        }
+        else if (r.state === 'ended' && r.end !== undefined) {
+            if (r.end.kind === 'lost') {
+                result.status = 'failed';
+                result.error = r.end.reason;
+            }
+            else {
+                const task = r.end.task;
+                const code = exitCodeOf(task);
+                result.task = task;
+                result.exitCode = code;
+                result.status = code === 0 ? 'succeeded' : r.stopRequested ? 'stopped' : 'failed';
+            }
+            const t = result.task;
+            const start = t?.startedAt ?? t?.createdAt;
+            if (start && t?.stoppedAt)
+                result.durationMs = t.stoppedAt.getTime() - start.getTime();
+            else if (r.launchedAt !== undefined && r.endedAt !== undefined) {
+                result.durationMs = r.endedAt - r.launchedAt;
+            }
+        }
+        return result;
+    });
+}
+/**
+ * The fan-out outputs: `task-arns` and `exit-codes` as JSON arrays in task order (null for a
+ * task that never started, and for an exit code not seen), `succeeded` and `failed` counts.
+ */
+function fanoutOutputs(results) {
+    return {
+        'task-arns': JSON.stringify(results.map((r) => r.taskArn ?? null)),
+        'exit-codes': JSON.stringify(results.map((r) => r.exitCode ?? null)),
+        succeeded: String(results.filter((r) => r.status === 'succeeded').length),
+        failed: String(results.filter((r) => r.status === 'failed').length)
+    };
+}
+/** Counts by status. */
+function countByStatus(results) {
+    const counts = {
+        succeeded: 0,
+        failed: 0,
+        stopped: 0,
+        unfinished: 0,
+        'not-started': 0
+    };
+    for (const r of results)
+        counts[r.status]++;
+    return counts;
+}
+/** `0-3, 7, 9-10`: indexes as ranges. */
+function indexRanges(indexes) {
+    const parts = [];
+    let start;
+    let prev;
+    const flush = () => {
+        if (start === undefined || prev === undefined)
+            return;
+        parts.push(start === prev ? String(start) : `${start}-${prev}`);
+    };
+    for (const i of [...indexes].sort((a, b) => a - b)) {
+        if (prev !== undefined && i === prev + 1) {
+            prev = i;
+            continue;
+        }
+        flush();
+        start = i;
+        prev = i;
+    }
+    flush();
+    return parts.join(', ');
+}
+function cut(text, max) {
+    return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+/** The stop reason cell text: stop code, stopped reason and the app container's reason. */
+function stopReasonOf(result) {
+    if (result.error !== undefined)
+        return result.error;
+    const task = result.task;
+    if (task === undefined)
+        return '';
+    const app = task.containers.find((c) => c.name === 'app');
+    return [task.stopCode, task.stoppedReason, app?.reason]
+        .filter((s) => s !== undefined && s !== '')
+        .join(': ');
+}
+const TABLE_HEAD = [
+    '| # | Task | Exit code | Duration | Stop reason | Logs |',
+    '|---:|---|---:|---:|---|---|'
+];
+/** One summary row; every untrusted value escaped. */
+function summaryRow(result) {
+    const id = result.taskArn === undefined ? '' : `<code>${escapeMarkdown(taskIdOf(result.taskArn))}</code>`;
+    const code = result.exitCode === undefined ? '' : String(result.exitCode);
+    const duration = result.durationMs === undefined ? '' : formatDuration(result.durationMs);
+    const reason = escapeMarkdown(cut(stopReasonOf(result), REASON_MAX_CHARS));
+    const logs = result.logsUrl
+        ? `[logs](${result.logsUrl.replace(/[()\s<>]/g, encodeURIComponent)})`
+        : '';
+    return `| ${result.index} | ${id} | ${code} | ${duration} | ${reason} | ${logs} |`;
+}
+const HALT_TEXT = {
+    'fail-fast': 'A task failed and fail-fast is set: the running tasks were stopped and no more started.',
+    cancelled: 'The workflow run was cancelled: the tasks this job started were stopped.',
+    'timed-out': 'The timeout was reached: the tasks this job started were stopped.',
+    'start-error': 'A RunTask call failed for good: no more tasks were started.',
+    'wait-error': 'Waiting for the tasks failed: the running tasks were stopped.'
+};
+/**
+ * The job summary: a heading with the counts, then one row per task: failed tasks, then tasks
+ * stopped or unfinished, then the successes in a collapsed block; never-started tasks as index
+ * ranges. Rows that would pass `budgetBytes` are left out, with a note saying how many.
+ */
+function fanoutSummary(results, options = {}) {
+    const budget = options.budgetBytes ?? SUMMARY_BUDGET_BYTES;
+    const counts = countByStatus(results);
+    const total = results.length;
+    const parts = [
+        `${counts.succeeded} succeeded`,
+        `${counts.failed} failed`,
+        ...(counts.stopped > 0 ? [`${counts.stopped} stopped`] : []),
+        ...(counts.unfinished > 0 ? [`${counts.unfinished} unfinished`] : []),
+        ...(counts['not-started'] > 0 ? [`${counts['not-started']} not started`] : [])
+    ];
+    const icon = counts.succeeded === total ? '✅' : '❌';
+    const head = [`### ${icon} ECS tasks: ${parts.join(', ')} (${total} in all)`, ''];
+    if (options.halt !== undefined) {
+        let text = HALT_TEXT[options.halt];
+        if ((options.halt === 'cancelled' || options.halt === 'timed-out') &&
+            options.stopOnCancel === false) {
+            text = text.replace('the tasks this job started were stopped', 'stop-on-cancel is false, so the running tasks were left running');
+        }
+        head.push(text, '');
+    }
+    const notStarted = results.filter((r) => r.status === 'not-started').map((r) => r.index);
+    if (notStarted.length > 0) {
+        head.push(`Not started: ${indexRanges(notStarted)}`, '');
+    }
+    const groups = [
+        { title: 'Failed', rows: results.filter((r) => r.status === 'failed'), collapsed: false },
+        {
+            title: 'Stopped or unfinished',
+            rows: results.filter((r) => r.status === 'stopped' || r.status === 'unfinished'),
+            collapsed: false
+        },
+        { title: 'Succeeded', rows: results.filter((r) => r.status === 'succeeded'), collapsed: true }
+    ];
+    const encoder = new TextEncoder();
+    const size = (s) => encoder.encode(s).length + 1;
+    const out = [...head];
+    let used = out.reduce((n, line) => n + size(line), 0);
+    // Room for the closing lines and the note about rows left out.
+    const reserve = 600;
+    let omitted = 0;
+    for (const group of groups) {
+        if (group.rows.length === 0)
+            continue;
+        const open = group.collapsed
+            ? [`<details><summary>${group.title} (${group.rows.length})</summary>`, '', ...TABLE_HEAD]
+            : [`#### ${group.title} (${group.rows.length})`, '', ...TABLE_HEAD];
+        const close = group.collapsed ? ['', '</details>', ''] : [''];
+        const openSize = open.reduce((n, line) => n + size(line), 0);
+        const closeSize = close.reduce((n, line) => n + size(line), 0);
+        if (used + openSize + closeSize + reserve > budget) {
+            omitted += group.rows.length;
+            continue;
+        }
+        out.push(...open);
+        used += openSize + closeSize;
+        for (const r of group.rows) {
+            const row = summaryRow(r);
+            if (omitted > 0 || used + size(row) + reserve > budget) {
+                omitted++;
+                continue;
+            }
+            out.push(row);
+            used += size(row);
+        }
+        out.push(...close);
+    }
+    if (omitted > 0) {
+        out.push(`_${omitted} of ${total} rows were left out to keep this summary under GitHub's 1 MiB ` +
+            `step summary limit; the task-arns and exit-codes outputs list every task._`, '');
+    }
+    return out.join('\n');
+}
+/** `#4 (exit code 1, arn)`, `#7 (could not start: ...)`. */
+function nameFailure(r) {
+    const what = r.exitCode !== undefined
+        ? `exit code ${r.exitCode}`
+        : r.taskArn === undefined
+            ? `could not start: ${r.error ?? ''}`
+            : (r.error ?? 'failed');
+    return `#${r.index} (${what}${r.taskArn ? `, ${r.taskArn}` : ''})`;
+}
+/**
+ * The step's failure message, or undefined when the step should pass: failed tasks (unless
+ * `failOnError` is false) named by index and ARN, the first few of them; a halt by cancel,
+ * timeout or a failed wait always fails the step.
+ */
+function failureMessageOf(results, options) {
+    const total = results.length;
+    const counts = countByStatus(results);
+    const messages = [];
+    const failed = results.filter((r) => r.status === 'failed');
+    if (failed.length > 0 && options.failOnError) {
+        const named = failed.slice(0, NAMED_FAILURES).map(nameFailure).join('; ');
+        const more = failed.length > NAMED_FAILURES ? `; and ${failed.length - NAMED_FAILURES} more` : '';
+        messages.push(`${failed.length} of ${total} tasks failed: ${named}${more}.`);
+    }
+    const rest = [
+        counts.stopped > 0 ? `${counts.stopped} stopped` : '',
+        counts.unfinished > 0 ? `${counts.unfinished} unfinished` : '',
+        counts['not-started'] > 0 ? `${counts['not-started']} not started` : ''
+    ].filter((s) => s !== '');
+    const tail = rest.length > 0 ? ` (${rest.join(', ')})` : '';
+    if (options.halt === 'cancelled') {
+        messages.push(`The workflow run was cancelled while tasks were running${tail}.`);
+    }
+    else if (options.halt === 'timed-out') {
+        messages.push(`Timed out before every task stopped${tail}.`);
+    }
+    else if (options.halt === 'wait-error') {
+        messages.push(`Waiting for the tasks failed${tail}: ${options.error ?? ''}`);
+    }
+    else if (options.halt === 'start-error' && options.failOnError && failed.length === 0) {
+        messages.push(`A RunTask call failed${tail}: ${options.error ?? ''}`);
+    }
+    else if (messages.length > 0 && tail !== '') {
+        messages[0] = messages[0]?.replace(/\.$/, `${tail}.`) ?? '';
+    }
+    if (messages.length > 0)
+        messages.push('See the job summary for every task.');
+    return messages.length > 0 ? messages.join(' ') : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/fanout/token-bucket.ts
+class TokenBucket {
+    clock;
+    /** Milliseconds between tokens. */
+    intervalMs;
+    /** How far ahead of now the arrival time may run: (burst - 1) intervals. */
+    toleranceMs;
+    /** When the bucket is next empty-and-refilled by one token (the theoretical arrival time). */
+    tat;
+    /** Takers wait in line: a token goes to the one that asked first. */
+    line = Promise.resolve();
+    constructor(clock, options) {
+        this.clock = clock;
+        if (!(options.ratePerSecond > 0)) {
+            throw new Error(`TokenBucket: ratePerSecond must be > 0, got ${options.ratePerSecond}`);
+        }
+        const burst = Math.max(1, Math.floor(options.burst ?? 1));
+        this.intervalMs = 1000 / options.ratePerSecond;
+        this.toleranceMs = (burst - 1) * this.intervalMs;
+        // Full at start.
+        this.tat = clock.now();
+    }
+    /**
+     * Waits for a token, in the order of the calls. Resolves true with the token taken, or false
+     * as soon as `signal` aborts (no token is taken then).
+     */
+    take(signal) {
+        const mine = this.line.then(() => this.takeNow(signal));
+        this.line = mine;
+        return mine;
+    }
+    /** Milliseconds until a token is free (0: one is free now). */
+    waitMs() {
+        const now = this.clock.now();
+        return Math.max(0, Math.max(this.tat, now) - this.toleranceMs - now);
+    }
+    async takeNow(signal) {
+        for (;;) {
+            if (signal?.aborted)
+                return false;
+            const wait = this.waitMs();
+            if (wait <= 0) {
+                this.tat = Math.max(this.tat, this.clock.now()) + this.intervalMs;
+                return true;
+            }
+            await this.clock.sleep(wait, signal);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/fanout/run-many.ts
+/**
+ * Fan out from one job: run many tasks of one task definition, each with its own command and
+ * env, through a bounded work queue with a launch budget, wait on them all with few requests,
+ * and report each one. The main step calls `runMany` when `count`/`tasks` asks for more than
+ * one task.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+/** How long one RunTask call may retry capacity failures without a `timeout` (as one task). */
+const DEFAULT_START_SECONDS = 600;
+/** Runs every spec's task and reports them; never throws for a task's failure. */
+async function runMany(deps, options) {
+    const { clock, logger, random } = deps;
+    const cluster = options.baseRequest.cluster ?? 'default';
+    const step = { command: options.appCommand, env: options.appEnv };
+    const apps = options.specs.map((spec) => appOverrideOf(spec, step));
+    const keys = apps.map(overrideKey);
+    const prefix = options.prefix === 'none' ? undefined : options.prefix;
+    const bucket = new TokenBucket(clock, {
+        ratePerSecond: options.launchRate,
+        burst: Math.max(1, Math.floor(options.launchRate))
+    });
+    const started = [];
+    logger.info(`Running ${options.specs.length} tasks on cluster '${cluster}': ` +
+        `${options.maxParallel === undefined ? 'all at once' : `at most ${options.maxParallel} at once`}, ` +
+        `${options.launchRate} RunTask call(s) per second` +
+        `${options.failFast ? ', fail-fast' : ''}; waiting through ` +
+        `${prefix ? `S3 notifications under s3://${prefix.bucket}/${prefix.prefix}` : 'DescribeTasks'}`);
+    // The queue and the waiter report to each other; both exist before either runs.
+    const waiter = new MultiWaiter({ ecs: deps.ecs, s3: prefix ? deps.s3 : undefined, clock, random, logger }, {
+        cluster,
+        prefix,
+        pollIntervalSeconds: options.pollIntervalSeconds,
+        verifyIntervalSeconds: options.verifyIntervalSeconds,
+        onEnd: (end) => queue.onEnd(end)
+    });
+    const why = (text) => `Stopped by hako-oneshot-action: ${text}`;
+    const queue = new WorkQueue({
+        clock,
+        logger,
+        bucket,
+        launch: async (indexes, signal) => {
+            const app = apps[indexes[0]] ?? {};
+            const count = Math.min(indexes.length, MAX_RUN_TASK_COUNT);
+            logger.debug(`RunTask for task #${indexes.join(', #')} (count ${count})`);
+            const now = clock.now();
+            const tasks = await runTask({ ecs: deps.ecs, clock, random, logger }, {
+                request: requestFor(options.baseRequest, app, count),
+                clientToken: newClientToken(),
+                deadline: Math.min(options.deadline ?? Infinity, now + DEFAULT_START_SECONDS * 1000),
+                signal,
+                onStarted: (tasks) => {
+                    for (const t of tasks)
+                        if (t.taskArn)
+                            started.push(t.taskArn);
+                    deps.saveStartedArns([...started]);
+                }
+            });
+            return tasks.flatMap((t) => (t.taskArn ? [t.taskArn] : [])).slice(0, indexes.length);
+        },
+        watch: (arn) => waiter.add(arn),
+        stop: async (arn, reason) => {
+            const result = await (0,stop_task/* stopTasks */.z1)({ ecs: deps.ecs, clock, random, logger }, { cluster, taskArns: [arn], reason });
+            return result.failed.length === 0;
+        }
+    }, {
+        keys,
+        maxParallel: options.maxParallel,
+        failFast: options.failFast,
+        stopOnCancel: options.stopOnCancel,
+        signal: options.signal,
+        deadline: options.deadline,
+        stopReasons: {
+            'fail-fast': why('another task of this job failed (fail-fast)'),
+            cancelled: why('the workflow run was cancelled'),
+            'timed-out': why('the timeout was reached'),
+            'wait-error': why('the action could not wait for the task')
+        }
+    });
+    const waiting = new AbortController();
+    // Every S3 request in flight listens on it (up to 16 GETs at once).
+    (0,external_node_events_.setMaxListeners)(0, waiting.signal);
+    const waiterDone = waiter.run(waiting.signal).catch((error) => queue.fail(error));
+    const outcome = await queue.run();
+    waiting.abort();
+    await waiterDone;
+    const logsUrlOf = (taskArn) => {
+        const link = logsLink({
+            logConfiguration: options.appLogConfiguration,
+            taskArn,
+            taskRegion: options.region
+        });
+        return 'url' in link ? link.url : undefined;
+    };
+    const results = resultsOf(outcome.records, logsUrlOf);
+    const counts = countByStatus(results);
+    logger.info(`${counts.succeeded} succeeded, ${counts.failed} failed` +
+        `${counts.stopped ? `, ${counts.stopped} stopped` : ''}` +
+        `${counts.unfinished ? `, ${counts.unfinished} unfinished` : ''}` +
+        `${counts['not-started'] ? `, ${counts['not-started']} not started` : ''}; ` +
+        `waiting took ${waiter.requests.list} LIST, ${waiter.requests.get} GET and ` +
+        `${waiter.requests.describe} DescribeTasks requests`);
+    const outputs = fanoutOutputs(results);
+    const ran = results.filter((r) => r.taskArn !== undefined);
+    if (ran.length === 1) {
+        const only = ran[0];
+        Object.assign(outputs, resultOutputs({ task: only.task, exitCode: only.exitCode }, { taskArn: only.taskArn, logsUrl: only.logsUrl ?? '' }));
+    }
+    for (const [name, value] of Object.entries(outputs))
+        deps.setOutput(name, value);
+    try {
+        await deps.writeSummary(fanoutSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel }));
+    }
+    catch (error) {
+        logger.warning(`Could not write the job summary: ${(0,util_errors/* errorMessage */.gJ)(error)}`);
+    }
+    const failureMessage = failureMessageOf(results, {
+        halt: outcome.halt,
+        failOnError: options.failOnError ?? true,
+        error: outcome.error === undefined ? undefined : (0,util_errors/* errorMessage */.gJ)(outcome.error)
+    });
+    const stopFailed = new Set(outcome.stopFailures);
+    const leftOnPurpose = !options.stopOnCancel && (outcome.halt === 'cancelled' || outcome.halt === 'timed-out');
+    const settledArns = outcome.records.flatMap((r) => {
+        if (r.taskArn === undefined)
+            return [];
+        const settled = r.state === 'ended' ||
+            (r.stopRequested && !stopFailed.has(r.taskArn)) ||
+            (r.state === 'running' && leftOnPurpose);
+        return settled ? [r.taskArn] : [];
+    });
+    const result = {
+        results,
+        settledArns,
+        waitRequests: { ...waiter.requests }
+    };
+    if (failureMessage !== undefined)
+        result.failureMessage = failureMessage;
+    if (outcome.halt !== undefined)
+        result.halt = outcome.halt;
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/report/report.ts
+
+
+
+
+
+/** Reports one task; any failure to report is a warning. */
+async function reportTask(deps, options) {
+    const { logger } = deps;
+    const task = options.stopped ? options.snapshot : undefined;
+    const exitCode = task ? exitCodeOf(task) : undefined;
+    if (task) {
+        logger.info(`Exit code: ${exitCode}${task.stopCode ? ` (stop code ${task.stopCode})` : ''}`);
+        if (task.stoppedReason)
+            logger.info(`Stopped reason: ${task.stoppedReason}`);
+        for (const line of describeContainers(task))
+            logger.info(`Container ${line}`);
+    }
+    const link = logsLink({
+        logConfiguration: options.rendered.appLogConfiguration,
+        taskArn: options.taskArn,
+        taskRegion: options.clients.region
+    });
+    let logsUrl = '';
+    let logLines;
+    if ('reason' in link) {
+        logger.notice(`No logs link: ${link.reason}`);
+    }
+    else {
+        logsUrl = link.url;
+        logger.info(`Logs: ${link.url}`);
+        if (options.logLines > 0 && task) {
+            if (link.region === options.clients.region) {
+                logLines = await tailLogs({ logs: options.clients.logs, logger }, { group: link.group, stream: link.stream, region: link.region, lines: options.logLines });
+            }
+            else {
+                logger.notice(`The app container logs to ${link.region}, not ${options.clients.region}; its last lines are not printed`);
+            }
+        }
+    }
+    const outputs = resultOutputs({ task: options.snapshot, exitCode }, { taskArn: options.taskArn, logsUrl });
+    for (const [name, value] of Object.entries(outputs))
+        deps.setOutput(name, value);
+    const status = exitCode === undefined
+        ? (options.unfinished ?? 'running')
+        : exitCode === 0
+            ? 'succeeded'
+            : 'failed';
+    try {
+        await deps.writeSummary(taskSummary({
+            taskArn: options.taskArn,
+            status,
+            task: options.snapshot,
+            exitCode,
+            taskDefinitionArn: options.taskDefinitionArn,
+            logsUrl,
+            logsReason: 'reason' in link ? link.reason : undefined,
+            logLines,
+            durationMs: options.durationMs
+        }));
+    }
+    catch (error) {
+        logger.warning(`Could not write the job summary: ${(0,util_errors/* errorMessage */.gJ)(error)}`);
+    }
+    if (task && exitCode !== undefined && exitCode !== 0) {
+        return { exitCode, failureMessage: failureAnnotation({ task, exitCode }) };
+    }
+    return exitCode === undefined ? {} : { exitCode };
+}
+
+// EXTERNAL MODULE: ./src/state.ts
+var src_state = __nccwpck_require__(2462);
 ;// CONCATENATED MODULE: ./src/wait/choose.ts
 
 
@@ -97140,8 +98780,9 @@ function chooseWaiter(prefix, logger) {
 
 
 
+
 /** When the task start must have succeeded without a `timeout` (capacity retries). */
-const DEFAULT_START_SECONDS = 600;
+const main_DEFAULT_START_SECONDS = 600;
 /** How long to keep watching for STOPPED after StopTask on a timeout. */
 const STOP_CONFIRM_SECONDS = 60;
 /** After StopTask on cancel: the runner sends SIGTERM 7.5 s after SIGINT (REFERENCE.md §3). */
@@ -97166,7 +98807,8 @@ async function run(deps) {
         deps.setOutput('registered', String(resolved.registered));
         if (inputs.mode === 'register')
             return;
-        await runOne({
+        const run = inputs.tasks.length > 1 ? runFanOut : runOne;
+        await run({
             deps,
             inputs,
             rendered,
@@ -97244,7 +98886,7 @@ async function runOne(ctx) {
     const { deps, inputs, rendered, clients, taskDefinitionArn } = ctx;
     const { logger, clock, state } = deps;
     const started = clock.now();
-    const deadline = started + (inputs.timeoutSeconds ?? DEFAULT_START_SECONDS) * 1000;
+    const deadline = started + (inputs.timeoutSeconds ?? main_DEFAULT_START_SECONDS) * 1000;
     const request = runTaskRequest(inputs, rendered, deps.env, taskDefinitionArn);
     state.save(src_state/* STATE */.c4.cluster, rendered.cluster);
     state.save(src_state/* STATE */.c4.region, clients.region);
@@ -97287,6 +98929,47 @@ async function runOne(ctx) {
     finally {
         done.abort();
     }
+}
+/** Many tasks from this one job (`count`/`tasks`): a work queue, one summary. */
+async function runFanOut(ctx) {
+    const { deps, inputs, rendered, clients, taskDefinitionArn } = ctx;
+    const { logger, clock, state } = deps;
+    const prefix = ctx.prefix ?? 'none';
+    state.save(src_state/* STATE */.c4.cluster, rendered.cluster);
+    state.save(src_state/* STATE */.c4.region, clients.region);
+    const result = await logger.group(`Run ${inputs.tasks.length} tasks`, () => runMany({
+        ecs: clients.ecs,
+        s3: prefix === 'none' ? undefined : clients.s3(prefix.region),
+        clock,
+        random: deps.random,
+        logger,
+        saveStartedArns: (arns) => (0,src_state/* saveList */.AP)(state, src_state/* STATE */.c4.taskArns, arns),
+        setOutput: (name, value) => deps.setOutput(name, value),
+        writeSummary: (markdown) => deps.writeSummary(markdown)
+    }, {
+        baseRequest: runTaskRequest(inputs, rendered, deps.env, taskDefinitionArn),
+        appCommand: inputs.command,
+        appEnv: inputs.env,
+        specs: inputs.tasks,
+        maxParallel: inputs.maxParallel,
+        launchRate: inputs.launchRate,
+        failFast: inputs.failFast,
+        prefix,
+        pollIntervalSeconds: inputs.pollIntervalSeconds,
+        verifyIntervalSeconds: inputs.verifyIntervalSeconds,
+        deadline: inputs.timeoutSeconds !== undefined
+            ? clock.now() + inputs.timeoutSeconds * 1000
+            : undefined,
+        stopOnCancel: inputs.stopOnCancel,
+        signal: deps.cancelSignal,
+        appLogConfiguration: rendered.appLogConfiguration,
+        region: clients.region,
+        failOnError: inputs.failOnError
+    }));
+    (0,src_state/* saveList */.AP)(state, src_state/* STATE */.c4.settledArns, result.settledArns);
+    deps.setOutput('cluster', rendered.cluster);
+    if (result.failureMessage !== undefined)
+        deps.setFailed(result.failureMessage);
 }
 async function waitAndReport(ctx) {
     const { deps, inputs, rendered, clients, taskDefinitionArn, taskArn, started, done } = ctx;
@@ -97425,8 +99108,9 @@ async function post(deps) {
         });
         for (const arn of stopped)
             logger.info(`Stopped ${arn}`);
-        for (const { taskArn, error } of failed) {
-            logger.warning(`Could not stop ${taskArn}: ${error}. Stop it with: aws ecs stop-task --cluster ${cluster} --task ${taskArn}`);
+        // stopTasks has warned about each failure; say how to finish the job by hand.
+        for (const { taskArn } of failed) {
+            logger.info(`Stop it by hand: aws ecs stop-task --cluster ${cluster} --task ${taskArn}`);
         }
     }
     catch (error) {

@@ -129,14 +129,10 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
   } else if (tasksJson !== undefined) {
     inputs.tasks = tasksJson
   }
-  if (
-    !inputs.wait &&
-    inputs.maxParallel !== undefined &&
-    inputs.maxParallel < inputs.tasks.length
-  ) {
+  if (!inputs.wait && inputs.tasks.length > 1) {
     errors.push(
-      "Input 'max-parallel' needs 'wait: true': without waiting, no task stops to make room " +
-        'for the next one'
+      "Inputs 'count' and 'tasks' need 'wait: true': a fan-out waits for its tasks to report " +
+        'each one and to stop them all if the job is cancelled'
     )
   }
   if (errors.length > 0) throw new UserError(errors.join('\n'))

@@ -9,6 +9,7 @@ import type { RenderedDefinition } from './definition/rendered.js'
 import { consoleTaskUrl, defaultStartedBy, launchTags, newClientToken } from './ecs/launch.js'
 import { resolveTaskDefinition } from './ecs/resolve.js'
 import { runTask } from './ecs/run-task.js'
+import { runMany } from './fanout/run-many.js'
 import { taskResourcesOf } from './ecs/scale-out.js'
 import { stopTasks } from './ecs/stop-task.js'
 import type { ActionInputs } from './inputs-types.js'
@@ -69,7 +70,8 @@ export async function run(deps: MainDeps): Promise<void> {
     deps.setOutput('task-definition-arn', resolved.taskDefinitionArn)
     deps.setOutput('registered', String(resolved.registered))
     if (inputs.mode === 'register') return
-    await runOne({
+    const run = inputs.tasks.length > 1 ? runFanOut : runOne
+    await run({
       deps,
       inputs,
       rendered,
@@ -231,6 +233,53 @@ async function runOne(ctx: RunContext): Promise<void> {
   } finally {
     done.abort()
   }
+}
+
+/** Many tasks from this one job (`count`/`tasks`): a work queue, one summary. */
+async function runFanOut(ctx: RunContext): Promise<void> {
+  const { deps, inputs, rendered, clients, taskDefinitionArn } = ctx
+  const { logger, clock, state } = deps
+  const prefix = ctx.prefix ?? 'none'
+  state.save(STATE.cluster, rendered.cluster)
+  state.save(STATE.region, clients.region)
+  const result = await logger.group(`Run ${inputs.tasks.length} tasks`, () =>
+    runMany(
+      {
+        ecs: clients.ecs,
+        s3: prefix === 'none' ? undefined : clients.s3(prefix.region),
+        clock,
+        random: deps.random,
+        logger,
+        saveStartedArns: (arns) => saveList(state, STATE.taskArns, arns),
+        setOutput: (name, value) => deps.setOutput(name, value),
+        writeSummary: (markdown) => deps.writeSummary(markdown)
+      },
+      {
+        baseRequest: runTaskRequest(inputs, rendered, deps.env, taskDefinitionArn),
+        appCommand: inputs.command,
+        appEnv: inputs.env,
+        specs: inputs.tasks,
+        maxParallel: inputs.maxParallel,
+        launchRate: inputs.launchRate,
+        failFast: inputs.failFast,
+        prefix,
+        pollIntervalSeconds: inputs.pollIntervalSeconds,
+        verifyIntervalSeconds: inputs.verifyIntervalSeconds,
+        deadline:
+          inputs.timeoutSeconds !== undefined
+            ? clock.now() + inputs.timeoutSeconds * 1000
+            : undefined,
+        stopOnCancel: inputs.stopOnCancel,
+        signal: deps.cancelSignal,
+        appLogConfiguration: rendered.appLogConfiguration,
+        region: clients.region,
+        failOnError: inputs.failOnError
+      }
+    )
+  )
+  saveList(state, STATE.settledArns, result.settledArns)
+  deps.setOutput('cluster', rendered.cluster)
+  if (result.failureMessage !== undefined) deps.setFailed(result.failureMessage)
 }
 
 interface WaitContext extends RunContext {

@@ -167,13 +167,10 @@ describe('readInputs', () => {
     ])
   })
 
-  it('refuses max-parallel without waiting', () => {
+  it('refuses a fan-out without waiting', () => {
     expect(() =>
-      readInputs(
-        reader({ definition: 'a.yml', count: '5', 'max-parallel': '2', wait: 'false' }),
-        quiet
-      )
-    ).toThrow("Input 'max-parallel' needs 'wait: true'")
+      readInputs(reader({ definition: 'a.yml', count: '5', wait: 'false' }), quiet)
+    ).toThrow("Inputs 'count' and 'tasks' need 'wait: true'")
   })
 })
 

@@ -321,3 +321,85 @@ describe('dist/index.js in a register race', () => {
     }
   })
 })
+
+describe('dist/index.js fanning out from one job', () => {
+  let local: LocalAws
+  beforeAll(async () => {
+    local = await withLocal()
+  })
+  afterAll(async () => {
+    await local.close()
+  })
+
+  it('runs count: 50 tasks, at most 20 at once, with one RunTask each and no other ECS call', async () => {
+    const result = await main(local, { count: '50', 'max-parallel': '20', 'launch-rate': '20' })
+    expect(result.exitCode).toBe(0)
+    expect(errors(result)).toEqual([])
+    expect(result.outputs.succeeded).toBe('50')
+    expect(result.outputs.failed).toBe('0')
+    expect(JSON.parse(result.outputs['exit-codes'] ?? '')).toEqual(Array(50).fill(0))
+    const arns = JSON.parse(result.outputs['task-arns'] ?? '') as string[]
+    expect(new Set(arns).size).toBe(50)
+    // Each task saw its own index (ONESHOT_INDEX) and the count.
+    const envOf = (arn: string): Record<string, string> => {
+      const task = local.ecs.describe(arn) as {
+        overrides?: { containerOverrides?: { environment?: { name: string; value: string }[] }[] }
+      }
+      const env = task.overrides?.containerOverrides?.[0]?.environment ?? []
+      return Object.fromEntries(env.map((e) => [e.name, e.value]))
+    }
+    expect(arns.map((arn) => envOf(arn).ONESHOT_INDEX)).toEqual(
+      Array.from({ length: 50 }, (_, i) => String(i))
+    )
+    expect(envOf(arns[0] ?? '').ONESHOT_COUNT).toBe('50')
+    // Never more than max-parallel tasks alive at once.
+    const timelines = local.stats().tasks
+    let peak = 0
+    for (const t of timelines) {
+      const alive = timelines.filter(
+        (u) => u.createdAt <= t.createdAt && (u.stoppedAt ?? Infinity) > t.createdAt
+      ).length
+      peak = Math.max(peak, alive)
+    }
+    expect(peak).toBeLessThanOrEqual(20)
+    const calls = local.stats().ecs.calls
+    expect(calls).toEqual({ DescribeTaskDefinition: 1, RegisterTaskDefinition: 1, RunTask: 50 })
+    expect(result.summary).toContain('50 succeeded')
+  }, 120_000)
+
+  it('reports mixed results from tasks, failures first, and fails naming them', async () => {
+    const tasks = JSON.stringify([
+      { env: { SIM_EXIT_CODE: '0' } },
+      { env: { SIM_EXIT_CODE: '2' } },
+      { env: { SIM_PULL_FAILURE: '1' } }
+    ])
+    const result = await main(local, { tasks })
+    expect(result.exitCode).toBe(1)
+    expect(JSON.parse(result.outputs['exit-codes'] ?? '')).toEqual([0, 2, 127])
+    expect(result.outputs.succeeded).toBe('1')
+    expect(result.outputs.failed).toBe('2')
+    const [annotation] = errors(result)
+    expect(annotation).toMatch(/^2 of 3 tasks failed/)
+    expect(annotation).toContain('#1')
+    expect(annotation).toContain('#2')
+  })
+
+  it('stops every started task when cancelled mid-wait', async () => {
+    const result = await main(
+      local,
+      { count: '5', env: 'SIM_RUN_SECONDS=forever' },
+      {
+        signal: {
+          name: 'SIGINT',
+          when: (out) => (out.match(/Started task: /g) ?? []).length >= 5
+        }
+      }
+    )
+    expect(result.exitCode).toBe(1)
+    const arns = JSON.parse(result.state.taskArns ?? '[]') as string[]
+    expect(arns).toHaveLength(5)
+    for (const arn of arns) expect(local.ecs.describe(arn)?.desiredStatus).toBe('STOPPED')
+    const post = await runPost(result, { inputs: {}, env: { ...local.env }, cwd: ROOT })
+    expect(post.stdout).toContain('::debug::post: no task left to stop')
+  })
+})

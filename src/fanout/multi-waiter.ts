@@ -47,7 +47,12 @@ import {
   type DescribeBackoff
 } from '../wait/schedule.js'
 import type { NotificationPrefix, TaskSnapshot } from '../wait/types.js'
-import { isDenied, isRetryableS3, readNotification, type NotificationRead } from './notification.js'
+import {
+  isDenied,
+  isRetryableS3,
+  readNotification,
+  type NotificationRead
+} from '../wait/notification.js'
 
 /** What one LIST request costs in GETs (S3 pricing, REFERENCE.md §3). */
 export const LIST_COST_IN_GETS = 12.5

@@ -4,16 +4,16 @@
  * while S3 answers, and one DescribeTasks per verify interval of silence so a broken notifier is
  * caught and reported instead of waited on forever.
  */
-import { GetObjectCommand } from '@aws-sdk/client-s3'
-import { errorMessage, errorName, httpStatus } from '../util/errors.js'
+import { errorMessage, errorName } from '../util/errors.js'
 import {
   INCOMPLETE_STOP_GRACE_MS,
   describeTask,
   isThrottling,
   waitForStop as waitThroughDescribeTasks
 } from './describe-waiter.js'
+import { readNotification } from './notification.js'
 import { notificationKey, s3Url } from './prefix.js'
-import { isIncompleteStop, snapshotFromEvent, taskIdOf } from './result.js'
+import { isIncompleteStop, taskIdOf } from './result.js'
 import { s3ReadDelayMs } from './schedule.js'
 import type {
   NotificationPrefix,
@@ -22,12 +22,6 @@ import type {
   WaitOptions,
   WaitOutcome
 } from './types.js'
-
-/**
- * The largest notification read. An ECS task state event is a few KiB even with ten containers
- * and many attachments; anything far larger is not what the notifier writes.
- */
-export const MAX_OBJECT_BYTES = 256 * 1024
 
 /** Consecutive non-retryable S3 errors (NoSuchBucket, wrong region ...) before falling back. */
 export const BROKEN_READS_BEFORE_FALLBACK = 3
@@ -76,26 +70,6 @@ function notifierChecklist(prefix: NotificationPrefix, cluster: string): string 
   )
 }
 
-function isNotYet(error: unknown): 'absent' | 'denied' | undefined {
-  const name = errorName(error)
-  if (name === 'NoSuchKey' || name === 'NotFound') return 'absent'
-  if (name === 'AccessDenied' || (httpStatus(error) === 403 && name === '')) return 'denied'
-  return undefined
-}
-
-function isRetryable(error: unknown): boolean {
-  const name = errorName(error)
-  const status = httpStatus(error)
-  return (
-    name === 'SlowDown' ||
-    name === 'RequestTimeout' ||
-    name === 'TimeoutError' ||
-    status === 429 ||
-    status === undefined ||
-    status >= 500
-  )
-}
-
 /** Waits for the task to stop through its S3 notifications. */
 export async function waitForStop(deps: WaitDeps, options: WaitOptions): Promise<WaitOutcome> {
   const { clock, logger, random } = deps
@@ -134,52 +108,22 @@ export async function waitForStop(deps: WaitDeps, options: WaitOptions): Promise
   const read = async (name: 'started' | 'stopped'): Promise<Read> => {
     const key = keys[name]
     const url = s3Url(prefix.bucket, key)
-    try {
-      const got = await s3.send(new GetObjectCommand({ Bucket: prefix.bucket, Key: key }), {
-        abortSignal: signal
-      })
-      const tag = `${key}@${got.ETag ?? got.LastModified?.toISOString() ?? ''}`
-      const ignore = (why: string): Read => {
-        warnOnce(tag, `Ignoring ${url}: ${why}`)
+    const got = await readNotification(s3, {
+      bucket: prefix.bucket,
+      key,
+      taskArn,
+      name,
+      signal
+    })
+    switch (got.kind) {
+      case 'event':
+        return { kind: 'event', task: got.task }
+      case 'ignored':
+        warnOnce(`${key}@${got.etag ?? ''}`, `Ignoring ${url}: ${got.why}`)
         return { kind: 'ignored' }
-      }
-      if (got.ContentLength !== undefined && got.ContentLength > MAX_OBJECT_BYTES) {
-        ;(got.Body as { destroy?: () => void } | undefined)?.destroy?.()
-        return ignore(
-          `it is ${got.ContentLength} bytes, more than the ${MAX_OBJECT_BYTES} an ECS task state event can be`
-        )
-      }
-      const text = (await got.Body?.transformToString()) ?? ''
-      if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) {
-        return ignore(`it is more than ${MAX_OBJECT_BYTES} bytes`)
-      }
-      let event: unknown
-      try {
-        event = JSON.parse(text)
-      } catch {
-        return ignore('it is not JSON')
-      }
-      let task: TaskSnapshot
-      try {
-        const detail =
-          typeof event === 'object' && event !== null && 'detail' in event
-            ? event.detail
-            : undefined
-        task = snapshotFromEvent(detail)
-      } catch (error) {
-        return ignore(`it is not an ECS task state event (${errorMessage(error)})`)
-      }
-      if (task.taskArn !== taskArn) {
-        return ignore(`it holds an event for another task, ${task.taskArn}`)
-      }
-      if (name === 'stopped' && task.lastStatus !== 'STOPPED') {
-        return ignore(`its detail.lastStatus is ${task.lastStatus}, not STOPPED`)
-      }
-      return { kind: 'event', task }
-    } catch (error) {
-      const notYet = isNotYet(error)
-      if (notYet === 'absent') return { kind: 'absent' }
-      if (notYet === 'denied') {
+      case 'absent':
+        return { kind: 'absent' }
+      case 'denied':
         warnOnce(
           'access-denied',
           `Reading ${url} answered 403 AccessDenied. S3 answers 403 instead of 404 for a ` +
@@ -189,9 +133,10 @@ export async function waitForStop(deps: WaitDeps, options: WaitOptions): Promise
             `${prefix.prefix === '' ? '' : `${prefix.prefix}/`}*).`
         )
         return { kind: 'absent' }
-      }
-      if (isRetryable(error)) return { kind: 'retry', error }
-      return { kind: 'broken', error }
+      case 'retry':
+        return { kind: 'retry', error: got.error }
+      case 'broken':
+        return { kind: 'broken', error: got.error }
     }
   }
 

@@ -1,14 +1,18 @@
 /**
- * One read of a task's notification object, validated as the one-task S3 waiter validates it
- * (src/wait/s3-waiter.ts keeps its reader inside its loop, so this is the same rule as a
- * function): at most MAX_OBJECT_BYTES, JSON, an ECS task state event for this task, and for
- * stopped.json a STOPPED state.
+ * One read of a task's notification object, validated: at most MAX_OBJECT_BYTES, JSON, an ECS
+ * task state event for this task, and for stopped.json a STOPPED state. The one-task S3 waiter
+ * and the fan-out's multi-task waiter both read through it.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { errorMessage, errorName, httpStatus } from '../util/errors.js'
-import { snapshotFromEvent } from '../wait/result.js'
-import { MAX_OBJECT_BYTES } from '../wait/s3-waiter.js'
-import type { TaskSnapshot } from '../wait/types.js'
+import { snapshotFromEvent } from './result.js'
+import type { TaskSnapshot } from './types.js'
+
+/**
+ * The largest notification read. An ECS task state event is a few KiB even with ten containers
+ * and many attachments; anything far larger is not what the notifier writes.
+ */
+export const MAX_OBJECT_BYTES = 256 * 1024
 
 /** What one GET found. */
 export type NotificationRead =

@@ -80142,7 +80142,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 /* harmony import */ var _aws_clients_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6076);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8422);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9890);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7808);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2462);
 /* harmony import */ var _util_clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7110);
@@ -80561,7 +80561,7 @@ function parseTasks(name, value) {
 
 /***/ }),
 
-/***/ 9890:
+/***/ 7808:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -96666,6 +96666,88 @@ function s3Url(bucket, key) {
     return `s3://${bucket}/${key}`;
 }
 
+;// CONCATENATED MODULE: ./src/wait/notification.ts
+/**
+ * One read of a task's notification object, validated: at most MAX_OBJECT_BYTES, JSON, an ECS
+ * task state event for this task, and for stopped.json a STOPPED state. The one-task S3 waiter
+ * and the fan-out's multi-task waiter both read through it.
+ */
+
+
+
+/**
+ * The largest notification read. An ECS task state event is a few KiB even with ten containers
+ * and many attachments; anything far larger is not what the notifier writes.
+ */
+const MAX_OBJECT_BYTES = 256 * 1024;
+/** S3 errors worth retrying: SlowDown, timeouts, 429, 5xx and network errors. */
+function isRetryableS3(error) {
+    const name = (0,util_errors/* errorName */.Is)(error);
+    const status = (0,util_errors/* httpStatus */.nG)(error);
+    return (name === 'SlowDown' ||
+        name === 'RequestTimeout' ||
+        name === 'TimeoutError' ||
+        status === 429 ||
+        status === undefined ||
+        status >= 500);
+}
+/** 403 without an S3 error name, or AccessDenied. */
+function isDenied(error) {
+    const name = (0,util_errors/* errorName */.Is)(error);
+    return name === 'AccessDenied' || ((0,util_errors/* httpStatus */.nG)(error) === 403 && name === '');
+}
+/** GETs `key` and validates it as the notification `name` of `taskArn`. */
+async function readNotification(s3, options) {
+    try {
+        const got = await s3.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: options.bucket, Key: options.key }), {
+            abortSignal: options.signal
+        });
+        const etag = got.ETag;
+        const ignore = (why) => etag === undefined ? { kind: 'ignored', why } : { kind: 'ignored', why, etag };
+        if (got.ContentLength !== undefined && got.ContentLength > MAX_OBJECT_BYTES) {
+            ;
+            got.Body?.destroy?.();
+            return ignore(`it is ${got.ContentLength} bytes, more than the ${MAX_OBJECT_BYTES} an ECS task state event can be`);
+        }
+        const text = (await got.Body?.transformToString()) ?? '';
+        if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) {
+            return ignore(`it is more than ${MAX_OBJECT_BYTES} bytes`);
+        }
+        let event;
+        try {
+            event = JSON.parse(text);
+        }
+        catch {
+            return ignore('it is not JSON');
+        }
+        let task;
+        try {
+            const detail = typeof event === 'object' && event !== null && 'detail' in event ? event.detail : undefined;
+            task = snapshotFromEvent(detail);
+        }
+        catch (error) {
+            return ignore(`it is not an ECS task state event (${(0,util_errors/* errorMessage */.gJ)(error)})`);
+        }
+        if (task.taskArn !== options.taskArn) {
+            return ignore(`it holds an event for another task, ${task.taskArn}`);
+        }
+        if (options.name === 'stopped' && task.lastStatus !== 'STOPPED') {
+            return ignore(`its detail.lastStatus is ${task.lastStatus}, not STOPPED`);
+        }
+        return etag === undefined ? { kind: 'event', task } : { kind: 'event', task, etag };
+    }
+    catch (error) {
+        const name = (0,util_errors/* errorName */.Is)(error);
+        if (name === 'NoSuchKey' || name === 'NotFound')
+            return { kind: 'absent' };
+        if (isDenied(error))
+            return { kind: 'denied' };
+        if (isRetryableS3(error))
+            return { kind: 'retry', error };
+        return { kind: 'broken', error };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/wait/s3-waiter.ts
 /**
  * The S3 waiter: reads the notifier's `started.json` and `stopped.json` for the task
@@ -96679,11 +96761,6 @@ function s3Url(bucket, key) {
 
 
 
-/**
- * The largest notification read. An ECS task state event is a few KiB even with ten containers
- * and many attachments; anything far larger is not what the notifier writes.
- */
-const MAX_OBJECT_BYTES = 256 * 1024;
 /** Consecutive non-retryable S3 errors (NoSuchBucket, wrong region ...) before falling back. */
 const BROKEN_READS_BEFORE_FALLBACK = 3;
 /**
@@ -96712,24 +96789,6 @@ function notifierChecklist(prefix, cluster) {
     return (`Check that the EventBridge rule for "ECS Task State Change" events matches cluster ` +
         `'${cluster}', that the notifier Lambda shows no errors in its logs and may s3:PutObject ` +
         `on ${objects}, and that it writes to ${where} (the prefix this action reads).`);
-}
-function isNotYet(error) {
-    const name = (0,util_errors/* errorName */.Is)(error);
-    if (name === 'NoSuchKey' || name === 'NotFound')
-        return 'absent';
-    if (name === 'AccessDenied' || ((0,util_errors/* httpStatus */.nG)(error) === 403 && name === ''))
-        return 'denied';
-    return undefined;
-}
-function isRetryable(error) {
-    const name = (0,util_errors/* errorName */.Is)(error);
-    const status = (0,util_errors/* httpStatus */.nG)(error);
-    return (name === 'SlowDown' ||
-        name === 'RequestTimeout' ||
-        name === 'TimeoutError' ||
-        status === 429 ||
-        status === undefined ||
-        status >= 500);
 }
 /** Waits for the task to stop through its S3 notifications. */
 async function s3_waiter_waitForStop(deps, options) {
@@ -96766,64 +96825,32 @@ async function s3_waiter_waitForStop(deps, options) {
     const read = async (name) => {
         const key = keys[name];
         const url = s3Url(prefix.bucket, key);
-        try {
-            const got = await s3.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: prefix.bucket, Key: key }), {
-                abortSignal: signal
-            });
-            const tag = `${key}@${got.ETag ?? got.LastModified?.toISOString() ?? ''}`;
-            const ignore = (why) => {
-                warnOnce(tag, `Ignoring ${url}: ${why}`);
+        const got = await readNotification(s3, {
+            bucket: prefix.bucket,
+            key,
+            taskArn,
+            name,
+            signal
+        });
+        switch (got.kind) {
+            case 'event':
+                return { kind: 'event', task: got.task };
+            case 'ignored':
+                warnOnce(`${key}@${got.etag ?? ''}`, `Ignoring ${url}: ${got.why}`);
                 return { kind: 'ignored' };
-            };
-            if (got.ContentLength !== undefined && got.ContentLength > MAX_OBJECT_BYTES) {
-                ;
-                got.Body?.destroy?.();
-                return ignore(`it is ${got.ContentLength} bytes, more than the ${MAX_OBJECT_BYTES} an ECS task state event can be`);
-            }
-            const text = (await got.Body?.transformToString()) ?? '';
-            if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) {
-                return ignore(`it is more than ${MAX_OBJECT_BYTES} bytes`);
-            }
-            let event;
-            try {
-                event = JSON.parse(text);
-            }
-            catch {
-                return ignore('it is not JSON');
-            }
-            let task;
-            try {
-                const detail = typeof event === 'object' && event !== null && 'detail' in event
-                    ? event.detail
-                    : undefined;
-                task = snapshotFromEvent(detail);
-            }
-            catch (error) {
-                return ignore(`it is not an ECS task state event (${(0,util_errors/* errorMessage */.gJ)(error)})`);
-            }
-            if (task.taskArn !== taskArn) {
-                return ignore(`it holds an event for another task, ${task.taskArn}`);
-            }
-            if (name === 'stopped' && task.lastStatus !== 'STOPPED') {
-                return ignore(`its detail.lastStatus is ${task.lastStatus}, not STOPPED`);
-            }
-            return { kind: 'event', task };
-        }
-        catch (error) {
-            const notYet = isNotYet(error);
-            if (notYet === 'absent')
+            case 'absent':
                 return { kind: 'absent' };
-            if (notYet === 'denied') {
+            case 'denied':
                 warnOnce('access-denied', `Reading ${url} answered 403 AccessDenied. S3 answers 403 instead of 404 for a ` +
                     `missing key when the role lacks s3:ListBucket, so this is read as "not written ` +
                     `yet"; to make it a 404 and rule out a real denial, add to the action's role: ` +
                     `${listBucketStatement(prefix)} (with s3:GetObject on arn:aws:s3:::${prefix.bucket}/` +
                     `${prefix.prefix === '' ? '' : `${prefix.prefix}/`}*).`);
                 return { kind: 'absent' };
-            }
-            if (isRetryable(error))
-                return { kind: 'retry', error };
-            return { kind: 'broken', error };
+            case 'retry':
+                return { kind: 'retry', error: got.error };
+            case 'broken':
+                return { kind: 'broken', error: got.error };
         }
     };
     /** One DescribeTasks after verify-interval of silence; an outcome ends the wait. */
@@ -96980,85 +97007,6 @@ async function s3_waiter_waitForStop(deps, options) {
             random
         });
         await clock.sleep(delay, signal);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/fanout/notification.ts
-/**
- * One read of a task's notification object, validated as the one-task S3 waiter validates it
- * (src/wait/s3-waiter.ts keeps its reader inside its loop, so this is the same rule as a
- * function): at most MAX_OBJECT_BYTES, JSON, an ECS task state event for this task, and for
- * stopped.json a STOPPED state.
- */
-
-
-
-
-/** S3 errors worth retrying: SlowDown, timeouts, 429, 5xx and network errors. */
-function isRetryableS3(error) {
-    const name = (0,util_errors/* errorName */.Is)(error);
-    const status = (0,util_errors/* httpStatus */.nG)(error);
-    return (name === 'SlowDown' ||
-        name === 'RequestTimeout' ||
-        name === 'TimeoutError' ||
-        status === 429 ||
-        status === undefined ||
-        status >= 500);
-}
-/** 403 without an S3 error name, or AccessDenied. */
-function isDenied(error) {
-    const name = (0,util_errors/* errorName */.Is)(error);
-    return name === 'AccessDenied' || ((0,util_errors/* httpStatus */.nG)(error) === 403 && name === '');
-}
-/** GETs `key` and validates it as the notification `name` of `taskArn`. */
-async function readNotification(s3, options) {
-    try {
-        const got = await s3.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: options.bucket, Key: options.key }), {
-            abortSignal: options.signal
-        });
-        const etag = got.ETag;
-        const ignore = (why) => etag === undefined ? { kind: 'ignored', why } : { kind: 'ignored', why, etag };
-        if (got.ContentLength !== undefined && got.ContentLength > MAX_OBJECT_BYTES) {
-            ;
-            got.Body?.destroy?.();
-            return ignore(`it is ${got.ContentLength} bytes, more than the ${MAX_OBJECT_BYTES} an ECS task state event can be`);
-        }
-        const text = (await got.Body?.transformToString()) ?? '';
-        if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) {
-            return ignore(`it is more than ${MAX_OBJECT_BYTES} bytes`);
-        }
-        let event;
-        try {
-            event = JSON.parse(text);
-        }
-        catch {
-            return ignore('it is not JSON');
-        }
-        let task;
-        try {
-            const detail = typeof event === 'object' && event !== null && 'detail' in event ? event.detail : undefined;
-            task = snapshotFromEvent(detail);
-        }
-        catch (error) {
-            return ignore(`it is not an ECS task state event (${(0,util_errors/* errorMessage */.gJ)(error)})`);
-        }
-        if (task.taskArn !== options.taskArn) {
-            return ignore(`it holds an event for another task, ${task.taskArn}`);
-        }
-        if (options.name === 'stopped' && task.lastStatus !== 'STOPPED') {
-            return ignore(`its detail.lastStatus is ${task.lastStatus}, not STOPPED`);
-        }
-        return etag === undefined ? { kind: 'event', task } : { kind: 'event', task, etag };
-    }
-    catch (error) {
-        const name = (0,util_errors/* errorName */.Is)(error);
-        if (name === 'NoSuchKey' || name === 'NotFound')
-            return { kind: 'absent' };
-        if (isDenied(error))
-            return { kind: 'denied' };
-        if (isRetryableS3(error))
-            return { kind: 'retry', error };
-        return { kind: 'broken', error };
     }
 }
 

@@ -58,7 +58,9 @@ export async function run(deps: MainDeps): Promise<void> {
     }
     const clients = await deps.createClients({
       inputRegion: inputs.region,
-      definitionRegion: rendered.region
+      definitionRegion: rendered.region,
+      scaleOut: rendered.autoscalingGroupForOneshot !== undefined,
+      publish: rendered.autoscalingTopicForOneshot !== undefined
     })
     const prefix = inputs.wait ? notificationPrefix(inputs, rendered, clients.region) : undefined
     const resolved = await logger.group('Register the task definition', () =>

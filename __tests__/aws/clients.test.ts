@@ -71,12 +71,12 @@ describe('createAwsClients region', () => {
     ['a blank input as unset', { inputRegion: ' ' }, 'ap-south-1', 'ap-south-1']
   ])('takes %s', async (_name, options, envRegion, expected) => {
     process.env.AWS_REGION = envRegion
-    const clients = await createAwsClients(options)
+    const clients = await createAwsClients({ ...options, scaleOut: true, publish: true })
     expect(clients.region).toBe(expected)
     expect(await clients.ecs.config.region()).toBe(expected)
     expect(await clients.logs.config.region()).toBe(expected)
-    expect(await clients.autoScaling.config.region()).toBe(expected)
-    expect(await clients.sns.config.region()).toBe(expected)
+    expect(await clients.autoScaling?.config.region()).toBe(expected)
+    expect(await clients.sns?.config.region()).toBe(expected)
     expect(await clients.s3().config.region()).toBe(expected)
     expect(await clients.s3('us-west-2').config.region()).toBe('us-west-2')
   })
@@ -95,11 +95,17 @@ describe('createAwsClients region', () => {
     expect(clients.s3('us-east-1')).not.toBe(clients.s3())
   })
 
-  it('uses the retry attempts chosen per service', async () => {
+  it('builds the Auto Scaling and SNS clients only when the definition uses them', async () => {
     const clients = await createAwsClients({ inputRegion: 'eu-west-1' })
+    expect(clients.autoScaling).toBeUndefined()
+    expect(clients.sns).toBeUndefined()
+  })
+
+  it('uses the retry attempts chosen per service', async () => {
+    const clients = await createAwsClients({ inputRegion: 'eu-west-1', publish: true })
     expect(ECS_MAX_ATTEMPTS).toBe(1)
     expect(await clients.ecs.config.maxAttempts()).toBe(1)
-    expect(await clients.sns.config.maxAttempts()).toBe(OTHER_MAX_ATTEMPTS)
+    expect(await clients.sns?.config.maxAttempts()).toBe(OTHER_MAX_ATTEMPTS)
     expect(await clients.s3().config.maxAttempts()).toBe(OTHER_MAX_ATTEMPTS)
     expect(await clients.ecs.config.retryStrategy()).toMatchObject({ mode: 'standard' })
   })

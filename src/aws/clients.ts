@@ -9,11 +9,11 @@
  *   (service ids ECS, S3, CLOUDWATCH_LOGS, AUTO_SCALING, SNS), which is how tests and the
  *   simulators point the action elsewhere without any hook of ours.
  */
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling'
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { S3Client } from '@aws-sdk/client-s3'
-import { SNSClient } from '@aws-sdk/client-sns'
+import type { SNSClient } from '@aws-sdk/client-sns'
 import { UserError, errorMessage } from '../util/errors.js'
 import { VERSION } from '../version.js'
 
@@ -43,8 +43,10 @@ export interface AwsClients {
   region: string
   ecs: ECSClient
   logs: CloudWatchLogsClient
-  autoScaling: AutoScalingClient
-  sns: SNSClient
+  /** Only when `scaleOut` was asked for (autoscaling_group_for_oneshot). */
+  autoScaling?: AutoScalingClient
+  /** Only when `publish` was asked for (autoscaling_topic_for_oneshot). */
+  sns?: SNSClient
   /** An S3 client for `region` (default: the main region); one client per region, cached. */
   s3(region?: string): S3Client
 }
@@ -57,6 +59,10 @@ export interface ClientOptions {
   definitionRegion?: string
   /** Environment to read endpoint settings from (default: process.env). */
   env?: NodeJS.ProcessEnv
+  /** Build the Auto Scaling client (the definition names autoscaling_group_for_oneshot). */
+  scaleOut?: boolean
+  /** Build the SNS client (the definition names autoscaling_topic_for_oneshot). */
+  publish?: boolean
 }
 
 /**
@@ -70,8 +76,20 @@ export async function createAwsClients(options: ClientOptions = {}): Promise<Aws
   const common = { region, customUserAgent: [USER_AGENT], retryMode: 'standard' as const }
   const ecs = new ECSClient({ ...common, maxAttempts: ECS_MAX_ATTEMPTS })
   const logs = new CloudWatchLogsClient({ ...common, maxAttempts: OTHER_MAX_ATTEMPTS })
-  const autoScaling = new AutoScalingClient({ ...common, maxAttempts: OTHER_MAX_ATTEMPTS })
-  const sns = new SNSClient({ ...common, maxAttempts: OTHER_MAX_ATTEMPTS })
+  // Loaded only when used: each SDK client costs a job process about 3 MB of memory and some
+  // start-up time, and few definitions scale out (a fan-out runs hundreds of such processes).
+  const autoScaling = options.scaleOut
+    ? new (await import('@aws-sdk/client-auto-scaling')).AutoScalingClient({
+        ...common,
+        maxAttempts: OTHER_MAX_ATTEMPTS
+      })
+    : undefined
+  const sns = options.publish
+    ? new (await import('@aws-sdk/client-sns')).SNSClient({
+        ...common,
+        maxAttempts: OTHER_MAX_ATTEMPTS
+      })
+    : undefined
   const s3Clients = new Map<string, S3Client>()
   const s3 = (r: string = region): S3Client => {
     let client = s3Clients.get(r)
@@ -86,7 +104,14 @@ export async function createAwsClients(options: ClientOptions = {}): Promise<Aws
     }
     return client
   }
-  return { region, ecs, logs, autoScaling, sns, s3 }
+  return {
+    region,
+    ecs,
+    logs,
+    ...(autoScaling ? { autoScaling } : {}),
+    ...(sns ? { sns } : {}),
+    s3
+  }
 }
 
 /**

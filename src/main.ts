@@ -21,7 +21,7 @@ import type { Logger } from './util/logger.js'
 import { chooseWaiter } from './wait/choose.js'
 import { taskIdOf } from './wait/result.js'
 import { resolveNotificationPrefix } from './wait/prefix.js'
-import type { NotificationPrefix, TaskSnapshot } from './wait/types.js'
+import type { NotificationPrefix, TaskSnapshot, WaitOutcome } from './wait/types.js'
 
 /** What the main step needs from the outside world. */
 export interface MainDeps extends ReportIO {
@@ -317,9 +317,17 @@ async function waitAndReport(ctx: WaitContext): Promise<void> {
     pollIntervalSeconds: inputs.pollIntervalSeconds,
     verifyIntervalSeconds: inputs.verifyIntervalSeconds
   }
-  let outcome = await logger.group('Wait for the task to stop', () =>
-    waitFor(waiterDeps, { ...waitOptions, signal: waitSignal })
-  )
+  // A wait that fails (a denied DescribeTasks, a task ECS never shows) ends like a timeout:
+  // the task is stopped and reported, and the step fails with what went wrong.
+  let waitError: unknown
+  let outcome: WaitOutcome = await logger
+    .group('Wait for the task to stop', () =>
+      waitFor(waiterDeps, { ...waitOptions, signal: waitSignal })
+    )
+    .catch((error: unknown): WaitOutcome => {
+      waitError = error
+      return { kind: 'aborted' }
+    })
 
   let failure: string | undefined
   let unfinished: 'timed-out' | 'cancelled' | undefined
@@ -329,10 +337,14 @@ async function waitAndReport(ctx: WaitContext): Promise<void> {
     unfinished = cancelled ? 'cancelled' : 'timed-out'
     const why = cancelled
       ? 'the workflow run was cancelled'
-      : `the timeout of ${inputs.timeoutSeconds}s was reached`
+      : waitError !== undefined
+        ? 'the action could not wait for it'
+        : `the timeout of ${inputs.timeoutSeconds}s was reached`
     failure = cancelled
       ? 'The workflow run was cancelled while the task was running'
-      : `Timed out after ${inputs.timeoutSeconds}s waiting for ${taskArn} to stop`
+      : waitError !== undefined
+        ? `Could not wait for ${taskArn}: ${errorMessage(waitError)}`
+        : `Timed out after ${inputs.timeoutSeconds}s waiting for ${taskArn} to stop`
     if (inputs.stopOnCancel) {
       const { failed } = await stopTasks(
         { ecs: clients.ecs, clock, random: deps.random, logger },
@@ -357,7 +369,7 @@ async function waitAndReport(ctx: WaitContext): Promise<void> {
           ...waitOptions,
           verifyIntervalSeconds: Math.min(inputs.verifyIntervalSeconds || 5, 5),
           signal: confirm
-        })
+        }).catch((): WaitOutcome => ({ kind: 'aborted' }))
         last = outcome.kind === 'stopped' ? outcome.task : (outcome.last ?? last)
       }
     } else {

@@ -7,7 +7,9 @@ import { beforeEach, describe, expect, it } from '@jest/globals'
 import { mockClient } from 'aws-sdk-client-mock'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import {
+  AccessDeniedException,
   DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
   ECSClient,
   RunTaskCommand,
   StopTaskCommand
@@ -165,6 +167,31 @@ describe('run', () => {
       launchType: 'FARGATE'
     })
     expect(call?.args[0].input.clientToken).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('stops and reports the task when the wait itself fails', async () => {
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK_ARN }], failures: [] })
+    ecsMock
+      .on(DescribeTasksCommand)
+      .rejects(
+        new AccessDeniedException({ message: 'not allowed', $metadata: { httpStatusCode: 400 } })
+      )
+    ecsMock.on(StopTaskCommand).resolves({ task: { taskArn: TASK_ARN } })
+    const h = harness({
+      definition: FIXTURE,
+      'task-definition': TD_ARN,
+      'notification-prefix': 'none'
+    })
+    await (h.deps.clock as FakeClock).run(run(h.deps))
+    expect(h.failures).toHaveLength(1)
+    expect(h.failures[0]).toMatch(new RegExp(`^Could not wait for ${TASK_ARN}: `))
+    expect(ecsMock.commandCalls(StopTaskCommand).map((c) => c.args[0].input.reason)).toEqual([
+      'Stopped by hako-oneshot-action: the action could not wait for it ' +
+        '(https://github.com/acme/batch/actions/runs/7)'
+    ])
+    expect(h.outputs['task-arn']).toBe(TASK_ARN)
+    expect(h.summaries).toHaveLength(1)
+    expect(h.state.values.settledArns).toBe(JSON.stringify([TASK_ARN]))
   })
 
   it('turns an unexpected error into one failure with its message', async () => {

@@ -98946,7 +98946,15 @@ async function waitAndReport(ctx) {
         pollIntervalSeconds: inputs.pollIntervalSeconds,
         verifyIntervalSeconds: inputs.verifyIntervalSeconds
     };
-    let outcome = await logger.group('Wait for the task to stop', () => waitFor(waiterDeps, { ...waitOptions, signal: waitSignal }));
+    // A wait that fails (a denied DescribeTasks, a task ECS never shows) ends like a timeout:
+    // the task is stopped and reported, and the step fails with what went wrong.
+    let waitError;
+    let outcome = await logger
+        .group('Wait for the task to stop', () => waitFor(waiterDeps, { ...waitOptions, signal: waitSignal }))
+        .catch((error) => {
+        waitError = error;
+        return { kind: 'aborted' };
+    });
     let failure;
     let unfinished;
     let last = outcome.kind === 'stopped' ? outcome.task : outcome.last;
@@ -98955,10 +98963,14 @@ async function waitAndReport(ctx) {
         unfinished = cancelled ? 'cancelled' : 'timed-out';
         const why = cancelled
             ? 'the workflow run was cancelled'
-            : `the timeout of ${inputs.timeoutSeconds}s was reached`;
+            : waitError !== undefined
+                ? 'the action could not wait for it'
+                : `the timeout of ${inputs.timeoutSeconds}s was reached`;
         failure = cancelled
             ? 'The workflow run was cancelled while the task was running'
-            : `Timed out after ${inputs.timeoutSeconds}s waiting for ${taskArn} to stop`;
+            : waitError !== undefined
+                ? `Could not wait for ${taskArn}: ${(0,util_errors/* errorMessage */.gJ)(waitError)}`
+                : `Timed out after ${inputs.timeoutSeconds}s waiting for ${taskArn} to stop`;
         if (inputs.stopOnCancel) {
             const { failed } = await (0,stop_task/* stopTasks */.z1)({ ecs: clients.ecs, clock, random: deps.random, logger }, {
                 cluster: rendered.cluster,
@@ -98976,7 +98988,7 @@ async function waitAndReport(ctx) {
                     ...waitOptions,
                     verifyIntervalSeconds: Math.min(inputs.verifyIntervalSeconds || 5, 5),
                     signal: confirm
-                });
+                }).catch(() => ({ kind: 'aborted' }));
                 last = outcome.kind === 'stopped' ? outcome.task : (outcome.last ?? last);
             }
         }
@@ -99242,13 +99254,25 @@ class FakeClock {
             error = e;
         });
         const limit = this.current + maxMs;
+        let idleSince;
         for (;;) {
             await flushMicrotasks();
             if (settled)
                 break;
             this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
             const next = this.timers[0];
-            if (!next || next.at > limit) {
+            if (!next) {
+                // No timer yet: the promise may be waiting on real I/O (a file read, a loopback
+                // server). Give it real time, a little at a time, before calling it stuck.
+                idleSince ??= Date.now();
+                if (Date.now() - idleSince > REAL_IO_GRACE_MS) {
+                    throw new Error('FakeClock.run: still pending, with no timer and no I/O finishing');
+                }
+                await new Promise((resolve) => setTimeout(resolve, 1));
+                continue;
+            }
+            idleSince = undefined;
+            if (next.at > limit) {
                 throw new Error(`FakeClock.run: still pending after ${maxMs} ms of fake time`);
             }
             this.timers.shift();
@@ -99260,6 +99284,8 @@ class FakeClock {
         return value;
     }
 }
+/** Real time FakeClock.run gives pending I/O when no timer is due. */
+const REAL_IO_GRACE_MS = 5000;
 /** Lets queued promise callbacks (including a few chained awaits) run. */
 async function flushMicrotasks() {
     for (let i = 0; i < 20; i++)

@@ -138,12 +138,14 @@ describe('runTask', () => {
   )
 
   it('gives up on transient errors after a bounded number of attempts, delays within full-jitter bounds', async () => {
-    ecsMock.on(RunTaskCommand).rejects(throttling())
+    ecsMock.on(RunTaskCommand).rejects(serverException())
     random = 0.999999
     const error = await clock.run(runTask(deps(), options())).catch((e: unknown) => e)
     expect(error).not.toBeInstanceOf(UserError)
-    expect((error as Error).message).toBe(
-      `Could not start a task of '${TD}' on cluster 'batch': RunTask failed 8 times in a row; last error: ThrottlingException: Rate exceeded`
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^Could not start a task of '${TD}' on cluster 'batch': RunTask failed 8 times in a row; last error: ServerException`
+      )
     )
     expect(runTaskInputs()).toHaveLength(RUN_TASK_MAX_TRANSIENT_ATTEMPTS)
     expect(new Set(runTaskInputs().map((i) => i.clientToken))).toEqual(new Set([TOKEN]))
@@ -153,6 +155,45 @@ describe('runTask', () => {
       expect(ms).toBeGreaterThanOrEqual(0)
       expect(ms).toBeLessThan(ceiling)
     })
+    expect(started).toEqual([])
+  })
+
+  it('waits out throttling until the start deadline, not for a fixed number of attempts (REFERENCE.md §3: a shared bucket)', async () => {
+    ecsMock
+      .on(RunTaskCommand)
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .resolves({ tasks: [TASK] })
+    random = 0.999999
+    const tasks = await clock.run(runTask(deps(), options()))
+    expect(tasks).toEqual([TASK])
+    expect(runTaskInputs()).toHaveLength(11)
+    expect(new Set(runTaskInputs().map((i) => i.clientToken))).toEqual(new Set([TOKEN]))
+    clock.sleeps.forEach((ms, i) => {
+      expect(ms).toBeLessThan(
+        Math.min(RUN_TASK_TRANSIENT_CAP_MS, RUN_TASK_TRANSIENT_BASE_MS * 2 ** i)
+      )
+    })
+  })
+
+  it('stops waiting out throttling at the start deadline', async () => {
+    ecsMock.on(RunTaskCommand).rejects(throttling())
+    random = 0.999999
+    const error = await clock
+      .run(runTask(deps(), { ...options(), deadline: 60_000 }))
+      .catch((e: unknown) => e)
+    expect((error as Error).message).toMatch(
+      /RunTask failed \d+ times in a row; last error: ThrottlingException: Rate exceeded$/
+    )
+    expect(clock.now()).toBeGreaterThanOrEqual(60_000)
     expect(started).toEqual([])
   })
 

@@ -26,7 +26,8 @@ import {
   type FakeBucket
 } from './fakes.js'
 
-const half = (): number => 0.5
+// random 0: no jitter, so every gap is the mean (schedule.ts: jitter only lengthens a gap).
+const noJitter = (): number => 0
 const ecsMock = mockClient(ECSClient)
 const ecs = new ECSClient({ region: REGION })
 afterEach(() => {
@@ -65,7 +66,7 @@ async function watch(options: {
     return { tasks: options.describe?.(input.tasks, clock.now()) ?? [], failures: [] }
   })
   const waiter = new MultiWaiter(
-    { ecs, s3: bucket.client, clock, random: half, logger },
+    { ecs, s3: bucket.client, clock, random: noJitter, logger },
     {
       cluster: CLUSTER,
       prefix:
@@ -205,7 +206,7 @@ describe('MultiWaiter over S3', () => {
     for (let i = 0; i < 1005; i++) b.put(stoppedKey(arn(`old${String(i).padStart(4, '0')}`)), '{}')
     const logger = memoryLogger()
     const waiter = new MultiWaiter(
-      { ecs, s3: b.client, clock, random: half, logger },
+      { ecs, s3: b.client, clock, random: noJitter, logger },
       {
         cluster: CLUSTER,
         prefix: { bucket: BUCKET, prefix: PREFIX },
@@ -233,7 +234,7 @@ describe('MultiWaiter over S3', () => {
     )
   })
 
-  it('verifies silent tasks in DescribeTasks calls of 100, with the tasks half-way to their own check', async () => {
+  it('verifies silent tasks in DescribeTasks calls of 100, with the tasks noJitter-way to their own check', async () => {
     const first = Array.from({ length: 150 }, (_, i) => arn(i))
     const second = Array.from({ length: 50 }, (_, i) => arn(150 + i))
     const { describeCalls, ends, logger } = await watch({
@@ -355,7 +356,7 @@ describe('MultiWaiter against s3rver (real S3 protocol: keys with colons, LIST E
     const ends: string[] = []
     const stop = new AbortController()
     const waiter = new MultiWaiter(
-      { ecs, s3, clock, random: half, logger: memoryLogger() },
+      { ecs, s3, clock, random: noJitter, logger: memoryLogger() },
       {
         cluster: CLUSTER,
         prefix: { bucket: BUCKET, prefix: PREFIX, region: REGION },

@@ -28,7 +28,8 @@ const PREFIX: NotificationPrefix = { bucket: BUCKET, prefix: 'oneshot', region: 
 const STARTED_KEY = `oneshot/${TASK_ARN}/started.json`
 const STOPPED_KEY = `oneshot/${TASK_ARN}/stopped.json`
 const STOPPED_URL = `s3://notes/${STOPPED_KEY}`
-const half = (): number => 0.5
+// random 0: no jitter, so every gap is the mean (schedule.ts: jitter only lengthens a gap).
+const noJitter = (): number => 0
 /** Fake "now" when a wait begins: 20 minutes after the fixtures' task stopped. */
 const T0 = Date.parse('2026-11-28T16:32:33.250Z')
 
@@ -89,7 +90,7 @@ function harness(client: S3Client = s3): Harness {
       return drive(
         clock,
         waitForStop(
-          { ecs, s3: client, clock, random: half, logger },
+          { ecs, s3: client, clock, random: noJitter, logger },
           {
             taskArn: TASK_ARN,
             cluster: 'batch',
@@ -152,7 +153,7 @@ describe('S3 waiter against s3rver', () => {
       kind: 'stopped',
       task: snapshotFromEvent(fixture('stopped-oom').detail)
     })
-    // random 0.5: every gap is the mean, 1 s for a young task (schedule.ts).
+    // random 0: every gap is the mean, 1 s for a young task (schedule.ts).
     expect(h.gets).toEqual([
       '0 stopped',
       '1000 stopped',
@@ -181,7 +182,11 @@ describe('S3 waiter against s3rver', () => {
     })
     expect(outcome).toEqual({ kind: 'aborted' })
     const expected: number[] = []
-    for (let t = 0; t < 1_200_000; t += s3ReadDelayMs({ baseSeconds: 1, ageMs: t, random: half })) {
+    for (
+      let t = 0;
+      t < 1_200_000;
+      t += s3ReadDelayMs({ baseSeconds: 1, ageMs: t, random: noJitter })
+    ) {
       expected.push(t)
     }
     expect(h.gets.map((g) => Number(g.split(' ')[0]))).toEqual(expected)
@@ -408,7 +413,7 @@ describe('S3 waiter error handling (mocked S3 client)', () => {
     drive(
       h.clock,
       waitForStop(
-        { ecs, s3: client, clock: h.clock, random: half, logger: h.logger },
+        { ecs, s3: client, clock: h.clock, random: noJitter, logger: h.logger },
         {
           taskArn: TASK_ARN,
           cluster: 'batch',
@@ -448,7 +453,7 @@ describe('S3 waiter error handling (mocked S3 client)', () => {
     const h = harness(client)
     const outcome = await run(h, client)
     expect(outcome.kind).toBe('stopped')
-    // Each error in a row doubles the mean gap (random 0.5 gives the mean); a 404 resets it.
+    // Each error in a row doubles the mean gap (random 0 gives the mean); a 404 resets it.
     // The sixth read is of started.json (every third read until seen), the seventh ends it.
     expect(h.clock.sleeps).toEqual([2000, 4000, 8000, 16_000, 1000, 1000])
     expect(h.logger.of('info')).toContain('S3 answered SlowDown; backing off')

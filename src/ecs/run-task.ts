@@ -17,7 +17,7 @@ import { fullJitter } from '../util/backoff.js'
 import type { Clock, Random } from '../util/clock.js'
 import { UserError, errorName } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
-import { describeError, isTransient } from './errors.js'
+import { describeError, isThrottling, isTransient } from './errors.js'
 import { publishScaleOutRequest, scaleOutUntilCapacity, type TaskResources } from './scale-out.js'
 
 export interface RunTaskDeps {
@@ -106,6 +106,7 @@ export async function runTask(deps: RunTaskDeps, options: RunTaskOptions): Promi
   const what = `a task of '${request.taskDefinition ?? ''}' on cluster '${request.cluster ?? 'default'}'`
   const maxTransient = options.maxTransientAttempts ?? RUN_TASK_MAX_TRANSIENT_ATTEMPTS
   let transientFailures = 0
+  let throttled = 0
   let capacityRounds = 0
 
   for (;;) {
@@ -118,6 +119,22 @@ export async function runTask(deps: RunTaskDeps, options: RunTaskOptions): Promi
       failures = out.failures ?? []
       transientFailures = 0
     } catch (error) {
+      if (isThrottling(error) && clock.now() < deadline) {
+        // Throttling is the account's shared RunTask bucket running dry (REFERENCE.md §3), not
+        // a fault: hundreds of jobs starting together drain it in a burst and it refills at
+        // 40 a second. Wait for it until the start deadline rather than a fixed number of
+        // attempts, so no job of a large fan-out fails for having been unlucky in the draw.
+        throttled++
+        const delay = fullJitter(
+          Math.min(throttled, 16) - 1,
+          RUN_TASK_TRANSIENT_BASE_MS,
+          RUN_TASK_TRANSIENT_CAP_MS,
+          random
+        )
+        logger.info(`RunTask was throttled; retrying in ${(delay / 1000).toFixed(1)} s`)
+        await clock.sleep(Math.min(delay, Math.max(0, deadline - clock.now())), signal)
+        continue
+      }
       if (isTransient(error)) {
         transientFailures++
         if (transientFailures >= maxTransient) {

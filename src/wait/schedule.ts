@@ -7,20 +7,21 @@
  * task costs few reads while a young one is seen promptly:
  *
  *     m(a) = max(base, min(MAX_MEAN_S, GROWTH * a))        GROWTH = 0.02, MAX_MEAN_S = 20
- *     delay = m(a) * (0.5 + r),  r uniform in [0, 1)       so delay in [0.5 m, 1.5 m)
+ *     delay = m(a) * (1 + r / 2),  r uniform in [0, 1)     so delay in [m, 1.5 m)
  *
- * The jitter spreads hundreds of jobs that started together, so they never read in lockstep.
+ * The jitter spreads hundreds of jobs that started together, so they never read in lockstep;
+ * it only lengthens a gap, so no two reads of a task are ever closer than `base`.
  * Bounds, for the default base of 1 s:
- * - Mean interval >= base, so at most 1/base reads per second per task on average (one per
- *   second with the default); a single gap is never shorter than base/2.
+ * - Never more than one read per base-second per task (one per second with the default); the
+ *   mean gap of a young task is 1.25 base.
  * - Until the task is 50 base-seconds old m = base: a stop is seen on average
- *   E[d^2]/(2 E[d]) = m (1 + 1/12) / 2 ≈ 0.54 m after the object appears (about 0.54 s, well
- *   within the 1 s median goal), and never more than 1.5 m later.
- * - Older tasks: the gap is at most 1.5 * 0.02 = 3 % of the task's age (≈ 1.1 % on average),
+ *   E[d^2]/(2 E[d]) = m (19/12) / 2.5 ≈ 0.63 m after the object appears (about 0.63 s, within
+ *   the 1 s median goal), and never more than 1.5 m later.
+ * - Older tasks: the gap is at most 1.5 * 0.02 = 3 % of the task's age (≈ 1.3 % on average),
  *   and never more than 1.5 * MAX_MEAN_S = 30 s once the mean reaches its cap (age >= 1000 s).
- * - Reads over a task of T seconds: about 50 while m = base, 50 ln(T / 50) in the growth phase
- *   (dn = da / (0.02 a)), then T / 20: about 330 for one hour, where polling every second costs
- *   3600.
+ * - Reads over a task of T seconds: about 40 while m = base, 40 ln(T / 50) in the growth phase
+ *   (dn = da / (1.25 * 0.02 a)), then T / 25: about 260 for one hour, where polling every
+ *   second costs 3600.
  *
  * ## DescribeTasks
  *
@@ -51,6 +52,14 @@ export function jitter(meanMs: number, random: Random): number {
 }
 
 /**
+ * `gap` lengthened by up to half, uniformly into [gap, 1.5 gap): spreads readers apart without
+ * ever reading sooner than `gap` (the one-read-per-second bound of the S3 waiters).
+ */
+export function jitterUp(gapMs: number, random: Random): number {
+  return Math.round(gapMs * (1 + random() / 2))
+}
+
+/**
  * Milliseconds until the next S3 read. `consecutiveErrors` counts S3 answers in a row that
  * were SlowDown, 5xx or network errors: each doubles the mean, up to MAX_ERROR_BACKOFF_S (or the
  * age-grown mean when that is longer), and a good answer resets the count.
@@ -65,7 +74,7 @@ export function s3ReadDelayMs(options: {
   const errors = options.consecutiveErrors ?? 0
   const backedOff =
     errors > 0 ? Math.max(mean, Math.min(MAX_ERROR_BACKOFF_S * 1000, mean * 2 ** errors)) : mean
-  return jitter(backedOff, options.random)
+  return jitterUp(backedOff, options.random)
 }
 
 /** The DescribeTasks waiter's throttling state. */

@@ -95927,6 +95927,7 @@ async function runTask(deps, options) {
     const what = `a task of '${request.taskDefinition ?? ''}' on cluster '${request.cluster ?? 'default'}'`;
     const maxTransient = options.maxTransientAttempts ?? RUN_TASK_MAX_TRANSIENT_ATTEMPTS;
     let transientFailures = 0;
+    let throttled = 0;
     let capacityRounds = 0;
     for (;;) {
         if (signal?.aborted)
@@ -95940,6 +95941,17 @@ async function runTask(deps, options) {
             transientFailures = 0;
         }
         catch (error) {
+            if ((0,errors/* isThrottling */.E2)(error) && clock.now() < deadline) {
+                // Throttling is the account's shared RunTask bucket running dry (REFERENCE.md §3), not
+                // a fault: hundreds of jobs starting together drain it in a burst and it refills at
+                // 40 a second. Wait for it until the start deadline rather than a fixed number of
+                // attempts, so no job of a large fan-out fails for having been unlucky in the draw.
+                throttled++;
+                const delay = (0,backoff/* fullJitter */.G)(Math.min(throttled, 16) - 1, RUN_TASK_TRANSIENT_BASE_MS, RUN_TASK_TRANSIENT_CAP_MS, random);
+                logger.info(`RunTask was throttled; retrying in ${(delay / 1000).toFixed(1)} s`);
+                await clock.sleep(Math.min(delay, Math.max(0, deadline - clock.now())), signal);
+                continue;
+            }
             if ((0,errors/* isTransient */.dg)(error)) {
                 transientFailures++;
                 if (transientFailures >= maxTransient) {
@@ -96420,6 +96432,13 @@ function jitter(meanMs, random) {
     return Math.round(meanMs * (0.5 + random()));
 }
 /**
+ * `gap` lengthened by up to half, uniformly into [gap, 1.5 gap): spreads readers apart without
+ * ever reading sooner than `gap` (the one-read-per-second bound of the S3 waiters).
+ */
+function jitterUp(gapMs, random) {
+    return Math.round(gapMs * (1 + random() / 2));
+}
+/**
  * Milliseconds until the next S3 read. `consecutiveErrors` counts S3 answers in a row that
  * were SlowDown, 5xx or network errors: each doubles the mean, up to MAX_ERROR_BACKOFF_S (or the
  * age-grown mean when that is longer), and a good answer resets the count.
@@ -96428,7 +96447,7 @@ function s3ReadDelayMs(options) {
     const mean = meanIntervalMs(options.baseSeconds, options.ageMs);
     const errors = options.consecutiveErrors ?? 0;
     const backedOff = errors > 0 ? Math.max(mean, Math.min(MAX_ERROR_BACKOFF_S * 1000, mean * 2 ** errors)) : mean;
-    return jitter(backedOff, options.random);
+    return jitterUp(backedOff, options.random);
 }
 /** The state before any call. */
 const NO_BACKOFF = { throttleMs: 0 };

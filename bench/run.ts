@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { format, resolveConfig } from 'prettier'
 import { RegisterTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { loadAndRender } from '../src/definition/index.js'
 import { startLocalAws, type LocalAws, type TaskTimeline } from '../sim/index.js'
@@ -19,7 +20,7 @@ import {
   VARIANTS,
   VARIANT_LABELS,
   checkGoals,
-  readmeTable,
+  readmeSection,
   resultsMarkdown,
   type RunResult,
   type SoloResult,
@@ -541,6 +542,12 @@ async function soloRuns(ctx: Context, runs: number): Promise<SoloResult> {
   }
 }
 
+/** Writes Markdown formatted as the repository's Prettier settings want it (lint checks it). */
+async function writeMarkdown(file: string, markdown: string): Promise<void> {
+  const config = (await resolveConfig(file)) ?? {}
+  writeFileSync(file, await format(markdown, { ...config, filepath: file }))
+}
+
 /** What a reader needs to read the numbers right. */
 function notes(options: Options): string[] {
   const list: string[] = []
@@ -571,6 +578,16 @@ function notes(options: Options): string[] {
         '(count / tasks with launch-rate, below) paces its own launches instead.'
     )
   }
+  list.push(
+    'Register if changed: every job describes the family (DescribeTaskDefinition: 50 burst, ' +
+      "20 per second) and registers when it differs. A job whose describe came before another job's " +
+      'registration, and whose own registration comes more than 0.3 s after it, registers one more ' +
+      "revision; on this machine CPU starvation stretches the gap between a job's describe and its " +
+      'register, so the count varies from run to run. 200 processes that finish starting together, ' +
+      'or 33 jobs a second in one process, describe faster than 20 per second, so ' +
+      'DescribeTaskDefinition is throttled and retried (src/ecs/register.ts backs off and describes ' +
+      'again). The shared task-definition (prepare once, fan out) spends none of these calls.'
+  )
   list.push(
     "S3 reads: the S3 waiter's mean interval equals poll-interval (1 s) for the first 50 s of a wait " +
       '(src/wait/schedule.ts), plus one read at once when the wait begins and a started.json read every third ' +
@@ -684,7 +701,10 @@ async function main(): Promise<number> {
           taskSeconds: options.taskSeconds,
           pollInterval: 1,
           throttling:
-            'RunTask 100 burst / 40 per s, DescribeTasks 100 / 20, RegisterTaskDefinition 20 / 1, DescribeTaskDefinition 50 / 20',
+            'RunTask 100 burst / 40 per s, DescribeTasks 100 / 20, RegisterTaskDefinition 20 / 1, ' +
+            'DescribeTaskDefinition 50 / 20; a registration of a family within ' +
+            `${REGISTER_CONFLICT_SECONDS} s of the previous one answers "Too many concurrent attempts to ` +
+            'create a new revision of the specified family", as ECS refuses concurrent registrations',
           delivery: 'each event 0.3 s + up to 0.4 s after the change, no loss',
           totalMs
         },
@@ -697,8 +717,11 @@ async function main(): Promise<number> {
             { fanout: readFileSync(fanoutFile, 'utf8').replace(/^(#+) /gm, '##$1 ') }
           : {})
       })
-      writeFileSync(join(options.out, 'RESULTS.md'), markdown)
-      writeFileSync(join(options.out, 'README-section.md'), `${readmeTable(results)}\n`)
+      await writeMarkdown(join(options.out, 'RESULTS.md'), markdown)
+      await writeMarkdown(
+        join(options.out, 'README-section.md'),
+        readmeSection(results, new Date().toISOString().slice(0, 10))
+      )
       say(
         `\nWrote ${join(options.out, 'RESULTS.md')} and README-section.md (${(totalMs / 60000).toFixed(1)} minutes)`
       )

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   checkGoals,
+  readmeSection,
   readmeTable,
   resultsMarkdown,
   type RunResult,
@@ -168,5 +169,17 @@ describe('tables and the results page', () => {
     )
     expect(page).toContain('## Notes\n\n- A note.\n')
     expect(page).toContain('## One job fanning out (count / tasks)\n\n| one job | 1000 tasks |\n')
+  })
+})
+
+describe('readmeSection', () => {
+  it('gives the README a heading, what was measured, a link to the full results, and the table', () => {
+    const section = readmeSection([result({})], '2026-11-28')
+    expect(section.split('\n').slice(0, 2)).toEqual(['### Fan-out benchmark', ''])
+    expect(section).toContain('30-second tasks in real time (2026-11-28, 2 cores;')
+    expect(section).toContain('[bench/RESULTS.md](bench/RESULTS.md)')
+    expect(section.endsWith('| 60 | S3 notifications | 0 | 0 | 1 | 0 | 1.00 s / 2.00 s |\n')).toBe(
+      true
+    )
   })
 })

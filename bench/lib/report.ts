@@ -279,6 +279,21 @@ export function readmeTable(results: readonly RunResult[]): string {
   )
 }
 
+/** bench/README-section.md: the README's benchmark paragraph and short table. */
+export function readmeSection(results: readonly RunResult[], date: string): string {
+  return [
+    '### Fan-out benchmark',
+    '',
+    `\`npm run bench\` runs every job at once against the local simulator with AWS's ECS token buckets, ` +
+      `30-second tasks in real time (${date}, 2 cores; full numbers, setup and goals in ` +
+      '[bench/RESULTS.md](bench/RESULTS.md)). "ECS calls per job" counts every call of a job, before and ' +
+      'during the wait; "stop seen after" runs from ECS marking the task STOPPED to the job noticing it.',
+    '',
+    readmeTable(results),
+    ''
+  ].join('\n')
+}
+
 /** bench/RESULTS.md. */
 export function resultsMarkdown(input: {
   machine: Machine
@@ -305,7 +320,7 @@ export function resultsMarkdown(input: {
     `- Tasks run ${settings.taskSeconds} simulated seconds after 1 s of provisioning and 2 s of image pull; ` +
       `time scale ${settings.timeScale} (real seconds per simulated second${settings.timeScale === 1 ? ': real time, so every latency below is in real and simulated seconds alike' : ''}).`,
     `- The action's \`poll-interval\` is ${settings.pollInterval} s (its default) and \`verify-interval\` 300 s (its default).`,
-    '- Jobs start all at once. "processes": every job is its own `node dist/index.js` process (the baseline: its own ' +
+    '- Job processes are all spawned at once; in one process jobs start evenly over a window (see Notes). "processes": every job is its own `node dist/index.js` process (the baseline: its own ' +
       'bundled script), all on this machine\'s cores; "one process": the action\'s library code ' +
       '(resolveTaskDefinition, runTask, the S3 / DescribeTasks waiter) runs every job concurrently in one bundled process.',
     "- Calls are attributed to jobs by a recording proxy (each job's `AWS_SDK_UA_APP_ID`), or by a counting " +

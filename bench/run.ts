@@ -573,8 +573,7 @@ function notes(options: Options): string[] {
       `In one process, job i starts i × ${options.spreadSeconds} s / jobs after the first (1,000 jobs: ` +
         `${Math.round(1000 / options.spreadSeconds)} per second), as matrix jobs start when runners pick them up. ` +
         "All 1,000 in the same second (--in-process-spread 0) cannot stay inside RunTask's bucket (100 burst, 40 " +
-        'per second) whatever the launcher; measured on 2026-11-28: (a) 3,656 throttled RunTask answers, 4.66 ' +
-        'RunTask calls per job, and one job gave up after 8 throttled attempts in a row. The one-job fan-out ' +
+        'per second) whatever the launcher: at least 900 throttled answers. The one-job fan-out ' +
         '(count / tasks with launch-rate, below) paces its own launches instead.'
     )
   }
@@ -589,10 +588,8 @@ function notes(options: Options): string[] {
       'again). The shared task-definition (prepare once, fan out) spends none of these calls.'
   )
   list.push(
-    "S3 reads: the S3 waiter's mean interval equals poll-interval (1 s) for the first 50 s of a wait " +
-      '(src/wait/schedule.ts), plus one read at once when the wait begins and a started.json read every third ' +
-      'read until it appears; so a 30-second wait costs about 31 reads, around 60 per task-minute, and the ' +
-      '"at most one per second" goal is met or missed by noise.'
+    'S3 reads count every GetObject of a job (stopped.json, and started.json until it appears) over the time ' +
+      'from RunTask answering to the stop seen; the read schedule is src/wait/schedule.ts.'
   )
   list.push(
     'Peak RSS: a bare `node -e 0` peaks at about 44 MB here; importing @actions/core alone adds about 17 MB ' +

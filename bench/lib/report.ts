@@ -185,7 +185,8 @@ export function checkGoals(
       `${solo ? `alone (the runner's case: one job per machine): median ${ms(solo.firstRequest.median)}, max ${ms(solo.firstRequest.max)}; ` : ''}` +
       list(
         perProcess,
-        (r) => `median ${ms(r.firstRequest.median)} with ${r.jobs} processes sharing ${'2'} cores`
+        (r) =>
+          `median ${ms(r.firstRequest.median)} with ${r.jobs} processes starting at once on this machine`
       )
   })
   return checks

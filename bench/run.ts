@@ -319,11 +319,10 @@ async function processRun(ctx: Context, variant: Variant, jobs: number): Promise
         if (variant !== 'b' && variant !== 'c' && t.stopEventWrittenAt !== undefined) {
           fromWritten.push(o.noticedAt - t.stopEventWrittenAt)
         }
-        const runTaskAt = mine
-          .filter((r) => r.operation === 'RunTask' && r.status === 200)
-          .pop()?.at
-        if (runTaskAt !== undefined) waitMs += o.noticedAt - runTaskAt
       }
+      // Every job's reads count, so every started job's wait does: to the stop seen, else its end.
+      const runTaskAt = mine.filter((r) => r.operation === 'RunTask' && r.status === 200).pop()?.at
+      if (runTaskAt !== undefined) waitMs += (o.noticedAt ?? o.endedAt) - runTaskAt
       reads += (s3Requests.get(o.id) ?? []).filter((r) => r.operation === 'GetObject').length
     }
     const calls = diffCounts(stats.ecs.calls, baseline.ecs.calls)
@@ -431,7 +430,6 @@ async function inProcessRun(ctx: Context, variant: Variant, jobs: number): Promi
       before = addCounts(before, job.before)
       during = addCounts(during, job.during)
       beforeMax = Math.max(beforeMax, total(job.before))
-      reads += job.s3Reads
       if (!job.ok) {
         reasons.push(
           (job.error ?? `exit code ${String(job.exitCode)}`)
@@ -445,7 +443,11 @@ async function inProcessRun(ctx: Context, variant: Variant, jobs: number): Promi
         if ((variant === 'a' || variant === 'a-register') && t.stopEventWrittenAt !== undefined) {
           fromWritten.push(job.noticedAt - t.stopEventWrittenAt)
         }
-        if (job.runTaskAt !== undefined) waitMs += job.noticedAt - job.runTaskAt
+        // Reads and wait of the jobs that saw their stop (a job that did not has no end time here).
+        if (job.runTaskAt !== undefined) {
+          waitMs += job.noticedAt - job.runTaskAt
+          reads += job.s3Reads
+        }
       }
     }
     const calls = diffCounts(stats.ecs.calls, baseline.ecs.calls)

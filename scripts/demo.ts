@@ -331,7 +331,8 @@ function summary(run: {
   let waitMs = 0
   for (const o of outcomes) {
     const t = tasks.get(o.id)
-    if (t && o.noticedAt) waitMs += o.noticedAt - t.createdAt
+    // Every job's reads count, so every job's wait does: to its stop line, else its end.
+    if (t) waitMs += (o.noticedAt ?? o.endedAt) - t.createdAt
   }
   const perTaskSecond = waitMs > 0 ? reads / (waitMs / 1000) : 0
   lines.push('S3 notification reads')

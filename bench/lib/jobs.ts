@@ -10,10 +10,11 @@ import { runAction, type ActionResult } from '../../sim/action-runner.js'
 
 /**
  * The lines the action prints when its wait sees the stop: the S3 waiter's
- * `Task <id> stopped at ...` and the DescribeTasks waiter's `Task <id> is STOPPED`; the bench's
+ * `Task <id> stopped at ...` (or, when its verify check finds the stop first, `ECS reports task
+ * <id> STOPPED ...`) and the DescribeTasks waiter's `Task <id> is STOPPED`; the bench's
  * SDK-waiter script prints the latter too.
  */
-export const STOP_LINE = /Task \S+ (?:stopped\b|is STOPPED)/
+export const STOP_LINE = /(?:Task \S+ (?:stopped\b|is STOPPED)|ECS reports task \S+ STOPPED)/
 
 /** What one job process did. */
 export interface JobOutcome {

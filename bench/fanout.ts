@@ -19,6 +19,7 @@ import { writeFileSync } from 'node:fs'
 import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { startLocalAws } from '../sim/index.js'
 import { runMany } from '../src/fanout/run-many.js'
+import { seededRandom } from '../sim/random.js'
 import type { TaskSpec } from '../src/inputs-types.js'
 import { systemClock, type Clock } from '../src/util/clock.js'
 import type { Logger } from '../src/util/logger.js'
@@ -48,18 +49,6 @@ function scaledClock(scale: number): Clock {
   return {
     now: () => realStart + (Date.now() - realStart) / scale,
     sleep: (ms, signal) => systemClock.sleep(ms * scale, signal)
-  }
-}
-
-/** A seeded generator, so every run scripts the same task lengths. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 
@@ -119,7 +108,7 @@ async function main(): Promise<void> {
       })
     )
     const taskDefinition = registered.taskDefinition?.taskDefinitionArn ?? 'bench-oneshot'
-    const random = mulberry32(42)
+    const random = seededRandom(42)
     const specs: TaskSpec[] = Array.from({ length: TASKS }, (_, i) => ({
       env: {
         ONESHOT_INDEX: String(i),
@@ -139,7 +128,7 @@ async function main(): Promise<void> {
         ecs,
         s3: local.s3,
         clock,
-        random: mulberry32(1),
+        random: seededRandom(1),
         logger,
         saveStartedArns: () => {},
         setOutput: (name, value) => {

@@ -15,7 +15,7 @@ import { RegisterTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { loadAndRender } from '../src/definition/index.js'
 import { startLocalAws, type LocalAws, type TaskTimeline } from '../sim/index.js'
 import { runActionJob, runScriptJob, type JobOutcome } from './lib/jobs.js'
-import { startRecordingProxy, type RecordedRequest } from './lib/proxy.js'
+import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from './lib/proxy.js'
 import {
   VARIANTS,
   VARIANT_LABELS,
@@ -231,18 +231,29 @@ function reasonOf(o: JobOutcome): string {
     .slice(0, 200)
 }
 
-async function processRun(ctx: Context, variant: Variant, jobs: number): Promise<RunResult> {
+/** A fresh simulator with recording proxies in front, and the env a job needs to use them. */
+async function proxiedSim(ctx: Context): Promise<{
+  local: LocalAws
+  ecsProxy: RecordingProxy
+  s3Proxy: RecordingProxy
+  env: Record<string, string>
+}> {
   const local = await freshSim(ctx)
   const ecsProxy = await startRecordingProxy(local.ecsEndpoint)
   const s3Proxy = await startRecordingProxy(local.s3Endpoint)
+  const env = {
+    ...local.env,
+    ...GITHUB,
+    AWS_ENDPOINT_URL_ECS: ecsProxy.endpoint,
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: ecsProxy.endpoint,
+    AWS_ENDPOINT_URL_S3: s3Proxy.endpoint
+  }
+  return { local, ecsProxy, s3Proxy, env }
+}
+
+async function processRun(ctx: Context, variant: Variant, jobs: number): Promise<RunResult> {
+  const { local, ecsProxy, s3Proxy, env } = await proxiedSim(ctx)
   try {
-    const env = {
-      ...local.env,
-      ...GITHUB,
-      AWS_ENDPOINT_URL_ECS: ecsProxy.endpoint,
-      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: ecsProxy.endpoint,
-      AWS_ENDPOINT_URL_S3: s3Proxy.endpoint
-    }
     const taskEnv = `SIM_RUN_SECONDS=${ctx.options.taskSeconds}`
     let taskDefinition: string | undefined
     if (variant === 'a' || variant === 'b') {
@@ -486,17 +497,8 @@ async function inProcessRun(ctx: Context, variant: Variant, jobs: number): Promi
 
 /** Jobs one at a time on an idle machine: start-up and memory without contention. */
 async function soloRuns(ctx: Context, runs: number): Promise<SoloResult> {
-  const local = await freshSim(ctx)
-  const ecsProxy = await startRecordingProxy(local.ecsEndpoint)
-  const s3Proxy = await startRecordingProxy(local.s3Endpoint)
+  const { local, ecsProxy, s3Proxy, env } = await proxiedSim(ctx)
   try {
-    const env = {
-      ...local.env,
-      ...GITHUB,
-      AWS_ENDPOINT_URL_ECS: ecsProxy.endpoint,
-      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: ecsProxy.endpoint,
-      AWS_ENDPOINT_URL_S3: s3Proxy.endpoint
-    }
     const prep = await runActionJob({
       id: 'prepare',
       inputs: { definition: DEFINITION, mode: 'register', 'notification-prefix': local.prefix },

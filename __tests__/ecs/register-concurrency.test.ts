@@ -6,6 +6,7 @@
  * attempts to create a new revision of the specified family", REFERENCE.md §1). Time is fake.
  * Goal: one new revision, at most two.
  */
+import { seededRandom } from '../../sim/random.js'
 import { describe, expect, it } from '@jest/globals'
 import {
   DescribeTaskDefinitionCommand,
@@ -19,7 +20,7 @@ import {
   type RegisterOptions,
   type RegisterResult
 } from '../../src/ecs/register.js'
-import { FakeClock, type Random } from '../../src/util/clock.js'
+import { FakeClock } from '../../src/util/clock.js'
 import { memoryLogger } from '../../src/util/logger.js'
 import { describeOutput, registerRequest } from './fixtures.js'
 import { noSuchFamily, throttling, tooManyConcurrent } from './ecs-errors.js'
@@ -43,18 +44,6 @@ class TokenBucket {
     if (this.tokens < 1) return false
     this.tokens -= 1
     return true
-  }
-}
-
-/** Mulberry32: a seeded Random, so a scenario is reproducible. */
-function seeded(seed: number): Random {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 
@@ -153,7 +142,7 @@ async function race(
 ): Promise<Outcome> {
   const clock = new FakeClock(0)
   const ecs = new FakeEcs(clock)
-  const random = seeded(seed)
+  const random = seededRandom(seed)
   const deps: RegisterDeps = {
     ecs: ecs,
     clock,

@@ -20,6 +20,8 @@ interface Plan {
   deadline?: number
   /** Fake time at which the job is cancelled. */
   cancelAt?: number
+  /** Paces the stops of a halt apart from launches: [rate per second, burst]. */
+  stopRate?: [number, number]
   /** Launch calls (by call number) that throw this error. */
   launchErrors?: Record<number, Error>
   /** Launch calls (by call number) that start fewer tasks than asked. */
@@ -76,6 +78,14 @@ async function runPlan(plan: Plan) {
       clock,
       logger,
       bucket,
+      ...(plan.stopRate
+        ? {
+            stopBucket: new TokenBucket(clock, {
+              ratePerSecond: plan.stopRate[0],
+              burst: plan.stopRate[1]
+            })
+          }
+        : {}),
       launch: (indexes) => {
         const call = calls++
         events.push(`${clock.now()} RunTask #${indexes.join(',#')}`)
@@ -230,6 +240,22 @@ describe('WorkQueue', () => {
     ])
     expect(outcome.halt).toBe('cancelled')
     expect(states).toEqual(['ended', 'ended', 'ended', 'ended', 'not-started', 'not-started'])
+  })
+
+  it('paces the stops of a cancel with their own bucket, faster than launches', async () => {
+    const { events } = await runPlan({
+      durations: Array.from({ length: 5 }, () => 60_000),
+      launchRate: 1,
+      stopRate: [10, 3],
+      cancelAt: 10_000
+    })
+    expect(events.filter((e) => e.includes('StopTask'))).toEqual([
+      '10000 StopTask #0 (cancelled)',
+      '10000 StopTask #1 (cancelled)',
+      '10000 StopTask #2 (cancelled)',
+      '10100 StopTask #3 (cancelled)',
+      '10200 StopTask #4 (cancelled)'
+    ])
   })
 
   it('cancel with stop-on-cancel false leaves the tasks running and returns at once', async () => {

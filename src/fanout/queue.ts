@@ -58,8 +58,10 @@ export interface TaskRecord {
 export interface QueueDeps {
   clock: Clock
   logger: Logger
-  /** Paces RunTask and StopTask calls. */
+  /** Paces RunTask calls (and StopTask calls, unless `stopBucket` is given). */
   bucket: TokenBucket
+  /** Paces the StopTask calls of a halt (cancel, timeout, fail-fast). */
+  stopBucket?: TokenBucket
   /**
    * One RunTask call (with its own retries under one clientToken) for the tasks at `indexes`
    * (identical overrides); resolves with the ARNs it started, at most one per index, in order.
@@ -338,7 +340,7 @@ export class WorkQueue {
     const done = (async () => {
       const calls: Promise<void>[] = []
       for (const record of records) {
-        await this.deps.bucket.take()
+        await (this.deps.stopBucket ?? this.deps.bucket).take()
         const arn = record.taskArn as string
         calls.push(
           this.deps.stop(arn, reason).then((ok) => {

@@ -31,6 +31,15 @@ import {
 } from './results.js'
 import { TokenBucket } from './token-bucket.js'
 
+/**
+ * StopTask pace when the fan-out halts. A cancelled job has 7.5 s before SIGTERM and 10 s
+ * before it is killed (REFERENCE.md §3), so stops go faster than launches: 50 at once, then 25
+ * a second, within the account's RunTask/StopTask bucket (100 burst, 40 a second) that this
+ * job's own launches no longer draw on once it halts. About 230 tasks are stopped within
+ * 7.5 s; the post step stops any left.
+ */
+export const STOP_RATE = { ratePerSecond: 25, burst: 50 }
+
 /** How long one RunTask call may retry capacity failures without a `timeout` (as one task). */
 export const DEFAULT_START_SECONDS = 600
 
@@ -142,6 +151,7 @@ export async function runMany(deps: RunManyDeps, options: RunManyOptions): Promi
       clock,
       logger,
       bucket,
+      stopBucket: new TokenBucket(clock, STOP_RATE),
       launch: async (indexes, signal) => {
         const app = apps[indexes[0] as number] ?? {}
         const count = Math.min(indexes.length, MAX_RUN_TASK_COUNT)

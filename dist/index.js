@@ -96292,6 +96292,10 @@ async function tailLogs(deps, options) {
         }
         const last = events.slice(-wanted);
         const printed = [];
+        if (last.length === 0) {
+            logger.info(`The log stream ${where} has no lines`);
+            return printed;
+        }
         await logger.group(`Last ${last.length} log lines of ${where}`, () => {
             for (const event of last) {
                 const at = event.timestamp === undefined ? '-' : new Date(event.timestamp).toISOString();

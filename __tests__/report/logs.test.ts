@@ -187,6 +187,15 @@ describe('tailLogs', () => {
     ])
   })
 
+  it('says the stream is empty instead of printing an empty group', async () => {
+    logsMock.on(GetLogEventsCommand).resolves({ events: [], nextBackwardToken: 'b/1' })
+    const logger = memoryLogger()
+    expect(await tailLogs({ logs, logger }, options)).toEqual([])
+    expect(logger.lines).toEqual([
+      'info: The log stream /ecs/batch app/app/0123 (ap-northeast-1) has no lines'
+    ])
+  })
+
   it('makes no call for 0 lines', async () => {
     expect(await tailLogs({ logs, logger: memoryLogger() }, { ...options, lines: 0 })).toEqual([])
     expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(0)

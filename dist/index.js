@@ -80189,6 +80189,11 @@ else {
         setFailed: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(message),
         setOutput: (name, value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value),
         writeSummary: async (markdown) => {
+            // Outside a runner (a local `node dist/index.js`) there is no summary file to write.
+            if (!process.env.GITHUB_STEP_SUMMARY) {
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz('GITHUB_STEP_SUMMARY is not set: no job summary written');
+                return;
+            }
             await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(markdown, true).write();
         }
     });

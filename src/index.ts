@@ -40,6 +40,11 @@ if (core.getState(STATE.isPost) === 'true') {
     setFailed: (message) => core.setFailed(message),
     setOutput: (name, value) => core.setOutput(name, value),
     writeSummary: async (markdown) => {
+      // Outside a runner (a local `node dist/index.js`) there is no summary file to write.
+      if (!process.env.GITHUB_STEP_SUMMARY) {
+        core.debug('GITHUB_STEP_SUMMARY is not set: no job summary written')
+        return
+      }
       await core.summary.addRaw(markdown, true).write()
     }
   })

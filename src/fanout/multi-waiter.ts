@@ -24,12 +24,8 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import type { Clock, Random } from '../util/clock.js'
 import { UserError, errorMessage, errorName } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
-import {
-  INCOMPLETE_STOP_GRACE_MS,
-  VISIBILITY_TIMEOUT_MS,
-  isThrottling,
-  isTransient
-} from '../wait/describe-waiter.js'
+import { isThrottling, isTransient } from '../ecs/errors.js'
+import { INCOMPLETE_STOP_GRACE_MS, VISIBILITY_TIMEOUT_MS } from '../wait/describe-waiter.js'
 import { notificationKey, s3Url } from '../wait/prefix.js'
 import { isIncompleteStop, snapshotFromDescribe, taskIdOf } from '../wait/result.js'
 import {

@@ -5,7 +5,8 @@
  * which is why the S3 waiter is the one that scales to many parallel jobs.
  */
 import { DescribeTasksCommand, type ECSClient } from '@aws-sdk/client-ecs'
-import { UserError, errorMessage, errorName, httpStatus } from '../util/errors.js'
+import { isThrottling, isTransient } from '../ecs/errors.js'
+import { UserError, errorMessage, errorName } from '../util/errors.js'
 import { isIncompleteStop, snapshotFromDescribe, taskIdOf } from './result.js'
 import {
   NO_BACKOFF,
@@ -50,23 +51,6 @@ export async function describeTask(
   if (task) return { kind: 'found', task: snapshotFromDescribe(task) }
   const failure = answer.failures?.find((f) => f.arn === options.taskArn) ?? answer.failures?.[0]
   return { kind: 'missing', reason: failure?.reason ?? 'no task' }
-}
-
-/** ECS said slow down. */
-export function isThrottling(error: unknown): boolean {
-  const name = errorName(error)
-  return (
-    name === 'ThrottlingException' ||
-    name === 'TooManyRequestsException' ||
-    name === 'RequestLimitExceeded' ||
-    httpStatus(error) === 429
-  )
-}
-
-/** A server-side or network failure worth retrying. */
-export function isTransient(error: unknown): boolean {
-  const status = httpStatus(error)
-  return status === undefined || status >= 500
 }
 
 /**

@@ -8,9 +8,9 @@ import { errorMessage, errorName } from '../util/errors.js'
 import {
   INCOMPLETE_STOP_GRACE_MS,
   describeTask,
-  isThrottling,
   waitForStop as waitThroughDescribeTasks
 } from './describe-waiter.js'
+import { isThrottling } from '../ecs/errors.js'
 import { readNotification } from './notification.js'
 import { notificationKey, s3Url } from './prefix.js'
 import { isIncompleteStop, taskIdOf } from './result.js'

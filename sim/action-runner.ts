@@ -24,6 +24,8 @@ export interface ActionRun {
   signal?: { name: NodeJS.Signals; when: (stdout: string) => boolean }
   /** Kills the process after this many ms (a safety net; default 120 s). */
   killAfterMs?: number
+  /** Called with the whole stdout so far on every chunk (e.g. to timestamp a log line). */
+  onStdout?: (stdout: string) => void
 }
 
 export interface ActionResult {
@@ -78,8 +80,6 @@ export async function runAction(run: ActionRun): Promise<ActionResult> {
   }
   for (const file of Object.values(files)) writeFileSync(file, '')
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
     ...files,
     RUNNER_TEMP: dir,
     ...run.env
@@ -87,42 +87,21 @@ export async function runAction(run: ActionRun): Promise<ActionResult> {
   for (const [name, value] of Object.entries(run.inputs)) env[inputVariable(name)] = value
   for (const [name, value] of Object.entries(run.state ?? {})) env[`STATE_${name}`] = value
 
-  const startedAt = Date.now()
-  const child = spawn(process.execPath, [BUNDLE], {
-    cwd: run.cwd ?? process.cwd(),
-    env,
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stdout = ''
-  let stderr = ''
   let signalledAt: number | undefined
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk
-    if (run.signal && signalledAt === undefined && run.signal.when(stdout)) {
-      signalledAt = Date.now()
-      child.kill(run.signal.name)
+  const ran = await runNode({
+    script: BUNDLE,
+    env,
+    cwd: run.cwd ?? process.cwd(),
+    killAfterMs: run.killAfterMs ?? 120_000,
+    onStdout: (stdout, kill) => {
+      run.onStdout?.(stdout)
+      if (run.signal && signalledAt === undefined && run.signal.when(stdout)) {
+        signalledAt = Date.now()
+        kill(run.signal.name)
+      }
     }
   })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const killer = setTimeout(() => child.kill('SIGKILL'), run.killAfterMs ?? 120_000)
-  // VmHWM is the process's peak resident set so far; the last reading before exit is its peak.
-  let maxRssBytes: number | undefined
-  const readPeak = (): void => {
-    try {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
-      const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1]
-      if (kb) maxRssBytes = Math.max(maxRssBytes ?? 0, Number(kb) * 1024)
-    } catch {
-      // Not Linux, or the process already exited.
-    }
-  }
-  const sampler = setInterval(readPeak, 100)
-  const exitCode = await new Promise<number | null>((resolveExit) =>
-    child.on('close', (code) => resolveExit(code))
-  )
-  clearTimeout(killer)
-  clearInterval(sampler)
-  const durationMs = Date.now() - startedAt
+  const { exitCode, stdout, stderr, durationMs, maxRssBytes, startedAt } = ran
   const result: ActionResult = {
     exitCode,
     stdout,
@@ -137,6 +116,74 @@ export async function runAction(run: ActionRun): Promise<ActionResult> {
   }
   rmSync(dir, { recursive: true, force: true })
   return result
+}
+
+/** One `node <script>` child process to run. */
+export interface NodeRun {
+  script: string
+  args?: string[]
+  /** The child's whole environment, beside PATH and HOME. */
+  env: Record<string, string>
+  cwd: string
+  /** Kills the process after this many ms. */
+  killAfterMs: number
+  /** Called with the whole stdout so far on every chunk, and a way to signal the child. */
+  onStdout?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void
+}
+
+export interface NodeResult {
+  exitCode: number | null
+  stdout: string
+  stderr: string
+  /** Epoch ms just before the spawn. */
+  startedAt: number
+  durationMs: number
+  /** Peak resident set size of the child, bytes (VmHWM, sampled every 100 ms). */
+  maxRssBytes?: number
+}
+
+/** Peak resident set (VmHWM) of a live process, bytes; undefined once it is gone or off Linux. */
+export function peakRss(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+    return kb ? Number(kb) * 1024 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Runs `node <script>` to its end, sampling its peak memory. */
+export async function runNode(run: NodeRun): Promise<NodeResult> {
+  const startedAt = Date.now()
+  const child = spawn(process.execPath, [run.script, ...(run.args ?? [])], {
+    cwd: run.cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...run.env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  const kill = (signal: NodeJS.Signals): void => {
+    child.kill(signal)
+  }
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+    run.onStdout?.(stdout, kill)
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const killer = setTimeout(() => child.kill('SIGKILL'), run.killAfterMs)
+  // VmHWM is the process's peak resident set so far; the last reading before exit is its peak.
+  let maxRssBytes: number | undefined
+  const sampler = setInterval(() => {
+    const rss = peakRss(child.pid)
+    if (rss !== undefined) maxRssBytes = Math.max(maxRssBytes ?? 0, rss)
+  }, 100)
+  const exitCode = await new Promise<number | null>((resolveExit) =>
+    child.on('close', (code) => resolveExit(code))
+  )
+  clearTimeout(killer)
+  clearInterval(sampler)
+  return { exitCode, stdout, stderr, startedAt, durationMs: Date.now() - startedAt, maxRssBytes }
 }
 
 /** Runs the post step of a finished main step, with the state it saved. */

@@ -4,9 +4,7 @@
  * `AWS_SDK_UA_APP_ID` so the recording proxy can attribute its requests, and the time its log
  * says it saw the task stop.
  */
-import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { runAction, type ActionResult } from '../../sim/action-runner.js'
+import { runAction, runNode, type ActionResult } from '../../sim/action-runner.js'
 
 /**
  * The lines the action prints when its wait sees the stop: the S3 waiter's
@@ -62,15 +60,7 @@ export async function runActionJob(options: {
     env: { ...options.env, AWS_SDK_UA_APP_ID: options.id },
     cwd: options.cwd,
     killAfterMs: options.killAfterMs,
-    // The runner's hook is checked on every stdout chunk: used here only to timestamp the
-    // stop line, it never sends the signal.
-    signal: {
-      name: 'SIGINT',
-      when: (stdout) => {
-        watcher.check(stdout)
-        return false
-      }
-    }
+    onStdout: (stdout) => watcher.check(stdout)
   })
   return {
     id: options.id,
@@ -85,17 +75,6 @@ export async function runActionJob(options: {
   }
 }
 
-/** Peak resident set (VmHWM) of a live process, bytes; undefined once it is gone. */
-export function peakRss(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined
-  try {
-    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
-    return kb ? Number(kb) * 1024 : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** Runs `node <script>` as one job, with the same bookkeeping as runActionJob. */
 export async function runScriptJob(options: {
   id: string
@@ -106,42 +85,20 @@ export async function runScriptJob(options: {
   killAfterMs?: number
 }): Promise<JobOutcome> {
   const watcher = stopWatcher()
-  const startedAt = Date.now()
-  const child = spawn(process.execPath, [options.script, ...(options.args ?? [])], {
+  const { exitCode, stdout, stderr, startedAt, durationMs, maxRssBytes } = await runNode({
+    script: options.script,
+    args: options.args,
+    env: { ...options.env, AWS_SDK_UA_APP_ID: options.id },
     cwd: options.cwd,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      ...options.env,
-      AWS_SDK_UA_APP_ID: options.id
-    },
-    stdio: ['ignore', 'pipe', 'pipe']
+    killAfterMs: options.killAfterMs ?? 600_000,
+    onStdout: (out) => watcher.check(out)
   })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk
-    watcher.check(stdout)
-  })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  let maxRssBytes: number | undefined
-  const sample = (): void => {
-    const rss = peakRss(child.pid)
-    if (rss !== undefined) maxRssBytes = Math.max(maxRssBytes ?? 0, rss)
-  }
-  const sampler = setInterval(sample, 100)
-  const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 600_000)
-  const exitCode = await new Promise<number | null>((resolve) =>
-    child.on('close', (code) => resolve(code))
-  )
-  clearInterval(sampler)
-  clearTimeout(killer)
   return {
     id: options.id,
     exitCode,
     startedAt,
     noticedAt: watcher.noticedAt(),
-    endedAt: Date.now(),
+    endedAt: startedAt + durationMs,
     maxRssBytes,
     stdout,
     stderr,

@@ -95562,7 +95562,7 @@ function formatDifference(d, maxLength = 200) {
 }
 
 // EXTERNAL MODULE: ./src/ecs/errors.ts
-var errors = __nccwpck_require__(42);
+var ecs_errors = __nccwpck_require__(42);
 ;// CONCATENATED MODULE: ./src/ecs/register.ts
 /**
  * Register the oneshot task definition only when it changed (REFERENCE.md §1), in a way that
@@ -95600,7 +95600,7 @@ async function registerIfChanged(deps, request, options = {}) {
         if (attempt > 0) {
             const delay = (0,backoff/* fullJitter */.G)(attempt - 1, baseMs, capMs, random);
             logger.info(`Retrying task definition '${family}' in ${(delay / 1000).toFixed(1)} s ` +
-                `(attempt ${attempt + 1} of ${maxAttempts}) after: ${(0,errors/* describeError */.Uc)(lastError)}`);
+                `(attempt ${attempt + 1} of ${maxAttempts}) after: ${(0,ecs_errors/* describeError */.Uc)(lastError)}`);
             await clock.sleep(delay);
         }
         try {
@@ -95629,7 +95629,7 @@ async function registerIfChanged(deps, request, options = {}) {
             return { taskDefinitionArn: arn, revision, registered: true };
         }
         catch (error) {
-            if ((0,errors/* isThrottling */.E2)(error) || (0,errors/* isTooManyConcurrentRevisions */.J5)(error) || (0,errors/* isTransient */.dg)(error)) {
+            if ((0,ecs_errors/* isThrottling */.E2)(error) || (0,ecs_errors/* isTooManyConcurrentRevisions */.J5)(error) || (0,ecs_errors/* isTransient */.dg)(error)) {
                 lastError = error;
                 continue;
             }
@@ -95637,7 +95637,7 @@ async function registerIfChanged(deps, request, options = {}) {
         }
     }
     throw new util_errors/* UserError */.yo(`Could not register task definition '${family}': gave up after ${maxAttempts} attempts; ` +
-        `last error: ${(0,errors/* describeError */.Uc)(lastError)}. ECS allows RegisterTaskDefinition at 20 calls ` +
+        `last error: ${(0,ecs_errors/* describeError */.Uc)(lastError)}. ECS allows RegisterTaskDefinition at 20 calls ` +
         `in a burst and 1 per second per account and region, and one registration per family at ` +
         `a time. When many jobs use one definition, run this action once with 'mode: register' ` +
         `and pass its 'task-definition-arn' output to the other jobs as 'task-definition'.`);
@@ -95657,14 +95657,14 @@ async function describeLatest(ecs, family) {
         };
     }
     catch (error) {
-        if ((0,errors/* isNoSuchTaskDefinition */.zB)(error))
+        if ((0,ecs_errors/* isNoSuchTaskDefinition */.zB)(error))
             return undefined;
         throw error;
     }
 }
 /** Errors the user fixes (permissions, an invalid definition) become UserErrors. */
 function registerFailure(family, error) {
-    const message = `Could not register task definition '${family}': ${(0,errors/* describeError */.Uc)(error)}`;
+    const message = `Could not register task definition '${family}': ${(0,ecs_errors/* describeError */.Uc)(error)}`;
     const name = error?.name;
     if (name === 'AccessDeniedException') {
         return new util_errors/* UserError */.yo(`${message}. Grant the action's role ecs:DescribeTaskDefinition, ` +
@@ -95757,12 +95757,12 @@ async function scaleOutUntilCapacity(deps, options) {
             asg = out.AutoScalingGroups?.[0];
         }
         catch (error) {
-            if (!(0,errors/* isTransient */.dg)(error)) {
-                throw new Error(`Could not describe Auto Scaling group '${group}': ${(0,errors/* describeError */.Uc)(error)}`, { cause: error });
+            if (!(0,ecs_errors/* isTransient */.dg)(error)) {
+                throw new Error(`Could not describe Auto Scaling group '${group}': ${(0,ecs_errors/* describeError */.Uc)(error)}`, { cause: error });
             }
-            if ((0,errors/* isThrottling */.E2)(error))
+            if ((0,ecs_errors/* isThrottling */.E2)(error))
                 interval = Math.min(interval * 2, MAX_INTERVAL_MS);
-            logger.info(`DescribeAutoScalingGroups failed (${(0,errors/* describeError */.Uc)(error)}); retrying in ${interval / 1000} s`);
+            logger.info(`DescribeAutoScalingGroups failed (${(0,ecs_errors/* describeError */.Uc)(error)}); retrying in ${interval / 1000} s`);
             await sleep();
             continue;
         }
@@ -95775,12 +95775,12 @@ async function scaleOutUntilCapacity(deps, options) {
             instances = await activeContainerInstances(ecs, cluster);
         }
         catch (error) {
-            if (!(0,errors/* isTransient */.dg)(error)) {
-                throw new Error(`Could not list the container instances of cluster '${cluster}': ${(0,errors/* describeError */.Uc)(error)}`, {
+            if (!(0,ecs_errors/* isTransient */.dg)(error)) {
+                throw new Error(`Could not list the container instances of cluster '${cluster}': ${(0,ecs_errors/* describeError */.Uc)(error)}`, {
                     cause: error
                 });
             }
-            if ((0,errors/* isThrottling */.E2)(error))
+            if ((0,ecs_errors/* isThrottling */.E2)(error))
                 interval = Math.min(interval * 2, MAX_INTERVAL_MS);
             await sleep();
             continue;
@@ -95863,10 +95863,10 @@ async function publishScaleOutRequest(deps, options) {
         logger.info(`Sent message_id=${out.MessageId ?? ''}`);
     }
     catch (error) {
-        if (!(0,errors/* isTransient */.dg)(error)) {
-            throw new Error(`Could not publish to ${options.topicArn} (scheduler.autoscaling_topic_for_oneshot): ${(0,errors/* describeError */.Uc)(error)}`, { cause: error });
+        if (!(0,ecs_errors/* isTransient */.dg)(error)) {
+            throw new Error(`Could not publish to ${options.topicArn} (scheduler.autoscaling_topic_for_oneshot): ${(0,ecs_errors/* describeError */.Uc)(error)}`, { cause: error });
         }
-        logger.warning(`Could not publish to ${options.topicArn}: ${(0,errors/* describeError */.Uc)(error)}; retrying after RunTask`);
+        logger.warning(`Could not publish to ${options.topicArn}: ${(0,ecs_errors/* describeError */.Uc)(error)}; retrying after RunTask`);
     }
     await clock.sleep(Math.max(0, Math.min(SNS_RETRY_INTERVAL_MS, options.deadline - clock.now())), options.signal);
 }
@@ -95946,7 +95946,7 @@ async function runTask(deps, options) {
             transientFailures = 0;
         }
         catch (error) {
-            if ((0,errors/* isThrottling */.E2)(error) && clock.now() < deadline) {
+            if ((0,ecs_errors/* isThrottling */.E2)(error) && clock.now() < deadline) {
                 // Throttling is the account's shared RunTask bucket running dry (REFERENCE.md §3), not
                 // a fault: hundreds of jobs starting together drain it in a burst and it refills at
                 // 40 a second. Wait for it until the start deadline rather than a fixed number of
@@ -95957,14 +95957,14 @@ async function runTask(deps, options) {
                 await clock.sleep(Math.min(delay, Math.max(0, deadline - clock.now())), signal);
                 continue;
             }
-            if ((0,errors/* isTransient */.dg)(error)) {
+            if ((0,ecs_errors/* isTransient */.dg)(error)) {
                 transientFailures++;
                 if (transientFailures >= maxTransient) {
                     throw new Error(`Could not start ${what}: RunTask failed ${transientFailures} times in a row; last error: ` +
-                        `${(0,errors/* describeError */.Uc)(error)}`, { cause: error });
+                        `${(0,ecs_errors/* describeError */.Uc)(error)}`, { cause: error });
                 }
                 const delay = (0,backoff/* fullJitter */.G)(transientFailures - 1, RUN_TASK_TRANSIENT_BASE_MS, RUN_TASK_TRANSIENT_CAP_MS, random);
-                logger.info(`RunTask failed (${(0,errors/* describeError */.Uc)(error)}); retrying in ${(delay / 1000).toFixed(1)} s`);
+                logger.info(`RunTask failed (${(0,ecs_errors/* describeError */.Uc)(error)}); retrying in ${(delay / 1000).toFixed(1)} s`);
                 await clock.sleep(delay, signal);
                 continue;
             }
@@ -95974,10 +95974,10 @@ async function runTask(deps, options) {
                 failures = [{ reason: NO_CONTAINER_INSTANCES }];
             }
             else if (USER_ERROR_NAMES.has((0,util_errors/* errorName */.Is)(error))) {
-                throw new util_errors/* UserError */.yo(`Could not start ${what}: ${(0,errors/* describeError */.Uc)(error)}.`);
+                throw new util_errors/* UserError */.yo(`Could not start ${what}: ${(0,ecs_errors/* describeError */.Uc)(error)}.`);
             }
             else {
-                throw new Error(`Could not start ${what}: ${(0,errors/* describeError */.Uc)(error)}`, { cause: error });
+                throw new Error(`Could not start ${what}: ${(0,ecs_errors/* describeError */.Uc)(error)}`, { cause: error });
             }
         }
         if (tasks.length > 0) {
@@ -96488,6 +96488,7 @@ function describeDelayMs(options) {
 
 
 
+
 /**
  * How long a task may stay invisible to DescribeTasks after RunTask before the waiter gives up:
  * the ECS API is eventually consistent (REFERENCE.md §3), but only for seconds.
@@ -96506,19 +96507,6 @@ async function describeTask(ecs, options) {
         return { kind: 'found', task: snapshotFromDescribe(task) };
     const failure = answer.failures?.find((f) => f.arn === options.taskArn) ?? answer.failures?.[0];
     return { kind: 'missing', reason: failure?.reason ?? 'no task' };
-}
-/** ECS said slow down. */
-function isThrottling(error) {
-    const name = (0,util_errors/* errorName */.Is)(error);
-    return (name === 'ThrottlingException' ||
-        name === 'TooManyRequestsException' ||
-        name === 'RequestLimitExceeded' ||
-        (0,util_errors/* httpStatus */.nG)(error) === 429);
-}
-/** A server-side or network failure worth retrying. */
-function isTransient(error) {
-    const status = (0,util_errors/* httpStatus */.nG)(error);
-    return status === undefined || status >= 500;
 }
 /**
  * Waits for the task to stop by polling DescribeTasks. A task not yet visible right after
@@ -96577,12 +96565,12 @@ async function waitForStop(deps, options) {
                 return describe_waiter_aborted(last);
             if (error instanceof util_errors/* UserError */.yo)
                 throw error;
-            if (isThrottling(error)) {
+            if ((0,ecs_errors/* isThrottling */.E2)(error)) {
                 backoff = afterThrottle(backoff, options.pollIntervalSeconds);
                 logger.info(`DescribeTasks is throttled (${(0,util_errors/* errorName */.Is)(error)}); next call in about ` +
                     `${Math.round(backoff.throttleMs / 1000)} s`);
             }
-            else if (isTransient(error)) {
+            else if ((0,ecs_errors/* isTransient */.dg)(error)) {
                 backoff = afterThrottle(backoff, options.pollIntervalSeconds);
                 logger.warning(`DescribeTasks for task ${id} failed (${(0,util_errors/* errorMessage */.gJ)(error)}); retrying in about ` +
                     `${Math.round(backoff.throttleMs / 1000)} s`);
@@ -96789,6 +96777,7 @@ async function readNotification(s3, options) {
 
 
 
+
 /** Consecutive non-retryable S3 errors (NoSuchBucket, wrong region ...) before falling back. */
 const BROKEN_READS_BEFORE_FALLBACK = 3;
 /**
@@ -96917,7 +96906,7 @@ async function s3_waiter_waitForStop(deps, options) {
         catch (error) {
             if (signal.aborted)
                 return aborted();
-            if (isThrottling(error)) {
+            if ((0,ecs_errors/* isThrottling */.E2)(error)) {
                 logger.info(`DescribeTasks is throttled; checking again in ${options.verifyIntervalSeconds} s`);
             }
             else {
@@ -97060,6 +97049,7 @@ async function s3_waiter_waitForStop(deps, options) {
  * Without a prefix (or when the bucket cannot be read), DescribeTasks is polled for every
  * pending task, 100 tasks a call, with hako's throttling backoff.
  */
+
 
 
 
@@ -97595,7 +97585,7 @@ class MultiWaiter {
         catch (error) {
             if (signal.aborted)
                 return;
-            if (isThrottling(error)) {
+            if ((0,ecs_errors/* isThrottling */.E2)(error)) {
                 logger.info(`DescribeTasks is throttled; checking again in ${this.options.verifyIntervalSeconds} s`);
             }
             else {
@@ -97713,11 +97703,11 @@ class MultiWaiter {
         catch (error) {
             if (signal.aborted)
                 return;
-            if (isThrottling(error) || isTransient(error)) {
+            if ((0,ecs_errors/* isThrottling */.E2)(error) || (0,ecs_errors/* isTransient */.dg)(error)) {
                 this.backoff = afterThrottle(this.backoff, base);
-                const message = `DescribeTasks ${isThrottling(error) ? 'is throttled' : `failed (${(0,util_errors/* errorMessage */.gJ)(error)})`}; ` +
+                const message = `DescribeTasks ${(0,ecs_errors/* isThrottling */.E2)(error) ? 'is throttled' : `failed (${(0,util_errors/* errorMessage */.gJ)(error)})`}; ` +
                     `next call in about ${Math.round(this.backoff.throttleMs / 1000)} s`;
-                if (isThrottling(error))
+                if ((0,ecs_errors/* isThrottling */.E2)(error))
                     logger.info(message);
                 else
                     logger.warning(message);
@@ -98794,6 +98784,9 @@ async function run(deps) {
         deps.setOutput('registered', String(resolved.registered));
         if (inputs.mode === 'register')
             return;
+        // For the post step, before any task exists: where to stop what this step starts.
+        state.save(src_state/* STATE */.c4.cluster, rendered.cluster);
+        state.save(src_state/* STATE */.c4.region, clients.region);
         const run = inputs.tasks.length > 1 ? runFanOut : runOne;
         await run({
             deps,
@@ -98875,8 +98868,6 @@ async function runOne(ctx) {
     const started = clock.now();
     const deadline = started + (inputs.timeoutSeconds ?? main_DEFAULT_START_SECONDS) * 1000;
     const request = runTaskRequest(inputs, rendered, deps.env, taskDefinitionArn);
-    state.save(src_state/* STATE */.c4.cluster, rendered.cluster);
-    state.save(src_state/* STATE */.c4.region, clients.region);
     const tasks = await logger.group('Run the task', () => runTask({
         ecs: clients.ecs,
         clock,
@@ -98922,8 +98913,6 @@ async function runFanOut(ctx) {
     const { deps, inputs, rendered, clients, taskDefinitionArn } = ctx;
     const { logger, clock, state } = deps;
     const prefix = ctx.prefix ?? 'none';
-    state.save(src_state/* STATE */.c4.cluster, rendered.cluster);
-    state.save(src_state/* STATE */.c4.region, clients.region);
     const result = await logger.group(`Run ${inputs.tasks.length} tasks`, () => runMany({
         ecs: clients.ecs,
         s3: prefix === 'none' ? undefined : clients.s3(prefix.region),

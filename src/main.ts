@@ -72,6 +72,9 @@ export async function run(deps: MainDeps): Promise<void> {
     deps.setOutput('task-definition-arn', resolved.taskDefinitionArn)
     deps.setOutput('registered', String(resolved.registered))
     if (inputs.mode === 'register') return
+    // For the post step, before any task exists: where to stop what this step starts.
+    state.save(STATE.cluster, rendered.cluster)
+    state.save(STATE.region, clients.region)
     const run = inputs.tasks.length > 1 ? runFanOut : runOne
     await run({
       deps,
@@ -186,8 +189,6 @@ async function runOne(ctx: RunContext): Promise<void> {
   const started = clock.now()
   const deadline = started + (inputs.timeoutSeconds ?? DEFAULT_START_SECONDS) * 1000
   const request = runTaskRequest(inputs, rendered, deps.env, taskDefinitionArn)
-  state.save(STATE.cluster, rendered.cluster)
-  state.save(STATE.region, clients.region)
   const tasks: Task[] = await logger.group('Run the task', () =>
     runTask(
       {
@@ -242,8 +243,6 @@ async function runFanOut(ctx: RunContext): Promise<void> {
   const { deps, inputs, rendered, clients, taskDefinitionArn } = ctx
   const { logger, clock, state } = deps
   const prefix = ctx.prefix ?? 'none'
-  state.save(STATE.cluster, rendered.cluster)
-  state.save(STATE.region, clients.region)
   const result = await logger.group(`Run ${inputs.tasks.length} tasks`, () =>
     runMany(
       {

@@ -1,4 +1,4 @@
-/** Jest runs the TypeScript sources as ES modules through ts-jest (REFERENCE.md §4). */
+/** Jest runs the TypeScript sources as ES modules through ts-jest (docs/toolchain.md, "Jest and ESM"). */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

@@ -176,7 +176,7 @@ async function freshSim(ctx: Context): Promise<LocalAws> {
     seed: 11,
     clusters: ['e2e'],
     // ECS refuses a registration of a family while another is in progress ("Too many concurrent
-    // attempts to create a new revision", REFERENCE.md §1); modelled as a 0.3 s window.
+    // attempts to create a new revision", docs/limits.md, "Registration"); modelled as a 0.3 s window.
     timings: { registerConflictSeconds: REGISTER_CONFLICT_SECONDS }
   })
 }

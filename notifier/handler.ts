@@ -1,9 +1,9 @@
 /**
  * The notifier: an EventBridge "ECS Task State Change" event in, a notification object out, at
  * `<prefix>/<task ARN>/started.json` or `.../stopped.json`, the layout hako and its example
- * Lambda use (REFERENCE.md §1). Deployed inline by notifier/template.yml, where CloudFormation
+ * Lambda use (docs/hako.md, "S3 notifications"). Deployed inline by notifier/template.yml, where CloudFormation
  * writes it to index.js and the Node.js runtime loads it as CommonJS with the AWS SDK v3 it
- * ships (REFERENCE.md §2); scripts/build-notifier.js compiles this file into the template.
+ * ships (docs/ecs-events.md, "Inline Lambda code"); scripts/build-notifier.js compiles this file into the template.
  * So: one import, @aws-sdk/client-s3, and nothing else.
  */
 import {
@@ -58,7 +58,7 @@ function classify(event: unknown): Notice {
   const version = d.version
   if (!Number.isSafeInteger(version)) return `no integer detail.version for ${arn}`
   // hako's example Lambda writes started.json once the task and every container run, and
-  // stopped.json on STOPPED (REFERENCE.md §1); other statuses are progress nobody waits for.
+  // stopped.json on STOPPED (docs/hako.md, "S3 notifications"); other statuses are progress nobody waits for.
   if (d.lastStatus === 'STOPPED') return { file: 'stopped', arn, version: version as number }
   const containers = d.containers
   if (
@@ -106,7 +106,7 @@ export async function processEvent(event: unknown, deps: NotifierDeps): Promise<
     Body: JSON.stringify(event),
     ContentType: 'application/json'
   }
-  // Newest detail.version wins (events come at least once and out of order, REFERENCE.md §2),
+  // Newest detail.version wins (events come at least once and out of order, docs/ecs-events.md, "Delivery"),
   // made safe against racing invocations with S3 conditional writes: a PUT with
   // `If-None-Match: *` creates the object only if it is absent, and a PUT with `If-Match: <ETag>`
   // replaces it only if nobody wrote since we read that ETag. Either fails with 412

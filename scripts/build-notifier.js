@@ -9,7 +9,7 @@
  *   node scripts/build-notifier.js --print   print the inline code only
  *
  * CloudFormation writes Code.ZipFile to index.js, which the Node.js runtime loads as CommonJS
- * (REFERENCE.md §2), and accepts at most 4096 characters there; the build fails above that.
+ * (docs/ecs-events.md, "Inline Lambda code"), and accepts at most 4096 characters there; the build fails above that.
  * Plain JavaScript so it runs on Node without a TypeScript loader.
  */
 import { readFileSync, writeFileSync } from 'node:fs'

@@ -154,7 +154,7 @@ interface SimTask {
   tags: Tag[]
   containers: SimContainer[]
   script: TaskScript
-  /** While true, containers show no exit code or reason (REFERENCE.md §2, agent PR #1171). */
+  /** While true, containers show no exit code or reason (docs/ecs-events.md, "STOPPED without exit codes", agent PR #1171). */
   hideExitCodes: boolean
   cpu: number
   memory: number

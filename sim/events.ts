@@ -1,5 +1,5 @@
 /**
- * "ECS Task State Change" events as EventBridge delivers them (REFERENCE.md §2): the envelope,
+ * "ECS Task State Change" events as EventBridge delivers them (docs/ecs-events.md, "Event envelope"): the envelope,
  * and a `detail` shaped like a DescribeTasks task with ISO timestamps and `version`.
  */
 

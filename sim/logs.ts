@@ -1,6 +1,6 @@
 /**
  * CloudWatch Logs for simulated containers: the awslogs driver's streams
- * (`<awslogs-stream-prefix>/<container>/<task id>`, REFERENCE.md §2) and `GetLogEvents` over
+ * (`<awslogs-stream-prefix>/<container>/<task id>`, docs/ecs-events.md, "awslogs stream names") and `GetLogEvents` over
  * them, with the forward/backward tokens a log tail follows.
  */
 import { AwsError } from './json-server.js'

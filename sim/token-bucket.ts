@@ -1,6 +1,6 @@
 /**
  * ECS API throttling as AWS documents it: a token bucket per action category, per account and
- * region, shared by every caller (REFERENCE.md §3). Each call takes one token; an empty bucket
+ * region, shared by every caller (docs/limits.md, "Token buckets"). Each call takes one token; an empty bucket
  * answers ThrottlingException.
  */
 import type { Clock } from '../src/util/clock.js'
@@ -40,7 +40,7 @@ export class TokenBucket {
 
 /**
  * Action categories and their default limits. The first four rows are AWS's documented ECS
- * numbers (REFERENCE.md §3). `ecs-other` (tags, clusters, anything else ECS) and `logs`
+ * numbers (docs/limits.md, "Token buckets"). `ecs-other` (tags, clusters, anything else ECS) and `logs`
  * (CloudWatch Logs GetLogEvents, 25 per second per account in AWS's quotas) are this
  * simulator's choice.
  */

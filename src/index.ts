@@ -25,7 +25,7 @@ if (core.getState(STATE.isPost) === 'true') {
   await post(common)
 } else {
   // The runner cancels a job with SIGINT, then SIGTERM 7.5 s later, then kills it 2.5 s after
-  // that (REFERENCE.md §3): on either signal, stop waiting and stop the task at once.
+  // that (docs/limits.md, "Cancel timing"): on either signal, stop waiting and stop the task at once.
   const cancel = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!cancel.signal.aborted) core.info(`Received ${signal}: the job is being cancelled`)

@@ -43,7 +43,7 @@ export interface MainDeps extends ReportIO {
 const DEFAULT_START_SECONDS = 600
 /** How long to keep watching for STOPPED after StopTask on a timeout. */
 const STOP_CONFIRM_SECONDS = 60
-/** After StopTask on cancel: the runner sends SIGTERM 7.5 s after SIGINT (REFERENCE.md §3). */
+/** After StopTask on cancel: the runner sends SIGTERM 7.5 s after SIGINT (docs/limits.md, "Cancel timing"). */
 const CANCEL_CONFIRM_SECONDS = 4
 
 export async function run(deps: MainDeps): Promise<void> {

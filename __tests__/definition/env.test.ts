@@ -65,7 +65,7 @@ describe('parseEnvValue: #{name} references (hako EnvExpander)', () => {
   })
 })
 
-describe('file provider parsing (REFERENCE.md §1: KEY=VALUE, leading spaces stripped, # skipped)', () => {
+describe('file provider parsing (KEY=VALUE, leading spaces stripped, # skipped, docs/hako.md, "Env expansion")', () => {
   it('parses lines, splits at the first =, skips comments and lines without =, later lines win', () => {
     const text = '# comment\n   A=1\nB=x=y\r\nno equals\n  # indented comment\nA=2\nEMPTY=\n'
     expect([...parseEnvFile(text)]).toEqual([
@@ -76,7 +76,7 @@ describe('file provider parsing (REFERENCE.md §1: KEY=VALUE, leading spaces str
   })
 })
 
-describe('yaml provider flattening (REFERENCE.md §1: key_sep, ary_sep)', () => {
+describe('yaml provider flattening (key_sep, ary_sep, docs/hako.md, "Env expansion")', () => {
   const data = {
     db: { host: 'h', port: 5432, tls: true },
     list: ['a', 1, ['b', 'c']],
@@ -112,7 +112,7 @@ describe('yaml provider flattening (REFERENCE.md §1: key_sep, ary_sep)', () => 
   })
 })
 
-describe('expandEnv: provider order (REFERENCE.md §1: asked in list order, first answer wins)', () => {
+describe('expandEnv: provider order (asked in list order, first answer wins, docs/hako.md, "Env expansion")', () => {
   const fileOf = (): string => 'app.yml'
   it.each([
     ['the first provider answering wins', ['one', 'two'], { X: 'from-one', Y: 'from-two' }],

@@ -20,7 +20,7 @@ async function loadError(file: string): Promise<string[]> {
   return (error as UserError).message.split('\n')
 }
 
-describe('loadDefinitionTree: !include (REFERENCE.md §1, YAML extensions)', () => {
+describe('loadDefinitionTree: !include (docs/hako.md, "YAML extensions")', () => {
   it('includes relative to the including file, before and after <<, nested', async () => {
     expect(await load('include/main.yml')).toEqual({
       app: { image: 'from-include', cpu: 256, memory: 512 },
@@ -67,7 +67,7 @@ describe('loadDefinitionTree: !include (REFERENCE.md §1, YAML extensions)', () 
   })
 })
 
-describe('loadDefinitionTree: << in document order, as Psych merges (REFERENCE.md §1)', () => {
+describe('loadDefinitionTree: << in document order, as Psych merges (docs/hako.md, "YAML extensions")', () => {
   it.each([
     [
       'a key before << is overridden by the merged map',

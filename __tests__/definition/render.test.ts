@@ -176,7 +176,7 @@ const registerRenderer: (
 const runTaskRenderer: (...args: Parameters<typeof renderRunTaskRequest>) => RunTaskCommandInput =
   renderRunTaskRequest
 
-describe('rendering (REFERENCE.md §1: container keys, defaults, user-data keys verbatim)', () => {
+describe('rendering (container keys, defaults, user-data keys verbatim, docs/hako.md, "Container keys")', () => {
   it('renders every container, scheduler and volume key exactly', async () => {
     const rendered = await render('render/all-keys.yml')
     expect(rendered.registerRequest).toStrictEqual(ALL_KEYS_REGISTER)
@@ -270,7 +270,7 @@ describe('rendering (REFERENCE.md §1: container keys, defaults, user-data keys 
   })
 })
 
-describe('RunTask app override (REFERENCE.md §1: only set values, unset omitted)', () => {
+describe('RunTask app override (only set values, unset omitted, docs/hako.md, "RunTask")', () => {
   it.each([
     ['nothing set: no override at all', { env: {} }, undefined],
     ['an empty command is not an override', { command: [], env: {} }, undefined],

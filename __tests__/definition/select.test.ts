@@ -5,7 +5,7 @@ import { UserError } from '../../src/util/errors.js'
 
 const FIXTURES = path.resolve('__fixtures__/definitions')
 
-describe('selectContainers: app, the containers input, and the closure (REFERENCE.md §1)', () => {
+describe('selectContainers: app, the containers input, and the closure (docs/hako.md, "Which containers run")', () => {
   it.each([
     ['only app by default; other sidecars stay out', [], ['app']],
     ['links, with name:alias', ['via-link'], ['app', 'via-link', 'linked']],

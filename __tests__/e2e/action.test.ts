@@ -149,7 +149,7 @@ describe('dist/index.js against the local simulator', () => {
     expect(result.outputs['exit-code']).toBe('3')
   })
 
-  it('reports 127 with the pull error when the image cannot be pulled (hako rule, REFERENCE.md §1)', async () => {
+  it('reports 127 with the pull error when the image cannot be pulled (hako rule, docs/hako.md, "Exit code")', async () => {
     const result = await main(local, { env: 'SIM_PULL_FAILURE=1' })
     expect(result.exitCode).toBe(1)
     expect(result.outputs['exit-code']).toBe('127')
@@ -305,7 +305,7 @@ describe('dist/index.js when the notifier loses or repeats events', () => {
 describe('dist/index.js in a register race', () => {
   it('registers at most two revisions when 12 jobs start together on a changed definition', async () => {
     // Real ECS refuses concurrent registrations of one family ("Too many concurrent attempts
-    // to create a new revision", REFERENCE.md §1); the simulator does so within 2 s here.
+    // to create a new revision", docs/limits.md, "Registration"); the simulator does so within 2 s here.
     const local = await withLocal({ timings: { registerConflictSeconds: 20 } })
     try {
       const jobs = await Promise.all(

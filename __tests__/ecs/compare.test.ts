@@ -37,7 +37,7 @@ describe('compareTaskDefinition against ECS-shaped DescribeTaskDefinition answer
     }
   )
 
-  // REFERENCE.md §1: hako compares each container field, volumes, roles, task size, network
+  // docs/hako.md, "Registering": hako compares each container field, volumes, roles, task size, network
   // mode, compatibilities, runtime platform, ephemeral storage and tags.
   it.each<[string, (r: Request) => void, string, unknown, unknown]>([
     [

@@ -1,9 +1,9 @@
 /**
  * Many jobs of one workflow run registerIfChanged at once on one changed definition, against an
- * in-memory ECS that throttles as AWS documents (REFERENCE.md §3: RegisterTaskDefinition 20
+ * in-memory ECS that throttles as AWS documents (docs/limits.md, "Token buckets": RegisterTaskDefinition 20
  * burst / 1 per s, DescribeTaskDefinition 50 burst / 20 per s, per account and region) and, like
  * ECS, refuses a second registration of a family while one is in progress ("Too many concurrent
- * attempts to create a new revision of the specified family", REFERENCE.md §1). Time is fake.
+ * attempts to create a new revision of the specified family", docs/limits.md, "Registration"). Time is fake.
  * Goal: one new revision, at most two.
  */
 import { seededRandom } from '../../sim/random.js'

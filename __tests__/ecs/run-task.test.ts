@@ -119,7 +119,7 @@ describe('runTask', () => {
     ['a 5xx ServerException', serverException()],
     ['a network error', networkError()]
   ])(
-    'retries %s with the same clientToken (REFERENCE.md §3: clientToken makes RunTask idempotent)',
+    'retries %s with the same clientToken (clientToken makes RunTask idempotent, docs/limits.md, "RunTask clientToken")',
     async (_n, error) => {
       ecsMock
         .on(RunTaskCommand)
@@ -158,7 +158,7 @@ describe('runTask', () => {
     expect(started).toEqual([])
   })
 
-  it('waits out throttling until the start deadline, not for a fixed number of attempts (REFERENCE.md §3: a shared bucket)', async () => {
+  it('waits out throttling until the start deadline, not for a fixed number of attempts (a shared bucket, docs/limits.md, "Token buckets")', async () => {
     ecsMock
       .on(RunTaskCommand)
       .rejectsOnce(throttling())
@@ -369,7 +369,7 @@ describe('taskResourcesOf and hasCapacity (hako has_capacity?)', () => {
   })
 })
 
-describe('runTask with autoscaling_group_for_oneshot (REFERENCE.md §1, hako try_scale_out_with_as)', () => {
+describe('runTask with autoscaling_group_for_oneshot (docs/hako.md, "Capacity", hako try_scale_out_with_as)', () => {
   const GROUP = 'batch-asg'
   const NEEDED = { cpu: 320, memory: 768 }
   const instance = (id: string, state: LifecycleState = 'InService'): Instance => ({

@@ -33,7 +33,7 @@ export function startedKey(taskArn: string): string {
   return `${PREFIX}/${taskArn}/started.json`
 }
 
-/** An "ECS Task State Change" event for `taskArn` (REFERENCE.md §2). */
+/** An "ECS Task State Change" event for `taskArn` (docs/ecs-events.md, "Event envelope"). */
 export function stateEvent(
   taskArn: string,
   options: {

@@ -99,7 +99,7 @@ async function watch(options: {
 const running = (arns: string[]): Task[] =>
   arns.map((taskArn) => ({ taskArn, lastStatus: 'RUNNING', containers: [{ name: 'app' }] }))
 
-describe('chooseReadMode (a LIST costs about 12.5 GETs, REFERENCE.md §3)', () => {
+describe('chooseReadMode (a LIST costs about 12.5 GETs, docs/limits.md, "S3 pricing")', () => {
   it.each([
     { ages: [], pages: 1, mode: 'get' },
     { ages: Array.from({ length: 12 }, () => 0), pages: 1, mode: 'get' },
@@ -170,7 +170,7 @@ describe('MultiWaiter over S3', () => {
           at: 1500,
           action: (b) => {
             for (const t of tasks) b.put(startedKey(t), stateEvent(t, { lastStatus: 'RUNNING' }))
-            // An incomplete stop (REFERENCE.md §2): re-read only once a newer event replaces it.
+            // An incomplete stop (docs/ecs-events.md, "STOPPED without exit codes"): re-read only once a newer event replaces it.
             b.put(stoppedKey(arn(3)), stateEvent(arn(3), { incomplete: true, version: 3 }))
             b.put(stoppedKey(arn(5)), stateEvent(arn(5), { exitCode: 2 }))
           }

@@ -152,7 +152,7 @@ describe('WorkQueue', () => {
     ])
   })
 
-  it('batches identical overrides into one call, up to the free slots (RunTask count <= 10, REFERENCE.md §3)', async () => {
+  it('batches identical overrides into one call, up to the free slots (RunTask count <= 10, docs/limits.md, "RunTask count")', async () => {
     const { events, peak } = await runPlan({
       durations: Array.from({ length: 14 }, () => 1000),
       keys: ['a', 'a', 'b', 'a', ...Array.from({ length: 10 }, () => 'c')],

@@ -13,7 +13,7 @@ import { runningEvent, stoppedEvent, TASK_ARN, withDetail, type TaskEvent } from
 
 const BUCKET = 'notes'
 const PREFIX = 'hako-oneshot'
-// The task ARN verbatim in the key, colons and slashes included (REFERENCE.md §1).
+// The task ARN verbatim in the key, colons and slashes included (docs/hako.md, "S3 notifications").
 const STARTED_KEY = `${PREFIX}/${TASK_ARN}/started.json`
 const STOPPED_KEY = `${PREFIX}/${TASK_ARN}/stopped.json`
 
@@ -89,7 +89,7 @@ describe('processEvent against a real S3 server', () => {
     expect(await keysUnder(prefix)).toEqual([key('stopped')])
   })
 
-  it('uses the key layout hako reads: <prefix>/<task ARN>/<file>.json (REFERENCE.md §1)', () => {
+  it('uses the key layout hako reads: <prefix>/<task ARN>/<file>.json (docs/hako.md, "S3 notifications")', () => {
     expect(STARTED_KEY).toBe(
       'hako-oneshot/arn:aws:ecs:ap-northeast-1:123456789012:task/batch/4f0c0d8e7a2b4c1e9d3a5b6c7d8e9f01/started.json'
     )
@@ -162,7 +162,7 @@ describe('processEvent against a real S3 server', () => {
     expect(server.stats().byOperation).toEqual({})
   })
 
-  // Delivery is at least once (REFERENCE.md §2): duplicates share detail.version.
+  // Delivery is at least once (docs/ecs-events.md, "Delivery"): duplicates share detail.version.
   it.each([
     ['stopped', stoppedEvent, 6],
     ['started', runningEvent, 3]
@@ -209,7 +209,7 @@ describe('processEvent against a real S3 server', () => {
   })
 
   // A STOPPED event may come before its containers' exit codes are known, then a newer one
-  // with them (REFERENCE.md §2, amazon-ecs-agent PR #1171): the newer one must replace it.
+  // with them (docs/ecs-events.md, "STOPPED without exit codes", amazon-ecs-agent PR #1171): the newer one must replace it.
   it('replaces a STOPPED event with a higher version that arrives after it', async () => {
     const incomplete = stoppedV(6, {
       containers: [

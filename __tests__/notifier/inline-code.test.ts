@@ -1,5 +1,5 @@
 /**
- * The template's inline code run the way Lambda runs it (REFERENCE.md §2): CloudFormation writes
+ * The template's inline code run the way Lambda runs it (docs/ecs-events.md, "Inline Lambda code"): CloudFormation writes
  * Code.ZipFile to index.js in a directory without a package.json, and the Node.js runtime loads
  * it as CommonJS with the AWS SDK v3 on its module path (NODE_PATH in Lambda). Here a child
  * Node process requires it the same way, with NODE_PATH pointing at node_modules, and calls

@@ -144,7 +144,7 @@ describe('notifier/template.yml', () => {
         }
       },
       {
-        // REFERENCE.md §3: without s3:ListBucket a missing key reads as 403, not 404.
+        // docs/limits.md, "S3 403 versus 404": without s3:ListBucket a missing key reads as 403, not 404.
         Sid: 'ListNotificationPrefix',
         Effect: 'Allow',
         Action: 's3:ListBucket',
@@ -210,7 +210,7 @@ describe('notifier/template.yml', () => {
     expect(new Set(conditions)).toEqual(new Set(['CreateBucket']))
   })
 
-  // CloudFormation accepts at most 4096 characters of inline code (REFERENCE.md §2).
+  // CloudFormation accepts at most 4096 characters of inline code (docs/ecs-events.md, "Inline Lambda code").
   it('inlines exactly a fresh build of notifier/handler.ts, within the 4096-character limit', async () => {
     const zipFile = resource('NotifierFunction', 'Properties', 'Code', 'ZipFile') as string
     const { stdout } = await build('--print')

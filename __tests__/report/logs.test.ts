@@ -11,7 +11,7 @@ import { consoleEncode, logsLink, tailLogs } from '../../src/report/logs.js'
 const TASK_ARN = 'arn:aws:ecs:ap-northeast-1:123456789012:task/batch/0123456789abcdef'
 const awslogs = (options: Record<string, string>) => ({ logDriver: 'awslogs', options })
 
-describe('consoleEncode (REFERENCE.md §2: encoded twice, then % becomes $)', () => {
+describe('consoleEncode (encoded twice, then % becomes $, docs/ecs-events.md, "CloudWatch console links")', () => {
   it.each([
     ['/ecs/batch', '$252Fecs$252Fbatch'],
     ['app/app/0123456789abcdef', 'app$252Fapp$252F0123456789abcdef'],

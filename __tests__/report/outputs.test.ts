@@ -39,7 +39,7 @@ describe('resultOutputs', () => {
     })
   })
 
-  it('gives the 127 of a task whose image could not be pulled (hako, REFERENCE.md §1)', () => {
+  it('gives the 127 of a task whose image could not be pulled (hako, docs/hako.md, "Exit code")', () => {
     const task = snapshotFromEvent(fixture('stopped-pull-failure').detail)
     const out = resultOutputs({ task, exitCode: exitCodeOf(task) })
     expect(out['exit-code']).toBe('127')

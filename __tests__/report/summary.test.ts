@@ -137,7 +137,7 @@ describe('failureAnnotation', () => {
       'Task 0123456789abcdef0123456789abcdef exited with code 137; stop code EssentialContainerExited; stopped reason: Essential container in task exited; app container: OutOfMemoryError: Container killed due to memory usage'
     ],
     [
-      'image pull failure (127, hako, REFERENCE.md §1)',
+      'image pull failure (127, hako, docs/hako.md, "Exit code")',
       snapshotFromEvent(fixture('stopped-pull-failure').detail),
       'Task 0123456789abcdef0123456789abcdef exited with code 127; stop code TaskFailedToStart; stopped reason: CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref 123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/batch:0f3c2a1: not found; app container: CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref 123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/batch:0f3c2a1: not found'
     ],

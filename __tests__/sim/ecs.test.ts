@@ -331,7 +331,7 @@ describe('tasks', () => {
     expect(t.containers?.[0]?.exitCode).toBeUndefined()
   })
 
-  it('SIM_INCOMPLETE_STOP: a STOPPED state without exit codes, then a newer complete one (REFERENCE.md §2)', async () => {
+  it('SIM_INCOMPLETE_STOP: a STOPPED state without exit codes, then a newer complete one (docs/ecs-events.md, "STOPPED without exit codes")', async () => {
     const out = await ecs.send(
       new RunTaskCommand(
         runInput({ SIM_RUN_SECONDS: '5', SIM_EXIT_CODE: '2', SIM_INCOMPLETE_STOP: '1' })

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { isoFromEpochSeconds, taskStateEvent } from '../../sim/events.js'
 
 describe('taskStateEvent', () => {
-  it('wraps a wire task in the EventBridge envelope with ISO timestamps (REFERENCE.md §2)', () => {
+  it('wraps a wire task in the EventBridge envelope with ISO timestamps (docs/ecs-events.md, "Event envelope")', () => {
     const taskArn = 'arn:aws:ecs:ap-northeast-1:123456789012:task/batch/abc'
     const event = taskStateEvent({
       wireTask: {

@@ -45,7 +45,7 @@ async function settle(outcome: Promise<PromiseSettledResult<unknown>[]>): Promis
   )
 }
 
-describe('throttling (REFERENCE.md §3 token buckets)', () => {
+describe('throttling (docs/limits.md, "Token buckets")', () => {
   let local: LocalAws
   let ecs: ECSClient
   let clock: FakeClock

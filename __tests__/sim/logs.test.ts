@@ -67,7 +67,7 @@ describe('GetLogEvents on awslogs streams', () => {
     await local.close()
   })
 
-  // Stream name <awslogs-stream-prefix>/<container>/<task id> (REFERENCE.md §2).
+  // Stream name <awslogs-stream-prefix>/<container>/<task id> (docs/ecs-events.md, "awslogs stream names").
   const stream = (): { logGroupName: string; logStreamName: string } => ({
     logGroupName: '/ecs/batch',
     logStreamName: `oneshot/app/${taskId}`

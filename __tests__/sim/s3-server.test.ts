@@ -5,7 +5,7 @@ import { startS3Server, type S3Server } from '../../sim/s3-server.js'
 describe('startS3Server', () => {
   let server: S3Server
   let s3: S3Client
-  // A task ARN verbatim in the key, colons and slashes included (REFERENCE.md §1).
+  // A task ARN verbatim in the key, colons and slashes included (docs/hako.md, "S3 notifications").
   const key = 'oneshot/arn:aws:ecs:ap-northeast-1:123456789012:task/batch/0123abcd/stopped.json'
 
   beforeAll(async () => {

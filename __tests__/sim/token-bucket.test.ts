@@ -30,7 +30,7 @@ describe('Throttler', () => {
     expect(categoryOf(operation)).toBe(category)
   })
 
-  it("uses AWS's documented ECS numbers by default (REFERENCE.md §3)", () => {
+  it('uses the documented ECS numbers of AWS by default (docs/limits.md, "Token buckets")', () => {
     expect(DEFAULT_LIMITS['run-stop']).toEqual({ burst: 100, refillPerSecond: 40 })
     expect(DEFAULT_LIMITS.describe).toEqual({ burst: 100, refillPerSecond: 20 })
     expect(DEFAULT_LIMITS.register).toEqual({ burst: 20, refillPerSecond: 1 })

@@ -73,7 +73,7 @@ function start(answers: Answer[]): Run {
 }
 
 describe('DescribeTasks waiter', () => {
-  it('retries a task not yet visible after RunTask (REFERENCE.md §3) and follows it to STOPPED', async () => {
+  it('retries a task not yet visible after RunTask (docs/limits.md, "Eventual consistency") and follows it to STOPPED', async () => {
     const stopped = task('STOPPED', {
       stopCode: 'EssentialContainerExited',
       containers: [{ name: 'app', exitCode: 0 }]
@@ -103,7 +103,7 @@ describe('DescribeTasks waiter', () => {
     })
   })
 
-  it('doubles the interval on ThrottlingException up to 120 s and halves it back after successes (hako, REFERENCE.md §1)', async () => {
+  it('doubles the interval on ThrottlingException up to 120 s and halves it back after successes (hako, docs/hako.md, "DescribeTasks polling")', async () => {
     const answers: Answer[] = [...Array.from({ length: 8 }, throttled)]
     for (let i = 0; i < 8; i++) answers.push(task('RUNNING'))
     answers.push(task('STOPPED', { stopCode: 'UserInitiated' }))

@@ -1,4 +1,4 @@
-/** The ECS task state event fixtures of __fixtures__/wait (REFERENCE.md §2). */
+/** The ECS task state event fixtures of __fixtures__/wait (docs/ecs-events.md, "Event envelope"). */
 import { readFileSync } from 'node:fs'
 
 export const TASK_ARN =

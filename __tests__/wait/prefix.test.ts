@@ -9,7 +9,7 @@ import { UserError } from '../../src/util/errors.js'
 const SOURCE = 'input notification-prefix'
 
 describe('parseNotificationPrefix', () => {
-  // REFERENCE.md §1: bucket = URL host, prefix = path without its leading '/'.
+  // docs/hako.md, "S3 notifications": bucket = URL host, prefix = path without its leading '/'.
   it.each([
     ['s3://notes/oneshot', { bucket: 'notes', prefix: 'oneshot', region: 'ap-northeast-1' }],
     ['s3://notes/oneshot/', { bucket: 'notes', prefix: 'oneshot', region: 'ap-northeast-1' }],
@@ -17,7 +17,7 @@ describe('parseNotificationPrefix', () => {
     ['s3://notes', { bucket: 'notes', prefix: '', region: 'ap-northeast-1' }],
     ['s3://notes/', { bucket: 'notes', prefix: '', region: 'ap-northeast-1' }],
     ['  s3://my.bucket-1/x  ', { bucket: 'my.bucket-1', prefix: 'x', region: 'ap-northeast-1' }],
-    // The ?region= query, as cookpad/barbeque honours it (REFERENCE.md §1).
+    // The ?region= query, as cookpad/barbeque honours it (docs/hako.md, "S3 notifications").
     [
       's3://notes/oneshot?region=us-west-2',
       { bucket: 'notes', prefix: 'oneshot', region: 'us-west-2' }
@@ -120,7 +120,7 @@ describe('resolveNotificationPrefix', () => {
 
 describe('notificationKey', () => {
   const arn = 'arn:aws:ecs:ap-northeast-1:123456789012:task/batch/0123456789abcdef'
-  // REFERENCE.md §1: `<prefix>/<full task ARN>/started.json`, the ARN verbatim.
+  // docs/hako.md, "S3 notifications": `<prefix>/<full task ARN>/started.json`, the ARN verbatim.
   it.each([
     ['oneshot', 'started', `oneshot/${arn}/started.json`],
     ['a/b', 'stopped', `a/b/${arn}/stopped.json`],

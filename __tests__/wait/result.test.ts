@@ -46,7 +46,7 @@ describe('snapshotFromEvent', () => {
     })
   })
 
-  it('ignores fields it does not know and accepts nulls (new fields may appear, REFERENCE.md §2)', () => {
+  it('ignores fields it does not know and accepts nulls (new fields may appear, docs/ecs-events.md, "Detail")', () => {
     const detail = { ...fixture('running').detail, someNewField: { a: 1 }, stopCode: null }
     const s = snapshotFromEvent(detail)
     expect(s.lastStatus).toBe('RUNNING')
@@ -105,7 +105,7 @@ describe('snapshotFromDescribe', () => {
   })
 })
 
-describe('exitCodeOf (hako: the app container, 127 without one, REFERENCE.md §1)', () => {
+describe('exitCodeOf (hako: the app container, 127 without one, docs/hako.md, "Exit code")', () => {
   const base: TaskSnapshot = {
     taskArn: TASK_ARN,
     lastStatus: 'STOPPED',
@@ -146,7 +146,7 @@ describe('exitCodeOf (hako: the app container, 127 without one, REFERENCE.md §1
   })
 })
 
-describe('isIncompleteStop (the agent may complete a STOPPED event later, REFERENCE.md §2)', () => {
+describe('isIncompleteStop (the agent may complete a STOPPED event later, docs/ecs-events.md, "STOPPED without exit codes")', () => {
   const base: TaskSnapshot = {
     taskArn: TASK_ARN,
     lastStatus: 'STOPPED',

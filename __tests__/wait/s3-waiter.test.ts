@@ -298,7 +298,7 @@ describe('S3 waiter against s3rver', () => {
     ])
   })
 
-  it('lets a newer stopped.json complete an incomplete one within the grace, with no ECS call (REFERENCE.md §2)', async () => {
+  it('lets a newer stopped.json complete an incomplete one within the grace, with no ECS call (docs/ecs-events.md, "STOPPED without exit codes")', async () => {
     const h = harness()
     answerWith(h, running)
     const outcome = await h.run({
@@ -425,7 +425,7 @@ describe('S3 waiter error handling (mocked S3 client)', () => {
       )
     )
 
-  it('reads 403 AccessDenied as "not yet" and warns once with the exact policy fix (REFERENCE.md §3)', async () => {
+  it('reads 403 AccessDenied as "not yet" and warns once with the exact policy fix (docs/limits.md, "S3 403 versus 404")', async () => {
     s3Mock
       .on(GetObjectCommand)
       .rejectsOnce(error('AccessDenied', 403))

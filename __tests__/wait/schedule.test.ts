@@ -101,7 +101,7 @@ describe('s3ReadDelayMs', () => {
   })
 })
 
-describe('DescribeTasks backoff (hako doubles to 120 s and halves back, REFERENCE.md §1)', () => {
+describe('DescribeTasks backoff (hako doubles to 120 s and halves back, docs/hako.md, "DescribeTasks polling")', () => {
   it('doubles on throttling from twice the base up to 120 s, then halves back to none', () => {
     const seen: number[] = []
     let state: DescribeBackoff = NO_BACKOFF

@@ -26,12 +26,12 @@ export const USER_AGENT: [string, string] = ['hako-oneshot-action', VERSION]
  * waiter), and RegisterTaskDefinition must describe and compare again before it is re-sent
  * (another job may have registered the same content meanwhile), which an SDK retry would skip.
  * SDK retries under our loops would also multiply the attempts (3 x ours) and spend the
- * account-wide ECS token buckets (REFERENCE.md §3) faster.
+ * account-wide ECS token buckets (docs/limits.md, "Token buckets") faster.
  */
 export const ECS_MAX_ATTEMPTS = 1
 
 /**
- * SDK attempts for the other services: the standard mode's 3 (REFERENCE.md §3). Their calls
+ * SDK attempts for the other services: the standard mode's 3 (docs/limits.md, "SDK retry mode"). Their calls
  * are few (a scale-out step, an SNS publish, one or two log reads) or already polled on a
  * schedule (S3 reads), so a quick SDK retry of a transient error is cheap and welcome.
  */

@@ -140,7 +140,7 @@ export interface ExpandEnvParams {
 
 /**
  * Resolves the `#{name}` references of one container's env through its `$providers`, asked in
- * list order for the names still unresolved; the first answer wins (REFERENCE.md §1). Returns
+ * list order for the names still unresolved; the first answer wins (docs/hako.md, "Env expansion"). Returns
  * the expanded env (without `$providers`, in the order written) and every problem found.
  */
 export async function expandEnv(

@@ -86,7 +86,7 @@ const includeTag = defineScalarTag<IncludeRef>('!include', {
 
 // Mappings are kept as ordered pairs so that `<<` can be applied the way hako applies it (in
 // document order), not the way the YAML 1.1 spec or js-yaml's merge tag does (explicit keys
-// always win). REFERENCE.md §1, "YAML extensions".
+// always win). docs/hako.md, "YAML extensions".
 const pairMapTag = defineMappingTag<Array<readonly [unknown, unknown]>, PairList>(
   'tag:yaml.org,2002:map',
   {
@@ -246,7 +246,7 @@ class Loader {
    * hako's `<<`: the merged map's keys overwrite the keys written before `<<`, and keys written
    * after it overwrite them in turn, because the map is built in document order. With a list,
    * the first map that has a key gives it (Psych merges the list in reverse). Nested maps are
-   * replaced, never deep-merged. REFERENCE.md §1.
+   * replaced, never deep-merged. docs/hako.md, "YAML extensions".
    */
   private merge(target: PlainMap, value: unknown, frame: FileFrame, keyPath: KeySegment[]): void {
     if (value === undefined) return // a failed include, already reported

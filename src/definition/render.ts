@@ -18,7 +18,7 @@ export const HAKO_VERSION_LABEL = 'cc.wanko.hako.version'
 
 /**
  * The value this action writes in the `cc.wanko.hako.version` label: the hako release whose
- * semantics it follows (REFERENCE.md §1 is taken from hako v2.18.0). hako compares labels when
+ * semantics it follows (docs/hako.md is taken from hako v2.18.0). hako compares labels when
  * deciding whether to register, so a revision registered by `hako oneshot` 2.18.0 and one
  * rendered here compare equal.
  */
@@ -167,7 +167,7 @@ export function renderContainer(container: ContainerToRender): ContainerDefiniti
   })
 }
 
-/** Renders one top-level volume (REFERENCE.md §1: source_path, docker or EFS configuration). */
+/** Renders one top-level volume (source_path, docker or EFS configuration, docs/hako.md, "Volumes"). */
 export function renderVolume(name: string, volume: VolumeDefinition): Volume {
   const docker = volume.docker_volume_configuration
   const efs = volume.efs_volume_configuration

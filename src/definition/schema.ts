@@ -24,7 +24,8 @@ import type { KeySegment, Problem } from './problems.js'
 import type { Origins } from './load.js'
 import { suggestKey } from './suggest.js'
 
-// The schema of a hako definition, REFERENCE.md §1. Member names stay snake_case as written;
+// The schema of a hako definition, docs/hako.md, "Top-level keys", "Container keys",
+// "Volumes" and "Scheduler keys". Member names stay snake_case as written;
 // render.ts maps them to the SDK's camelCase. Enumerations take their values from the SDK so
 // that a rendered request is always accepted by the SDK's types.
 

@@ -58,7 +58,7 @@ export interface Selection {
 
 /**
  * The containers a oneshot task runs: `app`, the requested ones (hako `-c`), and everything they
- * reach through `links`, `depends_on` and `volumes_from`, transitively (REFERENCE.md §1).
+ * reach through `links`, `depends_on` and `volumes_from`, transitively (docs/hako.md, "Which containers run").
  * Naming a container that does not exist is a problem saying where it was named.
  * @param requested the `containers` input
  * @param file the definition's path, for problems with the `containers` input

@@ -1,6 +1,6 @@
 /**
  * Semantic comparison of the task definition we would register with the latest registered
- * revision, as hako does (REFERENCE.md §1; hako's EcsDefinitionComparator and
+ * revision, as hako does (docs/hako.md, "Registering"; hako's EcsDefinitionComparator and
  * EcsVolumeComparator): containers matched by name, listed arrays as unordered sets,
  * command/entryPoint/healthCheck.command (and DNS lists) ordered, maps as sets of pairs, and a
  * value left unset equal to the default ECS fills in. Pure: no I/O.

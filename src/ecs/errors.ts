@@ -29,7 +29,7 @@ const NETWORK_NAMES = new Set([
   'EAI_AGAIN'
 ])
 
-/** ECS is throttling this account (REFERENCE.md §3 token buckets). */
+/** ECS is throttling this account (docs/limits.md, "Token buckets"). */
 export function isThrottling(error: unknown): boolean {
   if (THROTTLING_NAMES.has(errorName(error))) return true
   if (httpStatus(error) === 429) return true

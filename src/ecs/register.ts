@@ -1,5 +1,5 @@
 /**
- * Register the oneshot task definition only when it changed (REFERENCE.md §1), in a way that
+ * Register the oneshot task definition only when it changed (docs/hako.md, "Registering"), in a way that
  * many jobs racing on one changed definition create one revision: every retry describes and
  * compares again before registering, because another job may have registered the same content
  * meanwhile.
@@ -51,7 +51,7 @@ export interface RegisterResult {
 
 /**
  * Backoff between rounds: full jitter over [0, min(cap, base * 2^i)). RegisterTaskDefinition
- * refills at 1 call per second per account and region (REFERENCE.md §3), so waiting less than
+ * refills at 1 call per second per account and region (docs/limits.md, "Token buckets"), so waiting less than
  * about a second cannot help; a 2 s base spreads a burst of jobs over a window wide enough for
  * the first registration to become visible to the others' next describe, and the 30 s cap
  * keeps 10 rounds within about 3 minutes. hako waits 2^i + rand(0..10) s.

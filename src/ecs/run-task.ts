@@ -59,7 +59,7 @@ export const RUN_TASK_TRANSIENT_CAP_MS = 20000
 /**
  * Capacity failures: full jitter from 2 s, capped at 30 s, until the deadline. Room on a cluster
  * appears when other tasks stop or instances join, on the scale of seconds to minutes; a 30 s cap
- * keeps polling cheap (RunTask refills at 40 per s per account, REFERENCE.md §3) while reacting
+ * keeps polling cheap (RunTask refills at 40 per s per account, docs/limits.md, "Token buckets") while reacting
  * within half a minute.
  */
 export const RUN_TASK_CAPACITY_BASE_MS = 2000
@@ -120,7 +120,7 @@ export async function runTask(deps: RunTaskDeps, options: RunTaskOptions): Promi
       transientFailures = 0
     } catch (error) {
       if (isThrottling(error) && clock.now() < deadline) {
-        // Throttling is the account's shared RunTask bucket running dry (REFERENCE.md §3), not
+        // Throttling is the account's shared RunTask bucket running dry (docs/limits.md, "Token buckets"), not
         // a fault: hundreds of jobs starting together drain it in a burst and it refills at
         // 40 a second. Wait for it until the start deadline rather than a fixed number of
         // attempts, so no job of a large fan-out fails for having been unlucky in the draw.

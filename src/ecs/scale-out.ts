@@ -1,5 +1,5 @@
 /**
- * hako's capacity helpers for `autoscaling_group_for_oneshot` (REFERENCE.md §1; hako
+ * hako's capacity helpers for `autoscaling_group_for_oneshot` (docs/hako.md, "Capacity"; hako
  * lib/hako/schedulers/ecs.rb `try_scale_out_with_as`, `try_scale_out_with_sns`,
  * `has_capacity?`), with the limits hako lacks: never above the group's MaxSize, and give up at
  * a deadline.

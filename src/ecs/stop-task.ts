@@ -38,7 +38,7 @@ const STOP_BASE_MS = 200
 const STOP_CAP_MS = 2000
 
 /**
- * Stops each task (in parallel: StopTask refills at 40 per s, REFERENCE.md §3). A task that is
+ * Stops each task (in parallel: StopTask refills at 40 per s, docs/limits.md, "Token buckets"). A task that is
  * already stopped or no longer found counts as stopped. Never throws.
  */
 export async function stopTasks(

@@ -1,13 +1,13 @@
 /**
  * Per-task RunTask requests and their batching (pure). Each task's app container override is
  * the step's command and env with the task's own on top; tasks whose overrides are identical
- * may share one RunTask call, up to ECS's `count` limit of 10 (REFERENCE.md §3).
+ * may share one RunTask call, up to ECS's `count` limit of 10 (docs/limits.md, "RunTask count").
  */
 import type { ContainerOverride, KeyValuePair, RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import type { TaskSpec } from '../inputs-types.js'
 import { APP_CONTAINER } from '../wait/result.js'
 
-/** RunTask starts at most 10 tasks per call (REFERENCE.md §3). */
+/** RunTask starts at most 10 tasks per call (docs/limits.md, "RunTask count"). */
 export const MAX_RUN_TASK_COUNT = 10
 
 /**

@@ -7,7 +7,7 @@
  *   jittered schedule (src/wait/schedule.ts);
  * - one LIST of `<prefix>/arn:aws:ecs:<region>:<account>:task/<cluster>/` (1,000 keys a page),
  *   then a GET of only the stopped.json objects that appeared or whose ETag changed (a newer
- *   event). A LIST costs about 12.5 GETs (REFERENCE.md §3), so it wins once more than about a
+ *   event). A LIST costs about 12.5 GETs (docs/limits.md, "S3 pricing"), so it wins once more than about a
  *   dozen young tasks are pending.
  * Both obey the one-task rules of src/wait: objects are size-bounded and validated, the newest
  * `detail.version` wins, a STOPPED state without the app container's exit code or reason is
@@ -50,7 +50,7 @@ import {
   type NotificationRead
 } from '../wait/notification.js'
 
-/** What one LIST request costs in GETs (S3 pricing, REFERENCE.md §3). */
+/** What one LIST request costs in GETs (docs/limits.md, "S3 pricing"). */
 export const LIST_COST_IN_GETS = 12.5
 /** ListObjectsV2 answers at most 1,000 keys a page. */
 export const LIST_PAGE_KEYS = 1000
@@ -465,7 +465,7 @@ export class MultiWaiter {
       case 'event': {
         if (read.etag !== undefined) w.etag = read.etag
         const task = read.task
-        // Newest detail.version wins; duplicates and older events change nothing (REFERENCE.md §2).
+        // Newest detail.version wins; duplicates and older events change nothing (docs/ecs-events.md, "Delivery").
         if (w.stopped !== undefined && (task.version ?? -1) <= (w.stopped.version ?? -1)) return
         w.stopped = task
         if (!isIncompleteStop(task)) {

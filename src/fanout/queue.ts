@@ -3,7 +3,7 @@
  * when one stops (like a matrix's max-parallel), in spec order; RunTask calls paced by the
  * client-side token bucket; fail-fast; cancel and timeout stopping every task this job started,
  * in StopTask calls paced by the same bucket (RunTask and StopTask share one account bucket,
- * REFERENCE.md §3).
+ * docs/limits.md, "Token buckets").
  *
  * The queue does no I/O of its own: launching, stopping and watching come in as functions, and
  * the waiter reports each task's end through `onEnd`.
@@ -19,7 +19,7 @@ import type { TokenBucket } from './token-bucket.js'
 
 /**
  * How long to keep watching for the ends of stopped tasks after the last StopTask call: on a
- * cancel the runner sends SIGTERM 7.5 s after SIGINT (REFERENCE.md §3); on a timeout there is
+ * cancel the runner sends SIGTERM 7.5 s after SIGINT (docs/limits.md, "Cancel timing"); on a timeout there is
  * time to see how the tasks ended.
  */
 export const CANCEL_CONFIRM_MS = 4_000

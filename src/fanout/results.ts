@@ -1,7 +1,7 @@
 /**
  * Results and report of a fan-out (pure): the outputs in task order, the job summary with one
  * row per task (failures first, successes in a collapsed block, kept under GitHub's 1 MiB step
- * summary limit, REFERENCE.md §3) and the step's failure message.
+ * summary limit, docs/limits.md, "GitHub Actions limits") and the step's failure message.
  */
 import { escapeMarkdown, formatDuration } from '../report/summary.js'
 import { exitCodeOf, taskIdOf } from '../wait/result.js'
@@ -39,7 +39,7 @@ export interface FanoutTaskResult {
   logsUrl?: string
 }
 
-/** GitHub's step summary limit: 1 MiB (REFERENCE.md §3). */
+/** GitHub's step summary limit: 1 MiB (docs/limits.md, "GitHub Actions limits"). */
 export const SUMMARY_LIMIT_BYTES = 1024 * 1024
 /** What this summary may use, leaving room below the limit. */
 export const SUMMARY_BUDGET_BYTES = 1_000_000

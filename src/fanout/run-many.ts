@@ -33,7 +33,7 @@ import { TokenBucket } from './token-bucket.js'
 
 /**
  * StopTask pace when the fan-out halts. A cancelled job has 7.5 s before SIGTERM and 10 s
- * before it is killed (REFERENCE.md §3), so stops go faster than launches: 50 at once, then 25
+ * before it is killed (docs/limits.md, "Cancel timing"), so stops go faster than launches: 50 at once, then 25
  * a second, within the account's RunTask/StopTask bucket (100 burst, 40 a second) that this
  * job's own launches no longer draw on once it halts. About 230 tasks are stopped within
  * 7.5 s; the post step stops any left.

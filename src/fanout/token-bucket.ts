@@ -2,7 +2,7 @@
  * The client-side launch budget: a token bucket on the injected clock, so one job spends at
  * most `launch-rate` RunTask (and StopTask) calls per second of the account's shared ECS bucket
  * (RunTask/StartTask/StopTask: 100 burst, 40 per second; Fargate: 20 RunTask calls per second,
- * REFERENCE.md §3) and never starves the account's other users.
+ * docs/limits.md, "Token buckets" and "Fargate") and never starves the account's other users.
  *
  * It is kept as a theoretical arrival time (the "generic cell rate algorithm"), not a
  * fractional token count, so the times it grants are exact: at 10 per second with a burst of

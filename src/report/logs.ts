@@ -22,7 +22,7 @@ export interface LogConfiguration {
 
 /**
  * The console encoding of a log group or stream name: URL-encoded twice, then every `%` becomes
- * `$`, so `/` is `$252F` (REFERENCE.md §2).
+ * `$`, so `/` is `$252F` (docs/ecs-events.md, "CloudWatch console links").
  */
 export function consoleEncode(name: string): string {
   return encodeURIComponent(encodeURIComponent(name)).replace(/%/g, '$')
@@ -31,7 +31,7 @@ export function consoleEncode(name: string): string {
 /**
  * The CloudWatch console link of a container's awslogs stream,
  * `<awslogs-stream-prefix>/<container>/<task id>` in `awslogs-group`, in `awslogs-region` or else
- * the task's region (REFERENCE.md §2). Without awslogs, a group or a stream prefix there is no
+ * the task's region (docs/ecs-events.md, "awslogs stream names"). Without awslogs, a group or a stream prefix there is no
  * stream to link: the answer is then the reason, for a notice.
  */
 export function logsLink(options: {

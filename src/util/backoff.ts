@@ -2,7 +2,7 @@ import type { Random } from './clock.js'
 
 /**
  * "Full jitter" backoff (AWS Architecture Blog, "Exponential Backoff And Jitter"; the SDK's
- * standard retry mode uses it too, REFERENCE.md §3): a uniformly random delay in
+ * standard retry mode uses it too, docs/limits.md, "SDK retry mode"): a uniformly random delay in
  * [0, min(cap, base * 2^attempt)). `attempt` counts from 0.
  */
 export function fullJitter(attempt: number, baseMs: number, capMs: number, random: Random): number {

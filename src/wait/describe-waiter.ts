@@ -1,7 +1,7 @@
 /**
  * The DescribeTasks waiter, for when there is no notification prefix: it polls ECS on a
  * jittered, age-grown schedule that backs off hard on throttling (schedule.ts). Every call
- * spends the account's shared DescribeTasks bucket (100 burst, 20 per second, REFERENCE.md §3),
+ * spends the account's shared DescribeTasks bucket (100 burst, 20 per second, docs/limits.md, "Token buckets"),
  * which is why the S3 waiter is the one that scales to many parallel jobs.
  */
 import { DescribeTasksCommand, type ECSClient } from '@aws-sdk/client-ecs'
@@ -19,13 +19,13 @@ import type { TaskSnapshot, WaitDeps, WaitOptions, WaitOutcome } from './types.j
 
 /**
  * How long a task may stay invisible to DescribeTasks after RunTask before the waiter gives up:
- * the ECS API is eventually consistent (REFERENCE.md §3), but only for seconds.
+ * the ECS API is eventually consistent (docs/limits.md, "Eventual consistency"), but only for seconds.
  */
 export const VISIBILITY_TIMEOUT_MS = 60_000
 
 /**
  * How long a STOPPED state without the app container's exit code or reason is re-read for a
- * completion before it is settled on (REFERENCE.md §2, the agent's "missing exit code" fix).
+ * completion before it is settled on (docs/ecs-events.md, "STOPPED without exit codes", the agent's "missing exit code" fix).
  */
 export const INCOMPLETE_STOP_GRACE_MS = 10_000
 
@@ -56,7 +56,7 @@ export async function describeTask(
 /**
  * Waits for the task to stop by polling DescribeTasks. A task not yet visible right after
  * RunTask is retried for VISIBILITY_TIMEOUT_MS; throttling doubles the interval up to 120 s and
- * successes halve it back (hako's rule, REFERENCE.md §1); other server and network errors back
+ * successes halve it back (hako's rule, docs/hako.md, "DescribeTasks polling"); other server and network errors back
  * off the same way. A denied or invalid request is a UserError: waiting cannot work.
  */
 export async function waitForStop(deps: WaitDeps, options: WaitOptions): Promise<WaitOutcome> {

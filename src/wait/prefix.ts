@@ -1,6 +1,6 @@
 /**
  * The notification prefix: where the notifier writes `started.json` and `stopped.json` for each
- * task (REFERENCE.md §1).
+ * task (docs/hako.md, "S3 notifications").
  */
 import { UserError } from '../util/errors.js'
 import type { NotificationPrefix } from './types.js'
@@ -17,7 +17,7 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
 
 /**
  * Parses `s3://bucket/prefix[?region=<region>]` as hako reads it (bucket = host, prefix = path
- * without its leading `/`, REFERENCE.md §1); a trailing `/` is tolerated. The `?region=` query
+ * without its leading `/`, docs/hako.md, "S3 notifications"); a trailing `/` is tolerated. The `?region=` query
  * is honoured as cookpad/barbeque does, else `defaultRegion` (the scheduler's region) applies.
  * `none` returns 'none' (wait through DescribeTasks).
  *
@@ -94,7 +94,7 @@ export function resolveNotificationPrefix(options: {
 
 /**
  * The key of a task's notification: `<prefix>/<task ARN>/<name>.json`, the ARN verbatim with its
- * colons and slashes (REFERENCE.md §1); an empty prefix gives `<task ARN>/<name>.json`.
+ * colons and slashes (docs/hako.md, "S3 notifications"); an empty prefix gives `<task ARN>/<name>.json`.
  */
 export function notificationKey(
   prefix: string,

@@ -6,13 +6,13 @@ import type { Task } from '@aws-sdk/client-ecs'
 import { z } from 'zod'
 import type { ContainerOutcome, TaskSnapshot } from './types.js'
 
-/** The container whose exit code is the task's (hako's rule, REFERENCE.md §1). */
+/** The container whose exit code is the task's (hako's rule, docs/hako.md, "Exit code"). */
 export const APP_CONTAINER = 'app'
 
-/** Exit code when `app` stopped without one (hako's rule, REFERENCE.md §1). */
+/** Exit code when `app` stopped without one (hako's rule, docs/hako.md, "Exit code"). */
 export const MISSING_EXIT_CODE = 127
 
-// Events carry timestamps as ISO strings (REFERENCE.md §2); unknown fields are dropped.
+// Events carry timestamps as ISO strings (docs/ecs-events.md, "Detail"); unknown fields are dropped.
 const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s))
 const optionalString = z.string().nullish()
 
@@ -64,7 +64,7 @@ function container(c: {
 }
 
 /**
- * The snapshot in an ECS task state event's `detail` (REFERENCE.md §2).
+ * The snapshot in an ECS task state event's `detail` (docs/ecs-events.md, "Detail").
  * @throws Error naming the first field that does not fit, when `detail` is not a task event.
  */
 export function snapshotFromEvent(detail: unknown): TaskSnapshot {
@@ -125,7 +125,7 @@ export function appContainer(snapshot: TaskSnapshot): ContainerOutcome | undefin
 
 /**
  * The task's exit code: the `app` container's exitCode; 127 when it stopped without one (image
- * pull failure, task stopped before start, no `app` in the task), hako's rule (REFERENCE.md §1).
+ * pull failure, task stopped before start, no `app` in the task), hako's rule (docs/hako.md, "Exit code").
  */
 export function exitCodeOf(snapshot: TaskSnapshot): number {
   return appContainer(snapshot)?.exitCode ?? MISSING_EXIT_CODE
@@ -134,7 +134,7 @@ export function exitCodeOf(snapshot: TaskSnapshot): number {
 /**
  * True for a STOPPED state that a newer event may still complete: an essential container
  * exited, yet `app` has neither an exit code nor a reason. The ECS agent has sent such an event
- * before the exit codes were known, followed by a complete one (REFERENCE.md §2).
+ * before the exit codes were known, followed by a complete one (docs/ecs-events.md, "STOPPED without exit codes").
  */
 export function isIncompleteStop(snapshot: TaskSnapshot): boolean {
   if (snapshot.lastStatus !== 'STOPPED' || snapshot.stopCode !== 'EssentialContainerExited') {

@@ -1,6 +1,6 @@
 /**
  * The S3 waiter: reads the notifier's `started.json` and `stopped.json` for the task
- * (REFERENCE.md §1) on a jittered, age-grown schedule (schedule.ts), spending no ECS API calls
+ * (docs/hako.md, "S3 notifications") on a jittered, age-grown schedule (schedule.ts), spending no ECS API calls
  * while S3 answers, and one DescribeTasks per verify interval of silence so a broken notifier is
  * caught and reported instead of waited on forever.
  */
@@ -270,7 +270,7 @@ export async function waitForStop(deps: WaitDeps, options: WaitOptions): Promise
       )
     } else if (result.kind === 'event') {
       const task = result.task
-      // Newest detail.version wins; duplicates and older events change nothing (REFERENCE.md §2).
+      // Newest detail.version wins; duplicates and older events change nothing (docs/ecs-events.md, "Delivery").
       if (stopped === undefined || (task.version ?? -1) > (stopped.version ?? -1)) {
         stopped = task
         last = task

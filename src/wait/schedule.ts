@@ -27,7 +27,7 @@
  *
  * The same age-grown, jittered mean, raised by a throttling backoff as hako does: each
  * ThrottlingException doubles the backoff (from 2 * base) up to 120 s, each success halves it,
- * and below the base it vanishes (REFERENCE.md §1, "DescribeTasks polling in hako").
+ * and below the base it vanishes (docs/hako.md, "DescribeTasks polling").
  */
 import type { Random } from '../util/clock.js'
 

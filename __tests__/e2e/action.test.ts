@@ -106,7 +106,7 @@ describe('dist/index.js against the local simulator', () => {
     // The app container's last lines, in a collapsed group.
     expect(result.stdout).toContain(`::group::Last 2 log lines of /ecs/oneshot ecs/app/${id}`)
     expect(result.summary).toContain(`### ECS task ${id}: ✅ succeeded`)
-    // DESIGN.md "Behaviour" 5: zero ECS calls while S3 answers.
+    // Zero ECS calls while S3 answers (README, the waiting bullet; src/wait/s3-waiter.ts).
     expect(callsSince(local, before)).toEqual({
       DescribeTaskDefinition: 1,
       RegisterTaskDefinition: 1,

@@ -161,7 +161,7 @@ class Loader {
 
   constructor(readonly origins: Origins) {}
 
-  /** Reads and parses one file; records a problem naming `includedFrom` when it cannot. */
+  /** Reads and parses one file; records a problem at the including key (`from`) when it cannot. */
   async loadFile(
     chain: readonly FileFrame[],
     from?: { file: string; path: KeySegment[] }

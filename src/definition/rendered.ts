@@ -2,7 +2,7 @@ import type { RegisterTaskDefinitionCommandInput, RunTaskCommandInput } from '@a
 
 /**
  * What the rest of the action needs from a loaded, validated and rendered hako definition.
- * Produced by `loadDefinition` + `renderDefinition` in this folder; consumed by src/ecs,
+ * Produced by `loadAndRender` (index.ts in this folder); consumed by src/ecs,
  * src/wait and src/report.
  */
 export interface RenderedDefinition {

@@ -22,8 +22,8 @@ import { readInputs } from '../../src/inputs.js'
 import { run, runUrl, type MainDeps } from '../../src/main.js'
 import { post } from '../../src/post.js'
 import type { StateStore } from '../../src/state.js'
-import { FakeClock } from '../../src/util/clock.js'
-import { memoryLogger, type MemoryLogger } from '../../src/util/logger.js'
+import { FakeClock } from '../doubles/clock.js'
+import { memoryLogger, type MemoryLogger } from '../doubles/logger.js'
 
 const ecsMock = mockClient(ECSClient)
 const FIXTURE = '__fixtures__/e2e/oneshot.yml'

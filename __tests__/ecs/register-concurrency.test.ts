@@ -20,8 +20,8 @@ import {
   type RegisterOptions,
   type RegisterResult
 } from '../../src/ecs/register.js'
-import { FakeClock } from '../../src/util/clock.js'
-import { memoryLogger } from '../../src/util/logger.js'
+import { FakeClock } from '../doubles/clock.js'
+import { memoryLogger } from '../doubles/logger.js'
 import { describeOutput, registerRequest } from './fixtures.js'
 import { noSuchFamily, throttling, tooManyConcurrent } from './ecs-errors.js'
 

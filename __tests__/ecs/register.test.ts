@@ -12,8 +12,8 @@ import {
   REGISTER_BACKOFF_CAP_MS,
   REGISTER_MAX_ATTEMPTS
 } from '../../src/ecs/register.js'
-import { FakeClock } from '../../src/util/clock.js'
-import { memoryLogger, type MemoryLogger } from '../../src/util/logger.js'
+import { FakeClock } from '../doubles/clock.js'
+import { memoryLogger, type MemoryLogger } from '../doubles/logger.js'
 import { UserError } from '../../src/util/errors.js'
 import { describeOutput, registerRequest } from './fixtures.js'
 import {

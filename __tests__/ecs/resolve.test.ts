@@ -6,8 +6,8 @@ import {
   RegisterTaskDefinitionCommand
 } from '@aws-sdk/client-ecs'
 import { resolveTaskDefinition } from '../../src/ecs/resolve.js'
-import { FakeClock } from '../../src/util/clock.js'
-import { memoryLogger, type MemoryLogger } from '../../src/util/logger.js'
+import { FakeClock } from '../doubles/clock.js'
+import { memoryLogger, type MemoryLogger } from '../doubles/logger.js'
 import { describeOutput, registerRequest } from './fixtures.js'
 import { noSuchFamily } from './ecs-errors.js'
 

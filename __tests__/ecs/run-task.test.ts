@@ -29,8 +29,8 @@ import {
   type RunTaskOptions
 } from '../../src/ecs/run-task.js'
 import { hasCapacity, taskResourcesOf } from '../../src/ecs/scale-out.js'
-import { FakeClock } from '../../src/util/clock.js'
-import { memoryLogger, type MemoryLogger } from '../../src/util/logger.js'
+import { FakeClock } from '../doubles/clock.js'
+import { memoryLogger, type MemoryLogger } from '../doubles/logger.js'
 import { UserError } from '../../src/util/errors.js'
 import {
   accessDenied,

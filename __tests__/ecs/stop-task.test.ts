@@ -2,8 +2,8 @@ import { beforeEach, describe, expect, it } from '@jest/globals'
 import { mockClient } from 'aws-sdk-client-mock'
 import { ECSClient, StopTaskCommand } from '@aws-sdk/client-ecs'
 import { stopTasks, STOP_MAX_ATTEMPTS } from '../../src/ecs/stop-task.js'
-import { FakeClock } from '../../src/util/clock.js'
-import { memoryLogger, type MemoryLogger } from '../../src/util/logger.js'
+import { FakeClock } from '../doubles/clock.js'
+import { memoryLogger, type MemoryLogger } from '../doubles/logger.js'
 import { accessDenied, invalidParameter, networkError, throttling } from './ecs-errors.js'
 
 const ecsMock = mockClient(ECSClient)

@@ -9,8 +9,8 @@ import {
   listPrefixOf,
   type TaskEnd
 } from '../../src/fanout/multi-waiter.js'
-import { FakeClock } from '../../src/util/clock.js'
-import { memoryLogger } from '../../src/util/logger.js'
+import { FakeClock } from '../doubles/clock.js'
+import { memoryLogger } from '../doubles/logger.js'
 import { drive } from '../wait/drive.js'
 import {
   BUCKET,

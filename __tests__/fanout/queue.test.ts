@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { WorkQueue, type QueueOptions } from '../../src/fanout/queue.js'
 import { TokenBucket } from '../../src/fanout/token-bucket.js'
-import { FakeClock } from '../../src/util/clock.js'
+import { FakeClock } from '../doubles/clock.js'
 import { UserError } from '../../src/util/errors.js'
-import { memoryLogger } from '../../src/util/logger.js'
+import { memoryLogger } from '../doubles/logger.js'
 import { snapshotFromEvent } from '../../src/wait/result.js'
 import { arn, stateEvent } from './fakes.js'
 

@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-ecs'
 import { mockClient } from 'aws-sdk-client-mock'
 import { runMany, type RunManyOptions } from '../../src/fanout/run-many.js'
-import { FakeClock } from '../../src/util/clock.js'
-import { memoryLogger } from '../../src/util/logger.js'
+import { FakeClock } from '../doubles/clock.js'
+import { memoryLogger } from '../doubles/logger.js'
 import {
   BUCKET,
   CLUSTER,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { TokenBucket } from '../../src/fanout/token-bucket.js'
-import { FakeClock } from '../../src/util/clock.js'
+import { FakeClock } from '../doubles/clock.js'
 
 /** Takes `n` tokens one after another; resolves with the fake time of each. */
 async function takeTimes(clock: FakeClock, bucket: TokenBucket, n: number): Promise<number[]> {

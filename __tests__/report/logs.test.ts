@@ -5,7 +5,7 @@ import {
   GetLogEventsCommand
 } from '@aws-sdk/client-cloudwatch-logs'
 import { mockClient } from 'aws-sdk-client-mock'
-import { memoryLogger } from '../../src/util/logger.js'
+import { memoryLogger } from '../doubles/logger.js'
 import { consoleEncode, logsLink, tailLogs } from '../../src/report/logs.js'
 
 const TASK_ARN = 'arn:aws:ecs:ap-northeast-1:123456789012:task/batch/0123456789abcdef'

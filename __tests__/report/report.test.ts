@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { mockClient } from 'aws-sdk-client-mock'
-import { memoryLogger } from '../../src/util/logger.js'
+import { memoryLogger } from '../doubles/logger.js'
 import { reportTask, type ReportDeps } from '../../src/report/report.js'
 import { snapshotFromEvent } from '../../src/wait/result.js'
 import { TASK_ARN, fixture } from '../wait/fixtures.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { FakeClock } from '../../src/util/clock.js'
+import { FakeClock } from '../doubles/clock.js'
 import { DeliveryChannel, type DeliveryOptions } from '../../sim/delivery.js'
 import type { TaskStateEvent } from '../../sim/events.js'
 

@@ -12,7 +12,7 @@ import {
   StopTaskCommand,
   type RunTaskCommandInput
 } from '@aws-sdk/client-ecs'
-import { FakeClock } from '../../src/util/clock.js'
+import { FakeClock } from '../doubles/clock.js'
 import { startLocalAws, type LocalAws } from '../../sim/index.js'
 
 const START = Date.parse('2025-06-01T00:00:00Z')

@@ -6,7 +6,7 @@ import {
   RunTaskCommand
 } from '@aws-sdk/client-ecs'
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3'
-import { FakeClock } from '../../src/util/clock.js'
+import { FakeClock } from '../doubles/clock.js'
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from '../../sim/index.js'
 
 const START = Date.parse('2025-06-01T00:00:00Z')

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs'
-import { FakeClock } from '../../src/util/clock.js'
+import { FakeClock } from '../doubles/clock.js'
 import { startLocalAws, type LocalAws } from '../../sim/index.js'
 
 const START = Date.parse('2025-06-01T00:00:00Z')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { FakeClock } from '../../src/util/clock.js'
+import { FakeClock } from '../doubles/clock.js'
 import { categoryOf, DEFAULT_LIMITS, Throttler, TokenBucket } from '../../sim/token-bucket.js'
 
 describe('TokenBucket', () => {

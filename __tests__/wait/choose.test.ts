@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { memoryLogger } from '../../src/util/logger.js'
+import { memoryLogger } from '../doubles/logger.js'
 import { waitForStop as describeWaiter } from '../../src/wait/describe-waiter.js'
 import { chooseWaiter, waiterChoice } from '../../src/wait/choose.js'
 import { waitForStop as s3Waiter } from '../../src/wait/s3-waiter.js'

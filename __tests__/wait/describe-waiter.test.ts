@@ -7,9 +7,9 @@ import {
   type Task
 } from '@aws-sdk/client-ecs'
 import { mockClient } from 'aws-sdk-client-mock'
-import { FakeClock } from '../../src/util/clock.js'
+import { FakeClock } from '../doubles/clock.js'
 import { UserError } from '../../src/util/errors.js'
-import { memoryLogger, type MemoryLogger } from '../../src/util/logger.js'
+import { memoryLogger, type MemoryLogger } from '../doubles/logger.js'
 import { waitForStop } from '../../src/wait/describe-waiter.js'
 import type { WaitOutcome } from '../../src/wait/types.js'
 import { TASK_ARN } from './fixtures.js'

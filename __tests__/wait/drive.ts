@@ -4,7 +4,7 @@
  * it. An action scheduled at T is seen by every read at T or later. FakeClock.run cannot do this alone, since a real HTTP round trip takes more than the
  * microtasks it flushes.
  */
-import type { FakeClock } from '../../src/util/clock.js'
+import type { FakeClock } from '../doubles/clock.js'
 
 /**
  * Something that happens at a fake time, in ms after `drive` starts: an object appears, the

@@ -8,5 +8,7 @@ export default {
   },
   testMatch: ['**/__tests__/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  testTimeout: 30000
+  testTimeout: 30000,
+  // Builds the bundle of the current sources for the e2e tests (see the file).
+  globalSetup: '<rootDir>/__tests__/setup/bundle.js'
 }

@@ -1,5 +1,5 @@
 /**
- * Runs the committed bundle (`dist/index.js`) as a child process exactly as the runner does:
+ * Runs the bundle (`dist/index.js`, see BUNDLE) as a child process exactly as the runner does:
  * inputs as `INPUT_*` variables, and the `GITHUB_OUTPUT`, `GITHUB_STATE` and
  * `GITHUB_STEP_SUMMARY` files. Used by the end-to-end tests, `npm run demo` and the benchmark.
  */
@@ -8,8 +8,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-/** The bundle, relative to the repository root. */
-export const BUNDLE = resolve(import.meta.dirname, '..', 'dist', 'index.js')
+/**
+ * The bundle: `dist/index.js`, or the one named by HAKO_ONESHOT_BUNDLE (the test setup,
+ * __tests__/setup/bundle.js, builds the current sources there for the e2e tests).
+ */
+export const BUNDLE = process.env.HAKO_ONESHOT_BUNDLE
+  ? resolve(process.env.HAKO_ONESHOT_BUNDLE)
+  : resolve(import.meta.dirname, '..', 'dist', 'index.js')
 
 export interface ActionRun {
   /** Action inputs by name (`definition`, `mode`, ...). */

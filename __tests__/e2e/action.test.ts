@@ -1,6 +1,7 @@
 /**
- * End to end: the committed bundle `dist/index.js` (main and post step) run as child processes
- * exactly as the runner does (INPUT_* variables; GITHUB_OUTPUT, GITHUB_STATE and
+ * End to end: the ncc bundle of the current sources (built by __tests__/setup/bundle.js; CI
+ * also checks that it equals the committed `dist/index.js`), main and post step, run as child
+ * processes exactly as the runner does (INPUT_* variables; GITHUB_OUTPUT, GITHUB_STATE and
  * GITHUB_STEP_SUMMARY files; AWS_ENDPOINT_URL_* at the local simulators), against the local
  * ECS simulator and s3rver, with events written by the project's notifier.
  *

@@ -1,5 +1,5 @@
 /**
- * `mode: dry-run` through the committed bundle, as the runner runs it: INPUT_* variables and a
+ * `mode: dry-run` through the bundle (__tests__/setup/bundle.js), as the runner runs it: INPUT_* variables and a
  * GITHUB_OUTPUT file, no AWS endpoint and no credentials at all.
  */
 import { describe, expect, it } from '@jest/globals'

@@ -6,7 +6,7 @@ import type { AwsClients, ClientOptions } from './aws/clients.js'
 import { stopTasks } from './ecs/stop-task.js'
 import { STATE, readList, type StateStore } from './state.js'
 import type { Clock, Random } from './util/clock.js'
-import { errorMessage } from './util/errors.js'
+import { foreignErrorMessage } from './util/errors.js'
 import type { Logger } from './util/logger.js'
 
 export interface PostDeps {
@@ -45,6 +45,6 @@ export async function post(deps: PostDeps): Promise<void> {
       logger.info(`Stop it by hand: aws ecs stop-task --cluster ${cluster} --task ${taskArn}`)
     }
   } catch (error) {
-    logger.warning(`Could not stop the task(s) started by this job: ${errorMessage(error)}`)
+    logger.warning(`Could not stop the task(s) started by this job: ${foreignErrorMessage(error)}`)
   }
 }

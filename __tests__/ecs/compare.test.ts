@@ -366,6 +366,18 @@ describe('compareTaskDefinition against ECS-shaped DescribeTaskDefinition answer
       formatDifference({ path: 'tags', expected: undefined, actual: { k: 'x'.repeat(300) } }, 20)
     ).toBe('tags: wanted (unset), registered {"k":"xxxxxxxxxxxxxx...')
   })
+
+  it('formats a registered revision written by someone else on one line, no command', () => {
+    expect(
+      formatDifference({
+        path: 'containerDefinitions[app].dockerLabels.a\n::warning::k',
+        expected: 'x',
+        actual: 'y\u2028::add-mask::z ##[error]e'
+      })
+    ).toBe(
+      'containerDefinitions[app].dockerLabels.a\\n::warning::k: wanted "x", registered "y\\u2028::add-mask::z ##\\[error]e"'
+    )
+  })
 })
 
 describe('network mode and host ports', () => {

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-auto-scaling'
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns'
 import {
+  formatFailure,
   isClearableFailure,
   runTask,
   RUN_TASK_CAPACITY_BASE_MS,
@@ -545,5 +546,23 @@ describe('runTask with autoscaling_group_for_oneshot (docs/hako.md, "Capacity", 
       `Unable to start the task. Publish message to ${topic}: ${message}`
     )
     expect(logger.of('info')).toContain('Sent message_id=m-1')
+  })
+})
+
+describe('formatFailure', () => {
+  it.each([
+    [
+      'reason, detail and ARN',
+      { reason: 'RESOURCE:MEMORY', detail: 'no room', arn: 'arn:aws:ecs:x' },
+      'RESOURCE:MEMORY (no room) for arn:aws:ecs:x'
+    ],
+    ['no reason', {}, 'unknown reason'],
+    [
+      'a detail carrying commands',
+      { reason: 'MISSING', detail: 'x\n::warning::w ##[error]e' },
+      'MISSING (x\\n::warning::w ##\\[error]e)'
+    ]
+  ])('%s', (_name, failure, expected) => {
+    expect(formatFailure(failure)).toBe(expected)
   })
 })

@@ -155,7 +155,7 @@ describe('failureAnnotation', () => {
         containers: [{ name: 'worker', exitCode: 0 }],
         source: 'describe-tasks'
       },
-      'Task 0123456789abcdef0123456789abcdef exited with code 127; stopped reason: line break; the task has no app container'
+      'Task 0123456789abcdef0123456789abcdef exited with code 127; stopped reason: line\\nbreak; the task has no app container'
     ]
   ])('%s', (_, task, text) => {
     expect(failureAnnotation({ task, exitCode: exitCodeOf(task) })).toBe(text)

@@ -14,7 +14,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { S3Client } from '@aws-sdk/client-s3'
 import type { SNSClient } from '@aws-sdk/client-sns'
-import { UserError, errorMessage } from '../util/errors.js'
+import { UserError, foreignErrorMessage } from '../util/errors.js'
 import { VERSION } from '../version.js'
 
 /** The user agent entry naming this action, appended to the SDK's own. */
@@ -135,7 +135,7 @@ async function defaultRegion(): Promise<string> {
     const region = await probe.config.region()
     if (nonEmpty(region)) return region
   } catch (error) {
-    throw noRegion(errorMessage(error))
+    throw noRegion(foreignErrorMessage(error))
   } finally {
     probe.destroy()
   }

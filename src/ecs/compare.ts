@@ -6,6 +6,7 @@
  * value left unset equal to the default ECS fills in. Pure: no I/O.
  */
 import type { RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
+import { escapeLogText } from '../report/safe-text.js'
 
 /** One field that differs. `undefined` means absent (or equal to ECS's default). */
 export interface Difference {
@@ -267,11 +268,15 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-/** One difference as a log line, values shortened to keep the log readable. */
+/**
+ * One difference as a log line, values shortened to keep the log readable. The registered
+ * revision is foreign text (anyone allowed to register the family wrote it): JSON escapes the
+ * line breaks of its values, escapeLogText the rest (U+2028, a `##[`, a key path's own breaks).
+ */
 export function formatDifference(d: Difference, maxLength = 200): string {
   const show = (v: unknown): string => {
     const text = v === undefined ? '(unset)' : stableJson(v as Plain)
     return text.length > maxLength ? `${text.slice(0, maxLength)}...` : text
   }
-  return `${d.path}: wanted ${show(d.expected)}, registered ${show(d.actual)}`
+  return escapeLogText(`${d.path}: wanted ${show(d.expected)}, registered ${show(d.actual)}`)
 }

@@ -2,6 +2,7 @@
  * Classifying ECS (and other AWS) errors by `instanceof <Service>ServiceException`-style names
  * and messages, for the retry loops in this folder.
  */
+import { escapeLogText } from '../report/safe-text.js'
 import { errorMessage, errorName, httpStatus } from '../util/errors.js'
 
 const THROTTLING_NAMES = new Set([
@@ -68,10 +69,13 @@ export function isNoSuchTaskDefinition(error: unknown): boolean {
 
 /**
  * `Name: message`, or the message alone when the error has no SDK name; without a final
- * period, so callers can end the sentence themselves.
+ * period, so callers can end the sentence themselves. Safe for a log line (escapeLogText): an
+ * AWS error message is foreign text, and may quote what the caller sent.
  */
 export function describeError(error: unknown): string {
   const name = errorName(error)
   const message = errorMessage(error).replace(/\.+$/, '')
-  return name && name !== 'Error' && !message.startsWith(name) ? `${name}: ${message}` : message
+  return escapeLogText(
+    name && name !== 'Error' && !message.startsWith(name) ? `${name}: ${message}` : message
+  )
 }

@@ -17,6 +17,7 @@ import { fullJitter } from '../util/backoff.js'
 import type { Clock, Random } from '../util/clock.js'
 import { UserError, errorName } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
+import { escapeLogText } from '../report/safe-text.js'
 import { describeError, isThrottling, isTransient } from './errors.js'
 import { publishScaleOutRequest, scaleOutUntilCapacity, type TaskResources } from './scale-out.js'
 
@@ -171,7 +172,8 @@ export async function runTask(deps: RunTaskDeps, options: RunTaskOptions): Promi
 
     if (tasks.length > 0) {
       options.onStarted?.(tasks)
-      for (const task of tasks) logger.info(`Started task: ${task.taskArn ?? '(no ARN)'}`)
+      for (const task of tasks)
+        logger.info(`Started task: ${escapeLogText(task.taskArn ?? '(no ARN)')}`)
       for (const f of failures)
         logger.warning(`RunTask could not start every task: ${formatFailure(f)}`)
       return tasks
@@ -241,10 +243,10 @@ async function waitForCapacity(
   await clock.sleep(delay, signal)
 }
 
-/** `REASON (detail) for arn`, as much as ECS gave. */
+/** `REASON (detail) for arn`, as much as ECS gave, safe for a log line (escapeLogText). */
 export function formatFailure(f: Failure): string {
   let text = f.reason ?? 'unknown reason'
   if (f.detail) text += ` (${f.detail})`
   if (f.arn) text += ` for ${f.arn}`
-  return text
+  return escapeLogText(text)
 }

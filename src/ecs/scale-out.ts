@@ -20,6 +20,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns'
 import type { Clock } from '../util/clock.js'
 import { UserError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
+import { escapeLogText } from '../report/safe-text.js'
 import { describeError, isThrottling, isTransient } from './errors.js'
 
 /** What one task needs, in ECS units (cpu units, MiB). */
@@ -253,7 +254,7 @@ export async function publishScaleOutRequest(
   logger.info(`Unable to start the task. Publish message to ${options.topicArn}: ${message}`)
   try {
     const out = await sns.send(new PublishCommand({ TopicArn: options.topicArn, Message: message }))
-    logger.info(`Sent message_id=${out.MessageId ?? ''}`)
+    logger.info(`Sent message_id=${escapeLogText(out.MessageId ?? '')}`)
   } catch (error) {
     if (!isTransient(error)) {
       throw new Error(

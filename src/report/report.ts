@@ -5,12 +5,13 @@
  */
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { RenderedDefinition } from '../definition/rendered.js'
-import { errorMessage } from '../util/errors.js'
+import { foreignErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { describeContainers, exitCodeOf } from '../wait/result.js'
 import type { TaskSnapshot } from '../wait/types.js'
 import { logsLink, tailLogs } from './logs.js'
 import { resultOutputs } from './outputs.js'
+import { escapeLogText } from './safe-text.js'
 import { failureAnnotation, taskSummary, type SummaryStatus } from './summary.js'
 
 /** Where the report goes. */
@@ -56,9 +57,12 @@ export async function reportTask(deps: ReportDeps, options: ReportOptions): Prom
   const task = options.stopped ? options.snapshot : undefined
   const exitCode = task ? exitCodeOf(task) : undefined
   if (task) {
-    logger.info(`Exit code: ${exitCode}${task.stopCode ? ` (stop code ${task.stopCode})` : ''}`)
-    if (task.stoppedReason) logger.info(`Stopped reason: ${task.stoppedReason}`)
-    for (const line of describeContainers(task)) logger.info(`Container ${line}`)
+    // Stop code, reasons and container fields are foreign text: anyone allowed ecs:StopTask
+    // sets the stopped reason, anyone allowed to write the notification prefix sets them all.
+    const stopCode = task.stopCode ? ` (stop code ${escapeLogText(task.stopCode)})` : ''
+    logger.info(`Exit code: ${exitCode}${stopCode}`)
+    if (task.stoppedReason) logger.info(`Stopped reason: ${escapeLogText(task.stoppedReason)}`)
+    for (const line of describeContainers(task)) logger.info(`Container ${escapeLogText(line)}`)
   }
 
   const link = logsLink({
@@ -114,7 +118,7 @@ export async function reportTask(deps: ReportDeps, options: ReportOptions): Prom
       })
     )
   } catch (error) {
-    logger.warning(`Could not write the job summary: ${errorMessage(error)}`)
+    logger.warning(`Could not write the job summary: ${foreignErrorMessage(error)}`)
   }
   if (task && exitCode !== undefined && exitCode !== 0) {
     return { exitCode, failureMessage: failureAnnotation({ task, exitCode }) }

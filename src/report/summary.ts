@@ -1,6 +1,7 @@
 /** The job summary for one task and the one error annotation of a failed task (pure). */
 import type { TaskResult, TaskSnapshot } from '../wait/types.js'
 import { appContainer, taskIdOf } from '../wait/result.js'
+import { escapeLogText } from './safe-text.js'
 
 /**
  * Untrusted text (reasons, names, log lines) made inert for GitHub markdown: HTML special
@@ -118,15 +119,19 @@ export function taskSummary(input: SummaryInput): string {
 
 /**
  * The one error annotation for a failed task: exit code, stop code, stopped reason and the app
- * container's reason (CannotPullContainerError, OutOfMemoryError ...), on one line.
+ * container's reason (CannotPullContainerError, OutOfMemoryError ...), on one line. The task's
+ * fields are foreign text: escapeLogText shows their line breaks (U+2028 too, which
+ * `@actions/core` leaves as they are) and controls, as in the log.
  */
 export function failureAnnotation(result: TaskResult): string {
   const task = result.task
-  const parts = [`Task ${taskIdOf(task.taskArn)} exited with code ${result.exitCode}`]
-  if (task.stopCode) parts.push(`stop code ${task.stopCode}`)
-  if (task.stoppedReason) parts.push(`stopped reason: ${task.stoppedReason}`)
+  const parts = [
+    `Task ${escapeLogText(taskIdOf(task.taskArn))} exited with code ${result.exitCode}`
+  ]
+  if (task.stopCode) parts.push(`stop code ${escapeLogText(task.stopCode)}`)
+  if (task.stoppedReason) parts.push(`stopped reason: ${escapeLogText(task.stoppedReason)}`)
   const app = appContainer(task)
-  if (app?.reason) parts.push(`app container: ${app.reason}`)
+  if (app?.reason) parts.push(`app container: ${escapeLogText(app.reason)}`)
   else if (app === undefined) parts.push('the task has no app container')
-  return parts.join('; ').replace(/\s*\r?\n\s*/g, ' ')
+  return parts.join('; ')
 }

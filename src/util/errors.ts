@@ -1,3 +1,5 @@
+import { escapeLogText } from '../report/safe-text.js'
+
 /**
  * An error caused by the user's input or environment (a bad definition, a bad input, a missing
  * permission). Its message is complete and actionable: the shell prints it as it is, with no
@@ -11,6 +13,15 @@ export class UserError extends Error {
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message
   return String(error)
+}
+
+/**
+ * The message of an error from outside the action (an AWS answer, the network, the file
+ * system), safe to print in a log line: its line breaks and controls escaped, no command in it
+ * (escapeLogText). Not for the action's own errors, whose messages may list problems on lines.
+ */
+export function foreignErrorMessage(error: unknown): string {
+  return escapeLogText(errorMessage(error))
 }
 
 /** The SDK error name (`ThrottlingException`, `NoSuchKey`, ...) or '' when there is none. */

@@ -6,6 +6,7 @@
  */
 import * as core from '@actions/core'
 import type { ActionInputs, Mode, TaskSpec } from './inputs-types.js'
+import { redactInput } from './report/redact.js'
 import { UserError } from './util/errors.js'
 
 export type { ActionInputs, Mode, TaskSpec } from './inputs-types.js'
@@ -47,7 +48,8 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
   /** Runs a parser, collecting its error instead of stopping at the first bad input. */
   const take = <T>(name: string, parse: (value: string) => T): T | undefined => {
     const value = raw(name)
-    log(`input ${name}: ${JSON.stringify(value)}`)
+    // env values may be secrets: the log shows their names only.
+    log(`input ${name}: ${JSON.stringify(redactInput(name, value))}`)
     try {
       return parse(value)
     } catch (error) {

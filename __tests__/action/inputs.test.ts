@@ -243,3 +243,24 @@ describe('parseKeyValueLines', () => {
     })
   })
 })
+
+describe('readInputs debug log', () => {
+  it('logs env and tasks env names, never their values', () => {
+    const lines: string[] = []
+    readInputs(
+      reader({
+        definition: 'a.yml',
+        env: 'SHARD=3\nAPI_TOKEN=hunter2',
+        tasks: '[{"env":{"DB_PASSWORD":"hunter2"}}]',
+        command: 'rake batch:run'
+      }),
+      (line) => lines.push(line)
+    )
+    expect(lines.filter((l) => /^input (env|tasks|command):/.test(l))).toEqual([
+      'input command: "rake batch:run"',
+      'input env: "SHARD=***\\nAPI_TOKEN=***"',
+      'input tasks: "[{\\"env\\":{\\"DB_PASSWORD\\":\\"***\\"}}]"'
+    ])
+    expect(lines.join('\n')).not.toContain('hunter2')
+  })
+})

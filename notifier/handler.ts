@@ -1,10 +1,14 @@
 /**
  * The notifier: an EventBridge "ECS Task State Change" event in, a notification object out, at
  * `<prefix>/<task ARN>/started.json` or `.../stopped.json`, the layout hako and its example
- * Lambda use (docs/hako.md, "S3 notifications"). Deployed inline by notifier/template.yml, where CloudFormation
+ * Lambda use (docs/hako.md). Deployed inline by notifier/template.yml, where CloudFormation
  * writes it to index.js and the Node.js runtime loads it as CommonJS with the AWS SDK v3 it
- * ships (docs/ecs-events.md, "Inline Lambda code"); scripts/build-notifier.js compiles this file into the template.
+ * ships (docs/ecs-events.md); scripts/build-notifier.js compiles this file into the template.
  * So: one import, @aws-sdk/client-s3, and nothing else.
+ *
+ * The object holds the event's envelope and a `detail` cut down to what readers use (see
+ * `KEPT`): an event carries the task's RunTask `overrides`, whose environment values may be
+ * secrets, and the bucket keeps objects for weeks, readable by anyone who may read the prefix.
  */
 import {
   GetObjectCommand,
@@ -55,20 +59,32 @@ function classify(event: unknown): Notice {
   if (!isObject(d)) return 'no detail'
   const arn = d.taskArn
   if (typeof arn !== 'string' || !arn.startsWith('arn:')) return 'no detail.taskArn'
-  const version = d.version
+  const version = d.version as number
   if (!Number.isSafeInteger(version)) return `no integer detail.version for ${arn}`
   // hako's example Lambda writes started.json once the task and every container run, and
-  // stopped.json on STOPPED (docs/hako.md, "S3 notifications"); other statuses are progress nobody waits for.
-  if (d.lastStatus === 'STOPPED') return { file: 'stopped', arn, version: version as number }
+  // stopped.json on STOPPED (docs/hako.md); other statuses are progress nobody waits for.
+  if (d.lastStatus === 'STOPPED') return { file: 'stopped', arn, version }
   const containers = d.containers
   if (
     d.lastStatus === 'RUNNING' &&
     Array.isArray(containers) &&
     containers.every((c) => isObject(c) && c.lastStatus === 'RUNNING')
   )
-    return { file: 'started', arn, version: version as number }
+    return { file: 'started', arn, version }
   return `${arn} is ${String(d.lastStatus)}, not every container RUNNING`
 }
+
+/**
+ * The only property names a notification keeps, at any depth (JSON.stringify's allowlist): the
+ * envelope, the task fields readers use and each container's name, status, exit code and
+ * reason. hako's S3 poller reads started.json's containerInstanceArn and startedAt, and
+ * stopped.json's whole detail as a Task: stoppedAt, stoppedReason and each container's name,
+ * exitCode and reason (docs/hako.md); this action's reader takes TaskSnapshot's fields
+ * (src/wait/result.ts). `overrides` is left out, since its environment values may be secrets,
+ * and so is any field ECS adds later, until someone decides it is safe to keep.
+ */
+const KEPT =
+  'version id detail-type source account time region resources detail taskArn clusterArn taskDefinitionArn containerInstanceArn lastStatus desiredStatus stopCode stoppedReason createdAt startedAt stoppingAt stoppedAt launchType availabilityZone group startedBy containers name exitCode reason'
 
 /** `detail.version` of a stored notification; -1 when unreadable, so any event replaces it. */
 function storedVersion(text: string): number {
@@ -103,10 +119,10 @@ export async function processEvent(event: unknown, deps: NotifierDeps): Promise<
   const put: PutObjectCommandInput = {
     Bucket: bucket,
     Key: key,
-    Body: JSON.stringify(event),
+    Body: JSON.stringify(event, KEPT.split(' ')),
     ContentType: 'application/json'
   }
-  // Newest detail.version wins (events come at least once and out of order, docs/ecs-events.md, "Delivery"),
+  // Newest detail.version wins (events come at least once and out of order, docs/ecs-events.md),
   // made safe against racing invocations with S3 conditional writes: a PUT with
   // `If-None-Match: *` creates the object only if it is absent, and a PUT with `If-Match: <ETag>`
   // replaces it only if nobody wrote since we read that ETag. Either fails with 412
@@ -142,13 +158,38 @@ export async function processEvent(event: unknown, deps: NotifierDeps): Promise<
   throw new Error(`s3://${bucket}/${key}: still changing after ${ATTEMPTS} conditional writes`)
 }
 
+/**
+ * Makes `s3` refuse to send a PutObject whose IfMatch or IfNoneMatch did not become a header.
+ * The runtime's bundled SDK decides: client-s3 sends If-None-Match from 3.635.0 and If-Match
+ * from 3.700.0, and an older one drops the field without a word (docs/limits.md, "S3
+ * conditional writes in the SDK"), which would turn "newest version wins" into "last write
+ * wins". Checked on every PutObject, after serialization: the serializer names headers in lower
+ * case; were one ever spelt otherwise, this fails loudly rather than quietly. The handler
+ * installs it on its client at cold start.
+ */
+export function requireConditionalHeaders(s3: S3Client): S3Client {
+  s3.middlewareStack.add(
+    (next) => (args) => {
+      const { IfMatch, IfNoneMatch } = args.input as PutObjectCommandInput
+      const h = (args.request as { headers: Record<string, string | undefined> }).headers
+      if ((IfMatch && !h['if-match']) || (IfNoneMatch && !h['if-none-match']))
+        throw new Error(
+          "This runtime's @aws-sdk/client-s3 is older than 3.700.0: it drops If-Match, so no write"
+        )
+      return next(args)
+    },
+    { step: 'finalizeRequest', name: 'conditionalHeaders' }
+  )
+  return s3
+}
+
 let client: S3Client | undefined
 
 /** The Lambda entry: bucket and prefix from env (NOTIFICATION_BUCKET, NOTIFICATION_PREFIX). */
 export async function handler(event: unknown): Promise<EventOutcome> {
   const bucket = process.env.NOTIFICATION_BUCKET
   if (!bucket) throw new Error('Set NOTIFICATION_BUCKET to the notification bucket name')
-  client ??= new S3Client({})
+  client ??= requireConditionalHeaders(new S3Client({}))
   return processEvent(event, {
     s3: client,
     bucket,

@@ -3,6 +3,7 @@
  * tests of the verify path) sometimes not at all. Every choice is drawn from a seeded random
  * source, so a run is reproducible.
  */
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { Clock, Random } from '../src/util/clock.js'
 import type { TaskStateEvent } from './events.js'
 
@@ -187,4 +188,33 @@ export class DeliveryChannel {
   stats(): DeliveryStats {
     return { ...this.counts }
   }
+}
+
+/**
+ * A notifier as many already run: hako's example Lambda (examples/put-ecs-container-status-to-s3
+ * in hako's repository, docs/hako.md) and its ports, which write the whole event, RunTask
+ * `overrides` and all, with a plain PutObject: started.json when the task and every container
+ * run, stopped.json on STOPPED, the last write winning even when it carries an older event.
+ * Pass it as `notifier` to startLocalAws to run the action against such a bucket. Same signature
+ * and outcome as notifier/handler.ts's `processEvent`.
+ */
+export async function writeWholeEvent(
+  event: unknown,
+  deps: { s3: S3Client; bucket: string; prefix: string; log: (line: string) => void }
+): Promise<{ action: 'written' | 'skipped'; key?: string; reason: string }> {
+  const detail = (event as { detail?: Partial<TaskStateEvent['detail']> }).detail ?? {}
+  const running =
+    detail.lastStatus === 'RUNNING' &&
+    (detail.containers ?? []).every((c) => c.lastStatus === 'RUNNING')
+  const file = detail.lastStatus === 'STOPPED' ? 'stopped' : running ? 'started' : undefined
+  if (file === undefined || typeof detail.taskArn !== 'string') {
+    deps.log(`skipped: ${String(detail.taskArn)} is ${String(detail.lastStatus)}`)
+    return { action: 'skipped', reason: `${String(detail.lastStatus)}` }
+  }
+  const key = `${deps.prefix ? `${deps.prefix}/` : ''}${detail.taskArn}/${file}.json`
+  await deps.s3.send(
+    new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: JSON.stringify(event) })
+  )
+  deps.log(`${detail.taskArn} ${file}`)
+  return { action: 'written', key, reason: `version ${String(detail.version)}, whole event` }
 }

@@ -6,6 +6,7 @@
  */
 import * as core from '@actions/core'
 import type { ActionInputs, Mode, TaskSpec } from './inputs-types.js'
+import { redactInput } from './report/redact.js'
 import { UserError } from './util/errors.js'
 
 export type { ActionInputs, Mode, TaskSpec } from './inputs-types.js'
@@ -47,7 +48,8 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
   /** Runs a parser, collecting its error instead of stopping at the first bad input. */
   const take = <T>(name: string, parse: (value: string) => T): T | undefined => {
     const value = raw(name)
-    log(`input ${name}: ${JSON.stringify(value)}`)
+    // env values may be secrets: the log shows their names only.
+    log(`input ${name}: ${JSON.stringify(redactInput(name, value))}`)
     try {
       return parse(value)
     } catch (error) {
@@ -221,8 +223,10 @@ export function parseKeyValueLines(
     const k = eq < 0 ? trimmed : trimmed.slice(0, eq).trimEnd()
     if (eq < 0 || !key.pattern.test(k)) {
       const why = eq < 0 ? 'no = in it' : `'${k}' is not ${key.what}`
+      // An env value may be a secret, so an env line is quoted with its value masked.
+      const shown = redactInput(name, line.trim())
       throw new UserError(
-        `Input '${name}' line ${index + 1} must be KEY=VALUE, got '${line.trim()}' (${why})`
+        `Input '${name}' line ${index + 1} must be KEY=VALUE, got '${shown}' (${why})`
       )
     }
     result[k] = trimmed.slice(eq + 1)
@@ -331,9 +335,10 @@ function parseTasks(name: string, value: string): TaskSpec[] {
   try {
     parsed = JSON.parse(value)
   } catch (error) {
+    // V8 quotes the text around the error, which may hold an env value: leave that out.
+    const why = (error as Error).message.replace(/, (\.\.\.)?"[\s\S]*" is not valid JSON$/, '')
     throw new UserError(
-      `Input '${name}' must be a JSON array of {"command": [...], "env": {...}} objects: ` +
-        (error as Error).message
+      `Input '${name}' must be a JSON array of {"command": [...], "env": {...}} objects: ${why}`
     )
   }
   if (!Array.isArray(parsed) || parsed.length === 0) {

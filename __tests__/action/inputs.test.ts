@@ -156,7 +156,7 @@ describe('readInputs', () => {
     expect((error as Error).message.split('\n')).toEqual([
       "Input 'definition' is required: the path of a hako definition (.yml, .yaml or .json)",
       "Input 'mode' must be one of run, register, dry-run, got 'apply'",
-      "Input 'env' line 2 must be KEY=VALUE, got '1BAD=2' ('1BAD' is not a variable name (letters, digits and _, not starting with a digit))",
+      "Input 'env' line 2 must be KEY=VALUE, got '1BAD=***' ('1BAD' is not a variable name (letters, digits and _, not starting with a digit))",
       "Input 'tags' line 1 must be KEY=VALUE, got 'novalue' (no = in it)",
       "Input 'wait' must be true or false, got 'yes'",
       "Input 'timeout' must be seconds or a duration like 90s, 30m, 2h or 1h30m, got 'soon'",
@@ -242,4 +242,48 @@ describe('parseKeyValueLines', () => {
       C: ''
     })
   })
+})
+
+describe('readInputs keeps env values out of logs and errors', () => {
+  it('logs env and tasks env names, never their values', () => {
+    const lines: string[] = []
+    readInputs(
+      reader({
+        definition: 'a.yml',
+        env: 'SHARD=3\nAPI_TOKEN=hunter2',
+        tasks: '[{"env":{"DB_PASSWORD":"hunter2"}}]',
+        command: 'rake batch:run'
+      }),
+      (line) => lines.push(line)
+    )
+    expect(lines.filter((l) => /^input (env|tasks|command):/.test(l))).toEqual([
+      'input command: "rake batch:run"',
+      'input env: "SHARD=***\\nAPI_TOKEN=***"',
+      'input tasks: "[{\\"env\\":{\\"DB_PASSWORD\\":\\"***\\"}}]"'
+    ])
+    expect(lines.join('\n')).not.toContain('hunter2')
+  })
+
+  it('quotes a bad env line with its value masked', () => {
+    expect(() =>
+      readInputs(reader({ definition: 'a.yml', env: 'API_TOKEN: hunter2' }), quiet)
+    ).toThrow(new UserError("Input 'env' line 1 must be KEY=VALUE, got '***' (no = in it)"))
+  })
+
+  // V8's wording differs between Node versions; what matters is that no value is quoted.
+  it.each(['[{"env":{"API_TOKEN":hunter2}}]', '[{"env":{"API_TOKEN":"hunter2"}'])(
+    'names bad JSON in tasks without quoting the text around the error: %s',
+    (tasks) => {
+      let message = ''
+      try {
+        readInputs(reader({ definition: 'a.yml', tasks }), quiet)
+      } catch (error) {
+        message = (error as Error).message
+      }
+      expect(message).toMatch(
+        /^Input 'tasks' must be a JSON array of \{"command": \[\.\.\.\], "env": \{\.\.\.\}\} objects: \S/
+      )
+      expect(message).not.toContain('hunter2')
+    }
+  )
 })

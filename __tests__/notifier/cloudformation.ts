@@ -1,7 +1,7 @@
 /**
  * Reads notifier/template.yml with CloudFormation's short-form tags turned into their long
  * form (`!Ref X` → `{ Ref: 'X' }`, `!Sub s` → `{ 'Fn::Sub': 's' }`), so tests can compare
- * resources as plain data. js-yaml 5 takes custom tags through a Schema (docs/toolchain.md, "js-yaml 5").
+ * resources as plain data. js-yaml 5 takes custom tags through a Schema (docs/toolchain.md).
  */
 import { readFileSync } from 'node:fs'
 import { CORE_SCHEMA, defineScalarTag, defineSequenceTag, load } from 'js-yaml'

@@ -25,6 +25,15 @@ export const runningEvent = (): TaskEvent => fixture('task-running.json')
 /** The STOPPED event of the fixture task (version 6, app exited 0, fluentd 143). */
 export const stoppedEvent = (): TaskEvent => fixture('task-stopped.json')
 
+/**
+ * What the notifier stores for `runningEvent()`: the envelope and a `detail` without
+ * `overrides`, `attachments`, `attributes` and the rest nobody reads. Written out in full, so
+ * the tests pin the stored shape rather than re-derive it.
+ */
+export const storedRunning = (): TaskEvent => fixture('task-running.stored.json')
+/** What the notifier stores for `stoppedEvent()`. */
+export const storedStopped = (): TaskEvent => fixture('task-stopped.stored.json')
+
 /** A copy of `event` with `detail` fields replaced. */
 export function withDetail(event: TaskEvent, detail: Partial<TaskEvent['detail']>): TaskEvent {
   const copy = structuredClone(event)

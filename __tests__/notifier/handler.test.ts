@@ -8,12 +8,24 @@ import {
 } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
 import { startS3Server, type S3Server } from '../../sim/s3-server.js'
-import { processEvent, type NotifierDeps } from '../../notifier/handler.js'
-import { runningEvent, stoppedEvent, TASK_ARN, withDetail, type TaskEvent } from './events.js'
+import {
+  processEvent,
+  requireConditionalHeaders,
+  type NotifierDeps
+} from '../../notifier/handler.js'
+import {
+  runningEvent,
+  stoppedEvent,
+  storedRunning,
+  storedStopped,
+  TASK_ARN,
+  withDetail,
+  type TaskEvent
+} from './events.js'
 
 const BUCKET = 'notes'
 const PREFIX = 'hako-oneshot'
-// The task ARN verbatim in the key, colons and slashes included (docs/hako.md, "S3 notifications").
+// The task ARN verbatim in the key, colons and slashes included (docs/hako.md).
 const STARTED_KEY = `${PREFIX}/${TASK_ARN}/started.json`
 const STOPPED_KEY = `${PREFIX}/${TASK_ARN}/stopped.json`
 
@@ -46,6 +58,9 @@ describe('processEvent against a real S3 server', () => {
   const stoppedV = (version: number, extra: Partial<TaskEvent['detail']> = {}): TaskEvent =>
     withDetail(stoppedEvent(), { version, ...extra })
   const runningV = (version: number): TaskEvent => withDetail(runningEvent(), { version })
+  /** What the notifier stores for stoppedV(version) and runningV(version). */
+  const storedStoppedV = (version: number): TaskEvent => withDetail(storedStopped(), { version })
+  const storedRunningV = (version: number): TaskEvent => withDetail(storedRunning(), { version })
 
   beforeAll(async () => {
     server = await startS3Server({ buckets: [BUCKET] })
@@ -62,7 +77,7 @@ describe('processEvent against a real S3 server', () => {
   })
   const key = (file: 'started' | 'stopped'): string => `${prefix}/${TASK_ARN}/${file}.json`
 
-  it('writes a RUNNING event whose containers all run to started.json, whole, as JSON', async () => {
+  it('writes a RUNNING event whose containers all run to started.json, reduced, as JSON', async () => {
     const event = runningEvent()
     await expect(processEvent(event, deps())).resolves.toEqual({
       action: 'written',
@@ -72,7 +87,7 @@ describe('processEvent against a real S3 server', () => {
     // The first event for a key is one conditional PUT and no read.
     expect(server.stats().byOperation).toEqual({ PutObject: 1 })
     const got = await stored(key('started'))
-    expect(got?.event).toEqual(event)
+    expect(got?.event).toEqual(storedRunning())
     expect(got?.contentType).toBe('application/json')
     expect(await keysUnder(prefix)).toEqual([key('started')])
     expect(lines).toEqual([`written s3://${BUCKET}/${key('started')}: version 3`])
@@ -85,11 +100,70 @@ describe('processEvent against a real S3 server', () => {
       key: key('stopped'),
       reason: 'version 6'
     })
-    expect((await stored(key('stopped')))?.event).toEqual(event)
+    expect((await stored(key('stopped')))?.event).toEqual(storedStopped())
     expect(await keysUnder(prefix)).toEqual([key('stopped')])
   })
 
-  it('uses the key layout hako reads: <prefix>/<task ARN>/<file>.json (docs/hako.md, "S3 notifications")', () => {
+  // RunTask overrides travel in every task state event; a secret passed through the action's
+  // `env` input must not reach the bucket, nor must anything ECS may add to the event later.
+  it('stores no override, nor any field outside the allowlist, of any event it writes', async () => {
+    const SECRET = 'hunter2-3f9a7c'
+    const withSecrets = (event: TaskEvent): TaskEvent => {
+      const copy = structuredClone(event)
+      copy.detail.overrides = {
+        containerOverrides: [
+          {
+            name: 'app',
+            command: ['rake', `batch:run[${SECRET}]`],
+            environment: [{ name: 'DB_PASSWORD', value: SECRET }]
+          }
+        ],
+        taskRoleArn: `arn:aws:iam::123456789012:role/${SECRET}`
+      }
+      copy.detail.attachments = [{ details: [{ name: 'token', value: SECRET }] }]
+      copy.detail.someFutureField = SECRET
+      copy.detail.containers = copy.detail.containers.map((c) => ({ ...c, environment: SECRET }))
+      return copy
+    }
+    const events = [
+      withSecrets(runningV(3)),
+      withSecrets(stoppedV(6)),
+      withSecrets(stoppedV(7)),
+      withSecrets(runningV(4))
+    ]
+    expect(JSON.stringify(events)).toContain(SECRET)
+    for (const event of events) await processEvent(event, deps())
+    const keys = await keysUnder(prefix)
+    expect(keys).toEqual([key('started'), key('stopped')])
+    for (const k of keys) {
+      const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: k }))
+      expect(await got.Body?.transformToString()).not.toContain(SECRET)
+    }
+    // What is kept is exactly the stored form of the newest events.
+    expect((await stored(key('started')))?.event).toEqual(storedRunningV(4))
+    expect((await stored(key('stopped')))?.event).toEqual(storedStoppedV(7))
+  })
+
+  it('keeps what hako reads: started.json containerInstanceArn and startedAt, stopped.json the task and its containers', () => {
+    const started = storedRunning().detail
+    expect(started.containerInstanceArn).toBe(runningEvent().detail.containerInstanceArn)
+    expect(started.startedAt).toBe(runningEvent().detail.startedAt)
+    const full = stoppedEvent().detail
+    const kept = storedStopped().detail
+    for (const field of ['stoppedAt', 'stoppedReason', 'stopCode', 'version', 'lastStatus'])
+      expect([field, kept[field]]).toEqual([field, full[field]])
+    expect(kept.containers).toEqual(
+      full.containers.map((c) => ({
+        taskArn: (c as { taskArn?: string }).taskArn,
+        lastStatus: c.lastStatus,
+        name: c.name,
+        exitCode: c.exitCode
+      }))
+    )
+    expect(kept).not.toHaveProperty('overrides')
+  })
+
+  it('uses the key layout hako reads: <prefix>/<task ARN>/<file>.json (docs/hako.md)', () => {
     expect(STARTED_KEY).toBe(
       'hako-oneshot/arn:aws:ecs:ap-northeast-1:123456789012:task/batch/4f0c0d8e7a2b4c1e9d3a5b6c7d8e9f01/started.json'
     )
@@ -162,7 +236,7 @@ describe('processEvent against a real S3 server', () => {
     expect(server.stats().byOperation).toEqual({})
   })
 
-  // Delivery is at least once (docs/ecs-events.md, "Delivery"): duplicates share detail.version.
+  // Delivery is at least once (docs/ecs-events.md): duplicates share detail.version.
   it.each([
     ['stopped', stoppedEvent, 6],
     ['started', runningEvent, 3]
@@ -184,7 +258,7 @@ describe('processEvent against a real S3 server', () => {
     expect((await stored(key(file)))?.etag).toBe(before?.etag)
   })
 
-  it('keeps stopped.json when a RUNNING event arrives after STOPPED (out of order, §2)', async () => {
+  it('keeps stopped.json when a RUNNING event arrives after STOPPED (out of order)', async () => {
     const stopped = stoppedV(6)
     await processEvent(stopped, deps())
     const late = runningV(3)
@@ -193,8 +267,8 @@ describe('processEvent against a real S3 server', () => {
       key: key('started'),
       reason: 'version 3'
     })
-    expect((await stored(key('stopped')))?.event).toEqual(stopped)
-    expect((await stored(key('started')))?.event).toEqual(late)
+    expect((await stored(key('stopped')))?.event).toEqual(storedStoppedV(6))
+    expect((await stored(key('started')))?.event).toEqual(storedRunningV(3))
   })
 
   it('keeps a higher STOPPED version when a lower one arrives after it', async () => {
@@ -205,11 +279,11 @@ describe('processEvent against a real S3 server', () => {
       key: key('stopped'),
       reason: 'holds version 7, event has 6'
     })
-    expect((await stored(key('stopped')))?.event).toEqual(newer)
+    expect((await stored(key('stopped')))?.event).toEqual(storedStoppedV(7))
   })
 
   // A STOPPED event may come before its containers' exit codes are known, then a newer one
-  // with them (docs/ecs-events.md, "STOPPED without exit codes", amazon-ecs-agent PR #1171): the newer one must replace it.
+  // with them (docs/ecs-events.md, amazon-ecs-agent PR #1178): the newer one must replace it.
   it('replaces a STOPPED event with a higher version that arrives after it', async () => {
     const incomplete = stoppedV(6, {
       containers: [
@@ -228,7 +302,7 @@ describe('processEvent against a real S3 server', () => {
     })
     // The create is refused, the read compares, the If-Match write replaces.
     expect(server.stats().byOperation).toEqual({ PutObject: 2, GetObject: 1 })
-    expect((await stored(key('stopped')))?.event).toEqual(complete)
+    expect((await stored(key('stopped')))?.event).toEqual(storedStoppedV(7))
     expect(lines).toEqual([`written s3://${BUCKET}/${key('stopped')}: version 7`])
   })
 
@@ -246,14 +320,14 @@ describe('processEvent against a real S3 server', () => {
   })
 
   it.each([
-    ['STOPPED', stoppedV, 'stopped'],
-    ['RUNNING', runningV, 'started']
+    ['STOPPED', stoppedV, storedStoppedV, 'stopped'],
+    ['RUNNING', runningV, storedRunningV, 'started']
   ] as const)(
     'leaves the highest version when %s invocations race on one key',
-    async (_status, make, file) => {
+    async (_status, make, storedAs, file) => {
       const versions = [4, 9, 2, 7, 11, 5, 3, 10, 8, 6]
       const outcomes = await Promise.all(versions.map((v) => processEvent(make(v), deps())))
-      expect((await stored(key(file)))?.event).toEqual(make(11))
+      expect((await stored(key(file)))?.event).toEqual(storedAs(11))
       expect(outcomes[versions.indexOf(11)]).toEqual({
         action: 'written',
         key: key(file),
@@ -267,6 +341,119 @@ describe('processEvent against a real S3 server', () => {
     await expect(
       processEvent(stoppedEvent(), { ...deps(), bucket: 'no-such-bucket' })
     ).rejects.toMatchObject({ name: 'NoSuchBucket' })
+  })
+})
+
+/**
+ * A client-s3 older than 3.700.0 (or 3.635.0) serializes PutObject without the If-Match
+ * (If-None-Match) header and says nothing (docs/limits.md, "S3 conditional writes in the SDK"); this
+ * middleware does the same to today's client.
+ */
+function likeAnOldClient(s3: S3ClientType, headers: string[]): S3ClientType {
+  s3.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers: Record<string, string> }
+      for (const h of headers) delete request.headers[h]
+      return next(args)
+    },
+    { step: 'build', name: 'likeAnOldClient' }
+  )
+  return s3
+}
+
+describe('requireConditionalHeaders against a real S3 server', () => {
+  let server: S3Server
+  beforeAll(async () => {
+    server = await startS3Server({ buckets: [BUCKET] })
+  })
+  afterAll(async () => {
+    await server.close()
+  })
+  const MESSAGE =
+    "This runtime's @aws-sdk/client-s3 is older than 3.700.0: it drops If-Match, so no write"
+  const stoppedV = (version: number): TaskEvent => withDetail(stoppedEvent(), { version })
+  const deps = (s3: S3ClientType, prefix: string): NotifierDeps => ({
+    s3,
+    bucket: BUCKET,
+    prefix,
+    log: () => {}
+  })
+  const storedVersion = async (prefix: string): Promise<unknown> => {
+    const got = await server
+      .client()
+      .send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${TASK_ARN}/stopped.json` }))
+    return (JSON.parse((await got.Body?.transformToString()) ?? '') as TaskEvent).detail.version
+  }
+
+  it('lets conditional writes through when the client sends their headers', async () => {
+    const s3 = requireConditionalHeaders(server.client())
+    await expect(processEvent(stoppedV(6), deps(s3, 'current'))).resolves.toMatchObject({
+      action: 'written'
+    })
+    await expect(processEvent(stoppedV(7), deps(s3, 'current'))).resolves.toMatchObject({
+      action: 'written'
+    })
+    await expect(processEvent(stoppedV(5), deps(s3, 'current'))).resolves.toMatchObject({
+      action: 'skipped'
+    })
+    expect(await storedVersion('current')).toBe(7)
+  })
+
+  /** Makes `s3` run `between` right after each GetObject answer, before the caller sees it. */
+  function afterEachRead(s3: S3ClientType, between: () => Promise<unknown>): S3ClientType {
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args)
+        if (context.commandName === 'GetObjectCommand') await between()
+        return out
+      },
+      { step: 'initialize', name: 'afterEachRead' }
+    )
+    return s3
+  }
+
+  // Version 5 is stored; invocation A (event 6) is refused the create and reads version 5; then
+  // invocation B writes version 7; then A replaces what it read, with If-Match on its ETag.
+  const race = (s3: S3ClientType, prefix: string): Promise<unknown> =>
+    processEvent(
+      stoppedV(6),
+      deps(
+        afterEachRead(s3, () => processEvent(stoppedV(7), deps(server.client(), prefix))),
+        prefix
+      )
+    )
+
+  it('with a client that drops If-Match and no check, an older event overwrites a newer one', async () => {
+    await processEvent(stoppedV(5), deps(server.client(), 'unguarded'))
+    await expect(
+      race(likeAnOldClient(server.client(), ['if-match']), 'unguarded')
+    ).resolves.toEqual(expect.objectContaining({ action: 'written', reason: 'version 6' }))
+    // The hazard: version 7 lost to version 6.
+    expect(await storedVersion('unguarded')).toBe(6)
+  })
+
+  it('with the check, the same race fails loudly and the newer event stays', async () => {
+    await processEvent(stoppedV(5), deps(server.client(), 'guarded'))
+    const s3 = requireConditionalHeaders(likeAnOldClient(server.client(), ['if-match']))
+    await expect(race(s3, 'guarded')).rejects.toThrow(MESSAGE)
+    expect(await storedVersion('guarded')).toBe(7)
+  })
+
+  it('with a current client and the check, the race ends with the newer event', async () => {
+    await processEvent(stoppedV(5), deps(server.client(), 'current-race'))
+    // A's If-Match write is refused (412), it reads version 7 and skips.
+    await expect(race(requireConditionalHeaders(server.client()), 'current-race')).resolves.toEqual(
+      expect.objectContaining({ action: 'skipped', reason: 'holds version 7, event has 6' })
+    )
+    expect(await storedVersion('current-race')).toBe(7)
+  })
+
+  it('refuses the first write when the client drops If-None-Match too', async () => {
+    const s3 = requireConditionalHeaders(
+      likeAnOldClient(server.client(), ['if-match', 'if-none-match'])
+    )
+    await expect(processEvent(stoppedV(6), deps(s3, 'neither'))).rejects.toThrow(MESSAGE)
+    await expect(storedVersion('neither')).rejects.toMatchObject({ name: 'NoSuchKey' })
   })
 })
 

@@ -1,12 +1,12 @@
 /**
- * The template's inline code run the way Lambda runs it (docs/ecs-events.md, "Inline Lambda code"): CloudFormation writes
+ * The template's inline code run the way Lambda runs it (docs/ecs-events.md): CloudFormation writes
  * Code.ZipFile to index.js in a directory without a package.json, and the Node.js runtime loads
  * it as CommonJS with the AWS SDK v3 on its module path (NODE_PATH in Lambda). Here a child
  * Node process requires it the same way, with NODE_PATH pointing at node_modules, and calls
  * `handler` against the loopback S3 server.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { startS3Server, type S3Server } from '../../sim/s3-server.js'
 import { at, loadNotifierTemplate } from './cloudformation.js'
-import { runningEvent, stoppedEvent, TASK_ARN } from './events.js'
+import { runningEvent, stoppedEvent, storedRunning, storedStopped, TASK_ARN } from './events.js'
 
 const run = promisify(execFile)
 const nodeModules = fileURLToPath(new URL('../../node_modules', import.meta.url))
@@ -44,13 +44,13 @@ describe('the inline code as Lambda loads it', () => {
   })
 
   /** Runs handler(event) in a fresh Node process, as the Lambda runtime would. */
-  async function lambda(event: unknown, env: Record<string, string> = {}) {
+  async function lambda(event: unknown, env: Record<string, string> = {}, sdkPath = nodeModules) {
     // Only what the Lambda runtime sets: no NODE_OPTIONS, so no ESM loader from this test run.
     const result = await run(process.execPath, ['-e', invoke, JSON.stringify(event)], {
       cwd: dir,
       env: {
         PATH: process.env.PATH ?? '',
-        NODE_PATH: nodeModules,
+        NODE_PATH: sdkPath,
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'S3RVER',
         AWS_SECRET_ACCESS_KEY: 'S3RVER',
@@ -85,7 +85,7 @@ describe('the inline code as Lambda loads it', () => {
       `written s3://notes/${stoppedKey}: version 6`,
       `OUTCOME ${JSON.stringify({ action: 'written', key: stoppedKey, reason: 'version 6' })}`
     ])
-    expect(await read(stoppedKey)).toEqual(stoppedEvent())
+    expect(await read(stoppedKey)).toEqual(storedStopped())
 
     // Slashes around the prefix in env are tolerated.
     const startedKey = `hako-oneshot/${TASK_ARN}/started.json`
@@ -93,7 +93,44 @@ describe('the inline code as Lambda loads it', () => {
     expect(started.lines.at(-1)).toBe(
       `OUTCOME ${JSON.stringify({ action: 'written', key: startedKey, reason: 'version 3' })}`
     )
-    expect(await read(startedKey)).toEqual(runningEvent())
+    expect(await read(startedKey)).toEqual(storedRunning())
+  })
+
+  // The runtime's bundled SDK is whatever AWS ships (docs/limits.md, "S3 conditional writes in the SDK"):
+  // here a client-s3 that drops If-None-Match and If-Match, as those before 3.635.0 do, stands
+  // on the module path in place of the real one.
+  it('fails the invocation, writing nothing, when the bundled SDK drops the conditional headers', async () => {
+    const old = join(dir, 'old-sdk')
+    const pkg = join(old, '@aws-sdk', 'client-s3')
+    mkdirSync(pkg, { recursive: true })
+    writeFileSync(join(pkg, 'package.json'), '{"name":"@aws-sdk/client-s3","main":"index.js"}')
+    writeFileSync(
+      join(pkg, 'index.js'),
+      `const real = require(${JSON.stringify(join(nodeModules, '@aws-sdk', 'client-s3'))})
+class S3Client extends real.S3Client {
+  constructor(config) {
+    super(config)
+    this.middlewareStack.add((next) => (args) => {
+      delete args.request.headers['if-match']
+      delete args.request.headers['if-none-match']
+      return next(args)
+    }, { step: 'build', name: 'oldSerializer' })
+  }
+}
+module.exports = { ...real, S3Client }
+`
+    )
+    const event = {
+      ...stoppedEvent(),
+      detail: { ...stoppedEvent().detail, taskArn: `${TASK_ARN}0` }
+    }
+    const result = await lambda(event, {}, old)
+    expect(result.lines).toEqual([
+      "ERROR Error: This runtime's @aws-sdk/client-s3 is older than 3.700.0: it drops If-Match, so no write"
+    ])
+    await expect(read(`hako-oneshot/${TASK_ARN}0/stopped.json`)).rejects.toMatchObject({
+      name: 'NoSuchKey'
+    })
   })
 
   it('skips a malformed event without failing the invocation', async () => {

@@ -1,6 +1,8 @@
-import { describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3'
 import { FakeClock } from '../doubles/clock.js'
-import { DeliveryChannel, type DeliveryOptions } from '../../sim/delivery.js'
+import { DeliveryChannel, writeWholeEvent, type DeliveryOptions } from '../../sim/delivery.js'
+import { startS3Server, type S3Server } from '../../sim/s3-server.js'
 import type { TaskStateEvent } from '../../sim/events.js'
 
 function event(version: number, lastStatus: string): TaskStateEvent {
@@ -84,5 +86,64 @@ describe('DeliveryChannel', () => {
     ]
   ])('%s', async (_, options, randoms, expected) => {
     expect(await arrivals(options, randoms)).toEqual(expected)
+  })
+})
+
+describe("writeWholeEvent, a notifier that stores whole events as hako's example Lambda does", () => {
+  let server: S3Server
+  beforeAll(async () => {
+    server = await startS3Server({ buckets: ['notes'] })
+  })
+  afterAll(async () => {
+    await server.close()
+  })
+  const withOverrides = (version: number, lastStatus: string): TaskStateEvent => {
+    const e = event(version, lastStatus)
+    e.detail.containers = [{ name: 'app', lastStatus }]
+    e.detail.overrides = {
+      containerOverrides: [{ name: 'app', environment: [{ name: 'TOKEN', value: 'sekrit' }] }]
+    }
+    return e
+  }
+  const body = async (key: string): Promise<string> => {
+    const got = await server.client().send(new GetObjectCommand({ Bucket: 'notes', Key: key }))
+    return (await got.Body?.transformToString()) ?? ''
+  }
+  const keys = async (prefix: string): Promise<string[]> => {
+    const listed = await server
+      .client()
+      .send(new ListObjectsV2Command({ Bucket: 'notes', Prefix: prefix }))
+    return (listed.Contents ?? []).map((c) => c.Key ?? '').sort()
+  }
+
+  it('writes the whole event, overrides included, last write winning', async () => {
+    const lines: string[] = []
+    const deps = {
+      s3: server.client(),
+      bucket: 'notes',
+      prefix: 'p',
+      log: (l: string) => void lines.push(l)
+    }
+    await expect(writeWholeEvent(withOverrides(1, 'PENDING'), deps)).resolves.toEqual({
+      action: 'skipped',
+      reason: 'PENDING'
+    })
+    await expect(writeWholeEvent(withOverrides(2, 'RUNNING'), deps)).resolves.toEqual({
+      action: 'written',
+      key: 'p/arn:task/started.json',
+      reason: 'version 2, whole event'
+    })
+    await writeWholeEvent(withOverrides(4, 'STOPPED'), deps)
+    // An older STOPPED event delivered late replaces the newer one: no version check.
+    await writeWholeEvent(withOverrides(3, 'STOPPED'), deps)
+    expect(await keys('p/')).toEqual(['p/arn:task/started.json', 'p/arn:task/stopped.json'])
+    expect(await body('p/arn:task/started.json')).toBe(JSON.stringify(withOverrides(2, 'RUNNING')))
+    expect(await body('p/arn:task/stopped.json')).toBe(JSON.stringify(withOverrides(3, 'STOPPED')))
+    expect(lines).toEqual([
+      'skipped: arn:task is PENDING',
+      'arn:task started',
+      'arn:task stopped',
+      'arn:task stopped'
+    ])
   })
 })

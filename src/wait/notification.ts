@@ -2,6 +2,10 @@
  * One read of a task's notification object, validated: at most MAX_OBJECT_BYTES, JSON, an ECS
  * task state event for this task, and for stopped.json a STOPPED state. The one-task S3 waiter
  * and the fan-out's multi-task waiter both read through it.
+ *
+ * Two shapes are read alike, since only the `detail` fields of TaskSnapshot are taken: the
+ * reduced event this project's notifier writes (notifier/handler.ts keeps no `overrides`), and
+ * the whole event that hako's example Lambda and its ports write.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { errorMessage, errorName, httpStatus } from '../util/errors.js'

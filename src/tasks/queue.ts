@@ -14,19 +14,11 @@ import { UserError, errorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { exitCodeOf, taskIdOf } from '../wait/result.js'
 import { nextBatch } from './batch.js'
-import type { TaskEnd } from './multi-waiter.js'
+import type { TaskEnd } from '../wait/engine.js'
+import { confirmWindowMs, type HaltReason, type StoppingHalt } from './policy.js'
 import type { TokenBucket } from './token-bucket.js'
 
-/**
- * How long to keep watching for the ends of stopped tasks after the last StopTask call: on a
- * cancel the runner sends SIGTERM 7.5 s after SIGINT (REFERENCE.md §3); on a timeout there is
- * time to see how the tasks ended.
- */
-export const CANCEL_CONFIRM_MS = 4_000
-export const TIMEOUT_CONFIRM_MS = 60_000
-
-/** Why the queue stopped early. */
-export type HaltReason = 'fail-fast' | 'cancelled' | 'timed-out' | 'start-error' | 'wait-error'
+export type { HaltReason } from './policy.js'
 
 /** Where one task of the fan-out stands. */
 export type TaskState =
@@ -68,8 +60,8 @@ export interface QueueDeps {
    * `signal` aborts the retries when the queue halts.
    */
   launch(indexes: number[], signal: AbortSignal): Promise<string[]>
-  /** Starts watching a task. */
-  watch(taskArn: string): void
+  /** Starts watching a task; absent when the tasks are left running (`wait: false`). */
+  watch?(taskArn: string): void
   /** One StopTask call (with its own retries); resolves false when it failed. Never throws. */
   stop(taskArn: string, reason: string): Promise<boolean>
 }
@@ -87,7 +79,7 @@ export interface QueueOptions {
   /** Epoch ms when the `timeout` runs out; undefined: none. */
   deadline?: number
   /** StopTask reasons (ECS shows them as stoppedReason). */
-  stopReasons: Record<'fail-fast' | 'cancelled' | 'timed-out' | 'wait-error', string>
+  stopReasons: Record<StoppingHalt, string>
 }
 
 export interface QueueOutcome {
@@ -146,12 +138,14 @@ export class WorkQueue {
     this.active--
     const { logger } = this.deps
     const id = taskIdOf(arn)
+    const which = this.records.length > 1 ? ` (#${record.index})` : ''
     if (end.kind === 'lost') {
-      logger.warning(`Task #${record.index} (${id}) is lost: ${end.reason}`)
+      logger.warning(`Task ${id}${which} is lost: ${end.reason}`)
     } else {
       const code = exitCodeOf(end.task)
-      const how = end.task.stopCode ? ` (${end.task.stopCode})` : ''
-      logger.info(`Task #${record.index} (${id}) stopped with exit code ${code}${how}`)
+      const t = end.task.stoppedAt ? ` at ${end.task.stoppedAt.toISOString()}` : ''
+      const how = [end.task.stopCode, end.task.stoppedReason].filter((x) => x).join(': ')
+      logger.info(`Task ${id} stopped${t} with exit code ${code}${how ? ` (${how})` : ''}${which}`)
     }
     if (!succeeded(record) && !record.stopRequested && this.options.failFast) {
       this.stop('fail-fast')
@@ -270,9 +264,11 @@ export class WorkQueue {
       record.taskArn = arn
       record.launchedAt = now
       this.byArn.set(arn, record)
-      this.deps.watch(arn)
+      this.deps.watch?.(arn)
       started.push(arn)
     })
+    // Nothing watches them: their slots are free at once, and they stay 'running'.
+    if (this.deps.watch === undefined) this.active -= started.length
     const missing = batch.slice(arns.length)
     if (missing.length > 0) {
       this.active -= missing.length
@@ -301,7 +297,7 @@ export class WorkQueue {
   }
 
   /** Halts: no more launches; stops what runs when the halt calls for it. */
-  private stop(halt: Exclude<HaltReason, 'start-error'>): void {
+  private stop(halt: StoppingHalt): void {
     if (this.halted !== undefined && this.halted !== 'start-error') return
     const first = this.halted === undefined
     this.halted = halt
@@ -365,17 +361,9 @@ export class WorkQueue {
       if (this.active <= 0) return
       const halt = this.halted
       let until = Infinity
-      if (halt === 'cancelled' || halt === 'timed-out' || halt === 'wait-error') {
-        if (this.stopsDoneAt !== undefined) {
-          const confirm =
-            !this.shouldStop(halt) || halt === 'wait-error'
-              ? 0
-              : halt === 'cancelled'
-                ? CANCEL_CONFIRM_MS
-                : TIMEOUT_CONFIRM_MS
-          until = this.stopsDoneAt + confirm
-          if (clock.now() >= until) return
-        }
+      if (halt !== undefined && this.stopsDoneAt !== undefined) {
+        until = this.stopsDoneAt + confirmWindowMs(halt, this.shouldStop(halt))
+        if (clock.now() >= until) return
       }
       if (until === Infinity) {
         await this.changed()

@@ -6,7 +6,9 @@ import {
   type RunTaskCommandInput
 } from '@aws-sdk/client-ecs'
 import { mockClient } from 'aws-sdk-client-mock'
-import { runMany, type RunManyOptions } from '../../src/fanout/run-many.js'
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { reportTaskSet } from '../../src/tasks/report.js'
+import { runTaskSet, type TaskSetOptions } from '../../src/tasks/run-set.js'
 import { FakeClock } from '../../src/util/clock.js'
 import { memoryLogger } from '../../src/util/logger.js'
 import {
@@ -48,11 +50,11 @@ const BASE: RunTaskCommandInput = {
 }
 
 /**
- * Runs runMany against a mocked ECS whose tasks write stopped.json into the fake bucket: each
+ * Runs runTaskSet and reportTaskSet against a mocked ECS whose tasks write stopped.json into the fake bucket: each
  * task runs RUN_MS of its env (default 5000) and exits with EXIT (default 0); StopTask ends a
  * task 1 s later with 143.
  */
-async function fanOut(options: Partial<RunManyOptions> & { cancelAt?: number }) {
+async function fanOut(options: Partial<TaskSetOptions> & { cancelAt?: number }) {
   const clock = new FakeClock(0)
   const bucket = fakeBucket(clock)
   const logger = memoryLogger()
@@ -97,22 +99,15 @@ async function fanOut(options: Partial<RunManyOptions> & { cancelAt?: number }) 
   })
   const cancel = new AbortController()
   if (options.cancelAt !== undefined) void clock.sleep(options.cancelAt).then(() => cancel.abort())
-  const result = await clock.run(
-    runMany(
+  const outcome = await clock.run(
+    runTaskSet(
       {
         ecs,
         s3: bucket.client,
         clock,
         random: () => 0.5,
         logger,
-        saveStartedArns: (arns) => saved.push(arns),
-        setOutput: (name, value) => {
-          outputs[name] = value
-        },
-        writeSummary: (md) => {
-          summaries.push(md)
-          return Promise.resolve()
-        }
+        saveStartedArns: (arns) => saved.push(arns)
       },
       {
         baseRequest: BASE,
@@ -126,20 +121,44 @@ async function fanOut(options: Partial<RunManyOptions> & { cancelAt?: number }) 
         verifyIntervalSeconds: 300,
         stopOnCancel: true,
         signal: cancel.signal,
-        region: REGION,
-        appLogConfiguration: {
-          logDriver: 'awslogs',
-          options: { 'awslogs-group': '/batch', 'awslogs-stream-prefix': 'oneshot' }
-        },
+        runUrl: 'https://github.com/acme/batch/actions/runs/7',
         ...options
       }
     )
   )
+  const failureMessage = await reportTaskSet(
+    {
+      clock,
+      logger,
+      setOutput: (name, value) => {
+        outputs[name] = value
+      },
+      writeSummary: (md) => {
+        summaries.push(md)
+        return Promise.resolve()
+      }
+    },
+    outcome,
+    {
+      clients: { region: REGION, logs: new CloudWatchLogsClient({ region: REGION }) },
+      rendered: {
+        appLogConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': '/batch', 'awslogs-stream-prefix': 'oneshot' }
+        }
+      },
+      logLines: 0,
+      failOnError: true,
+      stopOnCancel: options.stopOnCancel ?? true,
+      wait: options.wait ?? true
+    }
+  )
+  const result = { ...outcome, failureMessage }
   bucket.restore()
   return { result, runCalls, stopCalls, saved, outputs, summaries, logger }
 }
 
-describe('runMany', () => {
+describe('runTaskSet', () => {
   it('shares a RunTask call between identical overrides, each call with its own client token; saves ARNs at once', async () => {
     const { runCalls, saved, outputs, result } = await fanOut({
       specs: [
@@ -215,7 +234,9 @@ describe('runMany', () => {
       maxParallel: 3,
       cancelAt: 2000
     })
-    const reason = 'Stopped by hako-oneshot-action: the workflow run was cancelled'
+    const reason =
+      'Stopped by hako-oneshot-action: the workflow run was cancelled ' +
+      '(https://github.com/acme/batch/actions/runs/7)'
     // The bucket holds one second of launch-rate (10 tokens) and refilled during the wait.
     expect(stopCalls).toEqual([
       `2000 ${arn(0)} ${reason}`,

@@ -25,14 +25,34 @@ import type { Clock, Random } from '../util/clock.js'
 import { UserError, errorMessage, errorName } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { isThrottling, isTransient } from '../ecs/errors.js'
-import { INCOMPLETE_STOP_GRACE_MS, VISIBILITY_TIMEOUT_MS } from '../wait/describe-waiter.js'
-import { notificationKey, s3Url } from '../wait/prefix.js'
-import { isIncompleteStop, snapshotFromDescribe, taskIdOf } from '../wait/result.js'
+import {
+  isDenied,
+  isRetryableS3,
+  isUnreachable,
+  readNotification,
+  type NotificationRead
+} from './notification.js'
+import { notificationKey, s3Url } from './prefix.js'
+import { NOTIFIER_LAG_MS } from './rules.js'
+import { snapshotFromDescribe, taskIdOf } from './result.js'
 import {
   BROKEN_READS_BEFORE_FALLBACK,
-  NOTIFIER_LAG_MS,
-  listBucketStatement
-} from '../wait/s3-waiter.js'
+  INCOMPLETE_STOP_GRACE_MS,
+  deniedMessage,
+  fallbackMessage,
+  graceOver,
+  isLost,
+  listBucketStatement,
+  nameSome,
+  notifierChecklist,
+  readsStartedNext,
+  startedLine,
+  stopVerdict,
+  stoppedByVerifyLine,
+  unreachableMessage,
+  verifyBatch,
+  verifyVerdict
+} from './rules.js'
 import {
   NO_BACKOFF,
   afterSuccess,
@@ -41,14 +61,8 @@ import {
   meanIntervalMs,
   s3ReadDelayMs,
   type DescribeBackoff
-} from '../wait/schedule.js'
-import type { NotificationPrefix, TaskSnapshot } from '../wait/types.js'
-import {
-  isDenied,
-  isRetryableS3,
-  readNotification,
-  type NotificationRead
-} from '../wait/notification.js'
+} from './schedule.js'
+import type { NotificationPrefix, TaskSnapshot } from './types.js'
 
 /** What one LIST request costs in GETs (S3 pricing, REFERENCE.md §3). */
 export const LIST_COST_IN_GETS = 12.5
@@ -60,8 +74,6 @@ export const DESCRIBE_BATCH = 100
 export const MIN_READ_GAP_MS = 1000
 /** GETs in flight at once. */
 const GET_CONCURRENCY = 16
-/** ARNs named in a warning about many tasks. */
-const NAMED = 5
 
 /** How a watched task ended. */
 export type TaskEnd =
@@ -69,16 +81,18 @@ export type TaskEnd =
   /** DescribeTasks never found the task (wrong cluster or region, or it vanished). */
   | { kind: 'lost'; taskArn: string; reason: string }
 
-export interface MultiWaiterDeps {
+export interface WaitEngineDeps {
   ecs: Pick<ECSClient, 'send'>
   /** For the notification objects; required with a prefix. */
   s3?: Pick<S3Client, 'send'>
   clock: Clock
   random: Random
   logger: Logger
+  /** The S3 endpoint the client talks to, for the message when it cannot be reached. */
+  s3Endpoint?: string
 }
 
-export interface MultiWaiterOptions {
+export interface WaitEngineOptions {
   /** The cluster every task runs in (name or ARN), for DescribeTasks. */
   cluster: string
   /** Where the notifier writes; undefined waits through DescribeTasks. */
@@ -89,6 +103,14 @@ export interface MultiWaiterOptions {
   verifyIntervalSeconds: number
   /** Called once per task, as soon as its end is known. */
   onEnd: (end: TaskEnd) => void
+  /** Called at most once per task, when it is first seen started (RUNNING, or started.json). */
+  onStart?: (task: TaskSnapshot) => void
+}
+
+/** A DescribeTasks answer by ARN, and the ARNs ECS did not find with its reason. */
+interface DescribeAnswer {
+  found: Map<string, TaskSnapshot>
+  missing: Map<string, string>
 }
 
 /** How the next tick looks for stopped tasks. */
@@ -166,8 +188,10 @@ interface Watched {
   nextVerifyAt: number
   /** ETag of the stopped.json last read (or found unusable). */
   etag?: string
-  /** started.json was seen in a LIST. */
+  /** started.json was seen (or DescribeTasks showed the task RUNNING). */
   startedSeen: boolean
+  /** GETs of this task's objects so far (every third is of started.json until it is seen). */
+  reads: number
   /** The newest STOPPED state read from stopped.json. */
   stopped?: TaskSnapshot
   /** When a STOPPED state without the app's exit code or reason was first seen. */
@@ -196,18 +220,12 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out
 }
 
-/** `a, b, c and 4 more` */
-function nameSome(items: string[]): string {
-  const shown = items.slice(0, NAMED).join(', ')
-  return items.length > NAMED ? `${shown} and ${items.length - NAMED} more` : shown
-}
-
 /**
  * Watches many tasks. `add` a task the moment RunTask returns it; `run` reads until its signal
  * aborts, calling `onEnd` once per task as its end becomes known. A task can be added while
  * `run` is going.
  */
-export class MultiWaiter {
+export class WaitEngine {
   private readonly watched = new Map<string, Watched>()
   /** stopped.json and started.json keys of the watched tasks. */
   private readonly byKey = new Map<string, { w: Watched; name: 'started' | 'stopped' }>()
@@ -223,17 +241,19 @@ export class MultiWaiter {
   /** Why listing was given up (denied, or failing while GETs may work); undefined: it works. */
   private listOff: string | undefined
   private listErrors = 0
+  /** Some S3 request was answered (so S3 can be reached). */
+  private s3Answered = false
   private wake: AbortController = new AbortController()
   private wakeAt = Infinity
   /** Requests made, by kind, for the debug log and the benchmark. */
   readonly requests = { get: 0, list: 0, describe: 0 }
 
   constructor(
-    private readonly deps: MultiWaiterDeps,
-    private readonly options: MultiWaiterOptions
+    private readonly deps: WaitEngineDeps,
+    private readonly options: WaitEngineOptions
   ) {
     if (options.prefix !== undefined && deps.s3 === undefined) {
-      throw new Error('MultiWaiter: a notification prefix needs an S3 client')
+      throw new Error('WaitEngine: a notification prefix needs an S3 client')
     }
     this.mode = options.prefix === undefined ? 'describe' : 'get'
   }
@@ -260,6 +280,7 @@ export class MultiWaiter {
       nextReadAt: first,
       nextVerifyAt: verifyMs > 0 ? now + verifyMs : Infinity,
       startedSeen: false,
+      reads: 0,
       lastFoundAt: now
     }
     this.watched.set(taskArn, w)
@@ -401,57 +422,72 @@ export class MultiWaiter {
     return this.deps.s3 as Pick<S3Client, 'send'>
   }
 
-  /** A GET of each task whose read is due. */
+  /** A GET of each task whose read is due: its stopped.json, or now and then its started.json. */
   private async getTick(signal: AbortSignal): Promise<void> {
     const now = this.deps.clock.now()
     const due = [...this.watched.values()].filter((w) => w.nextReadAt <= now)
     await pool(due, GET_CONCURRENCY, async (w) => {
       if (signal.aborted || !this.watched.has(w.arn)) return
-      const read = await this.get(w, signal)
+      const name = readsStartedNext(w.reads, w.startedSeen || w.stopped !== undefined)
+        ? 'started'
+        : 'stopped'
+      w.reads++
+      const read = await this.get(w, name, signal)
       if (signal.aborted) return
-      this.accept(w, read)
+      this.accept(w, read, name)
       const t = this.deps.clock.now()
       w.nextReadAt = t + this.readDelay(t - w.addedAt, w.incompleteSince !== undefined)
     })
   }
 
-  private async get(w: Watched, signal: AbortSignal): Promise<NotificationRead> {
+  private async get(
+    w: Watched,
+    name: 'started' | 'stopped',
+    signal: AbortSignal
+  ): Promise<NotificationRead> {
     this.requests.get++
+    const key = name === 'started' ? w.startedKey : w.stoppedKey
     const read = await readNotification(this.s3, {
       bucket: this.prefix.bucket,
-      key: w.stoppedKey,
+      key,
       taskArn: w.arn,
-      name: 'stopped',
+      name,
       signal
     })
-    if (read.kind === 'denied') {
-      this.warnOnce(
-        'access-denied',
-        `Reading ${s3Url(this.prefix.bucket, w.stoppedKey)} answered 403 AccessDenied. S3 ` +
-          `answers 403 instead of 404 for a missing key when the role lacks s3:ListBucket, so ` +
-          `this is read as "not written yet"; to make it a 404 (and let the action list the ` +
-          `prefix, which is cheaper for many tasks), add to the action's role: ` +
-          `${listBucketStatement(this.prefix)}`
-      )
-    }
+    if (read.kind === 'denied') this.warnOnce('access-denied', deniedMessage(this.prefix, key))
     return read
   }
 
-  /** Applies one read of a task's stopped.json. */
-  private accept(w: Watched, read: NotificationRead): void {
+  /** The first sign that a task runs: logged once, and told to `onStart`. */
+  private started(w: Watched, task: TaskSnapshot | undefined): void {
+    if (w.startedSeen) return
+    w.startedSeen = true
+    if (task === undefined) {
+      this.deps.logger.debug(`started.json of task ${w.id} appeared`)
+      return
+    }
+    this.deps.logger.info(startedLine(task))
+    this.options.onStart?.(task)
+  }
+
+  /** Applies one read of a task's stopped.json (or started.json). */
+  private accept(
+    w: Watched,
+    read: NotificationRead,
+    name: 'started' | 'stopped' = 'stopped'
+  ): void {
     const { logger, clock } = this.deps
     this.s3Errors = read.kind === 'retry' ? this.s3Errors + 1 : 0
     this.broken = read.kind === 'broken' ? this.broken + 1 : 0
-    const url = s3Url(this.prefix.bucket, w.stoppedKey)
+    if (read.kind !== 'retry' && read.kind !== 'broken') this.s3Answered = true
+    const key = name === 'started' ? w.startedKey : w.stoppedKey
+    const url = s3Url(this.prefix.bucket, key)
     switch (read.kind) {
       case 'absent':
       case 'denied':
         return
       case 'retry':
-        logger.debug(`S3 read of ${w.stoppedKey} failed (${errorMessage(read.error)}); backing off`)
-        if (this.s3Errors === 1) {
-          logger.info(`S3 answered ${errorName(read.error) || 'an error'}; backing off`)
-        }
+        this.onRetry(key, read.error)
         return
       case 'broken':
         this.onBroken(
@@ -459,16 +495,20 @@ export class MultiWaiter {
         )
         return
       case 'ignored':
-        if (read.etag !== undefined) w.etag = read.etag
-        this.warnOnce(`${w.stoppedKey}@${read.etag ?? ''}`, `Ignoring ${url}: ${read.why}`)
+        if (read.etag !== undefined && name === 'stopped') w.etag = read.etag
+        this.warnOnce(`${key}@${read.etag ?? ''}`, `Ignoring ${url}: ${read.why}`)
         return
       case 'event': {
+        if (name === 'started') {
+          this.started(w, read.task)
+          return
+        }
         if (read.etag !== undefined) w.etag = read.etag
         const task = read.task
-        // Newest detail.version wins; duplicates and older events change nothing (REFERENCE.md §2).
-        if (w.stopped !== undefined && (task.version ?? -1) <= (w.stopped.version ?? -1)) return
+        const verdict = stopVerdict(w.stopped, task)
+        if (verdict === 'ignore') return
         w.stopped = task
-        if (!isIncompleteStop(task)) {
+        if (verdict === 'end') {
           logger.debug(`stopped.json of task ${w.id}: ${task.stopCode ?? 'STOPPED'}`)
           this.end(w, { kind: 'stopped', task })
           return
@@ -485,16 +525,24 @@ export class MultiWaiter {
     }
   }
 
+  /** A SlowDown, 5xx or network error: back off; said once per run of errors. */
+  private onRetry(key: string, error: unknown): void {
+    const { logger } = this.deps
+    logger.debug(`S3 request for ${key} failed (${errorMessage(error)}); backing off`)
+    if (this.s3Errors !== 1) return
+    if (!this.s3Answered && isUnreachable(error)) {
+      logger.warning(unreachableMessage(this.prefix, this.deps.s3Endpoint, error))
+    } else {
+      logger.info(`S3 answered ${errorName(error) || 'an error'}; backing off`)
+    }
+  }
+
   private onBroken(message: string): void {
     if (this.broken < BROKEN_READS_BEFORE_FALLBACK) {
       this.deps.logger.debug(message)
       return
     }
-    this.deps.logger.warning(
-      `${message} Waiting through DescribeTasks instead. Check that the bucket ` +
-        `'${this.prefix.bucket}' exists${this.prefix.region ? ` in ${this.prefix.region}` : ''} ` +
-        `(a '?region=' on the prefix names another region) and that the action's role may read it.`
-    )
+    this.deps.logger.warning(fallbackMessage(this.prefix, message))
     this.mode = 'describe'
     this.nextPollAt = this.deps.clock.now()
   }
@@ -533,8 +581,7 @@ export class MultiWaiter {
           const hit = object.Key === undefined ? undefined : this.byKey.get(object.Key)
           if (hit === undefined) continue
           if (hit.name === 'started') {
-            if (!hit.w.startedSeen) logger.debug(`started.json of task ${hit.w.id} appeared`)
-            hit.w.startedSeen = true
+            this.started(hit.w, undefined)
           } else if (object.ETag === undefined || object.ETag !== hit.w.etag) {
             toGet.push(hit.w)
           }
@@ -545,6 +592,7 @@ export class MultiWaiter {
     this.s3Errors = 0
     this.broken = 0
     this.listErrors = 0
+    this.s3Answered = true
     this.pages = Math.max(1, pages)
     logger.debug(
       `LIST of ${prefixes.length} prefix(es): ${keys} keys in ${pages} page(s); ` +
@@ -552,7 +600,7 @@ export class MultiWaiter {
     )
     await pool(toGet, GET_CONCURRENCY, async (w) => {
       if (signal.aborted || !this.watched.has(w.arn)) return
-      this.accept(w, await this.get(w, signal))
+      this.accept(w, await this.get(w, 'stopped', signal))
     })
     this.nextListAt = clock.now() + this.listDelay()
   }
@@ -593,10 +641,7 @@ export class MultiWaiter {
     }
     if (isRetryableS3(error)) {
       this.s3Errors++
-      this.deps.logger.debug(`LIST of ${url} failed (${errorMessage(error)}); backing off`)
-      if (this.s3Errors === 1) {
-        this.deps.logger.info(`S3 answered ${errorName(error) || 'an error'}; backing off`)
-      }
+      this.onRetry(listPrefix, error)
       return
     }
     this.deps.logger.debug(`Listing ${url} failed: ${errorName(error)}: ${errorMessage(error)}`)
@@ -605,10 +650,7 @@ export class MultiWaiter {
   // ---- DescribeTasks ----------------------------------------------------------------------
 
   /** DescribeTasks for up to 100 tasks a call; answers by ARN, and the ARNs ECS did not find. */
-  private async describe(
-    arns: string[],
-    signal: AbortSignal
-  ): Promise<{ found: Map<string, TaskSnapshot>; missing: Map<string, string> }> {
+  private async describe(arns: string[], signal: AbortSignal): Promise<DescribeAnswer> {
     const found = new Map<string, TaskSnapshot>()
     const missing = new Map<string, string>()
     for (const chunk of chunks(arns, DESCRIBE_BATCH)) {
@@ -640,18 +682,13 @@ export class MultiWaiter {
     const { clock, logger } = this.deps
     const now = clock.now()
     const verifyMs = this.verifyMs
-    const settle: Watched[] = []
-    const verify: Watched[] = []
-    let due = false
-    for (const w of this.watched.values()) {
-      if (w.incompleteSince !== undefined) {
-        if (now - w.incompleteSince >= INCOMPLETE_STOP_GRACE_MS) settle.push(w)
-      } else if (w.stopped === undefined && verifyMs > 0) {
-        if (w.nextVerifyAt <= now) due = true
-        if (w.nextVerifyAt - verifyMs / 2 <= now) verify.push(w)
-      }
-    }
-    if (!due) verify.length = 0
+    const pending = [...this.watched.values()]
+    const settle = pending.filter((w) => graceOver(w.incompleteSince, now))
+    const verify = verifyBatch(
+      pending.filter((w) => w.incompleteSince === undefined && w.stopped === undefined),
+      verifyMs,
+      now
+    )
     if (settle.length === 0 && verify.length === 0) return
     if (verifyMs === 0) {
       for (const w of settle) {
@@ -664,7 +701,7 @@ export class MultiWaiter {
       }
       return
     }
-    let answer: Awaited<ReturnType<MultiWaiter['describe']>> | undefined
+    let answer: DescribeAnswer | undefined
     try {
       answer = await this.describe(
         [...settle, ...verify].map((w) => w.arn),
@@ -685,10 +722,9 @@ export class MultiWaiter {
         )
       }
     }
-    const t = clock.now()
     for (const w of settle) {
       const task = answer?.found.get(w.arn)
-      if (task?.lastStatus === 'STOPPED' && !isIncompleteStop(task)) {
+      if (task?.lastStatus === 'STOPPED' && stopVerdict(undefined, task) === 'end') {
         logger.info(`DescribeTasks completes the stop of task ${w.id} that stopped.json left open`)
         this.end(w, { kind: 'stopped', task })
       } else {
@@ -696,47 +732,50 @@ export class MultiWaiter {
         this.end(w, { kind: 'stopped', task: w.stopped as TaskSnapshot })
       }
     }
-    if (answer === undefined) {
-      for (const w of verify) w.nextVerifyAt = t + verifyMs
-      return
-    }
+    const t = clock.now()
+    for (const w of verify) w.nextVerifyAt = t + verifyMs
+    if (answer !== undefined) this.applyVerify(verify, answer, t)
+  }
+
+  /** What one verify call found about tasks without stopped.json. */
+  private applyVerify(verify: Watched[], answer: DescribeAnswer, now: number): void {
+    const { logger } = this.deps
     const missing: string[] = []
     const silent: string[] = []
     let late = 0
     for (const w of verify) {
-      w.nextVerifyAt = t + verifyMs
       const task = answer.found.get(w.arn)
+      const verdict = verifyVerdict(task, w.startedSeen, now)
       if (task === undefined) {
         missing.push(`${w.arn} (${answer.missing.get(w.arn) ?? 'no task'})`)
         continue
       }
       w.last = task
-      if (task.lastStatus === 'STOPPED') {
-        const sinceStop = task.stoppedAt ? t - task.stoppedAt.getTime() : Infinity
-        if (sinceStop >= NOTIFIER_LAG_MS) late++
-        logger.info(
-          `ECS reports task ${w.id} STOPPED${task.stoppedAt ? ` at ${task.stoppedAt.toISOString()}` : ''}, ` +
-            `but its stopped.json has not appeared; finishing from the DescribeTasks answer`
-        )
+      if (verdict === 'stopped' || verdict === 'stopped-late') {
+        if (verdict === 'stopped-late') late++
+        logger.info(stoppedByVerifyLine(task, s3Url(this.prefix.bucket, w.stoppedKey)))
         this.end(w, { kind: 'stopped', task })
-      } else if (task.lastStatus === 'RUNNING' && this.mode === 'list' && !w.startedSeen) {
+      } else if (verdict === 'silent') {
         silent.push(w.arn)
+      } else {
+        logger.debug(`ECS reports task ${w.id} ${task.lastStatus}; still waiting for stopped.json`)
       }
     }
-    const checklist = this.notifierChecklist()
-    if (late > 0) {
+    const every = this.options.verifyIntervalSeconds
+    // Without a single S3 answer the notifier is not to blame: S3 itself was not reached.
+    const checklist = notifierChecklist(this.prefix, this.options.cluster)
+    if (late > 0 && this.s3Answered) {
       logger.warning(
         `ECS reports ${late} task(s) stopped more than ${NOTIFIER_LAG_MS / 1000} s ago whose ` +
           `stopped.json has not appeared: the notifier missed the events. ${checklist}`
       )
     }
-    if (silent.length > 0) {
+    if (silent.length > 0 && this.s3Answered) {
       this.warnOnce(
         'not-arriving',
         `ECS reports ${silent.length} task(s) RUNNING whose started.json has not appeared after ` +
-          `${this.options.verifyIntervalSeconds} s: notifications are not arriving ` +
-          `(${nameSome(silent)}). ${checklist} Still waiting; ECS is checked again every ` +
-          `${this.options.verifyIntervalSeconds} s.`
+          `${every} s: notifications are not arriving (${nameSome(silent)}). ${checklist} ` +
+          `Still waiting; ECS is checked again every ${every} s.`
       )
     }
     if (missing.length > 0) {
@@ -745,17 +784,6 @@ export class MultiWaiter {
           `'${this.options.cluster}': ${nameSome(missing)}; still waiting for their stopped.json`
       )
     }
-  }
-
-  private notifierChecklist(): string {
-    const p = this.prefix
-    const under = p.prefix === '' ? '' : `${p.prefix}/`
-    return (
-      `Check that the EventBridge rule for "ECS Task State Change" events matches cluster ` +
-      `'${this.options.cluster}', that the notifier Lambda shows no errors in its logs and may ` +
-      `s3:PutObject on arn:aws:s3:::${p.bucket}/${under}*, and that it writes to ` +
-      `${s3Url(p.bucket, under)} (the prefix this action reads).`
-    )
   }
 
   /** Describe mode: one DescribeTasks call per 100 pending tasks per tick. */
@@ -769,36 +797,7 @@ export class MultiWaiter {
       const now = clock.now()
       for (const arn of arns) {
         const w = this.watched.get(arn)
-        if (w === undefined) continue
-        const task = found.get(arn)
-        if (task === undefined) {
-          const invisibleMs = now - w.lastFoundAt
-          if (invisibleMs >= VISIBILITY_TIMEOUT_MS) {
-            this.end(w, {
-              kind: 'lost',
-              taskArn: arn,
-              reason:
-                `DescribeTasks has not found the task in cluster '${this.options.cluster}' for ` +
-                `${Math.round(invisibleMs / 1000)} s (${missing.get(arn) ?? 'no task'})`
-            })
-          }
-          continue
-        }
-        w.last = task
-        w.lastFoundAt = now
-        if (task.lastStatus !== 'STOPPED') continue
-        if (!isIncompleteStop(task)) {
-          this.end(w, { kind: 'stopped', task })
-          continue
-        }
-        w.incompleteSince ??= now
-        if (now - w.incompleteSince >= INCOMPLETE_STOP_GRACE_MS) {
-          logger.info(
-            `Task ${w.id} stopped (EssentialContainerExited) without an exit code or reason ` +
-              `for the app container after ${INCOMPLETE_STOP_GRACE_MS / 1000} s of re-reading`
-          )
-          this.end(w, { kind: 'stopped', task })
-        }
+        if (w !== undefined) this.applyDescribed(w, found.get(arn), missing.get(arn), now)
       }
     } catch (error) {
       if (signal.aborted) return
@@ -831,5 +830,43 @@ export class MultiWaiter {
       random
     })
     this.nextPollAt = now + Math.max(MIN_READ_GAP_MS, delay)
+  }
+
+  /** Describe mode: what one DescribeTasks answer says of one task. */
+  private applyDescribed(
+    w: Watched,
+    task: TaskSnapshot | undefined,
+    missing: string | undefined,
+    now: number
+  ): void {
+    if (task === undefined) {
+      if (isLost(w.lastFoundAt, now)) {
+        this.end(w, {
+          kind: 'lost',
+          taskArn: w.arn,
+          reason:
+            `DescribeTasks has not found the task in cluster '${this.options.cluster}' for ` +
+            `${Math.round((now - w.lastFoundAt) / 1000)} s (${missing ?? 'no task'}). Check ` +
+            `that the cluster and region are the ones the task was started in.`
+        })
+      }
+      return
+    }
+    w.last = task
+    w.lastFoundAt = now
+    if (task.lastStatus === 'RUNNING' || task.startedAt !== undefined) this.started(w, task)
+    if (task.lastStatus !== 'STOPPED') return
+    if (stopVerdict(undefined, task) === 'end') {
+      this.end(w, { kind: 'stopped', task })
+      return
+    }
+    w.incompleteSince ??= now
+    if (graceOver(w.incompleteSince, now)) {
+      this.deps.logger.info(
+        `Task ${w.id} stopped (EssentialContainerExited) without an exit code or reason ` +
+          `for the app container after ${INCOMPLETE_STOP_GRACE_MS / 1000} s of re-reading`
+      )
+      this.end(w, { kind: 'stopped', task })
+    }
   }
 }

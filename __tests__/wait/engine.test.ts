@@ -3,12 +3,7 @@ import { DescribeTasksCommand, ECSClient, type Task } from '@aws-sdk/client-ecs'
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
 import { startS3Server, type S3Server } from '../../sim/s3-server.js'
-import {
-  MultiWaiter,
-  chooseReadMode,
-  listPrefixOf,
-  type TaskEnd
-} from '../../src/fanout/multi-waiter.js'
+import { WaitEngine, chooseReadMode, listPrefixOf, type TaskEnd } from '../../src/wait/engine.js'
 import { FakeClock } from '../../src/util/clock.js'
 import { memoryLogger } from '../../src/util/logger.js'
 import { drive } from '../wait/drive.js'
@@ -24,7 +19,7 @@ import {
   stateEvent,
   stoppedKey,
   type FakeBucket
-} from './fakes.js'
+} from '../tasks/fakes.js'
 
 // random 0: no jitter, so every gap is the mean (schedule.ts: jitter only lengthens a gap).
 const noJitter = (): number => 0
@@ -65,7 +60,7 @@ async function watch(options: {
     describeCalls.push([clock.now(), input.tasks])
     return { tasks: options.describe?.(input.tasks, clock.now()) ?? [], failures: [] }
   })
-  const waiter = new MultiWaiter(
+  const waiter = new WaitEngine(
     { ecs, s3: bucket.client, clock, random: noJitter, logger },
     {
       cluster: CLUSTER,
@@ -138,7 +133,7 @@ describe('listPrefixOf', () => {
   })
 })
 
-describe('MultiWaiter over S3', () => {
+describe('WaitEngine over S3', () => {
   it('reads each stopped.json with a GET when a handful of tasks are pending', async () => {
     const { bucket, ends, logger } = await watch({
       initial: [arn(0), arn(1), arn(2)],
@@ -205,7 +200,7 @@ describe('MultiWaiter over S3', () => {
     // Objects of 1,005 older tasks of the same cluster share the prefix.
     for (let i = 0; i < 1005; i++) b.put(stoppedKey(arn(`old${String(i).padStart(4, '0')}`)), '{}')
     const logger = memoryLogger()
-    const waiter = new MultiWaiter(
+    const waiter = new WaitEngine(
       { ecs, s3: b.client, clock, random: noJitter, logger },
       {
         cluster: CLUSTER,
@@ -294,7 +289,7 @@ describe('MultiWaiter over S3', () => {
   })
 })
 
-describe('MultiWaiter when listing fails', () => {
+describe('WaitEngine when listing fails', () => {
   it('reads each stopped.json after 3 failed LISTs in a row, and says so', async () => {
     const tasks = Array.from({ length: 20 }, (_, i) => arn(i))
     const { bucket, logger } = await watch({
@@ -312,7 +307,7 @@ describe('MultiWaiter when listing fails', () => {
   })
 })
 
-describe('MultiWaiter without a prefix', () => {
+describe('WaitEngine without a prefix', () => {
   it('polls DescribeTasks for every pending task, 100 tasks a call', async () => {
     const tasks = Array.from({ length: 250 }, (_, i) => arn(i))
     const { describeCalls, ends, bucket } = await watch({
@@ -339,7 +334,7 @@ describe('MultiWaiter without a prefix', () => {
   })
 })
 
-describe('MultiWaiter against s3rver (real S3 protocol: keys with colons, LIST ETags equal GET ETags)', () => {
+describe('WaitEngine against s3rver (real S3 protocol: keys with colons, LIST ETags equal GET ETags)', () => {
   let server: S3Server
   let s3: S3Client
   beforeAll(async () => {
@@ -355,7 +350,7 @@ describe('MultiWaiter against s3rver (real S3 protocol: keys with colons, LIST E
     const tasks = Array.from({ length: 15 }, (_, i) => arn(`real${i}`))
     const ends: string[] = []
     const stop = new AbortController()
-    const waiter = new MultiWaiter(
+    const waiter = new WaitEngine(
       { ecs, s3, clock, random: noJitter, logger: memoryLogger() },
       {
         cluster: CLUSTER,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { WorkQueue, type QueueOptions } from '../../src/fanout/queue.js'
-import { TokenBucket } from '../../src/fanout/token-bucket.js'
+import { WorkQueue, type QueueOptions } from '../../src/tasks/queue.js'
+import { TokenBucket } from '../../src/tasks/token-bucket.js'
 import { FakeClock } from '../../src/util/clock.js'
 import { UserError } from '../../src/util/errors.js'
 import { memoryLogger } from '../../src/util/logger.js'

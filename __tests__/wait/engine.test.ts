@@ -9,6 +9,7 @@ import { memoryLogger } from '../../src/util/logger.js'
 import { drive } from '../wait/drive.js'
 import {
   BUCKET,
+  s3Error,
   CLUSTER,
   LIST_PREFIX,
   PREFIX,
@@ -32,10 +33,13 @@ afterAll(() => ecsMock.restore())
 
 interface Run {
   ends: string[]
+  /** `<ms> <task ARN>` per onStart call. */
+  starts: string[]
   clock: FakeClock
   bucket: FakeBucket
   logger: ReturnType<typeof memoryLogger>
   describeCalls: [number, string[]][]
+  failure?: unknown
 }
 
 /**
@@ -50,24 +54,36 @@ async function watch(options: {
   verify?: number
   prefix?: boolean
   describe?: (arns: string[], now: number) => Task[]
+  describeError?: Error
+  expectFailure?: boolean
 }): Promise<Run> {
   const clock = new FakeClock(0)
   const bucket = fakeBucket(clock)
   const logger = memoryLogger()
   const ends: string[] = []
+  const starts: string[] = []
   const describeCalls: [number, string[]][] = []
   ecsMock.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => {
     describeCalls.push([clock.now(), input.tasks])
+    if (options.describeError) throw options.describeError
     return { tasks: options.describe?.(input.tasks, clock.now()) ?? [], failures: [] }
   })
   const waiter = new WaitEngine(
-    { ecs, s3: bucket.client, clock, random: noJitter, logger },
+    {
+      ecs,
+      s3: bucket.client,
+      clock,
+      random: noJitter,
+      logger,
+      s3Endpoint: 'https://s3.us-east-1.amazonaws.com'
+    },
     {
       cluster: CLUSTER,
       prefix:
         options.prefix === false ? undefined : { bucket: BUCKET, prefix: PREFIX, region: REGION },
       pollIntervalSeconds: 1,
       verifyIntervalSeconds: options.verify ?? 300,
+      onStart: (task) => starts.push(`${clock.now()} ${task.taskArn}`),
       onEnd: (end: TaskEnd) =>
         ends.push(
           end.kind === 'lost'
@@ -86,9 +102,11 @@ async function watch(options: {
     void clock.sleep(item.at).then(() => item.action(bucket))
   }
   void clock.sleep(options.until).then(() => stop.abort())
-  await clock.run(waiter.run(stop.signal))
+  let failure: unknown
+  await clock.run(waiter.run(stop.signal)).catch((error: unknown) => (failure = error))
   bucket.restore()
-  return { ends, clock, bucket, logger, describeCalls }
+  if (failure !== undefined && !options.expectFailure) throw failure as Error
+  return { ends, starts, clock, bucket, logger, describeCalls, failure }
 }
 
 const running = (arns: string[]): Task[] =>
@@ -384,5 +402,163 @@ describe('WaitEngine against s3rver (real S3 protocol: keys with colons, LIST ET
     ])
     expect(ends).toEqual([`${tasks[4]} 9`])
     expect(server.stats().byOperation).toEqual({ PutObject: 2, ListObjectsV2: 3, GetObject: 1 })
+  })
+})
+
+describe('WaitEngine, the rules of every task (one task here)', () => {
+  const one = arn(0)
+  const url = (key: string): string => `s3://${BUCKET}/${key}`
+
+  it('reads started.json every third read until seen, says when the task started, and tells onStart once', async () => {
+    const { bucket, ends, starts, logger } = await watch({
+      initial: [one],
+      at: [
+        {
+          at: 500,
+          action: (b) => b.put(startedKey(one), stateEvent(one, { lastStatus: 'RUNNING' }))
+        },
+        { at: 6500, action: (b) => b.put(stoppedKey(one), stateEvent(one, { exitCode: 3 })) }
+      ],
+      until: 9000
+    })
+    expect(bucket.requests).toEqual([
+      `1000 GET ${stoppedKey(one)}`,
+      `2000 GET ${stoppedKey(one)}`,
+      `3000 GET ${startedKey(one)}`,
+      `4000 GET ${stoppedKey(one)}`,
+      `5000 GET ${stoppedKey(one)}`,
+      `6000 GET ${stoppedKey(one)}`,
+      `7000 GET ${stoppedKey(one)}`
+    ])
+    expect(starts).toEqual([`3000 ${one}`])
+    expect(logger.of('info')).toContain('Task t0 started at 2026-11-28T10:00:05.000Z')
+    expect(ends).toEqual([`7000 ${one} s3 exit 3`])
+  })
+
+  it('reads 403 AccessDenied as "not written yet" and warns once with the policy that fixes it', async () => {
+    const { ends, logger } = await watch({
+      initial: [one],
+      at: [
+        {
+          at: 0,
+          action: (b) =>
+            (b.getError = (k) => (b.objects.has(k) ? undefined : s3Error('AccessDenied', 403)))
+        },
+        { at: 4500, action: (b) => b.put(stoppedKey(one), stateEvent(one)) }
+      ],
+      until: 6000
+    })
+    expect(ends).toEqual([`5000 ${one} s3 exit 0`])
+    expect(logger.of('warning')).toEqual([
+      `Reading ${url(stoppedKey(one))} answered 403 AccessDenied. S3 answers 403 instead of 404 ` +
+        'for a missing key when the role lacks s3:ListBucket, so this is read as "not written ' +
+        'yet"; to make it a 404 (and let the action list the prefix, which is cheaper for many ' +
+        'tasks), add to the action\'s role: {"Effect":"Allow","Action":"s3:ListBucket",' +
+        '"Resource":"arn:aws:s3:::notes","Condition":{"StringLike":{"s3:prefix":"oneshot/*"}}}'
+    ])
+  })
+
+  it('falls back to DescribeTasks after three reads that cannot succeed (NoSuchBucket)', async () => {
+    const { ends, logger, describeCalls } = await watch({
+      initial: [one],
+      at: [{ at: 0, action: (b) => (b.getError = () => s3Error('NoSuchBucket', 404)) }],
+      until: 20_000,
+      describe: (arns, now) =>
+        now >= 10_000
+          ? arns.map((taskArn) => ({
+              taskArn,
+              lastStatus: 'STOPPED',
+              containers: [{ name: 'app', exitCode: 6 }]
+            }))
+          : running(arns)
+    })
+    expect(logger.of('warning')).toEqual([
+      `Reading ${url(startedKey(one))} failed: NoSuchBucket: NoSuchBucket. Waiting through ` +
+        `DescribeTasks instead. Check that the bucket 'notes' exists in us-east-1 (a '?region=' ` +
+        "on the prefix names another region) and that the action's role may read it."
+    ])
+    expect(describeCalls.length).toBeGreaterThan(0)
+    expect(ends).toEqual([expect.stringMatching(new RegExp(`^\\d+ ${one} describe-tasks exit 6$`))])
+  })
+
+  it('says S3 is unreachable, naming endpoint and region, and does not blame the notifier at verify time', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+      code: 'ECONNREFUSED'
+    })
+    const { ends, logger } = await watch({
+      initial: [one],
+      verify: 5,
+      at: [{ at: 0, action: (b) => (b.getError = () => refused) }],
+      until: 8000,
+      describe: (arns) => running(arns)
+    })
+    expect(ends).toEqual([])
+    expect(logger.of('warning')).toEqual([
+      'S3 is unreachable: no request to https://s3.us-east-1.amazonaws.com (region us-east-1) ' +
+        "for bucket 'notes' has been answered (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9). " +
+        "Check the runner's network, proxy and DNS, and the region of the notification prefix; " +
+        'still trying, and ECS is checked after verify-interval.'
+    ])
+    expect(logger.of('info').join('\n')).not.toMatch(/S3 answered/)
+  })
+
+  it('finishes from DescribeTasks naming the stopped.json that did not appear', async () => {
+    const stoppedAt = new Date()
+    const { ends, logger } = await watch({
+      initial: [one],
+      verify: 3,
+      until: 5000,
+      describe: (arns) =>
+        arns.map((taskArn) => ({
+          taskArn,
+          lastStatus: 'STOPPED',
+          stoppedAt,
+          containers: [{ name: 'app', exitCode: 4 }]
+        }))
+    })
+    expect(ends).toEqual([`3000 ${one} describe-tasks exit 4`])
+    expect(logger.of('info')).toContain(
+      `ECS reports task t0 STOPPED at ${stoppedAt.toISOString()}, but ${url(stoppedKey(one))} ` +
+        'has not appeared; finishing from the DescribeTasks answer.'
+    )
+  })
+
+  it('without a prefix, gives a task up as lost after 60 s unseen, and fails when DescribeTasks is denied', async () => {
+    const lost = await watch({ initial: [one], prefix: false, until: 70_000, describe: () => [] })
+    expect(lost.ends).toEqual([expect.stringMatching(new RegExp(`^6\\d{4} lost ${one}$`))])
+    const denied = await watch({
+      initial: [one],
+      prefix: false,
+      until: 5000,
+      describeError: Object.assign(new Error('not allowed'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 }
+      }),
+      expectFailure: true
+    })
+    expect(String(denied.failure)).toBe(
+      "UserError: Could not describe tasks in cluster 'batch': AccessDeniedException: not " +
+        "allowed. The action's role needs ecs:DescribeTasks on the tasks (or set a " +
+        'notification prefix to wait through S3 instead).'
+    )
+  })
+
+  it('without a prefix, tells onStart when DescribeTasks first shows the task RUNNING', async () => {
+    const { starts, logger } = await watch({
+      initial: [one],
+      prefix: false,
+      until: 3500,
+      describe: (arns, now) =>
+        now >= 2000
+          ? arns.map((taskArn) => ({
+              taskArn,
+              lastStatus: 'RUNNING',
+              startedAt: new Date('2026-11-28T10:00:05Z'),
+              containers: [{ name: 'app' }]
+            }))
+          : arns.map((taskArn) => ({ taskArn, lastStatus: 'PENDING', containers: [] }))
+    })
+    expect(starts).toEqual([`2000 ${one}`])
+    expect(logger.of('info')).toEqual(['Task t0 started at 2026-11-28T10:00:05.000Z'])
   })
 })

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ecs'
 import { mockClient } from 'aws-sdk-client-mock'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
-import { reportTaskSet } from '../../src/tasks/report.js'
+import { reportTaskSet } from '../../src/report/set.js'
 import { runTaskSet, type TaskSetOptions } from '../../src/tasks/run-set.js'
 import { FakeClock } from '../../src/util/clock.js'
 import { memoryLogger } from '../../src/util/logger.js'

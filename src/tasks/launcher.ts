@@ -3,27 +3,15 @@
  * overrides are identical, retrying capacity failures until the start deadline and scaling an
  * Auto Scaling group out when the definition names one.
  */
-import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling'
-import type { ECSClient, KeyValuePair, RunTaskCommandInput } from '@aws-sdk/client-ecs'
-import type { SNSClient } from '@aws-sdk/client-sns'
+import type { KeyValuePair, RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import { newClientToken } from '../ecs/launch.js'
-import { runTask } from '../ecs/run-task.js'
+import { runTask, type RunTaskDeps } from '../ecs/run-task.js'
 import type { TaskResources } from '../ecs/scale-out.js'
-import type { Clock, Random } from '../util/clock.js'
-import type { Logger } from '../util/logger.js'
 import { MAX_RUN_TASK_COUNT, requestFor } from './batch.js'
 import { startDeadline } from './policy.js'
 
-export interface LauncherDeps {
-  ecs: Pick<ECSClient, 'send'>
-  clock: Clock
-  random: Random
-  logger: Logger
-  /** Needed with an Auto Scaling group (without a topic). */
-  autoScaling?: Pick<AutoScalingClient, 'send'>
-  /** Needed with an Auto Scaling topic. */
-  sns?: Pick<SNSClient, 'send'>
-}
+/** RunTask's needs: ECS, clock, random, logger, and Auto Scaling or SNS to scale out. */
+export type LauncherDeps = RunTaskDeps
 
 /** scheduler.autoscaling_group_for_oneshot and its topic, with what one task needs. */
 export interface ScaleOut {

@@ -8,9 +8,9 @@ import {
   indexRanges,
   resultsOf,
   type FanoutTaskResult
-} from '../../src/tasks/results.js'
+} from '../../src/report/set-summary.js'
 import { snapshotFromEvent } from '../../src/wait/result.js'
-import { arn, stateEvent } from './fakes.js'
+import { arn, stateEvent } from '../tasks/fakes.js'
 
 function ended(
   index: number,

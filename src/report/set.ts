@@ -5,13 +5,13 @@
  */
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { RenderedDefinition } from '../definition/rendered.js'
-import { logsLink } from '../report/logs.js'
-import { resultOutputs } from '../report/outputs.js'
-import { reportTask, type ReportDeps } from '../report/report.js'
+import { logsLink } from './logs.js'
+import { resultOutputs } from './outputs.js'
+import { reportTask, type ReportDeps } from './report.js'
 import type { Clock } from '../util/clock.js'
 import { errorMessage } from '../util/errors.js'
 import { taskIdOf } from '../wait/result.js'
-import type { TaskSetOutcome } from './run-set.js'
+import type { TaskSetOutcome } from '../tasks/run-set.js'
 import {
   countByStatus,
   failureMessageOf,
@@ -19,7 +19,7 @@ import {
   fanoutSummary,
   resultsOf,
   type FanoutTaskResult
-} from './results.js'
+} from './set-summary.js'
 
 export interface SetReportDeps extends ReportDeps {
   clock: Clock

@@ -167,10 +167,10 @@ describe('dist/index.js against the local simulator', () => {
     expect(annotation).toContain('CannotPullContainerError')
   })
 
-  it('retries RunTask capacity failures under one clientToken until the task starts', async () => {
+  it('retries RunTask capacity failures, each under a fresh clientToken, until the task starts', async () => {
     const before = { ...local.stats().ecs.calls }
-    // The simulator counts capacity failures per clientToken: they clear only if every retry
-    // reuses the same token.
+    // The simulator fails the same request twice, whatever its token: nothing started, so each
+    // retry takes a new token (a replayed answer could otherwise repeat the failure).
     const result = await main(local, { env: 'SIM_CAPACITY_FAILURES=2' })
     expect(result.exitCode).toBe(0)
     expect(callsSince(local, before)).toEqual({ DescribeTaskDefinition: 1, RunTask: 3 })

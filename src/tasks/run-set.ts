@@ -105,15 +105,8 @@ export async function runTaskSet(
   const prefix = options.prefix === 'none' ? undefined : options.prefix
   const wait = options.wait ?? true
   const started: string[] = []
-  const n = options.specs.length
 
-  logger.info(
-    `Running ${n === 1 ? '1 task' : `${n} tasks`} on cluster '${cluster}'` +
-      (n === 1
-        ? ''
-        : `: ${options.maxParallel === undefined ? 'all at once' : `at most ${options.maxParallel} at once`}, ` +
-          `${options.launchRate} RunTask call(s) per second${options.failFast ? ', fail-fast' : ''}`)
-  )
+  logger.info(setLine(options, cluster))
   if (wait) logger.info(waitingThrough(options.prefix))
 
   // The queue and the engine report to each other; both exist before either runs.
@@ -159,13 +152,7 @@ export async function runTaskSet(
         }
       }),
       ...(wait ? { watch: (arn: string) => engine.add(arn) } : {}),
-      stop: async (arn, reason) => {
-        const result = await stopTasks(
-          { ecs: deps.ecs, clock, random, logger },
-          { cluster, taskArns: [arn], reason }
-        )
-        return result.failed.length === 0
-      }
+      stop: stopper(deps, cluster)
     },
     {
       keys: apps.map(overrideKey),
@@ -189,11 +176,24 @@ export async function runTaskSet(
   waiting.abort()
   await engineDone
 
+  const settledArns = settledArnsOf(outcome, { wait, stopOnCancel: options.stopOnCancel })
+  return { ...outcome, startedAt, settledArns, waitRequests: { ...engine.requests } }
+}
+
+/**
+ * Started tasks the post step need not stop: seen to end, stopped by this step (StopTask did
+ * not fail), or left running on purpose (`wait: false`; `stop-on-cancel: false` on a cancel or
+ * timeout).
+ */
+export function settledArnsOf(
+  outcome: QueueOutcome,
+  options: { wait: boolean; stopOnCancel: boolean }
+): string[] {
   const stopFailed = new Set(outcome.stopFailures)
   const leftOnPurpose =
-    !wait ||
+    !options.wait ||
     (!options.stopOnCancel && (outcome.halt === 'cancelled' || outcome.halt === 'timed-out'))
-  const settledArns = outcome.records.flatMap((r) => {
+  return outcome.records.flatMap((r) => {
     if (r.taskArn === undefined) return []
     const settled =
       r.state === 'ended' ||
@@ -201,5 +201,31 @@ export async function runTaskSet(
       (r.state === 'running' && leftOnPurpose)
     return settled ? [r.taskArn] : []
   })
-  return { ...outcome, startedAt, settledArns, waitRequests: { ...engine.requests } }
+}
+
+/** The opening line: how many tasks, where, and how fast. */
+function setLine(options: TaskSetOptions, cluster: string): string {
+  const n = options.specs.length
+  if (n === 1) return `Running 1 task on cluster '${cluster}'`
+  const parallel =
+    options.maxParallel === undefined ? 'all at once' : `at most ${options.maxParallel} at once`
+  return (
+    `Running ${n} tasks on cluster '${cluster}': ${parallel}, ${options.launchRate} RunTask ` +
+    `call(s) per second${options.failFast ? ', fail-fast' : ''}`
+  )
+}
+
+/** One StopTask call (with its retries) for the queue; false when it failed. */
+function stopper(
+  deps: TaskSetDeps,
+  cluster: string
+): (taskArn: string, reason: string) => Promise<boolean> {
+  const { ecs, clock, random, logger } = deps
+  return async (taskArn, reason) => {
+    const result = await stopTasks(
+      { ecs, clock, random, logger },
+      { cluster, taskArns: [taskArn], reason }
+    )
+    return result.failed.length === 0
+  }
 }

@@ -57,6 +57,8 @@ async function watch(options: {
   describe?: (arns: string[], now: number) => Task[]
   describeError?: Error
   expectFailure?: boolean
+  /** Calls on the engine at fake times. */
+  calls?: { at: number; call: (engine: WaitEngine) => void }[]
 }): Promise<Run> {
   const clock = new FakeClock(0)
   const bucket = fakeBucket(clock)
@@ -101,6 +103,9 @@ async function watch(options: {
   }
   for (const item of options.at ?? []) {
     void clock.sleep(item.at).then(() => item.action(bucket))
+  }
+  for (const item of options.calls ?? []) {
+    void clock.sleep(item.at).then(() => item.call(waiter))
   }
   void clock.sleep(options.until).then(() => stop.abort())
   let failure: unknown
@@ -561,5 +566,25 @@ describe('WaitEngine, the rules of every task (one task here)', () => {
     })
     expect(starts).toEqual([`2000 ${one}`])
     expect(logger.of('info')).toEqual(['Task t0 started at 2026-11-28T10:00:05.000Z'])
+  })
+
+  it('after StopTask, asks ECS within 5 s and every 5 s while stopped.json does not come', async () => {
+    const { ends, describeCalls } = await watch({
+      initial: [one],
+      until: 20_000,
+      calls: [{ at: 2000, call: (engine) => engine.expectStop(one) }],
+      describe: (arns, now) =>
+        now >= 12_000
+          ? arns.map((taskArn) => ({
+              taskArn,
+              lastStatus: 'STOPPED',
+              stopCode: 'UserInitiated',
+              stoppedAt: new Date(),
+              containers: [{ name: 'app', exitCode: 143 }]
+            }))
+          : running(arns)
+    })
+    expect(describeCalls.map(([t]) => t)).toEqual([7000, 12_000])
+    expect(ends).toEqual([`12000 ${one} describe-tasks exit 143`])
   })
 })

@@ -62,6 +62,8 @@ export interface QueueDeps {
   launch(indexes: number[], signal: AbortSignal): Promise<string[]>
   /** Starts watching a task; absent when the tasks are left running (`wait: false`). */
   watch?(taskArn: string): void
+  /** Told of each task StopTask stopped (so the wait can look for its end sooner). */
+  stopped?(taskArn: string): void
   /** One StopTask call (with its own retries); resolves false when it failed. Never throws. */
   stop(taskArn: string, reason: string): Promise<boolean>
 }
@@ -340,7 +342,8 @@ export class WorkQueue {
         const arn = record.taskArn as string
         calls.push(
           this.deps.stop(arn, reason).then((ok) => {
-            if (!ok) this.stopFailures.push(arn)
+            if (ok) this.deps.stopped?.(arn)
+            else this.stopFailures.push(arn)
           })
         )
       }

@@ -152,7 +152,8 @@ export async function runTaskSet(
         }
       }),
       ...(wait ? { watch: (arn: string) => engine.add(arn) } : {}),
-      stop: stopper(deps, cluster)
+      stop: stopper(deps, cluster),
+      stopped: (arn) => engine.expectStop(arn)
     },
     {
       keys: apps.map(overrideKey),

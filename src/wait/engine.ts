@@ -31,6 +31,7 @@ import { taskIdOf } from './result.js'
 import {
   INCOMPLETE_STOP_GRACE_MS,
   NOTIFIER_LAG_MS,
+  STOP_VERIFY_MS,
   graceOver,
   nameSome,
   notifierChecklist,
@@ -143,6 +144,18 @@ export class WaitEngine implements ReadHost, PollHost {
     if (this.reads) this.reads.nextListAt = Math.min(this.reads.nextListAt, first)
     this.polling.nextPollAt = Math.min(this.polling.nextPollAt, first)
     if (first < this.wakeAt) this.wake.abort()
+  }
+
+  /**
+   * StopTask was called for a task: unless its stopped.json comes first, ask ECS about it within
+   * STOP_VERIFY_MS and at that pace after (never more often than verify-interval allows).
+   */
+  expectStop(taskArn: string): void {
+    const w = this.watched.get(taskArn)
+    if (w === undefined || this.verifyMs === 0 || this.mode === 'describe') return
+    w.stopRequested = true
+    w.nextVerifyAt = Math.min(w.nextVerifyAt, this.deps.clock.now() + STOP_VERIFY_MS)
+    if (w.nextVerifyAt < this.wakeAt) this.wake.abort()
   }
 
   /** Reads until `signal` aborts. Rejects only with a UserError when DescribeTasks is denied. */
@@ -354,7 +367,9 @@ export class WaitEngine implements ReadHost, PollHost {
       }
     }
     const t = clock.now()
-    for (const w of verify) w.nextVerifyAt = t + verifyMs
+    for (const w of verify) {
+      w.nextVerifyAt = t + (w.stopRequested ? Math.min(verifyMs, STOP_VERIFY_MS) : verifyMs)
+    }
     if (answer !== undefined) this.applyVerify(verify, answer, t)
   }
 

@@ -28,6 +28,12 @@ export const VISIBILITY_TIMEOUT_MS = 60_000
  */
 export const NOTIFIER_LAG_MS = 60_000
 
+/**
+ * After a StopTask call, how soon ECS is asked about the task when its stopped.json does not
+ * come, and again at this pace while the confirm window lasts (policy.ts).
+ */
+export const STOP_VERIFY_MS = 5_000
+
 /** Non-retryable S3 errors in a row (NoSuchBucket, wrong region ...) before DescribeTasks. */
 export const BROKEN_READS_BEFORE_FALLBACK = 3
 

@@ -32,6 +32,8 @@ export interface Watched {
   /** GET mode: when this task's stopped.json is read next. */
   nextReadAt: number
   nextVerifyAt: number
+  /** StopTask was called for it: verify every STOP_VERIFY_MS (at most verify-interval). */
+  stopRequested?: boolean
   /** ETag of the stopped.json last read (or found unusable). */
   etag?: string
   /** started.json was seen (or DescribeTasks showed the task RUNNING). */

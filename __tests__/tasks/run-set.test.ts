@@ -18,6 +18,7 @@ import {
   REGION,
   arn,
   fakeBucket,
+  startedKey,
   stateEvent,
   stoppedKey
 } from './fakes.js'
@@ -87,6 +88,7 @@ async function fanOut(options: Partial<TaskSetOptions> & { cancelAt?: number }) 
     )
     const tasks = Array.from({ length: input.count ?? 1 }, () => {
       const taskArn = arn(next++)
+      bucket.put(startedKey(taskArn), stateEvent(taskArn, { lastStatus: 'RUNNING' }))
       finish(taskArn, Number(env.get('RUN_MS') ?? 5000), Number(env.get('EXIT') ?? 0))
       return { taskArn, lastStatus: 'PROVISIONING' }
     })
@@ -97,6 +99,7 @@ async function fanOut(options: Partial<TaskSetOptions> & { cancelAt?: number }) 
     finish(input.task, 1000, 143, true)
     return { task: { taskArn: input.task } }
   })
+  const events: string[] = []
   const cancel = new AbortController()
   if (options.cancelAt !== undefined) void clock.sleep(options.cancelAt).then(() => cancel.abort())
   const outcome = await clock.run(
@@ -107,7 +110,11 @@ async function fanOut(options: Partial<TaskSetOptions> & { cancelAt?: number }) 
         clock,
         random: () => 0.5,
         logger,
-        saveStartedArns: (arns) => saved.push(arns)
+        saveStartedArns: (arns) => saved.push(arns),
+        events: {
+          started: (taskArn) => events.push(`${clock.now()} started ${taskArn}`),
+          stopped: (taskArn, end) => events.push(`${clock.now()} ${end.kind} ${taskArn}`)
+        }
       },
       {
         baseRequest: BASE,
@@ -155,7 +162,7 @@ async function fanOut(options: Partial<TaskSetOptions> & { cancelAt?: number }) 
   )
   const result = { ...outcome, failureMessage }
   bucket.restore()
-  return { result, runCalls, stopCalls, saved, outputs, summaries, logger }
+  return { result, runCalls, stopCalls, saved, outputs, summaries, logger, events }
 }
 
 describe('runTaskSet', () => {
@@ -249,5 +256,18 @@ describe('runTaskSet', () => {
     expect(result.failureMessage).toBe(
       'The workflow run was cancelled while tasks were running (3 stopped, 2 not started). See the job summary for every task.'
     )
+  })
+
+  it('tells a follower when each task is seen started and when it stopped', async () => {
+    const { events } = await fanOut({
+      specs: [{ env: { RUN_MS: '5000' } }, { env: { RUN_MS: '8000' } }]
+    })
+    expect(events).toEqual([
+      // Reads 1.25 s apart (random 0.5); every third read is of started.json until seen.
+      `3750 started ${arn(0)}`,
+      `3750 started ${arn(1)}`,
+      `5000 stopped ${arn(0)}`,
+      `8750 stopped ${arn(1)}`
+    ])
   })
 })

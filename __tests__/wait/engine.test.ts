@@ -86,7 +86,7 @@ async function watch(options: {
         options.prefix === false ? undefined : { bucket: BUCKET, prefix: PREFIX, region: REGION },
       pollIntervalSeconds: 1,
       verifyIntervalSeconds: options.verify ?? 300,
-      onStart: (task) => starts.push(`${clock.now()} ${task.taskArn}`),
+      onStart: (taskArn) => starts.push(`${clock.now()} ${taskArn}`),
       onEnd: (end: TaskEnd) =>
         ends.push(
           end.kind === 'lost'

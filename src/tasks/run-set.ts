@@ -1,7 +1,7 @@
 /**
  * Runs a task set: one task or many, each with its own command and env, through one bounded
  * work queue with a launch budget (queue.ts, launcher.ts), waited on by one wait engine
- * (src/wait/engine.ts). Reporting is report.ts's; this module only runs and watches.
+ * (src/wait/engine.ts). Reporting is src/report/set.ts's; this module only runs and watches.
  */
 import { setMaxListeners } from 'node:events'
 import type { ECSClient, RunTaskCommandInput } from '@aws-sdk/client-ecs'
@@ -25,7 +25,7 @@ import { TokenBucket } from './token-bucket.js'
  * its end is known. Both are called at most once per task.
  */
 export interface TaskEvents {
-  started?(taskArn: string, task: TaskSnapshot): void
+  started?(taskArn: string, task: TaskSnapshot | undefined): void
   stopped?(taskArn: string, end: TaskEnd): void
 }
 
@@ -124,7 +124,7 @@ export async function runTaskSet(
       prefix,
       pollIntervalSeconds: options.pollIntervalSeconds,
       verifyIntervalSeconds: options.verifyIntervalSeconds,
-      onStart: (task) => deps.events?.started?.(task.taskArn, task),
+      onStart: (taskArn, task) => deps.events?.started?.(taskArn, task),
       onEnd: (end) => {
         queue.onEnd(end)
         deps.events?.stopped?.(end.kind === 'stopped' ? end.task.taskArn : end.taskArn, end)

@@ -71,8 +71,11 @@ export interface WaitEngineOptions {
   verifyIntervalSeconds: number
   /** Called once per task, as soon as its end is known. */
   onEnd: (end: TaskEnd) => void
-  /** Called at most once per task, when it is first seen started (RUNNING, or started.json). */
-  onStart?: (task: TaskSnapshot) => void
+  /**
+   * Called at most once per task, when it is first seen started (started.json, or RUNNING in
+   * DescribeTasks); `task` is the state read, undefined when a LIST only showed the object.
+   */
+  onStart?: (taskArn: string, task: TaskSnapshot | undefined) => void
 }
 
 /**
@@ -286,12 +289,10 @@ export class WaitEngine implements ReadHost, PollHost {
   started(w: Watched, task: TaskSnapshot | undefined): void {
     if (w.startedSeen) return
     w.startedSeen = true
-    if (task === undefined) {
-      this.deps.logger.debug(`started.json of task ${w.id} appeared`)
-      return
-    }
-    this.deps.logger.info(startedLine(task))
-    this.options.onStart?.(task)
+    // A LIST shows only that started.json appeared, not what it says.
+    if (task === undefined) this.deps.logger.debug(`started.json of task ${w.id} appeared`)
+    else this.deps.logger.info(startedLine(task))
+    this.options.onStart?.(w.arn, task)
   }
 
   // ---- DescribeTasks ----------------------------------------------------------------------

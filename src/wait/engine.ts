@@ -7,44 +7,29 @@
  *   jittered schedule (src/wait/schedule.ts);
  * - one LIST of `<prefix>/arn:aws:ecs:<region>:<account>:task/<cluster>/` (1,000 keys a page),
  *   then a GET of only the stopped.json objects that appeared or whose ETag changed (a newer
- *   event). A LIST costs about 12.5 GETs (REFERENCE.md §3), so it wins once more than about a
+ *   event). A LIST costs about 12.5 GETs (read-mode.ts), so it wins once more than about a
  *   dozen young tasks are pending.
- * Both obey the one-task rules of src/wait: objects are size-bounded and validated, the newest
- * `detail.version` wins, a STOPPED state without the app container's exit code or reason is
- * re-read for INCOMPLETE_STOP_GRACE_MS before it is settled on. The verify rule applies per task,
- * batched: after verify-interval seconds without stopped.json, one DescribeTasks call covers up
- * to 100 such tasks. Every tick is jittered so many jobs never list in lockstep, and no task is
- * read more than once a second.
+ * Both apply the rules of rules.ts to every task, one task or a thousand (s3-reads.ts). The
+ * verify check applies per task, batched (verify-check.ts): after verify-interval seconds
+ * without stopped.json, one DescribeTasks call covers up to 100 such tasks. Every tick is
+ * jittered so many jobs never list in lockstep, and no task is read more than once a second.
  *
  * Without a prefix (or when the bucket cannot be read), DescribeTasks is polled for every
- * pending task, 100 tasks a call, with hako's throttling backoff.
+ * pending task, 100 tasks a call, with hako's throttling backoff (describe-polling.ts).
  */
 import type { ECSClient } from '@aws-sdk/client-ecs'
 import type { S3Client } from '@aws-sdk/client-s3'
-import { isThrottling } from '../ecs/errors.js'
 import type { Clock, Random } from '../util/clock.js'
-import { errorMessage, errorName } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
-import { notificationKey, s3Url } from './prefix.js'
+import { DescribePolling, type PollHost } from './describe-polling.js'
+import { notificationKey } from './prefix.js'
 import { MIN_READ_GAP_MS, chooseReadMode, listPrefixOf, type ReadMode } from './read-mode.js'
 import { taskIdOf } from './result.js'
-import {
-  INCOMPLETE_STOP_GRACE_MS,
-  NOTIFIER_LAG_MS,
-  STOP_VERIFY_MS,
-  graceOver,
-  nameSome,
-  notifierChecklist,
-  startedLine,
-  stopVerdict,
-  stoppedByVerifyLine,
-  verifyBatch,
-  verifyVerdict
-} from './rules.js'
-import { DescribePolling, type PollHost } from './describe-polling.js'
+import { INCOMPLETE_STOP_GRACE_MS, STOP_VERIFY_MS, startedLine } from './rules.js'
 import { S3Reads, type ReadHost } from './s3-reads.js'
 import { s3ReadDelayMs } from './schedule.js'
 import type { NotificationPrefix, TaskSnapshot } from './types.js'
+import { verifyAndSettle, type VerifyHost } from './verify-check.js'
 import { describeTasks, type DescribeAnswer, type TaskEnd, type Watched } from './watched.js'
 
 export type { TaskEnd } from './watched.js'
@@ -83,7 +68,7 @@ export interface WaitEngineOptions {
  * aborts, calling `onEnd` once per task as its end becomes known. A task can be added while
  * `run` is going.
  */
-export class WaitEngine implements ReadHost, PollHost {
+export class WaitEngine implements ReadHost, PollHost, VerifyHost {
   readonly watched = new Map<string, Watched>()
   /** stopped.json and started.json keys of the watched tasks. */
   readonly byKey = new Map<string, { w: Watched; name: 'started' | 'stopped' }>()
@@ -100,8 +85,8 @@ export class WaitEngine implements ReadHost, PollHost {
   readonly requests = { get: 0, list: 0, describe: 0 }
 
   constructor(
-    private readonly deps: WaitEngineDeps,
-    private readonly options: WaitEngineOptions
+    readonly deps: WaitEngineDeps,
+    readonly options: WaitEngineOptions
   ) {
     if (options.prefix !== undefined && deps.s3 === undefined) {
       throw new Error('WaitEngine: a notification prefix needs an S3 client')
@@ -193,11 +178,15 @@ export class WaitEngine implements ReadHost, PollHost {
     }
   }
 
-  private get prefix(): NotificationPrefix {
+  get prefix(): NotificationPrefix {
     return this.options.prefix as NotificationPrefix
   }
 
-  private get verifyMs(): number {
+  get s3Answered(): boolean {
+    return this.reads?.s3Answered ?? false
+  }
+
+  get verifyMs(): number {
     return this.options.verifyIntervalSeconds * 1000
   }
 
@@ -282,7 +271,7 @@ export class WaitEngine implements ReadHost, PollHost {
       await reads.getTick(signal)
     }
     if (signal.aborted || (this.mode as ReadMode) === 'describe') return
-    await this.verifyAndSettle(signal)
+    await verifyAndSettle(this, signal)
   }
 
   /** The first sign that a task runs: logged once, and told to `onStart`. */
@@ -305,120 +294,5 @@ export class WaitEngine implements ReadHost, PollHost {
       signal,
       onCall: () => this.requests.describe++
     })
-  }
-
-  /**
-   * The verify rule, batched: when a task has gone verify-interval without stopped.json, one
-   * DescribeTasks call covers it and every other task at least half-way to its own check (so the
-   * checks of tasks launched seconds apart share calls); and the settling of stops whose grace
-   * ran out.
-   */
-  private async verifyAndSettle(signal: AbortSignal): Promise<void> {
-    const { clock, logger } = this.deps
-    const now = clock.now()
-    const verifyMs = this.verifyMs
-    const pending = [...this.watched.values()]
-    const settle = pending.filter((w) => graceOver(w.incompleteSince, now))
-    const verify = verifyBatch(
-      pending.filter((w) => w.incompleteSince === undefined && w.stopped === undefined),
-      verifyMs,
-      now
-    )
-    if (settle.length === 0 && verify.length === 0) return
-    if (verifyMs === 0) {
-      for (const w of settle) {
-        logger.info(
-          `stopped.json of task ${w.id} still has no exit code or reason for the app container ` +
-            `after ${INCOMPLETE_STOP_GRACE_MS / 1000} s; settling on it (verify-interval is 0, ` +
-            `so ECS is not asked)`
-        )
-        this.end(w, { kind: 'stopped', task: w.stopped as TaskSnapshot })
-      }
-      return
-    }
-    let answer: DescribeAnswer | undefined
-    try {
-      answer = await this.describe(
-        [...settle, ...verify].map((w) => w.arn),
-        signal
-      )
-    } catch (error) {
-      if (signal.aborted) return
-      if (isThrottling(error)) {
-        logger.info(
-          `DescribeTasks is throttled; checking again in ${this.options.verifyIntervalSeconds} s`
-        )
-      } else {
-        this.warnOnce(
-          `verify:${errorName(error)}`,
-          `Could not check tasks with DescribeTasks (${errorName(error) || 'error'}: ` +
-            `${errorMessage(error)}); the wait goes on through S3. Grant ecs:DescribeTasks to ` +
-            `the action's role, or set verify-interval: 0 to never check.`
-        )
-      }
-    }
-    for (const w of settle) {
-      const task = answer?.found.get(w.arn)
-      if (task?.lastStatus === 'STOPPED' && stopVerdict(undefined, task) === 'end') {
-        logger.info(`DescribeTasks completes the stop of task ${w.id} that stopped.json left open`)
-        this.end(w, { kind: 'stopped', task })
-      } else {
-        logger.info(`Settling on stopped.json of task ${w.id}: no exit code or reason for app`)
-        this.end(w, { kind: 'stopped', task: w.stopped as TaskSnapshot })
-      }
-    }
-    const t = clock.now()
-    for (const w of verify) {
-      w.nextVerifyAt = t + (w.stopRequested ? Math.min(verifyMs, STOP_VERIFY_MS) : verifyMs)
-    }
-    if (answer !== undefined) this.applyVerify(verify, answer, t)
-  }
-
-  /** What one verify call found about tasks without stopped.json. */
-  private applyVerify(verify: Watched[], answer: DescribeAnswer, now: number): void {
-    const { logger } = this.deps
-    const missing: string[] = []
-    const silent: string[] = []
-    let late = 0
-    for (const w of verify) {
-      const task = answer.found.get(w.arn)
-      const verdict = verifyVerdict(task, w.startedSeen, now)
-      if (task === undefined) {
-        missing.push(`${w.arn} (${answer.missing.get(w.arn) ?? 'no task'})`)
-        continue
-      }
-      if (verdict === 'stopped' || verdict === 'stopped-late') {
-        if (verdict === 'stopped-late') late++
-        logger.info(stoppedByVerifyLine(task, s3Url(this.prefix.bucket, w.stoppedKey)))
-        this.end(w, { kind: 'stopped', task })
-      } else if (verdict === 'silent') {
-        silent.push(w.arn)
-      } else {
-        logger.debug(`ECS reports task ${w.id} ${task.lastStatus}; still waiting for stopped.json`)
-      }
-    }
-    const every = this.options.verifyIntervalSeconds
-    // Without a single S3 answer the notifier is not to blame: S3 itself was not reached.
-    const checklist = notifierChecklist(this.prefix, this.options.cluster)
-    if (late > 0 && this.reads?.s3Answered) {
-      logger.warning(
-        `ECS reports ${late} task(s) stopped more than ${NOTIFIER_LAG_MS / 1000} s ago whose ` +
-          `stopped.json has not appeared: the notifier missed the events. ${checklist}`
-      )
-    }
-    if (silent.length > 0 && this.reads?.s3Answered) {
-      this.warnOnce(
-        'not-arriving',
-        `ECS reports ${silent.length} task(s) RUNNING whose started.json has not appeared after ` +
-          `${every} s: notifications are not arriving (${nameSome(silent)}). ${checklist} ` +
-          `Still waiting; ECS is checked again every ${every} s.`
-      )
-    }
-    if (missing.length > 0) {
-      logger.warning(
-        `DescribeTasks does not find ${missing.length} task(s) in cluster ` +
-          `'${this.options.cluster}': ${nameSome(missing)}; still waiting for their stopped.json`
-      )
-    }
   }
 }

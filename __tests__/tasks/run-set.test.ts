@@ -157,6 +157,7 @@ async function fanOut(options: Partial<TaskSetOptions> & { cancelAt?: number }) 
       logLines: 0,
       failOnError: true,
       stopOnCancel: options.stopOnCancel ?? true,
+      ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
       wait: options.wait ?? true
     }
   )
@@ -269,5 +270,25 @@ describe('runTaskSet', () => {
       `5000 stopped ${arn(0)}`,
       `8750 stopped ${arn(1)}`
     ])
+  })
+
+  it('reports a set of one that timed out, left running, with the state it was seen started in', async () => {
+    const { outputs, result, stopCalls, summaries } = await fanOut({
+      specs: [{ env: { RUN_MS: '600000' } }],
+      timeoutSeconds: 10,
+      stopOnCancel: false
+    })
+    expect(stopCalls).toEqual([])
+    expect(result.halt).toBe('timed-out')
+    expect(result.settledArns).toEqual([arn(0)])
+    expect(outputs).toMatchObject({
+      'task-arn': arn(0),
+      'exit-code': '',
+      'started-at': '2026-11-28T10:00:05.000Z',
+      'task-arns': JSON.stringify([arn(0)]),
+      'exit-codes': '[null]'
+    })
+    expect(summaries).toHaveLength(1)
+    expect(result.failureMessage).toBe(`Timed out after 10s waiting for ${arn(0)} to stop`)
   })
 })

@@ -128,7 +128,11 @@ async function reportOne(
     ...(options.taskDefinitionArn !== undefined
       ? { taskDefinitionArn: options.taskDefinitionArn }
       : {}),
-    ...(end?.kind === 'stopped' ? { snapshot: end.task } : {}),
+    ...(end?.kind === 'stopped'
+      ? { snapshot: end.task }
+      : record?.seen !== undefined
+        ? { snapshot: record.seen }
+        : {}),
     stopped: end?.kind === 'stopped',
     ...(end?.kind !== 'stopped' && halt !== undefined
       ? { unfinished: halt === 'cancelled' ? 'cancelled' : 'timed-out' }
@@ -138,7 +142,8 @@ async function reportOne(
   })
   if (halt === 'cancelled') return 'The workflow run was cancelled while the task was running'
   if (halt === 'timed-out') {
-    return `Timed out after ${options.timeoutSeconds}s waiting for ${taskArn} to stop`
+    const after = options.timeoutSeconds === undefined ? '' : ` after ${options.timeoutSeconds}s`
+    return `Timed out${after} waiting for ${taskArn} to stop`
   }
   if (halt === 'wait-error') {
     return `Could not wait for ${taskArn}: ${errorMessage(outcome.error)}`

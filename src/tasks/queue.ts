@@ -15,6 +15,7 @@ import type { Logger } from '../util/logger.js'
 import { exitCodeOf, taskIdOf } from '../wait/result.js'
 import { nextBatch } from './batch.js'
 import type { TaskEnd } from '../wait/engine.js'
+import type { TaskSnapshot } from '../wait/types.js'
 import { confirmWindowMs, type HaltReason, type StoppingHalt } from './policy.js'
 import type { TokenBucket } from './token-bucket.js'
 
@@ -41,6 +42,8 @@ export interface TaskRecord {
   /** Epoch ms when its end was seen. */
   endedAt?: number
   end?: TaskEnd
+  /** The state it was seen started in (started.json or DescribeTasks), if read. */
+  seen?: TaskSnapshot
   /** Why it could not start. */
   error?: string
   /** StopTask was called for it (fail-fast, cancel or timeout). */
@@ -127,6 +130,12 @@ export class WorkQueue {
     this.queue = options.keys.map((_, index) => index)
     // Every launch in flight and every wait for a token listens on it; hundreds are normal.
     setMaxListeners(0, this.halt.signal)
+  }
+
+  /** The wait's report that a task was seen started, with the state read (if any). */
+  onStart(taskArn: string, task: TaskSnapshot | undefined): void {
+    const record = this.byArn.get(taskArn)
+    if (record !== undefined && task !== undefined) record.seen = task
   }
 
   /** The waiter's report of a task's end. */

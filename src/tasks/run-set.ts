@@ -124,7 +124,10 @@ export async function runTaskSet(
       prefix,
       pollIntervalSeconds: options.pollIntervalSeconds,
       verifyIntervalSeconds: options.verifyIntervalSeconds,
-      onStart: (taskArn, task) => deps.events?.started?.(taskArn, task),
+      onStart: (taskArn, task) => {
+        queue.onStart(taskArn, task)
+        deps.events?.started?.(taskArn, task)
+      },
       onEnd: (end) => {
         queue.onEnd(end)
         deps.events?.stopped?.(end.kind === 'stopped' ? end.task.taskArn : end.taskArn, end)

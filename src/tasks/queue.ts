@@ -316,27 +316,13 @@ export class WorkQueue {
     const { logger } = this.deps
     const running = this.records.filter((r) => r.state === 'running' && !r.stopRequested)
     const queued = this.queue.length
-    const why =
-      halt === 'fail-fast'
-        ? 'a task failed and fail-fast is set'
-        : halt === 'cancelled'
-          ? 'the workflow run was cancelled'
-          : halt === 'timed-out'
-            ? 'the timeout was reached'
-            : 'the wait failed'
-    if (!this.shouldStop(halt)) {
-      logger.warning(
-        `Stopping the fan-out: ${why}. stop-on-cancel is false, so ${running.length} running ` +
-          `task(s) are left running; ${queued} queued task(s) will not start.`
-      )
+    const stopping = this.shouldStop(halt)
+    logger.warning(haltMessage(halt, { running, queued, stopping, total: this.records.length }))
+    if (!stopping) {
       this.stopsDoneAt = this.deps.clock.now()
       this.notify()
       return
     }
-    logger.warning(
-      `Stopping the fan-out: ${why}. Stopping ${running.length} running task(s); ` +
-        `${queued} queued task(s) will not start.`
-    )
     this.stopEach(running, this.reasonFor(halt))
     this.notify()
   }
@@ -389,4 +375,27 @@ export class WorkQueue {
       }
     }
   }
+}
+
+/** The warning of a halt: why, and what becomes of the running and queued tasks. */
+export function haltMessage(
+  halt: StoppingHalt,
+  set: { running: TaskRecord[]; queued: number; stopping: boolean; total: number }
+): string {
+  const why = {
+    'fail-fast': 'a task failed and fail-fast is set',
+    cancelled: 'the workflow run was cancelled',
+    'timed-out': 'the timeout was reached',
+    'wait-error': 'the wait failed'
+  }[halt]
+  if (set.total === 1) {
+    const arn = set.running[0]?.taskArn ?? 'the task'
+    return set.stopping
+      ? `Stopping ${arn}: ${why}.`
+      : `${why[0]?.toUpperCase()}${why.slice(1)}: stop-on-cancel is false, so ${arn} is left running.`
+  }
+  const fate = set.stopping
+    ? `Stopping ${set.running.length} running task(s)`
+    : `stop-on-cancel is false, so ${set.running.length} running task(s) are left running`
+  return `Stopping the fan-out: ${why}. ${fate}; ${set.queued} queued task(s) will not start.`
 }

@@ -18,7 +18,9 @@ import { createCipheriv } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { startLocalAws } from '../sim/index.js'
-import { runMany } from '../src/fanout/run-many.js'
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { reportTaskSet } from '../src/report/set.js'
+import { runTaskSet } from '../src/tasks/run-set.js'
 import { seededRandom } from '../sim/random.js'
 import type { TaskSpec } from '../src/inputs-types.js'
 import { systemClock, type Clock } from '../src/util/clock.js'
@@ -123,22 +125,8 @@ async function main(): Promise<void> {
     let summaryBytes = 0
     const simStart = clock.now()
     const realStart = Date.now()
-    const result = await runMany(
-      {
-        ecs,
-        s3: local.s3,
-        clock,
-        random: seededRandom(1),
-        logger,
-        saveStartedArns: () => {},
-        setOutput: (name, value) => {
-          outputs[name] = value
-        },
-        writeSummary: (md) => {
-          summaryBytes = Buffer.byteLength(md)
-          return Promise.resolve()
-        }
-      },
+    const result = await runTaskSet(
+      { ecs, s3: local.s3, clock, random: seededRandom(1), logger, saveStartedArns: () => {} },
       {
         baseRequest: { cluster: 'bench', taskDefinition, startedBy: 'bench' },
         appEnv: {},
@@ -151,11 +139,34 @@ async function main(): Promise<void> {
         verifyIntervalSeconds: 300,
         stopOnCancel: true,
         signal: limit.signal,
-        appLogConfiguration: {
-          logDriver: 'awslogs',
-          options: { 'awslogs-group': '/bench', 'awslogs-stream-prefix': 'bench' }
+        runUrl: 'bench'
+      }
+    )
+    const failureMessage = await reportTaskSet(
+      {
+        clock,
+        logger,
+        setOutput: (name, value) => {
+          outputs[name] = value
         },
-        region: local.region
+        writeSummary: (md) => {
+          summaryBytes = Buffer.byteLength(md)
+          return Promise.resolve()
+        }
+      },
+      result,
+      {
+        clients: { region: local.region, logs: new CloudWatchLogsClient({ region: local.region }) },
+        rendered: {
+          appLogConfiguration: {
+            logDriver: 'awslogs',
+            options: { 'awslogs-group': '/bench', 'awslogs-stream-prefix': 'bench' }
+          }
+        },
+        logLines: 0,
+        failOnError: true,
+        stopOnCancel: true,
+        wait: true
       }
     )
     const simS = (clock.now() - simStart) / 1000
@@ -216,7 +227,7 @@ async function main(): Promise<void> {
         '(PROVISIONING 1 s, PENDING 2 s, stopping 1 s) and the notification and read delays.',
       ''
     ]
-    if (result.halt) lines.push(`Halted early: ${result.halt}. ${result.failureMessage ?? ''}`, '')
+    if (result.halt) lines.push(`Halted early: ${result.halt}. ${failureMessage ?? ''}`, '')
     const text = lines.join('\n')
     writeFileSync(OUT, text)
     process.stdout.write(text)

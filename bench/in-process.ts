@@ -17,10 +17,9 @@ import { resolveTaskDefinition } from '../src/ecs/resolve.js'
 import { runTask } from '../src/ecs/run-task.js'
 import { systemClock } from '../src/util/clock.js'
 import type { Logger } from '../src/util/logger.js'
-import { waitForStop as waitThroughDescribeTasks } from '../src/wait/describe-waiter.js'
+import { WaitEngine, type TaskEnd } from '../src/wait/engine.js'
 import { parseNotificationPrefix } from '../src/wait/prefix.js'
 import { exitCodeOf } from '../src/wait/result.js'
-import { waitForStop as waitThroughS3 } from '../src/wait/s3-waiter.js'
 import { runSdkWaiterJob, type SdkWaiterSpec } from './lib/sdk-waiter.js'
 
 export type InProcessVariant = 'a' | 'a-register' | 'b' | 'c'
@@ -195,19 +194,26 @@ async function main(): Promise<void> {
       if (!taskArn) throw new Error('RunTask returned no task')
       job.taskArn = taskArn
       const s3 = counted(clients.s3(prefix.region), job, () => 's3')
-      const waiter = config.variant === 'b' ? waitThroughDescribeTasks : waitThroughS3
-      const outcome = await waiter(
-        { ...deps, ecs: ecs, s3 },
+      // The action's wait engine, watching this job's one task.
+      const watching = new AbortController()
+      let end: TaskEnd | undefined
+      const engine = new WaitEngine(
+        { ...deps, ecs, s3: config.variant === 'b' ? undefined : s3 },
         {
-          taskArn,
           cluster: config.spec.runTaskRequest.cluster,
           prefix: config.variant === 'b' ? undefined : prefix,
           pollIntervalSeconds: 1,
           verifyIntervalSeconds: 300,
-          signal: stopAll
+          onEnd: (e) => {
+            end = e
+            watching.abort()
+          }
         }
       )
-      if (outcome.kind !== 'stopped') throw new Error('the bench deadline passed before the stop')
+      engine.add(taskArn)
+      await engine.run(AbortSignal.any([watching.signal, stopAll]))
+      const outcome = end
+      if (outcome?.kind !== 'stopped') throw new Error('the bench deadline passed before the stop')
       job.noticedAt = Date.now()
       job.exitCode = exitCodeOf(outcome.task)
       job.ok = job.exitCode === 0

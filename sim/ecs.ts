@@ -463,9 +463,13 @@ export class EcsSim {
     if (tokenKey) {
       const previous = this.idempotency.get(tokenKey)
       if (previous && previous.fingerprint !== fingerprint) {
+        // Same token, another request: ECS names the tasks the token already started.
         throw new AwsError(
-          'InvalidParameterException',
-          'The client token has already been used with a different request.'
+          'ConflictException',
+          'The RunTask request could not be processed due to conflicts. The provided ' +
+            'clientToken is already in use with a different RunTask request.',
+          400,
+          { resourceIds: previous.taskArns }
         )
       }
       if (previous) {
@@ -495,9 +499,9 @@ export class EcsSim {
       containerScript(envOf(c), c.name === appName, this.o.timings.defaultRunSeconds)
     )
 
-    // Scripted capacity failures: the same request (by client token, else by content) fails
-    // this many times, then starts.
-    const attemptKey = tokenKey ?? `${cluster}|${fingerprint}`
+    // Scripted capacity failures: the same request (by its content, whatever its client token)
+    // fails this many times, then starts.
+    const attemptKey = `${cluster}|${fingerprint}`
     const attempts = this.capacityAttempts.get(attemptKey) ?? 0
     if (attempts < script.capacityFailures) {
       this.capacityAttempts.set(attemptKey, attempts + 1)

@@ -15,7 +15,9 @@ export class AwsError extends Error {
     readonly type: string,
     message: string,
     /** HTTP status; AWS answers 400 for client-side errors and throttling. */
-    readonly status = 400
+    readonly status = 400,
+    /** Further fields of the error body (ConflictException's resourceIds). */
+    readonly fields: Record<string, unknown> = {}
   ) {
     super(message)
     this.name = type
@@ -74,7 +76,7 @@ function sendJsonError(response: ServerResponse, error: AwsError): void {
     response,
     error.status,
     JSON_TYPE,
-    JSON.stringify({ __type: error.type, message: error.message })
+    JSON.stringify({ ...error.fields, __type: error.type, message: error.message })
   )
 }
 

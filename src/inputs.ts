@@ -131,7 +131,7 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
   } else if (tasksJson !== undefined) {
     inputs.tasks = tasksJson
   }
-  if (!inputs.wait && inputs.tasks.length > 1) {
+  if (!inputs.wait && (count !== undefined || tasksJson !== undefined)) {
     errors.push(
       "Inputs 'count' and 'tasks' need 'wait: true': a fan-out waits for its tasks to report " +
         'each one and to stop them all if the job is cancelled'

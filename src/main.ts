@@ -1,27 +1,24 @@
 /**
- * The main step: one phase per log group (load, register, run, wait, report), and the only
- * place that fails the step. Everything external comes in through `MainDeps`.
+ * The main step: load → resolve the task definition → run the task set → report → fail or not,
+ * one phase per log group, and the only place that fails the step. One task is a set of one. Everything external comes in through `MainDeps`.
  */
-import type { RunTaskCommandInput, Task } from '@aws-sdk/client-ecs'
+import type { RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import type { AwsClients, ClientOptions } from './aws/clients.js'
 import { loadAndRender } from './definition/index.js'
 import type { RenderedDefinition } from './definition/rendered.js'
-import { consoleTaskUrl, defaultStartedBy, launchTags, newClientToken } from './ecs/launch.js'
+import { consoleTaskUrl, defaultStartedBy, launchTags } from './ecs/launch.js'
 import { resolveTaskDefinition } from './ecs/resolve.js'
-import { runTask } from './ecs/run-task.js'
-import { runMany } from './fanout/run-many.js'
 import { taskResourcesOf } from './ecs/scale-out.js'
-import { stopTasks } from './ecs/stop-task.js'
 import type { ActionInputs } from './inputs-types.js'
-import { reportTask, type ReportIO } from './report/report.js'
+import type { ReportIO } from './report/report.js'
 import { STATE, saveList, type StateStore } from './state.js'
+import { reportTaskSet } from './report/set.js'
+import { runTaskSet } from './tasks/run-set.js'
 import type { Clock, Random } from './util/clock.js'
 import { UserError, errorMessage } from './util/errors.js'
 import type { Logger } from './util/logger.js'
-import { chooseWaiter } from './wait/choose.js'
-import { taskIdOf } from './wait/result.js'
 import { resolveNotificationPrefix } from './wait/prefix.js'
-import type { NotificationPrefix, TaskSnapshot, WaitOutcome } from './wait/types.js'
+import type { NotificationPrefix } from './wait/types.js'
 
 /** What the main step needs from the outside world. */
 export interface MainDeps extends ReportIO {
@@ -38,13 +35,6 @@ export interface MainDeps extends ReportIO {
   /** Fails the step with one error annotation. */
   setFailed(message: string): void
 }
-
-/** When the task start must have succeeded without a `timeout` (capacity retries). */
-const DEFAULT_START_SECONDS = 600
-/** How long to keep watching for STOPPED after StopTask on a timeout. */
-const STOP_CONFIRM_SECONDS = 60
-/** After StopTask on cancel: the runner sends SIGTERM 7.5 s after SIGINT (docs/limits.md, "Cancel timing"). */
-const CANCEL_CONFIRM_SECONDS = 4
 
 export async function run(deps: MainDeps): Promise<void> {
   const { logger, state } = deps
@@ -75,8 +65,7 @@ export async function run(deps: MainDeps): Promise<void> {
     // For the post step, before any task exists: where to stop what this step starts.
     state.save(STATE.cluster, rendered.cluster)
     state.save(STATE.region, clients.region)
-    const run = inputs.tasks.length > 1 ? runFanOut : runOne
-    await run({
+    await runAndReport({
       deps,
       inputs,
       rendered,
@@ -158,17 +147,6 @@ async function dryRun(
   deps.setOutput('run-task-request', JSON.stringify(JSON.parse(runTask)))
 }
 
-/** What the run phases share once the task definition is resolved. */
-interface RunContext {
-  deps: MainDeps
-  inputs: ActionInputs
-  rendered: RenderedDefinition
-  clients: AwsClients
-  taskDefinitionArn: string
-  /** Where to wait: an S3 prefix; 'none' or undefined (none set) for the DescribeTasks waiter. */
-  prefix: NotificationPrefix | 'none' | undefined
-}
-
 /** The notification prefix, validated before any AWS call so a typo costs no task. */
 function notificationPrefix(
   inputs: ActionInputs,
@@ -183,77 +161,40 @@ function notificationPrefix(
   })
 }
 
-async function runOne(ctx: RunContext): Promise<void> {
-  const { deps, inputs, rendered, clients, taskDefinitionArn } = ctx
-  const { logger, clock, state } = deps
-  const started = clock.now()
-  const deadline = started + (inputs.timeoutSeconds ?? DEFAULT_START_SECONDS) * 1000
-  const request = runTaskRequest(inputs, rendered, deps.env, taskDefinitionArn)
-  const tasks: Task[] = await logger.group('Run the task', () =>
-    runTask(
-      {
-        ecs: clients.ecs,
-        clock,
-        random: deps.random,
-        logger,
-        autoScaling: clients.autoScaling,
-        sns: clients.sns
-      },
-      {
-        request,
-        clientToken: newClientToken(),
-        deadline,
-        signal: deps.cancelSignal,
-        autoscalingGroup: rendered.autoscalingGroupForOneshot,
-        autoscalingTopic: rendered.autoscalingTopicForOneshot,
-        taskResources: taskResourcesOf(rendered.registerRequest),
-        onStarted: (started) =>
-          saveList(
-            state,
-            STATE.taskArns,
-            started.map((t) => t.taskArn ?? '')
-          )
-      }
-    )
-  )
-  const task = tasks[0]
-  if (!task?.taskArn) throw new Error('RunTask returned no task')
-  const taskArn = task.taskArn
-  deps.setOutput('task-arn', taskArn)
-  deps.setOutput('task-id', taskIdOf(taskArn))
-  deps.setOutput('cluster', rendered.cluster)
-  logger.info(`Console: ${consoleTaskUrl(clients.region, rendered.cluster, taskArn)}`)
-  if (!inputs.wait) {
-    // Left running on purpose: the post step must not stop it.
-    saveList(state, STATE.settledArns, [taskArn])
-    logger.info('wait: false, so the task is left running')
-    return
-  }
-  // Aborted when this step is done, so no timer of ours keeps the process alive.
-  const done = new AbortController()
-  try {
-    await waitAndReport({ ...ctx, taskArn, started, done: done.signal })
-  } finally {
-    done.abort()
-  }
+/** What the run needs once the task definition is resolved. */
+interface RunContext {
+  deps: MainDeps
+  inputs: ActionInputs
+  rendered: RenderedDefinition
+  clients: AwsClients
+  taskDefinitionArn: string
+  /** Where to wait: an S3 prefix; 'none' or undefined (none set) for DescribeTasks. */
+  prefix: NotificationPrefix | 'none' | undefined
 }
 
-/** Many tasks from this one job (`count`/`tasks`): a work queue, one summary. */
-async function runFanOut(ctx: RunContext): Promise<void> {
-  const { deps, inputs, rendered, clients, taskDefinitionArn } = ctx
+/** Runs the task set of `count`, `tasks` or neither (one task), reports it, fails or not. */
+async function runAndReport(ctx: RunContext): Promise<void> {
+  const { deps, inputs, rendered, clients, taskDefinitionArn, prefix } = ctx
   const { logger, clock, state } = deps
-  const prefix = ctx.prefix ?? 'none'
-  const result = await logger.group(`Run ${inputs.tasks.length} tasks`, () =>
-    runMany(
+  const n = inputs.tasks.length
+  const s3Prefix = prefix === undefined || prefix === 'none' ? undefined : prefix
+  const outcome = await logger.group(n === 1 ? 'Run the task' : `Run ${n} tasks`, () =>
+    runTaskSet(
       {
         ecs: clients.ecs,
-        s3: prefix === 'none' ? undefined : clients.s3(prefix.region),
+        s3: s3Prefix === undefined ? undefined : clients.s3(s3Prefix.region),
+        autoScaling: clients.autoScaling,
+        sns: clients.sns,
         clock,
         random: deps.random,
         logger,
-        saveStartedArns: (arns) => saveList(state, STATE.taskArns, arns),
-        setOutput: (name, value) => deps.setOutput(name, value),
-        writeSummary: (markdown) => deps.writeSummary(markdown)
+        s3Endpoint: s3EndpointOf(deps.env, s3Prefix?.region ?? clients.region),
+        saveStartedArns: (arns) => {
+          saveList(state, STATE.taskArns, arns)
+          if (n === 1 && arns[0] !== undefined) {
+            logger.info(`Console: ${consoleTaskUrl(clients.region, rendered.cluster, arns[0])}`)
+          }
+        }
       },
       {
         baseRequest: runTaskRequest(inputs, rendered, deps.env, taskDefinitionArn),
@@ -263,149 +204,42 @@ async function runFanOut(ctx: RunContext): Promise<void> {
         maxParallel: inputs.maxParallel,
         launchRate: inputs.launchRate,
         failFast: inputs.failFast,
+        wait: inputs.wait,
         prefix,
         pollIntervalSeconds: inputs.pollIntervalSeconds,
         verifyIntervalSeconds: inputs.verifyIntervalSeconds,
-        deadline:
-          inputs.timeoutSeconds !== undefined
-            ? clock.now() + inputs.timeoutSeconds * 1000
-            : undefined,
+        ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),
         stopOnCancel: inputs.stopOnCancel,
         signal: deps.cancelSignal,
-        appLogConfiguration: rendered.appLogConfiguration,
-        region: clients.region,
-        failOnError: inputs.failOnError
+        runUrl: runUrl(deps.env),
+        scaleOut: {
+          group: rendered.autoscalingGroupForOneshot,
+          topic: rendered.autoscalingTopicForOneshot,
+          taskResources: taskResourcesOf(rendered.registerRequest)
+        }
       }
     )
   )
-  saveList(state, STATE.settledArns, result.settledArns)
+  saveList(state, STATE.settledArns, outcome.settledArns)
   deps.setOutput('cluster', rendered.cluster)
-  if (result.failureMessage !== undefined) deps.setFailed(result.failureMessage)
-}
-
-interface WaitContext extends RunContext {
-  taskArn: string
-  /** When RunTask was first called (clock ms): the timeout counts from here. */
-  started: number
-  done: AbortSignal
-}
-
-async function waitAndReport(ctx: WaitContext): Promise<void> {
-  const { deps, inputs, rendered, clients, taskDefinitionArn, taskArn, started, done } = ctx
-  const { logger, clock, state } = deps
-  const prefix = ctx.prefix === 'none' ? undefined : ctx.prefix
-  const timeoutSignal =
-    inputs.timeoutSeconds !== undefined
-      ? abortAfter(clock, inputs.timeoutSeconds * 1000 - (clock.now() - started), done)
-      : undefined
-  const waitSignal = timeoutSignal
-    ? AbortSignal.any([deps.cancelSignal, timeoutSignal])
-    : deps.cancelSignal
-  const waiterDeps = {
-    ecs: clients.ecs,
-    s3: prefix ? clients.s3(prefix.region) : undefined,
-    clock,
-    random: deps.random,
-    logger
-  }
-  const waitFor = chooseWaiter(ctx.prefix, logger)
-  const waitOptions = {
-    taskArn,
-    cluster: rendered.cluster,
-    prefix,
-    pollIntervalSeconds: inputs.pollIntervalSeconds,
-    verifyIntervalSeconds: inputs.verifyIntervalSeconds
-  }
-  // A wait that fails (a denied DescribeTasks, a task ECS never shows) ends like a timeout:
-  // the task is stopped and reported, and the step fails with what went wrong.
-  let waitError: unknown
-  let outcome: WaitOutcome = await logger
-    .group('Wait for the task to stop', () =>
-      waitFor(waiterDeps, { ...waitOptions, signal: waitSignal })
-    )
-    .catch((error: unknown): WaitOutcome => {
-      waitError = error
-      return { kind: 'aborted' }
-    })
-
-  let failure: string | undefined
-  let unfinished: 'timed-out' | 'cancelled' | undefined
-  let last: TaskSnapshot | undefined = outcome.kind === 'stopped' ? outcome.task : outcome.last
-  if (outcome.kind === 'aborted') {
-    const cancelled = deps.cancelSignal.aborted
-    unfinished = cancelled ? 'cancelled' : 'timed-out'
-    const why = cancelled
-      ? 'the workflow run was cancelled'
-      : waitError !== undefined
-        ? 'the action could not wait for it'
-        : `the timeout of ${inputs.timeoutSeconds}s was reached`
-    failure = cancelled
-      ? 'The workflow run was cancelled while the task was running'
-      : waitError !== undefined
-        ? `Could not wait for ${taskArn}: ${errorMessage(waitError)}`
-        : `Timed out after ${inputs.timeoutSeconds}s waiting for ${taskArn} to stop`
-    if (inputs.stopOnCancel) {
-      const { failed } = await stopTasks(
-        { ecs: clients.ecs, clock, random: deps.random, logger },
-        {
-          cluster: rendered.cluster,
-          taskArns: [taskArn],
-          reason: `Stopped by hako-oneshot-action: ${why} (${runUrl(deps.env)})`
-        }
-      )
-      if (failed.length === 0) {
-        saveList(state, STATE.settledArns, [taskArn])
-        // Watch a little longer so the report shows how the task ended.
-        const confirm = AbortSignal.any([
-          cancelled ? new AbortController().signal : deps.cancelSignal,
-          abortAfter(
-            clock,
-            (cancelled ? CANCEL_CONFIRM_SECONDS : STOP_CONFIRM_SECONDS) * 1000,
-            done
-          )
-        ])
-        outcome = await waitFor(waiterDeps, {
-          ...waitOptions,
-          verifyIntervalSeconds: Math.min(inputs.verifyIntervalSeconds || 5, 5),
-          signal: confirm
-        }).catch((): WaitOutcome => ({ kind: 'aborted' }))
-        last = outcome.kind === 'stopped' ? outcome.task : (outcome.last ?? last)
-      }
-    } else {
-      saveList(state, STATE.settledArns, [taskArn])
-      logger.warning(`stop-on-cancel is false, so ${taskArn} is left running`)
-    }
-  } else {
-    saveList(state, STATE.settledArns, [taskArn])
-  }
-
-  const exitCode = await logger.group('Report', () =>
-    reportTask(deps, {
+  const failure = await logger.group('Report', () =>
+    reportTaskSet(deps, outcome, {
       clients,
       rendered,
-      taskArn,
       taskDefinitionArn,
-      snapshot: last,
-      stopped: outcome.kind === 'stopped',
-      unfinished: outcome.kind === 'stopped' ? undefined : unfinished,
       logLines: inputs.logLines,
-      durationMs: deps.clock.now() - started
+      failOnError: inputs.failOnError,
+      stopOnCancel: inputs.stopOnCancel,
+      ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),
+      wait: inputs.wait
     })
   )
-  if (failure !== undefined) {
-    deps.setFailed(failure)
-  } else if (exitCode.failureMessage !== undefined && inputs.failOnError) {
-    deps.setFailed(exitCode.failureMessage)
-  }
+  if (failure !== undefined) deps.setFailed(failure)
 }
 
-/** A signal that aborts after `ms` of the given clock, unless `done` aborts first. */
-function abortAfter(clock: Clock, ms: number, done: AbortSignal): AbortSignal {
-  const controller = new AbortController()
-  void clock.sleep(ms, done).then(() => {
-    if (!done.aborted) controller.abort()
-  })
-  return controller.signal
+/** The S3 endpoint the SDK talks to, for the message when it cannot be reached. */
+function s3EndpointOf(env: NodeJS.ProcessEnv, region: string): string {
+  return env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? `https://s3.${region}.amazonaws.com`
 }
 
 /** The workflow run's URL, for StopTask reasons and logs. */

@@ -172,6 +172,15 @@ describe('readInputs', () => {
       readInputs(reader({ definition: 'a.yml', count: '5', wait: 'false' }), quiet)
     ).toThrow("Inputs 'count' and 'tasks' need 'wait: true'")
   })
+
+  it('refuses count: 1 and a one-element tasks list without waiting, as any other count', () => {
+    const extras: Record<string, string>[] = [{ count: '1' }, { tasks: '[{"env":{"A":"1"}}]' }]
+    for (const extra of extras) {
+      expect(() =>
+        readInputs(reader({ definition: 'a.yml', wait: 'false', ...extra }), quiet)
+      ).toThrow("Inputs 'count' and 'tasks' need 'wait: true'")
+    }
+  })
 })
 
 describe('splitShellWords (POSIX XCU 2.2 quoting, no expansion)', () => {

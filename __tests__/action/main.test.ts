@@ -154,6 +154,7 @@ describe('run', () => {
       registered: 'false',
       'task-arn': TASK_ARN,
       'task-id': '0123456789abcdef0123456789abcdef',
+      'task-arns': JSON.stringify([TASK_ARN]),
       cluster: 'e2e'
     })
     expect(h.state.values.taskArns).toBe(JSON.stringify([TASK_ARN]))

@@ -168,10 +168,10 @@ describe('dist/index.js against the local simulator', () => {
     expect(annotation).toContain('CannotPullContainerError')
   })
 
-  it('retries RunTask capacity failures under one clientToken until the task starts', async () => {
+  it('retries RunTask capacity failures, each under a fresh clientToken, until the task starts', async () => {
     const before = { ...local.stats().ecs.calls }
-    // The simulator counts capacity failures per clientToken: they clear only if every retry
-    // reuses the same token.
+    // The simulator fails the same request twice, whatever its token: nothing started, so each
+    // retry takes a new token (a replayed answer could otherwise repeat the failure).
     const result = await main(local, { env: 'SIM_CAPACITY_FAILURES=2' })
     expect(result.exitCode).toBe(0)
     expect(callsSince(local, before)).toEqual({ DescribeTaskDefinition: 1, RunTask: 3 })
@@ -367,6 +367,61 @@ describe('dist/index.js fanning out from one job', () => {
     expect(calls).toEqual({ DescribeTaskDefinition: 1, RegisterTaskDefinition: 1, RunTask: 50 })
     expect(result.summary).toContain('50 succeeded')
   }, 120_000)
+
+  it('runs count: 1 as a set of one: its ONESHOT_INDEX and ONESHOT_COUNT, and the one-task report', async () => {
+    const result = await main(local, { count: '1', env: 'STEP=s' })
+    expect(result.exitCode).toBe(0)
+    expect(errors(result)).toEqual([])
+    const arn = result.outputs['task-arn'] ?? ''
+    const id = arn.split('/').pop() ?? ''
+    expect(result.outputs).toMatchObject({
+      'task-id': id,
+      'exit-code': '0',
+      'task-arns': JSON.stringify([arn]),
+      'exit-codes': '[0]',
+      succeeded: '1',
+      failed: '0'
+    })
+    const task = local.ecs.describe(arn) as {
+      overrides?: { containerOverrides?: { environment?: { name: string; value: string }[] }[] }
+    }
+    expect(task.overrides?.containerOverrides?.[0]?.environment).toEqual([
+      { name: 'STEP', value: 's' },
+      { name: 'ONESHOT_INDEX', value: '0' },
+      { name: 'ONESHOT_COUNT', value: '1' }
+    ])
+    expect(result.summary).toContain(`### ECS task ${id}: ✅ succeeded`)
+  })
+
+  it('runs a one-element tasks list with its own command and env', async () => {
+    const result = await main(local, {
+      command: 'echo step',
+      env: 'STEP=s',
+      tasks: JSON.stringify([{ command: ['echo', 'own'], env: { SHARD: '7', SIM_EXIT_CODE: '3' } }])
+    })
+    expect(result.exitCode).toBe(1)
+    const arn = result.outputs['task-arn'] ?? ''
+    const id = arn.split('/').pop() ?? ''
+    expect(errors(result)).toEqual([
+      `Task ${id} exited with code 3; stop code EssentialContainerExited; stopped reason: Essential container in task exited`
+    ])
+    expect(result.outputs['exit-codes']).toBe('[3]')
+    const task = local.ecs.describe(arn) as {
+      overrides?: {
+        containerOverrides?: {
+          command?: string[]
+          environment?: { name: string; value: string }[]
+        }[]
+      }
+    }
+    const app = task.overrides?.containerOverrides?.[0]
+    expect(app?.command).toEqual(['echo', 'own'])
+    expect(app?.environment).toEqual([
+      { name: 'STEP', value: 's' },
+      { name: 'SHARD', value: '7' },
+      { name: 'SIM_EXIT_CODE', value: '3' }
+    ])
+  })
 
   it('reports mixed results from tasks, failures first, and fails naming them', async () => {
     const tasks = JSON.stringify([

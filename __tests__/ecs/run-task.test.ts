@@ -80,9 +80,12 @@ const deps = () => ({
   random: () => random,
   logger
 })
+/** Fresh tokens after a capacity answer: token-2, token-3, ... */
+let tokens = 1
 const options = (extra: Partial<RunTaskOptions> = {}): RunTaskOptions => ({
   request: REQUEST,
   clientToken: TOKEN,
+  nextClientToken: () => `token-${++tokens}`,
   deadline: 600000,
   onStarted: (tasks) => void started.push(tasks),
   ...extra
@@ -103,6 +106,7 @@ beforeEach(() => {
   logger = memoryLogger()
   random = 0.5
   started = []
+  tokens = 1
 })
 
 describe('runTask', () => {
@@ -210,7 +214,7 @@ describe('runTask', () => {
       )
     ]
   ])(
-    'retries the clearable failure %s with backoff and the same clientToken',
+    'retries the clearable failure %s with backoff, each time under a fresh clientToken',
     async (_n, answer) => {
       ecsMock
         .on(RunTaskCommand)
@@ -220,7 +224,12 @@ describe('runTask', () => {
       random = 0.999
       const tasks = await clock.run(runTask(deps(), options()))
       expect(tasks).toEqual([TASK])
-      expect(runTaskInputs()).toEqual([SENT, SENT, SENT])
+      // Nothing started: ECS may replay a token's answer, so each retry is a new request.
+      expect(runTaskInputs()).toEqual([
+        SENT,
+        { ...REQUEST, clientToken: 'token-2' },
+        { ...REQUEST, clientToken: 'token-3' }
+      ])
       expect(clock.sleeps).toEqual([
         Math.floor(0.999 * RUN_TASK_CAPACITY_BASE_MS),
         Math.floor(0.999 * 2 * RUN_TASK_CAPACITY_BASE_MS)
@@ -259,7 +268,26 @@ describe('runTask', () => {
         Math.min(RUN_TASK_CAPACITY_CAP_MS, RUN_TASK_CAPACITY_BASE_MS * 2 ** i)
       )
     )
-    expect(new Set(runTaskInputs().map((i) => i.clientToken))).toEqual(new Set([TOKEN]))
+    const sent = runTaskInputs().map((i) => i.clientToken)
+    expect(sent[0]).toBe(TOKEN)
+    expect(new Set(sent).size).toBe(sent.length)
+  })
+
+  it('adopts the tasks a ConflictException names (the token already started them)', async () => {
+    ecsMock.on(RunTaskCommand).rejects(
+      Object.assign(new Error('The provided clientToken is already in use'), {
+        name: 'ConflictException',
+        resourceIds: [TASK_ARN],
+        $metadata: { httpStatusCode: 400 }
+      })
+    )
+    const tasks = await clock.run(runTask(deps(), options()))
+    expect(tasks).toEqual([{ taskArn: TASK_ARN }])
+    expect(started).toEqual([[{ taskArn: TASK_ARN }]])
+    expect(logger.of('info')).toEqual([
+      `RunTask's client token is already in use; taking the tasks it started: ${TASK_ARN}`,
+      `Started task: ${TASK_ARN}`
+    ])
   })
 
   it.each<[string, () => void, string]>([
@@ -448,7 +476,7 @@ describe('runTask with autoscaling_group_for_oneshot (docs/hako.md, "Capacity", 
       cluster: 'batch',
       containerInstances: ['arn:ci/i-1', 'arn:ci/i-2']
     })
-    expect(runTaskInputs()).toEqual([SENT, SENT])
+    expect(runTaskInputs()).toEqual([SENT, { ...REQUEST, clientToken: 'token-2' }])
     expect(logger.of('info')).toEqual([
       'RunTask started no task: RESOURCE:MEMORY for arn:aws:ecs:ap-northeast-1:123456789012:container-instance/batch/ci-1',
       "Unable to start the task. Trying to scale out Auto Scaling group 'batch-asg'",

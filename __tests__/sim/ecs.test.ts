@@ -398,14 +398,17 @@ describe('tasks', () => {
     expect(again.tasks?.map((t) => t.taskArn)).toEqual(first.tasks?.map((t) => t.taskArn))
     await expect(
       ecs.send(new RunTaskCommand({ ...input, startedBy: 'someone else' }))
-    ).rejects.toMatchObject({ name: 'InvalidParameterException' })
+    ).rejects.toMatchObject({
+      name: 'ConflictException',
+      resourceIds: first.tasks?.map((t) => t.taskArn)
+    })
   })
 
-  it('answers scripted capacity failures, then starts the task', async () => {
+  it('answers scripted capacity failures to the same request under any token, then starts the task', async () => {
     const input = runInput({ SIM_CAPACITY_FAILURES: '2' }, { clientToken: 'capacity-1' })
     const reasons: string[] = []
     for (let i = 0; i < 3; i++) {
-      const out = await ecs.send(new RunTaskCommand(input))
+      const out = await ecs.send(new RunTaskCommand({ ...input, clientToken: `capacity-${i}` }))
       reasons.push(out.failures?.[0]?.reason ?? `started ${out.tasks?.length}`)
     }
     const capacity =

@@ -19,6 +19,7 @@ import { UserError, errorName } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { escapeLogText } from '../report/safe-text.js'
 import { describeError, isThrottling, isTransient } from './errors.js'
+import { newClientToken } from './launch.js'
 import { publishScaleOutRequest, scaleOutUntilCapacity, type TaskResources } from './scale-out.js'
 
 export interface RunTaskDeps {
@@ -35,8 +36,10 @@ export interface RunTaskDeps {
 export interface RunTaskOptions {
   /** The complete request: task definition ARN, cluster, count, overrides, startedBy, group, tags. */
   request: RunTaskCommandInput
-  /** One per action run (newClientToken), sent on every retry. */
+  /** The first call's token (newClientToken); kept while a call's outcome is unknown. */
   clientToken: string
+  /** A new token after an answer that started nothing (default newClientToken). */
+  nextClientToken?: () => string
   /** Epoch ms: stop retrying capacity failures then. */
   deadline: number
   /** Aborts the waits between attempts (the job is being cancelled). */
@@ -97,79 +100,44 @@ const USER_ERROR_NAMES = new Set([
   'BlockedException'
 ])
 
+/** One RunTask call's outcome: ECS's answer, or an error to wait out and retry. */
+type Attempt =
+  | { kind: 'answer'; tasks: Task[]; failures: Failure[] }
+  | { kind: 'retry'; delayMs: number; message: string }
+
+/** Retries so far, by cause. */
+interface RetryCounts {
+  transient: number
+  throttled: number
+}
+
 /**
  * Starts the task(s) of `request`; returns the started tasks. Throws a UserError for failures
  * the user must fix, or when no capacity appears before the deadline.
+ *
+ * The client token stays the same while the outcome of a call is unknown (throttling, 5xx,
+ * network errors), so a retry never starts a second set; after an answer that definitely
+ * started nothing (capacity failures) the next call takes a fresh token, as ECS may replay a
+ * token's recorded answer for 24 hours (docs/limits.md, "RunTask clientToken").
  */
 export async function runTask(deps: RunTaskDeps, options: RunTaskOptions): Promise<Task[]> {
-  const { ecs, clock, random, logger } = deps
-  const { request, clientToken, deadline, signal } = options
+  const { clock, logger } = deps
+  const { request, deadline, signal } = options
   const what = `a task of '${request.taskDefinition ?? ''}' on cluster '${request.cluster ?? 'default'}'`
-  const maxTransient = options.maxTransientAttempts ?? RUN_TASK_MAX_TRANSIENT_ATTEMPTS
-  let transientFailures = 0
-  let throttled = 0
+  const nextToken = options.nextClientToken ?? newClientToken
+  const counts: RetryCounts = { transient: 0, throttled: 0 }
+  let clientToken = options.clientToken
   let capacityRounds = 0
 
   for (;;) {
     if (signal?.aborted) throw new Error(`Cancelled before starting ${what}`)
-    let tasks: Task[]
-    let failures: Failure[]
-    try {
-      const out = await ecs.send(new RunTaskCommand({ ...request, clientToken }))
-      tasks = out.tasks ?? []
-      failures = out.failures ?? []
-      transientFailures = 0
-    } catch (error) {
-      if (isThrottling(error) && clock.now() < deadline) {
-        // Throttling is the account's shared RunTask bucket running dry (docs/limits.md, "Token buckets"), not
-        // a fault: hundreds of jobs starting together drain it in a burst and it refills at
-        // 40 a second. Wait for it until the start deadline rather than a fixed number of
-        // attempts, so no job of a large fan-out fails for having been unlucky in the draw.
-        throttled++
-        const delay = fullJitter(
-          Math.min(throttled, 16) - 1,
-          RUN_TASK_TRANSIENT_BASE_MS,
-          RUN_TASK_TRANSIENT_CAP_MS,
-          random
-        )
-        logger.info(`RunTask was throttled; retrying in ${(delay / 1000).toFixed(1)} s`)
-        await clock.sleep(Math.min(delay, Math.max(0, deadline - clock.now())), signal)
-        continue
-      }
-      if (isTransient(error)) {
-        transientFailures++
-        if (transientFailures >= maxTransient) {
-          throw new Error(
-            `Could not start ${what}: RunTask failed ${transientFailures} times in a row; last error: ` +
-              `${describeError(error)}`,
-            { cause: error }
-          )
-        }
-        const delay = fullJitter(
-          transientFailures - 1,
-          RUN_TASK_TRANSIENT_BASE_MS,
-          RUN_TASK_TRANSIENT_CAP_MS,
-          random
-        )
-        logger.info(
-          `RunTask failed (${describeError(error)}); retrying in ${(delay / 1000).toFixed(1)} s`
-        )
-        await clock.sleep(delay, signal)
-        continue
-      }
-      if (
-        errorName(error) === 'InvalidParameterException' &&
-        String((error as Error).message) === NO_CONTAINER_INSTANCES
-      ) {
-        tasks = []
-        failures = [{ reason: NO_CONTAINER_INSTANCES }]
-      } else if (USER_ERROR_NAMES.has(errorName(error))) {
-        throw new UserError(`Could not start ${what}: ${describeError(error)}.`)
-      } else {
-        throw new Error(`Could not start ${what}: ${describeError(error)}`, { cause: error })
-      }
+    const attempt = await callRunTask(deps, options, { ...request, clientToken }, counts, what)
+    if (attempt.kind === 'retry') {
+      logger.info(attempt.message)
+      await clock.sleep(attempt.delayMs, signal)
+      continue
     }
-
+    const { tasks, failures } = attempt
     if (tasks.length > 0) {
       options.onStarted?.(tasks)
       for (const task of tasks)
@@ -196,8 +164,95 @@ export async function runTask(deps: RunTaskDeps, options: RunTaskOptions): Promi
       )
     }
     logger.info(`RunTask started no task: ${reasons}`)
+    // Nothing started, for certain: the next call is a new request with a new token.
+    clientToken = nextToken()
     await waitForCapacity(deps, options, capacityRounds++)
   }
+}
+
+/** One RunTask call, its error classified: an answer, a retry after a delay, or a throw. */
+async function callRunTask(
+  deps: RunTaskDeps,
+  options: RunTaskOptions,
+  input: RunTaskCommandInput,
+  counts: RetryCounts,
+  what: string
+): Promise<Attempt> {
+  const { clock, random } = deps
+  const { deadline } = options
+  try {
+    const out = await deps.ecs.send(new RunTaskCommand(input))
+    counts.transient = 0
+    return { kind: 'answer', tasks: out.tasks ?? [], failures: out.failures ?? [] }
+  } catch (error) {
+    if (isThrottling(error) && clock.now() < deadline) {
+      // Throttling is the account's shared RunTask bucket running dry (docs/limits.md, "ECS
+      // API"), not a fault: hundreds of jobs starting together drain it in a burst and it
+      // refills at 40 a second. Wait for it until the start deadline rather than a fixed
+      // number of attempts, so no job of a large fan-out fails for having been unlucky.
+      counts.throttled++
+      const delay = fullJitter(
+        Math.min(counts.throttled, 16) - 1,
+        RUN_TASK_TRANSIENT_BASE_MS,
+        RUN_TASK_TRANSIENT_CAP_MS,
+        random
+      )
+      return {
+        kind: 'retry',
+        delayMs: Math.min(delay, Math.max(0, deadline - clock.now())),
+        message: `RunTask was throttled; retrying in ${(delay / 1000).toFixed(1)} s`
+      }
+    }
+    if (isTransient(error)) {
+      counts.transient++
+      if (counts.transient >= (options.maxTransientAttempts ?? RUN_TASK_MAX_TRANSIENT_ATTEMPTS)) {
+        throw new Error(
+          `Could not start ${what}: RunTask failed ${counts.transient} times in a row; last ` +
+            `error: ${describeError(error)}`,
+          { cause: error }
+        )
+      }
+      const delay = fullJitter(
+        counts.transient - 1,
+        RUN_TASK_TRANSIENT_BASE_MS,
+        RUN_TASK_TRANSIENT_CAP_MS,
+        random
+      )
+      return {
+        kind: 'retry',
+        delayMs: delay,
+        message: `RunTask failed (${describeError(error)}); retrying in ${(delay / 1000).toFixed(1)} s`
+      }
+    }
+    const adopted = conflictTasks(error)
+    if (adopted !== undefined) {
+      deps.logger.info(
+        `RunTask's client token is already in use; taking the tasks it started: ` +
+          adopted.map((t) => t.taskArn).join(', ')
+      )
+      return { kind: 'answer', tasks: adopted, failures: [] }
+    }
+    if (
+      errorName(error) === 'InvalidParameterException' &&
+      String((error as Error).message) === NO_CONTAINER_INSTANCES
+    ) {
+      return { kind: 'answer', tasks: [], failures: [{ reason: NO_CONTAINER_INSTANCES }] }
+    }
+    if (USER_ERROR_NAMES.has(errorName(error))) {
+      throw new UserError(`Could not start ${what}: ${describeError(error)}.`)
+    }
+    throw new Error(`Could not start ${what}: ${describeError(error)}`, { cause: error })
+  }
+}
+
+/**
+ * The tasks a ConflictException names: the token was already used for a request that started
+ * them (docs/limits.md, "RunTask clientToken"). Undefined for any other error.
+ */
+function conflictTasks(error: unknown): Task[] | undefined {
+  if (errorName(error) !== 'ConflictException') return undefined
+  const ids = (error as { resourceIds?: string[] }).resourceIds ?? []
+  return ids.length > 0 ? ids.map((taskArn) => ({ taskArn })) : undefined
 }
 
 async function waitForCapacity(

@@ -46,6 +46,18 @@ export function isRetryableS3(error: unknown): boolean {
   )
 }
 
+/** Network error codes that mean S3 was never reached: DNS, refused, reset, TLS, timeout. */
+const UNREACHABLE =
+  /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|TimeoutError|CERT_|ERR_TLS_|UNABLE_TO_VERIFY_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT)/
+
+/** True for an error without any HTTP answer that says S3 could not be reached. */
+export function isUnreachable(error: unknown): boolean {
+  if (httpStatus(error) !== undefined) return false
+  const code =
+    typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : ''
+  return UNREACHABLE.test(code) || UNREACHABLE.test(errorName(error))
+}
+
 /** 403 without an S3 error name, or AccessDenied. */
 export function isDenied(error: unknown): boolean {
   const name = errorName(error)

@@ -1,8 +1,3 @@
-import type { ECSClient } from '@aws-sdk/client-ecs'
-import type { S3Client } from '@aws-sdk/client-s3'
-import type { Clock, Random } from '../util/clock.js'
-import type { Logger } from '../util/logger.js'
-
 /** How one container of a stopped task ended. */
 export interface ContainerOutcome {
   name: string
@@ -61,45 +56,3 @@ export interface NotificationPrefix {
   /** Where the value came from, for messages (`input notification-prefix`, ...). */
   source?: string
 }
-
-/** How a wait ended: the task stopped, or the caller aborted (cancel or timeout). */
-export type WaitOutcome =
-  | { kind: 'stopped'; task: TaskSnapshot }
-  | {
-      kind: 'aborted'
-      /** The newest state seen before the abort, if any. */
-      last?: TaskSnapshot
-    }
-
-/** What a waiter needs from outside. */
-export interface WaitDeps {
-  /** For DescribeTasks (the DescribeTasks waiter, and the S3 waiter's verify calls). */
-  ecs: ECSClient
-  /**
-   * For the notification objects, in the prefix's region; required by the S3 waiter, unused by
-   * the DescribeTasks waiter.
-   */
-  s3?: S3Client
-  clock: Clock
-  random: Random
-  logger: Logger
-}
-
-/** What to wait for, and how. */
-export interface WaitOptions {
-  /** The task, as RunTask returned it. */
-  taskArn: string
-  /** The cluster the task runs in (name or ARN). */
-  cluster: string
-  /** Where the notifier writes; required by the S3 waiter, ignored by the DescribeTasks one. */
-  prefix?: NotificationPrefix
-  /** Base seconds between reads (the `poll-interval` input). */
-  pollIntervalSeconds: number
-  /** Seconds without stopped.json after which one DescribeTasks call checks; 0 never. */
-  verifyIntervalSeconds: number
-  /** Aborted by the caller on cancel or timeout; the waiter then returns promptly. */
-  signal: AbortSignal
-}
-
-/** The one contract of both waiters. */
-export type Waiter = (deps: WaitDeps, options: WaitOptions) => Promise<WaitOutcome>

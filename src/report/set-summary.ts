@@ -3,10 +3,10 @@
  * row per task (failures first, successes in a collapsed block, kept under GitHub's 1 MiB step
  * summary limit, docs/limits.md, "GitHub Actions limits") and the step's failure message.
  */
-import { escapeMarkdown, formatDuration } from '../report/summary.js'
+import { escapeMarkdown, formatDuration } from './summary.js'
 import { exitCodeOf, taskIdOf } from '../wait/result.js'
 import type { TaskSnapshot } from '../wait/types.js'
-import type { HaltReason, TaskRecord } from './queue.js'
+import type { HaltReason, TaskRecord } from '../tasks/queue.js'
 
 /** How one task of the fan-out ended. */
 export type TaskStatus =

@@ -3,17 +3,14 @@ import { DescribeTasksCommand, ECSClient, type Task } from '@aws-sdk/client-ecs'
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
 import { startS3Server, type S3Server } from '../../sim/s3-server.js'
-import {
-  MultiWaiter,
-  chooseReadMode,
-  listPrefixOf,
-  type TaskEnd
-} from '../../src/fanout/multi-waiter.js'
+import { WaitEngine, type TaskEnd } from '../../src/wait/engine.js'
+import { chooseReadMode, listPrefixOf } from '../../src/wait/read-mode.js'
 import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
 import { drive } from '../wait/drive.js'
 import {
   BUCKET,
+  s3Error,
   CLUSTER,
   LIST_PREFIX,
   PREFIX,
@@ -24,7 +21,7 @@ import {
   stateEvent,
   stoppedKey,
   type FakeBucket
-} from './fakes.js'
+} from '../tasks/fakes.js'
 
 // random 0: no jitter, so every gap is the mean (schedule.ts: jitter only lengthens a gap).
 const noJitter = (): number => 0
@@ -37,10 +34,13 @@ afterAll(() => ecsMock.restore())
 
 interface Run {
   ends: string[]
+  /** `<ms> <task ARN>` per onStart call. */
+  starts: string[]
   clock: FakeClock
   bucket: FakeBucket
   logger: ReturnType<typeof memoryLogger>
   describeCalls: [number, string[]][]
+  failure?: unknown
 }
 
 /**
@@ -55,24 +55,38 @@ async function watch(options: {
   verify?: number
   prefix?: boolean
   describe?: (arns: string[], now: number) => Task[]
+  describeError?: Error
+  expectFailure?: boolean
+  /** Calls on the engine at fake times. */
+  calls?: { at: number; call: (engine: WaitEngine) => void }[]
 }): Promise<Run> {
   const clock = new FakeClock(0)
   const bucket = fakeBucket(clock)
   const logger = memoryLogger()
   const ends: string[] = []
+  const starts: string[] = []
   const describeCalls: [number, string[]][] = []
   ecsMock.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => {
     describeCalls.push([clock.now(), input.tasks])
+    if (options.describeError) throw options.describeError
     return { tasks: options.describe?.(input.tasks, clock.now()) ?? [], failures: [] }
   })
-  const waiter = new MultiWaiter(
-    { ecs, s3: bucket.client, clock, random: noJitter, logger },
+  const waiter = new WaitEngine(
+    {
+      ecs,
+      s3: bucket.client,
+      clock,
+      random: noJitter,
+      logger,
+      s3Endpoint: 'https://s3.us-east-1.amazonaws.com'
+    },
     {
       cluster: CLUSTER,
       prefix:
         options.prefix === false ? undefined : { bucket: BUCKET, prefix: PREFIX, region: REGION },
       pollIntervalSeconds: 1,
       verifyIntervalSeconds: options.verify ?? 300,
+      onStart: (taskArn) => starts.push(`${clock.now()} ${taskArn}`),
       onEnd: (end: TaskEnd) =>
         ends.push(
           end.kind === 'lost'
@@ -90,10 +104,15 @@ async function watch(options: {
   for (const item of options.at ?? []) {
     void clock.sleep(item.at).then(() => item.action(bucket))
   }
+  for (const item of options.calls ?? []) {
+    void clock.sleep(item.at).then(() => item.call(waiter))
+  }
   void clock.sleep(options.until).then(() => stop.abort())
-  await clock.run(waiter.run(stop.signal))
+  let failure: unknown
+  await clock.run(waiter.run(stop.signal)).catch((error: unknown) => (failure = error))
   bucket.restore()
-  return { ends, clock, bucket, logger, describeCalls }
+  if (failure !== undefined && !options.expectFailure) throw failure as Error
+  return { ends, starts, clock, bucket, logger, describeCalls, failure }
 }
 
 const running = (arns: string[]): Task[] =>
@@ -138,7 +157,7 @@ describe('listPrefixOf', () => {
   })
 })
 
-describe('MultiWaiter over S3', () => {
+describe('WaitEngine over S3', () => {
   it('reads each stopped.json with a GET when a handful of tasks are pending', async () => {
     const { bucket, ends, logger } = await watch({
       initial: [arn(0), arn(1), arn(2)],
@@ -205,7 +224,7 @@ describe('MultiWaiter over S3', () => {
     // Objects of 1,005 older tasks of the same cluster share the prefix.
     for (let i = 0; i < 1005; i++) b.put(stoppedKey(arn(`old${String(i).padStart(4, '0')}`)), '{}')
     const logger = memoryLogger()
-    const waiter = new MultiWaiter(
+    const waiter = new WaitEngine(
       { ecs, s3: b.client, clock, random: noJitter, logger },
       {
         cluster: CLUSTER,
@@ -294,7 +313,7 @@ describe('MultiWaiter over S3', () => {
   })
 })
 
-describe('MultiWaiter when listing fails', () => {
+describe('WaitEngine when listing fails', () => {
   it('reads each stopped.json after 3 failed LISTs in a row, and says so', async () => {
     const tasks = Array.from({ length: 20 }, (_, i) => arn(i))
     const { bucket, logger } = await watch({
@@ -312,7 +331,7 @@ describe('MultiWaiter when listing fails', () => {
   })
 })
 
-describe('MultiWaiter without a prefix', () => {
+describe('WaitEngine without a prefix', () => {
   it('polls DescribeTasks for every pending task, 100 tasks a call', async () => {
     const tasks = Array.from({ length: 250 }, (_, i) => arn(i))
     const { describeCalls, ends, bucket } = await watch({
@@ -339,7 +358,7 @@ describe('MultiWaiter without a prefix', () => {
   })
 })
 
-describe('MultiWaiter against s3rver (real S3 protocol: keys with colons, LIST ETags equal GET ETags)', () => {
+describe('WaitEngine against s3rver (real S3 protocol: keys with colons, LIST ETags equal GET ETags)', () => {
   let server: S3Server
   let s3: S3Client
   beforeAll(async () => {
@@ -355,7 +374,7 @@ describe('MultiWaiter against s3rver (real S3 protocol: keys with colons, LIST E
     const tasks = Array.from({ length: 15 }, (_, i) => arn(`real${i}`))
     const ends: string[] = []
     const stop = new AbortController()
-    const waiter = new MultiWaiter(
+    const waiter = new WaitEngine(
       { ecs, s3, clock, random: noJitter, logger: memoryLogger() },
       {
         cluster: CLUSTER,
@@ -389,5 +408,183 @@ describe('MultiWaiter against s3rver (real S3 protocol: keys with colons, LIST E
     ])
     expect(ends).toEqual([`${tasks[4]} 9`])
     expect(server.stats().byOperation).toEqual({ PutObject: 2, ListObjectsV2: 3, GetObject: 1 })
+  })
+})
+
+describe('WaitEngine, the rules of every task (one task here)', () => {
+  const one = arn(0)
+  const url = (key: string): string => `s3://${BUCKET}/${key}`
+
+  it('reads started.json every third read until seen, says when the task started, and tells onStart once', async () => {
+    const { bucket, ends, starts, logger } = await watch({
+      initial: [one],
+      at: [
+        {
+          at: 500,
+          action: (b) => b.put(startedKey(one), stateEvent(one, { lastStatus: 'RUNNING' }))
+        },
+        { at: 6500, action: (b) => b.put(stoppedKey(one), stateEvent(one, { exitCode: 3 })) }
+      ],
+      until: 9000
+    })
+    expect(bucket.requests).toEqual([
+      `1000 GET ${stoppedKey(one)}`,
+      `2000 GET ${stoppedKey(one)}`,
+      `3000 GET ${startedKey(one)}`,
+      `4000 GET ${stoppedKey(one)}`,
+      `5000 GET ${stoppedKey(one)}`,
+      `6000 GET ${stoppedKey(one)}`,
+      `7000 GET ${stoppedKey(one)}`
+    ])
+    expect(starts).toEqual([`3000 ${one}`])
+    expect(logger.of('info')).toContain('Task t0 started at 2026-11-28T10:00:05.000Z')
+    expect(ends).toEqual([`7000 ${one} s3 exit 3`])
+  })
+
+  it('reads 403 AccessDenied as "not written yet" and warns once with the policy that fixes it', async () => {
+    const { ends, logger } = await watch({
+      initial: [one],
+      at: [
+        {
+          at: 0,
+          action: (b) =>
+            (b.getError = (k) => (b.objects.has(k) ? undefined : s3Error('AccessDenied', 403)))
+        },
+        { at: 4500, action: (b) => b.put(stoppedKey(one), stateEvent(one)) }
+      ],
+      until: 6000
+    })
+    expect(ends).toEqual([`5000 ${one} s3 exit 0`])
+    expect(logger.of('warning')).toEqual([
+      `Reading ${url(stoppedKey(one))} answered 403 AccessDenied. S3 answers 403 instead of 404 ` +
+        'for a missing key when the role lacks s3:ListBucket, so this is read as "not written ' +
+        'yet"; to make it a 404 (and let the action list the prefix, which is cheaper for many ' +
+        'tasks), add to the action\'s role: {"Effect":"Allow","Action":"s3:ListBucket",' +
+        '"Resource":"arn:aws:s3:::notes","Condition":{"StringLike":{"s3:prefix":"oneshot/*"}}}'
+    ])
+  })
+
+  it('falls back to DescribeTasks after three reads that cannot succeed (NoSuchBucket)', async () => {
+    const { ends, logger, describeCalls } = await watch({
+      initial: [one],
+      at: [{ at: 0, action: (b) => (b.getError = () => s3Error('NoSuchBucket', 404)) }],
+      until: 20_000,
+      describe: (arns, now) =>
+        now >= 10_000
+          ? arns.map((taskArn) => ({
+              taskArn,
+              lastStatus: 'STOPPED',
+              containers: [{ name: 'app', exitCode: 6 }]
+            }))
+          : running(arns)
+    })
+    expect(logger.of('warning')).toEqual([
+      `Reading ${url(startedKey(one))} failed: NoSuchBucket: NoSuchBucket. Waiting through ` +
+        `DescribeTasks instead. Check that the bucket 'notes' exists in us-east-1 (a '?region=' ` +
+        "on the prefix names another region) and that the action's role may read it."
+    ])
+    expect(describeCalls.length).toBeGreaterThan(0)
+    expect(ends).toEqual([expect.stringMatching(new RegExp(`^\\d+ ${one} describe-tasks exit 6$`))])
+  })
+
+  it('says S3 is unreachable, naming endpoint and region, and does not blame the notifier at verify time', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+      code: 'ECONNREFUSED'
+    })
+    const { ends, logger } = await watch({
+      initial: [one],
+      verify: 5,
+      at: [{ at: 0, action: (b) => (b.getError = () => refused) }],
+      until: 8000,
+      describe: (arns) => running(arns)
+    })
+    expect(ends).toEqual([])
+    expect(logger.of('warning')).toEqual([
+      'S3 is unreachable: no request to https://s3.us-east-1.amazonaws.com (region us-east-1) ' +
+        "for bucket 'notes' has been answered (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9). " +
+        "Check the runner's network, proxy and DNS, and the region of the notification prefix; " +
+        'still trying, and ECS is checked after verify-interval.'
+    ])
+    expect(logger.of('info').join('\n')).not.toMatch(/S3 answered/)
+  })
+
+  it('finishes from DescribeTasks naming the stopped.json that did not appear', async () => {
+    const stoppedAt = new Date()
+    const { ends, logger } = await watch({
+      initial: [one],
+      verify: 3,
+      until: 5000,
+      describe: (arns) =>
+        arns.map((taskArn) => ({
+          taskArn,
+          lastStatus: 'STOPPED',
+          stoppedAt,
+          containers: [{ name: 'app', exitCode: 4 }]
+        }))
+    })
+    expect(ends).toEqual([`3000 ${one} describe-tasks exit 4`])
+    expect(logger.of('info')).toContain(
+      `ECS reports task t0 STOPPED at ${stoppedAt.toISOString()}, but ${url(stoppedKey(one))} ` +
+        'has not appeared; finishing from the DescribeTasks answer.'
+    )
+  })
+
+  it('without a prefix, gives a task up as lost after 60 s unseen, and fails when DescribeTasks is denied', async () => {
+    const lost = await watch({ initial: [one], prefix: false, until: 70_000, describe: () => [] })
+    expect(lost.ends).toEqual([expect.stringMatching(new RegExp(`^6\\d{4} lost ${one}$`))])
+    const denied = await watch({
+      initial: [one],
+      prefix: false,
+      until: 5000,
+      describeError: Object.assign(new Error('not allowed'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 }
+      }),
+      expectFailure: true
+    })
+    expect(String(denied.failure)).toBe(
+      "UserError: Could not describe tasks in cluster 'batch': AccessDeniedException: not " +
+        "allowed. The action's role needs ecs:DescribeTasks on the tasks (or set a " +
+        'notification prefix to wait through S3 instead).'
+    )
+  })
+
+  it('without a prefix, tells onStart when DescribeTasks first shows the task RUNNING', async () => {
+    const { starts, logger } = await watch({
+      initial: [one],
+      prefix: false,
+      until: 3500,
+      describe: (arns, now) =>
+        now >= 2000
+          ? arns.map((taskArn) => ({
+              taskArn,
+              lastStatus: 'RUNNING',
+              startedAt: new Date('2026-11-28T10:00:05Z'),
+              containers: [{ name: 'app' }]
+            }))
+          : arns.map((taskArn) => ({ taskArn, lastStatus: 'PENDING', containers: [] }))
+    })
+    expect(starts).toEqual([`2000 ${one}`])
+    expect(logger.of('info')).toEqual(['Task t0 started at 2026-11-28T10:00:05.000Z'])
+  })
+
+  it('after StopTask, asks ECS within 5 s and every 5 s while stopped.json does not come', async () => {
+    const { ends, describeCalls } = await watch({
+      initial: [one],
+      until: 20_000,
+      calls: [{ at: 2000, call: (engine) => engine.expectStop(one) }],
+      describe: (arns, now) =>
+        now >= 12_000
+          ? arns.map((taskArn) => ({
+              taskArn,
+              lastStatus: 'STOPPED',
+              stopCode: 'UserInitiated',
+              stoppedAt: new Date(),
+              containers: [{ name: 'app', exitCode: 143 }]
+            }))
+          : running(arns)
+    })
+    expect(describeCalls.map(([t]) => t)).toEqual([7000, 12_000])
+    expect(ends).toEqual([`12000 ${one} describe-tasks exit 143`])
   })
 })

@@ -6,7 +6,9 @@ import {
   type RunTaskCommandInput
 } from '@aws-sdk/client-ecs'
 import { mockClient } from 'aws-sdk-client-mock'
-import { runMany, type RunManyOptions } from '../../src/fanout/run-many.js'
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { reportTaskSet } from '../../src/report/set.js'
+import { runTaskSet, type TaskSetOptions } from '../../src/tasks/run-set.js'
 import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
 import {
@@ -16,6 +18,7 @@ import {
   REGION,
   arn,
   fakeBucket,
+  startedKey,
   stateEvent,
   stoppedKey
 } from './fakes.js'
@@ -48,11 +51,11 @@ const BASE: RunTaskCommandInput = {
 }
 
 /**
- * Runs runMany against a mocked ECS whose tasks write stopped.json into the fake bucket: each
+ * Runs runTaskSet and reportTaskSet against a mocked ECS whose tasks write stopped.json into the fake bucket: each
  * task runs RUN_MS of its env (default 5000) and exits with EXIT (default 0); StopTask ends a
  * task 1 s later with 143.
  */
-async function fanOut(options: Partial<RunManyOptions> & { cancelAt?: number }) {
+async function fanOut(options: Partial<TaskSetOptions> & { cancelAt?: number }) {
   const clock = new FakeClock(0)
   const bucket = fakeBucket(clock)
   const logger = memoryLogger()
@@ -85,6 +88,7 @@ async function fanOut(options: Partial<RunManyOptions> & { cancelAt?: number }) 
     )
     const tasks = Array.from({ length: input.count ?? 1 }, () => {
       const taskArn = arn(next++)
+      bucket.put(startedKey(taskArn), stateEvent(taskArn, { lastStatus: 'RUNNING' }))
       finish(taskArn, Number(env.get('RUN_MS') ?? 5000), Number(env.get('EXIT') ?? 0))
       return { taskArn, lastStatus: 'PROVISIONING' }
     })
@@ -95,10 +99,11 @@ async function fanOut(options: Partial<RunManyOptions> & { cancelAt?: number }) 
     finish(input.task, 1000, 143, true)
     return { task: { taskArn: input.task } }
   })
+  const events: string[] = []
   const cancel = new AbortController()
   if (options.cancelAt !== undefined) void clock.sleep(options.cancelAt).then(() => cancel.abort())
-  const result = await clock.run(
-    runMany(
+  const outcome = await clock.run(
+    runTaskSet(
       {
         ecs,
         s3: bucket.client,
@@ -106,12 +111,9 @@ async function fanOut(options: Partial<RunManyOptions> & { cancelAt?: number }) 
         random: () => 0.5,
         logger,
         saveStartedArns: (arns) => saved.push(arns),
-        setOutput: (name, value) => {
-          outputs[name] = value
-        },
-        writeSummary: (md) => {
-          summaries.push(md)
-          return Promise.resolve()
+        events: {
+          started: (taskArn) => events.push(`${clock.now()} started ${taskArn}`),
+          stopped: (taskArn, end) => events.push(`${clock.now()} ${end.kind} ${taskArn}`)
         }
       },
       {
@@ -126,20 +128,45 @@ async function fanOut(options: Partial<RunManyOptions> & { cancelAt?: number }) 
         verifyIntervalSeconds: 300,
         stopOnCancel: true,
         signal: cancel.signal,
-        region: REGION,
-        appLogConfiguration: {
-          logDriver: 'awslogs',
-          options: { 'awslogs-group': '/batch', 'awslogs-stream-prefix': 'oneshot' }
-        },
+        runUrl: 'https://github.com/acme/batch/actions/runs/7',
         ...options
       }
     )
   )
+  const failureMessage = await reportTaskSet(
+    {
+      clock,
+      logger,
+      setOutput: (name, value) => {
+        outputs[name] = value
+      },
+      writeSummary: (md) => {
+        summaries.push(md)
+        return Promise.resolve()
+      }
+    },
+    outcome,
+    {
+      clients: { region: REGION, logs: new CloudWatchLogsClient({ region: REGION }) },
+      rendered: {
+        appLogConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': '/batch', 'awslogs-stream-prefix': 'oneshot' }
+        }
+      },
+      logLines: 0,
+      failOnError: true,
+      stopOnCancel: options.stopOnCancel ?? true,
+      ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+      wait: options.wait ?? true
+    }
+  )
+  const result = { ...outcome, failureMessage }
   bucket.restore()
-  return { result, runCalls, stopCalls, saved, outputs, summaries, logger }
+  return { result, runCalls, stopCalls, saved, outputs, summaries, logger, events }
 }
 
-describe('runMany', () => {
+describe('runTaskSet', () => {
   it('shares a RunTask call between identical overrides, each call with its own client token; saves ARNs at once', async () => {
     const { runCalls, saved, outputs, result } = await fanOut({
       specs: [
@@ -215,7 +242,9 @@ describe('runMany', () => {
       maxParallel: 3,
       cancelAt: 2000
     })
-    const reason = 'Stopped by hako-oneshot-action: the workflow run was cancelled'
+    const reason =
+      'Stopped by hako-oneshot-action: the workflow run was cancelled ' +
+      '(https://github.com/acme/batch/actions/runs/7)'
     // The bucket holds one second of launch-rate (10 tokens) and refilled during the wait.
     expect(stopCalls).toEqual([
       `2000 ${arn(0)} ${reason}`,
@@ -228,5 +257,38 @@ describe('runMany', () => {
     expect(result.failureMessage).toBe(
       'The workflow run was cancelled while tasks were running (3 stopped, 2 not started). See the job summary for every task.'
     )
+  })
+
+  it('tells a follower when each task is seen started and when it stopped', async () => {
+    const { events } = await fanOut({
+      specs: [{ env: { RUN_MS: '5000' } }, { env: { RUN_MS: '8000' } }]
+    })
+    expect(events).toEqual([
+      // Reads 1.25 s apart (random 0.5); every third read is of started.json until seen.
+      `3750 started ${arn(0)}`,
+      `3750 started ${arn(1)}`,
+      `5000 stopped ${arn(0)}`,
+      `8750 stopped ${arn(1)}`
+    ])
+  })
+
+  it('reports a set of one that timed out, left running, with the state it was seen started in', async () => {
+    const { outputs, result, stopCalls, summaries } = await fanOut({
+      specs: [{ env: { RUN_MS: '600000' } }],
+      timeoutSeconds: 10,
+      stopOnCancel: false
+    })
+    expect(stopCalls).toEqual([])
+    expect(result.halt).toBe('timed-out')
+    expect(result.settledArns).toEqual([arn(0)])
+    expect(outputs).toMatchObject({
+      'task-arn': arn(0),
+      'exit-code': '',
+      'started-at': '2026-11-28T10:00:05.000Z',
+      'task-arns': JSON.stringify([arn(0)]),
+      'exit-codes': '[null]'
+    })
+    expect(summaries).toHaveLength(1)
+    expect(result.failureMessage).toBe(`Timed out after 10s waiting for ${arn(0)} to stop`)
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { WorkQueue, type QueueOptions } from '../../src/fanout/queue.js'
-import { TokenBucket } from '../../src/fanout/token-bucket.js'
+import { WorkQueue, haltMessage, type QueueOptions } from '../../src/tasks/queue.js'
+import { TokenBucket } from '../../src/tasks/token-bucket.js'
 import { FakeClock } from '../doubles/clock.js'
 import { UserError } from '../../src/util/errors.js'
 import { memoryLogger } from '../doubles/logger.js'
@@ -299,5 +299,31 @@ describe('WorkQueue', () => {
     expect(outcome.halt).toBe('start-error')
     expect(states).toEqual(['ended', 'start-failed', 'not-started', 'not-started'])
     expect(outcome.records[1]?.error).toBe('Could not start: AccessDeniedException')
+  })
+})
+
+describe('haltMessage', () => {
+  const arnOf = 'arn:aws:ecs:us-east-1:123456789012:task/batch/t0'
+  const running = [{ index: 0, state: 'running' as const, taskArn: arnOf, stopRequested: false }]
+  it.each([
+    {
+      set: { running, queued: 0, stopping: true, total: 1 },
+      halt: 'timed-out' as const,
+      text: `Stopping ${arnOf}: the timeout was reached.`
+    },
+    {
+      set: { running, queued: 0, stopping: false, total: 1 },
+      halt: 'cancelled' as const,
+      text: `The workflow run was cancelled: stop-on-cancel is false, so ${arnOf} is left running.`
+    },
+    {
+      set: { running, queued: 3, stopping: false, total: 4 },
+      halt: 'timed-out' as const,
+      text:
+        'Stopping the fan-out: the timeout was reached. stop-on-cancel is false, so 1 running ' +
+        'task(s) are left running; 3 queued task(s) will not start.'
+    }
+  ])('$text', ({ set, halt, text }) => {
+    expect(haltMessage(halt, set)).toBe(text)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import type { TaskRecord } from '../../src/fanout/queue.js'
+import type { TaskRecord } from '../../src/tasks/queue.js'
 import {
   SUMMARY_LIMIT_BYTES,
   failureMessageOf,
@@ -8,9 +8,9 @@ import {
   indexRanges,
   resultsOf,
   type FanoutTaskResult
-} from '../../src/fanout/results.js'
+} from '../../src/report/set-summary.js'
 import { snapshotFromEvent } from '../../src/wait/result.js'
-import { arn, stateEvent } from './fakes.js'
+import { arn, stateEvent } from '../tasks/fakes.js'
 
 function ended(
   index: number,

@@ -79,7 +79,7 @@ export function stateEvent(
   })
 }
 
-function s3Error(name: string, status: number): Error {
+export function s3Error(name: string, status: number): Error {
   return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } })
 }
 
@@ -90,6 +90,8 @@ export interface FakeBucket {
   requests: string[]
   /** When set, every LIST fails with this S3 error name (HTTP 500). */
   listError?: string
+  /** When set, every GET fails with what this returns for its key (undefined: no failure). */
+  getError?: (key: string) => Error | undefined
   put(key: string, body: string): void
   restore(): void
 }
@@ -102,6 +104,8 @@ export function fakeBucket(clock: Clock, origin = clock.now()): FakeBucket {
   const at = (): number => clock.now() - origin
   mock.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     requests.push(`${at()} GET ${input.Key}`)
+    const failure = fake.getError?.(input.Key)
+    if (failure !== undefined) throw failure
     const object = objects.get(input.Key)
     if (object === undefined) throw s3Error('NoSuchKey', 404)
     return {

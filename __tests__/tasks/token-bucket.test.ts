@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { TokenBucket } from '../../src/fanout/token-bucket.js'
+import { TokenBucket } from '../../src/tasks/token-bucket.js'
 import { FakeClock } from '../doubles/clock.js'
 
 /** Takes `n` tokens one after another; resolves with the fake time of each. */

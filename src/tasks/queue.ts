@@ -14,19 +14,12 @@ import { UserError, errorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { exitCodeOf, taskIdOf } from '../wait/result.js'
 import { nextBatch } from './batch.js'
-import type { TaskEnd } from './multi-waiter.js'
+import type { TaskEnd } from '../wait/engine.js'
+import type { TaskSnapshot } from '../wait/types.js'
+import { confirmWindowMs, type HaltReason, type StoppingHalt } from './policy.js'
 import type { TokenBucket } from './token-bucket.js'
 
-/**
- * How long to keep watching for the ends of stopped tasks after the last StopTask call: on a
- * cancel the runner sends SIGTERM 7.5 s after SIGINT (docs/limits.md, "Cancel timing"); on a timeout there is
- * time to see how the tasks ended.
- */
-export const CANCEL_CONFIRM_MS = 4_000
-export const TIMEOUT_CONFIRM_MS = 60_000
-
-/** Why the queue stopped early. */
-export type HaltReason = 'fail-fast' | 'cancelled' | 'timed-out' | 'start-error' | 'wait-error'
+export type { HaltReason } from './policy.js'
 
 /** Where one task of the fan-out stands. */
 export type TaskState =
@@ -49,6 +42,8 @@ export interface TaskRecord {
   /** Epoch ms when its end was seen. */
   endedAt?: number
   end?: TaskEnd
+  /** The state it was seen started in (started.json or DescribeTasks), if read. */
+  seen?: TaskSnapshot
   /** Why it could not start. */
   error?: string
   /** StopTask was called for it (fail-fast, cancel or timeout). */
@@ -68,8 +63,10 @@ export interface QueueDeps {
    * `signal` aborts the retries when the queue halts.
    */
   launch(indexes: number[], signal: AbortSignal): Promise<string[]>
-  /** Starts watching a task. */
-  watch(taskArn: string): void
+  /** Starts watching a task; absent when the tasks are left running (`wait: false`). */
+  watch?(taskArn: string): void
+  /** Told of each task StopTask stopped (so the wait can look for its end sooner). */
+  stopped?(taskArn: string): void
   /** One StopTask call (with its own retries); resolves false when it failed. Never throws. */
   stop(taskArn: string, reason: string): Promise<boolean>
 }
@@ -87,7 +84,7 @@ export interface QueueOptions {
   /** Epoch ms when the `timeout` runs out; undefined: none. */
   deadline?: number
   /** StopTask reasons (ECS shows them as stoppedReason). */
-  stopReasons: Record<'fail-fast' | 'cancelled' | 'timed-out' | 'wait-error', string>
+  stopReasons: Record<StoppingHalt, string>
 }
 
 export interface QueueOutcome {
@@ -135,6 +132,12 @@ export class WorkQueue {
     setMaxListeners(0, this.halt.signal)
   }
 
+  /** The wait's report that a task was seen started, with the state read (if any). */
+  onStart(taskArn: string, task: TaskSnapshot | undefined): void {
+    const record = this.byArn.get(taskArn)
+    if (record !== undefined && task !== undefined) record.seen = task
+  }
+
   /** The waiter's report of a task's end. */
   onEnd(end: TaskEnd): void {
     const arn = end.kind === 'stopped' ? end.task.taskArn : end.taskArn
@@ -146,12 +149,14 @@ export class WorkQueue {
     this.active--
     const { logger } = this.deps
     const id = taskIdOf(arn)
+    const which = this.records.length > 1 ? ` (#${record.index})` : ''
     if (end.kind === 'lost') {
-      logger.warning(`Task #${record.index} (${id}) is lost: ${end.reason}`)
+      logger.warning(`Task ${id}${which} is lost: ${end.reason}`)
     } else {
       const code = exitCodeOf(end.task)
-      const how = end.task.stopCode ? ` (${end.task.stopCode})` : ''
-      logger.info(`Task #${record.index} (${id}) stopped with exit code ${code}${how}`)
+      const t = end.task.stoppedAt ? ` at ${end.task.stoppedAt.toISOString()}` : ''
+      const how = [end.task.stopCode, end.task.stoppedReason].filter((x) => x).join(': ')
+      logger.info(`Task ${id} stopped${t} with exit code ${code}${how ? ` (${how})` : ''}${which}`)
     }
     if (!succeeded(record) && !record.stopRequested && this.options.failFast) {
       this.stop('fail-fast')
@@ -270,9 +275,11 @@ export class WorkQueue {
       record.taskArn = arn
       record.launchedAt = now
       this.byArn.set(arn, record)
-      this.deps.watch(arn)
+      this.deps.watch?.(arn)
       started.push(arn)
     })
+    // Nothing watches them: their slots are free at once, and they stay 'running'.
+    if (this.deps.watch === undefined) this.active -= started.length
     const missing = batch.slice(arns.length)
     if (missing.length > 0) {
       this.active -= missing.length
@@ -301,7 +308,7 @@ export class WorkQueue {
   }
 
   /** Halts: no more launches; stops what runs when the halt calls for it. */
-  private stop(halt: Exclude<HaltReason, 'start-error'>): void {
+  private stop(halt: StoppingHalt): void {
     if (this.halted !== undefined && this.halted !== 'start-error') return
     const first = this.halted === undefined
     this.halted = halt
@@ -309,27 +316,13 @@ export class WorkQueue {
     const { logger } = this.deps
     const running = this.records.filter((r) => r.state === 'running' && !r.stopRequested)
     const queued = this.queue.length
-    const why =
-      halt === 'fail-fast'
-        ? 'a task failed and fail-fast is set'
-        : halt === 'cancelled'
-          ? 'the workflow run was cancelled'
-          : halt === 'timed-out'
-            ? 'the timeout was reached'
-            : 'the wait failed'
-    if (!this.shouldStop(halt)) {
-      logger.warning(
-        `Stopping the fan-out: ${why}. stop-on-cancel is false, so ${running.length} running ` +
-          `task(s) are left running; ${queued} queued task(s) will not start.`
-      )
+    const stopping = this.shouldStop(halt)
+    logger.warning(haltMessage(halt, { running, queued, stopping, total: this.records.length }))
+    if (!stopping) {
       this.stopsDoneAt = this.deps.clock.now()
       this.notify()
       return
     }
-    logger.warning(
-      `Stopping the fan-out: ${why}. Stopping ${running.length} running task(s); ` +
-        `${queued} queued task(s) will not start.`
-    )
     this.stopEach(running, this.reasonFor(halt))
     this.notify()
   }
@@ -344,7 +337,8 @@ export class WorkQueue {
         const arn = record.taskArn as string
         calls.push(
           this.deps.stop(arn, reason).then((ok) => {
-            if (!ok) this.stopFailures.push(arn)
+            if (ok) this.deps.stopped?.(arn)
+            else this.stopFailures.push(arn)
           })
         )
       }
@@ -365,17 +359,9 @@ export class WorkQueue {
       if (this.active <= 0) return
       const halt = this.halted
       let until = Infinity
-      if (halt === 'cancelled' || halt === 'timed-out' || halt === 'wait-error') {
-        if (this.stopsDoneAt !== undefined) {
-          const confirm =
-            !this.shouldStop(halt) || halt === 'wait-error'
-              ? 0
-              : halt === 'cancelled'
-                ? CANCEL_CONFIRM_MS
-                : TIMEOUT_CONFIRM_MS
-          until = this.stopsDoneAt + confirm
-          if (clock.now() >= until) return
-        }
+      if (halt !== undefined && this.stopsDoneAt !== undefined) {
+        until = this.stopsDoneAt + confirmWindowMs(halt, this.shouldStop(halt))
+        if (clock.now() >= until) return
       }
       if (until === Infinity) {
         await this.changed()
@@ -389,4 +375,27 @@ export class WorkQueue {
       }
     }
   }
+}
+
+/** The warning of a halt: why, and what becomes of the running and queued tasks. */
+export function haltMessage(
+  halt: StoppingHalt,
+  set: { running: TaskRecord[]; queued: number; stopping: boolean; total: number }
+): string {
+  const why = {
+    'fail-fast': 'a task failed and fail-fast is set',
+    cancelled: 'the workflow run was cancelled',
+    'timed-out': 'the timeout was reached',
+    'wait-error': 'the wait failed'
+  }[halt]
+  if (set.total === 1) {
+    const arn = set.running[0]?.taskArn ?? 'the task'
+    return set.stopping
+      ? `Stopping ${arn}: ${why}.`
+      : `${why[0]?.toUpperCase()}${why.slice(1)}: stop-on-cancel is false, so ${arn} is left running.`
+  }
+  const fate = set.stopping
+    ? `Stopping ${set.running.length} running task(s)`
+    : `stop-on-cancel is false, so ${set.running.length} running task(s) are left running`
+  return `Stopping the fan-out: ${why}. ${fate}; ${set.queued} queued task(s) will not start.`
 }

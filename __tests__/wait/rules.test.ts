@@ -1,0 +1,240 @@
+/** The rules of waiting, one table each (src/wait/rules.ts). */
+import { describe, expect, it } from '@jest/globals'
+import { isUnreachable } from '../../src/wait/notification.js'
+import {
+  graceOver,
+  isLost,
+  listBucketStatement,
+  readsStartedNext,
+  stopVerdict,
+  stoppedByVerifyLine,
+  unreachableMessage,
+  verifyBatch,
+  verifyVerdict,
+  waitingThrough
+} from '../../src/wait/rules.js'
+import type { TaskSnapshot } from '../../src/wait/types.js'
+
+const ARN = 'arn:aws:ecs:us-east-1:123456789012:task/batch/abc'
+
+function snapshot(options: Partial<TaskSnapshot> & { exit?: number; reason?: string }) {
+  const { exit, reason, ...rest } = options
+  const app: TaskSnapshot['containers'][number] = { name: 'app' }
+  if (exit !== undefined) app.exitCode = exit
+  if (reason !== undefined) app.reason = reason
+  return {
+    taskArn: ARN,
+    lastStatus: 'STOPPED',
+    stopCode: 'EssentialContainerExited',
+    containers: [app],
+    source: 's3',
+    ...rest
+  } as TaskSnapshot
+}
+
+describe('stopVerdict: the newest detail.version wins; STOPPED without exit code waits', () => {
+  it.each([
+    { case: 'first complete stop', current: undefined, read: snapshot({ exit: 0 }), v: 'end' },
+    {
+      case: 'first stop without the app exit code',
+      current: undefined,
+      read: snapshot({}),
+      v: 'incomplete'
+    },
+    {
+      case: 'a newer version completes it',
+      current: snapshot({ version: 3 }),
+      read: snapshot({ version: 4, exit: 1 }),
+      v: 'end'
+    },
+    {
+      case: 'the same version again (a duplicate)',
+      current: snapshot({ version: 4 }),
+      read: snapshot({ version: 4, exit: 1 }),
+      v: 'ignore'
+    },
+    {
+      case: 'an older version',
+      current: snapshot({ version: 5 }),
+      read: snapshot({ version: 4, exit: 1 }),
+      v: 'ignore'
+    },
+    {
+      case: 'a DescribeTasks answer (no version)',
+      current: snapshot({ version: 5 }),
+      read: snapshot({ exit: 2, source: 'describe-tasks' }),
+      v: 'end'
+    },
+    {
+      case: 'a reason instead of an exit code',
+      current: undefined,
+      read: snapshot({ reason: 'CannotPullContainerError' }),
+      v: 'end'
+    },
+    {
+      case: 'another stop code without exit code',
+      current: undefined,
+      read: snapshot({ stopCode: 'UserInitiated' }),
+      v: 'end'
+    }
+  ])('$case: $v', ({ current, read, v }) => {
+    expect(stopVerdict(current, read)).toBe(v)
+  })
+})
+
+describe('timing rules', () => {
+  it.each([
+    { since: undefined, now: 50_000, over: false },
+    { since: 1000, now: 10_999, over: false },
+    { since: 1000, now: 11_000, over: true }
+  ])('grace from $since at $now: $over', ({ since, now, over }) => {
+    expect(graceOver(since, now)).toBe(over)
+  })
+
+  it.each([
+    { reads: 0, seen: false, started: false },
+    { reads: 1, seen: false, started: false },
+    { reads: 2, seen: false, started: true },
+    { reads: 5, seen: false, started: true },
+    { reads: 5, seen: true, started: false }
+  ])(
+    'read $reads (started seen: $seen) reads started.json: $started',
+    ({ reads, seen, started }) => {
+      expect(readsStartedNext(reads, seen)).toBe(started)
+    }
+  )
+
+  it.each([
+    { last: 0, now: 59_999, lost: false },
+    { last: 0, now: 60_000, lost: true }
+  ])('unseen since $last at $now: lost $lost', ({ last, now, lost }) => {
+    expect(isLost(last, now)).toBe(lost)
+  })
+})
+
+describe('verifyVerdict: what DescribeTasks says of a task without stopped.json', () => {
+  const stoppedAt = new Date(100_000)
+  it.each([
+    { case: 'not found', task: undefined, seen: false, now: 0, v: 'missing' },
+    {
+      case: 'stopped 59 s ago (in flight)',
+      task: snapshot({ exit: 0, stoppedAt }),
+      seen: true,
+      now: 159_000,
+      v: 'stopped'
+    },
+    {
+      case: 'stopped 60 s ago (missed)',
+      task: snapshot({ exit: 0, stoppedAt }),
+      seen: true,
+      now: 160_000,
+      v: 'stopped-late'
+    },
+    {
+      case: 'running, started.json never seen',
+      task: snapshot({ lastStatus: 'RUNNING', stopCode: undefined }),
+      seen: false,
+      now: 0,
+      v: 'silent'
+    },
+    {
+      case: 'running, started.json seen',
+      task: snapshot({ lastStatus: 'RUNNING', stopCode: undefined }),
+      seen: true,
+      now: 0,
+      v: 'pending'
+    },
+    {
+      case: 'pending',
+      task: snapshot({ lastStatus: 'PENDING', stopCode: undefined }),
+      seen: false,
+      now: 0,
+      v: 'pending'
+    }
+  ])('$case: $v', ({ task, seen, now, v }) => {
+    expect(verifyVerdict(task, seen, now)).toBe(v)
+  })
+
+  it('batches every task at least half-way to its check once one is due', () => {
+    const tasks = [{ nextVerifyAt: 100 }, { nextVerifyAt: 140 }, { nextVerifyAt: 160 }]
+    expect(verifyBatch(tasks, 80, 99)).toEqual([])
+    expect(verifyBatch(tasks, 80, 100)).toEqual([tasks[0], tasks[1]])
+    expect(verifyBatch(tasks, 0, 1000)).toEqual([])
+  })
+})
+
+describe('messages', () => {
+  const prefix = { bucket: 'notes', prefix: 'oneshot', region: 'us-east-1' }
+
+  it('says how the set is waited on', () => {
+    expect(waitingThrough('none')).toBe(
+      "Waiting through DescribeTasks: the notification prefix is 'none'."
+    )
+    expect(waitingThrough({ ...prefix, source: 'input notification-prefix' })).toBe(
+      'Waiting through S3 notifications under s3://notes/oneshot/ (us-east-1), from input ' +
+        'notification-prefix.'
+    )
+    expect(waitingThrough(undefined)).toMatch(/^Waiting through DescribeTasks: no notification/)
+  })
+
+  it('gives the s3:ListBucket statement, without a condition at the bucket root', () => {
+    expect(listBucketStatement(prefix)).toBe(
+      '{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::notes",' +
+        '"Condition":{"StringLike":{"s3:prefix":"oneshot/*"}}}'
+    )
+    expect(listBucketStatement({ ...prefix, prefix: '' })).toBe(
+      '{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::notes"}'
+    )
+  })
+
+  it('names the endpoint and region when S3 cannot be reached', () => {
+    const error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+      code: 'ECONNREFUSED'
+    })
+    expect(unreachableMessage(prefix, 'https://s3.us-east-1.amazonaws.com', error)).toBe(
+      'S3 is unreachable: no request to https://s3.us-east-1.amazonaws.com (region us-east-1) ' +
+        "for bucket 'notes' has been answered (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9). " +
+        "Check the runner's network, proxy and DNS, and the region of the notification prefix; " +
+        'still trying, and ECS is checked after verify-interval.'
+    )
+  })
+
+  it('finishes from DescribeTasks naming the object that did not appear', () => {
+    expect(
+      stoppedByVerifyLine(
+        snapshot({ exit: 0, stoppedAt: new Date('2026-11-28T10:00:35Z') }),
+        's3://notes/x'
+      )
+    ).toBe(
+      'ECS reports task abc STOPPED at 2026-11-28T10:00:35.000Z, but s3://notes/x has not ' +
+        'appeared; finishing from the DescribeTasks answer.'
+    )
+  })
+})
+
+describe('isUnreachable', () => {
+  const withCode = (code: string): Error => Object.assign(new Error(code), { code })
+  it.each([
+    { error: withCode('ENOTFOUND'), unreachable: true },
+    { error: withCode('ECONNREFUSED'), unreachable: true },
+    { error: withCode('ERR_TLS_CERT_ALTNAME_INVALID'), unreachable: true },
+    { error: withCode('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), unreachable: true },
+    { error: Object.assign(new Error('t'), { name: 'TimeoutError' }), unreachable: true },
+    {
+      error: Object.assign(new Error('slow'), {
+        name: 'SlowDown',
+        $metadata: { httpStatusCode: 503 }
+      }),
+      unreachable: false
+    },
+    {
+      error: Object.assign(new Error('x'), {
+        code: 'ECONNRESET',
+        $metadata: { httpStatusCode: 500 }
+      }),
+      unreachable: false
+    }
+  ])('$error.message: $unreachable', ({ error, unreachable }) => {
+    expect(isUnreachable(error)).toBe(unreachable)
+  })
+})

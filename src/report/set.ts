@@ -1,0 +1,153 @@
+/**
+ * The one report of a task set: the list outputs (`task-arns`, `exit-codes`, `succeeded`,
+ * `failed`) always; for a set of one task its own outputs, log tail and summary (report/); for
+ * more, one summary row per task. Returns the step's failure message; never fails by itself.
+ */
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import type { RenderedDefinition } from '../definition/rendered.js'
+import { logsLink } from './logs.js'
+import { resultOutputs } from './outputs.js'
+import { reportTask, type ReportDeps } from './report.js'
+import type { Clock } from '../util/clock.js'
+import { errorMessage } from '../util/errors.js'
+import { taskIdOf } from '../wait/result.js'
+import type { TaskSetOutcome } from '../tasks/run-set.js'
+import {
+  countByStatus,
+  failureMessageOf,
+  fanoutOutputs,
+  fanoutSummary,
+  resultsOf,
+  type FanoutTaskResult
+} from './set-summary.js'
+
+export interface SetReportDeps extends ReportDeps {
+  clock: Clock
+}
+
+export interface SetReportOptions {
+  /** The region of `clients.logs`, and the CloudWatch Logs client for it. */
+  clients: { region: string; logs: CloudWatchLogsClient }
+  rendered: Pick<RenderedDefinition, 'appLogConfiguration'>
+  taskDefinitionArn?: string
+  /** Log lines to print for a set of one (`log-lines`); 0 off. */
+  logLines: number
+  failOnError: boolean
+  stopOnCancel: boolean
+  timeoutSeconds?: number
+  /** false: the tasks were left running (`wait: false`). */
+  wait: boolean
+}
+
+/** Reports the set; returns the step's failure message, undefined when the step passes. */
+export async function reportTaskSet(
+  deps: SetReportDeps,
+  outcome: TaskSetOutcome,
+  options: SetReportOptions
+): Promise<string | undefined> {
+  const { logger } = deps
+  const logsUrlOf = (taskArn: string): string | undefined => {
+    const link = logsLink({
+      logConfiguration: options.rendered.appLogConfiguration,
+      taskArn,
+      taskRegion: options.clients.region
+    })
+    return 'url' in link ? link.url : undefined
+  }
+  const results = resultsOf(outcome.records, logsUrlOf)
+  const counts = countByStatus(results)
+  const requests = outcome.waitRequests
+  if (options.wait) {
+    logger.info(
+      `${counts.succeeded} succeeded, ${counts.failed} failed` +
+        `${counts.stopped ? `, ${counts.stopped} stopped` : ''}` +
+        `${counts.unfinished ? `, ${counts.unfinished} unfinished` : ''}` +
+        `${counts['not-started'] ? `, ${counts['not-started']} not started` : ''}; ` +
+        `waiting took ${requests.list} LIST, ${requests.get} GET and ` +
+        `${requests.describe} DescribeTasks requests`
+    )
+  }
+  // Left running, the tasks have no exit codes yet: only their ARNs are known.
+  for (const [name, value] of Object.entries(fanoutOutputs(results))) {
+    if (options.wait || name === 'task-arns') deps.setOutput(name, value)
+  }
+  const only = results.length === 1 ? (results[0] as FanoutTaskResult) : undefined
+  if (only !== undefined) return reportOne(deps, outcome, only, options)
+  const ran = results.filter((r) => r.taskArn !== undefined)
+  if (ran.length === 1) {
+    // One task of many ran (fail-fast, a halt): its own outputs too.
+    const one = ran[0] as FanoutTaskResult
+    const single = resultOutputs(
+      { task: one.task, exitCode: one.exitCode },
+      { taskArn: one.taskArn, logsUrl: one.logsUrl ?? '' }
+    )
+    for (const [name, value] of Object.entries(single)) deps.setOutput(name, value)
+  }
+
+  try {
+    await deps.writeSummary(
+      fanoutSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel })
+    )
+  } catch (error) {
+    logger.warning(`Could not write the job summary: ${errorMessage(error)}`)
+  }
+  return failureMessageOf(results, {
+    halt: outcome.halt,
+    failOnError: options.failOnError,
+    error: outcome.error === undefined ? undefined : errorMessage(outcome.error)
+  })
+}
+
+/** A set of one task: its outputs, log tail and summary, and its failure in its own words. */
+async function reportOne(
+  deps: SetReportDeps,
+  outcome: TaskSetOutcome,
+  result: FanoutTaskResult,
+  options: SetReportOptions
+): Promise<string | undefined> {
+  const { logger } = deps
+  const taskArn = result.taskArn
+  const record = outcome.records[0]
+  if (taskArn === undefined) {
+    // It never started: the RunTask error says why.
+    if (record?.error !== undefined) return record.error
+    return failureMessageOf([result], { halt: outcome.halt, failOnError: options.failOnError })
+  }
+  if (!options.wait) {
+    deps.setOutput('task-arn', taskArn)
+    deps.setOutput('task-id', taskIdOf(taskArn))
+    logger.info('wait: false, so the task is left running')
+    return undefined
+  }
+  const end = record?.end
+  const halt = outcome.halt
+  const report = await reportTask(deps, {
+    clients: options.clients,
+    rendered: options.rendered,
+    taskArn,
+    ...(options.taskDefinitionArn !== undefined
+      ? { taskDefinitionArn: options.taskDefinitionArn }
+      : {}),
+    ...(end?.kind === 'stopped'
+      ? { snapshot: end.task }
+      : record?.seen !== undefined
+        ? { snapshot: record.seen }
+        : {}),
+    stopped: end?.kind === 'stopped',
+    ...(end?.kind !== 'stopped' && halt !== undefined
+      ? { unfinished: halt === 'cancelled' ? 'cancelled' : 'timed-out' }
+      : {}),
+    logLines: options.logLines,
+    durationMs: deps.clock.now() - outcome.startedAt
+  })
+  if (halt === 'cancelled') return 'The workflow run was cancelled while the task was running'
+  if (halt === 'timed-out') {
+    const after = options.timeoutSeconds === undefined ? '' : ` after ${options.timeoutSeconds}s`
+    return `Timed out${after} waiting for ${taskArn} to stop`
+  }
+  if (halt === 'wait-error') {
+    return `Could not wait for ${taskArn}: ${errorMessage(outcome.error)}`
+  }
+  if (end?.kind === 'lost') return `Could not wait for ${taskArn}: ${end.reason}`
+  return options.failOnError ? report.failureMessage : undefined
+}

@@ -1,0 +1,62 @@
+/**
+ * The one launcher of a task set: a RunTask call (with its own retries) for tasks whose
+ * overrides are identical, retrying capacity failures until the start deadline and scaling an
+ * Auto Scaling group out when the definition names one.
+ */
+import type { KeyValuePair, RunTaskCommandInput } from '@aws-sdk/client-ecs'
+import { newClientToken } from '../ecs/launch.js'
+import { runTask, type RunTaskDeps } from '../ecs/run-task.js'
+import type { TaskResources } from '../ecs/scale-out.js'
+import { MAX_RUN_TASK_COUNT, requestFor } from './batch.js'
+import { startDeadline } from './policy.js'
+
+/** RunTask's needs: ECS, clock, random, logger, and Auto Scaling or SNS to scale out. */
+export type LauncherDeps = RunTaskDeps
+
+/** scheduler.autoscaling_group_for_oneshot and its topic, with what one task needs. */
+export interface ScaleOut {
+  group?: string
+  topic?: string
+  taskResources?: TaskResources
+}
+
+export interface LauncherOptions {
+  /** The RunTask request but for the app container's command and environment. */
+  baseRequest: RunTaskCommandInput
+  /** The app container override of each task, by index. */
+  apps: { command?: string[]; environment?: KeyValuePair[] }[]
+  /** When the set began (clock ms), and its `timeout`: the start deadline rule. */
+  startedAt: number
+  timeoutSeconds?: number
+  scaleOut?: ScaleOut
+  /** Called the moment a RunTask call returns tasks, with their ARNs. */
+  onStarted(arns: string[]): void
+}
+
+/**
+ * A launch function for the work queue: one RunTask call for the tasks at `indexes` (equal
+ * overrides), resolving with the ARNs it started, at most one per index, in order.
+ */
+export function launcher(
+  deps: LauncherDeps,
+  options: LauncherOptions
+): (indexes: number[], signal: AbortSignal) => Promise<string[]> {
+  const { clock, logger } = deps
+  return async (indexes, signal) => {
+    const app = options.apps[indexes[0] as number] ?? {}
+    const count = Math.min(indexes.length, MAX_RUN_TASK_COUNT)
+    logger.debug(`RunTask for task #${indexes.join(', #')} (count ${count})`)
+    const scaleOut = options.scaleOut
+    const tasks = await runTask(deps, {
+      request: requestFor(options.baseRequest, app, count),
+      clientToken: newClientToken(),
+      deadline: startDeadline(clock.now(), options),
+      signal,
+      ...(scaleOut?.group !== undefined ? { autoscalingGroup: scaleOut.group } : {}),
+      ...(scaleOut?.topic !== undefined ? { autoscalingTopic: scaleOut.topic } : {}),
+      ...(scaleOut?.taskResources !== undefined ? { taskResources: scaleOut.taskResources } : {}),
+      onStarted: (started) => options.onStarted(started.flatMap((t) => t.taskArn ?? []))
+    })
+    return tasks.flatMap((t) => (t.taskArn ? [t.taskArn] : [])).slice(0, indexes.length)
+  }
+}

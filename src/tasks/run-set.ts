@@ -1,0 +1,235 @@
+/**
+ * Runs a task set: one task or many, each with its own command and env, through one bounded
+ * work queue with a launch budget (queue.ts, launcher.ts), waited on by one wait engine
+ * (src/wait/engine.ts). Reporting is src/report/set.ts's; this module only runs and watches.
+ */
+import { setMaxListeners } from 'node:events'
+import type { ECSClient, RunTaskCommandInput } from '@aws-sdk/client-ecs'
+import type { S3Client } from '@aws-sdk/client-s3'
+import { stopTasks } from '../ecs/stop-task.js'
+import type { TaskSpec } from '../inputs-types.js'
+import type { Clock, Random } from '../util/clock.js'
+import type { Logger } from '../util/logger.js'
+import { WaitEngine, type TaskEnd } from '../wait/engine.js'
+import { waitingThrough } from '../wait/rules.js'
+import type { NotificationPrefix, TaskSnapshot } from '../wait/types.js'
+import { appOverrideOf, overrideKey } from './batch.js'
+import { launcher, type LauncherDeps, type ScaleOut } from './launcher.js'
+import { STOP_RATE, stopReasons } from './policy.js'
+import { WorkQueue, type QueueOutcome } from './queue.js'
+import { TokenBucket } from './token-bucket.js'
+
+/**
+ * The moments of each task, for whoever follows them (a live log follower, a progress line):
+ * `started` when the task is first seen RUNNING or its started.json appears, `stopped` when
+ * its end is known. Both are called at most once per task.
+ */
+export interface TaskEvents {
+  started?(taskArn: string, task: TaskSnapshot | undefined): void
+  stopped?(taskArn: string, end: TaskEnd): void
+}
+
+export interface TaskSetDeps extends LauncherDeps {
+  ecs: Pick<ECSClient, 'send'>
+  /** For the notification prefix's region; undefined when waiting through DescribeTasks. */
+  s3?: Pick<S3Client, 'send'>
+  clock: Clock
+  random: Random
+  logger: Logger
+  /**
+   * Called the moment each RunTask returns, with every task ARN this set has started so far
+   * (save it to state: the post step stops what is left).
+   */
+  saveStartedArns(arns: string[]): void
+  /** The S3 endpoint, for the message when S3 cannot be reached. */
+  s3Endpoint?: string
+  events?: TaskEvents
+}
+
+export interface TaskSetOptions {
+  /**
+   * The RunTask request, complete but for the app container's command and environment:
+   * taskDefinition ARN, cluster, startedBy, group, tags, launch settings, and any cpu/memory
+   * overrides (kept).
+   */
+  baseRequest: RunTaskCommandInput
+  /** The step's `command`; a spec's own command replaces it. */
+  appCommand?: string[]
+  /** The step's `env`; a spec's env is merged over it (the spec wins). */
+  appEnv: Record<string, string>
+  /** One per task, in task order. */
+  specs: TaskSpec[]
+  /** Most tasks running at once; undefined: all. */
+  maxParallel?: number
+  /** RunTask (and StopTask) calls per second. */
+  launchRate: number
+  failFast: boolean
+  /** false: start the tasks and leave them running (`wait: false`). */
+  wait?: boolean
+  /** Where the notifier writes; 'none' or undefined (none set) waits through DescribeTasks. */
+  prefix: NotificationPrefix | 'none' | undefined
+  pollIntervalSeconds: number
+  verifyIntervalSeconds: number
+  /** The `timeout` input; undefined: none. */
+  timeoutSeconds?: number
+  stopOnCancel: boolean
+  /** Aborted when the job is cancelled. */
+  signal: AbortSignal
+  /** The workflow run's URL, for StopTask reasons. */
+  runUrl: string
+  scaleOut?: ScaleOut
+}
+
+export interface TaskSetOutcome extends QueueOutcome {
+  /** When the set began (clock ms). */
+  startedAt: number
+  /**
+   * Started tasks the post step need not stop: seen to end, stopped by this step, or left
+   * running on purpose (stop-on-cancel: false, wait: false).
+   */
+  settledArns: string[]
+  /** Requests the wait engine made, by kind. */
+  waitRequests: { get: number; list: number; describe: number }
+}
+
+/** Runs every spec's task and watches it to its end; never throws for a task's failure. */
+export async function runTaskSet(
+  deps: TaskSetDeps,
+  options: TaskSetOptions
+): Promise<TaskSetOutcome> {
+  const { clock, logger, random } = deps
+  const startedAt = clock.now()
+  const cluster = options.baseRequest.cluster ?? 'default'
+  const step = { command: options.appCommand, env: options.appEnv }
+  const apps = options.specs.map((spec) => appOverrideOf(spec, step))
+  const prefix = options.prefix === 'none' ? undefined : options.prefix
+  const wait = options.wait ?? true
+  const started: string[] = []
+
+  logger.info(setLine(options, cluster))
+  if (wait) logger.info(waitingThrough(options.prefix))
+
+  // The queue and the engine report to each other; both exist before either runs.
+  const engine = new WaitEngine(
+    {
+      ecs: deps.ecs,
+      s3: prefix ? deps.s3 : undefined,
+      clock,
+      random,
+      logger,
+      ...(deps.s3Endpoint !== undefined ? { s3Endpoint: deps.s3Endpoint } : {})
+    },
+    {
+      cluster,
+      prefix,
+      pollIntervalSeconds: options.pollIntervalSeconds,
+      verifyIntervalSeconds: options.verifyIntervalSeconds,
+      onStart: (taskArn, task) => {
+        queue.onStart(taskArn, task)
+        deps.events?.started?.(taskArn, task)
+      },
+      onEnd: (end) => {
+        queue.onEnd(end)
+        deps.events?.stopped?.(end.kind === 'stopped' ? end.task.taskArn : end.taskArn, end)
+      }
+    }
+  )
+  const queue = new WorkQueue(
+    {
+      clock,
+      logger,
+      bucket: new TokenBucket(clock, {
+        ratePerSecond: options.launchRate,
+        burst: Math.max(1, Math.floor(options.launchRate))
+      }),
+      stopBucket: new TokenBucket(clock, STOP_RATE),
+      launch: launcher(deps, {
+        baseRequest: options.baseRequest,
+        apps,
+        startedAt,
+        ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+        ...(options.scaleOut !== undefined ? { scaleOut: options.scaleOut } : {}),
+        onStarted: (arns) => {
+          started.push(...arns)
+          deps.saveStartedArns([...started])
+        }
+      }),
+      ...(wait ? { watch: (arn: string) => engine.add(arn) } : {}),
+      stop: stopper(deps, cluster),
+      stopped: (arn) => engine.expectStop(arn)
+    },
+    {
+      keys: apps.map(overrideKey),
+      maxParallel: options.maxParallel,
+      failFast: options.failFast,
+      stopOnCancel: options.stopOnCancel,
+      signal: options.signal,
+      deadline:
+        options.timeoutSeconds !== undefined
+          ? startedAt + options.timeoutSeconds * 1000
+          : undefined,
+      stopReasons: stopReasons(options)
+    }
+  )
+
+  const waiting = new AbortController()
+  // Every S3 request in flight listens on it (up to 16 GETs at once).
+  setMaxListeners(0, waiting.signal)
+  const engineDone = engine.run(waiting.signal).catch((error: unknown) => queue.fail(error))
+  const outcome = await queue.run()
+  waiting.abort()
+  await engineDone
+
+  const settledArns = settledArnsOf(outcome, { wait, stopOnCancel: options.stopOnCancel })
+  return { ...outcome, startedAt, settledArns, waitRequests: { ...engine.requests } }
+}
+
+/**
+ * Started tasks the post step need not stop: seen to end, stopped by this step (StopTask did
+ * not fail), or left running on purpose (`wait: false`; `stop-on-cancel: false` on a cancel or
+ * timeout).
+ */
+export function settledArnsOf(
+  outcome: QueueOutcome,
+  options: { wait: boolean; stopOnCancel: boolean }
+): string[] {
+  const stopFailed = new Set(outcome.stopFailures)
+  const leftOnPurpose =
+    !options.wait ||
+    (!options.stopOnCancel && (outcome.halt === 'cancelled' || outcome.halt === 'timed-out'))
+  return outcome.records.flatMap((r) => {
+    if (r.taskArn === undefined) return []
+    const settled =
+      r.state === 'ended' ||
+      (r.stopRequested && !stopFailed.has(r.taskArn)) ||
+      (r.state === 'running' && leftOnPurpose)
+    return settled ? [r.taskArn] : []
+  })
+}
+
+/** The opening line: how many tasks, where, and how fast. */
+function setLine(options: TaskSetOptions, cluster: string): string {
+  const n = options.specs.length
+  if (n === 1) return `Running 1 task on cluster '${cluster}'`
+  const parallel =
+    options.maxParallel === undefined ? 'all at once' : `at most ${options.maxParallel} at once`
+  return (
+    `Running ${n} tasks on cluster '${cluster}': ${parallel}, ${options.launchRate} RunTask ` +
+    `call(s) per second${options.failFast ? ', fail-fast' : ''}`
+  )
+}
+
+/** One StopTask call (with its retries) for the queue; false when it failed. */
+function stopper(
+  deps: TaskSetDeps,
+  cluster: string
+): (taskArn: string, reason: string) => Promise<boolean> {
+  const { ecs, clock, random, logger } = deps
+  return async (taskArn, reason) => {
+    const result = await stopTasks(
+      { ecs, clock, random, logger },
+      { cluster, taskArns: [taskArn], reason }
+    )
+    return result.failed.length === 0
+  }
+}

@@ -13,6 +13,7 @@ import { runMany } from './fanout/run-many.js'
 import { taskResourcesOf } from './ecs/scale-out.js'
 import { stopTasks } from './ecs/stop-task.js'
 import type { ActionInputs } from './inputs-types.js'
+import { followAppLogs } from './report/follow.js'
 import { reportTask, type ReportIO } from './report/report.js'
 import { STATE, saveList, type StateStore } from './state.js'
 import type { Clock, Random } from './util/clock.js'
@@ -316,6 +317,18 @@ async function waitAndReport(ctx: WaitContext): Promise<void> {
     pollIntervalSeconds: inputs.pollIntervalSeconds,
     verifyIntervalSeconds: inputs.verifyIntervalSeconds
   }
+  // follow-logs: the app's log printed while the task runs, drained before the report.
+  const follower = followAppLogs(
+    { logs: clients.logs, region: clients.region, clock, random: deps.random, logger },
+    {
+      enabled: inputs.followLogs,
+      logConfiguration: rendered.appLogConfiguration,
+      taskArn,
+      startedAt: started,
+      keepLines: inputs.logLines,
+      signal: done
+    }
+  )
   // A wait that fails (a denied DescribeTasks, a task ECS never shows) ends like a timeout:
   // the task is stopped and reported, and the step fails with what went wrong.
   let waitError: unknown
@@ -379,6 +392,10 @@ async function waitAndReport(ctx: WaitContext): Promise<void> {
     saveList(state, STATE.settledArns, [taskArn])
   }
 
+  const followed = await follower?.stop({
+    stoppedAt: last?.stoppedAt?.getTime(),
+    signal: deps.cancelSignal
+  })
   const exitCode = await logger.group('Report', () =>
     reportTask(deps, {
       clients,
@@ -389,7 +406,8 @@ async function waitAndReport(ctx: WaitContext): Promise<void> {
       stopped: outcome.kind === 'stopped',
       unfinished: outcome.kind === 'stopped' ? undefined : unfinished,
       logLines: inputs.logLines,
-      durationMs: deps.clock.now() - started
+      durationMs: deps.clock.now() - started,
+      followed
     })
   )
   if (failure !== undefined) {

@@ -16,8 +16,12 @@ const URL = 'https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home#logs'
 
 const logsMock = mockClient(CloudWatchLogsClient)
 const logs = new CloudWatchLogsClient({ region: 'ap-northeast-1' })
-afterAll(() => logsMock.restore())
-beforeEach(() => logsMock.reset())
+afterAll(() => {
+  logsMock.restore()
+})
+beforeEach(() => {
+  logsMock.reset()
+})
 
 const options: FollowOptions = {
   group: GROUP,

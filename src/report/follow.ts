@@ -25,7 +25,15 @@ import {
   MAX_PENALTY_S,
   MIN_MEAN_S
 } from './follow-schedule.js'
-import { MAX_EVENTS, formatLogEvent, logsErrorHint, pageBytes } from './logs.js'
+import { taskIdOf } from '../wait/result.js'
+import {
+  MAX_EVENTS,
+  formatLogEvent,
+  logsErrorHint,
+  logsLink,
+  pageBytes,
+  type LogConfiguration
+} from './logs.js'
 
 /** What a follower needs from outside. */
 export interface FollowDeps {
@@ -48,6 +56,8 @@ export interface FollowOptions {
   startedAt: number
   /** How many of the last lines to keep for the job summary (the `log-lines` input). */
   keepLines: number
+  /** Ends following at once, without a drain (the step is over, whatever happened). */
+  signal?: AbortSignal
 }
 
 /** How following went, for the report. */
@@ -128,6 +138,7 @@ class StreamFollower {
     private readonly o: FollowOptions
   ) {
     this.lastActivity = deps.clock.now()
+    o.signal?.addEventListener('abort', () => this.halted.abort(), { once: true })
   }
 
   private get where(): string {
@@ -266,7 +277,8 @@ class StreamFollower {
     // Never read while the task ran: the tail prints the last `log-lines` lines instead.
     if (!this.readOnce) return result(false, true)
     const deadline = clock.now() + (options.drainMs ?? DRAIN_MS)
-    const settleAt = (options.stoppedAt ?? clock.now()) + SETTLE_MS
+    // Never later than SETTLE_MS from now: a stop time from another clock must not stall the drain.
+    const settleAt = Math.min(options.stoppedAt ?? Infinity, clock.now()) + SETTLE_MS
     let lastHeadAt: number | undefined
     while (!options.signal?.aborted && clock.now() < deadline) {
       const outcome = await this.read()
@@ -303,4 +315,40 @@ export function duration(ms: number): string {
   if (h > 0) return `${h}h ${m}m`
   if (m > 0) return `${m}m ${sec}s`
   return `${sec}s`
+}
+
+/**
+ * Starts following the app container's log of a task that has just been started, when
+ * `follow-logs` is on and there is an awslogs stream in the client's region to follow;
+ * otherwise undefined (the report says why there is no stream, and tails as before).
+ */
+export function followAppLogs(
+  deps: FollowDeps & { region: string },
+  options: {
+    enabled: boolean
+    logConfiguration: LogConfiguration | undefined
+    taskArn: string
+    startedAt: number
+    keepLines: number
+    signal?: AbortSignal
+  }
+): Follower | undefined {
+  if (!options.enabled) return undefined
+  const link = logsLink({
+    logConfiguration: options.logConfiguration,
+    taskArn: options.taskArn,
+    taskRegion: deps.region
+  })
+  if ('reason' in link || link.region !== deps.region) return undefined
+  deps.logger.info(`Following the log stream ${link.group} ${link.stream} as it is written`)
+  return followLogs(deps, {
+    group: link.group,
+    stream: link.stream,
+    region: link.region,
+    url: link.url,
+    taskId: taskIdOf(options.taskArn),
+    startedAt: options.startedAt,
+    keepLines: options.keepLines,
+    ...(options.signal ? { signal: options.signal } : {})
+  })
 }

@@ -9,6 +9,7 @@ import { errorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { describeContainers, exitCodeOf } from '../wait/result.js'
 import type { TaskSnapshot } from '../wait/types.js'
+import type { FollowResult } from './follow.js'
 import { logsLink, tailLogs } from './logs.js'
 import { resultOutputs } from './outputs.js'
 import { failureAnnotation, taskSummary, type SummaryStatus } from './summary.js'
@@ -41,6 +42,8 @@ export interface ReportOptions {
   logLines: number
   /** Time since the task was started, for a summary without the task's own timestamps. */
   durationMs?: number
+  /** How following the log went (follow-logs); the tail is printed only when it asks for one. */
+  followed?: FollowResult
 }
 
 /** The step's failure message when the task ended with a non-zero exit code. */
@@ -73,7 +76,10 @@ export async function reportTask(deps: ReportDeps, options: ReportOptions): Prom
   } else {
     logsUrl = link.url
     logger.info(`Logs: ${link.url}`)
-    if (options.logLines > 0 && task) {
+    if (options.followed && !options.followed.tail) {
+      // Printed as it was written: the summary shows its last lines, the job log has them all.
+      logLines = options.followed.lastLines
+    } else if (options.logLines > 0 && task) {
       if (link.region === options.clients.region) {
         logLines = await tailLogs(
           { logs: options.clients.logs, logger },

@@ -122,7 +122,15 @@ export function pageBytes(events: readonly LogEventLike[]): number {
  */
 export async function tailLogs(
   deps: { logs: CloudWatchLogsClient; logger: Logger },
-  options: { group: string; stream: string; region: string; lines: number; signal?: AbortSignal }
+  options: {
+    group: string
+    stream: string
+    region: string
+    lines: number
+    signal?: AbortSignal
+    /** What the header names (default the group, stream and region). */
+    label?: string
+  }
 ): Promise<string[] | undefined> {
   const { logger } = deps
   const wanted = Math.min(Math.max(0, Math.floor(options.lines)), MAX_EVENTS)
@@ -155,7 +163,7 @@ export async function tailLogs(
       logger.info(`The log stream ${where} has no lines`)
       return printed
     }
-    logger.info(`Last ${last.length} log lines of ${where}:`)
+    logger.info(`Last ${last.length} log lines of ${options.label ?? where}:`)
     for (const event of last) {
       for (const { text, line } of formatLogEvent(event)) {
         printed.push(text)

@@ -189,12 +189,18 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
       if (o.result.exitCode !== 0 || o.noticedAt === undefined) failed++
       const taskId = o.result.outputs['task-id'] ?? ''
       const events = local.logs.events(GROUP, `ecs/app/${taskId}`) ?? []
-      accounts.push(
-        accountLines(events, o.printed, {
-          ...(t?.runningAt !== undefined ? { taskStartedAt: t.runningAt } : {}),
-          youngMs: 60_000
-        })
-      )
+      const account = accountLines(events, o.printed, {
+        ...(t?.runningAt !== undefined ? { taskStartedAt: t.runningAt } : {}),
+        youngMs: 60_000
+      })
+      accounts.push(account)
+      if (follow && (account.lost > 0 || account.repeated > 0)) {
+        // What the job said about its log, to tell why.
+        const said = o.printed
+          .map((l) => l.text)
+          .filter((l) => /^::(warning|notice)|log lines of|Following the log/.test(l))
+        say(`  ${o.id}: ${account.lost} lost, ${account.repeated} repeated; ${said.join(' | ')}`)
+      }
       if (t?.stoppedAt !== undefined && o.noticedAt !== undefined) {
         latencies.push(o.noticedAt - t.stoppedAt)
         stops.push(t.stoppedAt)

@@ -275,6 +275,46 @@ describe('followLogs', () => {
     expect(clock.now()).toBe(T0 + 11_500)
   })
 
+  it('drains with one call when the stop is older than the settle time', async () => {
+    const { clock, logger } = setup()
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
+    await clock.advance(10_000) // the task stopped at 7 s; the wait saw it at 10 s
+    const live = requests().length
+    logsMock.on(GetLogEventsCommand).resolves({
+      events: [{ timestamp: T0 + 6900, message: 'last' }],
+      nextForwardToken: 'f/1',
+      nextBackwardToken: 'b/0'
+    })
+    const result = await clock.run(follower.stop({ stoppedAt: T0 + 7000 }))
+    expect(requests().slice(live)).toEqual([{ ...head, nextToken: 'f/0' }])
+    expect(result).toMatchObject({ complete: true, tail: false, printed: 1 })
+  })
+
+  it('retries a throttled drain soon, with full jitter, and warns of nothing', async () => {
+    const { clock, logger } = setup()
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    const follower = followLogs({ logs, clock, random: () => 0.5, logger }, options)
+    await clock.advance(10_000)
+    logsMock.reset()
+    logsMock
+      .on(GetLogEventsCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    const sleeps = clock.sleeps.length
+    const result = await clock.run(follower.stop({ stoppedAt: T0 }))
+    // 250 ms plus half of 0.5, 1 and 2 s.
+    expect(clock.sleeps.slice(sleeps)).toEqual([500, 750, 1250])
+    expect(result).toMatchObject({ complete: true, throttled: 3 })
+    expect(logger.lines).toEqual([])
+  })
+
   it('drains nothing once the signal has aborted (a cancelled job)', async () => {
     const { clock, logger } = setup()
     logsMock

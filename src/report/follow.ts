@@ -13,6 +13,7 @@ import {
   type CloudWatchLogsClient,
   type GetLogEventsCommandOutput
 } from '@aws-sdk/client-cloudwatch-logs'
+import { fullJitter } from '../util/backoff.js'
 import type { Clock, Random } from '../util/clock.js'
 import { errorMessage, errorName } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
@@ -82,7 +83,7 @@ export interface FollowResult {
 /** A follower at work. */
 export interface Follower {
   /**
-   * Ends following and drains the stream to its end, within `drainMs` (default 20 s) or until
+   * Ends following and drains the stream to its end, within `drainMs` (default 60 s) or until
    * `signal` aborts. `stoppedAt` (clock ms), when known, is when the task stopped: lines may
    * still be on their way into CloudWatch, so the drain reads once more SETTLE_MS after it.
    */
@@ -95,8 +96,15 @@ export interface Follower {
 
 /** How long after the task's stop its last lines may still be arriving in CloudWatch Logs. */
 export const SETTLE_MS = 2000
-/** The longest drain by default. */
-export const DRAIN_MS = 20_000
+/**
+ * The longest drain by default. Jobs whose tasks stop together drain together: 200 of them need
+ * at least 20 s of a 10-per-second quota.
+ */
+export const DRAIN_MS = 60_000
+/** Drain retries after throttling: at least this long, plus full jitter from this base to this cap. */
+const DRAIN_RETRY_MIN_MS = 250
+const DRAIN_RETRY_BASE_MS = 500
+const DRAIN_RETRY_CAP_MS = 8000
 /** A page at least this full is followed by the next one at the shortest interval. */
 const FULL_PAGE_BYTES = 512 * 1024
 /** While reading is off (denied), the loop still wakes this often for the heartbeat. */
@@ -129,6 +137,7 @@ class StreamFollower {
   private lastTimestamp: number | undefined
   private readonly last: string[] = []
   private warnedThrottle = false
+  private draining = false
   private lastActivity: number
   private heartbeatGap = 0
   private readonly halted = new AbortController()
@@ -234,7 +243,8 @@ class StreamFollower {
     if (name === 'ThrottlingException') this.throttled++
     else logger.debug(`GetLogEvents of ${this.where} failed: ${errorMessage(error)}`)
     this.penaltyMs = penaltyAfterThrottle(this.penaltyMs, this.age())
-    if (this.penaltyMs >= MAX_PENALTY_S * 1000 && !this.warnedThrottle) {
+    // While draining the notice at the end says it once; no warning on top.
+    if (this.penaltyMs >= MAX_PENALTY_S * 1000 && !this.warnedThrottle && !this.draining) {
       this.warnedThrottle = true
       logger.warning(
         `Reading the log stream ${this.where} keeps failing (${name || errorMessage(error)}); ` +
@@ -276,23 +286,31 @@ class StreamFollower {
     if (!this.reading) return result(false, false)
     // Never read while the task ran: the tail prints the last `log-lines` lines instead.
     if (!this.readOnce) return result(false, true)
+    this.draining = true
     const deadline = clock.now() + (options.drainMs ?? DRAIN_MS)
     // Never later than SETTLE_MS from now: a stop time from another clock must not stall the drain.
     const settleAt = Math.min(options.stoppedAt ?? Infinity, clock.now()) + SETTLE_MS
-    let lastHeadAt: number | undefined
+    let failures = 0
     while (!options.signal?.aborted && clock.now() < deadline) {
+      const issuedAt = clock.now()
       const outcome = await this.read()
       if (outcome === 'denied') return result(false, false)
-      if (outcome === 'head') {
-        lastHeadAt = clock.now()
-        if (lastHeadAt >= settleAt) return result(true, false)
-        await clock.sleep(Math.min(settleAt, deadline) - lastHeadAt, options.signal)
+      if (outcome === 'head' || outcome === 'events') {
+        failures = 0
+        // Read after the container's last lines had time to arrive: a page not cut short by its
+        // size is the end of the stream, and needs no second call to see the same token.
+        if (issuedAt >= settleAt) return result(true, false)
+        if (outcome === 'head') {
+          await clock.sleep(Math.min(settleAt, deadline) - clock.now(), options.signal)
+        }
         continue
       }
-      if (outcome === 'events' || outcome === 'full') continue
-      // Throttled or failed: wait the penalty, but never past the deadline.
+      if (outcome === 'full') continue
+      // Throttled or failed: every job whose task just stopped drains now, so retry soon and
+      // spread out (full jitter), whatever the penalty of the live reads was.
       const wait = Math.min(
-        followDelayMs({ ageMs: 0, penaltyMs: this.penaltyMs, random }),
+        DRAIN_RETRY_MIN_MS +
+          fullJitter(failures++, DRAIN_RETRY_BASE_MS, DRAIN_RETRY_CAP_MS, random),
         deadline - clock.now()
       )
       if (wait > 0) await clock.sleep(wait, options.signal)

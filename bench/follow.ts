@@ -9,7 +9,7 @@
  * against the same jobs with `follow-logs: false`, stop latency and ECS/S3 calls per job.
  * Writes bench/RESULTS-follow.md.
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, platform, release, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -18,6 +18,7 @@ import { runAction } from '../sim/action-runner.js'
 import { startLocalAws, type LocalAws, type TaskTimeline } from '../sim/index.js'
 import {
   accountLines,
+  embedFollow,
   lagText,
   lineCollector,
   ratePerSecond,
@@ -333,7 +334,13 @@ ${markdownTable(runs.map(row))}
   const file = join(options.out, 'RESULTS-follow.md')
   const config = (await resolveConfig(file)) ?? {}
   writeFileSync(file, await format(markdown, { ...config, filepath: file }))
-  say(`\nWrote ${file}`)
+  // The same numbers as the last part of RESULTS.md, which bench/run.ts writes before this runs.
+  const results = join(options.out, 'RESULTS.md')
+  if (existsSync(results)) {
+    const merged = embedFollow(readFileSync(results, 'utf8'), readFileSync(file, 'utf8'))
+    writeFileSync(results, await format(merged, { ...config, filepath: results }))
+  }
+  say(`\nWrote ${file}${existsSync(results) ? ' and its part of RESULTS.md' : ''}`)
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   accountLines,
+  embedFollow,
   lagText,
   lineCollector,
   ratePerSecond,
@@ -86,5 +87,24 @@ describe('ratePerSecond', () => {
     ]
     expect(ratePerSecond(requests, 'GetLogEvents', 0, 2000)).toBe(1)
     expect(ratePerSecond(requests, 'GetLogEvents', 5, 5)).toBe(0)
+  })
+})
+
+describe('embedFollow', () => {
+  const follow =
+    '# Following the log: benchmark results\n\nWritten on a day.\n\n## Setup\n\n- one\n'
+  const part = '## Following the log (follow-logs)\n\nWritten on a day.\n\n### Setup\n\n- one\n'
+
+  it('ends RESULTS.md with the part, its headings one level down', () => {
+    expect(embedFollow('# Results\n\n## Notes\n\n- a\n', follow)).toBe(
+      `# Results\n\n## Notes\n\n- a\n\n${part}`
+    )
+  })
+
+  it('replaces the part written before', () => {
+    const once = embedFollow('# Results\n', follow)
+    expect(embedFollow(once, follow.replace('one', 'two'))).toBe(
+      `# Results\n\n${part.replace('one', 'two')}`
+    )
   })
 })

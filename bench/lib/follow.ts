@@ -133,3 +133,24 @@ export function ratePerSecond(
   const n = requests.filter((r) => r.operation === operation && r.at >= from && r.at < to).length
   return n / ((to - from) / 1000)
 }
+
+/** The heading of the log-following part of bench/RESULTS.md. */
+export const FOLLOW_HEADING = '## Following the log (follow-logs)'
+
+/** RESULTS-follow.md as a part of RESULTS.md: its headings one level down. */
+export function followPart(followMarkdown: string): string {
+  return followMarkdown
+    .trim()
+    .replace(/^(#+) /gm, '#$1 ')
+    .replace(/^## .*\n+/, '')
+}
+
+/**
+ * RESULTS.md with its log-following part replaced by (or, without one, ended with) the given
+ * RESULTS-follow.md. The part runs to the end of the page.
+ */
+export function embedFollow(results: string, followMarkdown: string): string {
+  const at = results.indexOf(`\n${FOLLOW_HEADING}\n`)
+  const head = (at === -1 ? results : results.slice(0, at)).trimEnd()
+  return `${head}\n\n${FOLLOW_HEADING}\n\n${followPart(followMarkdown)}\n`
+}

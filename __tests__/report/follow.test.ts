@@ -7,7 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import { FakeClock } from '../../src/util/clock.js'
 import { memoryLogger } from '../../src/util/logger.js'
-import { duration, followLogs, type FollowOptions } from '../../src/report/follow.js'
+import { duration, followAppLogs, followLogs, type FollowOptions } from '../../src/report/follow.js'
 
 const T0 = Date.parse('2026-12-01T10:00:00Z')
 const GROUP = '/ecs/batch'
@@ -326,6 +326,57 @@ describe('followLogs', () => {
     const result = await clock.run(follower.stop({ signal: AbortSignal.abort() }))
     expect(result.complete).toBe(false)
     expect(requests()).toHaveLength(calls)
+  })
+})
+
+describe('followAppLogs', () => {
+  const TASK = 'arn:aws:ecs:ap-northeast-1:123456789012:task/batch/0123'
+  const awslogs = (region?: string) => ({
+    logDriver: 'awslogs',
+    options: {
+      'awslogs-group': GROUP,
+      'awslogs-stream-prefix': 'app',
+      ...(region ? { 'awslogs-region': region } : {})
+    }
+  })
+  const base = { enabled: true, taskArn: TASK, startedAt: T0, keepLines: 5 }
+
+  it.each([
+    ['follow-logs is false', { ...base, enabled: false, logConfiguration: awslogs() }],
+    ['the app has no awslogs stream', { ...base, logConfiguration: undefined }],
+    ['the stream is in another region', { ...base, logConfiguration: awslogs('us-west-2') }]
+  ])('follows nothing when %s', (_, options) => {
+    const clock = new FakeClock(T0)
+    const logger = memoryLogger()
+    const deps = { logs, clock, random: () => 0, logger, region: 'ap-northeast-1' }
+    expect(followAppLogs(deps, options)).toBeUndefined()
+    expect(logger.lines).toEqual([])
+    expect(clock.pending).toBe(0)
+  })
+
+  it('follows <prefix>/app/<task id> and says so, until the step is done', async () => {
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    const clock = new FakeClock(T0)
+    const logger = memoryLogger()
+    const done = new AbortController()
+    const follower = followAppLogs(
+      { logs, clock, random: () => 0, logger, region: 'ap-northeast-1' },
+      { ...base, logConfiguration: awslogs(), signal: done.signal }
+    )
+    expect(follower).toBeDefined()
+    await clock.advance(1500)
+    expect(requests()).toEqual([
+      { logGroupName: GROUP, logStreamName: 'app/app/0123', startFromHead: true },
+      { logGroupName: GROUP, logStreamName: 'app/app/0123', startFromHead: true, nextToken: 'f/0' }
+    ])
+    expect(logger.lines).toEqual([
+      `info: Following the log stream ${GROUP} app/app/0123 as it is written`
+    ])
+    done.abort()
+    await clock.advance(0)
+    expect(clock.pending).toBe(0)
   })
 })
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   accountLines,
+  checkFollowGoals,
   embedFollow,
   lagText,
   lineCollector,
@@ -106,5 +107,58 @@ describe('embedFollow', () => {
     expect(embedFollow(once, follow.replace('one', 'two'))).toBe(
       `# Results\n\n${part.replace('one', 'two')}`
     )
+  })
+})
+
+describe('checkFollowGoals', () => {
+  const lines = (lost: number, young: number[], readable: number[]) => ({
+    expected: 90,
+    lost,
+    repeated: 0,
+    lagFromWritten: young,
+    lagFromReadable: readable,
+    lagYoung: young
+  })
+  const run = (jobs: number, follow: boolean, extra: object = {}) => ({
+    jobs,
+    follow,
+    failed: 0,
+    lines: lines(0, [], []),
+    stopLatency: { median: 1000 },
+    ecsDuringPerJob: 0,
+    s3ReadsPerTaskMinute: 30,
+    ...extra
+  })
+
+  it('checks each goal against its own numbers', () => {
+    const goals = checkFollowGoals([
+      run(1, true, { lines: lines(0, [2000, 2500, 4000], [500, 700]) }),
+      run(60, true, { steadyRate: 2.98, stopLatency: { median: 1900 } }),
+      run(60, false, { s3ReadsPerTaskMinute: 28 })
+    ])
+    expect(goals.map((g) => [g.reached, g.measured])).toEqual([
+      [
+        true,
+        '1 jobs: 0 lost, 0 repeated of 90, 0 failed; 60 jobs: 0 lost, 0 repeated of 90, 0 failed'
+      ],
+      [true, '2.98/s'],
+      [
+        true,
+        "from the line's timestamp 2.50 s / 4.00 s (median / p95); from when CloudWatch had it 0.50 s / 0.70 s over the whole task"
+      ],
+      [
+        true,
+        '60 jobs on / off: stop latency median 1.90 s / 1.00 s, ECS calls per job during the wait 0.00 / 0.00, S3 reads per task-minute 30.0 / 28.0'
+      ]
+    ])
+  })
+
+  it('fails a goal on one lost line, a slow median or a changed ECS count', () => {
+    const goals = checkFollowGoals([
+      run(1, true, { lines: lines(1, [3001], [100]) }),
+      run(60, true, { steadyRate: 5.01, ecsDuringPerJob: 1 }),
+      run(60, false)
+    ])
+    expect(goals.map((g) => g.reached)).toEqual([false, false, false, false])
   })
 })

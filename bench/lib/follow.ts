@@ -154,3 +154,89 @@ export function embedFollow(results: string, followMarkdown: string): string {
   const head = (at === -1 ? results : results.slice(0, at)).trimEnd()
   return `${head}\n\n${FOLLOW_HEADING}\n\n${followPart(followMarkdown)}\n`
 }
+
+/** What bench/follow.ts measured in one run, as far as the goals need it. */
+export interface FollowGoalInput {
+  jobs: number
+  follow: boolean
+  failed: number
+  lines: LineAccount
+  steadyRate?: number
+  stopLatency: { median?: number }
+  ecsDuringPerJob: number
+  s3ReadsPerTaskMinute: number
+}
+
+/** One goal of log following, checked. */
+export interface FollowGoal {
+  goal: string
+  reached: boolean
+  measured: string
+}
+
+/**
+ * The goals of log following: no line lost or repeated and no failed job at any size; at most
+ * 5 GetLogEvents per second account-wide for 60 jobs past their first minute; a median lag of at
+ * most 3 s for the first minute of a single job's task (from the line's timestamp, and from when
+ * CloudWatch had it); stop detection and ECS/S3 calls as without following (ECS calls equal,
+ * stop latency median within 1 s and S3 reads per task-minute within 15 %).
+ */
+export function checkFollowGoals(runs: readonly FollowGoalInput[]): FollowGoal[] {
+  const on = runs.filter((r) => r.follow)
+  const goals: FollowGoal[] = []
+  goals.push({
+    goal: '0 lines lost or repeated, 0 failed jobs',
+    reached: on.length > 0 && on.every((r) => r.lines.lost + r.lines.repeated + r.failed === 0),
+    measured: on
+      .map(
+        (r) =>
+          `${r.jobs} jobs: ${r.lines.lost} lost, ${r.lines.repeated} repeated of ${r.lines.expected}, ${r.failed} failed`
+      )
+      .join('; ')
+  })
+  const sixty = on.find((r) => r.jobs === 60)
+  goals.push({
+    goal: '60 following jobs: at most 5 GetLogEvents/s account-wide after the first minute',
+    reached: sixty?.steadyRate !== undefined && sixty.steadyRate <= 5,
+    measured: sixty?.steadyRate === undefined ? 'not measured' : `${sixty.steadyRate.toFixed(2)}/s`
+  })
+  const one = on.find((r) => r.jobs === 1)
+  const young = one ? median(one.lines.lagYoung) : undefined
+  goals.push({
+    goal: 'One job: median lag at most 3 s while its task is younger than a minute',
+    reached: young !== undefined && young <= 3000,
+    measured:
+      one === undefined
+        ? 'not measured'
+        : `from the line's timestamp ${lagText(one.lines.lagYoung)} (median / p95); from when ` +
+          `CloudWatch had it ${lagText(one.lines.lagFromReadable)} over the whole task`
+  })
+  const pairs = on
+    .map((r) => [r, runs.find((b) => !b.follow && b.jobs === r.jobs)] as const)
+    .filter((p): p is readonly [FollowGoalInput, FollowGoalInput] => p[1] !== undefined)
+  goals.push({
+    goal: 'Stop detection and ECS/S3 calls unchanged by following',
+    reached:
+      pairs.length > 0 &&
+      pairs.every(
+        ([a, b]) =>
+          a.ecsDuringPerJob === b.ecsDuringPerJob &&
+          Math.abs((a.stopLatency.median ?? 0) - (b.stopLatency.median ?? 0)) <= 1000 &&
+          Math.abs(a.s3ReadsPerTaskMinute - b.s3ReadsPerTaskMinute) <= 0.15 * b.s3ReadsPerTaskMinute
+      ),
+    measured: pairs
+      .map(
+        ([a, b]) =>
+          `${a.jobs} jobs on / off: stop latency median ${seconds(a.stopLatency.median)} / ` +
+          `${seconds(b.stopLatency.median)}, ECS calls per job during the wait ` +
+          `${a.ecsDuringPerJob.toFixed(2)} / ${b.ecsDuringPerJob.toFixed(2)}, S3 reads per ` +
+          `task-minute ${a.s3ReadsPerTaskMinute.toFixed(1)} / ${b.s3ReadsPerTaskMinute.toFixed(1)}`
+      )
+      .join('; ')
+  })
+  return goals
+}
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '-' : `${(ms / 1000).toFixed(2)} s`
+}

@@ -5,6 +5,7 @@ import {
   GetLogEventsCommand
 } from '@aws-sdk/client-cloudwatch-logs'
 import { mockClient } from 'aws-sdk-client-mock'
+import { FakeClock } from '../../src/util/clock.js'
 import { memoryLogger } from '../../src/util/logger.js'
 import { consoleEncode, logsLink, tailLogs } from '../../src/report/logs.js'
 
@@ -209,6 +210,34 @@ describe('tailLogs', () => {
     expect(await tailLogs({ logs, logger }, options)).toEqual([])
     expect(logger.lines).toEqual([
       'info: The log stream /ecs/batch app/app/0123 (ap-northeast-1) has no lines'
+    ])
+  })
+
+  it('retries ThrottlingException with full jitter when given a clock, up to 3 attempts', async () => {
+    const throttled = new CloudWatchLogsServiceException({
+      name: 'ThrottlingException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: 'Rate exceeded'
+    })
+    logsMock
+      .on(GetLogEventsCommand)
+      .rejectsOnce(throttled)
+      .rejectsOnce(throttled)
+      .resolves({ events: [{ timestamp: at(1), message: 'one' }], nextBackwardToken: 'b/0' })
+    const clock = new FakeClock(at(0))
+    const logger = memoryLogger()
+    const tail = tailLogs({ logs, logger, clock, random: () => 0.5 }, options)
+    expect(await clock.run(tail)).toEqual(['one'])
+    expect(clock.sleeps).toEqual([250, 500])
+    expect(logger.of('warning')).toEqual([])
+    logsMock.reset()
+    logsMock.on(GetLogEventsCommand).rejects(throttled)
+    const again = memoryLogger()
+    expect(await clock.run(tailLogs({ logs, logger: again, clock }, options))).toBeUndefined()
+    expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(3)
+    expect(again.of('warning')).toEqual([
+      'Could not read the last log lines of /ecs/batch app/app/0123 (ap-northeast-1): Rate exceeded.'
     ])
   })
 

@@ -2,6 +2,8 @@
  * The app container's CloudWatch Logs: the console link and the last lines after the task stops.
  */
 import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { fullJitter } from '../util/backoff.js'
+import type { Clock, Random } from '../util/clock.js'
 import { errorMessage, errorName } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { regionOfArn, taskIdOf } from '../wait/result.js'
@@ -121,7 +123,7 @@ export function pageBytes(events: readonly LogEventLike[]): number {
  * @returns the lines printed (without timestamps), or undefined when the logs could not be read.
  */
 export async function tailLogs(
-  deps: { logs: CloudWatchLogsClient; logger: Logger },
+  deps: { logs: CloudWatchLogsClient; logger: Logger; clock?: Clock; random?: Random },
   options: {
     group: string
     stream: string
@@ -140,15 +142,15 @@ export async function tailLogs(
     const events: LogEventLike[] = []
     let token: string | undefined
     for (let call = 0; call < 2 && events.length < wanted; call++) {
-      const page = await deps.logs.send(
-        new GetLogEventsCommand({
-          logGroupName: options.group,
-          logStreamName: options.stream,
-          startFromHead: false,
-          limit: wanted - events.length,
-          ...(token === undefined ? {} : { nextToken: token })
-        }),
-        { abortSignal: options.signal }
+      const command = new GetLogEventsCommand({
+        logGroupName: options.group,
+        logStreamName: options.stream,
+        startFromHead: false,
+        limit: wanted - events.length,
+        ...(token === undefined ? {} : { nextToken: token })
+      })
+      const page = await sendThrottled(deps, () =>
+        deps.logs.send(command, { abortSignal: options.signal })
       )
       const got = page.events ?? []
       events.unshift(...got)
@@ -176,6 +178,31 @@ export async function tailLogs(
       `Could not read the last log lines of ${where}: ${errorMessage(error).replace(/\.$/, '')}.${logsErrorHint(error, 'log-lines: 0')}`
     )
     return undefined
+  }
+}
+
+/** Attempts of one tail call under ThrottlingException (the Logs client makes one each). */
+export const TAIL_ATTEMPTS = 3
+
+/**
+ * Sends, retrying a ThrottlingException with full jitter (0.5 s base, 4 s cap) up to
+ * TAIL_ATTEMPTS attempts when a clock is given: many jobs whose tasks stop together tail
+ * together, on a quota of 10 or 25 calls a second for the whole account.
+ */
+async function sendThrottled<T>(
+  deps: { clock?: Clock; random?: Random },
+  send: () => Promise<T>
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send()
+    } catch (error) {
+      const { clock, random } = deps
+      if (errorName(error) !== 'ThrottlingException' || !clock || attempt >= TAIL_ATTEMPTS) {
+        throw error
+      }
+      await clock.sleep(fullJitter(attempt, 250, 4000, random ?? Math.random))
+    }
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { RenderedDefinition } from '../definition/rendered.js'
+import type { Clock, Random } from '../util/clock.js'
 import { errorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { describeContainers, exitCodeOf } from '../wait/result.js'
@@ -23,6 +24,9 @@ export interface ReportIO {
 /** What reportTask needs from outside. */
 export interface ReportDeps extends ReportIO {
   logger: Logger
+  /** For retrying a throttled tail; without them a throttled tail is a warning at once. */
+  clock?: Clock
+  random?: Random
 }
 
 /** What is known of the task when the wait is over. */
@@ -82,7 +86,12 @@ export async function reportTask(deps: ReportDeps, options: ReportOptions): Prom
     } else if (options.logLines > 0 && task) {
       if (link.region === options.clients.region) {
         logLines = await tailLogs(
-          { logs: options.clients.logs, logger },
+          {
+            logs: options.clients.logs,
+            logger,
+            ...(deps.clock ? { clock: deps.clock } : {}),
+            ...(deps.random ? { random: deps.random } : {})
+          },
           { group: link.group, stream: link.stream, region: link.region, lines: options.logLines }
         )
       } else {

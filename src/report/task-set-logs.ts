@@ -99,7 +99,7 @@ export class FailedTaskTails {
     if (this.options.signal?.aborted) return
     this.nextAt = clock.now() + 1000 / TAILS_PER_SECOND
     await tailLogs(
-      { logs: this.deps.logs, logger },
+      { logs: this.deps.logs, logger, clock },
       {
         group: link.group,
         stream: link.stream,

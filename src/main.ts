@@ -392,6 +392,7 @@ async function waitAndReport(ctx: WaitContext): Promise<void> {
     saveList(state, STATE.settledArns, [taskArn])
   }
 
+  // follow-logs: the rest of the stream, before the report (which then prints no tail).
   const followed = await follower?.stop({
     stoppedAt: last?.stoppedAt?.getTime(),
     signal: deps.cancelSignal

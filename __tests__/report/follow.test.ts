@@ -315,6 +315,17 @@ describe('followLogs', () => {
     expect(logger.lines).toEqual([])
   })
 
+  it('reads nothing when the step was already over', async () => {
+    const { clock, logger } = setup()
+    followLogs(
+      { logs, clock, random: () => 0, logger },
+      { ...options, signal: AbortSignal.abort() }
+    )
+    await clock.advance(10_000)
+    expect(requests()).toEqual([])
+    expect(clock.pending).toBe(0)
+  })
+
   it('drains nothing once the signal has aborted (a cancelled job)', async () => {
     const { clock, logger } = setup()
     logsMock

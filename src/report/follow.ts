@@ -147,7 +147,8 @@ class StreamFollower {
     private readonly o: FollowOptions
   ) {
     this.lastActivity = deps.clock.now()
-    o.signal?.addEventListener('abort', () => this.halted.abort(), { once: true })
+    if (o.signal?.aborted) this.halted.abort()
+    else o.signal?.addEventListener('abort', () => this.halted.abort(), { once: true })
   }
 
   private get where(): string {

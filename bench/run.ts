@@ -716,6 +716,9 @@ async function main(): Promise<number> {
         ...(existsSync(fanoutFile)
           ? // Its headings go one level below this page's "One job fanning out".
             { fanout: readFileSync(fanoutFile, 'utf8').replace(/^(#+) /gm, '##$1 ') }
+          : {}),
+        ...(existsSync(join(options.out, 'RESULTS-follow.md'))
+          ? { follow: readFileSync(join(options.out, 'RESULTS-follow.md'), 'utf8') }
           : {})
       })
       await writeMarkdown(join(options.out, 'RESULTS.md'), markdown)

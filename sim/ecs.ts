@@ -753,6 +753,8 @@ export class EcsSim {
   private containerExited(task: SimTask, c: SimContainer, exitCode: number | undefined): void {
     if (c.lastStatus !== 'RUNNING') return
     c.lastStatus = 'STOPPED'
+    // The awslogs driver sends the lines it still holds when the container exits.
+    if (c.log) this.o.logs.flush(c.log.group, c.log.stream, this.o.clock.now())
     c.exitCode = exitCode
     if (c.essential && task.desiredStatus === 'RUNNING') {
       this.beginStop(task, 'EssentialContainerExited', 'Essential container in task exited')

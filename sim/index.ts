@@ -23,7 +23,7 @@ import {
 } from './ecs.js'
 import type { TaskStateEvent } from './events.js'
 import { AwsError, startJsonServer, type JsonHandler } from './json-server.js'
-import { getLogEvents, LogStore } from './logs.js'
+import { DEFAULT_LOG_DELIVERY, filterLogEvents, getLogEvents, LogStore } from './logs.js'
 import { seededRandom } from './random.js'
 import { startS3Server, type S3ServerStats } from './s3-server.js'
 import { Throttler, type BucketLimit, type ThrottleCategory } from './token-bucket.js'
@@ -34,6 +34,7 @@ export type { TaskStateEvent, TaskStateDetail } from './events.js'
 export type { BucketLimit, ThrottleCategory } from './token-bucket.js'
 export { DEFAULT_LIMITS } from './token-bucket.js'
 export { DEFAULT_TIMINGS } from './ecs.js'
+export type { LogEvent, LogStore } from './logs.js'
 
 /** The account every ARN carries. */
 export const ACCOUNT = '123456789012'
@@ -73,6 +74,12 @@ export interface LocalAwsOptions {
   fleet?: Record<string, FleetOptions>
   /** Lifecycle durations in simulated seconds (see DEFAULT_TIMINGS). */
   timings?: Partial<LifecycleTimings>
+  /**
+   * How container lines reach CloudWatch Logs, in simulated seconds: the awslogs driver's batch
+   * interval (default 5, Docker's; 0 sends each line alone) and the ingestion delay of a batch
+   * (default 0.1 to 0.5).
+   */
+  logDelivery?: { batchSeconds?: number; ingestSeconds?: [number, number] }
   /** Token bucket limits by category (defaults: DEFAULT_LIMITS); `false` turns throttling off. */
   throttling?: Partial<Record<ThrottleCategory, BucketLimit>> | false
   /** Event delay, duplication, reordering and loss. */
@@ -129,6 +136,8 @@ export interface LocalAws {
   }
   /** An S3 client for the s3rver (path-style). */
   s3: S3Client
+  /** The simulated CloudWatch Logs streams, for inspection (what was written, and when readable). */
+  logs: LogStore
   /** The simulated ECS control plane, for direct inspection and fleet changes. */
   ecs: EcsSim
   stats(): LocalAwsStats
@@ -182,7 +191,15 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const s3 = s3Server.client(region)
   const emitted: TaskStateEvent[] = []
   const records: DeliveryRecord[] = []
-  const logs = new LogStore()
+  const batchSeconds = options.logDelivery?.batchSeconds ?? DEFAULT_LOG_DELIVERY.batchMs / 1000
+  const [ingestMin, ingestMax] = options.logDelivery?.ingestSeconds ?? [
+    DEFAULT_LOG_DELIVERY.ingestMs[0] / 1000,
+    DEFAULT_LOG_DELIVERY.ingestMs[1] / 1000
+  ]
+  const logs = new LogStore(clock, random, {
+    batchMs: batchSeconds * msPerSecond,
+    ingestMs: [ingestMin * msPerSecond, ingestMax * msPerSecond]
+  })
 
   // The channel needs the sim (to record writes) and the sim needs the channel (to emit).
   let ecs: EcsSim | undefined // eslint-disable-line prefer-const -- assigned once both exist
@@ -282,7 +299,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       port: options.ports?.aws,
       services: {
         [ECS_TARGET_PREFIX]: metered(ecsStats, ecsHandlers),
-        [LOGS_TARGET_PREFIX]: metered(logsStats, { GetLogEvents: (b) => getLogEvents(logs, b) })
+        [LOGS_TARGET_PREFIX]: metered(logsStats, {
+          GetLogEvents: (b) => getLogEvents(logs, b),
+          FilterLogEvents: (b) => filterLogEvents(logs, b)
+        })
       }
     })
   } catch (error) {
@@ -317,6 +337,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     },
     clientConfig: config,
     s3,
+    logs,
     ecs: sim,
     stats: () => ({
       ecs: { calls: { ...ecsStats.calls }, throttled: { ...ecsStats.throttled } },

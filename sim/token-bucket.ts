@@ -40,9 +40,11 @@ export class TokenBucket {
 
 /**
  * Action categories and their default limits. The first four rows are AWS's documented ECS
- * numbers (docs/limits.md, "Token buckets"). `ecs-other` (tags, clusters, anything else ECS) and `logs`
- * (CloudWatch Logs GetLogEvents, 25 per second per account in AWS's quotas) are this
- * simulator's choice.
+ * numbers (docs/limits.md, "Token buckets"). `ecs-other` (tags, clusters, anything else
+ * ECS) is this simulator's choice. `logs` and `logs-filter` are CloudWatch Logs' GetLogEvents
+ * (25 per second per account and region, 10 in us-west-2, eu-west-1, eu-central-1 and a few
+ * more) and FilterLogEvents (10, 5 in some regions) quotas (docs/limits.md, "CloudWatch Logs
+ * read quotas"); the burst of a per-second quota is taken as one second of it.
  */
 export const DEFAULT_LIMITS = {
   'run-stop': { burst: 100, refillPerSecond: 40 },
@@ -51,6 +53,7 @@ export const DEFAULT_LIMITS = {
   'describe-task-definition': { burst: 50, refillPerSecond: 20 },
   'ecs-other': { burst: 50, refillPerSecond: 20 },
   logs: { burst: 25, refillPerSecond: 25 },
+  'logs-filter': { burst: 10, refillPerSecond: 10 },
   autoscaling: { burst: 40, refillPerSecond: 20 }
 } satisfies Record<string, BucketLimit>
 
@@ -71,6 +74,7 @@ const CATEGORY_OF: Record<string, ThrottleCategory> = {
   ListTaskDefinitions: 'describe-task-definition',
   ListTaskDefinitionFamilies: 'describe-task-definition',
   GetLogEvents: 'logs',
+  FilterLogEvents: 'logs-filter',
   DescribeAutoScalingGroups: 'autoscaling',
   SetDesiredCapacity: 'autoscaling'
 }

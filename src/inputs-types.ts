@@ -51,6 +51,11 @@ export interface ActionInputs {
   verifyIntervalSeconds: number
   /** Last lines of the app container's awslogs stream to print; 0 off. */
   logLines: number
+  /**
+   * Print the app container's log lines while the task runs, then drain the stream at the stop
+   * so every line appears once (the tail of `logLines` is then not printed again).
+   */
+  followLogs: boolean
   /** RunTask startedBy; undefined means derived from the workflow run. */
   startedBy?: string
   /** RunTask group; undefined means none. */

@@ -22,6 +22,7 @@ export const INPUT_DEFAULTS: Readonly<Record<string, string>> = {
   'poll-interval': '1',
   'verify-interval': '300',
   'log-lines': '50',
+  'follow-logs': 'true',
   'fail-on-error': 'true',
   'launch-rate': '10',
   'fail-fast': 'false'
@@ -112,6 +113,7 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
     verifyIntervalSeconds:
       take('verify-interval', (v) => parseInteger('verify-interval', v, 0, 86_400)) ?? 300,
     logLines: take('log-lines', (v) => parseInteger('log-lines', v, 0, MAX_LOG_LINES)) ?? 50,
+    followLogs: take('follow-logs', (v) => parseBoolean('follow-logs', v)) ?? true,
     startedBy: optional(parseStartedBy)('started-by'),
     group: text('group'),
     tags,

@@ -10,15 +10,19 @@ import { consoleTaskUrl, defaultStartedBy, launchTags } from './ecs/launch.js'
 import { resolveTaskDefinition } from './ecs/resolve.js'
 import { taskResourcesOf } from './ecs/scale-out.js'
 import type { ActionInputs } from './inputs-types.js'
+import { followAppLogs, type Follower, type FollowResult } from './report/follow.js'
 import type { ReportIO } from './report/report.js'
+import { FailedTaskTails, taskSetLogMode } from './report/task-set-logs.js'
 import { STATE, saveList, type StateStore } from './state.js'
 import { reportTaskSet } from './report/set.js'
-import { runTaskSet } from './tasks/run-set.js'
+import { runTaskSet, type TaskSetOutcome } from './tasks/run-set.js'
 import type { Clock, Random } from './util/clock.js'
 import { UserError, errorMessage } from './util/errors.js'
 import type { Logger } from './util/logger.js'
 import { resolveNotificationPrefix } from './wait/prefix.js'
+import { exitCodeOf } from './wait/result.js'
 import type { NotificationPrefix } from './wait/types.js'
+import type { TaskEnd } from './wait/watched.js'
 
 /** What the main step needs from the outside world. */
 export interface MainDeps extends ReportIO {
@@ -178,6 +182,7 @@ async function runAndReport(ctx: RunContext): Promise<void> {
   const { logger, clock, state } = deps
   const n = inputs.tasks.length
   const s3Prefix = prefix === undefined || prefix === 'none' ? undefined : prefix
+  const logs = taskLogs(ctx)
   const outcome = await logger.group(n === 1 ? 'Run the task' : `Run ${n} tasks`, () =>
     runTaskSet(
       {
@@ -193,8 +198,10 @@ async function runAndReport(ctx: RunContext): Promise<void> {
           saveList(state, STATE.taskArns, arns)
           if (n === 1 && arns[0] !== undefined) {
             logger.info(`Console: ${consoleTaskUrl(clients.region, rendered.cluster, arns[0])}`)
+            logs.launched(arns[0])
           }
-        }
+        },
+        events: { stopped: (taskArn, end, index) => logs.ended(taskArn, end, index) }
       },
       {
         baseRequest: runTaskRequest(inputs, rendered, deps.env, taskDefinitionArn),
@@ -222,12 +229,14 @@ async function runAndReport(ctx: RunContext): Promise<void> {
   )
   saveList(state, STATE.settledArns, outcome.settledArns)
   deps.setOutput('cluster', rendered.cluster)
+  const followed = await logs.finish(outcome)
   const failure = await logger.group('Report', () =>
     reportTaskSet(deps, outcome, {
       clients,
       rendered,
       taskDefinitionArn,
       logLines: inputs.logLines,
+      ...(followed !== undefined ? { followed } : {}),
       failOnError: inputs.failOnError,
       stopOnCancel: inputs.stopOnCancel,
       ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),
@@ -235,6 +244,72 @@ async function runAndReport(ctx: RunContext): Promise<void> {
     })
   )
   if (failure !== undefined) deps.setFailed(failure)
+}
+
+/**
+ * The task logs while the set runs: one task is followed live from the moment RunTask returns
+ * (`follow-logs`), and drained before the report; in a set of more, each failed task's last
+ * `log-lines` lines print as it ends (src/report/task-set-logs.ts says why).
+ */
+function taskLogs(ctx: RunContext): {
+  launched(taskArn: string): void
+  ended(taskArn: string, end: TaskEnd, index: number | undefined): void
+  finish(outcome: TaskSetOutcome): Promise<FollowResult | undefined>
+} {
+  const { deps, inputs, rendered, clients } = ctx
+  const { clock, logger } = deps
+  const live = inputs.wait && taskSetLogMode(inputs.tasks.length) === 'follow'
+  // Ends the follower's reads at once when the step is over, whatever happened.
+  const done = new AbortController()
+  let follower: Follower | undefined
+  const tails =
+    inputs.wait && !live
+      ? new FailedTaskTails(
+          { logs: clients.logs, clock, logger },
+          {
+            region: clients.region,
+            logConfiguration: rendered.appLogConfiguration,
+            logLines: inputs.logLines,
+            signal: deps.cancelSignal
+          }
+        )
+      : undefined
+  let tailsPrinted: Promise<void> = Promise.resolve()
+  return {
+    launched(taskArn) {
+      if (!live || follower !== undefined) return
+      follower = followAppLogs(
+        { logs: clients.logs, region: clients.region, clock, random: deps.random, logger },
+        {
+          enabled: inputs.followLogs,
+          logConfiguration: rendered.appLogConfiguration,
+          taskArn,
+          startedAt: clock.now(),
+          keepLines: inputs.logLines,
+          signal: done.signal
+        }
+      )
+    },
+    ended(taskArn, end, index) {
+      if (tails === undefined || index === undefined) return
+      const exitCode = end.kind === 'stopped' ? exitCodeOf(end.task) : undefined
+      tailsPrinted = tails.ended({ index, taskArn, exitCode, failed: exitCode !== 0 })
+    },
+    async finish(outcome) {
+      try {
+        await tailsPrinted
+        const end = outcome.records[0]?.end
+        return await follower?.stop({
+          ...(end?.kind === 'stopped' && end.task.stoppedAt
+            ? { stoppedAt: end.task.stoppedAt.getTime() }
+            : {}),
+          signal: deps.cancelSignal
+        })
+      } finally {
+        done.abort()
+      }
+    }
+  }
 }
 
 /** The S3 endpoint the SDK talks to, for the message when it cannot be reached. */

@@ -5,7 +5,11 @@
  */
 import { beforeEach, describe, expect, it } from '@jest/globals'
 import { mockClient } from 'aws-sdk-client-mock'
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import {
+  CloudWatchLogsClient,
+  CloudWatchLogsServiceException,
+  GetLogEventsCommand
+} from '@aws-sdk/client-cloudwatch-logs'
 import {
   AccessDeniedException,
   DescribeTaskDefinitionCommand,
@@ -26,6 +30,7 @@ import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger, type MemoryLogger } from '../doubles/logger.js'
 
 const ecsMock = mockClient(ECSClient)
+const logsMock = mockClient(CloudWatchLogsClient)
 const FIXTURE = '__fixtures__/e2e/oneshot.yml'
 const TD_ARN = 'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/oneshot-oneshot:3'
 const TASK_ARN = 'arn:aws:ecs:ap-northeast-1:123456789012:task/e2e/0123456789abcdef0123456789abcdef'
@@ -89,6 +94,16 @@ function harness(inputs: Record<string, string>): Harness {
 
 beforeEach(() => {
   ecsMock.reset()
+  logsMock.reset()
+  // The app's stream was never created, unless a test says otherwise.
+  logsMock.on(GetLogEventsCommand).rejects(
+    new CloudWatchLogsServiceException({
+      name: 'ResourceNotFoundException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: 'The specified log stream does not exist.'
+    })
+  )
 })
 
 describe('run', () => {
@@ -193,6 +208,96 @@ describe('run', () => {
     expect(h.outputs['task-arn']).toBe(TASK_ARN)
     expect(h.summaries).toHaveLength(1)
     expect(h.state.values.settledArns).toBe(JSON.stringify([TASK_ARN]))
+  })
+
+  it('prints the app log while the task runs and drains it, so no tail repeats a line', async () => {
+    const T = Date.parse('2026-11-28T00:00:00Z')
+    const running = { taskArn: TASK_ARN, lastStatus: 'RUNNING', containers: [{ name: 'app' }] }
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [running], failures: [] })
+    ecsMock
+      .on(DescribeTasksCommand)
+      .resolvesOnce({ tasks: [running], failures: [] })
+      .resolvesOnce({ tasks: [running], failures: [] })
+      .resolves({
+        tasks: [
+          {
+            ...running,
+            lastStatus: 'STOPPED',
+            stoppedAt: new Date(T + 2000),
+            stopCode: 'EssentialContainerExited',
+            containers: [{ name: 'app', lastStatus: 'STOPPED', exitCode: 0 }]
+          }
+        ],
+        failures: []
+      })
+    logsMock.reset()
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolvesOnce({
+        events: [{ timestamp: T + 100, message: 'hello' }],
+        nextForwardToken: 'f/1',
+        nextBackwardToken: 'b/0'
+      })
+      .resolvesOnce({ events: [], nextForwardToken: 'f/1', nextBackwardToken: 'b/1' })
+      .resolvesOnce({
+        events: [{ timestamp: T + 1900, message: 'bye' }],
+        nextForwardToken: 'f/2',
+        nextBackwardToken: 'b/1'
+      })
+      .resolves({ events: [], nextForwardToken: 'f/2', nextBackwardToken: 'b/2' })
+    const h = harness({
+      definition: FIXTURE,
+      'task-definition': TD_ARN,
+      'notification-prefix': 'none'
+    })
+    await (h.deps.clock as FakeClock).run(run(h.deps))
+    expect(h.failures).toEqual([])
+    const info = h.logger.of('info')
+    expect(info.filter((l) => / (hello|bye)$/.test(l))).toEqual([
+      '2026-11-28T00:00:00.100Z hello',
+      '2026-11-28T00:00:01.900Z bye'
+    ])
+    expect(info.some((l) => l.startsWith('Last '))).toBe(false)
+    expect(info).toContain(
+      `Following the log stream /ecs/oneshot ecs/app/${TASK_ARN.split('/').pop()} as it is written`
+    )
+    // Every call reads forward from the head; the last one found the end of the stream.
+    const inputs = logsMock.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input)
+    expect(inputs.every((i) => i.startFromHead === true)).toBe(true)
+    expect(inputs.at(-1)?.nextToken).toBe('f/2')
+    expect(h.summaries[0]).toContain('bye')
+  })
+
+  it('tails the log as before with follow-logs: false', async () => {
+    const stopped = {
+      taskArn: TASK_ARN,
+      lastStatus: 'STOPPED',
+      stoppedAt: new Date(Date.parse('2026-11-28T00:00:03Z')),
+      containers: [{ name: 'app', lastStatus: 'STOPPED', exitCode: 0 }]
+    }
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK_ARN }], failures: [] })
+    ecsMock.on(DescribeTasksCommand).resolves({ tasks: [stopped], failures: [] })
+    logsMock.reset()
+    logsMock.on(GetLogEventsCommand).resolves({
+      events: [{ timestamp: Date.parse('2026-11-28T00:00:01Z'), message: 'done' }],
+      nextBackwardToken: 'b/0'
+    })
+    const h = harness({
+      definition: FIXTURE,
+      'task-definition': TD_ARN,
+      'notification-prefix': 'none',
+      'follow-logs': 'false'
+    })
+    await (h.deps.clock as FakeClock).run(run(h.deps))
+    expect(logsMock.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        logGroupName: '/ecs/oneshot',
+        logStreamName: `ecs/app/${TASK_ARN.split('/').pop()}`,
+        startFromHead: false,
+        limit: 50
+      }
+    ])
+    expect(h.logger.of('info')).toContain('2026-11-28T00:00:01.000Z done')
   })
 
   it('turns an unexpected error into one failure with its message', async () => {

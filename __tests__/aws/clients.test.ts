@@ -105,6 +105,7 @@ describe('createAwsClients region', () => {
     const clients = await createAwsClients({ inputRegion: 'eu-west-1', publish: true })
     expect(ECS_MAX_ATTEMPTS).toBe(1)
     expect(await clients.ecs.config.maxAttempts()).toBe(1)
+    expect(await clients.logs.config.maxAttempts()).toBe(1)
     expect(await clients.sns?.config.maxAttempts()).toBe(OTHER_MAX_ATTEMPTS)
     expect(await clients.s3().config.maxAttempts()).toBe(OTHER_MAX_ATTEMPTS)
     expect(await clients.ecs.config.retryStrategy()).toMatchObject({ mode: 'standard' })

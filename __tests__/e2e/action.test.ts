@@ -104,8 +104,14 @@ describe('dist/index.js against the local simulator', () => {
     })
     expect(result.outputs['started-at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
     expect(result.outputs['stopped-at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
-    // The app container's last lines, in a collapsed group.
-    expect(result.stdout).toContain(`::group::Last 2 log lines of /ecs/oneshot ecs/app/${id}`)
+    // follow-logs: every line of the app's log exactly once, after its timestamp, whether it
+    // was followed and drained or (a task this short may stop before the first read) tailed.
+    const printed = result.stdout.split('\n').filter((l) => / (starting|done)$/.test(l))
+    expect(printed.map((l) => l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, ''))).toEqual([
+      'starting',
+      'done'
+    ])
+    expect(result.stdout).not.toContain('::group::Last')
     expect(result.summary).toContain(`### ECS task ${id}: ✅ succeeded`)
     // Zero ECS calls while S3 answers (README, the waiting bullet; src/wait/s3-waiter.ts).
     expect(callsSince(local, before)).toEqual({
@@ -120,6 +126,46 @@ describe('dist/index.js against the local simulator', () => {
     const post = await runPost(result, { inputs: {}, env: { ...local.env }, cwd: ROOT })
     expect(post.exitCode).toBe(0)
     expect(post.stdout).toContain('::debug::post: no task left to stop')
+  })
+
+  it('prints the app log while the task runs, then drains it: every line once, no tail', async () => {
+    const lines = Array.from({ length: 8 }, (_, i) => `line ${i}`)
+    const result = await main(local, {
+      env: `SIM_RUN_SECONDS=40\nSIM_LOG_LINES=${JSON.stringify(lines)}`
+    })
+    expect(result.exitCode).toBe(0)
+    expect(warnings(result)).toEqual([])
+    const out = result.stdout.split('\n')
+    const printed = out.filter((l) => / line \d$/.test(l))
+    expect(printed.map((l) => l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, ''))).toEqual(lines)
+    // Lines came before the wait saw the stop: they were followed, not tailed.
+    const stopAt = out.findIndex((l) => /^Task \S+ stopped\b/.test(l))
+    expect(stopAt).toBeGreaterThan(0)
+    expect(out.findIndex((l) => / line 0$/.test(l))).toBeLessThan(stopAt)
+    expect(result.stdout).not.toContain('log lines of')
+  })
+
+  it('tails the last log-lines lines after the stop with follow-logs: false, in no group of its own', async () => {
+    const result = await main(local, {
+      env: 'SIM_LOG_LINES=["one","two","three"]',
+      'follow-logs': 'false',
+      'log-lines': '2'
+    })
+    const id = result.outputs['task-id'] ?? ''
+    const out = result.stdout.split('\n')
+    const header = out.findIndex(
+      (l) => l === `Last 2 log lines of /ecs/oneshot ecs/app/${id} (ap-northeast-1):`
+    )
+    expect(header).toBeGreaterThan(0)
+    expect(out.slice(header + 1, header + 3).map((l) => l.replace(/^\S+ /, ''))).toEqual([
+      'two',
+      'three'
+    ])
+    // Inside the Report group, and no group opened within it.
+    const groups = out
+      .slice(0, header)
+      .filter((l) => l.startsWith('::group::') || l === '::endgroup::')
+    expect(groups.at(-1)).toBe('::group::Report')
   })
 
   it('reuses the registered revision on a second run: no register, one describe, one RunTask', async () => {

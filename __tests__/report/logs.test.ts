@@ -5,6 +5,7 @@ import {
   GetLogEventsCommand
 } from '@aws-sdk/client-cloudwatch-logs'
 import { mockClient } from 'aws-sdk-client-mock'
+import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
 import { consoleEncode, logsLink, tailLogs } from '../../src/report/logs.js'
 
@@ -123,7 +124,7 @@ describe('tailLogs', () => {
   }
   const at = (s: number): number => Date.parse('2026-11-28T16:12:00Z') + s * 1000
 
-  it('prints the last lines in a collapsed group with one call, timestamps first', async () => {
+  it('prints the last lines under a header with one call, timestamps first, and no group of its own', async () => {
     logsMock.on(GetLogEventsCommand).resolves({
       events: [
         { timestamp: at(1), message: 'one' },
@@ -140,25 +141,34 @@ describe('tailLogs', () => {
       'four'
     ])
     expect(logger.lines).toEqual([
-      'group: Last 3 log lines of /ecs/batch app/app/0123 (ap-northeast-1)',
+      'info: Last 3 log lines of /ecs/batch app/app/0123 (ap-northeast-1):',
       'info: 2026-11-28T16:12:01.000Z one',
       'info: 2026-11-28T16:12:02.000Z ::set-output name=x::injected',
       'info: 2026-11-28T16:12:03.000Z three',
-      'info: 2026-11-28T16:12:03.000Z four',
-      'endgroup: Last 3 log lines of /ecs/batch app/app/0123 (ap-northeast-1)'
+      'info: 2026-11-28T16:12:03.000Z four'
     ])
     expect(logsMock.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input)).toEqual([
       { logGroupName: '/ecs/batch', logStreamName: 'app/app/0123', startFromHead: false, limit: 3 }
     ])
   })
 
-  it('makes a second call for the older page when the first comes back short, and no more', async () => {
+  it('makes one call when a short page reaches back to the start of the stream', async () => {
     logsMock
       .on(GetLogEventsCommand)
-      .resolvesOnce({ events: [{ timestamp: at(9), message: 'last' }], nextBackwardToken: 'b/2' })
+      .resolvesOnce({ events: [{ timestamp: at(9), message: 'only' }], nextBackwardToken: 'b/0' })
+    const logger = memoryLogger()
+    expect(await tailLogs({ logs, logger }, options)).toEqual(['only'])
+    expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(1)
+  })
+
+  it('reads the page before when the first came back empty or cut by its 1 MB size, and no more', async () => {
+    const big = 'x'.repeat(950_000)
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolvesOnce({ events: [{ timestamp: at(9), message: big }], nextBackwardToken: 'b/2' })
       .resolvesOnce({ events: [{ timestamp: at(8), message: 'before' }], nextBackwardToken: 'b/3' })
     const logger = memoryLogger()
-    expect(await tailLogs({ logs, logger }, options)).toEqual(['before', 'last'])
+    expect(await tailLogs({ logs, logger }, options)).toEqual(['before', big])
     expect(logsMock.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input)).toEqual([
       { logGroupName: '/ecs/batch', logStreamName: 'app/app/0123', startFromHead: false, limit: 3 },
       {
@@ -169,6 +179,13 @@ describe('tailLogs', () => {
         nextToken: 'b/2'
       }
     ])
+    logsMock.reset()
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolvesOnce({ events: [], nextBackwardToken: 'b/5' })
+      .resolvesOnce({ events: [{ timestamp: at(4), message: 'older' }], nextBackwardToken: 'b/4' })
+    expect(await tailLogs({ logs, logger: memoryLogger() }, options)).toEqual(['older'])
+    expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(2)
   })
 
   it('turns a failure into a warning, never a throw', async () => {
@@ -193,6 +210,34 @@ describe('tailLogs', () => {
     expect(await tailLogs({ logs, logger }, options)).toEqual([])
     expect(logger.lines).toEqual([
       'info: The log stream /ecs/batch app/app/0123 (ap-northeast-1) has no lines'
+    ])
+  })
+
+  it('retries ThrottlingException with full jitter when given a clock, up to 3 attempts', async () => {
+    const throttled = new CloudWatchLogsServiceException({
+      name: 'ThrottlingException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: 'Rate exceeded'
+    })
+    logsMock
+      .on(GetLogEventsCommand)
+      .rejectsOnce(throttled)
+      .rejectsOnce(throttled)
+      .resolves({ events: [{ timestamp: at(1), message: 'one' }], nextBackwardToken: 'b/0' })
+    const clock = new FakeClock(at(0))
+    const logger = memoryLogger()
+    const tail = tailLogs({ logs, logger, clock, random: () => 0.5 }, options)
+    expect(await clock.run(tail)).toEqual(['one'])
+    expect(clock.sleeps).toEqual([250, 500])
+    expect(logger.of('warning')).toEqual([])
+    logsMock.reset()
+    logsMock.on(GetLogEventsCommand).rejects(throttled)
+    const again = memoryLogger()
+    expect(await clock.run(tailLogs({ logs, logger: again, clock }, options))).toBeUndefined()
+    expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(3)
+    expect(again.of('warning')).toEqual([
+      'Could not read the last log lines of /ecs/batch app/app/0123 (ap-northeast-1): Rate exceeded.'
     ])
   })
 

@@ -3,6 +3,7 @@
  * Markdown of bench/RESULTS.md and of the README's short table. Pure: bench/run.ts measures,
  * this formats.
  */
+import { FOLLOW_HEADING, followPart } from './follow.js'
 import { formatCounts, markdownTable, megabytes, seconds } from './stats.js'
 
 export const VARIANTS = ['a', 'a-register', 'b', 'c'] as const
@@ -304,6 +305,8 @@ export function resultsMarkdown(input: {
   goals: readonly GoalCheck[]
   notes: readonly string[]
   fanout?: string
+  /** bench/RESULTS-follow.md, when bench/follow.ts has written it. */
+  follow?: string
 }): string {
   const { machine, settings, results, solo, goals } = input
   const lines: string[] = []
@@ -375,5 +378,6 @@ export function resultsMarkdown(input: {
   if (input.fanout) {
     lines.push('## One job fanning out (count / tasks)', '', input.fanout.trim(), '')
   }
+  if (input.follow) lines.push(FOLLOW_HEADING, '', followPart(input.follow), '')
   return lines.join('\n')
 }

@@ -31,8 +31,15 @@ export const USER_AGENT: [string, string] = ['hako-oneshot-action', VERSION]
 export const ECS_MAX_ATTEMPTS = 1
 
 /**
+ * SDK attempts per CloudWatch Logs call: 1. The log follower (src/report/follow.ts) paces its
+ * reads and backs off on ThrottlingException itself; SDK retries under it would triple its calls
+ * exactly when the account-wide read quota is exhausted (docs/limits.md, "CloudWatch Logs read quotas").
+ */
+export const LOGS_MAX_ATTEMPTS = 1
+
+/**
  * SDK attempts for the other services: the standard mode's 3 (docs/limits.md, "SDK retry mode"). Their calls
- * are few (a scale-out step, an SNS publish, one or two log reads) or already polled on a
+ * are few (a scale-out step, an SNS publish) or already polled on a
  * schedule (S3 reads), so a quick SDK retry of a transient error is cheap and welcome.
  */
 export const OTHER_MAX_ATTEMPTS = 3
@@ -75,7 +82,7 @@ export async function createAwsClients(options: ClientOptions = {}): Promise<Aws
     nonEmpty(options.inputRegion) ?? nonEmpty(options.definitionRegion) ?? (await defaultRegion())
   const common = { region, customUserAgent: [USER_AGENT], retryMode: 'standard' as const }
   const ecs = new ECSClient({ ...common, maxAttempts: ECS_MAX_ATTEMPTS })
-  const logs = new CloudWatchLogsClient({ ...common, maxAttempts: OTHER_MAX_ATTEMPTS })
+  const logs = new CloudWatchLogsClient({ ...common, maxAttempts: LOGS_MAX_ATTEMPTS })
   // Loaded only when used: each SDK client costs a job process about 3 MB of memory and some
   // start-up time, and few definitions scale out (a fan-out runs hundreds of such processes).
   const autoScaling = options.scaleOut

@@ -2,7 +2,10 @@
  * The app container's CloudWatch Logs: the console link and the last lines after the task stops.
  */
 import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
-import { errorMessage, errorName } from '../util/errors.js'
+import { fullJitter } from '../util/backoff.js'
+import type { Clock, Random } from '../util/clock.js'
+import { errorName, foreignErrorMessage } from '../util/errors.js'
+import { escapeLogText } from './safe-text.js'
 import type { Logger } from '../util/logger.js'
 import { regionOfArn, taskIdOf } from '../wait/result.js'
 
@@ -77,42 +80,84 @@ export function logsLink(options: {
   return { url, group, stream, region }
 }
 
-/** GetLogEvents answers at most 10,000 events. */
-const MAX_EVENTS = 10_000
+/** GetLogEvents answers at most 10,000 events, and at most 1 MB, a page (docs/limits.md). */
+export const MAX_EVENTS = 10_000
+/** A page whose messages add up to this much may have been cut by the 1 MB page size. */
+const NEAR_FULL_PAGE_BYTES = 900_000
+
+/** One log event as GetLogEvents and FilterLogEvents answer it. */
+export interface LogEventLike {
+  timestamp?: number
+  message?: string
+}
 
 /**
- * Prints the last `lines` log events of a stream in a collapsed group, with one or two
- * GetLogEvents calls (the newest page, and the page before it when the first came back short:
- * the API may answer a page with fewer events than there are). Every printed line starts with
- * the event's timestamp, so a log line can never be read by the runner as a workflow command.
+ * The job-log lines of one log event: each line of its message (a trailing newline dropped),
+ * after the event's timestamp. This is the one place a task's log text becomes job-log text:
+ * a line starts with the timestamp (or `-`), so the runner can never read it as a workflow
+ * command (`::...`), whatever the task printed.
+ */
+export function formatLogEvent(event: LogEventLike): { text: string; line: string }[] {
+  const at = event.timestamp === undefined ? '-' : new Date(event.timestamp).toISOString()
+  return (event.message ?? '')
+    .replace(/\r?\n$/, '')
+    .split(/\r?\n|\r/)
+    .map((text) => ({ text, line: escapeLogText(`${at} ${text}`) }))
+}
+
+/** The message bytes of a page of events, to tell a page cut by size from the stream's start. */
+export function pageBytes(events: readonly LogEventLike[]): number {
+  let bytes = 0
+  for (const e of events) bytes += Buffer.byteLength(e.message ?? '') + 26
+  return bytes
+}
+
+/**
+ * Prints the last `lines` log events of a stream under a header line. It prints no log group of
+ * its own: the report runs inside one already, and the runner's log groups do not nest.
+ *
+ * One GetLogEvents call when the newest page already reaches back to the stream's start: a
+ * page with fewer events than asked for that is neither empty nor near the 1 MB page size had
+ * nothing older to return. Otherwise a second call reads the page before it (an empty page, or
+ * one cut by size, may have more behind its token), and no more.
  * Any failure is a warning: the task's result does not depend on its logs.
  * @returns the lines printed (without timestamps), or undefined when the logs could not be read.
  */
 export async function tailLogs(
-  deps: { logs: CloudWatchLogsClient; logger: Logger },
-  options: { group: string; stream: string; region: string; lines: number; signal?: AbortSignal }
+  deps: { logs: CloudWatchLogsClient; logger: Logger; clock?: Clock; random?: Random },
+  options: {
+    group: string
+    stream: string
+    region: string
+    lines: number
+    signal?: AbortSignal
+    /** What the header names (default the group, stream and region). */
+    label?: string
+  }
 ): Promise<string[] | undefined> {
   const { logger } = deps
   const wanted = Math.min(Math.max(0, Math.floor(options.lines)), MAX_EVENTS)
   if (wanted === 0) return []
   const where = `${options.group} ${options.stream} (${options.region})`
   try {
-    const events: { timestamp?: number; message?: string }[] = []
+    const events: LogEventLike[] = []
     let token: string | undefined
     for (let call = 0; call < 2 && events.length < wanted; call++) {
-      const page = await deps.logs.send(
-        new GetLogEventsCommand({
-          logGroupName: options.group,
-          logStreamName: options.stream,
-          startFromHead: false,
-          limit: wanted - events.length,
-          ...(token === undefined ? {} : { nextToken: token })
-        }),
-        { abortSignal: options.signal }
+      const command = new GetLogEventsCommand({
+        logGroupName: options.group,
+        logStreamName: options.stream,
+        startFromHead: false,
+        limit: wanted - events.length,
+        ...(token === undefined ? {} : { nextToken: token })
+      })
+      const page = await sendThrottled(deps, () =>
+        deps.logs.send(command, { abortSignal: options.signal })
       )
-      events.unshift(...(page.events ?? []))
-      // The same token again means there is nothing older.
-      if (!page.nextBackwardToken || page.nextBackwardToken === token) break
+      const got = page.events ?? []
+      events.unshift(...got)
+      const short = got.length > 0 && pageBytes(got) < NEAR_FULL_PAGE_BYTES
+      // A short page reached the start; the same token again means there is nothing older.
+      if (short || !page.nextBackwardToken || page.nextBackwardToken === token) break
       token = page.nextBackwardToken
     }
     const last = events.slice(-wanted)
@@ -121,28 +166,53 @@ export async function tailLogs(
       logger.info(`The log stream ${where} has no lines`)
       return printed
     }
-    await logger.group(`Last ${last.length} log lines of ${where}`, () => {
-      for (const event of last) {
-        const at = event.timestamp === undefined ? '-' : new Date(event.timestamp).toISOString()
-        for (const line of (event.message ?? '').replace(/\r?\n$/, '').split(/\r?\n|\r/)) {
-          printed.push(line)
-          logger.info(`${at} ${line}`)
-        }
+    logger.info(`Last ${last.length} log lines of ${options.label ?? where}:`)
+    for (const event of last) {
+      for (const { text, line } of formatLogEvent(event)) {
+        printed.push(text)
+        logger.info(line)
       }
-      return Promise.resolve()
-    })
+    }
     return printed
   } catch (error) {
-    const name = errorName(error)
-    const hint =
-      name === 'AccessDeniedException'
-        ? " Grant logs:GetLogEvents on the log group to the action's role, or set log-lines: 0."
-        : name === 'ResourceNotFoundException'
-          ? ' The stream does not exist: the container may never have started, or logs to another group.'
-          : ''
     logger.warning(
-      `Could not read the last log lines of ${where}: ${errorMessage(error).replace(/\.$/, '')}.${hint}`
+      `Could not read the last log lines of ${where}: ${foreignErrorMessage(error).replace(/\.$/, '')}.${logsErrorHint(error, 'log-lines: 0')}`
     )
     return undefined
   }
+}
+
+/** Attempts of one tail call under ThrottlingException (the Logs client makes one each). */
+export const TAIL_ATTEMPTS = 3
+
+/**
+ * Sends, retrying a ThrottlingException with full jitter (0.5 s base, 4 s cap) up to
+ * TAIL_ATTEMPTS attempts when a clock is given: many jobs whose tasks stop together tail
+ * together, on a quota of 10 or 25 calls a second for the whole account.
+ */
+async function sendThrottled<T>(
+  deps: { clock?: Clock; random?: Random },
+  send: () => Promise<T>
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send()
+    } catch (error) {
+      const { clock, random } = deps
+      if (errorName(error) !== 'ThrottlingException' || !clock || attempt >= TAIL_ATTEMPTS) {
+        throw error
+      }
+      await clock.sleep(fullJitter(attempt, 250, 4000, random ?? Math.random))
+    }
+  }
+}
+
+/** How to fix a failed CloudWatch Logs read, after its message ('' when there is nothing to say). */
+export function logsErrorHint(error: unknown, off: string): string {
+  const name = errorName(error)
+  return name === 'AccessDeniedException'
+    ? ` Grant logs:GetLogEvents on the log group to the action's role, or set ${off}.`
+    : name === 'ResourceNotFoundException'
+      ? ' The stream does not exist: the container may never have started, or logs to another group.'
+      : ''
 }

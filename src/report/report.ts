@@ -5,10 +5,12 @@
  */
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { RenderedDefinition } from '../definition/rendered.js'
+import type { Clock, Random } from '../util/clock.js'
 import { foreignErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { describeContainers, exitCodeOf } from '../wait/result.js'
 import type { TaskSnapshot } from '../wait/types.js'
+import type { FollowResult } from './follow.js'
 import { logsLink, tailLogs } from './logs.js'
 import { resultOutputs } from './outputs.js'
 import { escapeLogText } from './safe-text.js'
@@ -23,6 +25,9 @@ export interface ReportIO {
 /** What reportTask needs from outside. */
 export interface ReportDeps extends ReportIO {
   logger: Logger
+  /** For retrying a throttled tail; without them a throttled tail is a warning at once. */
+  clock?: Clock
+  random?: Random
 }
 
 /** What is known of the task when the wait is over. */
@@ -42,6 +47,8 @@ export interface ReportOptions {
   logLines: number
   /** Time since the task was started, for a summary without the task's own timestamps. */
   durationMs?: number
+  /** How following the log went (follow-logs); the tail is printed only when it asks for one. */
+  followed?: FollowResult
 }
 
 /** The step's failure message when the task ended with a non-zero exit code. */
@@ -77,10 +84,18 @@ export async function reportTask(deps: ReportDeps, options: ReportOptions): Prom
   } else {
     logsUrl = link.url
     logger.info(`Logs: ${link.url}`)
-    if (options.logLines > 0 && task) {
+    if (options.followed && !options.followed.tail) {
+      // Printed as it was written: the summary shows its last lines, the job log has them all.
+      logLines = options.followed.lastLines
+    } else if (options.logLines > 0 && task) {
       if (link.region === options.clients.region) {
         logLines = await tailLogs(
-          { logs: options.clients.logs, logger },
+          {
+            logs: options.clients.logs,
+            logger,
+            ...(deps.clock ? { clock: deps.clock } : {}),
+            ...(deps.random ? { random: deps.random } : {})
+          },
           { group: link.group, stream: link.stream, region: link.region, lines: options.logLines }
         )
       } else {

@@ -7,6 +7,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { RenderedDefinition } from '../definition/rendered.js'
 import { logsLink } from './logs.js'
 import { resultOutputs } from './outputs.js'
+import type { FollowResult } from './follow.js'
 import { reportTask, type ReportDeps } from './report.js'
 import type { Clock } from '../util/clock.js'
 import { errorMessage } from '../util/errors.js'
@@ -37,6 +38,8 @@ export interface SetReportOptions {
   timeoutSeconds?: number
   /** false: the tasks were left running (`wait: false`). */
   wait: boolean
+  /** How following the log of a set of one went (`follow-logs`); it replaces the tail. */
+  followed?: FollowResult
 }
 
 /** Reports the set; returns the step's failure message, undefined when the step passes. */
@@ -138,6 +141,7 @@ async function reportOne(
       ? { unfinished: halt === 'cancelled' ? 'cancelled' : 'timed-out' }
       : {}),
     logLines: options.logLines,
+    ...(options.followed !== undefined ? { followed: options.followed } : {}),
     durationMs: deps.clock.now() - outcome.startedAt
   })
   if (halt === 'cancelled') return 'The workflow run was cancelled while the task was running'

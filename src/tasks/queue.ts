@@ -132,6 +132,11 @@ export class WorkQueue {
     setMaxListeners(0, this.halt.signal)
   }
 
+  /** The task's place in the set (0-based), once RunTask has returned it. */
+  indexOf(taskArn: string): number | undefined {
+    return this.byArn.get(taskArn)?.index
+  }
+
   /** The wait's report that a task was seen started, with the state read (if any). */
   onStart(taskArn: string, task: TaskSnapshot | undefined): void {
     const record = this.byArn.get(taskArn)

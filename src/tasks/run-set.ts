@@ -26,7 +26,8 @@ import { TokenBucket } from './token-bucket.js'
  */
 export interface TaskEvents {
   started?(taskArn: string, task: TaskSnapshot | undefined): void
-  stopped?(taskArn: string, end: TaskEnd): void
+  /** `index` is the task's place in the set (0-based), as the summary numbers it. */
+  stopped?(taskArn: string, end: TaskEnd, index: number | undefined): void
 }
 
 export interface TaskSetDeps extends LauncherDeps {
@@ -130,7 +131,8 @@ export async function runTaskSet(
       },
       onEnd: (end) => {
         queue.onEnd(end)
-        deps.events?.stopped?.(end.kind === 'stopped' ? end.task.taskArn : end.taskArn, end)
+        const taskArn = end.kind === 'stopped' ? end.task.taskArn : end.taskArn
+        deps.events?.stopped?.(taskArn, end, queue.indexOf(taskArn))
       }
     }
   )

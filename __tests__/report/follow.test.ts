@@ -1,0 +1,403 @@
+import { afterAll, beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  CloudWatchLogsClient,
+  CloudWatchLogsServiceException,
+  GetLogEventsCommand
+} from '@aws-sdk/client-cloudwatch-logs'
+import { mockClient } from 'aws-sdk-client-mock'
+import { FakeClock } from '../doubles/clock.js'
+import { memoryLogger } from '../doubles/logger.js'
+import { duration, followAppLogs, followLogs, type FollowOptions } from '../../src/report/follow.js'
+
+const T0 = Date.parse('2026-12-01T10:00:00Z')
+const GROUP = '/ecs/batch'
+const STREAM = 'app/app/0123'
+const URL = 'https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home#logs'
+
+const logsMock = mockClient(CloudWatchLogsClient)
+const logs = new CloudWatchLogsClient({ region: 'ap-northeast-1' })
+afterAll(() => {
+  logsMock.restore()
+})
+beforeEach(() => {
+  logsMock.reset()
+})
+
+const options: FollowOptions = {
+  group: GROUP,
+  stream: STREAM,
+  region: 'ap-northeast-1',
+  url: URL,
+  taskId: '0123',
+  startedAt: T0,
+  keepLines: 2
+}
+
+function awsError(name: string, message: string): CloudWatchLogsServiceException {
+  return new CloudWatchLogsServiceException({
+    name,
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+    message
+  })
+}
+
+const notFound = (): CloudWatchLogsServiceException =>
+  awsError('ResourceNotFoundException', 'The specified log stream does not exist.')
+const throttled = (): CloudWatchLogsServiceException =>
+  awsError('ThrottlingException', 'Rate exceeded')
+
+/** The input of each GetLogEvents call so far. */
+function requests(): Record<string, unknown>[] {
+  return logsMock.commandCalls(GetLogEventsCommand).map((c) => ({ ...c.args[0].input }))
+}
+
+const head = { logGroupName: GROUP, logStreamName: STREAM, startFromHead: true }
+const at = (ms: number): string => new Date(T0 + ms).toISOString()
+
+function setup(): { clock: FakeClock; logger: ReturnType<typeof memoryLogger> } {
+  return { clock: new FakeClock(T0), logger: memoryLogger() }
+}
+
+describe('followLogs', () => {
+  it('prints new lines as they arrive, silent while the stream does not exist, then drains', async () => {
+    const { clock, logger } = setup()
+    logsMock
+      .on(GetLogEventsCommand)
+      .rejectsOnce(notFound())
+      .resolvesOnce({
+        events: [
+          { timestamp: T0 + 500, message: 'one\n' },
+          { timestamp: T0 + 900, message: '::error::not a command\ntwo b' }
+        ],
+        nextForwardToken: 'f/2',
+        nextBackwardToken: 'b/0'
+      })
+      .resolvesOnce({ events: [], nextForwardToken: 'f/2', nextBackwardToken: 'b/2' })
+      .resolvesOnce({
+        events: [{ timestamp: T0 + 2500, message: 'three' }],
+        nextForwardToken: 'f/3',
+        nextBackwardToken: 'b/2'
+      })
+      .resolves({ events: [], nextForwardToken: 'f/3', nextBackwardToken: 'b/3' })
+    const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
+    await clock.advance(3000)
+    expect(requests()).toEqual([
+      head,
+      head,
+      { ...head, nextToken: 'f/2' },
+      { ...head, nextToken: 'f/2' }
+    ])
+    expect(logger.lines).toEqual([
+      `info: ${at(500)} one`,
+      `info: ${at(900)} ::error::not a command`,
+      `info: ${at(900)} two b`,
+      `info: ${at(2500)} three`
+    ])
+    // The task stopped at 3 s: the drain reads to the head, then once more 2 s after the stop.
+    const stopping = follower.stop({ stoppedAt: T0 + 3000 })
+    const result = await clock.run(stopping)
+    expect(requests().slice(4)).toEqual([
+      { ...head, nextToken: 'f/3' },
+      { ...head, nextToken: 'f/3' }
+    ])
+    expect(clock.now()).toBe(T0 + 5000)
+    expect(result).toEqual({
+      tail: false,
+      complete: true,
+      printed: 4,
+      lastLines: ['two b', 'three'],
+      calls: 6,
+      throttled: 0
+    })
+    expect(logger.lines).toHaveLength(4)
+    // No printed line can be read as a workflow command.
+    expect(logger.of('info').every((l) => !l.startsWith('::'))).toBe(true)
+  })
+
+  it('reads every second while young and less often as the task ages', async () => {
+    const { clock, logger } = setup()
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
+    await clock.advance(120_000)
+    // 0 ms first, then m(a): 1 s up to 25 s of age, (a / 25)^2 s after.
+    expect(clock.sleeps.slice(0, 4)).toEqual([0, 1000, 1000, 1000])
+    expect(clock.sleeps.slice(26, 32)).toEqual([1000, 1082, 1173, 1277, 1395, 1530])
+    // 26 reads in the first 25 s, then 625 (1/25 - 1/120) = 19.8 more by 120 s.
+    expect(requests()).toHaveLength(47)
+    await clock.run(follower.stop({ stoppedAt: clock.now() - 5000 }))
+  })
+
+  it('backs off multiplicatively on ThrottlingException and recovers slowly', async () => {
+    const { clock, logger } = setup()
+    logsMock
+      .on(GetLogEventsCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
+    await clock.advance(45_000)
+    // Reads at 0, 2, 6, 14 s; then the penalty falls by a fifth per answer (6.4, 5.12 ... 2.1 s)
+    // until the age-grown mean, 2.26 s at 37.6 s of age, is the larger.
+    expect(clock.sleeps.slice(0, 12)).toEqual([
+      0, 2000, 4000, 8000, 6400, 5120, 4096, 3277, 2622, 2098, 2264, 2544
+    ])
+    expect(logger.lines).toEqual([])
+    const result = await clock.run(follower.stop())
+    expect(result.throttled).toBe(3)
+  })
+
+  it('warns once when throttling keeps the penalty at its ceiling', async () => {
+    const { clock, logger } = setup()
+    logsMock.on(GetLogEventsCommand).rejects(throttled())
+    const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
+    await clock.advance(600_000)
+    expect(logger.of('warning')).toEqual([
+      `Reading the log stream ${GROUP} ${STREAM} (ap-northeast-1) keeps failing (ThrottlingException); new lines now come at most once a minute. CloudWatch Logs allows each account a few GetLogEvents calls per second in all; set follow-logs: false in large fan-outs to spare them.`
+    ])
+    // Never read: the report prints the tail instead, and nothing is drained.
+    const calls = requests().length
+    expect(await clock.run(follower.stop())).toMatchObject({ tail: true, complete: false })
+    expect(requests()).toHaveLength(calls)
+  })
+
+  it('stops reading after AccessDeniedException with one warning, and asks for no tail', async () => {
+    const { clock, logger } = setup()
+    logsMock
+      .on(GetLogEventsCommand)
+      .rejects(
+        awsError(
+          'AccessDeniedException',
+          'User: arn:aws:sts::1:assumed-role/ci is not authorized to perform: logs:GetLogEvents'
+        )
+      )
+    const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
+    await clock.advance(10_000)
+    expect(requests()).toHaveLength(1)
+    expect(logger.lines).toEqual([
+      `warning: Stopped following the log stream ${GROUP} ${STREAM} (ap-northeast-1): User: arn:aws:sts::1:assumed-role/ci is not authorized to perform: logs:GetLogEvents. Grant logs:GetLogEvents on the log group to the action's role, or set follow-logs: false.`
+    ])
+    expect(await clock.run(follower.stop())).toEqual({
+      tail: false,
+      complete: false,
+      printed: 0,
+      lastLines: [],
+      calls: 1,
+      throttled: 0
+    })
+    expect(requests()).toHaveLength(1)
+  })
+
+  it('asks for the tail when the stream never existed while following', async () => {
+    const { clock, logger } = setup()
+    logsMock.on(GetLogEventsCommand).rejects(notFound())
+    const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
+    await clock.advance(5000)
+    expect(await clock.run(follower.stop())).toMatchObject({ tail: true, complete: false })
+    expect(logger.lines).toEqual([])
+  })
+
+  it('prints a heartbeat after a minute of silence, then after 2, 4, 8 and every 10 minutes', async () => {
+    const { clock, logger } = setup()
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolvesOnce({
+        events: [{ timestamp: T0, message: 'hello' }],
+        nextForwardToken: 'f/1',
+        nextBackwardToken: 'b/0'
+      })
+      .resolves({ events: [], nextForwardToken: 'f/1', nextBackwardToken: 'b/1' })
+    const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
+    await clock.advance(30 * 60_000)
+    const beats = logger.of('info').filter((l) => l.startsWith('Task'))
+    expect(beats).toEqual([
+      // At the first read after each gap: reads come 5.8 s apart at 60 s of age, 30 s after 137 s.
+      `Task 0123 is still running (1m 3s); no new log lines for 1m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (3m 15s); no new log lines for 2m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (7m 15s); no new log lines for 4m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (15m 15s); no new log lines for 8m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (25m 15s); no new log lines for 10m 0s. Its log: ${URL}`
+    ])
+    await clock.run(follower.stop())
+  })
+
+  it('reads the next page after 1 s when a page came back full, however old the task', async () => {
+    const { clock, logger } = setup()
+    const big = 'x'.repeat(600 * 1024)
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolvesOnce({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+      .resolvesOnce({
+        events: [{ timestamp: T0, message: big }],
+        nextForwardToken: 'f/1',
+        nextBackwardToken: 'b/0'
+      })
+      .resolves({ events: [], nextForwardToken: 'f/1', nextBackwardToken: 'b/1' })
+    const follower = followLogs(
+      { logs, clock, random: () => 0, logger },
+      {
+        ...options,
+        startedAt: T0 - 600_000 // ten minutes old: the mean interval is 30 s
+      }
+    )
+    await clock.advance(65_000)
+    expect(clock.sleeps).toEqual([0, 30_000, 1000, 30_000, 30_000])
+    expect(requests()).toEqual([
+      head,
+      { ...head, nextToken: 'f/0' },
+      { ...head, nextToken: 'f/1' },
+      { ...head, nextToken: 'f/1' }
+    ])
+    await clock.run(follower.stop())
+  })
+
+  it('bounds the drain and says where the printed log ends', async () => {
+    const { clock, logger } = setup()
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolvesOnce({
+        events: [{ timestamp: T0 + 100, message: 'first' }],
+        nextForwardToken: 'f/1',
+        nextBackwardToken: 'b/0'
+      })
+      .rejects(throttled())
+    const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
+    await clock.advance(1500)
+    const result = await clock.run(follower.stop({ drainMs: 10_000 }))
+    expect(result).toMatchObject({ tail: false, complete: false, printed: 1 })
+    expect(logger.lines).toEqual([
+      `info: ${at(100)} first`,
+      `notice: Printed the log of task 0123 up to ${at(100)}; the rest is at ${URL}`
+    ])
+    expect(clock.now()).toBe(T0 + 11_500)
+  })
+
+  it('drains with one call when the stop is older than the settle time', async () => {
+    const { clock, logger } = setup()
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
+    await clock.advance(10_000) // the task stopped at 7 s; the wait saw it at 10 s
+    const live = requests().length
+    logsMock.on(GetLogEventsCommand).resolves({
+      events: [{ timestamp: T0 + 6900, message: 'last' }],
+      nextForwardToken: 'f/1',
+      nextBackwardToken: 'b/0'
+    })
+    const result = await clock.run(follower.stop({ stoppedAt: T0 + 7000 }))
+    expect(requests().slice(live)).toEqual([{ ...head, nextToken: 'f/0' }])
+    expect(result).toMatchObject({ complete: true, tail: false, printed: 1 })
+  })
+
+  it('retries a throttled drain soon, with full jitter, and warns of nothing', async () => {
+    const { clock, logger } = setup()
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    const follower = followLogs({ logs, clock, random: () => 0.5, logger }, options)
+    await clock.advance(10_000)
+    logsMock.reset()
+    logsMock
+      .on(GetLogEventsCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    const sleeps = clock.sleeps.length
+    const result = await clock.run(follower.stop({ stoppedAt: T0 }))
+    // 250 ms plus half of 0.5, 1 and 2 s.
+    expect(clock.sleeps.slice(sleeps)).toEqual([500, 750, 1250])
+    expect(result).toMatchObject({ complete: true, throttled: 3 })
+    expect(logger.lines).toEqual([])
+  })
+
+  it('reads nothing when the step was already over', async () => {
+    const { clock, logger } = setup()
+    followLogs(
+      { logs, clock, random: () => 0, logger },
+      { ...options, signal: AbortSignal.abort() }
+    )
+    await clock.advance(10_000)
+    expect(requests()).toEqual([])
+    expect(clock.pending).toBe(0)
+  })
+
+  it('drains nothing once the signal has aborted (a cancelled job)', async () => {
+    const { clock, logger } = setup()
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
+    await clock.advance(1500)
+    const calls = requests().length
+    const result = await clock.run(follower.stop({ signal: AbortSignal.abort() }))
+    expect(result.complete).toBe(false)
+    expect(requests()).toHaveLength(calls)
+  })
+})
+
+describe('followAppLogs', () => {
+  const TASK = 'arn:aws:ecs:ap-northeast-1:123456789012:task/batch/0123'
+  const awslogs = (region?: string) => ({
+    logDriver: 'awslogs',
+    options: {
+      'awslogs-group': GROUP,
+      'awslogs-stream-prefix': 'app',
+      ...(region ? { 'awslogs-region': region } : {})
+    }
+  })
+  const base = { enabled: true, taskArn: TASK, startedAt: T0, keepLines: 5 }
+
+  it.each([
+    ['follow-logs is false', { ...base, enabled: false, logConfiguration: awslogs() }],
+    ['the app has no awslogs stream', { ...base, logConfiguration: undefined }],
+    ['the stream is in another region', { ...base, logConfiguration: awslogs('us-west-2') }]
+  ])('follows nothing when %s', (_, options) => {
+    const clock = new FakeClock(T0)
+    const logger = memoryLogger()
+    const deps = { logs, clock, random: () => 0, logger, region: 'ap-northeast-1' }
+    expect(followAppLogs(deps, options)).toBeUndefined()
+    expect(logger.lines).toEqual([])
+    expect(clock.pending).toBe(0)
+  })
+
+  it('follows <prefix>/app/<task id> and says so, until the step is done', async () => {
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    const clock = new FakeClock(T0)
+    const logger = memoryLogger()
+    const done = new AbortController()
+    const follower = followAppLogs(
+      { logs, clock, random: () => 0, logger, region: 'ap-northeast-1' },
+      { ...base, logConfiguration: awslogs(), signal: done.signal }
+    )
+    expect(follower).toBeDefined()
+    await clock.advance(1500)
+    expect(requests()).toEqual([
+      { logGroupName: GROUP, logStreamName: 'app/app/0123', startFromHead: true },
+      { logGroupName: GROUP, logStreamName: 'app/app/0123', startFromHead: true, nextToken: 'f/0' }
+    ])
+    expect(logger.lines).toEqual([
+      `info: Following the log stream ${GROUP} app/app/0123 as it is written`
+    ])
+    done.abort()
+    await clock.advance(0)
+    expect(clock.pending).toBe(0)
+  })
+})
+
+describe('duration', () => {
+  it.each([
+    [0, '0s'],
+    [59_400, '59s'],
+    [61_000, '1m 1s'],
+    [3_725_000, '1h 2m']
+  ])('%d ms: %s', (ms, text) => {
+    expect(duration(ms)).toBe(text)
+  })
+})

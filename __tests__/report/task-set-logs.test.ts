@@ -1,0 +1,113 @@
+import { afterAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
+import { mockClient } from 'aws-sdk-client-mock'
+import { FakeClock } from '../doubles/clock.js'
+import { memoryLogger } from '../doubles/logger.js'
+import {
+  FailedTaskTails,
+  MAX_FAILED_TAILS,
+  taskSetLogMode
+} from '../../src/report/task-set-logs.js'
+
+const logsMock = mockClient(CloudWatchLogsClient)
+const logs = new CloudWatchLogsClient({ region: 'ap-northeast-1' })
+afterAll(() => {
+  logsMock.restore()
+})
+beforeEach(() => {
+  logsMock.reset()
+})
+
+const T0 = Date.parse('2026-12-01T10:00:00Z')
+const arn = (i: number): string =>
+  `arn:aws:ecs:ap-northeast-1:123456789012:task/batch/${String(i).padStart(32, '0')}`
+const awslogs = {
+  logDriver: 'awslogs',
+  options: { 'awslogs-group': '/ecs/batch', 'awslogs-stream-prefix': 'ecs' }
+}
+
+describe('taskSetLogMode', () => {
+  it.each([
+    [1, 'follow'],
+    [2, 'failed-tails'],
+    [1000, 'failed-tails']
+  ])('%d tasks: %s', (count, mode) => {
+    expect(taskSetLogMode(count)).toBe(mode)
+  })
+})
+
+describe('FailedTaskTails', () => {
+  function setup(logLines = 2): {
+    clock: FakeClock
+    logger: ReturnType<typeof memoryLogger>
+    tails: FailedTaskTails
+  } {
+    const clock = new FakeClock(T0)
+    const logger = memoryLogger()
+    const tails = new FailedTaskTails(
+      { logs, clock, logger },
+      { region: 'ap-northeast-1', logConfiguration: awslogs, logLines }
+    )
+    return { clock, logger, tails }
+  }
+
+  it('prints the tail of each failed task as it ends, two a second at most, and nothing for the others', async () => {
+    logsMock.on(GetLogEventsCommand).callsFake((input: { logStreamName: string }) => ({
+      events: [{ timestamp: T0, message: `boom in ${input.logStreamName.slice(-2)}` }],
+      nextBackwardToken: 'b/0'
+    }))
+    const { clock, logger, tails } = setup()
+    const ended = Promise.all([
+      tails.ended({ index: 0, taskArn: arn(0), exitCode: 0, failed: false }),
+      tails.ended({ index: 1, taskArn: arn(1), exitCode: 1, failed: true }),
+      tails.ended({ index: 2, taskArn: arn(2), failed: true }),
+      tails.ended({ index: 3, taskArn: arn(3), exitCode: 3, failed: true })
+    ])
+    await clock.run(ended)
+    expect(clock.now()).toBe(T0 + 1000)
+    expect(clock.sleeps).toEqual([500, 500])
+    expect(logsMock.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input)).toEqual(
+      [1, 2, 3].map((i) => ({
+        logGroupName: '/ecs/batch',
+        logStreamName: `ecs/app/${String(i).padStart(32, '0')}`,
+        startFromHead: false,
+        limit: 2
+      }))
+    )
+    const at = new Date(T0).toISOString()
+    expect(logger.lines).toEqual([
+      `info: Last 1 log lines of task #1 (exit code 1), ecs/app/${String(1).padStart(32, '0')}:`,
+      `info: ${at} boom in 01`,
+      `info: Last 1 log lines of task #2 (exit code none), ecs/app/${String(2).padStart(32, '0')}:`,
+      `info: ${at} boom in 02`,
+      `info: Last 1 log lines of task #3 (exit code 3), ecs/app/${String(3).padStart(32, '0')}:`,
+      `info: ${at} boom in 03`
+    ])
+    expect(tails.counts).toEqual({ tailed: 3, skipped: 0 })
+  })
+
+  it(`stops at ${MAX_FAILED_TAILS} tails and says so once`, async () => {
+    logsMock.on(GetLogEventsCommand).resolves({ events: [], nextBackwardToken: 'b/0' })
+    const { clock, logger, tails } = setup()
+    const all = Array.from({ length: 25 }, (_, i) =>
+      tails.ended({ index: i, taskArn: arn(i), exitCode: 1, failed: true })
+    )
+    await clock.run(Promise.all(all))
+    expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(40) // empty pages: 2 calls each
+    expect(logger.of('info').filter((l) => l.startsWith('More than'))).toEqual([
+      'More than 20 tasks failed: the logs of the others are linked in the job summary'
+    ])
+    expect(tails.counts).toEqual({ tailed: 20, skipped: 5 })
+  })
+
+  it('makes no call with log-lines: 0 or without an awslogs stream', async () => {
+    const { clock, tails } = setup(0)
+    await clock.run(tails.ended({ index: 0, taskArn: arn(0), exitCode: 1, failed: true }))
+    const noStream = new FailedTaskTails(
+      { logs, clock, logger: memoryLogger() },
+      { region: 'ap-northeast-1', logConfiguration: undefined, logLines: 5 }
+    )
+    await clock.run(noStream.ended({ index: 0, taskArn: arn(0), exitCode: 1, failed: true }))
+    expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(0)
+  })
+})

@@ -1,0 +1,113 @@
+/**
+ * Logs of a task set of more than one task (count / tasks): what a reader of the job log gets.
+ *
+ * One task is followed live (follow.ts). Many tasks are not: hundreds of interleaved streams help
+ * no one, and following each would multiply the reads on an account-wide quota of 10 or 25
+ * GetLogEvents per second (docs/limits.md, "CloudWatch Logs read quotas"): 60 followed tasks in
+ * their first minute already ask for three times the smaller one. FilterLogEvents over up to
+ * 100 streams costs one call a tick, but its own quota is 5 or 10 per second, it answers
+ * ResourceNotFoundException for the whole call while any named stream is not created yet, and
+ * its interleaved lines still read badly.
+ *
+ * So a task set prints, as each task ends, the last `log-lines` lines of each task that FAILED,
+ * under a header naming the task, at most MAX_FAILED_TAILS tasks, with the GetLogEvents calls
+ * paced to TAILS_PER_SECOND whatever the failure rate. A task that succeeded costs no call: its
+ * log is a link in the job summary. A failure shows up in the job log the moment it is known,
+ * with the lines that explain it.
+ */
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import type { Clock } from '../util/clock.js'
+import type { Logger } from '../util/logger.js'
+import { logsLink, tailLogs, type LogConfiguration } from './logs.js'
+
+/** Task sets up to this size are followed live (one task: the single-task path). */
+export const MAX_LIVE_TASKS = 1
+/** At most this many failed tasks get their tail printed; the rest are linked in the summary. */
+export const MAX_FAILED_TAILS = 20
+/** Tails started per second at most: a fifth of the smallest GetLogEvents quota. */
+export const TAILS_PER_SECOND = 2
+
+/** How the logs of a set of `count` tasks reach the job log. */
+export function taskSetLogMode(count: number): 'follow' | 'failed-tails' {
+  return count <= MAX_LIVE_TASKS ? 'follow' : 'failed-tails'
+}
+
+/** A task of the set that has ended. */
+export interface EndedTask {
+  /** Its index in the set (0-based), as the summary numbers it. */
+  index: number
+  taskArn: string
+  /** The app container's exit code, when known. */
+  exitCode?: number
+  failed: boolean
+}
+
+/** Prints the tails of failed tasks as they end, paced and bounded. */
+export class FailedTaskTails {
+  private queue: Promise<void> = Promise.resolve()
+  private nextAt = 0
+  private tailed = 0
+  private skipped = 0
+
+  constructor(
+    private readonly deps: { logs: CloudWatchLogsClient; clock: Clock; logger: Logger },
+    private readonly options: {
+      /** The region of `logs`. */
+      region: string
+      logConfiguration: LogConfiguration | undefined
+      /** The `log-lines` input; 0 prints nothing. */
+      logLines: number
+      signal?: AbortSignal
+    }
+  ) {}
+
+  /** Tasks whose tail was printed (or tried), and failed tasks beyond MAX_FAILED_TAILS. */
+  get counts(): { tailed: number; skipped: number } {
+    return { tailed: this.tailed, skipped: this.skipped }
+  }
+
+  /**
+   * Call when a task ends. Resolves when its tail, if it gets one, is printed: tails print one at
+   * a time, in the order their tasks ended. Never throws.
+   */
+  ended(task: EndedTask): Promise<void> {
+    if (!task.failed || this.options.logLines <= 0) return Promise.resolve()
+    if (this.tailed >= MAX_FAILED_TAILS) {
+      if (this.skipped++ === 0) {
+        this.deps.logger.info(
+          `More than ${MAX_FAILED_TAILS} tasks failed: the logs of the others are linked in the job summary`
+        )
+      }
+      return Promise.resolve()
+    }
+    this.tailed++
+    this.queue = this.queue.then(() => this.tail(task))
+    return this.queue
+  }
+
+  private async tail(task: EndedTask): Promise<void> {
+    const { clock, logger } = this.deps
+    const link = logsLink({
+      logConfiguration: this.options.logConfiguration,
+      taskArn: task.taskArn,
+      taskRegion: this.options.region
+    })
+    const what = `task #${task.index} (exit code ${task.exitCode ?? 'none'})`
+    if ('reason' in link || link.region !== this.options.region) return
+    const wait = this.nextAt - clock.now()
+    if (wait > 0) await clock.sleep(wait, this.options.signal)
+    if (this.options.signal?.aborted) return
+    this.nextAt = clock.now() + 1000 / TAILS_PER_SECOND
+    await tailLogs(
+      { logs: this.deps.logs, logger, clock },
+      {
+        group: link.group,
+        stream: link.stream,
+        region: link.region,
+        lines: this.options.logLines,
+        label: `${what}, ${link.stream}`,
+        ...(this.options.signal ? { signal: this.options.signal } : {})
+      }
+    )
+  }
+}

@@ -316,7 +316,11 @@ function summary(run: {
     `  throttled responses:  ${throttled}${throttled > 0 ? ` (${formatCounts(stats.ecs.throttled)})` : ''}`
   )
   const logsCalls = requests.filter((r) => r.service === 'logs' && ids.has(r.appId)).length
-  lines.push(`  CloudWatch Logs:      ${logsCalls} GetLogEvents (the log tail after each stop)`)
+  const logsThrottled = total(stats.logs.throttled)
+  lines.push(
+    `  CloudWatch Logs:      ${logsCalls} GetLogEvents, ${logsThrottled} throttled ` +
+      `(each job follows its task's log while it runs, then drains it)`
+  )
   const registered =
     (stats.ecs.calls.RegisterTaskDefinition ?? 0) -
     (stats.ecs.throttled.RegisterTaskDefinition ?? 0)

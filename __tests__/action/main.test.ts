@@ -307,7 +307,7 @@ describe('run', () => {
       taskArn,
       lastStatus: 'STOPPED',
       stoppedAt,
-      stopCode: 'EssentialContainerExited',
+      stopCode: 'EssentialContainerExited' as const,
       containers: [{ name: 'app', lastStatus: 'STOPPED', exitCode }]
     })
     // One RunTask call per task (each has its own client token): each answers the next ARN.

@@ -17,7 +17,7 @@ import { STATE, saveList, type StateStore } from './state.js'
 import { reportTaskSet } from './report/set.js'
 import { runTaskSet, type TaskSetOutcome } from './tasks/run-set.js'
 import type { Clock, Random } from './util/clock.js'
-import { UserError, errorMessage } from './util/errors.js'
+import { UserError, foreignErrorMessage } from './util/errors.js'
 import type { Logger } from './util/logger.js'
 import { resolveNotificationPrefix } from './wait/prefix.js'
 import { exitCodeOf } from './wait/result.js'
@@ -82,7 +82,7 @@ export async function run(deps: MainDeps): Promise<void> {
       deps.setFailed(error.message)
     } else {
       if (error instanceof Error && error.stack) logger.debug(error.stack)
-      deps.setFailed(errorMessage(error))
+      deps.setFailed(foreignErrorMessage(error))
     }
   }
 }

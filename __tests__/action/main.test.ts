@@ -300,6 +300,63 @@ describe('run', () => {
     expect(h.logger.of('info')).toContain('2026-11-28T00:00:01.000Z done')
   })
 
+  it('in a set of two, prints the last log lines of the task that failed, and reads no log of the one that succeeded', async () => {
+    const arns = [`${TASK_ARN.slice(0, -1)}0`, `${TASK_ARN.slice(0, -1)}1`]
+    const stoppedAt = new Date(Date.parse('2026-11-28T00:00:03Z'))
+    const stopped = (taskArn: string, exitCode: number) => ({
+      taskArn,
+      lastStatus: 'STOPPED',
+      stoppedAt,
+      stopCode: 'EssentialContainerExited' as const,
+      containers: [{ name: 'app', lastStatus: 'STOPPED', exitCode }]
+    })
+    // One RunTask call per task (each has its own client token): each answers the next ARN.
+    let next = 0
+    ecsMock
+      .on(RunTaskCommand)
+      .callsFake(() => ({ tasks: [{ taskArn: arns[next++] }], failures: [] }))
+    ecsMock.on(DescribeTasksCommand).resolves({
+      tasks: [stopped(arns[0] as string, 0), stopped(arns[1] as string, 2)],
+      failures: []
+    })
+    logsMock.reset()
+    logsMock.on(GetLogEventsCommand).resolves({
+      events: [
+        { timestamp: Date.parse('2026-11-28T00:00:01Z'), message: 'step 1' },
+        { timestamp: Date.parse('2026-11-28T00:00:02Z'), message: 'boom' }
+      ],
+      nextBackwardToken: 'b/0'
+    })
+    const h = harness({
+      definition: FIXTURE,
+      'task-definition': TD_ARN,
+      'notification-prefix': 'none',
+      count: '2',
+      'log-lines': '2'
+    })
+    await (h.deps.clock as FakeClock).run(run(h.deps))
+    const failedId = (arns[1] as string).split('/').pop()
+    expect(logsMock.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        logGroupName: '/ecs/oneshot',
+        logStreamName: `ecs/app/${failedId}`,
+        startFromHead: false,
+        limit: 2
+      }
+    ])
+    const info = h.logger.of('info')
+    const header = info.indexOf(`Last 2 log lines of task #1 (exit code 2), ecs/app/${failedId}:`)
+    expect(header).toBeGreaterThan(-1)
+    expect(info.slice(header + 1, header + 3)).toEqual([
+      '2026-11-28T00:00:01.000Z step 1',
+      '2026-11-28T00:00:02.000Z boom'
+    ])
+    expect(info.filter((l) => l.startsWith('Last '))).toHaveLength(1)
+    expect(h.failures).toEqual([
+      `1 of 2 tasks failed: #1 (exit code 2, ${arns[1]}). See the job summary for every task.`
+    ])
+  })
+
   it('turns an unexpected error into one failure with its message', async () => {
     ecsMock.on(DescribeTaskDefinitionCommand).rejects(new TypeError('socket hang up'))
     const h = harness({ definition: FIXTURE })

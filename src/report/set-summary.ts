@@ -4,6 +4,7 @@
  * summary limit, docs/limits.md, "GitHub Actions limits") and the step's failure message.
  */
 import { escapeMarkdown, formatDuration } from './summary.js'
+import { escapeLogText } from './safe-text.js'
 import { exitCodeOf, taskIdOf } from '../wait/result.js'
 import type { TaskSnapshot } from '../wait/types.js'
 import type { HaltReason, TaskRecord } from '../tasks/queue.js'
@@ -279,7 +280,7 @@ function nameFailure(r: FanoutTaskResult): string {
       : r.taskArn === undefined
         ? `could not start: ${r.error ?? ''}`
         : (r.error ?? 'failed')
-  return `#${r.index} (${what}${r.taskArn ? `, ${r.taskArn}` : ''})`
+  return `#${r.index} (${what}${r.taskArn ? `, ${escapeLogText(r.taskArn)}` : ''})`
 }
 
 /**

@@ -7,10 +7,11 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { RenderedDefinition } from '../definition/rendered.js'
 import { logsLink } from './logs.js'
 import { resultOutputs } from './outputs.js'
+import { escapeLogText } from './safe-text.js'
 import type { FollowResult } from './follow.js'
 import { reportTask, type ReportDeps } from './report.js'
 import type { Clock } from '../util/clock.js'
-import { errorMessage } from '../util/errors.js'
+import { shownErrorMessage } from '../util/errors.js'
 import { taskIdOf } from '../wait/result.js'
 import type { TaskSetOutcome } from '../tasks/run-set.js'
 import {
@@ -92,12 +93,12 @@ export async function reportTaskSet(
       fanoutSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel })
     )
   } catch (error) {
-    logger.warning(`Could not write the job summary: ${errorMessage(error)}`)
+    logger.warning(`Could not write the job summary: ${shownErrorMessage(error)}`)
   }
   return failureMessageOf(results, {
     halt: outcome.halt,
     failOnError: options.failOnError,
-    error: outcome.error === undefined ? undefined : errorMessage(outcome.error)
+    error: outcome.error === undefined ? undefined : shownErrorMessage(outcome.error)
   })
 }
 
@@ -147,11 +148,11 @@ async function reportOne(
   if (halt === 'cancelled') return 'The workflow run was cancelled while the task was running'
   if (halt === 'timed-out') {
     const after = options.timeoutSeconds === undefined ? '' : ` after ${options.timeoutSeconds}s`
-    return `Timed out${after} waiting for ${taskArn} to stop`
+    return `Timed out${after} waiting for ${escapeLogText(taskArn)} to stop`
   }
   if (halt === 'wait-error') {
-    return `Could not wait for ${taskArn}: ${errorMessage(outcome.error)}`
+    return `Could not wait for ${escapeLogText(taskArn)}: ${shownErrorMessage(outcome.error)}`
   }
-  if (end?.kind === 'lost') return `Could not wait for ${taskArn}: ${end.reason}`
+  if (end?.kind === 'lost') return `Could not wait for ${escapeLogText(taskArn)}: ${end.reason}`
   return options.failOnError ? report.failureMessage : undefined
 }

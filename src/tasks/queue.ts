@@ -9,8 +9,9 @@
  * the waiter reports each task's end through `onEnd`.
  */
 import { setMaxListeners } from 'node:events'
+import { escapeLogText } from '../report/safe-text.js'
 import type { Clock } from '../util/clock.js'
-import { UserError, errorMessage } from '../util/errors.js'
+import { UserError, shownErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { exitCodeOf, taskIdOf } from '../wait/result.js'
 import { nextBatch } from './batch.js'
@@ -153,14 +154,18 @@ export class WorkQueue {
     record.endedAt = this.deps.clock.now()
     this.active--
     const { logger } = this.deps
-    const id = taskIdOf(arn)
+    const id = escapeLogText(taskIdOf(arn))
     const which = this.records.length > 1 ? ` (#${record.index})` : ''
     if (end.kind === 'lost') {
       logger.warning(`Task ${id}${which} is lost: ${end.reason}`)
     } else {
       const code = exitCodeOf(end.task)
       const t = end.task.stoppedAt ? ` at ${end.task.stoppedAt.toISOString()}` : ''
-      const how = [end.task.stopCode, end.task.stoppedReason].filter((x) => x).join(': ')
+      // Stop code and stopped reason are foreign text (a StopTask caller sets the reason).
+      const how = [end.task.stopCode, end.task.stoppedReason]
+        .filter((x) => x)
+        .map((x) => escapeLogText(x as string))
+        .join(': ')
       logger.info(`Task ${id} stopped${t} with exit code ${code}${how ? ` (${how})` : ''}${which}`)
     }
     if (!succeeded(record) && !record.stopRequested && this.options.failFast) {
@@ -255,9 +260,9 @@ export class WorkQueue {
       for (const index of batch) {
         const record = this.records[index] as TaskRecord
         record.state = 'start-failed'
-        record.error = errorMessage(error)
+        record.error = shownErrorMessage(error)
       }
-      logger.error(`Task #${batch.join(', #')} could not start: ${errorMessage(error)}`)
+      logger.error(`Task #${batch.join(', #')} could not start: ${shownErrorMessage(error)}`)
       if (this.options.failFast) {
         this.stop('fail-fast')
       } else if (error instanceof UserError && this.halted === undefined) {

@@ -24,6 +24,15 @@ export function foreignErrorMessage(error: unknown): string {
   return escapeLogText(errorMessage(error))
 }
 
+/**
+ * The message of anything thrown, for a log line or the step's failure: a UserError's as it is
+ * (the action's own words, maybe on several lines, with any foreign part already escaped where
+ * it was built), any other's escaped as foreignErrorMessage does.
+ */
+export function shownErrorMessage(error: unknown): string {
+  return error instanceof UserError ? error.message : foreignErrorMessage(error)
+}
+
 /** The SDK error name (`ThrottlingException`, `NoSuchKey`, ...) or '' when there is none. */
 export function errorName(error: unknown): string {
   if (error && typeof error === 'object' && 'name' in error && typeof error.name === 'string') {

@@ -6,8 +6,9 @@
  */
 import type { ECSClient } from '@aws-sdk/client-ecs'
 import { isThrottling, isTransient } from '../ecs/errors.js'
+import { escapeLogText } from '../report/safe-text.js'
 import type { Clock, Random } from '../util/clock.js'
-import { UserError, errorMessage, errorName } from '../util/errors.js'
+import { UserError, errorName, foreignErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { MIN_READ_GAP_MS } from './read-mode.js'
 import { INCOMPLETE_STOP_GRACE_MS, graceOver, isLost, stopVerdict } from './rules.js'
@@ -63,14 +64,14 @@ export class DescribePolling {
       if (isThrottling(error) || isTransient(error)) {
         this.backoff = afterThrottle(this.backoff, base)
         const message =
-          `DescribeTasks ${isThrottling(error) ? 'is throttled' : `failed (${errorMessage(error)})`}; ` +
+          `DescribeTasks ${isThrottling(error) ? 'is throttled' : `failed (${foreignErrorMessage(error)})`}; ` +
           `next call in about ${Math.round(this.backoff.throttleMs / 1000)} s`
         if (isThrottling(error)) logger.info(message)
         else logger.warning(message)
       } else {
         throw new UserError(
-          `Could not describe tasks in cluster '${this.options.cluster}': ${errorName(error)}: ` +
-            `${errorMessage(error)}. The action's role needs ecs:DescribeTasks on the tasks ` +
+          `Could not describe tasks in cluster '${this.options.cluster}': ${escapeLogText(errorName(error))}: ` +
+            `${foreignErrorMessage(error)}. The action's role needs ecs:DescribeTasks on the tasks ` +
             `(or set a notification prefix to wait through S3 instead).`
         )
       }

@@ -19,6 +19,7 @@
  */
 import type { ECSClient } from '@aws-sdk/client-ecs'
 import type { S3Client } from '@aws-sdk/client-s3'
+import { escapeLogText } from '../report/safe-text.js'
 import type { Clock, Random } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import { DescribePolling, type PollHost } from './describe-polling.js'
@@ -114,7 +115,8 @@ export class WaitEngine implements ReadHost, PollHost, VerifyHost {
     const verifyMs = this.options.verifyIntervalSeconds * 1000
     const w: Watched = {
       arn: taskArn,
-      id: taskIdOf(taskArn),
+      // Shown in log lines only; the ARN is RunTask's answer (escapeLogText).
+      id: escapeLogText(taskIdOf(taskArn)),
       startedKey: notificationKey(prefix, taskArn, 'started'),
       stoppedKey: notificationKey(prefix, taskArn, 'stopped'),
       listPrefix: listPrefixOf(prefix, taskArn),

@@ -8,7 +8,8 @@
  * the whole event that hako's example Lambda and its ports write.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { errorMessage, errorName, httpStatus } from '../util/errors.js'
+import { escapeLogText } from '../report/safe-text.js'
+import { errorName, foreignErrorMessage, httpStatus } from '../util/errors.js'
 import { snapshotFromEvent } from './result.js'
 import type { TaskSnapshot } from './types.js'
 
@@ -104,13 +105,13 @@ export async function readNotification(
         typeof event === 'object' && event !== null && 'detail' in event ? event.detail : undefined
       task = snapshotFromEvent(detail)
     } catch (error) {
-      return ignore(`it is not an ECS task state event (${errorMessage(error)})`)
+      return ignore(`it is not an ECS task state event (${foreignErrorMessage(error)})`)
     }
     if (task.taskArn !== options.taskArn) {
-      return ignore(`it holds an event for another task, ${task.taskArn}`)
+      return ignore(`it holds an event for another task, ${escapeLogText(task.taskArn)}`)
     }
     if (options.name === 'stopped' && task.lastStatus !== 'STOPPED') {
-      return ignore(`its detail.lastStatus is ${task.lastStatus}, not STOPPED`)
+      return ignore(`its detail.lastStatus is ${escapeLogText(task.lastStatus)}, not STOPPED`)
     }
     return etag === undefined ? { kind: 'event', task } : { kind: 'event', task, etag }
   } catch (error) {

@@ -3,6 +3,7 @@
  * (engine.ts) applies them to each task it watches, whatever the size of the set and whichever
  * way it reads (GET, LIST, DescribeTasks).
  */
+import { escapeLogText } from '../report/safe-text.js'
 import { s3Url } from './prefix.js'
 import { isIncompleteStop, taskIdOf } from './result.js'
 import type { NotificationPrefix, TaskSnapshot } from './types.js'
@@ -188,7 +189,9 @@ export function unreachableMessage(
 ): string {
   const code =
     typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : ''
-  const what = error instanceof Error ? `${code || error.name}: ${error.message}` : String(error)
+  const what = escapeLogText(
+    error instanceof Error ? `${code || error.name}: ${error.message}` : String(error)
+  )
   return (
     `S3 is unreachable: no request to ${endpoint ?? 'the S3 endpoint'}` +
     `${prefix.region ? ` (region ${prefix.region})` : ''} for bucket '${prefix.bucket}' has been ` +
@@ -201,13 +204,15 @@ export function unreachableMessage(
 export function startedLine(task: TaskSnapshot): string {
   const t = task.startedAt ?? task.createdAt
   const where = [
-    task.containerInstanceArn ? `on container instance ${task.containerInstanceArn}` : '',
-    task.availabilityZone ? `in ${task.availabilityZone}` : ''
+    task.containerInstanceArn
+      ? `on container instance ${escapeLogText(task.containerInstanceArn)}`
+      : '',
+    task.availabilityZone ? `in ${escapeLogText(task.availabilityZone)}` : ''
   ]
     .filter((s) => s !== '')
     .join(' ')
   return (
-    `Task ${taskIdOf(task.taskArn)} started${t ? ` at ${t.toISOString()}` : ''}` +
+    `Task ${escapeLogText(taskIdOf(task.taskArn))} started${t ? ` at ${t.toISOString()}` : ''}` +
     `${where ? ` ${where}` : ''}`
   )
 }
@@ -215,7 +220,7 @@ export function startedLine(task: TaskSnapshot): string {
 /** The verify check found a stop that stopped.json did not bring. */
 export function stoppedByVerifyLine(task: TaskSnapshot, stoppedUrl: string): string {
   return (
-    `ECS reports task ${taskIdOf(task.taskArn)} STOPPED` +
+    `ECS reports task ${escapeLogText(taskIdOf(task.taskArn))} STOPPED` +
     `${task.stoppedAt ? ` at ${task.stoppedAt.toISOString()}` : ''}, but ${stoppedUrl} has ` +
     `not appeared; finishing from the DescribeTasks answer.`
   )

@@ -5,8 +5,9 @@
  * unreachable, a broken prefix falling back to DescribeTasks, listing given up).
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import { escapeLogText } from '../report/safe-text.js'
 import type { Clock } from '../util/clock.js'
-import { errorMessage, errorName } from '../util/errors.js'
+import { errorName, foreignErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import {
   isDenied,
@@ -136,7 +137,7 @@ export class S3Reads {
         return
       case 'broken':
         this.onBroken(
-          `Reading ${url} failed: ${errorName(read.error)}: ${errorMessage(read.error)}.`
+          `Reading ${url} failed: ${escapeLogText(errorName(read.error))}: ${foreignErrorMessage(read.error)}.`
         )
         return
       case 'ignored':
@@ -154,7 +155,7 @@ export class S3Reads {
         if (verdict === 'ignore') return
         w.stopped = task
         if (verdict === 'end') {
-          logger.debug(`stopped.json of task ${w.id}: ${task.stopCode ?? 'STOPPED'}`)
+          logger.debug(`stopped.json of task ${w.id}: ${escapeLogText(task.stopCode ?? 'STOPPED')}`)
           this.host.end(w, { kind: 'stopped', task })
           return
         }
@@ -173,12 +174,12 @@ export class S3Reads {
   /** A SlowDown, 5xx or network error: back off; said once per run of errors. */
   private onRetry(key: string, error: unknown): void {
     const { logger } = this.deps
-    logger.debug(`S3 request for ${key} failed (${errorMessage(error)}); backing off`)
+    logger.debug(`S3 request for ${key} failed (${foreignErrorMessage(error)}); backing off`)
     if (this.s3Errors !== 1) return
     if (!this.s3Answered && isUnreachable(error)) {
       logger.warning(unreachableMessage(this.prefix, this.deps.s3Endpoint, error))
     } else {
-      logger.info(`S3 answered ${errorName(error) || 'an error'}; backing off`)
+      logger.info(`S3 answered ${escapeLogText(errorName(error)) || 'an error'}; backing off`)
     }
   }
 
@@ -272,8 +273,8 @@ export class S3Reads {
       this.listOff = `listing the prefix failed ${this.listErrors} times in a row`
       this.host.setMode('get')
       this.deps.logger.warning(
-        `Listing ${url} failed ${this.listErrors} times in a row (last: ${errorName(error) || 'error'}: ` +
-          `${errorMessage(error)}); reading each task's stopped.json instead.`
+        `Listing ${url} failed ${this.listErrors} times in a row (last: ${escapeLogText(errorName(error)) || 'error'}: ` +
+          `${foreignErrorMessage(error)}); reading each task's stopped.json instead.`
       )
       return
     }
@@ -282,6 +283,8 @@ export class S3Reads {
       this.onRetry(listPrefix, error)
       return
     }
-    this.deps.logger.debug(`Listing ${url} failed: ${errorName(error)}: ${errorMessage(error)}`)
+    this.deps.logger.debug(
+      `Listing ${url} failed: ${escapeLogText(errorName(error))}: ${foreignErrorMessage(error)}`
+    )
   }
 }

@@ -5,8 +5,9 @@
  * not arriving. Stops left open by an incomplete stopped.json are settled here after the grace.
  */
 import { isThrottling } from '../ecs/errors.js'
+import { escapeLogText } from '../report/safe-text.js'
 import type { Clock } from '../util/clock.js'
-import { errorMessage, errorName } from '../util/errors.js'
+import { errorName, foreignErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { s3Url } from './prefix.js'
 import {
@@ -82,8 +83,8 @@ export async function verifyAndSettle(host: VerifyHost, signal: AbortSignal): Pr
     } else {
       host.warnOnce(
         `verify:${errorName(error)}`,
-        `Could not check tasks with DescribeTasks (${errorName(error) || 'error'}: ` +
-          `${errorMessage(error)}); the wait goes on through S3. Grant ecs:DescribeTasks to ` +
+        `Could not check tasks with DescribeTasks (${escapeLogText(errorName(error)) || 'error'}: ` +
+          `${foreignErrorMessage(error)}); the wait goes on through S3. Grant ecs:DescribeTasks to ` +
           `the action's role, or set verify-interval: 0 to never check.`
       )
     }
@@ -120,7 +121,7 @@ function applyVerify(
     const task = answer.found.get(w.arn)
     const verdict = verifyVerdict(task, w.startedSeen, now)
     if (task === undefined) {
-      missing.push(`${w.arn} (${answer.missing.get(w.arn) ?? 'no task'})`)
+      missing.push(`${escapeLogText(w.arn)} (${answer.missing.get(w.arn) ?? 'no task'})`)
       continue
     }
     if (verdict === 'stopped' || verdict === 'stopped-late') {
@@ -128,9 +129,11 @@ function applyVerify(
       logger.info(stoppedByVerifyLine(task, s3Url(host.prefix.bucket, w.stoppedKey)))
       host.end(w, { kind: 'stopped', task })
     } else if (verdict === 'silent') {
-      silent.push(w.arn)
+      silent.push(escapeLogText(w.arn))
     } else {
-      logger.debug(`ECS reports task ${w.id} ${task.lastStatus}; still waiting for stopped.json`)
+      logger.debug(
+        `ECS reports task ${w.id} ${escapeLogText(task.lastStatus)}; still waiting for stopped.json`
+      )
     }
   }
   const every = host.options.verifyIntervalSeconds

@@ -3,6 +3,7 @@
  * readers share.
  */
 import { DescribeTasksCommand, type ECSClient } from '@aws-sdk/client-ecs'
+import { escapeLogText } from '../report/safe-text.js'
 import { snapshotFromDescribe } from './result.js'
 import type { TaskSnapshot } from './types.js'
 
@@ -87,7 +88,10 @@ export async function describeTasks(
       if (task.taskArn !== undefined) found.set(task.taskArn, snapshotFromDescribe(task))
     }
     for (const failure of out.failures ?? []) {
-      if (failure.arn !== undefined) missing.set(failure.arn, failure.reason ?? 'no task')
+      // ECS's failure reason is foreign text, printed in several messages (escapeLogText).
+      if (failure.arn !== undefined) {
+        missing.set(failure.arn, failure.reason ? escapeLogText(failure.reason) : 'no task')
+      }
     }
     for (const arn of chunk) {
       if (!found.has(arn) && !missing.has(arn)) missing.set(arn, 'no task')

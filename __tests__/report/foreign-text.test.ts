@@ -12,11 +12,12 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { runTask } from '../../src/ecs/run-task.js'
 import { stopTasks } from '../../src/ecs/stop-task.js'
 import { reportTask } from '../../src/report/report.js'
-import { coreLogger, type Logger } from '../../src/util/logger.js'
+import type { Logger } from '../../src/util/logger.js'
 import { snapshotFromDescribe, snapshotFromEvent } from '../../src/wait/result.js'
 import type { TaskSnapshot } from '../../src/wait/types.js'
 import { FakeClock } from '../doubles/clock.js'
-import { memoryLogger, type MemoryLogger } from '../doubles/logger.js'
+import { captureLog } from '../doubles/captured-logger.js'
+import type { MemoryLogger } from '../doubles/logger.js'
 import { clientException } from '../ecs/ecs-errors.js'
 import { TASK_ARN, fixture } from '../wait/fixtures.js'
 import { commandLines } from './command-lines.js'
@@ -61,20 +62,7 @@ let logger: Logger
 
 beforeEach(() => {
   ecsMock.reset()
-  stdout = []
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk))
-    return true
-  })
-  memory = memoryLogger()
-  logger = {
-    debug: (m) => (memory.debug(m), coreLogger.debug(m)),
-    info: (m) => (memory.info(m), coreLogger.info(m)),
-    notice: (m) => (memory.notice(m), coreLogger.notice(m)),
-    warning: (m) => (memory.warning(m), coreLogger.warning(m)),
-    error: (m) => (memory.error(m), coreLogger.error(m)),
-    group: (name, fn) => memory.group(name, () => coreLogger.group(name, fn))
-  }
+  ;({ stdout, memory, logger } = captureLog())
 })
 afterEach(() => {
   jest.restoreAllMocks()

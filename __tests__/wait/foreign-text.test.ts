@@ -19,10 +19,11 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import { reportTaskSet } from '../../src/report/set.js'
 import { runTaskSet } from '../../src/tasks/run-set.js'
-import { coreLogger, type Logger } from '../../src/util/logger.js'
+import type { Logger } from '../../src/util/logger.js'
 import { WaitEngine, type TaskEnd } from '../../src/wait/engine.js'
 import { FakeClock } from '../doubles/clock.js'
-import { memoryLogger, type MemoryLogger } from '../doubles/logger.js'
+import { captureLog } from '../doubles/captured-logger.js'
+import type { MemoryLogger } from '../doubles/logger.js'
 import { commandLines } from '../report/command-lines.js'
 import {
   BUCKET,
@@ -60,20 +61,7 @@ let logger: Logger
 
 beforeEach(() => {
   ecsMock.reset()
-  stdout = []
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk))
-    return true
-  })
-  memory = memoryLogger()
-  logger = {
-    debug: (m) => (memory.debug(m), coreLogger.debug(m)),
-    info: (m) => (memory.info(m), coreLogger.info(m)),
-    notice: (m) => (memory.notice(m), coreLogger.notice(m)),
-    warning: (m) => (memory.warning(m), coreLogger.warning(m)),
-    error: (m) => (memory.error(m), coreLogger.error(m)),
-    group: (name, fn) => memory.group(name, () => coreLogger.group(name, fn))
-  }
+  ;({ stdout, memory, logger } = captureLog())
 })
 afterEach(() => {
   jest.restoreAllMocks()

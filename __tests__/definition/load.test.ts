@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
+import { readDefinitionTree } from '../../src/definition/index.js'
 import { definitionFormat, loadDefinitionTree } from '../../src/definition/load.js'
 import { UserError } from '../../src/util/errors.js'
 
@@ -12,7 +13,7 @@ async function load(file: string): Promise<unknown> {
 }
 
 async function loadError(file: string): Promise<string[]> {
-  const error = await loadDefinitionTree(file, FIXTURES).then(
+  const error = await readDefinitionTree(file, FIXTURES).then(
     () => undefined,
     (e: unknown) => e
   )
@@ -118,8 +119,8 @@ describe('loadDefinitionTree: formats and scalars', () => {
     })
   })
 
-  it('reads JSON (a rendered Jsonnet file) as is, with no << processing', async () => {
-    expect(await load('json/batch.json')).toEqual({
+  it('reads JSON as Jsonnet, as hako does, with no << processing', async () => {
+    expect((await readDefinitionTree('json/batch.json', FIXTURES)).tree).toEqual({
       scheduler: { type: 'ecs', region: 'us-east-1', cluster: 'jobs' },
       app: { image: 'busybox', tag: '1.36', command: ['true'], env: { '<<': 'kept' } }
     })
@@ -130,7 +131,7 @@ describe('loadDefinitionTree: formats and scalars', () => {
       'an unsupported extension',
       'bad/definition.toml',
       [
-        "bad/definition.toml: unsupported definition file type '.toml': use .yml, .yaml or .json (render a Jsonnet definition first: jsonnet app.jsonnet > app.json)"
+        "bad/definition.toml: unsupported definition file type '.toml': use .yml or .yaml (YAML), or .jsonnet or .json (Jsonnet)"
       ]
     ],
     ['an empty file', 'bad/empty.yml', ['bad/empty.yml: the file is empty']],
@@ -164,8 +165,9 @@ describe('loadDefinitionTree: formats and scalars', () => {
   it.each([
     ['a.yml', 'yaml'],
     ['a.YAML', 'yaml'],
-    ['dir/a.json', 'json'],
-    ['a.jsonnet', undefined],
+    ['dir/a.json', 'jsonnet'],
+    ['a.jsonnet', 'jsonnet'],
+    ['a.libsonnet', undefined],
     ['a', undefined]
   ])('definitionFormat(%s) = %s', (file, expected) => {
     expect(definitionFormat(file)).toBe(expected)

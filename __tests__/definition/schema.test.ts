@@ -110,3 +110,39 @@ describe('suggestKey', () => {
     expect(editDistance(a, b)).toBe(d)
   })
 })
+
+describe('validateDefinition: the spellings hako accepts, normalised with a notice', () => {
+  it('takes numeric strings for integers and lower-case enums in any case', async () => {
+    const loaded = await loadDefinition('schema/lenient.yml', FIXTURES)
+    expect(loaded.definition.scheduler.ephemeral_storage).toEqual({ size_in_gi_b: 25 })
+    expect(loaded.definition.scheduler.network_mode).toBe('awsvpc')
+    expect(loaded.definition.app.cpu).toBe(256)
+    expect(loaded.definition.app.port_mappings).toEqual([
+      { container_port: 8080, host_port: 0, protocol: 'tcp' }
+    ])
+    const rendered = await loadAndRender('schema/lenient.yml', {
+      containers: [],
+      env: {},
+      cwd: FIXTURES
+    })
+    expect(rendered.notices).toEqual([
+      'schema/lenient.yml: scheduler.network_mode: read "AWSVPC" as "awsvpc", the spelling ECS takes',
+      'schema/lenient.yml: scheduler.ephemeral_storage.size_in_gi_b: read the string "25" as the number 25; write 25 without quotes',
+      'schema/lenient.yml: app.cpu: read the string "256" as the number 256; write 256 without quotes',
+      'schema/lenient.yml: app.port_mappings[0].container_port: read the string "8080" as the number 8080; write 8080 without quotes',
+      'schema/lenient.yml: app.port_mappings[0].protocol: read "TCP" as "tcp", the spelling ECS takes'
+    ])
+    expect(rendered.registerRequest.ephemeralStorage).toEqual({ sizeInGiB: 25 })
+    expect(rendered.registerRequest.containerDefinitions?.[0]?.portMappings).toEqual([
+      { containerPort: 8080, hostPort: 0, protocol: 'tcp' }
+    ])
+  })
+
+  it('still rejects non-numeric strings and enums whose ECS spelling is not lower case', async () => {
+    expect(await errorLines('schema/not-lenient.yml')).toEqual([
+      'schema/not-lenient.yml: scheduler.launch_type: expected one of "EC2", "EXTERNAL", "FARGATE", "MANAGED_INSTANCES", got "fargate"',
+      'schema/not-lenient.yml: app.memory: expected a number, got "512MB"',
+      'schema/not-lenient.yml: app.port_mappings[0].protocol: expected one of "tcp", "udp", got "SCTP"'
+    ])
+  })
+})

@@ -1,7 +1,14 @@
 import path from 'node:path'
 import { type ProviderSource, expandEnv, fileProviderSource } from './env.js'
-import { loadDefinitionTree, type Origins } from './load.js'
-import { type KeySegment, type Problem, problemsError } from './problems.js'
+import { loadJsonnetTree } from './jsonnet-definition.js'
+import {
+  definitionFormat,
+  loadDefinitionTree,
+  type LoadedTree,
+  type Origins,
+  unsupportedFormatError
+} from './load.js'
+import { formatProblem, type KeySegment, type Problem, problemsError } from './problems.js'
 import {
   appImage,
   type ContainerToRender,
@@ -62,6 +69,8 @@ export interface LoadedDefinition {
   definition: Definition
   tree: unknown
   origins: Origins
+  /** Values written in hako's looser spelling and normalised by validation. */
+  normalised?: Problem[]
 }
 
 /** hako's appId: the definition's file name without extension (`hako/batch.yml` → `batch`). */
@@ -70,14 +79,28 @@ export function appIdOf(file: string): string {
 }
 
 /**
- * Reads a definition (YAML with `!include` and `<<`, or JSON) and validates it against the
+ * Reads a definition into its raw tree: YAML with `!include` and `<<`, or Jsonnet (`.jsonnet`
+ * and `.json`, evaluated as hako does). Throws a UserError naming what is wrong and where.
+ */
+export async function readDefinitionTree(
+  file: string,
+  cwd: string = process.cwd()
+): Promise<LoadedTree> {
+  const format = definitionFormat(file)
+  if (format === 'jsonnet') return loadJsonnetTree(file, cwd)
+  if (format === 'yaml') return loadDefinitionTree(file, cwd)
+  throw unsupportedFormatError(file)
+}
+
+/**
+ * Reads a definition (YAML with `!include` and `<<`, or Jsonnet) and validates it against the
  * schema. Throws a UserError listing every problem, one per line.
  */
 export async function loadDefinition(
   file: string,
   cwd: string = process.cwd()
 ): Promise<LoadedDefinition> {
-  const { tree, origins } = await loadDefinitionTree(file, cwd)
+  const { tree, origins } = await readDefinitionTree(file, cwd)
   if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {
     throw problemsError([
       {
@@ -89,12 +112,19 @@ export async function loadDefinition(
   }
   const result = validateDefinition(tree, origins)
   if (!result.ok) throw problemsError(result.problems)
-  return { file, appId: appIdOf(file), definition: result.definition, tree, origins }
+  return {
+    file,
+    appId: appIdOf(file),
+    definition: result.definition,
+    tree,
+    origins,
+    normalised: result.notices
+  }
 }
 
 /** Notices about parts of a valid definition that a oneshot run does not use. */
 export function noticesFor(loaded: LoadedDefinition): string[] {
-  const notices: string[] = []
+  const notices: string[] = (loaded.normalised ?? []).map(formatProblem)
   const { definition, file } = loaded
   if (definition.scripts !== undefined) {
     notices.push(

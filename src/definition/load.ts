@@ -12,8 +12,11 @@ import {
 import { errorMessage, UserError } from '../util/errors.js'
 import { formatProblem, type KeySegment, type Problem, problemsError } from './problems.js'
 
-/** The file extensions a definition may have, and how each is parsed. */
-export type DefinitionFormat = 'yaml' | 'json'
+/**
+ * The file extensions a definition may have, and how each is read: `.json` files are evaluated
+ * as Jsonnet, as hako does (docs/hako.md, "Jsonnet").
+ */
+export type DefinitionFormat = 'yaml' | 'jsonnet'
 
 /** The raw tree of a definition file, after `!include` and `<<`, before validation. */
 export interface LoadedTree {
@@ -130,7 +133,7 @@ const HAKO_SCHEMA = new Schema(
 export function definitionFormat(file: string): DefinitionFormat | undefined {
   const ext = path.extname(file).toLowerCase()
   if (ext === '.yml' || ext === '.yaml') return 'yaml'
-  if (ext === '.json') return 'json'
+  if (ext === '.jsonnet' || ext === '.json') return 'jsonnet'
   return undefined
 }
 
@@ -182,8 +185,6 @@ class Loader {
       }
       throw new UserError(`${frame.display}: cannot read the definition: ${reason}`)
     }
-    const format = definitionFormat(frame.absolute)
-    if (format === 'json' && !from) return this.loadJson(text, frame)
     let parsed: unknown
     try {
       parsed = parseYaml(text, { schema: HAKO_SCHEMA, filename: frame.display })
@@ -196,18 +197,6 @@ class Loader {
       throw new UserError(formatProblem(problem))
     }
     return this.resolve(parsed, chain, [])
-  }
-
-  private loadJson(text: string, frame: FileFrame): unknown {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(text)
-    } catch (error) {
-      throw new UserError(`${frame.display}: invalid JSON: ${errorMessage(error)}`)
-    }
-    // JSON.parse builds objects with Object.prototype; nothing to merge or include (a rendered
-    // Jsonnet file has neither).
-    return parsed
   }
 
   /** Replaces includes, applies `<<`, and turns pair lists into plain maps. */
@@ -320,22 +309,24 @@ function describeYamlError(error: unknown): string {
   return `invalid YAML: ${errorMessage(error)}`
 }
 
+/** The error for a definition whose extension is not one hako reads. */
+export function unsupportedFormatError(file: string): UserError {
+  return new UserError(
+    `${file}: unsupported definition file type '${path.extname(file) || '(none)'}': use .yml or .yaml (YAML), or .jsonnet or .json (Jsonnet)`
+  )
+}
+
 /**
- * Reads a definition file (`.yml`/`.yaml` with hako's YAML semantics, or `.json`) into a raw
- * tree: `!include` replaced by the included files' content, `<<` merged in document order.
- * Throws a UserError listing every problem (unreadable or cyclic includes, bad merges, syntax).
+ * Reads a YAML definition file (`.yml`/`.yaml` with hako's YAML semantics) into a raw tree:
+ * `!include` replaced by the included files' content, `<<` merged in document order. Throws a
+ * UserError listing every problem (unreadable or cyclic includes, bad merges, syntax).
  * @param file the definition's path as given; relative paths are resolved against `cwd`
  */
 export async function loadDefinitionTree(
   file: string,
   cwd: string = process.cwd()
 ): Promise<LoadedTree> {
-  if (!definitionFormat(file)) {
-    throw new UserError(
-      `${file}: unsupported definition file type '${path.extname(file) || '(none)'}': use .yml, .yaml or .json ` +
-        '(render a Jsonnet definition first: jsonnet app.jsonnet > app.json)'
-    )
-  }
+  if (definitionFormat(file) !== 'yaml') throw unsupportedFormatError(file)
   const origins = new Origins(file)
   const loader = new Loader(origins)
   const tree = await loader.loadFile([{ display: file, absolute: path.resolve(cwd, file) }])

@@ -22,6 +22,7 @@ import {
 import { z } from 'zod'
 import type { KeySegment, Problem } from './problems.js'
 import type { Origins } from './load.js'
+import { normaliseIssues } from './lenient.js'
 import { suggestKey } from './suggest.js'
 
 // The schema of a hako definition, docs/hako.md, "Top-level keys", "Container keys",
@@ -302,7 +303,13 @@ export type EnvProviderDefinition = z.output<typeof providerSchema>
 
 /** The outcome of validating a raw tree. */
 export type ValidationResult =
-  { ok: true; definition: Definition } | { ok: false; problems: Problem[] }
+  | {
+      ok: true
+      definition: Definition
+      /** Values accepted in hako's looser spelling and normalised (one notice each). */
+      notices: Problem[]
+    }
+  | { ok: false; problems: Problem[] }
 
 // The error map below hands the known keys of an object with unknown keys to formatIssues
 // through the issue's message, because zod reports all unknown keys of an object as one issue
@@ -314,17 +321,25 @@ const KNOWN_KEYS_MARKER = 'known-keys:'
  * written in and its key path (`app.memory: expected a number, got "1GB"`).
  */
 export function validateDefinition(tree: unknown, origins: Origins): ValidationResult {
-  const result = definitionSchema.safeParse(tree, {
-    error: (issue) => {
-      if (issue.code === 'unrecognized_keys') {
-        const shape = (issue.inst as { shape?: Record<string, unknown> } | undefined)?.shape ?? {}
-        return KNOWN_KEYS_MARKER + JSON.stringify(Object.keys(shape))
+  const notices: Problem[] = []
+  // Each round normalises what hako accepts (numeric strings, enum case) in the tree; a value
+  // fixed in one round can uncover an issue below it, hence a few rounds at most.
+  for (let round = 0; ; round++) {
+    const result = definitionSchema.safeParse(tree, {
+      error: (issue) => {
+        if (issue.code === 'unrecognized_keys') {
+          const shape = (issue.inst as { shape?: Record<string, unknown> } | undefined)?.shape ?? {}
+          return KNOWN_KEYS_MARKER + JSON.stringify(Object.keys(shape))
+        }
+        return undefined
       }
-      return undefined
-    }
-  })
-  if (result.success) return { ok: true, definition: result.data }
-  return { ok: false, problems: formatIssues(result.error.issues, tree, origins) }
+    })
+    if (result.success) return { ok: true, definition: result.data, notices }
+    const fixed = round < 4 ? normaliseIssues(result.error.issues, tree, origins) : []
+    if (fixed.length === 0)
+      return { ok: false, problems: formatIssues(result.error.issues, tree, origins) }
+    notices.push(...fixed)
+  }
 }
 
 function valueAt(tree: unknown, path: readonly KeySegment[]): unknown {

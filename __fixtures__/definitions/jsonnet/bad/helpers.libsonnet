@@ -1,0 +1,7 @@
+{
+  container(memory):: {
+    image: 'busybox',
+    memory: memory,
+    cpu: self.memory / 'two',
+  },
+}

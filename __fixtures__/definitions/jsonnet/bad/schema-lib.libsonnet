@@ -1,0 +1,6 @@
+{
+  app(image):: {
+    image: image,
+    memroy: 512,
+  },
+}

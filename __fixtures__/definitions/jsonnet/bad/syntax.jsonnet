@@ -1,0 +1,4 @@
+{
+  scheduler: { type: 'ecs' },
+  app: { image: 'busybox' memory: 512 },
+}

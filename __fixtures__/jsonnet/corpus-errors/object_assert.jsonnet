@@ -1,0 +1,1 @@
+{ a: 1, assert self.a > 1 : 'a too small' }

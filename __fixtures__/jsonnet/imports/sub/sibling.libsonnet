@@ -1,0 +1,1 @@
+{ name: "sibling next to util" }

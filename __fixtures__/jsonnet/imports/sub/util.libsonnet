@@ -1,0 +1,5 @@
+{
+  greet(who):: "hello " + who,
+  file: std.thisFile,
+  sibling: (import "sibling.libsonnet").name,
+}

@@ -32,10 +32,12 @@ export function referenceError(file: string): string {
 }
 
 /**
- * The reference output of a hako definition that calls `std.native('provide.file')`. The
- * command line cannot define native functions, so the definition's folder is copied and the
- * call replaced with a Jsonnet function that looks keys up in the folder's `.env` files
- * (parsed as hako's file provider reads them).
+ * The reference output of a hako definition that calls `std.native('provide.file')` or
+ * `std.native('provide.yaml')`. The command line cannot define native functions, so the
+ * definition's folder is copied and the calls replaced with Jsonnet functions: `provide.file`
+ * looks keys up in the folder's `.env` files (parsed as hako's file provider reads them);
+ * `provide.yaml` reads the folder's `.yml` files with the reference's own `std.parseYaml` and
+ * flattens them in Jsonnet (map keys joined with `key_sep`, lists with `ary_sep`).
  */
 export function referenceWithFileProvider(file: string): string {
   const dir = path.dirname(file)
@@ -43,21 +45,49 @@ export function referenceWithFileProvider(file: string): string {
   try {
     cpSync(dir, work, { recursive: true })
     const envFiles: Record<string, Record<string, string>> = {}
+    const yamlFiles: string[] = []
     for (const name of readdirSync(dir)) {
+      if (/\.ya?ml$/.test(name)) yamlFiles.push(name)
       if (!name.endsWith('.env')) continue
       envFiles[name] = Object.fromEntries(parseEnvFile(readFileSync(path.join(dir, name), 'utf8')))
     }
     writeFileSync(path.join(work, '__providers.libsonnet'), JSON.stringify(envFiles))
-    const provider =
-      "(function(options, name) (import '__providers.libsonnet')[std.parseJson(options).path][name])"
+    const yamlData = yamlFiles
+      .map((name) => `${JSON.stringify(name)}: std.parseYaml(importstr ${JSON.stringify(name)})`)
+      .join(', ')
+    writeFileSync(
+      path.join(work, '__yaml_providers.libsonnet'),
+      YAML_PROVIDER.replace('DATA', yamlData)
+    )
+    const replacements: Array<[string, string]> = [
+      [
+        "std.native('provide.file')",
+        "(function(options, name) (import '__providers.libsonnet')[std.parseJson(options).path][name])"
+      ],
+      ["std.native('provide.yaml')", "(import '__yaml_providers.libsonnet')"]
+    ]
     for (const name of readdirSync(work)) {
       if (!/\.(jsonnet|libsonnet)$/.test(name)) continue
       const target = path.join(work, name)
-      const text = readFileSync(target, 'utf8')
-      writeFileSync(target, text.split("std.native('provide.file')").join(provider))
+      let text = readFileSync(target, 'utf8')
+      for (const [from, to] of replacements) text = text.split(from).join(to)
+      writeFileSync(target, text)
     }
     return referenceOutput(path.join(work, path.basename(file)))
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
 }
+
+// hako's YAML provider in Jsonnet, over the data DATA stands for.
+const YAML_PROVIDER = `local data = { DATA };
+local text(v) = if v == null then '' else if std.isString(v) then v else std.toString(v);
+local flatten(node, root, keySep, arySep) =
+  if std.isObject(node) then
+    std.foldl(function(acc, k) acc + flatten(node[k], if root == null then k else root + keySep + k, keySep, arySep), std.objectFields(node), {})
+  else if std.isArray(node) then { [if root == null then '' else root]: std.join(arySep, [text(v) for v in node]) }
+  else { [if root == null then '' else root]: text(node) };
+function(options, name)
+  local o = std.parseJson(options);
+  flatten(data[o.path], null, std.get(o, 'key_sep', '.'), std.get(o, 'ary_sep', ','))[name]
+`

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import { loadAndRender, loadDefinition } from '../../src/definition/index.js'
@@ -5,7 +6,6 @@ import { loadJsonnetTree } from '../../src/definition/jsonnet-definition.js'
 import { UserError } from '../../src/util/errors.js'
 
 const FIXTURES = path.resolve('__fixtures__/definitions')
-const HAKO = path.resolve('__fixtures__/hako')
 
 async function errorText(file: string, limits?: { maxStack?: number; maxSteps?: number }) {
   const error = await loadJsonnetTree(file, FIXTURES, limits ? { limits } : {}).then(
@@ -47,58 +47,204 @@ describe('Jsonnet definitions, read as hako reads them (docs/hako.md, "Jsonnet")
     expect(loaded.definition.app.image).toBe('busybox')
   })
 
+  // Hako-style definitions of the project's own, written the way hako's examples are: shared
+  // libraries, providers, EC2 and Fargate schedulers, service-only keys a one-off task ignores.
   it.each([
-    ['hello', []],
-    ['hello-nofront', []],
-    ['hello-autoscaling-group', []],
-    ['hello-cap-add-app', []],
-    ['hello-privileged-app', []],
-    ['hello-service-discovery', []],
-    ['hello-autoscaling', []],
-    ['hello-awslogs-driver', []],
-    ['hello-grpc', []],
-    ['hello-lb', []],
-    ['hello-lb-v2', []],
-    ['hello-shared-alb', []],
     [
-      'hello-fargate',
+      'catalog-api',
       [
-        'examples/hello-fargate.jsonnet:55: scheduler.ephemeral_storage.size_in_gi_b: read the string "25" as the number 25; write 25 without quotes'
+        'hako-style/catalog-api.jsonnet:26: app.port_mappings[0].protocol: read "TCP" as "tcp", the spelling ECS takes'
       ]
     ],
+    ['disk-probe', []],
     [
-      'hello-fargate-batch',
+      'invoice-export',
       [
-        'examples/hello-fargate-batch.jsonnet:11: scheduler.ephemeral_storage.size_in_gi_b: read the string "25" as the number 25; write 25 without quotes'
+        'hako-style/invoice-export.jsonnet:6: scheduler.ephemeral_storage.size_in_gi_b: read the string "25" as the number 25; write 25 without quotes'
       ]
     ],
-    [
-      'hello-internal-nlb',
-      [
-        'examples/hello-internal-nlb.jsonnet:43: app.port_mappings[0].protocol: read "TCP" as "tcp", the spelling ECS takes'
-      ]
-    ]
-  ])("renders hako's example %s straight from its .jsonnet", async (name, normalised) => {
-    const rendered = await loadAndRender(`examples/${name}.jsonnet`, {
-      containers: [],
-      env: {},
-      cwd: HAKO
-    })
-    expect(rendered.family).toBe(`${name}-oneshot`)
-    expect(rendered.notices.filter((n) => !n.includes('scripts:'))).toEqual(normalised)
+    ['ledger-sync', []],
+    ['media-pipeline', []],
+    ['nightly-reindex', []],
+    ['storefront', []],
+    ['storefront-preview', []],
+    ['tiny', []]
+  ])(
+    'renders the hako-style definition %s through the loader, the schema and render',
+    async (name, notices) => {
+      const rendered = await loadAndRender(`hako-style/${name}.jsonnet`, {
+        containers: [],
+        env: {},
+        cwd: FIXTURES
+      })
+      expect(rendered.appId).toBe(name)
+      expect(rendered.family).toBe(`${name}-oneshot`)
+      expect(rendered.notices).toEqual(notices)
+    }
+  )
+
+  it('every hako-style definition is in the list above', () => {
+    expect(
+      readdirSync(path.join(FIXTURES, 'hako-style'))
+        .filter((f) => f.endsWith('.jsonnet'))
+        .sort()
+    ).toEqual([
+      'catalog-api.jsonnet',
+      'disk-probe.jsonnet',
+      'invoice-export.jsonnet',
+      'ledger-sync.jsonnet',
+      'media-pipeline.jsonnet',
+      'nightly-reindex.jsonnet',
+      'storefront-preview.jsonnet',
+      'storefront.jsonnet',
+      'tiny.jsonnet'
+    ])
   })
 
-  it("expands hello.jsonnet's provide.file from hello.env next to it", async () => {
-    const rendered = await loadAndRender('examples/hello.jsonnet', {
+  it('expands provide.file from the .env file next to the definition, also when the definition is imported', async () => {
+    for (const name of ['storefront', 'storefront-preview']) {
+      const rendered = await loadAndRender(`hako-style/${name}.jsonnet`, {
+        containers: [],
+        env: {},
+        cwd: FIXTURES
+      })
+      const app = rendered.registerRequest.containerDefinitions?.find((c) => c.name === 'app')
+      expect(app?.environment).toEqual([
+        { name: 'BANNER', value: 'Welcome back, shopper' },
+        { name: 'CURRENCY', value: 'EUR' },
+        { name: 'PAYMENT_GATEWAY', value: 'https://pay.example.net/v2' },
+        { name: 'PORT', value: '8080' },
+        ...(name === 'storefront-preview' ? [{ name: 'PREVIEW', value: 'true' }] : [])
+      ])
+    }
+  })
+
+  it('composes the imported storefront with +: and super: tag, memory and the sidecars', async () => {
+    const rendered = await loadAndRender('hako-style/storefront-preview.jsonnet', {
       containers: [],
       env: {},
-      cwd: HAKO
+      cwd: FIXTURES
     })
-    const app = rendered.registerRequest.containerDefinitions?.find((c) => c.name === 'app')
-    expect(app?.environment).toEqual([
-      { name: 'MESSAGE', value: 'eagletmt-san' },
-      { name: 'PORT', value: '3000' }
+    expect(rendered.cluster).toBe('shop-preview')
+    const byName = Object.fromEntries(
+      (rendered.registerRequest.containerDefinitions ?? []).map((c) => [c.name, c])
+    )
+    expect(Object.keys(byName).sort()).toEqual(['app', 'cache', 'proxy'])
+    expect(byName.app?.image).toBe('registry.example.net/storefront:preview-storefront-preview')
+    expect(byName.app?.memory).toBe(1536)
+    expect(byName.app?.dependsOn).toEqual([{ containerName: 'proxy', condition: 'START' }])
+    expect(byName.cache?.memory).toBe(64)
+    expect(byName.proxy?.environment).toEqual([
+      { name: 'UPSTREAM', value: 'http://127.0.0.1:8080' },
+      { name: 'UPSTREAM_TIMEOUT', value: '30s' }
     ])
+    expect(byName.proxy?.portMappings).toEqual([
+      { containerPort: 443, hostPort: 0, protocol: 'tcp' }
+    ])
+    expect(byName.app?.logConfiguration?.options?.['awslogs-group']).toBe(
+      '/platform/storefront-preview'
+    )
+  })
+
+  it('renders a Fargate service as a one-off task: provide.yaml values, awsvpc, the shared proxy on its fixed port', async () => {
+    const rendered = await loadAndRender('hako-style/catalog-api.jsonnet', {
+      containers: [],
+      env: {},
+      cwd: FIXTURES
+    })
+    const request = rendered.registerRequest
+    expect(request.networkMode).toBe('awsvpc')
+    expect(request.requiresCompatibilities).toEqual(['FARGATE'])
+    expect([request.cpu, request.memory]).toEqual(['512', '1024'])
+    expect(request.executionRoleArn).toBe('arn:aws:iam::210987654321:role/platform-task-execution')
+    const [app, proxy] = request.containerDefinitions ?? []
+    expect(app?.environment).toEqual([
+      { name: 'LANGUAGES', value: 'en fr nl' },
+      { name: 'SEARCH_ENDPOINT', value: 'https://search.internal.example.net' },
+      { name: 'SEARCH_SHARDS', value: '3' }
+    ])
+    expect(app?.portMappings).toEqual([{ containerPort: 7000, hostPort: 7000, protocol: 'tcp' }])
+    expect(proxy?.name).toBe('proxy')
+    expect(proxy?.portMappings).toEqual([{ containerPort: 443, hostPort: 443, protocol: 'tcp' }])
+    expect(proxy?.dockerLabels).toEqual({
+      'net.example.role': 'edge-proxy',
+      'cc.wanko.hako.version': '2.18.0'
+    })
+  })
+
+  it('renders a Fargate batch job with its ephemeral storage read as a number', async () => {
+    const rendered = await loadAndRender('hako-style/invoice-export.jsonnet', {
+      containers: [],
+      env: {},
+      cwd: FIXTURES
+    })
+    const request = rendered.registerRequest
+    expect([request.cpu, request.memory]).toEqual(['2048', '4096'])
+    expect(request.ephemeralStorage).toEqual({ sizeInGiB: 25 })
+    const app = request.containerDefinitions?.[0]
+    expect(app?.memoryReservation).toBe(2048)
+    expect(app?.logConfiguration).toEqual({
+      logDriver: 'awslogs',
+      options: {
+        'awslogs-group': '/platform/invoice-export',
+        'awslogs-region': 'eu-west-1',
+        'awslogs-stream-prefix': 'export'
+      }
+    })
+  })
+
+  it('keeps container ordering, shared volumes, secrets, labels and capabilities', async () => {
+    const render = (name: string) =>
+      loadAndRender(`hako-style/${name}.jsonnet`, { containers: [], env: {}, cwd: FIXTURES })
+    const media = (await render('media-pipeline')).registerRequest
+    expect(media.containerDefinitions?.map((c) => [c.name, c.essential])).toEqual([
+      ['app', true],
+      ['metrics', true],
+      ['presets', false],
+      ['seed', false]
+    ])
+    const app = media.containerDefinitions?.[0]
+    expect(app?.dependsOn).toEqual([
+      { containerName: 'seed', condition: 'SUCCESS' },
+      { containerName: 'metrics', condition: 'HEALTHY' }
+    ])
+    expect(app?.volumesFrom).toEqual([{ sourceContainer: 'presets', readOnly: true }])
+    expect(media.volumes).toEqual([{ name: 'scratch', host: {} }])
+    expect(media.containerDefinitions?.[1]?.healthCheck).toEqual({
+      command: ['CMD', 'agent', 'status'],
+      interval: 10,
+      retries: 3,
+      timeout: 5
+    })
+
+    const ledger = (await render('ledger-sync')).registerRequest
+    expect(ledger.taskRoleArn).toBe('arn:aws:iam::210987654321:role/ledger-sync')
+    expect(ledger.containerDefinitions?.[0]?.secrets).toEqual([
+      {
+        name: 'LEDGER_API_TOKEN',
+        valueFrom: 'arn:aws:ssm:eu-west-1:210987654321:parameter/ledger/api-token'
+      },
+      {
+        name: 'LEDGER_DB_URL',
+        valueFrom: 'arn:aws:ssm:eu-west-1:210987654321:parameter/ledger/db-url'
+      },
+      {
+        name: 'SIGNING_KEY',
+        valueFrom:
+          'arn:aws:secretsmanager:eu-west-1:210987654321:secret:ledger/signing-Qx81Zp:private_key::'
+      }
+    ])
+
+    const probe = (await render('disk-probe')).registerRequest.containerDefinitions?.[0]
+    expect(probe?.linuxParameters).toEqual({
+      capabilities: { add: ['SYS_ADMIN'], drop: ['NET_RAW'] },
+      initProcessEnabled: true
+    })
+    expect(probe?.dockerLabels).toEqual({
+      'net.example.job': 'disk-probe',
+      'net.example.team': 'ops',
+      'cc.wanko.hako.version': '2.18.0'
+    })
   })
 })
 

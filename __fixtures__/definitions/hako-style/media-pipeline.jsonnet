@@ -1,5 +1,6 @@
 // Containers that start in order: a seed step must succeed before the app starts, the app
-// waits for the metrics agent to be healthy, and the uploader shares the app's volumes.
+// waits for the metrics agent to be healthy, and it reads the codec presets from the volumes
+// of a data-only container.
 local platform = import 'platform.libsonnet';
 
 {
@@ -18,6 +19,7 @@ local platform = import 'platform.libsonnet';
       { container_name: 'metrics', condition: 'HEALTHY' },
     ],
     mount_points: [{ source_volume: 'scratch', container_path: '/work' }],
+    volumes_from: [{ source_container: 'presets', read_only: true }],
   },
   sidecars: {
     seed: {
@@ -34,12 +36,12 @@ local platform = import 'platform.libsonnet';
       memory: 64,
       health_check: { command: ['CMD', 'agent', 'status'], interval: 10, retries: 3 },
     },
-    uploader: {
-      image_tag: 'registry.example.net/uploader:1.2',
-      cpu: 64,
-      memory: 128,
-      volumes_from: [{ source_container: 'app', read_only: true }],
-      depends_on: [{ container_name: 'app', condition: 'COMPLETE' }],
+    presets: {
+      image_tag: 'registry.example.net/codec-presets:2026-10',
+      essential: false,
+      cpu: 8,
+      memory: 16,
+      command: ['true'],
     },
   },
 }

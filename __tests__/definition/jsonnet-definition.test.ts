@@ -126,9 +126,8 @@ describe('Jsonnet definitions, read as hako reads them (docs/hako.md, "Jsonnet")
       cwd: FIXTURES
     })
     expect(rendered.cluster).toBe('shop-preview')
-    const byName = Object.fromEntries(
-      (rendered.registerRequest.containerDefinitions ?? []).map((c) => [c.name, c])
-    )
+    const containers = rendered.registerRequest.containerDefinitions ?? []
+    const byName = Object.fromEntries(containers.map((c) => [c.name ?? '', c] as const))
     expect(Object.keys(byName).sort()).toEqual(['app', 'cache', 'proxy'])
     expect(byName.app?.image).toBe('registry.example.net/storefront:preview-storefront-preview')
     expect(byName.app?.memory).toBe(1536)

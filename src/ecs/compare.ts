@@ -1,6 +1,6 @@
 /**
  * Semantic comparison of the task definition we would register with the latest registered
- * revision, as hako does (REFERENCE.md §1; hako's EcsDefinitionComparator and
+ * revision, as hako does (docs/hako.md, "Registering"; hako's EcsDefinitionComparator and
  * EcsVolumeComparator): containers matched by name, listed arrays as unordered sets,
  * command/entryPoint/healthCheck.command (and DNS lists) ordered, maps as sets of pairs, and a
  * value left unset equal to the default ECS fills in. Pure: no I/O.
@@ -120,6 +120,18 @@ export function compareTaskDefinition(
 }
 
 type Plain = string | number | boolean | Plain[] | { [key: string]: Plain }
+
+/**
+ * The request in the form the comparison sees, as one string: two requests that compare equal
+ * give the same text (defaults and empties dropped, sets sorted, keys sorted, tags as a map),
+ * so its hash addresses "this task definition" whatever order the definition file lists things.
+ */
+export function canonicalRequestText(request: RegisterTaskDefinitionCommandInput): string {
+  const definition = canonicalTaskDefinition(request)
+  definition.family = request.family ?? ''
+  const tags = canonicalTags(request.tags)
+  return stableJson(tags ? { definition, tags } : { definition })
+}
 
 /** The comparable form: defaults and empties dropped, containers and volumes keyed by name. */
 export function canonicalTaskDefinition(

@@ -111,7 +111,11 @@ export async function resolveThroughBucket(
       )
     }
     const result = await options.fallback()
-    return { ...result, source: 'fallback' }
+    return {
+      taskDefinitionArn: result.taskDefinitionArn,
+      registered: result.registered,
+      source: 'fallback'
+    }
   }
 }
 
@@ -162,7 +166,7 @@ async function race(
       if (clock.now() - seen.since >= t.takeoverMs) {
         logger.info(
           `The claim on ${url} by ${read.entry.claimant} has not changed for ` +
-            `${Math.round((clock.now() - seen.since) / 1000)} s; taking it over`
+            `${Math.floor((clock.now() - seen.since) / 1000)} s; taking it over`
         )
         write = await claim(deps, options, key, { ifMatch: read.etag })
       } else if (clock.now() - started >= t.maxWaitMs) {

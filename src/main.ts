@@ -7,7 +7,7 @@ import type { AwsClients, ClientOptions } from './aws/clients.js'
 import { loadAndRender } from './definition/index.js'
 import type { RenderedDefinition } from './definition/rendered.js'
 import { consoleTaskUrl, defaultStartedBy, launchTags, newClientToken } from './ecs/launch.js'
-import { resolveTaskDefinition } from './ecs/resolve.js'
+import { cacheSetting, resolveTaskDefinition, runResolved } from './ecs/resolve.js'
 import { runTask } from './ecs/run-task.js'
 import { runMany } from './fanout/run-many.js'
 import { taskResourcesOf } from './ecs/scale-out.js'
@@ -66,7 +66,18 @@ export async function run(deps: MainDeps): Promise<void> {
     const resolved = await logger.group('Register the task definition', () =>
       resolveTaskDefinition(
         { ecs: clients.ecs, clock: deps.clock, random: deps.random, logger },
-        { registerRequest: rendered.registerRequest, taskDefinitionInput: inputs.taskDefinition }
+        {
+          registerRequest: rendered.registerRequest,
+          taskDefinitionInput: inputs.taskDefinition,
+          cache: cacheSetting({
+            enabled: inputs.taskDefinitionCache,
+            prefix: prefix ?? notificationPrefix(inputs, rendered, clients.region),
+            s3: (region) => clients.s3(region),
+            region: clients.region,
+            env: deps.env,
+            random: deps.random
+          })
+        }
       )
     )
     deps.setOutput('task-definition-arn', resolved.taskDefinitionArn)
@@ -76,14 +87,18 @@ export async function run(deps: MainDeps): Promise<void> {
     state.save(STATE.cluster, rendered.cluster)
     state.save(STATE.region, clients.region)
     const run = inputs.tasks.length > 1 ? runFanOut : runOne
-    await run({
-      deps,
-      inputs,
-      rendered,
-      clients,
-      taskDefinitionArn: resolved.taskDefinitionArn,
-      prefix
-    })
+    // A revision read from the bucket may have been deregistered since: replaced once.
+    await runResolved(
+      resolved,
+      (taskDefinitionArn) => run({ deps, inputs, rendered, clients, taskDefinitionArn, prefix }),
+      {
+        logger,
+        onReplaced: (replacement) => {
+          deps.setOutput('task-definition-arn', replacement.taskDefinitionArn)
+          deps.setOutput('registered', String(replacement.registered))
+        }
+      }
+    )
   } catch (error) {
     if (error instanceof UserError) {
       deps.setFailed(error.message)

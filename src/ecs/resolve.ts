@@ -46,6 +46,45 @@ export type CacheSetting =
   /** No notification prefix: the jittered re-check, with a warning. */
   | 'no-prefix'
 
+/**
+ * The cache setting for the action: off by input, none without a notification prefix, else
+ * the notification bucket and prefix (read with an S3 client of the bucket's region).
+ */
+export function cacheSetting(options: {
+  /** The `task-definition-cache` input. */
+  enabled: boolean
+  /** The resolved notification prefix; 'none' or undefined when there is none. */
+  prefix: { bucket: string; prefix: string; region?: string } | 'none' | undefined
+  s3: (region?: string) => Pick<S3Client, 'send'>
+  /** The ECS client's region. */
+  region: string
+  env: NodeJS.ProcessEnv
+  random: () => number
+}): CacheSetting {
+  if (!options.enabled) return 'off'
+  const where = options.prefix
+  if (where === undefined || where === 'none') return 'no-prefix'
+  return {
+    location: { bucket: where.bucket, prefix: where.prefix },
+    s3: options.s3(where.region),
+    region: options.region,
+    claimant: claimantOf(options.env, options.random)
+  }
+}
+
+/** `job <name> (<id>) of <run URL>`: the random id tells the jobs of one matrix apart. */
+export function claimantOf(env: NodeJS.ProcessEnv, random: () => number): string {
+  const id = Math.floor(random() * 0x1000000)
+    .toString(16)
+    .padStart(6, '0')
+  const server = env.GITHUB_SERVER_URL ?? 'https://github.com'
+  const run =
+    env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : 'a run outside GitHub Actions'
+  return `job ${env.GITHUB_JOB ?? '?'} (${id}) of ${run}`
+}
+
 export async function resolveTaskDefinition(
   deps: RegisterDeps,
   options: {

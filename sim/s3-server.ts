@@ -2,7 +2,11 @@
  * A real S3 protocol server on loopback (s3rver), for tests, the simulator, the demo and the
  * benchmark. s3rver predates S3's conditional writes (2024), so this adds them in front of its
  * router: `If-None-Match: *` and `If-Match: <etag>` on PutObject answer 412 PreconditionFailed
- * as S3 does, checked and written under a per-key lock so racing writers are serialised.
+ * as S3 does, checked and written under a per-key lock so racing writers are serialised; and a
+ * conditional PutObject that arrives while another write of the same key is in progress answers
+ * 409 ConditionalRequestConflict, which S3 may answer then too (its PutObject reference: "If a
+ * conflicting operation occurs during the upload S3 returns a 409 ConditionalRequestConflict
+ * response"; docs/limits.md, "S3 conditional writes"), so callers must handle both.
  * GetObject takes the same lock and buffers the body under it: s3rver rewrites an object's file
  * in place, so a read streamed during a write would see a torn object (S3 reads are atomic).
  * It also counts requests by operation, for the benchmark's "S3 reads" figures.
@@ -19,6 +23,8 @@ export interface S3ServerOptions {
   buckets: string[]
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
   port?: number
+  /** Real milliseconds each PutObject takes before it is stored (default 0). */
+  putLatencyMs?: number
 }
 
 export interface S3ServerStats {
@@ -70,6 +76,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   })
   let stats: S3ServerStats = { byOperation: {}, notFound: 0 }
   const locks = new Map<string, Promise<void>>()
+  /** PutObjects of each key from arrival to answer. */
+  const writing = new Map<string, number>()
 
   const conditional = async (
     ctx: Parameters<S3rver['use']>[0] extends (c: infer C, n: infer _N) => unknown ? C : never,
@@ -82,6 +90,17 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     const ifMatch = header(ctx.headers['if-match'])
     if (op !== 'PutObject' && op !== 'GetObject') return next()
     const lockKey = `${bucket}/${key}`
+    const isConditional = ifNoneMatch !== undefined || ifMatch !== undefined
+    if (op === 'PutObject' && isConditional && (writing.get(lockKey) ?? 0) > 0) {
+      ctx.status = 409
+      ctx.type = 'application/xml'
+      ctx.body =
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ConditionalRequestConflict</Code>' +
+        '<Message>A conflicting operation occurred. If using PutObject you can retry the ' +
+        'request.</Message></Error>'
+      return
+    }
+    if (op === 'PutObject') writing.set(lockKey, (writing.get(lockKey) ?? 0) + 1)
     const previous = locks.get(lockKey) ?? Promise.resolve()
     let release = (): void => {}
     const mine = new Promise<void>((resolve) => (release = resolve))
@@ -89,7 +108,10 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     locks.set(lockKey, chained)
     await previous
     try {
-      const conditional = op === 'PutObject' && (ifNoneMatch !== undefined || ifMatch !== undefined)
+      if (op === 'PutObject' && options.putLatencyMs) {
+        await new Promise((resolve) => setTimeout(resolve, options.putLatencyMs))
+      }
+      const conditional = op === 'PutObject' && isConditional
       const exists = conditional && (await server.store.existsObject(bucket, key))
       const etag = exists ? (await server.store.getMetadata(bucket, key)).etag : undefined
       const failed =
@@ -118,6 +140,11 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
         ctx.body = Buffer.concat(chunks)
       }
     } finally {
+      if (op === 'PutObject') {
+        const left = (writing.get(lockKey) ?? 1) - 1
+        if (left > 0) writing.set(lockKey, left)
+        else writing.delete(lockKey)
+      }
       release()
       if (locks.get(lockKey) === chained) locks.delete(lockKey)
     }

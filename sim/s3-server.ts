@@ -25,6 +25,8 @@ export interface S3ServerOptions {
   port?: number
   /** Real milliseconds each PutObject takes before it is stored (default 0). */
   putLatencyMs?: number
+  /** PutObject of keys this matches answers 403 AccessDenied (a role without the grant). */
+  denyPut?: (key: string) => boolean
 }
 
 export interface S3ServerStats {
@@ -89,6 +91,14 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     const ifNoneMatch = header(ctx.headers['if-none-match'])
     const ifMatch = header(ctx.headers['if-match'])
     if (op !== 'PutObject' && op !== 'GetObject') return next()
+    if (op === 'PutObject' && options.denyPut?.(key)) {
+      ctx.status = 403
+      ctx.type = 'application/xml'
+      ctx.body =
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>' +
+        '<Message>Access Denied</Message></Error>'
+      return
+    }
     const lockKey = `${bucket}/${key}`
     const isConditional = ifNoneMatch !== undefined || ifMatch !== undefined
     if (op === 'PutObject' && isConditional && (writing.get(lockKey) ?? 0) > 0) {

@@ -121,7 +121,7 @@ describe('dist/index.js against the local simulator', () => {
     expect(post.stdout).toContain('::debug::post: no task left to stop')
   })
 
-  it('reuses the registered revision on a second run: no register, one describe, one RunTask', async () => {
+  it('reuses the registered revision on a second run: read from the bucket, so RunTask is the only ECS call', async () => {
     const before = { ...local.stats().ecs.calls }
     const result = await main(local, {})
     expect(result.exitCode).toBe(0)
@@ -129,7 +129,10 @@ describe('dist/index.js against the local simulator', () => {
     expect(result.outputs['task-definition-arn']).toBe(
       'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/oneshot-oneshot:1'
     )
-    expect(callsSince(local, before)).toEqual({ DescribeTaskDefinition: 1, RunTask: 1 })
+    expect(callsSince(local, before)).toEqual({ RunTask: 1 })
+    expect(result.stdout).toContain(
+      'Task definition from s3://oneshot-notifications/oneshot/task-definitions/oneshot-oneshot/'
+    )
   })
 
   it('fails the step on exit 3 with one annotation, and still sets every output', async () => {
@@ -173,7 +176,8 @@ describe('dist/index.js against the local simulator', () => {
     // reuses the same token.
     const result = await main(local, { env: 'SIM_CAPACITY_FAILURES=2' })
     expect(result.exitCode).toBe(0)
-    expect(callsSince(local, before)).toEqual({ DescribeTaskDefinition: 1, RunTask: 3 })
+    // The revision comes from the bucket (an earlier test registered it).
+    expect(callsSince(local, before)).toEqual({ RunTask: 3 })
   })
 
   it('registers once in a register job, then fans out jobs that spend one ECS call each', async () => {

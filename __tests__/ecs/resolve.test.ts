@@ -6,6 +6,8 @@ import {
   RegisterTaskDefinitionCommand
 } from '@aws-sdk/client-ecs'
 import {
+  cacheSetting,
+  claimantOf,
   isStaleRevisionError,
   resolveTaskDefinition,
   runResolved,
@@ -213,5 +215,44 @@ describe('isStaleRevisionError', () => {
     ['ClientException: Cluster not found', false]
   ])('%s -> %s', (message, stale) => {
     expect(isStaleRevisionError(new Error(message))).toBe(stale)
+  })
+})
+
+describe('cacheSetting', () => {
+  const s3ByRegion: string[] = []
+  const base = {
+    s3: (region?: string) => {
+      s3ByRegion.push(region ?? '(main)')
+      return new FakeBucket(new FakeClock(0))
+    },
+    region: 'ap-northeast-1',
+    env: { GITHUB_REPOSITORY: 'acme/batch', GITHUB_RUN_ID: '7', GITHUB_JOB: 'shard' },
+    random: () => 0.5
+  }
+
+  it.each([
+    ['the input turned it off', { enabled: false, prefix: { bucket: 'b', prefix: 'p' } }, 'off'],
+    ['no prefix', { enabled: true, prefix: undefined }, 'no-prefix'],
+    ["'none'", { enabled: true, prefix: 'none' as const }, 'no-prefix']
+  ])('is %s -> %s', (_name, options, expected) => {
+    expect(cacheSetting({ ...base, ...options })).toBe(expected)
+  })
+
+  it("uses the notification bucket and prefix, read in the bucket's region", () => {
+    const setting = cacheSetting({
+      ...base,
+      enabled: true,
+      prefix: { bucket: 'notes', prefix: 'oneshot', region: 'us-west-2' }
+    })
+    expect(setting).toMatchObject({
+      location: { bucket: 'notes', prefix: 'oneshot' },
+      region: 'ap-northeast-1',
+      claimant: 'job shard (800000) of https://github.com/acme/batch/actions/runs/7'
+    })
+    expect(s3ByRegion).toEqual(['us-west-2'])
+  })
+
+  it('names a claimant outside GitHub Actions too', () => {
+    expect(claimantOf({}, () => 0)).toBe('job ? (000000) of a run outside GitHub Actions')
   })
 })

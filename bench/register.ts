@@ -339,6 +339,7 @@ async function main(): Promise<void> {
         'revisions: successful RegisterTaskDefinition answers; ARNs run: distinct revisions the jobs started; throttled: ThrottlingException answers per API (Register/Describe/RunTask).',
         'ECS per job: ECS calls of a job up to and including its RunTask (median / max / the job that registered); 1 is RunTask alone.',
         "start→RunTask counts from the job's process start (200 processes take tens of seconds to start on this machine; the barrier waits for the last); barrier→RunTask is the coordination itself.",
+        'All 1,000 jobs of one process send RunTask within about a second of each other into its bucket (100 burst, 40 per s): the throttled RunTask answers there are that bucket, retried until each task starts, not registration. The S3 server serialises every request of one key (s3rver rewrites files in place), which real S3 does not, so waiting jobs there take longer than on S3.',
         'cache off (jittered): after a "differs" answer each job waits a random 0-20 s, describes again and registers only if it still differs; no s3:PutObject takes the same path after one warning. before: describe and register at once, as the action did before the cache.'
       ]
     })

@@ -472,7 +472,9 @@ export class EcsSim {
     }
     const definition = this.findDefinition(body.taskDefinition)
     if (!definition) throw new AwsError('InvalidParameterException', 'TaskDefinition not found.')
-    if (definition.status !== 'ACTIVE' && !body.taskDefinition?.includes(':')) {
+    // ECS refuses new tasks of a deregistered (INACTIVE) revision, named by ARN or revision too
+    // (its documentation allows a window of up to 10 minutes before that holds; never kinder).
+    if (definition.status !== 'ACTIVE') {
       throw new AwsError('ClientException', 'TaskDefinition is inactive')
     }
     const fingerprint = JSON.stringify({ ...body, clientToken: undefined })

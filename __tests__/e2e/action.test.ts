@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { resolve } from 'node:path'
+import { DeregisterTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { runAction, runPost, type ActionResult } from '../../sim/action-runner.js'
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from '../../sim/index.js'
 
@@ -390,6 +391,45 @@ describe('dist/index.js in a register race', () => {
         expect(registered).toBeLessThanOrEqual(3)
         expect(arns.size).toBeLessThanOrEqual(3)
       } finally {
+        await local.close()
+      }
+    },
+    RACE_TIMEOUT_MS
+  )
+
+  it(
+    'replaces a cached revision that was deregistered since, once, and runs the new one',
+    async () => {
+      const local = await withLocal()
+      const ecs = new ECSClient(local.clientConfig('ecs'))
+      try {
+        const first = await main(local, { tag: 'stale' })
+        const rev1 = first.outputs['task-definition-arn'] ?? ''
+        expect(rev1).toMatch(/task-definition\/oneshot-oneshot:1$/)
+        await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: rev1 }))
+
+        const second = await main(local, { tag: 'stale' })
+        expect(second.exitCode).toBe(0)
+        const rev2 = rev1.replace(/:1$/, ':2')
+        expect(second.outputs['task-definition-arn']).toBe(rev2)
+        expect(second.outputs.registered).toBe('true')
+        const w = warnings(second)
+        expect(w).toHaveLength(2)
+        expect(w[0]).toMatch(
+          new RegExp(
+            `^RunTask refused ${rev1} from the task definition cache \\(.*TaskDefinition is inactive.*\\); resolving the task definition again$`
+          )
+        )
+        expect(w[1]).toMatch(
+          new RegExp(`^${rev1} from s3://.*\\.json can no longer run; resolving it again$`)
+        )
+
+        const third = await main(local, { tag: 'stale' })
+        expect(third.outputs['task-definition-arn']).toBe(rev2)
+        expect(third.outputs.registered).toBe('false')
+        expect(warnings(third)).toEqual([])
+      } finally {
+        ecs.destroy()
         await local.close()
       }
     },

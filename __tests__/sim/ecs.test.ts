@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import {
   DescribeContainerInstancesCommand,
+  DeregisterTaskDefinitionCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
@@ -156,6 +157,14 @@ describe('task definitions', () => {
     expect(run.tasks?.[0]?.taskDefinitionArn).toBe(second)
     await clock.advance(DEFAULT_TIMINGS.definitionVisibleSeconds * 1000)
     expect((await latest()).taskDefinition?.taskDefinitionArn).toBe(second)
+  })
+
+  it('refuses RunTask of a deregistered revision, by ARN too', async () => {
+    const arn = await register(ecs, 'gone-oneshot')
+    await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }))
+    await expect(
+      ecs.send(new RunTaskCommand({ ...runInput({}), taskDefinition: arn }))
+    ).rejects.toMatchObject({ name: 'ClientException', message: 'TaskDefinition is inactive' })
   })
 
   it('lists the tags of a definition', async () => {

@@ -7,8 +7,9 @@
  * 409 ConditionalRequestConflict, which S3 may answer then too (its PutObject reference: "If a
  * conflicting operation occurs during the upload S3 returns a 409 ConditionalRequestConflict
  * response"; docs/limits.md, "S3 conditional writes"), so callers must handle both.
- * GetObject takes the same lock and buffers the body under it: s3rver rewrites an object's file
- * in place, so a read streamed during a write would see a torn object (S3 reads are atomic).
+ * GetObject takes the same lock as a reader (reads of a key run together, never during a write
+ * of it) and buffers the body under it: s3rver rewrites an object's file in place, so a read
+ * streamed during a write would see a torn object (S3 reads are atomic).
  * It also counts requests by operation, for the benchmark's "S3 reads" figures.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -65,6 +66,40 @@ function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
+/**
+ * Per key: writes one at a time, each after the reads that arrived before it; reads together,
+ * each after the writes that arrived before it.
+ */
+class KeyLocks {
+  private readonly keys = new Map<string, { tail: Promise<void>; readers: Set<Promise<void>> }>()
+
+  async acquire(key: string, mode: 'read' | 'write'): Promise<() => void> {
+    let state = this.keys.get(key)
+    if (!state) {
+      state = { tail: Promise.resolve(), readers: new Set() }
+      this.keys.set(key, state)
+    }
+    const k = state
+    let release = (): void => {}
+    const done = new Promise<void>((resolve) => (release = resolve))
+    if (mode === 'read') {
+      // Counted at arrival, so a write that arrives later waits for this read.
+      k.readers.add(done)
+      await k.tail
+      return () => {
+        k.readers.delete(done)
+        release()
+      }
+    }
+    const previous = k.tail
+    const readers = [...k.readers]
+    k.tail = done
+    await previous
+    await Promise.all(readers)
+    return release
+  }
+}
+
 export async function startS3Server(options: S3ServerOptions): Promise<S3Server> {
   const directory = mkdtempSync(join(tmpdir(), 's3rver-'))
   const server = new S3rver({
@@ -77,7 +112,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     configureBuckets: options.buckets.map((name) => ({ name }))
   })
   let stats: S3ServerStats = { byOperation: {}, notFound: 0 }
-  const locks = new Map<string, Promise<void>>()
+  const locks = new KeyLocks()
   /** PutObjects of each key from arrival to answer. */
   const writing = new Map<string, number>()
 
@@ -111,12 +146,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
       return
     }
     if (op === 'PutObject') writing.set(lockKey, (writing.get(lockKey) ?? 0) + 1)
-    const previous = locks.get(lockKey) ?? Promise.resolve()
-    let release = (): void => {}
-    const mine = new Promise<void>((resolve) => (release = resolve))
-    const chained = previous.then(() => mine)
-    locks.set(lockKey, chained)
-    await previous
+    const release = await locks.acquire(lockKey, op === 'PutObject' ? 'write' : 'read')
     try {
       if (op === 'PutObject' && options.putLatencyMs) {
         await new Promise((resolve) => setTimeout(resolve, options.putLatencyMs))
@@ -156,7 +186,6 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
         else writing.delete(lockKey)
       }
       release()
-      if (locks.get(lockKey) === chained) locks.delete(lockKey)
     }
   }
   // Run before s3rver's router, which answers without calling next().

@@ -110,4 +110,25 @@ describe('startS3Server', () => {
       }
     }
   })
+
+  it('serves a read that arrives during a write of the key after the write, whole', async () => {
+    const slow = await startS3Server({ buckets: ['notes'], putLatencyMs: 100 })
+    try {
+      const client = slow.client()
+      const k = 'rw/object.json'
+      await client.send(new PutObjectCommand({ Bucket: 'notes', Key: k, Body: 'v1' }))
+      const write = client.send(new PutObjectCommand({ Bucket: 'notes', Key: k, Body: 'v2' }))
+      await new Promise((resolve) => setTimeout(resolve, 30))
+      const reads = await Promise.all(
+        Array.from({ length: 5 }, async () => {
+          const got = await client.send(new GetObjectCommand({ Bucket: 'notes', Key: k }))
+          return got.Body?.transformToString()
+        })
+      )
+      await write
+      expect(reads).toEqual(Array(5).fill('v2'))
+    } finally {
+      await slow.close()
+    }
+  })
 })

@@ -255,6 +255,36 @@ describe('resolveThroughBucket', () => {
     ])
   })
 
+  it('retries its heartbeat and its final write after 409 ConditionalRequestConflict (a write in progress), keeping the claim', async () => {
+    const result = await clock.run(
+      job({
+        resolveMs: 15000,
+        // Resolving starts after the claim; every conditional write from now on answers 409
+        // three times: the heartbeat at 10 s, then the final write twice.
+        claimant: 'job a',
+        resolve: async () => {
+          calls.resolve++
+          bucket.conflictNext = 3
+          await clock.sleep(15000)
+          return { taskDefinitionArn: ARN(8), revision: 8, registered: true }
+        }
+      })
+    )
+    expect(result).toEqual({ taskDefinitionArn: ARN(8), registered: true, source: 'claim' })
+    const start = Date.UTC(2026, 11, 1)
+    expect(
+      bucket.calls.filter((c) => c.op === 'PutObject').map((c) => [(c.at - start) / 1000, c.status])
+    ).toEqual([
+      [0, 200],
+      [10, 409],
+      [15, 409],
+      [15.15, 409],
+      [15.3, 200]
+    ])
+    expect(bucket.body(KEY)).toMatchObject({ state: 'resolved', taskDefinitionArn: ARN(8) })
+    expect(logger.of('info')).toContain(`Wrote ${ARN(8)} to ${URL}`)
+  })
+
   it('when resolving fails: marks the entry abandoned, fails with that error, and the next job retries at once', async () => {
     const error = await clock.run(job({ result: new Error('denied') })).catch((e: unknown) => e)
     expect((error as Error).message).toBe('denied')

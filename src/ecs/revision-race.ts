@@ -259,7 +259,8 @@ async function holdClaim(
         () => undefined
       )
       if (w?.kind === 'written') etag = w.etag
-      else if (w?.kind === 'conflict') etag = undefined // taken over: stop refreshing
+      // 412: taken over, stop refreshing; 409 (a write in progress): the next beat tries again.
+      else if (w?.kind === 'conflict' && w.status === 412) etag = undefined
     }
   })()
   let result: RegisterResult
@@ -290,17 +291,47 @@ async function holdClaim(
   const written =
     etag === undefined
       ? undefined
-      : await writeEntry(s3, options.location, key, resolved, { ifMatch: etag }).catch(
-          (error: unknown) => {
-            logger.warning(`Could not write ${url}: ${describeError(error)}`)
-            return undefined
-          }
-        )
+      : await writeUntilSettled(deps, options, key, url, resolved, etag)
   if (written?.kind === 'written') logger.info(`Wrote ${result.taskDefinitionArn} to ${url}`)
-  else logger.info(`Another job took the claim on ${url} over; not writing it`)
+  else if (written?.kind === 'conflict') {
+    logger.info(`Another job took the claim on ${url} over; not writing it`)
+  }
   return {
     taskDefinitionArn: result.taskDefinitionArn,
     registered: result.registered,
     source: 'claim'
+  }
+}
+
+/** Attempts at the final write while S3 answers 409 ConditionalRequestConflict. */
+const CONFLICT_ATTEMPTS = 10
+
+/**
+ * The claimant's final write, If-Match its claim. 409 ConditionalRequestConflict means another
+ * write of the key was in progress (a late job's claim attempt), not that the claim is lost, and
+ * S3 says to retry; 412 means another job took the claim over. Other errors are logged: the job
+ * still runs what it resolved, and the others take over after takeoverMs.
+ */
+async function writeUntilSettled(
+  deps: RaceDeps,
+  options: RaceOptions,
+  key: string,
+  url: string,
+  entry: CacheEntry,
+  etag: string
+): Promise<EntryWrite | undefined> {
+  const t = { ...RACE_TIMINGS, ...options.timings }
+  for (let attempt = 1; ; attempt++) {
+    let written: EntryWrite
+    try {
+      written = await writeEntry(deps.s3, options.location, key, entry, { ifMatch: etag })
+    } catch (error) {
+      deps.logger.warning(`Could not write ${url}: ${describeError(error)}`)
+      return undefined
+    }
+    if (written.kind !== 'conflict' || written.status !== 409 || attempt >= CONFLICT_ATTEMPTS) {
+      return written
+    }
+    await deps.clock.sleep(Math.floor(t.pollBaseMs / 2 + (deps.random() * t.pollBaseMs) / 2))
   }
 }

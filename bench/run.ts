@@ -26,6 +26,7 @@ import {
   type SoloResult,
   type Variant
 } from './lib/report.js'
+import { spliceSection } from './lib/register-report.js'
 import type { SdkWaiterSpec } from './lib/sdk-waiter.js'
 import {
   addCounts,
@@ -721,7 +722,14 @@ async function main(): Promise<number> {
           ? { follow: readFileSync(join(options.out, 'RESULTS-follow.md'), 'utf8') }
           : {})
       })
-      await writeMarkdown(join(options.out, 'RESULTS.md'), markdown)
+      // The register race (bench/register.ts) keeps its own section of the page.
+      const registerFile = join(options.out, 'RESULTS-register.md')
+      await writeMarkdown(
+        join(options.out, 'RESULTS.md'),
+        existsSync(registerFile)
+          ? spliceSection(markdown, readFileSync(registerFile, 'utf8'))
+          : markdown
+      )
       await writeMarkdown(
         join(options.out, 'README-section.md'),
         readmeSection(results, new Date().toISOString().slice(0, 10))

@@ -46,6 +46,13 @@ export interface LifecycleTimings {
    * never).
    */
   registerConflictSeconds: number
+  /**
+   * A new revision is invisible to DescribeTaskDefinition for this long: by family the
+   * previous revision still answers, by ARN "Unable to describe task definition" (ECS reads are
+   * eventually consistent, docs/limits.md, "Registration"; default 1). RunTask sees it at once,
+   * as the job that registered it runs it right away.
+   */
+  definitionVisibleSeconds: number
 }
 
 export const DEFAULT_TIMINGS: LifecycleTimings = {
@@ -56,7 +63,8 @@ export const DEFAULT_TIMINGS: LifecycleTimings = {
   stopTimeoutSeconds: 30,
   incompleteStopSeconds: 2,
   describeDelaySeconds: 0,
-  registerConflictSeconds: 0
+  registerConflictSeconds: 0,
+  definitionVisibleSeconds: 1
 }
 
 /** Container instances of one cluster (EC2 capacity); clusters without a fleet have no limit. */
@@ -103,6 +111,8 @@ export interface TaskTimeline {
 }
 
 interface StoredTaskDefinition {
+  /** When DescribeTaskDefinition starts to see it (clock ms). */
+  visibleAt: number
   wire: Record<string, unknown>
   arn: string
   family: string
@@ -154,7 +164,7 @@ interface SimTask {
   tags: Tag[]
   containers: SimContainer[]
   script: TaskScript
-  /** While true, containers show no exit code or reason (docs/ecs-events.md, "STOPPED without exit codes", agent PR #1171). */
+  /** While true, containers show no exit code or reason (docs/ecs-events.md, "STOPPED without exit codes", agent PR #1178). */
   hideExitCodes: boolean
   cpu: number
   memory: number
@@ -327,6 +337,7 @@ export class EcsSim {
       registeredBy: `arn:aws:iam::${this.o.account}:root`
     })
     const stored: StoredTaskDefinition = {
+      visibleAt: now + this.o.timings.definitionVisibleSeconds * this.o.msPerSecond,
       wire,
       arn,
       family,
@@ -389,17 +400,23 @@ export class EcsSim {
   }
 
   /** Finds a definition by family (latest ACTIVE), family:revision or ARN. */
-  private findDefinition(ref: string | undefined): StoredTaskDefinition | undefined {
+  private findDefinition(
+    ref: string | undefined,
+    visibleOnly = false
+  ): StoredTaskDefinition | undefined {
     if (!ref) return undefined
     const tail = ref.startsWith('arn:') ? (ref.split('task-definition/')[1] ?? '') : ref
     const [family = '', revision] = tail.split(':')
-    const list = this.definitions.get(family) ?? []
+    const now = this.o.clock.now()
+    const list = (this.definitions.get(family) ?? []).filter(
+      (d) => !visibleOnly || d.visibleAt <= now
+    )
     if (revision !== undefined) return list.find((d) => String(d.revision) === revision)
     return [...list].reverse().find((d) => d.status === 'ACTIVE')
   }
 
   describeTaskDefinition(body: { taskDefinition?: string; include?: string[] }): unknown {
-    const found = this.findDefinition(body.taskDefinition)
+    const found = this.findDefinition(body.taskDefinition, true)
     if (!found) throw new AwsError('ClientException', 'Unable to describe task definition.')
     return compact({
       taskDefinition: found.wire,
@@ -455,7 +472,9 @@ export class EcsSim {
     }
     const definition = this.findDefinition(body.taskDefinition)
     if (!definition) throw new AwsError('InvalidParameterException', 'TaskDefinition not found.')
-    if (definition.status !== 'ACTIVE' && !body.taskDefinition?.includes(':')) {
+    // ECS refuses new tasks of a deregistered (INACTIVE) revision, named by ARN or revision too
+    // (its documentation allows a window of up to 10 minutes before that holds; never kinder).
+    if (definition.status !== 'ACTIVE') {
       throw new AwsError('ClientException', 'TaskDefinition is inactive')
     }
     const fingerprint = JSON.stringify({ ...body, clientToken: undefined })

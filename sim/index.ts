@@ -93,6 +93,8 @@ export interface LocalAwsOptions {
   sink?: EventSink
   /** Ports on 127.0.0.1 (default 0: free ones). */
   ports?: { aws?: number; s3?: number }
+  /** PutObject of keys this matches answers 403 AccessDenied (a role without the grant). */
+  s3DenyPut?: (key: string) => boolean
   /** Called with every event as it is emitted, before delay and loss (for logs and tools). */
   onEvent?: (event: TaskStateEvent) => void
   /** Where the notifier's log lines go (default: kept, see `notifierLog()`). */
@@ -187,7 +189,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         ? options.notifier
         : notifierProcessEvent
 
-  const s3Server = await startS3Server({ buckets: [bucket], port: options.ports?.s3 })
+  const s3Server = await startS3Server({
+    buckets: [bucket],
+    port: options.ports?.s3,
+    denyPut: options.s3DenyPut
+  })
   const s3 = s3Server.client(region)
   const emitted: TaskStateEvent[] = []
   const records: DeliveryRecord[] = []

@@ -2,9 +2,14 @@
  * A real S3 protocol server on loopback (s3rver), for tests, the simulator, the demo and the
  * benchmark. s3rver predates S3's conditional writes (2024), so this adds them in front of its
  * router: `If-None-Match: *` and `If-Match: <etag>` on PutObject answer 412 PreconditionFailed
- * as S3 does, checked and written under a per-key lock so racing writers are serialised.
- * GetObject takes the same lock and buffers the body under it: s3rver rewrites an object's file
- * in place, so a read streamed during a write would see a torn object (S3 reads are atomic).
+ * as S3 does, checked and written under a per-key lock so racing writers are serialised; and a
+ * conditional PutObject that arrives while another write of the same key is in progress answers
+ * 409 ConditionalRequestConflict, which S3 may answer then too (its PutObject reference: "If a
+ * conflicting operation occurs during the upload S3 returns a 409 ConditionalRequestConflict
+ * response"; docs/limits.md, "S3 conditional writes"), so callers must handle both.
+ * GetObject takes the same lock as a reader (reads of a key run together, never during a write
+ * of it) and buffers the body under it: s3rver rewrites an object's file in place, so a read
+ * streamed during a write would see a torn object (S3 reads are atomic).
  * It also counts requests by operation, for the benchmark's "S3 reads" figures.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -19,6 +24,10 @@ export interface S3ServerOptions {
   buckets: string[]
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
   port?: number
+  /** Real milliseconds each PutObject takes before it is stored (default 0). */
+  putLatencyMs?: number
+  /** PutObject of keys this matches answers 403 AccessDenied (a role without the grant). */
+  denyPut?: (key: string) => boolean
 }
 
 export interface S3ServerStats {
@@ -57,6 +66,40 @@ function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
+/**
+ * Per key: writes one at a time, each after the reads that arrived before it; reads together,
+ * each after the writes that arrived before it.
+ */
+class KeyLocks {
+  private readonly keys = new Map<string, { tail: Promise<void>; readers: Set<Promise<void>> }>()
+
+  async acquire(key: string, mode: 'read' | 'write'): Promise<() => void> {
+    let state = this.keys.get(key)
+    if (!state) {
+      state = { tail: Promise.resolve(), readers: new Set() }
+      this.keys.set(key, state)
+    }
+    const k = state
+    let release = (): void => {}
+    const done = new Promise<void>((resolve) => (release = resolve))
+    if (mode === 'read') {
+      // Counted at arrival, so a write that arrives later waits for this read.
+      k.readers.add(done)
+      await k.tail
+      return () => {
+        k.readers.delete(done)
+        release()
+      }
+    }
+    const previous = k.tail
+    const readers = [...k.readers]
+    k.tail = done
+    await previous
+    await Promise.all(readers)
+    return release
+  }
+}
+
 export async function startS3Server(options: S3ServerOptions): Promise<S3Server> {
   const directory = mkdtempSync(join(tmpdir(), 's3rver-'))
   const server = new S3rver({
@@ -69,7 +112,9 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     configureBuckets: options.buckets.map((name) => ({ name }))
   })
   let stats: S3ServerStats = { byOperation: {}, notFound: 0 }
-  const locks = new Map<string, Promise<void>>()
+  const locks = new KeyLocks()
+  /** PutObjects of each key from arrival to answer. */
+  const writing = new Map<string, number>()
 
   const conditional = async (
     ctx: Parameters<S3rver['use']>[0] extends (c: infer C, n: infer _N) => unknown ? C : never,
@@ -81,15 +126,32 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     const ifNoneMatch = header(ctx.headers['if-none-match'])
     const ifMatch = header(ctx.headers['if-match'])
     if (op !== 'PutObject' && op !== 'GetObject') return next()
+    if (op === 'PutObject' && options.denyPut?.(key)) {
+      ctx.status = 403
+      ctx.type = 'application/xml'
+      ctx.body =
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>' +
+        '<Message>Access Denied</Message></Error>'
+      return
+    }
     const lockKey = `${bucket}/${key}`
-    const previous = locks.get(lockKey) ?? Promise.resolve()
-    let release = (): void => {}
-    const mine = new Promise<void>((resolve) => (release = resolve))
-    const chained = previous.then(() => mine)
-    locks.set(lockKey, chained)
-    await previous
+    const isConditional = ifNoneMatch !== undefined || ifMatch !== undefined
+    if (op === 'PutObject' && isConditional && (writing.get(lockKey) ?? 0) > 0) {
+      ctx.status = 409
+      ctx.type = 'application/xml'
+      ctx.body =
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ConditionalRequestConflict</Code>' +
+        '<Message>A conflicting operation occurred. If using PutObject you can retry the ' +
+        'request.</Message></Error>'
+      return
+    }
+    if (op === 'PutObject') writing.set(lockKey, (writing.get(lockKey) ?? 0) + 1)
+    const release = await locks.acquire(lockKey, op === 'PutObject' ? 'write' : 'read')
     try {
-      const conditional = op === 'PutObject' && (ifNoneMatch !== undefined || ifMatch !== undefined)
+      if (op === 'PutObject' && options.putLatencyMs) {
+        await new Promise((resolve) => setTimeout(resolve, options.putLatencyMs))
+      }
+      const conditional = op === 'PutObject' && isConditional
       const exists = conditional && (await server.store.existsObject(bucket, key))
       const etag = exists ? (await server.store.getMetadata(bucket, key)).etag : undefined
       const failed =
@@ -118,8 +180,12 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
         ctx.body = Buffer.concat(chunks)
       }
     } finally {
+      if (op === 'PutObject') {
+        const left = (writing.get(lockKey) ?? 1) - 1
+        if (left > 0) writing.set(lockKey, left)
+        else writing.delete(lockKey)
+      }
       release()
-      if (locks.get(lockKey) === chained) locks.delete(lockKey)
     }
   }
   // Run before s3rver's router, which answers without calling next().

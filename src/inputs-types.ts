@@ -35,6 +35,12 @@ export interface ActionInputs {
   /** Run this task definition (ARN or family:revision) instead of registering one. */
   taskDefinition?: string
   /**
+   * Coordinate registration through `<prefix>/task-definitions/` in the notification bucket
+   * (one registration however many jobs race, and a hit costs no ECS call); false: each job
+   * describes again after a random delay before registering.
+   */
+  taskDefinitionCache: boolean
+  /**
    * Overrides scheduler.oneshot_notification_prefix: an `s3://bucket/prefix` URL, or 'none' to
    * force the DescribeTasks waiter. Undefined when the input is empty.
    */

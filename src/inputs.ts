@@ -17,6 +17,7 @@ export type { ActionInputs, Mode, TaskSpec } from './inputs-types.js'
  */
 export const INPUT_DEFAULTS: Readonly<Record<string, string>> = {
   mode: 'run',
+  'task-definition-cache': 'true',
   wait: 'true',
   'stop-on-cancel': 'true',
   'poll-interval': '1',
@@ -104,6 +105,8 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
     cluster: text('cluster'),
     region: text('region'),
     taskDefinition: text('task-definition'),
+    taskDefinitionCache:
+      take('task-definition-cache', (v) => parseBoolean('task-definition-cache', v)) ?? true,
     notificationPrefix: text('notification-prefix'),
     wait: take('wait', (v) => parseBoolean('wait', v)) ?? true,
     timeoutSeconds: optional(parseDuration)('timeout'),

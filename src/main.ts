@@ -7,7 +7,12 @@ import type { AwsClients, ClientOptions } from './aws/clients.js'
 import { loadAndRender } from './definition/index.js'
 import type { RenderedDefinition } from './definition/rendered.js'
 import { consoleTaskUrl, defaultStartedBy, launchTags } from './ecs/launch.js'
-import { resolveTaskDefinition } from './ecs/resolve.js'
+import {
+  cacheSetting,
+  resolveTaskDefinition,
+  runResolved,
+  type ResolvedTaskDefinition
+} from './ecs/resolve.js'
 import { taskResourcesOf } from './ecs/scale-out.js'
 import type { ActionInputs } from './inputs-types.js'
 import { followAppLogs, type Follower, type FollowResult } from './report/follow.js'
@@ -60,7 +65,18 @@ export async function run(deps: MainDeps): Promise<void> {
     const resolved = await logger.group('Register the task definition', () =>
       resolveTaskDefinition(
         { ecs: clients.ecs, clock: deps.clock, random: deps.random, logger },
-        { registerRequest: rendered.registerRequest, taskDefinitionInput: inputs.taskDefinition }
+        {
+          registerRequest: rendered.registerRequest,
+          taskDefinitionInput: inputs.taskDefinition,
+          cache: cacheSetting({
+            enabled: inputs.taskDefinitionCache,
+            prefix: prefix ?? notificationPrefix(inputs, rendered, clients.region),
+            s3: (region) => clients.s3(region),
+            region: clients.region,
+            env: deps.env,
+            random: deps.random
+          })
+        }
       )
     )
     deps.setOutput('task-definition-arn', resolved.taskDefinitionArn)
@@ -69,14 +85,7 @@ export async function run(deps: MainDeps): Promise<void> {
     // For the post step, before any task exists: where to stop what this step starts.
     state.save(STATE.cluster, rendered.cluster)
     state.save(STATE.region, clients.region)
-    await runAndReport({
-      deps,
-      inputs,
-      rendered,
-      clients,
-      taskDefinitionArn: resolved.taskDefinitionArn,
-      prefix
-    })
+    await runAndReport({ deps, inputs, rendered, clients, resolved, prefix })
   } catch (error) {
     if (error instanceof UserError) {
       deps.setFailed(error.message)
@@ -171,19 +180,63 @@ interface RunContext {
   inputs: ActionInputs
   rendered: RenderedDefinition
   clients: AwsClients
-  taskDefinitionArn: string
+  resolved: ResolvedTaskDefinition
   /** Where to wait: an S3 prefix; 'none' or undefined (none set) for DescribeTasks. */
   prefix: NotificationPrefix | 'none' | undefined
 }
 
 /** Runs the task set of `count`, `tasks` or neither (one task), reports it, fails or not. */
 async function runAndReport(ctx: RunContext): Promise<void> {
-  const { deps, inputs, rendered, clients, taskDefinitionArn, prefix } = ctx
+  const { deps, inputs, rendered, clients } = ctx
+  const { logger, state } = deps
+  const logs = taskLogs(ctx)
+  let taskDefinitionArn = ctx.resolved.taskDefinitionArn
+  // A revision read from the bucket may have been deregistered since: replaced once.
+  const outcome = await runResolved(ctx.resolved, (arn) => runSet(ctx, logs, arn), {
+    logger,
+    onReplaced: (replacement) => {
+      taskDefinitionArn = replacement.taskDefinitionArn
+      deps.setOutput('task-definition-arn', replacement.taskDefinitionArn)
+      deps.setOutput('registered', String(replacement.registered))
+    },
+    refusedBy: refusalOf
+  })
+  saveList(state, STATE.settledArns, outcome.settledArns)
+  deps.setOutput('cluster', rendered.cluster)
+  const followed = await logs.finish(outcome)
+  const failure = await logger.group('Report', () =>
+    reportTaskSet(deps, outcome, {
+      clients,
+      rendered,
+      taskDefinitionArn,
+      logLines: inputs.logLines,
+      ...(followed !== undefined ? { followed } : {}),
+      failOnError: inputs.failOnError,
+      stopOnCancel: inputs.stopOnCancel,
+      ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),
+      wait: inputs.wait
+    })
+  )
+  if (failure !== undefined) deps.setFailed(failure)
+}
+
+/** RunTask's error when the set started no task at all, else undefined. */
+function refusalOf(outcome: TaskSetOutcome): string | undefined {
+  if (outcome.records.some((r) => r.taskArn !== undefined)) return undefined
+  return outcome.records.find((r) => r.error !== undefined)?.error
+}
+
+/** Launches the task set with `taskDefinitionArn` and waits for it. */
+function runSet(
+  ctx: RunContext,
+  logs: TaskLogs,
+  taskDefinitionArn: string
+): Promise<TaskSetOutcome> {
+  const { deps, inputs, rendered, clients, prefix } = ctx
   const { logger, clock, state } = deps
   const n = inputs.tasks.length
   const s3Prefix = prefix === undefined || prefix === 'none' ? undefined : prefix
-  const logs = taskLogs(ctx)
-  const outcome = await logger.group(n === 1 ? 'Run the task' : `Run ${n} tasks`, () =>
+  return logger.group(n === 1 ? 'Run the task' : `Run ${n} tasks`, () =>
     runTaskSet(
       {
         ecs: clients.ecs,
@@ -227,23 +280,6 @@ async function runAndReport(ctx: RunContext): Promise<void> {
       }
     )
   )
-  saveList(state, STATE.settledArns, outcome.settledArns)
-  deps.setOutput('cluster', rendered.cluster)
-  const followed = await logs.finish(outcome)
-  const failure = await logger.group('Report', () =>
-    reportTaskSet(deps, outcome, {
-      clients,
-      rendered,
-      taskDefinitionArn,
-      logLines: inputs.logLines,
-      ...(followed !== undefined ? { followed } : {}),
-      failOnError: inputs.failOnError,
-      stopOnCancel: inputs.stopOnCancel,
-      ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),
-      wait: inputs.wait
-    })
-  )
-  if (failure !== undefined) deps.setFailed(failure)
 }
 
 /**
@@ -251,11 +287,13 @@ async function runAndReport(ctx: RunContext): Promise<void> {
  * (`follow-logs`), and drained before the report; in a set of more, each failed task's last
  * `log-lines` lines print as it ends (src/report/task-set-logs.ts says why).
  */
-function taskLogs(ctx: RunContext): {
+interface TaskLogs {
   launched(taskArn: string): void
   ended(taskArn: string, end: TaskEnd, index: number | undefined): void
   finish(outcome: TaskSetOutcome): Promise<FollowResult | undefined>
-} {
+}
+
+function taskLogs(ctx: RunContext): TaskLogs {
   const { deps, inputs, rendered, clients } = ctx
   const { clock, logger } = deps
   const live = inputs.wait && taskSetLogMode(inputs.tasks.length) === 'follow'

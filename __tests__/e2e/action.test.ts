@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { resolve } from 'node:path'
+import { DeregisterTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { runAction, runPost, type ActionResult } from '../../sim/action-runner.js'
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from '../../sim/index.js'
 
@@ -168,7 +169,7 @@ describe('dist/index.js against the local simulator', () => {
     expect(groups.at(-1)).toBe('::group::Report')
   })
 
-  it('reuses the registered revision on a second run: no register, one describe, one RunTask', async () => {
+  it('reuses the registered revision on a second run: read from the bucket, so RunTask is the only ECS call', async () => {
     const before = { ...local.stats().ecs.calls }
     const result = await main(local, {})
     expect(result.exitCode).toBe(0)
@@ -176,7 +177,10 @@ describe('dist/index.js against the local simulator', () => {
     expect(result.outputs['task-definition-arn']).toBe(
       'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/oneshot-oneshot:1'
     )
-    expect(callsSince(local, before)).toEqual({ DescribeTaskDefinition: 1, RunTask: 1 })
+    expect(callsSince(local, before)).toEqual({ RunTask: 1 })
+    expect(result.stdout).toContain(
+      'Task definition from s3://oneshot-notifications/oneshot/task-definitions/oneshot-oneshot/'
+    )
   })
 
   it('fails the step on exit 3 with one annotation, and still sets every output', async () => {
@@ -220,7 +224,8 @@ describe('dist/index.js against the local simulator', () => {
     // retry takes a new token (a replayed answer could otherwise repeat the failure).
     const result = await main(local, { env: 'SIM_CAPACITY_FAILURES=2' })
     expect(result.exitCode).toBe(0)
-    expect(callsSince(local, before)).toEqual({ DescribeTaskDefinition: 1, RunTask: 3 })
+    // The revision comes from the bucket (an earlier test registered it).
+    expect(callsSince(local, before)).toEqual({ RunTask: 3 })
   })
 
   it('registers once in a register job, then fans out jobs that spend one ECS call each', async () => {
@@ -350,23 +355,133 @@ describe('dist/index.js when the notifier loses or repeats events', () => {
 })
 
 describe('dist/index.js in a register race', () => {
-  it('registers at most two revisions when 12 jobs start together on a changed definition', async () => {
-    // Real ECS refuses concurrent registrations of one family ("Too many concurrent attempts
-    // to create a new revision", docs/limits.md, "Registration"); the simulator does so within 2 s here.
-    const local = await withLocal({ timings: { registerConflictSeconds: 20 } })
-    try {
-      const jobs = await Promise.all(
-        Array.from({ length: 12 }, () => main(local, { mode: 'register', tag: 'race' }))
+  /** 30 processes start on this machine's few cores in tens of seconds; not a timing goal. */
+  const RACE_TIMEOUT_MS = 300_000
+  /** Every job's outputs, ECS calls and throttled answers of one race. */
+  async function race(local: LocalAws, jobs: number, inputs: Record<string, string> = {}) {
+    const before = local.stats().ecs
+    const results = await Promise.all(
+      Array.from({ length: jobs }, (_, i) =>
+        main(local, { tag: 'race', env: `SIM_RUN_SECONDS=1\nSHARD=${i}`, ...inputs })
       )
-      expect(jobs.map((j) => j.exitCode)).toEqual(Array(12).fill(0))
-      const stats = local.stats().ecs
-      const arns = new Set(jobs.map((j) => j.outputs['task-definition-arn']))
-      expect(arns.size).toBeLessThanOrEqual(2)
-      expect(stats.calls.RegisterTaskDefinition ?? 0).toBeGreaterThanOrEqual(1)
-    } finally {
-      await local.close()
+    )
+    const after = local.stats().ecs
+    const since = (now: Record<string, number>, then: Record<string, number>, op: string) =>
+      (now[op] ?? 0) - (then[op] ?? 0)
+    return {
+      results,
+      calls: (op: string) => since(after.calls, before.calls, op),
+      throttled: (op: string) => since(after.throttled, before.throttled, op),
+      arns: new Set(results.map((r) => r.outputs['task-definition-arn'])),
+      registered: results.filter((r) => r.outputs.registered === 'true').length
     }
-  })
+  }
+
+  it(
+    '30 jobs starting together on a changed definition register exactly one revision and all run it; the next 30 hit the cache',
+    async () => {
+      // ECS refuses a registration of a family while another is in progress (docs/limits.md,
+      // "Registration"); the simulator does so for 2 s after one, and shows a new revision to
+      // DescribeTaskDefinition only 0.1 s later.
+      const local = await withLocal({ timings: { registerConflictSeconds: 20 } })
+      try {
+        const first = await race(local, 30)
+        expect(first.results.map((r) => r.exitCode)).toEqual(Array(30).fill(0))
+        expect(first.results.flatMap(errors)).toEqual([])
+        expect(first.results.flatMap(warnings)).toEqual([])
+        expect(first.calls('RegisterTaskDefinition')).toBe(1)
+        expect(first.calls('DescribeTaskDefinition')).toBe(1)
+        expect(first.throttled('RegisterTaskDefinition')).toBe(0)
+        expect(first.throttled('DescribeTaskDefinition')).toBe(0)
+        expect(first.arns).toEqual(
+          new Set(['arn:aws:ecs:ap-northeast-1:123456789012:task-definition/oneshot-oneshot:1'])
+        )
+        expect(first.registered).toBe(1)
+
+        const again = await race(local, 30)
+        expect(again.results.map((r) => r.exitCode)).toEqual(Array(30).fill(0))
+        expect(again.calls('RegisterTaskDefinition')).toBe(0)
+        expect(again.calls('DescribeTaskDefinition')).toBe(0)
+        expect(again.calls('RunTask')).toBe(30)
+        expect(again.arns).toEqual(first.arns)
+        expect(again.registered).toBe(0)
+        for (const r of again.results) {
+          expect(r.stdout).toMatch(
+            /Task definition from s3:\/\/oneshot-notifications\/oneshot\/task-definitions\/oneshot-oneshot\/[0-9a-f]{64}\.json: arn:aws:ecs:/
+          )
+        }
+      } finally {
+        await local.close()
+      }
+    },
+    RACE_TIMEOUT_MS
+  )
+
+  it(
+    'without s3:PutObject on the cache path: every job runs, each warns once naming the statement, at most 3 revisions',
+    async () => {
+      const local = await withLocal({
+        timings: { registerConflictSeconds: 20 },
+        s3DenyPut: (key) => key.includes('/task-definitions/')
+      })
+      try {
+        const { results, arns, registered } = await race(local, 30)
+        expect(results.map((r) => r.exitCode)).toEqual(Array(30).fill(0))
+        for (const r of results) {
+          const w = warnings(r)
+          expect(w).toHaveLength(1)
+          expect(w[0]).toContain(
+            '{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::oneshot-notifications/oneshot/task-definitions/*"}'
+          )
+        }
+        expect(registered).toBeGreaterThanOrEqual(1)
+        expect(registered).toBeLessThanOrEqual(3)
+        expect(arns.size).toBeLessThanOrEqual(3)
+      } finally {
+        await local.close()
+      }
+    },
+    RACE_TIMEOUT_MS
+  )
+
+  it(
+    'replaces a cached revision that was deregistered since, once, and runs the new one',
+    async () => {
+      const local = await withLocal()
+      const ecs = new ECSClient(local.clientConfig('ecs'))
+      try {
+        const first = await main(local, { tag: 'stale' })
+        const rev1 = first.outputs['task-definition-arn'] ?? ''
+        expect(rev1).toMatch(/task-definition\/oneshot-oneshot:1$/)
+        await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: rev1 }))
+
+        const second = await main(local, { tag: 'stale' })
+        expect(second.exitCode).toBe(0)
+        const rev2 = rev1.replace(/:1$/, ':2')
+        expect(second.outputs['task-definition-arn']).toBe(rev2)
+        expect(second.outputs.registered).toBe('true')
+        const w = warnings(second)
+        expect(w).toHaveLength(2)
+        expect(w[0]).toMatch(
+          new RegExp(
+            `^RunTask refused ${rev1} from the task definition cache \\(.*TaskDefinition is inactive.*\\); resolving the task definition again$`
+          )
+        )
+        expect(w[1]).toMatch(
+          new RegExp(`^${rev1} from s3://.*\\.json can no longer run; resolving it again$`)
+        )
+
+        const third = await main(local, { tag: 'stale' })
+        expect(third.outputs['task-definition-arn']).toBe(rev2)
+        expect(third.outputs.registered).toBe('false')
+        expect(warnings(third)).toEqual([])
+      } finally {
+        ecs.destroy()
+        await local.close()
+      }
+    },
+    RACE_TIMEOUT_MS
+  )
 })
 
 describe('dist/index.js fanning out from one job', () => {

@@ -10,7 +10,9 @@ import {
   registerIfChanged,
   REGISTER_BACKOFF_BASE_MS,
   REGISTER_BACKOFF_CAP_MS,
-  REGISTER_MAX_ATTEMPTS
+  REGISTER_MAX_ATTEMPTS,
+  CONCURRENT_REGISTER_MIN_WAIT_MS,
+  RECHECK_WINDOW_MS
 } from '../../src/ecs/register.js'
 import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger, type MemoryLogger } from '../doubles/logger.js'
@@ -128,7 +130,38 @@ describe('registerIfChanged', () => {
     expect(result).toEqual({ taskDefinitionArn: ARN8, revision: 8, registered: true })
     expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(2)
     expect(ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(2)
-    expect(clock.sleeps).toEqual([1000])
+    // Half the base (random 0.5) plus the wait for the other job's revision to show.
+    expect(clock.sleeps).toEqual([1000 + CONCURRENT_REGISTER_MIN_WAIT_MS])
+    expect(logger.of('info')).toContain(
+      "Another job is registering 'batch-oneshot'; describing again in 2.5 s (attempt 2 of 10)"
+    )
+  })
+
+  it('re-checks after a random delay over the window before registering, and runs what another job registered meanwhile', async () => {
+    ecsMock.on(DescribeTaskDefinitionCommand).resolvesOnce(oldRevision()).resolves(revision8())
+    randomValue = 0.25
+    const result = await clock.run(
+      registerIfChanged(deps(), registerRequest('batch'), { recheckWindowMs: RECHECK_WINDOW_MS })
+    )
+    expect(result).toEqual({ taskDefinitionArn: ARN8, revision: 8, registered: false })
+    expect(ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0)
+    expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(2)
+    expect(clock.sleeps).toEqual([0.25 * RECHECK_WINDOW_MS])
+    expect(logger.of('info')).toContain(
+      "Describing 'batch-oneshot' again in 5.0 s before registering, in case another job registers the same content first"
+    )
+  })
+
+  it('registers after the re-check when the definition still differs, and re-checks only once', async () => {
+    ecsMock.on(DescribeTaskDefinitionCommand).resolves(oldRevision())
+    ecsMock.on(RegisterTaskDefinitionCommand).rejectsOnce(tooManyConcurrent()).resolves(registered8)
+    randomValue = 0.5
+    const result = await clock.run(
+      registerIfChanged(deps(), registerRequest('batch'), { recheckWindowMs: RECHECK_WINDOW_MS })
+    )
+    expect(result).toEqual({ taskDefinitionArn: ARN8, revision: 8, registered: true })
+    expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(3)
+    expect(clock.sleeps).toEqual([10000, 1000 + CONCURRENT_REGISTER_MIN_WAIT_MS])
   })
 
   it.each([
@@ -159,13 +192,11 @@ describe('registerIfChanged', () => {
     )
     expect(ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(REGISTER_MAX_ATTEMPTS)
     expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(REGISTER_MAX_ATTEMPTS)
-    // Delay i lies in [0, min(cap, base * 2^i)).
     expect(clock.sleeps).toHaveLength(REGISTER_MAX_ATTEMPTS - 1)
+    // Delay i lies in [0, min(cap, base * 2^i)), plus the wait for the other job's revision.
     clock.sleeps.forEach((ms, i) => {
       const ceiling = Math.min(REGISTER_BACKOFF_CAP_MS, REGISTER_BACKOFF_BASE_MS * 2 ** i)
-      expect(ms).toBeGreaterThanOrEqual(0)
-      expect(ms).toBeLessThan(ceiling)
-      expect(ms).toBe(Math.floor(0.999999 * ceiling))
+      expect(ms).toBe(Math.floor(0.999999 * ceiling) + CONCURRENT_REGISTER_MIN_WAIT_MS)
     })
   })
 

@@ -5,13 +5,25 @@ import {
   ECSClient,
   RegisterTaskDefinitionCommand
 } from '@aws-sdk/client-ecs'
-import { resolveTaskDefinition } from '../../src/ecs/resolve.js'
+import {
+  cacheSetting,
+  claimantOf,
+  isStaleRevisionError,
+  resolveTaskDefinition,
+  runResolved,
+  type ResolvedTaskDefinition
+} from '../../src/ecs/resolve.js'
+import { cacheKey } from '../../src/ecs/revision-cache.js'
+import { UserError } from '../../src/util/errors.js'
+import { FakeBucket } from './fake-bucket.js'
 import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger, type MemoryLogger } from '../doubles/logger.js'
 import { describeOutput, registerRequest } from './fixtures.js'
 import { noSuchFamily } from './ecs-errors.js'
 
 const ecsMock = mockClient(ECSClient)
+const ARN7 = 'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/batch-oneshot:7'
+const ARN8 = 'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/batch-oneshot:8'
 let clock: FakeClock
 let logger: MemoryLogger
 const deps = () => ({
@@ -70,5 +82,177 @@ describe('resolveTaskDefinition', () => {
       taskDefinitionArn: 'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/batch-oneshot:7',
       registered: false
     })
+  })
+
+  it("with 'task-definition-cache: false': the jittered re-check, no warning", async () => {
+    ecsMock.on(DescribeTaskDefinitionCommand).resolves(describeOutput('batch'))
+    const request = registerRequest('batch')
+    const app = request.containerDefinitions?.[0]
+    if (app) app.image = 'changed:1'
+    ecsMock.on(RegisterTaskDefinitionCommand).resolves({
+      taskDefinition: {
+        ...describeOutput('batch').taskDefinition,
+        revision: 8,
+        taskDefinitionArn: ARN8
+      }
+    })
+    const result = await clock.run(
+      resolveTaskDefinition(deps(), { registerRequest: request, cache: 'off' })
+    )
+    expect(result).toEqual({ taskDefinitionArn: ARN8, registered: true })
+    expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(2)
+    expect(clock.sleeps).toEqual([10000])
+    expect(logger.of('warning')).toEqual([])
+  })
+
+  it('without a notification prefix: warns once, then the jittered re-check', async () => {
+    ecsMock.on(DescribeTaskDefinitionCommand).resolves(describeOutput('batch'))
+    await clock.run(
+      resolveTaskDefinition(deps(), {
+        registerRequest: registerRequest('batch'),
+        cache: 'no-prefix'
+      })
+    )
+    expect(logger.of('warning')).toEqual([
+      'No notification prefix is set, so jobs that start together on a changed task definition ' +
+        'cannot agree on one registration through the bucket; each describes again after a ' +
+        'random delay before registering. Set scheduler.oneshot_notification_prefix (or the ' +
+        "'notification-prefix' input) and allow s3:PutObject on <prefix>/task-definitions/* " +
+        "(docs/iam/action-policy.json), or set 'task-definition-cache: false' to silence this warning."
+    ])
+  })
+
+  describe('through the bucket', () => {
+    let bucket: FakeBucket
+    const KEY = cacheKey('oneshot', registerRequest('batch'))
+    const cache = () => ({
+      location: { bucket: 'notes', prefix: 'oneshot' },
+      s3: bucket,
+      region: 'ap-northeast-1',
+      claimant: 'job a'
+    })
+    const entry = (arn: string) =>
+      JSON.stringify({ version: 1, state: 'resolved', taskDefinitionArn: arn, resolvedAt: 't' })
+    beforeEach(() => {
+      bucket = new FakeBucket(clock)
+    })
+
+    it('a hit costs no ECS call', async () => {
+      bucket.put(KEY, entry(ARN8))
+      const result = await clock.run(
+        resolveTaskDefinition(deps(), { registerRequest: registerRequest('batch'), cache: cache() })
+      )
+      expect(result.taskDefinitionArn).toBe(ARN8)
+      expect(result.registered).toBe(false)
+      expect(ecsMock.calls()).toHaveLength(0)
+    })
+
+    it('a miss describes (and registers only if needed) once, and fills the cache', async () => {
+      ecsMock.on(DescribeTaskDefinitionCommand).resolves(describeOutput('batch'))
+      const result = await clock.run(
+        resolveTaskDefinition(deps(), { registerRequest: registerRequest('batch'), cache: cache() })
+      )
+      expect(result).toEqual({ taskDefinitionArn: ARN7, registered: false })
+      expect(ecsMock.calls()).toHaveLength(1)
+      expect(bucket.body(KEY)).toMatchObject({ state: 'resolved', taskDefinitionArn: ARN7 })
+    })
+
+    it('runResolved: RunTask refusing the cached revision replaces the entry and runs again, once', async () => {
+      bucket.put(KEY, entry(ARN8))
+      ecsMock.on(DescribeTaskDefinitionCommand).resolves(describeOutput('batch'))
+      const resolved = await clock.run(
+        resolveTaskDefinition(deps(), { registerRequest: registerRequest('batch'), cache: cache() })
+      )
+      const ran: string[] = []
+      const replaced: ResolvedTaskDefinition[] = []
+      const out = await clock.run(
+        runResolved(
+          resolved,
+          (arn) => {
+            ran.push(arn)
+            return arn === ARN8
+              ? Promise.reject(
+                  new UserError(
+                    `Could not start a task of '${arn}' on cluster 'batch': ClientException: TaskDefinition is inactive.`
+                  )
+                )
+              : Promise.resolve('started')
+          },
+          { logger, onReplaced: (r) => replaced.push(r) }
+        )
+      )
+      expect(out).toBe('started')
+      expect(ran).toEqual([ARN8, ARN7])
+      expect(replaced).toEqual([{ taskDefinitionArn: ARN7, registered: false }])
+      expect(bucket.body(KEY)).toMatchObject({ state: 'resolved', taskDefinitionArn: ARN7 })
+      expect(logger.of('warning')[0]).toBe(
+        `RunTask refused ${ARN8} from the task definition cache (Could not start a task of '${ARN8}' ` +
+          `on cluster 'batch': ClientException: TaskDefinition is inactive.); resolving the task definition again`
+      )
+    })
+
+    it('runResolved: other errors, and a second refusal, are thrown as they are', async () => {
+      const boom = new Error('TaskDefinition is inactive')
+      const fresh: ResolvedTaskDefinition = { taskDefinitionArn: ARN7, registered: false }
+      await expect(runResolved(fresh, () => Promise.reject(boom), { logger })).rejects.toBe(boom)
+      const cached: ResolvedTaskDefinition = {
+        taskDefinitionArn: ARN8,
+        registered: false,
+        replaceStale: () => Promise.resolve(fresh)
+      }
+      await expect(runResolved(cached, () => Promise.reject(boom), { logger })).rejects.toBe(boom)
+      const other = new Error('AccessDeniedException')
+      await expect(runResolved(cached, () => Promise.reject(other), { logger })).rejects.toBe(other)
+    })
+  })
+})
+
+describe('isStaleRevisionError', () => {
+  it.each([
+    ['ClientException: TaskDefinition is inactive', true],
+    ['InvalidParameterException: TaskDefinition not found.', true],
+    ['ClientException: Unable to find task definition', true],
+    ['ClientException: Cluster not found', false]
+  ])('%s -> %s', (message, stale) => {
+    expect(isStaleRevisionError(new Error(message))).toBe(stale)
+  })
+})
+
+describe('cacheSetting', () => {
+  const s3ByRegion: string[] = []
+  const base = {
+    s3: (region?: string) => {
+      s3ByRegion.push(region ?? '(main)')
+      return new FakeBucket(new FakeClock(0))
+    },
+    region: 'ap-northeast-1',
+    env: { GITHUB_REPOSITORY: 'acme/batch', GITHUB_RUN_ID: '7', GITHUB_JOB: 'shard' },
+    random: () => 0.5
+  }
+
+  it.each([
+    ['the input turned it off', { enabled: false, prefix: { bucket: 'b', prefix: 'p' } }, 'off'],
+    ['no prefix', { enabled: true, prefix: undefined }, 'no-prefix'],
+    ["'none'", { enabled: true, prefix: 'none' as const }, 'no-prefix']
+  ])('is %s -> %s', (_name, options, expected) => {
+    expect(cacheSetting({ ...base, ...options })).toBe(expected)
+  })
+
+  it("uses the notification bucket and prefix, read in the bucket's region", () => {
+    const setting = cacheSetting({
+      ...base,
+      enabled: true,
+      prefix: { bucket: 'notes', prefix: 'oneshot', region: 'us-west-2' }
+    })
+    expect(setting).toMatchObject({
+      location: { bucket: 'notes', prefix: 'oneshot' },
+      region: 'ap-northeast-1',
+      claimant: 'job shard (800000) of https://github.com/acme/batch/actions/runs/7'
+    })
+    expect(s3ByRegion).toEqual(['us-west-2'])
+  })
+
+  it('names a claimant outside GitHub Actions too', () => {
+    expect(claimantOf({}, () => 0)).toBe('job ? (000000) of a run outside GitHub Actions')
   })
 })

@@ -74,6 +74,7 @@ describe('the action policy', () => {
         'iam:PassRole',
         's3:GetObject',
         's3:ListBucket',
+        's3:PutObject',
         'logs:GetLogEvents'
       ].sort()
     )
@@ -115,6 +116,39 @@ describe('the action policy', () => {
     expect(get?.Resource).toBe('arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/*')
     const list = policy('action-policy.json').Statement.find((s) => s.Action === 's3:ListBucket')
     expect(list?.Resource).toBe('arn:aws:s3:::NOTIFICATION_BUCKET')
+  })
+})
+
+describe('who may write which key', () => {
+  const putResources = (file: string) =>
+    policy(file)
+      .Statement.filter((s) => list(s.Action).includes('s3:PutObject'))
+      .flatMap((s) => list(s.Resource))
+
+  it('lets the action write only the task definition cache', () => {
+    expect(putResources('action-policy.json')).toEqual([
+      'arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/task-definitions/*'
+    ])
+  })
+
+  it('lets the notifier write only the task-ARN keys, never the cache that chooses revisions', () => {
+    expect(putResources('notifier-policy.json')).toEqual([
+      'arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/arn:aws:ecs:*'
+    ])
+    const statements = at(
+      loadNotifierTemplate(),
+      'Resources',
+      'NotifierRole',
+      'Properties',
+      'Policies',
+      0,
+      'PolicyDocument',
+      'Statement'
+    ) as Statement[]
+    const put = statements.find((s) => list(s.Action).includes('s3:PutObject'))
+    expect(JSON.stringify(put?.Resource)).toContain(
+      '${Bucket}/${Prefix}/arn:${AWS::Partition}:ecs:*'
+    )
   })
 })
 

@@ -141,7 +141,10 @@ describe('notifier/template.yml', () => {
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:PutObject'],
         Resource: {
-          'Fn::Sub': ['arn:${AWS::Partition}:s3:::${Bucket}/${Prefix}/*', { Bucket: BUCKET }]
+          'Fn::Sub': [
+            'arn:${AWS::Partition}:s3:::${Bucket}/${Prefix}/arn:${AWS::Partition}:ecs:*',
+            { Bucket: BUCKET }
+          ]
         }
       },
       {

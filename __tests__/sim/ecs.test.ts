@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import {
   DescribeContainerInstancesCommand,
+  DeregisterTaskDefinitionCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
@@ -14,6 +15,7 @@ import {
 } from '@aws-sdk/client-ecs'
 import { FakeClock } from '../doubles/clock.js'
 import { startLocalAws, type LocalAws } from '../../sim/index.js'
+import { DEFAULT_TIMINGS } from '../../sim/ecs.js'
 
 const START = Date.parse('2025-06-01T00:00:00Z')
 const REGION = 'ap-northeast-1'
@@ -76,7 +78,8 @@ function runInput(
 describe('task definitions', () => {
   let local: LocalAws
   let ecs: ECSClient
-  beforeAll(async () => ({ local, ecs } = await start()))
+  let clock: FakeClock
+  beforeAll(async () => ({ local, ecs, clock } = await start()))
   afterAll(async () => {
     ecs.destroy()
     await local.close()
@@ -122,6 +125,7 @@ describe('task definitions', () => {
     await register(ecs, 'rev-oneshot')
     const second = await register(ecs, 'rev-oneshot')
     expect(second).toBe(`arn:aws:ecs:${REGION}:${ACCT}:task-definition/rev-oneshot:2`)
+    await clock.advance(DEFAULT_TIMINGS.definitionVisibleSeconds * 1000)
     for (const ref of ['rev-oneshot', 'rev-oneshot:2', second]) {
       const out = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref }))
       expect(out.taskDefinition?.revision).toBe(2)
@@ -132,6 +136,35 @@ describe('task definitions', () => {
     )
     expect(first.taskDefinition?.revision).toBe(1)
     expect(first.tags).toEqual([{ key: 'team', value: 'data' }])
+  })
+
+  it('shows a new revision to DescribeTaskDefinition only after a delay, as ECS reads are eventually consistent', async () => {
+    const first = await register(ecs, 'late-oneshot')
+    await clock.advance(DEFAULT_TIMINGS.definitionVisibleSeconds * 1000)
+    const second = await register(ecs, 'late-oneshot')
+    const latest = () =>
+      ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'late-oneshot' }))
+    // By family: still the previous revision; by ARN: not there yet.
+    expect((await latest()).taskDefinition?.taskDefinitionArn).toBe(first)
+    await expect(
+      ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: second }))
+    ).rejects.toMatchObject({
+      name: 'ClientException',
+      message: 'Unable to describe task definition.'
+    })
+    // RunTask sees it at once: the job that registered it runs it right away.
+    const run = await ecs.send(new RunTaskCommand({ ...runInput({}), taskDefinition: second }))
+    expect(run.tasks?.[0]?.taskDefinitionArn).toBe(second)
+    await clock.advance(DEFAULT_TIMINGS.definitionVisibleSeconds * 1000)
+    expect((await latest()).taskDefinition?.taskDefinitionArn).toBe(second)
+  })
+
+  it('refuses RunTask of a deregistered revision, by ARN too', async () => {
+    const arn = await register(ecs, 'gone-oneshot')
+    await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }))
+    await expect(
+      ecs.send(new RunTaskCommand({ ...runInput({}), taskDefinition: arn }))
+    ).rejects.toMatchObject({ name: 'ClientException', message: 'TaskDefinition is inactive' })
   })
 
   it('lists the tags of a definition', async () => {

@@ -57,4 +57,78 @@ describe('startS3Server', () => {
     )
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
   })
+
+  it('answers 409 ConditionalRequestConflict to a conditional write while another write of the key is in progress', async () => {
+    const slow = await startS3Server({ buckets: ['notes'], putLatencyMs: 100 })
+    try {
+      const client = slow.client()
+      const k = 'conflict/object.json'
+      const first = client.send(
+        new PutObjectCommand({ Bucket: 'notes', Key: k, Body: 'one', IfNoneMatch: '*' })
+      )
+      await new Promise((resolve) => setTimeout(resolve, 30))
+      const second = client.send(
+        new PutObjectCommand({ Bucket: 'notes', Key: k, Body: 'two', IfNoneMatch: '*' })
+      )
+      const [a, b] = await Promise.allSettled([first, second])
+      expect(a.status).toBe('fulfilled')
+      expect(b).toMatchObject({
+        status: 'rejected',
+        reason: { name: 'ConditionalRequestConflict', $metadata: { httpStatusCode: 409 } }
+      })
+      // Once the first write is done, the same request answers 412 as usual.
+      await expect(
+        client.send(
+          new PutObjectCommand({ Bucket: 'notes', Key: k, Body: 'two', IfNoneMatch: '*' })
+        )
+      ).rejects.toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } })
+      const got = await client.send(new GetObjectCommand({ Bucket: 'notes', Key: k }))
+      expect(await got.Body?.transformToString()).toBe('one')
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it('lets exactly one writer win among racing If-None-Match and If-Match writers; the others get 412 or 409', async () => {
+    const k = 'race2/object.json'
+    const created = await s3.send(
+      new PutObjectCommand({ Bucket: 'notes', Key: k, Body: 'claim', IfNoneMatch: '*' })
+    )
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        s3.send(
+          new PutObjectCommand({ Bucket: 'notes', Key: k, Body: `t${i}`, IfMatch: created.ETag })
+        )
+      )
+    )
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        expect([412, 409]).toContain(
+          (r.reason as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode
+        )
+      }
+    }
+  })
+
+  it('serves a read that arrives during a write of the key after the write, whole', async () => {
+    const slow = await startS3Server({ buckets: ['notes'], putLatencyMs: 100 })
+    try {
+      const client = slow.client()
+      const k = 'rw/object.json'
+      await client.send(new PutObjectCommand({ Bucket: 'notes', Key: k, Body: 'v1' }))
+      const write = client.send(new PutObjectCommand({ Bucket: 'notes', Key: k, Body: 'v2' }))
+      await new Promise((resolve) => setTimeout(resolve, 30))
+      const reads = await Promise.all(
+        Array.from({ length: 5 }, async () => {
+          const got = await client.send(new GetObjectCommand({ Bucket: 'notes', Key: k }))
+          return got.Body?.transformToString()
+        })
+      )
+      await write
+      expect(reads).toEqual(Array(5).fill('v2'))
+    } finally {
+      await slow.close()
+    }
+  })
 })

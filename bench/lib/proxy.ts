@@ -62,8 +62,60 @@ export function serviceOf(target: string | undefined): RecordedRequest['service'
   return target.startsWith('Logs_') ? 'logs' : 'ecs'
 }
 
+/**
+ * Holds each job's first request until `expected` jobs have sent one, then lets them all
+ * through at once: a race of jobs that really start together, whatever the machine's process
+ * start-up spreads. One barrier may sit in several proxies (ECS and S3), so whichever service a
+ * job calls first counts. After `timeoutMs` it opens anyway (a job that died before asking).
+ */
+export interface RequestBarrier {
+  /** Resolves when the barrier is open; the first call of an app id counts it. */
+  pass(appId: string): Promise<void>
+  /** Epoch ms when it opened; undefined while closed. */
+  openedAt(): number | undefined
+  /** true when it opened by timeout rather than by every job arriving. */
+  timedOut(): boolean
+}
+
+export function requestBarrier(expected: number, timeoutMs: number): RequestBarrier {
+  const arrived = new Set<string>()
+  let opened: number | undefined
+  let byTimeout = false
+  let open = (): void => {}
+  const gate = new Promise<void>((resolve) => (open = resolve))
+  const openNow = (timeout: boolean): void => {
+    if (opened !== undefined) return
+    opened = Date.now()
+    byTimeout = timeout
+    clearTimeout(timer)
+    open()
+  }
+  const timer = setTimeout(() => openNow(true), timeoutMs)
+  timer.unref()
+  return {
+    pass(appId) {
+      if (opened !== undefined) return Promise.resolve()
+      arrived.add(appId)
+      if (arrived.size >= expected) openNow(false)
+      return gate
+    },
+    openedAt: () => opened,
+    timedOut: () => byTimeout
+  }
+}
+
+/** Answers `deny` matches with 403 AccessDenied instead of forwarding (a role without a grant). */
+export interface ProxyOptions {
+  barrier?: RequestBarrier
+  /** S3 PutObject paths (`/bucket/key`) to refuse with 403 AccessDenied. */
+  denyPut?: (path: string) => boolean
+}
+
 /** Starts a proxy in front of `target` (http://127.0.0.1:<port>). */
-export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
+export async function startRecordingProxy(
+  target: string,
+  options: ProxyOptions = {}
+): Promise<RecordingProxy> {
   const upstream = new URL(target)
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity })
   const recorded: RecordedRequest[] = []
@@ -73,42 +125,58 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     const operation = operationOf(req.method ?? 'GET', req.url ?? '/', target as string | undefined)
     const appId = appIdOf(req.headers)
     const service = serviceOf(target as string | undefined)
-    const out = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-        agent
-      },
-      (answer) => {
-        const status = answer.statusCode ?? 0
-        const chunks: Buffer[] = []
-        answer.on('data', (chunk: Buffer) => chunks.push(chunk))
-        answer.on('end', () => {
-          const body = Buffer.concat(chunks)
-          // Only error answers are small enough, and interesting enough, to look into.
-          const text = status >= 400 ? body.toString('utf8') : ''
-          recorded.push({
-            appId,
-            service,
-            operation,
-            at,
-            status,
-            throttled: text.includes('ThrottlingException') || text.includes('<Code>SlowDown')
+    if (service === 's3' && operation === 'PutObject' && options.denyPut?.(req.url ?? '')) {
+      req.resume()
+      recorded.push({ appId, service, operation, at, status: 403, throttled: false })
+      res.writeHead(403, { 'content-type': 'application/xml' })
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>' +
+          '<Message>Access Denied</Message></Error>'
+      )
+      return
+    }
+    req.pause()
+    const forward = (): void => {
+      const out = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent
+        },
+        (answer) => {
+          const status = answer.statusCode ?? 0
+          const chunks: Buffer[] = []
+          answer.on('data', (chunk: Buffer) => chunks.push(chunk))
+          answer.on('end', () => {
+            const body = Buffer.concat(chunks)
+            // Only error answers are small enough, and interesting enough, to look into.
+            const text = status >= 400 ? body.toString('utf8') : ''
+            recorded.push({
+              appId,
+              service,
+              operation,
+              at,
+              status,
+              throttled: text.includes('ThrottlingException') || text.includes('<Code>SlowDown')
+            })
+            res.writeHead(status, answer.headers)
+            res.end(body)
           })
-          res.writeHead(status, answer.headers)
-          res.end(body)
-        })
-      }
-    )
-    out.on('error', (error) => {
-      recorded.push({ appId, service, operation, at, status: 502, throttled: false })
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' })
-      res.end(`proxy: ${error.message}`)
-    })
-    req.pipe(out)
+        }
+      )
+      out.on('error', (error) => {
+        recorded.push({ appId, service, operation, at, status: 502, throttled: false })
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' })
+        res.end(`proxy: ${error.message}`)
+      })
+      req.pipe(out)
+      req.resume()
+    }
+    const held = options.barrier ? options.barrier.pass(appId) : Promise.resolve()
+    void held.then(forward)
   })
   server.keepAliveTimeout = 5000
   await new Promise<void>((resolve, reject) => {

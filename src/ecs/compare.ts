@@ -122,6 +122,18 @@ export function compareTaskDefinition(
 
 type Plain = string | number | boolean | Plain[] | { [key: string]: Plain }
 
+/**
+ * The request in the form the comparison sees, as one string: two requests that compare equal
+ * give the same text (defaults and empties dropped, sets sorted, keys sorted, tags as a map),
+ * so its hash addresses "this task definition" whatever order the definition file lists things.
+ */
+export function canonicalRequestText(request: RegisterTaskDefinitionCommandInput): string {
+  const definition = canonicalTaskDefinition(request)
+  definition.family = request.family ?? ''
+  const tags = canonicalTags(request.tags)
+  return stableJson(tags ? { definition, tags } : { definition })
+}
+
 /** The comparable form: defaults and empties dropped, containers and volumes keyed by name. */
 export function canonicalTaskDefinition(
   definition: RegisterTaskDefinitionCommandInput | TaskDefinition

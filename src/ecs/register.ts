@@ -39,6 +39,13 @@ export interface RegisterOptions {
   baseMs?: number
   /** Full-jitter cap in ms (default REGISTER_BACKOFF_CAP_MS). */
   capMs?: number
+  /**
+   * The jittered re-check for jobs that race without a shared cache (no bucket, no write
+   * permission, or the cache turned off): after a "differs" answer, wait a uniformly random
+   * delay over this window, describe again and register only if it still differs. 0 (the
+   * default) registers at once. See RECHECK_WINDOW_MS.
+   */
+  recheckWindowMs?: number
 }
 
 export interface RegisterResult {
@@ -61,6 +68,22 @@ export const REGISTER_BACKOFF_CAP_MS = 30000
 export const REGISTER_MAX_ATTEMPTS = 10
 
 /**
+ * The re-check window: RegisterTaskDefinition refills at 1 call per second with a burst of 20
+ * (docs/limits.md, "Token buckets"), so 20 s is the time the bucket takes to refill, and
+ * spreading N racing jobs over it brings about N / 20 of them per second to the describe. The
+ * first registration is visible to DescribeTaskDefinition about a second later (ECS reads are
+ * eventually consistent, docs/limits.md, "Registration"), so with 30 jobs only the two or three
+ * that describe within that second of it can register again; the others see it and run it.
+ */
+export const RECHECK_WINDOW_MS = 20000
+/**
+ * After "Too many concurrent attempts to create a new revision", another job holds the
+ * family's registration lock: its revision exists a moment later but may take about a second to
+ * show in DescribeTaskDefinition, so the next describe waits at least this long.
+ */
+export const CONCURRENT_REGISTER_MIN_WAIT_MS = 1500
+
+/**
  * Describes the latest ACTIVE revision of `request.family` with its tags; returns it when it
  * equals `request` (hako's comparison), else registers `request`. Logs why it registers.
  */
@@ -74,32 +97,44 @@ export async function registerIfChanged(
   const maxAttempts = options.maxAttempts ?? REGISTER_MAX_ATTEMPTS
   const baseMs = options.baseMs ?? REGISTER_BACKOFF_BASE_MS
   const capMs = options.capMs ?? REGISTER_BACKOFF_CAP_MS
+  const recheckWindowMs = options.recheckWindowMs ?? 0
+  let rechecked = recheckWindowMs <= 0
   let lastError: unknown
 
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     if (attempt > 0) {
-      const delay = fullJitter(attempt - 1, baseMs, capMs, random)
-      logger.info(
-        `Retrying task definition '${family}' in ${(delay / 1000).toFixed(1)} s ` +
-          `(attempt ${attempt + 1} of ${maxAttempts}) after: ${describeError(lastError)}`
-      )
+      let delay = fullJitter(attempt - 1, baseMs, capMs, random)
+      if (isTooManyConcurrentRevisions(lastError)) {
+        // Someone else is registering: give their revision time to become visible.
+        delay += CONCURRENT_REGISTER_MIN_WAIT_MS
+        logger.info(
+          `Another job is registering '${family}'; describing again in ` +
+            `${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${maxAttempts})`
+        )
+      } else {
+        logger.info(
+          `Retrying task definition '${family}' in ${(delay / 1000).toFixed(1)} s ` +
+            `(attempt ${attempt + 1} of ${maxAttempts}) after: ${describeError(lastError)}`
+        )
+      }
       await clock.sleep(delay)
     }
     try {
-      const latest = await describeLatest(ecs, family)
-      if (latest) {
-        const differences = compareTaskDefinition(request, latest.definition, latest.tags)
-        if (differences.length === 0) {
-          logger.info(`Task definition is unchanged: ${latest.arn}`)
-          return { taskDefinitionArn: latest.arn, revision: latest.revision, registered: false }
-        }
+      let latest = await describeLatest(ecs, family)
+      let unchanged = reportDifferences(logger, request, latest)
+      if (!unchanged && !rechecked) {
+        rechecked = true
+        const delay = Math.floor(random() * recheckWindowMs)
         logger.info(
-          `Task definition '${family}' differs from revision ${latest.revision} in ` +
-            `${differences.length} field${differences.length === 1 ? '' : 's'}:`
+          `Describing '${family}' again in ${(delay / 1000).toFixed(1)} s before registering, ` +
+            `in case another job registers the same content first`
         )
-        for (const d of differences) logger.info(`  ${formatDifference(d)}`)
-      } else {
-        logger.info(`Task definition family '${family}' has no active revision yet`)
+        await clock.sleep(delay)
+        latest = await describeLatest(ecs, family)
+        unchanged = reportDifferences(logger, request, latest)
+      }
+      if (unchanged && latest) {
+        return { taskDefinitionArn: latest.arn, revision: latest.revision, registered: false }
       }
       const out = await ecs.send(new RegisterTaskDefinitionCommand(request))
       const arn = out.taskDefinition?.taskDefinitionArn
@@ -124,6 +159,30 @@ export async function registerIfChanged(
       `a time. When many jobs use one definition, run this action once with 'mode: register' ` +
       `and pass its 'task-definition-arn' output to the other jobs as 'task-definition'.`
   )
+}
+
+/** Logs whether `latest` equals `request` and how it differs; true when it is unchanged. */
+function reportDifferences(
+  logger: Logger,
+  request: RegisterTaskDefinitionCommandInput,
+  latest: Latest | undefined
+): boolean {
+  const family = request.family ?? ''
+  if (!latest) {
+    logger.info(`Task definition family '${family}' has no active revision yet`)
+    return false
+  }
+  const differences = compareTaskDefinition(request, latest.definition, latest.tags)
+  if (differences.length === 0) {
+    logger.info(`Task definition is unchanged: ${latest.arn}`)
+    return true
+  }
+  logger.info(
+    `Task definition '${family}' differs from revision ${latest.revision} in ` +
+      `${differences.length} field${differences.length === 1 ? '' : 's'}:`
+  )
+  for (const d of differences) logger.info(`  ${formatDifference(d)}`)
+  return false
 }
 
 interface Latest {

@@ -23983,7 +23983,7 @@ __webpack_unused_export__ = PutObjectAnnotation$;
 __webpack_unused_export__ = PutObjectAnnotationCommand;
 __webpack_unused_export__ = PutObjectAnnotationOutput$;
 __webpack_unused_export__ = PutObjectAnnotationRequest$;
-__webpack_unused_export__ = PutObjectCommand;
+exports.wKZ = PutObjectCommand;
 __webpack_unused_export__ = PutObjectLegalHold$;
 __webpack_unused_export__ = PutObjectLegalHoldCommand;
 __webpack_unused_export__ = PutObjectLegalHoldOutput$;
@@ -79845,7 +79845,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Gv: () => (/* binding */ createAwsClients)
 });
 
-// UNUSED EXPORTS: ECS_MAX_ATTEMPTS, OTHER_MAX_ATTEMPTS, USER_AGENT, s3EndpointOptions
+// UNUSED EXPORTS: ECS_MAX_ATTEMPTS, LOGS_MAX_ATTEMPTS, OTHER_MAX_ATTEMPTS, USER_AGENT, s3EndpointOptions
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(303);
@@ -79877,12 +79877,18 @@ const USER_AGENT = ['hako-oneshot-action', VERSION];
  * waiter), and RegisterTaskDefinition must describe and compare again before it is re-sent
  * (another job may have registered the same content meanwhile), which an SDK retry would skip.
  * SDK retries under our loops would also multiply the attempts (3 x ours) and spend the
- * account-wide ECS token buckets (REFERENCE.md §3) faster.
+ * account-wide ECS token buckets (docs/limits.md, "Token buckets") faster.
  */
 const ECS_MAX_ATTEMPTS = 1;
 /**
- * SDK attempts for the other services: the standard mode's 3 (REFERENCE.md §3). Their calls
- * are few (a scale-out step, an SNS publish, one or two log reads) or already polled on a
+ * SDK attempts per CloudWatch Logs call: 1. The log follower (src/report/follow.ts) paces its
+ * reads and backs off on ThrottlingException itself; SDK retries under it would triple its calls
+ * exactly when the account-wide read quota is exhausted (docs/limits.md, "CloudWatch Logs read quotas").
+ */
+const LOGS_MAX_ATTEMPTS = 1;
+/**
+ * SDK attempts for the other services: the standard mode's 3 (docs/limits.md, "SDK retry mode"). Their calls
+ * are few (a scale-out step, an SNS publish) or already polled on a
  * schedule (S3 reads), so a quick SDK retry of a transient error is cheap and welcome.
  */
 const OTHER_MAX_ATTEMPTS = 3;
@@ -79895,7 +79901,7 @@ async function createAwsClients(options = {}) {
     const region = nonEmpty(options.inputRegion) ?? nonEmpty(options.definitionRegion) ?? (await defaultRegion());
     const common = { region, customUserAgent: [USER_AGENT], retryMode: 'standard' };
     const ecs = new client_ecs_dist_cjs/* ECSClient */.Zgc({ ...common, maxAttempts: ECS_MAX_ATTEMPTS });
-    const logs = new dist_cjs/* CloudWatchLogsClient */.TFr({ ...common, maxAttempts: OTHER_MAX_ATTEMPTS });
+    const logs = new dist_cjs/* CloudWatchLogsClient */.TFr({ ...common, maxAttempts: LOGS_MAX_ATTEMPTS });
     // Loaded only when used: each SDK client costs a job process about 3 MB of memory and some
     // start-up time, and few definitions scale out (a fan-out runs hundreds of such processes).
     const autoScaling = options.scaleOut
@@ -79955,7 +79961,7 @@ async function defaultRegion() {
             return region;
     }
     catch (error) {
-        throw noRegion((0,errors/* errorMessage */.gJ)(error));
+        throw noRegion((0,errors/* foreignErrorMessage */.Sp)(error));
     }
     finally {
         probe.destroy();
@@ -79984,11 +79990,13 @@ function nonEmpty(value) {
 /* harmony export */   dg: () => (/* binding */ isTransient),
 /* harmony export */   zB: () => (/* binding */ isNoSuchTaskDefinition)
 /* harmony export */ });
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17);
+/* harmony import */ var _report_safe_text_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9577);
+/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(17);
 /**
  * Classifying ECS (and other AWS) errors by `instanceof <Service>ServiceException`-style names
  * and messages, for the retry loops in this folder.
  */
+
 
 const THROTTLING_NAMES = new Set([
     'ThrottlingException',
@@ -80013,23 +80021,23 @@ const NETWORK_NAMES = new Set([
     'ENOTFOUND',
     'EAI_AGAIN'
 ]);
-/** ECS is throttling this account (REFERENCE.md §3 token buckets). */
+/** ECS is throttling this account (docs/limits.md, "Token buckets"). */
 function isThrottling(error) {
-    if (THROTTLING_NAMES.has((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorName */ .Is)(error)))
+    if (THROTTLING_NAMES.has((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorName */ .Is)(error)))
         return true;
-    if ((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .httpStatus */ .nG)(error) === 429)
+    if ((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .httpStatus */ .nG)(error) === 429)
         return true;
     // ECS has answered throttling as a ClientException "Rate exceeded" too.
-    return (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorName */ .Is)(error) === 'ClientException' && /rate exceeded/i.test((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error));
+    return (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorName */ .Is)(error) === 'ClientException' && /rate exceeded/i.test((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error));
 }
 /** Throttling, a 5xx answer (ServerException) or a network error: worth retrying as is. */
 function isTransient(error) {
     if (isThrottling(error))
         return true;
-    const name = (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorName */ .Is)(error);
+    const name = (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorName */ .Is)(error);
     if (name === 'ServerException' || name === 'ServiceUnavailable' || name === 'InternalError')
         return true;
-    const status = (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .httpStatus */ .nG)(error);
+    const status = (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .httpStatus */ .nG)(error);
     if (status !== undefined && status >= 500)
         return true;
     if (NETWORK_NAMES.has(name))
@@ -80039,22 +80047,23 @@ function isTransient(error) {
 }
 /** ECS refuses a register while another one of the same family is in progress. */
 function isTooManyConcurrentRevisions(error) {
-    return ((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorName */ .Is)(error) === 'ClientException' &&
-        (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error).includes('Too many concurrent attempts to create a new revision'));
+    return ((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorName */ .Is)(error) === 'ClientException' &&
+        (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error).includes('Too many concurrent attempts to create a new revision'));
 }
 /** DescribeTaskDefinition's answer for a family without an ACTIVE revision. */
 function isNoSuchTaskDefinition(error) {
-    return ((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorName */ .Is)(error) === 'ClientException' &&
-        (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error).includes('Unable to describe task definition'));
+    return ((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorName */ .Is)(error) === 'ClientException' &&
+        (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error).includes('Unable to describe task definition'));
 }
 /**
  * `Name: message`, or the message alone when the error has no SDK name; without a final
- * period, so callers can end the sentence themselves.
+ * period, so callers can end the sentence themselves. Safe for a log line (escapeLogText): an
+ * AWS error message is foreign text, and may quote what the caller sent.
  */
 function describeError(error) {
-    const name = (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorName */ .Is)(error);
-    const message = (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error).replace(/\.+$/, '');
-    return name && name !== 'Error' && !message.startsWith(name) ? `${name}: ${message}` : message;
+    const name = (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorName */ .Is)(error);
+    const message = (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error).replace(/\.+$/, '');
+    return (0,_report_safe_text_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeLogText */ .d)(name && name !== 'Error' && !message.startsWith(name) ? `${name}: ${message}` : message);
 }
 
 
@@ -80067,10 +80076,10 @@ function describeError(error) {
 /* harmony export */   z1: () => (/* binding */ stopTasks)
 /* harmony export */ });
 /* unused harmony exports STOP_REASON_MAX, STOP_MAX_ATTEMPTS */
-/* harmony import */ var _aws_sdk_client_ecs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(212);
-/* harmony import */ var _util_backoff_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9360);
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(17);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(42);
+/* harmony import */ var _aws_sdk_client_ecs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(212);
+/* harmony import */ var _util_backoff_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9360);
+/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(42);
 /**
  * StopTask for cancel and cleanup paths: never throws, so a cleanup cannot fail the job; it
  * reports which tasks it could not stop.
@@ -80086,7 +80095,7 @@ const STOP_MAX_ATTEMPTS = 4;
 const STOP_BASE_MS = 200;
 const STOP_CAP_MS = 2000;
 /**
- * Stops each task (in parallel: StopTask refills at 40 per s, REFERENCE.md §3). A task that is
+ * Stops each task (in parallel: StopTask refills at 40 per s, docs/limits.md, "Token buckets"). A task that is
  * already stopped or no longer found counts as stopped. Never throws.
  */
 async function stopTasks(deps, options) {
@@ -80105,7 +80114,7 @@ async function stopOne(deps, cluster, taskArn, reason) {
     const { ecs, clock, random, logger } = deps;
     for (let attempt = 0;; attempt++) {
         try {
-            await ecs.send(new _aws_sdk_client_ecs__WEBPACK_IMPORTED_MODULE_1__/* .StopTaskCommand */ .PP1({ cluster, task: taskArn, reason }));
+            await ecs.send(new _aws_sdk_client_ecs__WEBPACK_IMPORTED_MODULE_2__/* .StopTaskCommand */ .PP1({ cluster, task: taskArn, reason }));
             logger.info(`Stop requested: ${taskArn}`);
             return undefined;
         }
@@ -80114,11 +80123,11 @@ async function stopOne(deps, cluster, taskArn, reason) {
                 logger.info(`Task already gone: ${taskArn}`);
                 return undefined;
             }
-            if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .isTransient */ .dg)(error) && attempt + 1 < STOP_MAX_ATTEMPTS) {
-                await clock.sleep((0,_util_backoff_js__WEBPACK_IMPORTED_MODULE_2__/* .fullJitter */ .G)(attempt, STOP_BASE_MS, STOP_CAP_MS, random));
+            if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(error) && attempt + 1 < STOP_MAX_ATTEMPTS) {
+                await clock.sleep((0,_util_backoff_js__WEBPACK_IMPORTED_MODULE_3__/* .fullJitter */ .G)(attempt, STOP_BASE_MS, STOP_CAP_MS, random));
                 continue;
             }
-            const text = (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeError */ .Uc)(error);
+            const text = (0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeError */ .Uc)(error);
             logger.warning(`Could not stop ${taskArn}: ${text}`);
             return text;
         }
@@ -80126,10 +80135,10 @@ async function stopOne(deps, cluster, taskArn, reason) {
 }
 /** ECS's answers for a task that no longer exists or has already stopped. */
 function isGone(error) {
-    const name = (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorName */ .Is)(error);
+    const name = (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorName */ .Is)(error);
     if (name !== 'InvalidParameterException' && name !== 'ClientException')
         return false;
-    return /not found|already stopped|is stopped|does not exist/i.test((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(error));
+    return /not found|already stopped|is stopped|does not exist/i.test((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error));
 }
 
 
@@ -80141,8 +80150,8 @@ function isGone(error) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 /* harmony import */ var _aws_clients_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6076);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8422);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7808);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(907);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7963);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6661);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2462);
 /* harmony import */ var _util_clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7110);
@@ -80163,7 +80172,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 const common = {
     createClients: _aws_clients_js__WEBPACK_IMPORTED_MODULE_1__/* .createAwsClients */ .Gv,
     logger: _util_logger_js__WEBPACK_IMPORTED_MODULE_7__/* .coreLogger */ .W,
-    clock: _util_clock_js__WEBPACK_IMPORTED_MODULE_6__/* .systemClock */ .ml,
+    clock: _util_clock_js__WEBPACK_IMPORTED_MODULE_6__/* .systemClock */ .m,
     random: Math.random,
     state: _state_js__WEBPACK_IMPORTED_MODULE_5__/* .coreState */ .v_,
     env: process.env
@@ -80173,7 +80182,7 @@ if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEB
 }
 else {
     // The runner cancels a job with SIGINT, then SIGTERM 7.5 s later, then kills it 2.5 s after
-    // that (REFERENCE.md §3): on either signal, stop waiting and stop the task at once.
+    // that (docs/limits.md, "Cancel timing"): on either signal, stop waiting and stop the task at once.
     const cancel = new AbortController();
     const onSignal = (signal) => {
         if (!cancel.signal.aborted)
@@ -80206,15 +80215,108 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8422:
+/***/ 907:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ko: () => (/* binding */ readInputs)
-/* harmony export */ });
-/* unused harmony exports INPUT_DEFAULTS, MAX_TASKS, parseBoolean, parseInteger, parseNumber, parseDuration, parseKeyValueLines, parseCommand, splitShellWords */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(17);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Ko: () => (/* binding */ readInputs)
+});
+
+// UNUSED EXPORTS: INPUT_DEFAULTS, MAX_TASKS, parseBoolean, parseCommand, parseDuration, parseInteger, parseKeyValueLines, parseNumber, splitShellWords
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 20 modules
+var core = __nccwpck_require__(3218);
+;// CONCATENATED MODULE: ./src/report/redact.ts
+/**
+ * Values a workflow passes through `env` (or a task's `env` in `tasks`) end up in the RunTask
+ * request's container overrides, and from there in every RunTask, DescribeTasks and task state
+ * event that describes the task. Users do pass secrets that way, so whatever the action prints
+ * or stores about a task (logs, annotations, summary, outputs) goes through these functions
+ * first: environment names stay, values become REDACTED. `mode: dry-run` is the one exception:
+ * it prints the requests on purpose.
+ */
+/** What a redacted value reads as (the mark GitHub prints for masked secrets). */
+const REDACTED = '***';
+const isPlainObject = (v) => typeof v === 'object' &&
+    v !== null &&
+    (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+/** `{name, value}` pairs with each value that is present replaced by REDACTED. */
+function redactPairs(environment) {
+    if (!Array.isArray(environment))
+        return environment;
+    return environment.map((pair) => isPlainObject(pair) && 'value' in pair ? { ...pair, value: REDACTED } : pair);
+}
+/**
+ * A copy of `value` in which the `environment` of every element of every `containerOverrides`
+ * list, at any depth, keeps its names and loses its values. Takes a RunTask request, a RunTask
+ * or DescribeTasks answer, a Task, a task state event, or anything holding them; other fields,
+ * Dates and class instances are kept as they are. `value` itself is never changed.
+ */
+function redactOverrides(value) {
+    return walk(value);
+}
+function walk(value) {
+    if (Array.isArray(value))
+        return value.map(walk);
+    if (!isPlainObject(value))
+        return value;
+    const copy = {};
+    for (const [key, v] of Object.entries(value)) {
+        copy[key] =
+            key === 'containerOverrides' && Array.isArray(v)
+                ? v.map((o) => isPlainObject(o) && 'environment' in o
+                    ? { ...walk(o), environment: redactPairs(o.environment) }
+                    : walk(o))
+                : walk(v);
+    }
+    return copy;
+}
+/**
+ * An input's raw value as it may be logged: `env` lines keep their names (`KEY=***`), the
+ * `env` objects of `tasks` theirs (`{"KEY":"***"}`); an `env` in `tasks` that is not an
+ * object, or a `tasks` value that is not a JSON array, is not shown at all, since it may hold
+ * anything. Every other input is returned unchanged.
+ */
+function redactInput(name, value) {
+    if (name === 'env') {
+        return value
+            .split(/\r?\n/)
+            .map((line) => {
+            const trimmed = line.trimStart();
+            if (trimmed === '' || trimmed.startsWith('#'))
+                return line;
+            const eq = line.indexOf('=');
+            return eq < 0 ? REDACTED : `${line.slice(0, eq)}=${REDACTED}`;
+        })
+            .join('\n');
+    }
+    if (name === 'tasks' && value !== '') {
+        let parsed;
+        try {
+            parsed = JSON.parse(value);
+        }
+        catch {
+            return `${REDACTED} (${value.length} characters, not JSON)`;
+        }
+        if (!Array.isArray(parsed))
+            return REDACTED;
+        return JSON.stringify(parsed.map((task) => isPlainObject(task) && 'env' in task
+            ? {
+                ...task,
+                env: isPlainObject(task.env)
+                    ? Object.fromEntries(Object.keys(task.env).map((k) => [k, REDACTED]))
+                    : REDACTED
+            }
+            : task));
+    }
+    return value;
+}
+
+// EXTERNAL MODULE: ./src/util/errors.ts
+var util_errors = __nccwpck_require__(17);
+;// CONCATENATED MODULE: ./src/inputs.ts
 /**
  * The only reader of the action's inputs. Every input is parsed and validated here, with the
  * same defaults as action.yml (so `node dist/index.js` with only some `INPUT_*` variables behaves
@@ -80223,17 +80325,20 @@ __webpack_async_result__();
  */
 
 
+
 /**
  * Defaults of the inputs that have one, exactly as declared in action.yml (a test keeps the two
  * equal). Inputs not listed default to the empty string.
  */
 const INPUT_DEFAULTS = {
     mode: 'run',
+    'task-definition-cache': 'true',
     wait: 'true',
     'stop-on-cancel': 'true',
     'poll-interval': '1',
     'verify-interval': '300',
     'log-lines': '50',
+    'follow-logs': 'true',
     'fail-on-error': 'true',
     'launch-rate': '10',
     'fail-fast': 'false'
@@ -80242,9 +80347,9 @@ const INPUT_DEFAULTS = {
 const MAX_TASKS = 10000;
 /** GetLogEvents returns at most 10,000 events a call. */
 const MAX_LOG_LINES = 10000;
-const defaultReader = (name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name);
+const defaultReader = (name) => core/* getInput */.V4(name);
 /** Reads, validates and returns every input. Throws UserError listing every bad input. */
-function readInputs(read = defaultReader, log = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz) {
+function readInputs(read = defaultReader, log = core/* debug */.Yz) {
     const errors = [];
     const raw = (name) => {
         const value = read(name).trim();
@@ -80253,12 +80358,13 @@ function readInputs(read = defaultReader, log = _actions_core__WEBPACK_IMPORTED_
     /** Runs a parser, collecting its error instead of stopping at the first bad input. */
     const take = (name, parse) => {
         const value = raw(name);
-        log(`input ${name}: ${JSON.stringify(value)}`);
+        // env values may be secrets: the log shows their names only.
+        log(`input ${name}: ${JSON.stringify(redactInput(name, value))}`);
         try {
             return parse(value);
         }
         catch (error) {
-            if (error instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo) {
+            if (error instanceof util_errors/* UserError */.yo) {
                 errors.push(error.message);
                 return undefined;
             }
@@ -80268,7 +80374,7 @@ function readInputs(read = defaultReader, log = _actions_core__WEBPACK_IMPORTED_
     const optional = (parse) => (name) => take(name, (value) => (value === '' ? undefined : parse(name, value)));
     const definition = take('definition', (value) => {
         if (value === '') {
-            throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'definition' is required: the path of a hako definition (.yml, .yaml or .json)");
+            throw new util_errors/* UserError */.yo("Input 'definition' is required: the path of a hako definition (.yml, .yaml or .json)");
         }
         return value;
     });
@@ -80296,6 +80402,7 @@ function readInputs(read = defaultReader, log = _actions_core__WEBPACK_IMPORTED_
         cluster: text('cluster'),
         region: text('region'),
         taskDefinition: text('task-definition'),
+        taskDefinitionCache: take('task-definition-cache', (v) => parseBoolean('task-definition-cache', v)) ?? true,
         notificationPrefix: text('notification-prefix'),
         wait: take('wait', (v) => parseBoolean('wait', v)) ?? true,
         timeoutSeconds: optional(parseDuration)('timeout'),
@@ -80303,6 +80410,7 @@ function readInputs(read = defaultReader, log = _actions_core__WEBPACK_IMPORTED_
         pollIntervalSeconds: take('poll-interval', (v) => parseNumber('poll-interval', v, 0.1, 3600)) ?? 1,
         verifyIntervalSeconds: take('verify-interval', (v) => parseInteger('verify-interval', v, 0, 86_400)) ?? 300,
         logLines: take('log-lines', (v) => parseInteger('log-lines', v, 0, MAX_LOG_LINES)) ?? 50,
+        followLogs: take('follow-logs', (v) => parseBoolean('follow-logs', v)) ?? true,
         startedBy: optional(parseStartedBy)('started-by'),
         group: text('group'),
         tags,
@@ -80323,18 +80431,18 @@ function readInputs(read = defaultReader, log = _actions_core__WEBPACK_IMPORTED_
     else if (tasksJson !== undefined) {
         inputs.tasks = tasksJson;
     }
-    if (!inputs.wait && inputs.tasks.length > 1) {
+    if (!inputs.wait && (count !== undefined || tasksJson !== undefined)) {
         errors.push("Inputs 'count' and 'tasks' need 'wait: true': a fan-out waits for its tasks to report " +
             'each one and to stop them all if the job is cancelled');
     }
     if (errors.length > 0)
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(errors.join('\n'));
+        throw new util_errors/* UserError */.yo(errors.join('\n'));
     return inputs;
 }
 function parseMode(value) {
     if (value === 'run' || value === 'register' || value === 'dry-run')
         return value;
-    throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'mode' must be one of run, register, dry-run, got '${value}'`);
+    throw new util_errors/* UserError */.yo(`Input 'mode' must be one of run, register, dry-run, got '${value}'`);
 }
 /** YAML 1.2 core booleans, as core.getBooleanInput accepts them. */
 function parseBoolean(name, value) {
@@ -80342,13 +80450,13 @@ function parseBoolean(name, value) {
         return true;
     if (['false', 'False', 'FALSE'].includes(value))
         return false;
-    throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' must be true or false, got '${value}'`);
+    throw new util_errors/* UserError */.yo(`Input '${name}' must be true or false, got '${value}'`);
 }
 /** A whole number in [min, max], written in plain decimal digits. */
 function parseInteger(name, value, min, max) {
     const n = /^\d+$/.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(n) || n < min || n > max) {
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' must be a whole number from ${min} to ${max}, got '${value}'`);
+        throw new util_errors/* UserError */.yo(`Input '${name}' must be a whole number from ${min} to ${max}, got '${value}'`);
     }
     return n;
 }
@@ -80356,7 +80464,7 @@ function parseInteger(name, value, min, max) {
 function parseNumber(name, value, min, max) {
     const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
     if (!Number.isFinite(n) || n < min || n > max) {
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' must be a number from ${min} to ${max}, got '${value}'`);
+        throw new util_errors/* UserError */.yo(`Input '${name}' must be a number from ${min} to ${max}, got '${value}'`);
     }
     return n;
 }
@@ -80374,7 +80482,7 @@ function parseDuration(name, value) {
         }
     }
     if (seconds === undefined || seconds <= 0 || !Number.isSafeInteger(seconds)) {
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' must be seconds or a duration like 90s, 30m, 2h or 1h30m, got '${value}'`);
+        throw new util_errors/* UserError */.yo(`Input '${name}' must be seconds or a duration like 90s, 30m, 2h or 1h30m, got '${value}'`);
     }
     return seconds;
 }
@@ -80403,7 +80511,9 @@ function parseKeyValueLines(name, value, key) {
         const k = eq < 0 ? trimmed : trimmed.slice(0, eq).trimEnd();
         if (eq < 0 || !key.pattern.test(k)) {
             const why = eq < 0 ? 'no = in it' : `'${k}' is not ${key.what}`;
-            throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' line ${index + 1} must be KEY=VALUE, got '${line.trim()}' (${why})`);
+            // An env value may be a secret, so an env line is quoted with its value masked.
+            const shown = redactInput(name, line.trim());
+            throw new util_errors/* UserError */.yo(`Input '${name}' line ${index + 1} must be KEY=VALUE, got '${shown}' (${why})`);
         }
         result[k] = trimmed.slice(eq + 1);
     });
@@ -80417,13 +80527,13 @@ function parseCommand(name, value) {
             parsed = JSON.parse(value);
         }
         catch (error) {
-            throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' starts with '[' but is not a JSON array of strings: ${error.message}`);
+            throw new util_errors/* UserError */.yo(`Input '${name}' starts with '[' but is not a JSON array of strings: ${error.message}`);
         }
         if (!Array.isArray(parsed) || !parsed.every((w) => typeof w === 'string')) {
-            throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' must be a JSON array of strings, got ${value}`);
+            throw new util_errors/* UserError */.yo(`Input '${name}' must be a JSON array of strings, got ${value}`);
         }
         if (parsed.length === 0)
-            throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' is an empty JSON array`);
+            throw new util_errors/* UserError */.yo(`Input '${name}' is an empty JSON array`);
         return parsed;
     }
     return splitShellWords(name, value);
@@ -80440,7 +80550,7 @@ function splitShellWords(name, value) {
     let inWord = false;
     let i = 0;
     const fail = (what) => {
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' has ${what}; quote words as a POSIX shell does, or give a JSON array ` +
+        throw new util_errors/* UserError */.yo(`Input '${name}' has ${what}; quote words as a POSIX shell does, or give a JSON array ` +
             `such as ["bundle", "exec", "rake"]`);
     };
     while (i < value.length) {
@@ -80499,13 +80609,13 @@ function splitShellWords(name, value) {
     if (inWord)
         words.push(word);
     if (words.length === 0)
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' has no words`);
+        throw new util_errors/* UserError */.yo(`Input '${name}' has no words`);
     return words;
 }
 /** ECS startedBy: up to 128 letters, numbers, hyphens and underscores. */
 function parseStartedBy(name, value) {
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(value)) {
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' must be up to 128 letters, numbers, hyphens and underscores ` +
+        throw new util_errors/* UserError */.yo(`Input '${name}' must be up to 128 letters, numbers, hyphens and underscores ` +
             `(ECS's rule for startedBy), got '${value}'`);
     }
     return value;
@@ -80517,24 +80627,25 @@ function parseTasks(name, value) {
         parsed = JSON.parse(value);
     }
     catch (error) {
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' must be a JSON array of {"command": [...], "env": {...}} objects: ` +
-            error.message);
+        // V8 quotes the text around the error, which may hold an env value: leave that out.
+        const why = error.message.replace(/, (\.\.\.)?"[\s\S]*" is not valid JSON$/, '');
+        throw new util_errors/* UserError */.yo(`Input '${name}' must be a JSON array of {"command": [...], "env": {...}} objects: ${why}`);
     }
     if (!Array.isArray(parsed) || parsed.length === 0) {
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' must be a non-empty JSON array of {"command": [...], "env": {...}} objects`);
+        throw new util_errors/* UserError */.yo(`Input '${name}' must be a non-empty JSON array of {"command": [...], "env": {...}} objects`);
     }
     if (parsed.length > MAX_TASKS) {
-        throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' has ${parsed.length} tasks; at most ${MAX_TASKS}`);
+        throw new util_errors/* UserError */.yo(`Input '${name}' has ${parsed.length} tasks; at most ${MAX_TASKS}`);
     }
     return parsed.map((item, index) => {
         const where = `Input '${name}' element ${index}`;
         if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-            throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`${where} must be an object with optional "command" and "env"`);
+            throw new util_errors/* UserError */.yo(`${where} must be an object with optional "command" and "env"`);
         }
         const { command, env, ...rest } = item;
         const unknown = Object.keys(rest);
         if (unknown.length > 0) {
-            throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`${where} has unknown key '${unknown[0]}': only "command" and "env" are read`);
+            throw new util_errors/* UserError */.yo(`${where} has unknown key '${unknown[0]}': only "command" and "env" are read`);
         }
         const spec = { env: {} };
         if (command !== undefined) {
@@ -80543,18 +80654,18 @@ function parseTasks(name, value) {
             else if (Array.isArray(command) && command.every((w) => typeof w === 'string'))
                 spec.command = command;
             else
-                throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`${where}: "command" must be an array of strings or a string`);
+                throw new util_errors/* UserError */.yo(`${where}: "command" must be an array of strings or a string`);
         }
         if (env !== undefined) {
             if (env === null || typeof env !== 'object' || Array.isArray(env)) {
-                throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`${where}: "env" must be an object of string values`);
+                throw new util_errors/* UserError */.yo(`${where}: "env" must be an object of string values`);
             }
             for (const [k, v] of Object.entries(env)) {
                 if (!ENV_NAME.pattern.test(k)) {
-                    throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`${where}: "env" key '${k}' is not ${ENV_NAME.what}`);
+                    throw new util_errors/* UserError */.yo(`${where}: "env" key '${k}' is not ${ENV_NAME.what}`);
                 }
                 if (typeof v !== 'string') {
-                    throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`${where}: "env" value of '${k}' must be a string`);
+                    throw new util_errors/* UserError */.yo(`${where}: "env" value of '${k}' must be a string`);
                 }
                 spec.env[k] = v;
             }
@@ -80566,7 +80677,7 @@ function parseTasks(name, value) {
 
 /***/ }),
 
-/***/ 7808:
+/***/ 7963:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -80583,7 +80694,7 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./src/util/errors.ts
-var util_errors = __nccwpck_require__(17);
+var errors = __nccwpck_require__(17);
 ;// CONCATENATED MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
 /*! js-yaml 5.5.0 https://github.com/nodeca/js-yaml @license MIT */
 //#region src/tag.ts
@@ -84270,7 +84381,7 @@ function formatProblem(problem) {
 }
 /** A UserError listing every problem, one per line. */
 function problemsError(problems) {
-    return new util_errors/* UserError */.yo(problems.map(formatProblem).join('\n'));
+    return new errors/* UserError */.yo(problems.map(formatProblem).join('\n'));
 }
 
 ;// CONCATENATED MODULE: ./src/definition/load.ts
@@ -84345,7 +84456,7 @@ const includeTag = defineScalarTag('!include', {
 });
 // Mappings are kept as ordered pairs so that `<<` can be applied the way hako applies it (in
 // document order), not the way the YAML 1.1 spec or js-yaml's merge tag does (explicit keys
-// always win). REFERENCE.md §1, "YAML extensions".
+// always win). docs/hako.md, "YAML extensions".
 const pairMapTag = defineMappingTag('tag:yaml.org,2002:map', {
     create: () => [],
     addPair: (carrier, key, value) => {
@@ -84386,8 +84497,8 @@ function definitionFormat(file) {
     const ext = external_node_path_default().extname(file).toLowerCase();
     if (ext === '.yml' || ext === '.yaml')
         return 'yaml';
-    if (ext === '.json')
-        return 'json';
+    if (ext === '.jsonnet' || ext === '.json')
+        return 'jsonnet';
     return undefined;
 }
 /** True for the plain objects this loader builds (not arrays, Dates or byte arrays). */
@@ -84407,7 +84518,7 @@ class Loader {
     constructor(origins) {
         this.origins = origins;
     }
-    /** Reads and parses one file; records a problem naming `includedFrom` when it cannot. */
+    /** Reads and parses one file; records a problem at the including key (`from`) when it cannot. */
     async loadFile(chain, from) {
         const frame = chain[chain.length - 1];
         let text;
@@ -84424,11 +84535,8 @@ class Loader {
                 });
                 return undefined;
             }
-            throw new util_errors/* UserError */.yo(`${frame.display}: cannot read the definition: ${reason}`);
+            throw new errors/* UserError */.yo(`${frame.display}: cannot read the definition: ${reason}`);
         }
-        const format = definitionFormat(frame.absolute);
-        if (format === 'json' && !from)
-            return this.loadJson(text, frame);
         let parsed;
         try {
             parsed = load(text, { schema: HAKO_SCHEMA, filename: frame.display });
@@ -84439,21 +84547,9 @@ class Loader {
                 this.problems.push(problem);
                 return undefined;
             }
-            throw new util_errors/* UserError */.yo(formatProblem(problem));
+            throw new errors/* UserError */.yo(formatProblem(problem));
         }
         return this.resolve(parsed, chain, []);
-    }
-    loadJson(text, frame) {
-        let parsed;
-        try {
-            parsed = JSON.parse(text);
-        }
-        catch (error) {
-            throw new util_errors/* UserError */.yo(`${frame.display}: invalid JSON: ${(0,util_errors/* errorMessage */.gJ)(error)}`);
-        }
-        // JSON.parse builds objects with Object.prototype; nothing to merge or include (a rendered
-        // Jsonnet file has neither).
-        return parsed;
     }
     /** Replaces includes, applies `<<`, and turns pair lists into plain maps. */
     async resolve(node, chain, keyPath) {
@@ -84488,7 +84584,7 @@ class Loader {
      * hako's `<<`: the merged map's keys overwrite the keys written before `<<`, and keys written
      * after it overwrite them in turn, because the map is built in document order. With a list,
      * the first map that has a key gives it (Psych merges the list in reverse). Nested maps are
-     * replaced, never deep-merged. REFERENCE.md §1.
+     * replaced, never deep-merged. docs/hako.md, "YAML extensions".
      */
     merge(target, value, frame, keyPath) {
         if (value === undefined)
@@ -84548,7 +84644,7 @@ function describeReadError(error) {
         return 'it is a directory, not a file';
     if (code === 'EACCES')
         return 'permission denied';
-    return (0,util_errors/* errorMessage */.gJ)(error);
+    return (0,errors/* errorMessage */.gJ)(error);
 }
 function describeYamlError(error) {
     if (error instanceof YAMLException) {
@@ -84557,19 +84653,21 @@ function describeYamlError(error) {
             return 'the file is empty';
         return `invalid YAML: ${error.reason}${at}`;
     }
-    return `invalid YAML: ${(0,util_errors/* errorMessage */.gJ)(error)}`;
+    return `invalid YAML: ${(0,errors/* errorMessage */.gJ)(error)}`;
+}
+/** The error for a definition whose extension is not one hako reads. */
+function unsupportedFormatError(file) {
+    return new errors/* UserError */.yo(`${file}: unsupported definition file type '${external_node_path_default().extname(file) || '(none)'}': use .yml or .yaml (YAML), or .jsonnet or .json (Jsonnet)`);
 }
 /**
- * Reads a definition file (`.yml`/`.yaml` with hako's YAML semantics, or `.json`) into a raw
- * tree: `!include` replaced by the included files' content, `<<` merged in document order.
- * Throws a UserError listing every problem (unreadable or cyclic includes, bad merges, syntax).
+ * Reads a YAML definition file (`.yml`/`.yaml` with hako's YAML semantics) into a raw tree:
+ * `!include` replaced by the included files' content, `<<` merged in document order. Throws a
+ * UserError listing every problem (unreadable or cyclic includes, bad merges, syntax).
  * @param file the definition's path as given; relative paths are resolved against `cwd`
  */
 async function loadDefinitionTree(file, cwd = process.cwd()) {
-    if (!definitionFormat(file)) {
-        throw new util_errors/* UserError */.yo(`${file}: unsupported definition file type '${external_node_path_default().extname(file) || '(none)'}': use .yml, .yaml or .json ` +
-            '(render a Jsonnet definition first: jsonnet app.jsonnet > app.json)');
-    }
+    if (definitionFormat(file) !== 'yaml')
+        throw unsupportedFormatError(file);
     const origins = new Origins(file);
     const loader = new Loader(origins);
     const tree = await loader.loadFile([{ display: file, absolute: external_node_path_default().resolve(cwd, file) }]);
@@ -84711,11 +84809,11 @@ function describeFsError(error) {
         return 'no such file';
     if (code === 'EISDIR')
         return 'it is a directory, not a file';
-    return (0,util_errors/* errorMessage */.gJ)(error);
+    return (0,errors/* errorMessage */.gJ)(error);
 }
 /**
  * Resolves the `#{name}` references of one container's env through its `$providers`, asked in
- * list order for the names still unresolved; the first answer wins (REFERENCE.md §1). Returns
+ * list order for the names still unresolved; the first answer wins (docs/hako.md, "Env expansion"). Returns
  * the expanded env (without `$providers`, in the order written) and every problem found.
  */
 async function expandEnv(params) {
@@ -84755,7 +84853,7 @@ async function expandEnv(params) {
             problems.push({
                 file: fileOf(providerPath),
                 path: providerPath,
-                message: (0,util_errors/* errorMessage */.gJ)(error)
+                message: (0,errors/* errorMessage */.gJ)(error)
             });
             continue;
         }
@@ -84783,12 +84881,4111 @@ async function expandEnv(params) {
     return { env: expanded, problems };
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/definition/jsonnet/errors.ts
+/** `file:line:column`. */
+function formatLoc(loc) {
+    return `${loc.file}:${loc.line}:${loc.col}`;
+}
+/**
+ * A Jsonnet syntax or runtime error: the message, where it was raised, and the chain of calls,
+ * fields and imports that led there (innermost first).
+ */
+class errors_JsonnetError extends Error {
+    kind;
+    reason;
+    loc;
+    name = 'JsonnetError';
+    trace = [];
+    /** The key path of the output being rendered when the error was raised (`app.env.PORT`). */
+    outputPath;
+    /** How the files named above were reached: `lib.libsonnet imported from app.jsonnet:1:13`. */
+    imports = [];
+    constructor(kind, reason, loc) {
+        super(reason);
+        this.kind = kind;
+        this.reason = reason;
+        this.loc = loc;
+    }
+    /** Adds an outer step of the chain; consecutive duplicates are dropped. */
+    addFrame(loc, what) {
+        const last = this.trace[this.trace.length - 1] ?? (this.loc ? { loc: this.loc, what } : undefined);
+        if (last && last.loc === loc && last.what === what)
+            return;
+        if (this.trace.length < 40)
+            this.trace.push({ loc, what });
+        else if (this.trace.length === 40)
+            this.trace.push({ loc, what: '...' });
+    }
+    /** The error as shown to a person: position, message, then the chain, one step a line. */
+    format() {
+        const head = `${this.loc ? `${formatLoc(this.loc)}: ` : ''}${this.kind} error: ${this.reason}`;
+        const lines = this.trace.map((f) => `    ${f.what === '...' ? '...' : `at ${formatLoc(f.loc)} (${f.what})`}`);
+        if (this.outputPath)
+            lines.push(`    while rendering ${this.outputPath}`);
+        for (const note of this.imports)
+            lines.push(`    ${note}`);
+        return [head, ...lines].join('\n');
+    }
+}
+/** A syntax error at `loc`. */
+function syntaxError(loc, message) {
+    return new errors_JsonnetError('syntax', message, loc);
+}
+/** An error found by checking the program before running it (an unbound variable). */
+function staticError(loc, message) {
+    return new errors_JsonnetError('static', message, loc);
+}
+/** A runtime error at `loc`. */
+function runtimeError(loc, message) {
+    return new errors_JsonnetError('runtime', message, loc);
+}
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/values.ts
+/** An already computed value. */
+class Ready {
+    value;
+    constructor(value) {
+        this.value = value;
+    }
+    force() {
+        return this.value;
+    }
+}
+/** An array: its elements stay lazy until read. */
+class JArray {
+    items;
+    constructor(items) {
+        this.items = items;
+    }
+}
+/** An object: layers, the later overriding the earlier (`a + b` is a's layers then b's). */
+class JObject {
+    layers;
+    /** Visible field values, computed once. */
+    cache = new Map();
+    /** Per-layer scope with `self` bound (locals included). */
+    scopes = [];
+    /** Field name → visible, once computed. */
+    fieldInfo;
+    /** 0: asserts not run, 1: running or passed. */
+    assertsState = 0;
+    constructor(layers) {
+        this.layers = layers;
+    }
+}
+/** A function: a closure over Jsonnet code, or a library function written in TypeScript. */
+class JFunction {
+    name;
+    params;
+    closure;
+    native;
+    constructor(name, params, closure, 
+    /** A library function; receives one Lazy per parameter (undefined when defaulted). */
+    native) {
+        this.name = name;
+        this.params = params;
+        this.closure = closure;
+        this.native = native;
+    }
+}
+/** The type name Jsonnet uses in messages and std.type. */
+function typeOf(value) {
+    if (value === null)
+        return 'null';
+    switch (typeof value) {
+        case 'boolean':
+            return 'boolean';
+        case 'number':
+            return 'number';
+        case 'string':
+            return 'string';
+        default:
+            break;
+    }
+    if (value instanceof JArray)
+        return 'array';
+    if (value instanceof JObject)
+        return 'object';
+    return 'function';
+}
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/primitives.ts
+
+
+/** Code point order (JavaScript's `<` compares UTF-16 units, which differs above U+FFFF). */
+function compareStrings(a, b) {
+    if (a === b)
+        return 0;
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+        const x = a.codePointAt(i);
+        const y = b.codePointAt(i);
+        if (x !== y)
+            return x < y ? -1 : 1;
+        if (x > 0xffff)
+            i++;
+    }
+    return a.length - b.length;
+}
+/** A string's characters as Jsonnet counts them (code points). */
+function codepoints(s) {
+    return /[\uD800-\uDFFF]/.test(s) ? Array.from(s) : s.split('');
+}
+function checkNumber(n, loc) {
+    if (!Number.isFinite(n))
+        throw runtimeError(loc, n !== n ? 'not a number' : 'overflow');
+    return n;
+}
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** An operand of a bitwise operator: an integer the double represents exactly. */
+function bitwiseOperand(n, loc) {
+    if (Math.abs(n) > Number.MAX_SAFE_INTEGER)
+        throw runtimeError(loc, 'numeric value outside safe integer range for bitwise operation');
+    return BigInt(Math.trunc(n));
+}
+function bitwise(op, a, b, loc) {
+    const x = bitwiseOperand(a, loc);
+    const y = bitwiseOperand(b, loc);
+    let r;
+    switch (op) {
+        case '&':
+            r = x & y;
+            break;
+        case '|':
+            r = x | y;
+            break;
+        case '^':
+            r = x ^ y;
+            break;
+        default:
+            if (y < 0n)
+                throw runtimeError(loc, 'shift by negative exponent');
+            r = op === '<<' ? BigInt.asIntN(64, x << (y & 63n)) : x >> (y & 63n);
+    }
+    if (r > MAX_SAFE || r < -MAX_SAFE)
+        throw runtimeError(loc, 'numeric value outside safe integer range for bitwise operation');
+    return Number(r);
+}
+/** `target[from:to:step]` for arrays and strings. */
+function sliceValue(target, from, to, step, loc) {
+    const s = step ?? 1;
+    if (s <= 0 || !Number.isInteger(s))
+        throw runtimeError(loc, `slice step must be a positive integer, got ${s}`);
+    const pick = (items) => {
+        const len = items.length;
+        const start = Math.max(0, from === undefined ? 0 : from < 0 ? len + from : from);
+        const end = Math.min(len, to === undefined ? len : to < 0 ? len + to : to);
+        const out = [];
+        for (let i = start; i < end; i += s)
+            out.push(items[i]);
+        return out;
+    };
+    if (target instanceof JArray)
+        return new JArray(pick(target.items));
+    if (typeof target === 'string')
+        return pick(codepoints(target)).join('');
+    throw runtimeError(loc, `only arrays and strings can be sliced, got ${typeOf(target)}`);
+}
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/objects.ts
+
+
+
+/**
+ * Objects: literals and comprehensions, inheritance through layers (`self`, `super`, `+:`),
+ * visibility and asserts. The expression evaluator (Core) builds on it.
+ */
+class ObjectCore {
+    objectLiteral(expr, scope) {
+        const fields = new Map();
+        for (const field of expr.fields) {
+            let name;
+            if (field.name.k === 'lit')
+                name = field.name.value;
+            else
+                name = this.evaluate(field.name, scope);
+            if (name === null)
+                continue;
+            if (typeof name !== 'string')
+                throw runtimeError(field.loc, `field name must be a string, got ${typeOf(name)}`);
+            if (fields.has(name))
+                throw runtimeError(field.loc, `duplicate field name: "${name}"`);
+            fields.set(name, {
+                name,
+                plus: field.plus,
+                vis: field.vis,
+                body: field.value,
+                loc: field.loc
+            });
+        }
+        return new JObject([{ fields, asserts: expr.asserts, locals: expr.locals, scope }]);
+    }
+    objectComprehension(expr, scope) {
+        const fields = new Map();
+        this.comprehend(expr.specs, 0, scope, (s) => {
+            const name = this.evaluate(expr.name, s);
+            if (name === null)
+                return;
+            if (typeof name !== 'string')
+                throw runtimeError(expr.name.loc, `field name must be a string, got ${typeOf(name)}`);
+            if (fields.has(name))
+                throw runtimeError(expr.loc, `duplicate field name: "${name}"`);
+            fields.set(name, {
+                name,
+                plus: expr.plus,
+                vis: 'inherit',
+                body: expr.value,
+                scope: s,
+                loc: expr.loc
+            });
+        });
+        return new JObject([{ fields, asserts: [], locals: expr.locals, scope }]);
+    }
+    comprehend(specs, i, scope, emit) {
+        const spec = specs[i];
+        if (!spec) {
+            emit(scope);
+            return;
+        }
+        if (spec.kind === 'if') {
+            const ok = this.evaluate(spec.expr, scope);
+            if (typeof ok !== 'boolean')
+                throw runtimeError(spec.expr.loc, `if in a comprehension needs a boolean, got ${typeOf(ok)}`);
+            if (ok)
+                this.comprehend(specs, i + 1, scope, emit);
+            return;
+        }
+        const arr = this.evaluate(spec.expr, scope);
+        if (!(arr instanceof JArray))
+            throw runtimeError(spec.expr.loc, `for in a comprehension iterates over an array, got ${typeOf(arr)}`);
+        for (const item of arr.items) {
+            const vars = Object.create(scope.vars);
+            vars[spec.name] = item;
+            this.comprehend(specs, i + 1, { vars, self: scope.self, sup: scope.sup, dollar: scope.dollar }, emit);
+        }
+    }
+    /** The topmost definition of `name` in layers below `below`. */
+    findField(obj, name, below) {
+        for (let i = below - 1; i >= 0; i--) {
+            const def = obj.layers[i].fields.get(name);
+            if (def)
+                return { layer: i, def };
+        }
+        return undefined;
+    }
+    /** The scope a field of layer `i` is evaluated in: `self` is `obj`, object locals bound. */
+    fieldScope(obj, i, def) {
+        const layer = obj.layers[i];
+        if (!def.scope) {
+            const cached = obj.scopes[i];
+            if (cached)
+                return cached;
+        }
+        const base = def.scope ?? layer.scope;
+        const withSelf = { vars: base.vars, self: obj, sup: i, dollar: base.dollar ?? obj };
+        const scope = layer.locals.length > 0 ? this.bindLocals(layer.locals, withSelf) : withSelf;
+        if (!def.scope)
+            obj.scopes[i] = scope;
+        return scope;
+    }
+    /** The value of a field as defined in layer `i` (with `+:` applied on what is below). */
+    fieldValue(obj, i, def) {
+        let value;
+        try {
+            value = def.lazy ? def.lazy.force() : this.evaluate(def.body, this.fieldScope(obj, i, def));
+        }
+        catch (error) {
+            throw def.loc ? this.traced(error, def.loc, `field ${def.name}`) : error;
+        }
+        if (def.plus) {
+            const below = this.findField(obj, def.name, i);
+            if (below)
+                value = this.plus(this.fieldValue(obj, below.layer, below.def), value, def.loc);
+        }
+        return value;
+    }
+    /** Runs the object's asserts once (before its fields are first read from outside). */
+    ensureAsserts(obj) {
+        if (obj.assertsState !== 0)
+            return;
+        obj.assertsState = 1;
+        try {
+            obj.layers.forEach((layer, i) => {
+                if (layer.asserts.length === 0)
+                    return;
+                const scope = this.fieldScope(obj, i, { name: '', plus: false, vis: 'inherit' });
+                for (const a of layer.asserts)
+                    this.checkAssert(a, scope);
+            });
+        }
+        catch (error) {
+            obj.assertsState = 0;
+            throw error;
+        }
+    }
+    /** A field's value, seen from outside the object. */
+    getField(obj, name, loc) {
+        const cached = obj.cache.get(name);
+        if (cached !== undefined)
+            return cached;
+        this.ensureAsserts(obj);
+        const found = this.findField(obj, name, obj.layers.length);
+        if (!found)
+            throw runtimeError(loc, `field does not exist: ${name}`);
+        const value = this.fieldValue(obj, found.layer, found.def);
+        obj.cache.set(name, value);
+        return value;
+    }
+    /** Every field name → visible (the topmost `::`/`:::` decides; `:` inherits). */
+    fields(obj) {
+        if (obj.fieldInfo)
+            return obj.fieldInfo;
+        const info = new Map();
+        for (const layer of obj.layers) {
+            for (const def of layer.fields.values()) {
+                if (def.vis === 'hidden')
+                    info.set(def.name, false);
+                else if (def.vis === 'visible')
+                    info.set(def.name, true);
+                else if (!info.has(def.name))
+                    info.set(def.name, true);
+            }
+        }
+        obj.fieldInfo = info;
+        return info;
+    }
+    /** Field names, sorted; hidden ones only when `all`. */
+    fieldNames(obj, all) {
+        const names = [];
+        for (const [name, visible] of this.fields(obj))
+            if (all || visible)
+                names.push(name);
+        return names.sort(compareStrings);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/evaluator.ts
+
+
+
+
+// A hako definition takes some thousands of steps; 20 million take a few seconds.
+const DEFAULT_LIMITS = { maxStack: 500, maxSteps: 20_000_000, maxSize: 10_000_000 };
+/** A value not computed yet: an expression and the scope to evaluate it in. */
+class Thunk {
+    ev;
+    expr;
+    scope;
+    value = null;
+    state = 0; // 0: not yet, 1: computing, 2: done
+    constructor(ev, expr, scope) {
+        this.ev = ev;
+        this.expr = expr;
+        this.scope = scope;
+    }
+    force() {
+        if (this.state === 2)
+            return this.value;
+        if (this.state === 1)
+            throw runtimeError(this.expr?.loc, 'infinite recursion: a value depends on itself');
+        this.state = 1;
+        try {
+            this.value = this.ev.evaluate(this.expr, this.scope);
+        }
+        catch (error) {
+            this.state = 0;
+            throw error;
+        }
+        this.state = 2;
+        this.expr = undefined;
+        this.scope = undefined;
+        return this.value;
+    }
+}
+/** The language core: expressions, objects, functions and operators. */
+class Core extends ObjectCore {
+    limits;
+    importer;
+    steps = 0;
+    depth = 0;
+    constructor(limits, importer) {
+        super();
+        this.limits = limits;
+        this.importer = importer;
+    }
+    /** Evaluates `expr` in `scope`. Tail positions loop instead of recursing. */
+    evaluate(start, startScope) {
+        let expr = start;
+        let scope = startScope;
+        for (;;) {
+            if (++this.steps > this.limits.maxSteps)
+                throw runtimeError(expr.loc, `evaluation exceeded ${this.limits.maxSteps} steps; the definition is probably looping`);
+            switch (expr.k) {
+                case 'lit':
+                    return expr.value;
+                case 'var': {
+                    const lazy = scope.vars[expr.name];
+                    if (lazy === undefined)
+                        throw runtimeError(expr.loc, `unknown variable: ${expr.name}`);
+                    return lazy.force();
+                }
+                case 'self':
+                    if (!scope.self)
+                        throw runtimeError(expr.loc, 'self used outside of an object');
+                    return scope.self;
+                case 'dollar':
+                    if (!scope.dollar)
+                        throw runtimeError(expr.loc, '$ used outside of an object');
+                    return scope.dollar;
+                case 'local':
+                    scope = this.bindLocals(expr.binds, scope);
+                    expr = expr.body;
+                    continue;
+                case 'if': {
+                    const cond = this.evaluate(expr.cond, scope);
+                    if (typeof cond !== 'boolean')
+                        throw runtimeError(expr.cond.loc, `if condition must be a boolean, got ${typeOf(cond)}`);
+                    if (cond)
+                        expr = expr.then;
+                    else if (expr.else)
+                        expr = expr.else;
+                    else
+                        return null;
+                    continue;
+                }
+                case 'assert':
+                    this.checkAssert(expr.assert, scope);
+                    expr = expr.rest;
+                    continue;
+                case 'apply': {
+                    const fn = this.evaluate(expr.fn, scope);
+                    if (!(fn instanceof JFunction))
+                        throw runtimeError(expr.loc, `only functions can be called, got ${typeOf(fn)}`);
+                    const strict = expr.tailstrict;
+                    const args = expr.args.map((a) => this.lazy(a, scope, strict));
+                    const named = expr.named.map(([n, a]) => [
+                        n,
+                        this.lazy(a, scope, strict)
+                    ]);
+                    if (strict && fn.closure) {
+                        scope = this.bindParams(fn, args, named, expr.loc);
+                        expr = fn.closure.body;
+                        continue;
+                    }
+                    return this.call(fn, args, named, expr.loc);
+                }
+                case 'error': {
+                    const message = this.evaluate(expr.expr, scope);
+                    throw runtimeError(expr.loc, typeof message === 'string' ? message : this.toText(message));
+                }
+                default:
+                    return this.evaluateOther(expr, scope);
+            }
+        }
+    }
+    evaluateOther(expr, scope) {
+        switch (expr.k) {
+            case 'object':
+                return this.objectLiteral(expr, scope);
+            case 'objcomp':
+                return this.objectComprehension(expr, scope);
+            case 'array':
+                return new JArray(expr.items.map((item) => new Thunk(this, item, scope)));
+            case 'arrcomp': {
+                const items = [];
+                this.comprehend(expr.specs, 0, scope, (s) => items.push(new Thunk(this, expr.body, s)));
+                return new JArray(items);
+            }
+            case 'index':
+                return this.index(this.evaluate(expr.target, scope), this.evaluate(expr.index, scope), expr.loc);
+            case 'superindex': {
+                const name = this.evaluate(expr.index, scope);
+                const self = scope.self;
+                if (!self || scope.sup === 0)
+                    throw runtimeError(expr.loc, 'super used outside of an inheriting object');
+                if (typeof name !== 'string')
+                    throw runtimeError(expr.loc, `super index must be a string, got ${typeOf(name)}`);
+                const found = this.findField(self, name, scope.sup);
+                if (!found)
+                    throw runtimeError(expr.loc, `field does not exist in super: ${name}`);
+                return this.fieldValue(self, found.layer, found.def);
+            }
+            case 'insuper': {
+                const name = this.evaluate(expr.key, scope);
+                if (typeof name !== 'string')
+                    throw runtimeError(expr.loc, `in super needs a string, got ${typeOf(name)}`);
+                if (!scope.self || scope.sup === 0)
+                    return false;
+                return this.findField(scope.self, name, scope.sup) !== undefined;
+            }
+            case 'slice':
+                return this.slice(expr, scope);
+            case 'binary':
+                return this.binary(expr.op, expr.left, expr.right, scope, expr.loc);
+            case 'unary':
+                return this.unary(expr.op, this.evaluate(expr.expr, scope), expr.loc);
+            case 'function':
+                return new JFunction(expr.name ?? 'anonymous', expr.params.map((p) => ({ name: p.name, hasDefault: p.def !== undefined })), { params: expr.params, body: expr.body, scope }, undefined);
+            case 'import': {
+                const from = expr.loc.file;
+                try {
+                    if (expr.kind === 'importstr')
+                        return this.importer.importText(expr.path, from, expr.loc);
+                    if (expr.kind === 'importbin')
+                        return new JArray(this.importer.importBytes(expr.path, from, expr.loc).map((b) => new Ready(b)));
+                    return this.importer.importCode(expr.path, from, expr.loc);
+                }
+                catch (error) {
+                    if (error instanceof errors_JsonnetError)
+                        error.addFrame(expr.loc, `${expr.kind} '${expr.path}'`);
+                    throw error;
+                }
+            }
+            default:
+                throw runtimeError(expr.loc, `cannot evaluate ${expr.k}`);
+        }
+    }
+    /** An argument: lazy, or computed now for a tail-strict call. */
+    lazy(expr, scope, strict) {
+        if (expr.k === 'lit')
+            return new Ready(expr.value);
+        return strict ? new Ready(this.evaluate(expr, scope)) : new Thunk(this, expr, scope);
+    }
+    /** A scope with `binds` added; every binding sees all of them (they may be recursive). */
+    bindLocals(binds, scope) {
+        const vars = Object.create(scope.vars);
+        const inner = { vars, self: scope.self, sup: scope.sup, dollar: scope.dollar };
+        for (const bind of binds)
+            vars[bind.name] = new Thunk(this, bind.value, inner);
+        return inner;
+    }
+    checkAssert(assert, scope) {
+        const ok = this.evaluate(assert.cond, scope);
+        if (typeof ok !== 'boolean')
+            throw runtimeError(assert.loc, `assert condition must be a boolean, got ${typeOf(ok)}`);
+        if (ok)
+            return;
+        if (!assert.msg)
+            throw runtimeError(assert.loc, 'assertion failed');
+        const msg = this.evaluate(assert.msg, scope);
+        throw runtimeError(assert.loc, typeof msg === 'string' ? msg : this.toText(msg));
+    }
+    /** Binds a call's arguments to a closure's parameters: the scope its body runs in. */
+    bindParams(fn, args, named, loc) {
+        const closure = fn.closure;
+        const bound = this.matchArgs(fn, args, named, loc);
+        const vars = Object.create(closure.scope.vars);
+        const scope = {
+            vars,
+            self: closure.scope.self,
+            sup: closure.scope.sup,
+            dollar: closure.scope.dollar
+        };
+        closure.params.forEach((param, i) => {
+            vars[param.name] = bound[i] ?? new Thunk(this, param.def, scope);
+        });
+        return scope;
+    }
+    /** One Lazy per parameter (undefined where the default applies); checks arity and names. */
+    matchArgs(fn, args, named, loc) {
+        const params = fn.params;
+        if (args.length > params.length)
+            throw runtimeError(loc, `too many arguments for ${fn.name}: it takes ${params.length}, got ${args.length}`);
+        const bound = params.map((_, i) => args[i]);
+        for (const [name, value] of named) {
+            const i = params.findIndex((p) => p.name === name);
+            if (i < 0)
+                throw runtimeError(loc, `function ${fn.name} has no parameter ${name}`);
+            if (bound[i])
+                throw runtimeError(loc, `argument ${name} given twice to ${fn.name}`);
+            bound[i] = value;
+        }
+        params.forEach((param, i) => {
+            if (!bound[i] && !param.hasDefault)
+                throw runtimeError(loc, `missing argument ${param.name} for ${fn.name}`);
+        });
+        return bound;
+    }
+    /** Calls a function (Jsonnet or library). */
+    call(fn, args, named, loc) {
+        if (fn.native)
+            return fn.native(this.matchArgs(fn, args, named, loc), loc);
+        const scope = this.bindParams(fn, args, named, loc);
+        if (++this.depth > this.limits.maxStack) {
+            this.depth--;
+            throw runtimeError(loc, `max stack frames exceeded (${this.limits.maxStack} nested calls): unbounded recursion?`);
+        }
+        try {
+            return this.evaluate(fn.closure.body, scope);
+        }
+        catch (error) {
+            throw this.traced(error, loc, `function <${fn.name}>`);
+        }
+        finally {
+            this.depth--;
+        }
+    }
+    /** Calls with already computed values (library functions calling user functions). */
+    callValues(fn, args, loc) {
+        if (!(fn instanceof JFunction))
+            throw runtimeError(loc, `expected a function, got ${typeOf(fn)}`);
+        return this.call(fn, args.map((a) => new Ready(a)), [], loc);
+    }
+    /** Adds a frame to a JsonnetError; turns a JavaScript stack overflow into one. */
+    traced(error, loc, what) {
+        if (error instanceof errors_JsonnetError) {
+            error.addFrame(loc, what);
+            return error;
+        }
+        if (error instanceof RangeError && /call stack/i.test(error.message)) {
+            return runtimeError(loc, 'max stack frames exceeded (the definition nests too deeply)');
+        }
+        return error;
+    }
+    // ---- operators ----
+    index(target, index, loc) {
+        if (target instanceof JObject) {
+            if (typeof index !== 'string')
+                throw runtimeError(loc, `object index must be a string, got ${typeOf(index)}`);
+            return this.getField(target, index, loc);
+        }
+        if (target instanceof JArray) {
+            if (typeof index !== 'number')
+                throw runtimeError(loc, `array index must be a number, got ${typeOf(index)}`);
+            if (!Number.isInteger(index))
+                throw runtimeError(loc, `array index must be an integer, got ${index}`);
+            const item = target.items[index];
+            if (!item)
+                throw runtimeError(loc, `array index ${index} out of bounds (length ${target.items.length})`);
+            return item.force();
+        }
+        if (typeof target === 'string') {
+            if (typeof index !== 'number')
+                throw runtimeError(loc, `string index must be a number, got ${typeOf(index)}`);
+            const chars = codepoints(target);
+            const ch = chars[index];
+            if (ch === undefined)
+                throw runtimeError(loc, `string index ${index} out of bounds (length ${chars.length})`);
+            return ch;
+        }
+        throw runtimeError(loc, `only objects, arrays and strings can be indexed, got ${typeOf(target)}`);
+    }
+    slice(expr, scope) {
+        const target = this.evaluate(expr.target, scope);
+        const num = (e, what) => {
+            if (!e)
+                return undefined;
+            const v = this.evaluate(e, scope);
+            if (v === null)
+                return undefined;
+            if (typeof v !== 'number')
+                throw runtimeError(e.loc, `slice ${what} must be a number, got ${typeOf(v)}`);
+            return v;
+        };
+        const from = num(expr.from, 'start');
+        const to = num(expr.to, 'end');
+        const step = num(expr.step, 'step');
+        return sliceValue(target, from, to, step, expr.loc);
+    }
+    binary(op, leftExpr, rightExpr, scope, loc) {
+        const left = this.evaluate(leftExpr, scope);
+        if (op === '&&' || op === '||') {
+            if (typeof left !== 'boolean')
+                throw runtimeError(loc, `${op} needs booleans, got ${typeOf(left)}`);
+            if (op === '&&' ? !left : left)
+                return left;
+            const right = this.evaluate(rightExpr, scope);
+            if (typeof right !== 'boolean')
+                throw runtimeError(loc, `${op} needs booleans, got ${typeOf(right)}`);
+            return right;
+        }
+        const right = this.evaluate(rightExpr, scope);
+        return this.binaryValues(op, left, right, loc);
+    }
+    binaryValues(op, left, right, loc) {
+        switch (op) {
+            case '+':
+                return this.plus(left, right, loc);
+            case '==':
+                return this.equals(left, right);
+            case '!=':
+                return !this.equals(left, right);
+            case '<':
+                return this.compare(left, right, loc) < 0;
+            case '<=':
+                return this.compare(left, right, loc) <= 0;
+            case '>':
+                return this.compare(left, right, loc) > 0;
+            case '>=':
+                return this.compare(left, right, loc) >= 0;
+            case 'in':
+                if (typeof left !== 'string' || !(right instanceof JObject))
+                    throw runtimeError(loc, `in needs a string and an object, got ${typeOf(left)} and ${typeOf(right)}`);
+                return this.fields(right).has(left);
+            case '%':
+                if (typeof left === 'string')
+                    return this.format(left, right, loc);
+                break;
+            default:
+                break;
+        }
+        if (typeof left !== 'number' || typeof right !== 'number')
+            throw runtimeError(loc, `operator ${op} needs numbers, got ${typeOf(left)} and ${typeOf(right)}`);
+        switch (op) {
+            case '-':
+                return checkNumber(left - right, loc);
+            case '*':
+                return checkNumber(left * right, loc);
+            case '/':
+                if (right === 0)
+                    throw runtimeError(loc, 'division by zero');
+                return checkNumber(left / right, loc);
+            case '%':
+                if (right === 0)
+                    throw runtimeError(loc, 'division by zero');
+                return checkNumber(left % right, loc);
+            default:
+                return bitwise(op, left, right, loc);
+        }
+    }
+    /** The library's string formatting; set by the standard library. */
+    format = () => null;
+    /** The library's toString; set by the standard library. */
+    toText = (v) => (typeof v === 'string' ? v : typeOf(v));
+    /** Fails cleanly when an array or string would grow past the size limit. */
+    checkSize(size, loc) {
+        if (size > this.limits.maxSize)
+            throw runtimeError(loc, `a string or array of ${size} elements exceeds the limit of ${this.limits.maxSize}`);
+    }
+    plus(left, right, loc) {
+        if (typeof left === 'number' && typeof right === 'number')
+            return checkNumber(left + right, loc);
+        if (typeof left === 'string' || typeof right === 'string') {
+            const l = this.toText(left);
+            const r = this.toText(right);
+            this.checkSize(l.length + r.length, loc);
+            return l + r;
+        }
+        if (left instanceof JArray && right instanceof JArray) {
+            this.checkSize(left.items.length + right.items.length, loc);
+            return new JArray(left.items.concat(right.items));
+        }
+        if (left instanceof JObject && right instanceof JObject)
+            return new JObject(left.layers.concat(right.layers));
+        throw runtimeError(loc, `operator + cannot add ${typeOf(left)} and ${typeOf(right)}`);
+    }
+    unary(op, value, loc) {
+        if (op === '!') {
+            if (typeof value !== 'boolean')
+                throw runtimeError(loc, `! needs a boolean, got ${typeOf(value)}`);
+            return !value;
+        }
+        if (typeof value !== 'number')
+            throw runtimeError(loc, `unary ${op} needs a number, got ${typeOf(value)}`);
+        if (op === '-')
+            return -value;
+        if (op === '+')
+            return value;
+        return Number(~bitwiseOperand(value, loc));
+    }
+    /** Deep equality (objects: visible fields only; functions cannot be compared). */
+    equals(a, b) {
+        if (a === b)
+            return true;
+        if (a instanceof JArray) {
+            if (!(b instanceof JArray) || a.items.length !== b.items.length)
+                return false;
+            return a.items.every((item, i) => this.equals(item.force(), b.items[i].force()));
+        }
+        if (a instanceof JObject) {
+            if (!(b instanceof JObject))
+                return false;
+            const an = this.fieldNames(a, false);
+            const bn = this.fieldNames(b, false);
+            if (an.length !== bn.length || an.some((n, i) => n !== bn[i]))
+                return false;
+            return an.every((n) => this.equals(this.getField(a, n, undefined), this.getField(b, n, undefined)));
+        }
+        if (a instanceof JFunction || b instanceof JFunction)
+            throw runtimeError(undefined, 'cannot test equality of functions');
+        return false;
+    }
+    /** Orders numbers, strings (by code point) and arrays (element by element). */
+    compare(a, b, loc) {
+        if (typeof a === 'number' && typeof b === 'number')
+            return a < b ? -1 : a > b ? 1 : 0;
+        if (typeof a === 'string' && typeof b === 'string')
+            return compareStrings(a, b);
+        if (a instanceof JArray && b instanceof JArray) {
+            const n = Math.min(a.items.length, b.items.length);
+            for (let i = 0; i < n; i++) {
+                const c = this.compare(a.items[i].force(), b.items[i].force(), loc);
+                if (c !== 0)
+                    return c;
+            }
+            return a.items.length - b.items.length;
+        }
+        throw runtimeError(loc, `cannot compare ${typeOf(a)} and ${typeOf(b)}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/format.ts
+
+
+
+function parseCodes(fmt, loc) {
+    const out = [];
+    let literal = '';
+    let i = 0;
+    const cps = codepoints(fmt);
+    while (i < cps.length) {
+        const c = cps[i];
+        if (c !== '%') {
+            literal += c;
+            i++;
+            continue;
+        }
+        i++;
+        const code = {
+            alt: false,
+            zero: false,
+            left: false,
+            blank: false,
+            plus: false,
+            width: undefined,
+            prec: undefined,
+            type: '',
+            caps: false
+        };
+        if (cps[i] === '(') {
+            const end = cps.indexOf(')', i);
+            if (end < 0)
+                throw runtimeError(loc, `truncated format code: ${fmt}`);
+            code.name = cps.slice(i + 1, end).join('');
+            i = end + 1;
+        }
+        for (;;) {
+            const f = cps[i];
+            if (f === '#')
+                code.alt = true;
+            else if (f === '0')
+                code.zero = true;
+            else if (f === '-')
+                code.left = true;
+            else if (f === ' ')
+                code.blank = true;
+            else if (f === '+')
+                code.plus = true;
+            else
+                break;
+            i++;
+        }
+        const number = () => {
+            if (cps[i] === '*') {
+                i++;
+                return '*';
+            }
+            let digits = '';
+            while (cps[i] !== undefined && /[0-9]/.test(cps[i]))
+                digits += cps[i++];
+            return digits === '' ? undefined : Number(digits);
+        };
+        code.width = number();
+        if (cps[i] === '.') {
+            i++;
+            code.prec = number() ?? 0;
+        }
+        while (cps[i] === 'h' || cps[i] === 'l' || cps[i] === 'L')
+            i++;
+        const t = cps[i];
+        if (t === undefined)
+            throw runtimeError(loc, `truncated format code: ${fmt}`);
+        i++;
+        const types = {
+            d: ['d', false],
+            i: ['d', false],
+            u: ['d', false],
+            o: ['o', false],
+            x: ['x', false],
+            X: ['x', true],
+            e: ['e', false],
+            E: ['e', true],
+            f: ['f', false],
+            F: ['f', true],
+            g: ['g', false],
+            G: ['g', true],
+            c: ['c', false],
+            s: ['s', false],
+            r: ['s', false],
+            '%': ['%', false]
+        };
+        const found = types[t];
+        if (!found)
+            throw runtimeError(loc, `unrecognised conversion type: ${t}`);
+        code.type = found[0];
+        code.caps = found[1];
+        if (literal !== '')
+            out.push(literal);
+        literal = '';
+        out.push(code);
+    }
+    if (literal !== '')
+        out.push(literal);
+    return out;
+}
+function padLeft(s, width, ch) {
+    const len = codepoints(s).length;
+    return len >= width ? s : ch.repeat(width - len) + s;
+}
+function padRight(s, width, ch) {
+    const len = codepoints(s).length;
+    return len >= width ? s : s + ch.repeat(width - len);
+}
+function renderInt(neg, mag, minChars, minDigits, blank, plus, radix, zeroPrefix) {
+    let digits = '';
+    if (mag === 0)
+        digits = '0';
+    else {
+        let n = mag;
+        while (n !== 0) {
+            digits = String(n % radix) + digits;
+            n = Math.floor(n / radix);
+        }
+        digits = zeroPrefix + digits;
+    }
+    const zp = minChars - (neg || blank || plus ? 1 : 0);
+    const padded = padLeft(digits, Math.max(zp, minDigits), '0');
+    return (neg ? '-' : plus ? '+' : blank ? ' ' : '') + padded;
+}
+function renderHex(neg, mag, minChars, minDigits, code) {
+    const numerals = code.caps ? '0123456789ABCDEF' : '0123456789abcdef';
+    let digits = '';
+    if (mag === 0)
+        digits = '0';
+    else {
+        let n = mag;
+        while (n !== 0) {
+            digits = numerals[n % 16] + digits;
+            n = Math.floor(n / 16);
+        }
+    }
+    const zp = minChars - (neg || code.blank || code.plus ? 1 : 0) - (code.alt ? 2 : 0);
+    const body = (code.alt ? (code.caps ? '0X' : '0x') : '') + padLeft(digits, Math.max(zp, minDigits), '0');
+    return (neg ? '-' : code.plus ? '+' : code.blank ? ' ' : '') + body;
+}
+function stripTrailingZeros(s) {
+    return s.replace(/0+$/, '');
+}
+function renderFloatDec(n, zeroPad, blank, plus, ensurePt, trailing, prec) {
+    const denominator = Math.pow(10, prec);
+    const numerator = Math.abs(n) * denominator + 0.5;
+    const whole = Math.floor(numerator / denominator);
+    const frac = Math.floor(numerator) % denominator;
+    const dotSize = prec === 0 && !ensurePt ? 0 : 1;
+    const zp = zeroPad - prec - dotSize;
+    const str = renderInt(n < 0, whole, zp, 0, blank, plus, 10, '');
+    if (prec === 0)
+        return str + (ensurePt ? '.' : '');
+    if (trailing || frac > 0) {
+        const fracStr = renderInt(false, frac, prec, 0, false, false, 10, '');
+        return `${str}.${trailing ? fracStr : stripTrailingZeros(fracStr)}`;
+    }
+    return str;
+}
+function exponentOf(n, loc) {
+    const e = Math.floor(Math.log(Math.abs(n)) / Math.log(10));
+    if (!Number.isFinite(e))
+        throw runtimeError(loc, 'overflow');
+    return e;
+}
+function renderFloatSci(n, zeroPad, code, trailing, prec, loc) {
+    const exponent = n === 0 ? 0 : exponentOf(n, loc);
+    const suffix = (code.caps ? 'E' : 'e') + renderInt(exponent < 0, Math.abs(exponent), 3, 0, false, true, 10, '');
+    const mantissa = exponent === -324 ? (n * 10) / Math.pow(10, exponent + 1) : n / Math.pow(10, exponent);
+    return (renderFloatDec(mantissa, zeroPad - suffix.length, code.blank, code.plus, code.alt, trailing, prec) + suffix);
+}
+function formatOne(value, code, width, prec, h, loc) {
+    const fpprec = prec ?? 6;
+    const iprec = prec ?? 0;
+    const zp = code.zero && !code.left ? width : 0;
+    const needNumber = () => {
+        if (typeof value !== 'number')
+            throw runtimeError(loc, `format %${code.type} needs a number, got ${typeOf(value)}`);
+        return value;
+    };
+    switch (code.type) {
+        case 's':
+            return h.toText(value);
+        case 'd': {
+            const n = needNumber();
+            return renderInt(n <= -1, Math.floor(Math.abs(n)), zp, iprec, code.blank, code.plus, 10, '');
+        }
+        case 'o': {
+            const n = needNumber();
+            return renderInt(n <= -1, Math.floor(Math.abs(n)), zp, iprec, code.blank, code.plus, 8, code.alt ? '0' : '');
+        }
+        case 'x': {
+            const n = needNumber();
+            return renderHex(n <= -1, Math.floor(Math.abs(n)), zp, iprec, code);
+        }
+        case 'f':
+            return renderFloatDec(needNumber(), zp, code.blank, code.plus, code.alt, true, fpprec);
+        case 'e':
+            return renderFloatSci(needNumber(), zp, code, true, fpprec, loc);
+        case 'g': {
+            const n = needNumber();
+            const exponent = n === 0 ? 0 : exponentOf(n, loc);
+            if (exponent < -4 || exponent >= fpprec)
+                return renderFloatSci(n, zp, code, code.alt, fpprec - 1, loc);
+            const before = Math.max(1, exponent + 1);
+            return renderFloatDec(n, zp, code.blank, code.plus, code.alt, code.alt, fpprec - before);
+        }
+        case 'c':
+            if (typeof value === 'number')
+                return String.fromCodePoint(value);
+            if (typeof value === 'string') {
+                if (codepoints(value).length === 1)
+                    return value;
+                throw runtimeError(loc, `%c expected 1-sized string got: ${codepoints(value).length}`);
+            }
+            throw runtimeError(loc, `%c expected number / string, got: ${typeOf(value)}`);
+        default:
+            throw runtimeError(loc, `unknown format code: ${code.type}`);
+    }
+}
+/** Formats `values` (an array, an object for `%(name)` codes, or one value) into `fmt`. */
+function formatString(fmt, values, h, loc) {
+    const codes = parseCodes(fmt, loc);
+    let out = '';
+    if (h.isObject(values)) {
+        for (const code of codes) {
+            if (typeof code === 'string') {
+                out += code;
+                continue;
+            }
+            if (code.type === '%') {
+                out += pad('%', code);
+                continue;
+            }
+            if (code.name === undefined)
+                throw runtimeError(loc, 'format with an object needs %(name) codes');
+            if (code.width === '*' || code.prec === '*')
+                throw runtimeError(loc, 'cannot use * width or precision in object-keyed format');
+            const value = h.field(values, code.name, loc);
+            out += pad(formatOne(value, code, code.width ?? 0, code.prec, h, loc), code);
+        }
+        return out;
+    }
+    const items = h.arrayItems(values) ?? [values];
+    let next = 0;
+    const take = () => {
+        if (next >= items.length)
+            throw runtimeError(loc, `Not enough values to format: ${items.length}`);
+        return items[next++];
+    };
+    for (const code of codes) {
+        if (typeof code === 'string') {
+            out += code;
+            continue;
+        }
+        let width;
+        if (code.width === '*') {
+            const w = take();
+            if (typeof w !== 'number')
+                throw runtimeError(loc, `* width needs a number, got ${typeOf(w)}`);
+            width = w;
+        }
+        else
+            width = code.width ?? 0;
+        let prec;
+        if (code.prec === '*') {
+            const p = take();
+            if (typeof p !== 'number')
+                throw runtimeError(loc, `* precision needs a number, got ${typeOf(p)}`);
+            prec = p;
+        }
+        else
+            prec = code.prec;
+        // `%%` takes no value, but its width still pads it (as in the library's algorithm).
+        const text = code.type === '%' ? '%' : formatOne(take(), code, width, prec, h, loc);
+        out += pad(text, { ...code, width });
+    }
+    if (next < items.length)
+        throw runtimeError(loc, `Too many values to format: ${items.length}, expected ${next}`);
+    return out;
+}
+function pad(s, code) {
+    const width = typeof code.width === 'number' ? code.width : 0;
+    return code.left ? padRight(s, width, ' ') : padLeft(s, width, ' ');
+}
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/manifest.ts
+
+
+/** A number as Jsonnet prints it: integers in full, others with 17 significant digits. */
+function formatNumber(n) {
+    if (Number.isInteger(n))
+        return Object.is(n, -0) ? '-0' : BigInt(n).toString();
+    return formatG17(n);
+}
+/** C's `%.17g`. */
+function formatG17(n) {
+    const exp = Number(n.toExponential(16).split('e')[1]);
+    if (exp < -4 || exp >= 17) {
+        const [mantissa, e] = n.toExponential(16).split('e');
+        const m = mantissa.includes('.') ? mantissa.replace(/0+$/, '').replace(/\.$/, '') : mantissa;
+        const sign = e.startsWith('-') ? '-' : '+';
+        return `${m}e${sign}${e.replace(/^[+-]/, '').padStart(2, '0')}`;
+    }
+    return n
+        .toFixed(16 - exp)
+        .replace(/0+$/, '')
+        .replace(/\.$/, '');
+}
+/** A JSON string literal as Jsonnet writes it (control characters and U+007F–U+009F escaped). */
+function escapeJson(s) {
+    let out = '"';
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        const ch = s[i];
+        if (ch === '"')
+            out += '\\"';
+        else if (ch === '\\')
+            out += '\\\\';
+        else if (ch === '\b')
+            out += '\\b';
+        else if (ch === '\f')
+            out += '\\f';
+        else if (ch === '\n')
+            out += '\\n';
+        else if (ch === '\r')
+            out += '\\r';
+        else if (ch === '\t')
+            out += '\\t';
+        else if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+            out += `\\u${c.toString(16).padStart(4, '0')}`;
+        else
+            out += ch;
+    }
+    return `${out}"`;
+}
+/** Manifests values as JSON text in the shapes the reference implementation prints. */
+class Manifester {
+    core;
+    constructor(core) {
+        this.core = core;
+    }
+    fieldsOf(obj) {
+        this.core.ensureAsserts(obj);
+        return this.core.fieldNames(obj, false).map((k) => [k, this.core.getField(obj, k, undefined)]);
+    }
+    scalar(v, path) {
+        if (v === null)
+            return 'null';
+        if (v === true)
+            return 'true';
+        if (v === false)
+            return 'false';
+        if (typeof v === 'number')
+            return formatNumber(v);
+        if (typeof v === 'string')
+            return escapeJson(v);
+        if (v instanceof JFunction)
+            throw runtimeError(undefined, `tried to manifest a function at ${path || 'the top level'}`);
+        return undefined;
+    }
+    /** The command line's output: 3-space indent, `[ ]` and `{ }` for empty containers. */
+    pretty(v, indent = '   ', cindent = '', path = '') {
+        const s = this.scalar(v, path);
+        if (s !== undefined)
+            return s;
+        const inner = cindent + indent;
+        if (v instanceof JArray) {
+            if (v.items.length === 0)
+                return '[ ]';
+            const parts = v.items.map((item, i) => inner + this.pretty(item.force(), indent, inner, `${path}[${i}]`));
+            return `[\n${parts.join(',\n')}\n${cindent}]`;
+        }
+        const fields = this.fieldsOf(v);
+        if (fields.length === 0)
+            return '{ }';
+        const parts = fields.map(([k, fv]) => `${inner}${escapeJson(k)}: ${this.pretty(fv, indent, inner, `${path}.${k}`)}`);
+        return `{\n${parts.join(',\n')}\n${cindent}}`;
+    }
+    /** One line, as `std.toString` and string concatenation show non-strings. */
+    oneLine(v, path = '') {
+        const s = this.scalar(v, path);
+        if (s !== undefined)
+            return s;
+        if (v instanceof JArray) {
+            if (v.items.length === 0)
+                return '[ ]';
+            return `[${v.items.map((item, i) => this.oneLine(item.force(), `${path}[${i}]`)).join(', ')}]`;
+        }
+        const fields = this.fieldsOf(v);
+        if (fields.length === 0)
+            return '{ }';
+        return `{${fields.map(([k, fv]) => `${escapeJson(k)}: ${this.oneLine(fv, `${path}.${k}`)}`).join(', ')}}`;
+    }
+    /** `std.manifestJsonEx` (the library's algorithm: empty containers keep their newlines). */
+    jsonEx(v, indent, newline, sep, cindent = '', path = '') {
+        const s = this.scalar(v, path);
+        if (s !== undefined)
+            return s;
+        const inner = cindent + indent;
+        if (v instanceof JArray) {
+            const parts = v.items.map((item, i) => inner + this.jsonEx(item.force(), indent, newline, sep, inner, `${path}[${i}]`));
+            return `[${newline}${parts.join(`,${newline}`)}${newline}${cindent}]`;
+        }
+        const parts = this.fieldsOf(v).map(([k, fv]) => `${inner}${escapeJson(k)}${sep}${this.jsonEx(fv, indent, newline, sep, inner, `${path}.${k}`)}`);
+        return `{${newline}${parts.join(`,${newline}`)}${newline}${cindent}}`;
+    }
+    /** `std.manifestJsonMinified`. */
+    minified(v, path = '') {
+        const s = this.scalar(v, path);
+        if (s !== undefined)
+            return s;
+        if (v instanceof JArray)
+            return `[${v.items.map((item, i) => this.minified(item.force(), `${path}[${i}]`)).join(',')}]`;
+        return `{${this.fieldsOf(v)
+            .map(([k, fv]) => `${escapeJson(k)}:${this.minified(fv, `${path}.${k}`)}`)
+            .join(',')}}`;
+    }
+    /** `std.manifestYamlDoc`. */
+    yaml(v, indentArrayInObject, quoteKeys, cindent = '', path = '') {
+        if (typeof v === 'string') {
+            if (v === '')
+                return '""';
+            if (v.endsWith('\n')) {
+                const lines = v.split('\n');
+                return ['|', ...lines.slice(0, -1)].join(`\n${cindent}  `);
+            }
+            return escapeJson(v);
+        }
+        const s = this.scalar(v, path);
+        if (s !== undefined)
+            return s;
+        const nonEmpty = (x) => x instanceof JArray && x.items.length > 0
+            ? 'array'
+            : x instanceof JObject && this.core.fieldNames(x, false).length > 0
+                ? 'object'
+                : undefined;
+        if (v instanceof JArray) {
+            if (v.items.length === 0)
+                return '[]';
+            const parts = v.items.map((item, i) => {
+                const x = item.force();
+                const kind = nonEmpty(x);
+                const newIndent = kind ? `${cindent}  ` : cindent;
+                const space = kind === 'array' ? `\n${newIndent}` : ' ';
+                return `-${space}${this.yaml(x, indentArrayInObject, quoteKeys, newIndent, `${path}[${i}]`)}`;
+            });
+            return parts.join(`\n${cindent}`);
+        }
+        const fields = this.fieldsOf(v);
+        if (fields.length === 0)
+            return '{}';
+        const lines = fields.map(([k, x]) => {
+            const kind = nonEmpty(x);
+            const newIndent = kind === 'array'
+                ? indentArrayInObject
+                    ? `${cindent}  `
+                    : cindent
+                : kind === 'object'
+                    ? `${cindent}  `
+                    : cindent;
+            const space = kind ? `\n${newIndent}` : ' ';
+            const key = quoteKeys || !bareYamlKey(k) ? escapeJson(k) : k;
+            return `${key}:${space}${this.yaml(x, indentArrayInObject, quoteKeys, newIndent, `${path}.${k}`)}`;
+        });
+        return lines.join(`\n${cindent}`);
+    }
+    /** `std.manifestPython`. */
+    python(v) {
+        if (v === true)
+            return 'True';
+        if (v === false)
+            return 'False';
+        if (v === null)
+            return 'None';
+        if (v instanceof JArray)
+            return `[${v.items.map((i) => this.python(i.force())).join(', ')}]`;
+        if (v instanceof JObject)
+            return `{${this.fieldsOf(v)
+                .map(([k, x]) => `${escapeJson(k)}: ${this.python(x)}`)
+                .join(', ')}}`;
+        return this.scalar(v, '');
+    }
+    /** `std.manifestTomlEx`. */
+    toml(v, indent) {
+        if (!(v instanceof JObject))
+            throw runtimeError(undefined, `TOML body must be an object, got ${typeOfValue(v)}`);
+        return this.tomlTable(v, [], '', indent);
+    }
+    tomlValue(v, inline, cindent, indent, path) {
+        if (v === null)
+            throw runtimeError(undefined, `tried to manifest "null" at ${path}`);
+        if (typeof v === 'string')
+            return escapeJson(v);
+        if (v instanceof JArray) {
+            if (v.items.length === 0)
+                return '[]';
+            const newIndent = inline ? '' : cindent + indent;
+            const sep = inline ? ' ' : '\n';
+            const parts = v.items.map((item, i) => newIndent + this.tomlValue(item.force(), true, '', indent, `${path}[${i}]`));
+            return `[${sep}${parts.join(`,${sep}`)}${sep}${inline ? '' : cindent}]`;
+        }
+        if (v instanceof JObject) {
+            const parts = this.fieldsOf(v).map(([k, x]) => `${tomlKey(k)} = ${this.tomlValue(x, true, '', indent, `${path}.${k}`)}`);
+            return `{ ${parts.join(', ')} }`;
+        }
+        return this.scalar(v, path);
+    }
+    isSection(v) {
+        return (v instanceof JObject ||
+            (v instanceof JArray &&
+                v.items.length > 0 &&
+                v.items.every((i) => i.force() instanceof JObject)));
+    }
+    tomlTable(v, path, cindent, indent) {
+        const fields = this.fieldsOf(v);
+        const kvp = fields
+            .filter(([, x]) => !this.isSection(x))
+            .map(([k, x]) => `${cindent}${tomlKey(k)} = ${this.tomlValue(x, false, cindent, indent, k)}`);
+        const sections = [kvp.join('\n')];
+        for (const [k, x] of fields) {
+            if (!this.isSection(x))
+                continue;
+            const p = [...path, k];
+            const header = p.map(tomlKey).join('.');
+            if (x instanceof JObject) {
+                const empty = this.core.fieldNames(x, false).length === 0;
+                sections.push(`${cindent}[${header}]${empty ? '' : '\n'}${this.tomlTable(x, p, cindent + indent, indent)}`);
+            }
+            else {
+                const tables = x.items.map((item) => {
+                    const t = item.force();
+                    const empty = this.core.fieldNames(t, false).length === 0;
+                    return `${cindent}[[${header}]]${empty ? '' : '\n'}${this.tomlTable(t, p, cindent + indent, indent)}`;
+                });
+                sections.push(tables.join('\n\n'));
+            }
+        }
+        return sections.join('\n\n');
+    }
+}
+function typeOfValue(v) {
+    return v === null ? 'null' : v instanceof JArray ? 'array' : typeof v;
+}
+function tomlKey(k) {
+    return /^[A-Za-z0-9_-]+$/.test(k) ? k : escapeJson(k);
+}
+const YAML_RESERVED = new Set('y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL ~'.split(' '));
+/** Whether a key can be written unquoted in YAML (std.manifestYamlDoc with quote_keys=false). */
+function bareYamlKey(k) {
+    if (YAML_RESERVED.has(k))
+        return false;
+    if (!/^[A-Za-z0-9_\-./]+$/.test(k))
+        return false;
+    // Keys that would read as numbers must stay quoted.
+    return !/^[-+]?(?:\.[0-9]|[0-9])/.test(k);
+}
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/check.ts
+
+/**
+ * The static check the language specification asks for before evaluation: every variable is
+ * bound where it is used, so a misspelt name fails even in a branch that is never evaluated.
+ */
+function checkVariables(expr, scope, inObject = false) {
+    const walk = (e, s) => checkVariables(e, s, inObject);
+    const walkInside = (e, s) => checkVariables(e, s, true);
+    const extend = (s, names) => names.length === 0 ? s : new Set([...s, ...names]);
+    switch (expr.k) {
+        case 'var':
+            if (!scope.has(expr.name))
+                throw staticError(expr.loc, `unknown variable: ${expr.name}`);
+            return;
+        case 'self':
+        case 'dollar':
+            if (!inObject)
+                throw staticError(expr.loc, `${expr.k === 'self' ? 'self' : '$'} used outside of an object`);
+            return;
+        case 'lit':
+        case 'import':
+            return;
+        case 'local': {
+            const inner = extend(scope, expr.binds.map((b) => b.name));
+            for (const b of expr.binds)
+                walk(b.value, inner);
+            walk(expr.body, inner);
+            return;
+        }
+        case 'function': {
+            const inner = extend(scope, expr.params.map((p) => p.name));
+            for (const p of expr.params)
+                if (p.def)
+                    walk(p.def, inner);
+            walk(expr.body, inner);
+            return;
+        }
+        case 'object': {
+            const inner = extend(scope, expr.locals.map((b) => b.name));
+            for (const b of expr.locals)
+                walkInside(b.value, inner);
+            for (const f of expr.fields) {
+                // Field names are evaluated outside the object: its locals are not visible there.
+                walk(f.name, scope);
+                walkInside(f.value, inner);
+            }
+            for (const a of expr.asserts) {
+                walkInside(a.cond, inner);
+                if (a.msg)
+                    walkInside(a.msg, inner);
+            }
+            return;
+        }
+        case 'objcomp': {
+            const vars = specsScope(expr.specs, scope, walk, extend);
+            walk(expr.name, vars);
+            const inner = extend(vars, expr.locals.map((b) => b.name));
+            for (const b of expr.locals)
+                walkInside(b.value, inner);
+            walkInside(expr.value, inner);
+            return;
+        }
+        case 'arrcomp':
+            walk(expr.body, specsScope(expr.specs, scope, walk, extend));
+            return;
+        case 'array':
+            for (const item of expr.items)
+                walk(item, scope);
+            return;
+        case 'index':
+            walk(expr.target, scope);
+            walk(expr.index, scope);
+            return;
+        case 'superindex':
+        case 'insuper':
+            if (!inObject)
+                throw staticError(expr.loc, 'super used outside of an object');
+            walk(expr.k === 'superindex' ? expr.index : expr.key, scope);
+            return;
+        case 'slice':
+            walk(expr.target, scope);
+            for (const part of [expr.from, expr.to, expr.step])
+                if (part)
+                    walk(part, scope);
+            return;
+        case 'apply':
+            walk(expr.fn, scope);
+            for (const a of expr.args)
+                walk(a, scope);
+            for (const [, a] of expr.named)
+                walk(a, scope);
+            return;
+        case 'binary':
+            walk(expr.left, scope);
+            walk(expr.right, scope);
+            return;
+        case 'unary':
+        case 'error':
+            walk(expr.expr, scope);
+            return;
+        case 'if':
+            walk(expr.cond, scope);
+            walk(expr.then, scope);
+            if (expr.else)
+                walk(expr.else, scope);
+            return;
+        case 'assert':
+            walk(expr.assert.cond, scope);
+            if (expr.assert.msg)
+                walk(expr.assert.msg, scope);
+            walk(expr.rest, scope);
+            return;
+    }
+}
+/** The scope after a comprehension's `for` and `if` clauses, each checked in its own scope. */
+function specsScope(specs, scope, walk, extend) {
+    let current = scope;
+    for (const spec of specs) {
+        walk(spec.expr, current);
+        if (spec.kind === 'for')
+            current = extend(current, [spec.name]);
+    }
+    return current;
+}
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/lexer.ts
+
+const KEYWORDS = new Set([
+    'assert',
+    'else',
+    'error',
+    'false',
+    'for',
+    'function',
+    'if',
+    'import',
+    'importstr',
+    'importbin',
+    'in',
+    'local',
+    'null',
+    'tailstrict',
+    'then',
+    'self',
+    'super',
+    'true'
+]);
+// Longest first, so that `::` is not read as two `:`.
+const OPERATORS = [
+    ':::',
+    '::',
+    '==',
+    '!=',
+    '<=',
+    '>=',
+    '<<',
+    '>>',
+    '&&',
+    '||',
+    '{',
+    '}',
+    '[',
+    ']',
+    '(',
+    ')',
+    ',',
+    '.',
+    ';',
+    ':',
+    '=',
+    '+',
+    '-',
+    '*',
+    '/',
+    '%',
+    '!',
+    '~',
+    '<',
+    '>',
+    '&',
+    '|',
+    '^',
+    '$'
+];
+/** Splits Jsonnet source into tokens (the lexical rules of the language specification). */
+function tokenize(source, file) {
+    const tokens = [];
+    let pos = 0;
+    let line = 1;
+    let lineStart = 0;
+    const locAt = (at) => ({ file, line, col: at - lineStart + 1 });
+    const newline = (at) => {
+        line++;
+        lineStart = at + 1;
+    };
+    const n = source.length;
+    while (pos < n) {
+        const c = source[pos];
+        if (c === '\n') {
+            newline(pos);
+            pos++;
+            continue;
+        }
+        if (c === ' ' || c === '\t' || c === '\r') {
+            pos++;
+            continue;
+        }
+        if (c === '#' || (c === '/' && source[pos + 1] === '/')) {
+            while (pos < n && source[pos] !== '\n')
+                pos++;
+            continue;
+        }
+        if (c === '/' && source[pos + 1] === '*') {
+            const start = locAt(pos);
+            const end = source.indexOf('*/', pos + 2);
+            if (end < 0)
+                throw syntaxError(start, 'unterminated comment');
+            for (let i = pos; i < end; i++)
+                if (source[i] === '\n')
+                    newline(i);
+            pos = end + 2;
+            continue;
+        }
+        const loc = locAt(pos);
+        if (/[A-Za-z_]/.test(c)) {
+            let end = pos + 1;
+            while (end < n && /[A-Za-z0-9_]/.test(source[end]))
+                end++;
+            const word = source.slice(pos, end);
+            tokens.push({ kind: KEYWORDS.has(word) ? 'keyword' : 'id', value: word, loc });
+            pos = end;
+            continue;
+        }
+        if (c >= '0' && c <= '9') {
+            const match = /^(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(source.slice(pos, pos + 400));
+            if (!match)
+                throw syntaxError(loc, 'invalid number');
+            tokens.push({ kind: 'number', value: match[0], loc });
+            pos += match[0].length;
+            continue;
+        }
+        if (c === '"' || c === "'") {
+            const { value, end } = readQuoted(source, pos, c, loc);
+            for (let i = pos; i < end; i++)
+                if (source[i] === '\n')
+                    newline(i);
+            tokens.push({ kind: 'string', value, loc });
+            pos = end;
+            continue;
+        }
+        if (c === '@' && (source[pos + 1] === '"' || source[pos + 1] === "'")) {
+            const quote = source[pos + 1];
+            let value = '';
+            let i = pos + 2;
+            for (;;) {
+                if (i >= n)
+                    throw syntaxError(loc, 'unterminated string');
+                const ch = source[i];
+                if (ch === quote) {
+                    if (source[i + 1] === quote) {
+                        value += quote;
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                if (ch === '\n')
+                    newline(i);
+                value += ch;
+                i++;
+            }
+            tokens.push({ kind: 'string', value, loc });
+            pos = i + 1;
+            continue;
+        }
+        if (source.startsWith('|||', pos)) {
+            const block = readTextBlock(source, pos, loc);
+            for (let i = pos; i < block.end; i++)
+                if (source[i] === '\n')
+                    newline(i);
+            tokens.push({ kind: 'string', value: block.value, loc });
+            pos = block.end;
+            continue;
+        }
+        const op = OPERATORS.find((o) => source.startsWith(o, pos));
+        if (!op)
+            throw syntaxError(loc, `unexpected character ${JSON.stringify(c)}`);
+        tokens.push({ kind: 'op', value: op, loc });
+        pos += op.length;
+    }
+    tokens.push({ kind: 'eof', value: '', loc: locAt(pos) });
+    return tokens;
+}
+function readQuoted(source, start, quote, loc) {
+    let value = '';
+    let i = start + 1;
+    for (;;) {
+        if (i >= source.length)
+            throw syntaxError(loc, 'unterminated string');
+        const ch = source[i];
+        if (ch === quote)
+            return { value, end: i + 1 };
+        if (ch !== '\\') {
+            value += ch;
+            i++;
+            continue;
+        }
+        const esc = source[i + 1];
+        i += 2;
+        switch (esc) {
+            case '"':
+            case "'":
+            case '\\':
+            case '/':
+                value += esc;
+                break;
+            case 'b':
+                value += '\b';
+                break;
+            case 'f':
+                value += '\f';
+                break;
+            case 'n':
+                value += '\n';
+                break;
+            case 'r':
+                value += '\r';
+                break;
+            case 't':
+                value += '\t';
+                break;
+            case 'u': {
+                const hex = source.slice(i, i + 4);
+                if (!/^[0-9a-fA-F]{4}$/.test(hex))
+                    throw syntaxError(loc, 'invalid \\u escape in string');
+                value += String.fromCharCode(parseInt(hex, 16));
+                i += 4;
+                break;
+            }
+            default:
+                throw syntaxError(loc, `unknown escape \\${esc ?? ''} in string`);
+        }
+    }
+}
+/** A `|||` text block: the first line's indentation is stripped from every line. */
+function readTextBlock(source, start, loc) {
+    let i = start + 3;
+    let chomp = false;
+    if (source[i] === '-') {
+        chomp = true;
+        i++;
+    }
+    while (source[i] === ' ' || source[i] === '\t' || source[i] === '\r')
+        i++;
+    if (source[i] !== '\n')
+        throw syntaxError(loc, 'text block syntax requires new line after |||');
+    i++;
+    // Blank lines before the first line of text are kept as newlines.
+    let value = '';
+    while (source[i] === '\n') {
+        value += '\n';
+        i++;
+    }
+    let indent = '';
+    while (source[i] === ' ' || source[i] === '\t')
+        indent += source[i++];
+    if (indent === '')
+        throw syntaxError(loc, 'text block first line must begin with whitespace');
+    for (;;) {
+        const eol = source.indexOf('\n', i);
+        if (eol < 0)
+            throw syntaxError(loc, 'unexpected end of file in text block');
+        value += source.slice(i, eol + 1);
+        i = eol + 1;
+        // Empty lines belong to the block whatever their indentation.
+        while (source[i] === '\n') {
+            value += '\n';
+            i++;
+        }
+        if (source.startsWith(indent, i)) {
+            i += indent.length;
+            continue;
+        }
+        let j = i;
+        while (source[j] === ' ' || source[j] === '\t')
+            j++;
+        if (!source.startsWith('|||', j)) {
+            throw syntaxError(loc, 'text block not terminated with |||');
+        }
+        if (chomp)
+            value = value.replace(/\n$/, '');
+        return { value, end: j + 3 };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/parser.ts
+
+
+
+// Binding power of the binary operators, loosest first (the specification's precedence table).
+const PRECEDENCE = {
+    '||': 1,
+    '&&': 2,
+    '|': 3,
+    '^': 4,
+    '&': 5,
+    '==': 6,
+    '!=': 6,
+    '<': 7,
+    '<=': 7,
+    '>': 7,
+    '>=': 7,
+    in: 7,
+    '<<': 8,
+    '>>': 8,
+    '+': 9,
+    '-': 9,
+    '*': 10,
+    '/': 10,
+    '%': 10
+};
+const UNARY_PRECEDENCE = 11;
+/** Parses a whole Jsonnet file into an expression. Throws a syntax JsonnetError. */
+function parser_parse(source, file) {
+    const parser = new Parser(tokenize(source, file));
+    const expr = parser.expr(0);
+    parser.expectEnd();
+    checkVariables(expr, new Set(['std']));
+    return expr;
+}
+/** `local x = 1, x = 2` (or twice in one object) is an error, as in the reference. */
+function checkDuplicateLocals(binds) {
+    const seen = new Set();
+    for (const bind of binds) {
+        if (seen.has(bind.name))
+            throw syntaxError(bind.loc, `duplicate local var: ${bind.name}`);
+        seen.add(bind.name);
+    }
+}
+class Parser {
+    tokens;
+    pos = 0;
+    constructor(tokens) {
+        this.tokens = tokens;
+    }
+    peek(offset = 0) {
+        return this.tokens[Math.min(this.pos + offset, this.tokens.length - 1)];
+    }
+    next() {
+        const token = this.peek();
+        if (this.pos < this.tokens.length - 1)
+            this.pos++;
+        return token;
+    }
+    is(value, offset = 0) {
+        const token = this.peek(offset);
+        return (token.kind === 'op' || token.kind === 'keyword') && token.value === value;
+    }
+    accept(value) {
+        if (!this.is(value))
+            return false;
+        this.next();
+        return true;
+    }
+    expect(value, context) {
+        if (this.is(value))
+            return this.next();
+        throw this.unexpected(`expected ${value} ${context}`);
+    }
+    unexpected(what) {
+        const token = this.peek();
+        const got = token.kind === 'eof' ? 'end of file' : `'${token.value}'`;
+        return syntaxError(token.loc, `${what}, got ${got}`);
+    }
+    expectEnd() {
+        if (this.peek().kind !== 'eof')
+            throw this.unexpected('expected end of file');
+    }
+    identifier(context) {
+        const token = this.peek();
+        if (token.kind !== 'id')
+            throw this.unexpected(`expected an identifier ${context}`);
+        return this.next();
+    }
+    /** An expression whose binary operators bind tighter than `minPrec`. */
+    expr(minPrec) {
+        const token = this.peek();
+        if (token.kind === 'keyword') {
+            switch (token.value) {
+                case 'local':
+                    return this.local();
+                case 'if':
+                    return this.ifExpr();
+                case 'function':
+                    return this.functionExpr();
+                case 'assert': {
+                    this.next();
+                    const assert = this.assertBody(token.loc);
+                    this.expect(';', 'after assert');
+                    return { k: 'assert', assert, rest: this.expr(0), loc: token.loc };
+                }
+                case 'error':
+                    this.next();
+                    return { k: 'error', expr: this.expr(0), loc: token.loc };
+                default:
+                    break;
+            }
+        }
+        let left = this.unary();
+        for (;;) {
+            const op = this.peek();
+            if (op.kind !== 'op' && !(op.kind === 'keyword' && op.value === 'in'))
+                break;
+            const prec = PRECEDENCE[op.value];
+            if (prec === undefined || prec <= minPrec)
+                break;
+            this.next();
+            if (op.value === 'in' && this.is('super')) {
+                this.next();
+                left = { k: 'insuper', key: left, loc: op.loc };
+                continue;
+            }
+            const right = this.expr(prec);
+            left = { k: 'binary', op: op.value, left, right, loc: op.loc };
+        }
+        return left;
+    }
+    unary() {
+        const token = this.peek();
+        if (token.kind === 'op' && ['-', '+', '!', '~'].includes(token.value)) {
+            this.next();
+            const operand = this.keywordOr(() => this.unary());
+            return { k: 'unary', op: token.value, expr: operand, loc: token.loc };
+        }
+        return this.postfix(this.primary());
+    }
+    /** A greedy keyword expression (`local`, `if`, ...) may follow a unary operator. */
+    keywordOr(parse) {
+        const token = this.peek();
+        if (token.kind === 'keyword' &&
+            ['local', 'if', 'function', 'assert', 'error'].includes(token.value)) {
+            return this.expr(UNARY_PRECEDENCE);
+        }
+        return parse();
+    }
+    postfix(target) {
+        let expr = target;
+        for (;;) {
+            const token = this.peek();
+            if (this.is('.')) {
+                this.next();
+                const name = this.identifier('after .');
+                expr = {
+                    k: 'index',
+                    target: expr,
+                    index: { k: 'lit', value: name.value, loc: name.loc },
+                    loc: token.loc
+                };
+            }
+            else if (this.is('[')) {
+                this.next();
+                expr = this.indexOrSlice(expr, token.loc);
+            }
+            else if (this.is('(')) {
+                this.next();
+                expr = this.call(expr, token.loc);
+            }
+            else if (this.is('{')) {
+                // `e { ... }` is `e + { ... }`.
+                this.next();
+                const right = this.objectBody(token.loc);
+                expr = { k: 'binary', op: '+', left: expr, right, loc: token.loc };
+            }
+            else {
+                return expr;
+            }
+        }
+    }
+    indexOrSlice(target, loc) {
+        let from;
+        if (!this.is(':') && !this.is('::'))
+            from = this.expr(0);
+        if (this.accept(']')) {
+            if (!from)
+                throw this.unexpected('expected an index');
+            return { k: 'index', target, index: from, loc };
+        }
+        let to;
+        let step;
+        if (this.accept('::')) {
+            if (!this.is(']'))
+                step = this.expr(0);
+        }
+        else {
+            this.expect(':', 'in slice');
+            if (!this.is(']') && !this.is(':'))
+                to = this.expr(0);
+            if (this.accept(':') && !this.is(']'))
+                step = this.expr(0);
+        }
+        this.expect(']', 'to close the slice');
+        const slice = { k: 'slice', target, loc };
+        if (from)
+            slice.from = from;
+        if (to)
+            slice.to = to;
+        if (step)
+            slice.step = step;
+        return slice;
+    }
+    call(fn, loc) {
+        const args = [];
+        const named = [];
+        while (!this.is(')')) {
+            if (this.peek().kind === 'id' && this.is('=', 1)) {
+                const name = this.next().value;
+                this.next();
+                named.push([name, this.expr(0)]);
+            }
+            else {
+                if (named.length > 0)
+                    throw this.unexpected('positional argument after a named argument');
+                args.push(this.expr(0));
+            }
+            if (!this.accept(','))
+                break;
+        }
+        this.expect(')', 'to close the argument list');
+        const tailstrict = this.accept('tailstrict');
+        return { k: 'apply', fn, args, named, tailstrict, loc };
+    }
+    primary() {
+        const token = this.next();
+        const loc = token.loc;
+        switch (token.kind) {
+            case 'number': {
+                const value = Number(token.value);
+                if (!Number.isFinite(value))
+                    throw syntaxError(loc, `number ${token.value} overflows`);
+                return { k: 'lit', value, loc };
+            }
+            case 'string':
+                return { k: 'lit', value: token.value, loc };
+            case 'id':
+                return { k: 'var', name: token.value, loc };
+            case 'keyword':
+                switch (token.value) {
+                    case 'null':
+                        return { k: 'lit', value: null, loc };
+                    case 'true':
+                        return { k: 'lit', value: true, loc };
+                    case 'false':
+                        return { k: 'lit', value: false, loc };
+                    case 'self':
+                        return { k: 'self', loc };
+                    case 'super': {
+                        if (this.accept('.')) {
+                            const name = this.identifier('after super.');
+                            return { k: 'superindex', index: { k: 'lit', value: name.value, loc: name.loc }, loc };
+                        }
+                        this.expect('[', 'after super (write super.name or super[name])');
+                        const index = this.expr(0);
+                        this.expect(']', 'after super[');
+                        return { k: 'superindex', index, loc };
+                    }
+                    case 'import':
+                    case 'importstr':
+                    case 'importbin': {
+                        const target = this.next();
+                        if (target.kind !== 'string')
+                            throw syntaxError(target.loc, `${token.value} needs a string literal path`);
+                        return { k: 'import', kind: token.value, path: target.value, loc };
+                    }
+                    case 'local':
+                    case 'if':
+                    case 'function':
+                    case 'assert':
+                    case 'error':
+                        this.pos--;
+                        return this.expr(UNARY_PRECEDENCE);
+                    default:
+                        break;
+                }
+                break;
+            case 'op':
+                if (token.value === '$')
+                    return { k: 'dollar', loc };
+                if (token.value === '(') {
+                    const inner = this.expr(0);
+                    this.expect(')', 'to close the parenthesis');
+                    return inner;
+                }
+                if (token.value === '{')
+                    return this.objectBody(loc);
+                if (token.value === '[')
+                    return this.arrayBody(loc);
+                break;
+            default:
+                break;
+        }
+        this.pos--;
+        throw this.unexpected('expected an expression');
+    }
+    local() {
+        const loc = this.next().loc;
+        const binds = [];
+        do {
+            binds.push(this.bind());
+        } while (this.accept(','));
+        this.expect(';', 'after the local bindings');
+        checkDuplicateLocals(binds);
+        return { k: 'local', binds, body: this.expr(0), loc };
+    }
+    bind() {
+        const name = this.identifier('in local');
+        if (this.accept('(')) {
+            const params = this.params();
+            this.expect('=', 'in local function');
+            const body = this.expr(0);
+            return {
+                name: name.value,
+                loc: name.loc,
+                value: { k: 'function', params, body, name: name.value, loc: name.loc }
+            };
+        }
+        this.expect('=', 'in local');
+        const value = this.expr(0);
+        if (value.k === 'function' && value.name === undefined)
+            value.name = name.value;
+        return { name: name.value, value, loc: name.loc };
+    }
+    /** Parameters after `(`, through `)`. */
+    params() {
+        const params = [];
+        while (!this.is(')')) {
+            const name = this.identifier('as a parameter name');
+            const param = { name: name.value };
+            if (this.accept('='))
+                param.def = this.expr(0);
+            if (params.some((p) => p.name === name.value))
+                throw syntaxError(name.loc, `duplicate parameter ${name.value}`);
+            params.push(param);
+            if (!this.accept(','))
+                break;
+        }
+        this.expect(')', 'to close the parameter list');
+        return params;
+    }
+    ifExpr() {
+        const loc = this.next().loc;
+        const cond = this.expr(0);
+        this.expect('then', 'after the if condition');
+        const then = this.expr(0);
+        const node = { k: 'if', cond, then, loc };
+        if (this.accept('else'))
+            node.else = this.expr(0);
+        return node;
+    }
+    functionExpr() {
+        const loc = this.next().loc;
+        this.expect('(', 'after function');
+        const params = this.params();
+        return { k: 'function', params, body: this.expr(0), loc };
+    }
+    assertBody(loc) {
+        const cond = this.expr(0);
+        const node = { cond, loc };
+        if (this.accept(':'))
+            node.msg = this.expr(0);
+        return node;
+    }
+    arrayBody(loc) {
+        const items = [];
+        while (!this.is(']')) {
+            items.push(this.expr(0));
+            if (this.is('for') && items.length === 1) {
+                const specs = this.compSpecs();
+                this.expect(']', 'to close the array comprehension');
+                return { k: 'arrcomp', body: items[0], specs, loc };
+            }
+            if (!this.accept(','))
+                break;
+        }
+        this.expect(']', 'to close the array');
+        return { k: 'array', items, loc };
+    }
+    compSpecs() {
+        const specs = [];
+        while (this.is('for') || this.is('if')) {
+            if (this.accept('for')) {
+                const name = this.identifier('after for').value;
+                this.expect('in', 'in for');
+                specs.push({ kind: 'for', name, expr: this.expr(0) });
+            }
+            else {
+                this.next();
+                if (specs.length === 0)
+                    throw this.unexpected('expected for');
+                specs.push({ kind: 'if', expr: this.expr(0) });
+            }
+        }
+        return specs;
+    }
+    objectBody(loc) {
+        const fields = [];
+        const locals = [];
+        const asserts = [];
+        let sawComputed = false;
+        for (;;) {
+            if (this.is('}'))
+                break;
+            const token = this.peek();
+            if (this.accept('local')) {
+                locals.push(this.bind());
+            }
+            else if (this.accept('assert')) {
+                asserts.push(this.assertBody(token.loc));
+            }
+            else {
+                if (this.is('['))
+                    sawComputed = true;
+                fields.push(this.field());
+            }
+            if (this.is('for')) {
+                if (fields.length !== 1 || !sawComputed || asserts.length > 0)
+                    throw syntaxError(this.peek().loc, 'an object comprehension needs exactly one field with a computed [name] and no assert');
+                const field = fields[0];
+                if (field.vis !== 'inherit')
+                    throw syntaxError(field.loc, 'an object comprehension field must use :');
+                const specs = this.compSpecs();
+                this.expect('}', 'to close the object comprehension');
+                return {
+                    k: 'objcomp',
+                    locals,
+                    name: field.name,
+                    plus: field.plus,
+                    value: field.value,
+                    specs,
+                    loc
+                };
+            }
+            if (!this.accept(','))
+                break;
+        }
+        this.expect('}', 'to close the object');
+        checkDuplicateLocals(locals);
+        const seen = new Set();
+        for (const field of fields) {
+            if (field.name.k === 'lit' && typeof field.name.value === 'string') {
+                if (seen.has(field.name.value))
+                    throw syntaxError(field.loc, `duplicate field: ${field.name.value}`);
+                seen.add(field.name.value);
+            }
+        }
+        return { k: 'object', fields, locals, asserts, loc };
+    }
+    field() {
+        const token = this.next();
+        const loc = token.loc;
+        let name;
+        if (token.kind === 'id' || token.kind === 'string') {
+            name = { k: 'lit', value: token.value, loc };
+        }
+        else if (token.kind === 'op' && token.value === '[') {
+            name = this.expr(0);
+            this.expect(']', 'after a computed field name');
+        }
+        else {
+            this.pos--;
+            throw this.unexpected('expected a field name');
+        }
+        let params;
+        if (this.accept('('))
+            params = this.params();
+        const plus = this.accept('+');
+        if (plus && params)
+            throw syntaxError(loc, 'a method cannot use +:');
+        const colon = this.next();
+        const vis = colon.kind !== 'op'
+            ? undefined
+            : colon.value === ':'
+                ? 'inherit'
+                : colon.value === '::'
+                    ? 'hidden'
+                    : colon.value === ':::'
+                        ? 'visible'
+                        : undefined;
+        if (!vis) {
+            this.pos--;
+            throw this.unexpected('expected :, :: or ::: after the field name');
+        }
+        let value = this.expr(0);
+        const fieldName = name.k === 'lit' && typeof name.value === 'string' ? name.value : undefined;
+        if (params)
+            value = { k: 'function', params, body: value, loc };
+        if (value.k === 'function' && value.name === undefined && fieldName !== undefined)
+            value.name = fieldName;
+        return { name, plus, vis, value, loc };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/std-support.ts
+
+
+
+const EMPTY_SCOPE = {
+    vars: Object.create(null),
+    self: undefined,
+    sup: 0,
+    dollar: undefined
+};
+/** An object built by the library, its fields visible unless `hidden`. */
+function makeObject(entries, hidden = false) {
+    const fields = new Map();
+    for (const [name, lazy] of entries)
+        fields.set(name, { name, plus: false, vis: hidden ? 'hidden' : 'inherit', lazy });
+    return new JObject([{ fields, asserts: [], locals: [], scope: EMPTY_SCOPE }]);
+}
+function makeArray(values) {
+    return new JArray(values.map((v) => new Ready(v)));
+}
+/** A function call computed only when read (elements of std.map, std.makeArray, ...). */
+class LazyCall {
+    core;
+    fn;
+    args;
+    loc;
+    done = false;
+    value = null;
+    constructor(core, fn, args, loc) {
+        this.core = core;
+        this.fn = fn;
+        this.args = args;
+        this.loc = loc;
+    }
+    force() {
+        if (!this.done) {
+            this.value = this.core.callValues(this.fn, this.args, this.loc);
+            this.done = true;
+        }
+        return this.value;
+    }
+}
+/** Typed access to a library function's arguments, with messages naming the parameter. */
+class Args {
+    fname;
+    loc;
+    constructor(fname, loc) {
+        this.fname = fname;
+        this.loc = loc;
+    }
+    fail(param, want, got) {
+        throw runtimeError(this.loc, `std.${this.fname}: ${param} must be ${want}, got ${typeOf(got)}`);
+    }
+    num(v, param) {
+        if (typeof v !== 'number')
+            this.fail(param, 'a number', v ?? null);
+        return v;
+    }
+    int(v, param) {
+        const n = this.num(v, param);
+        if (!Number.isInteger(n))
+            throw runtimeError(this.loc, `std.${this.fname}: ${param} must be an integer, got ${n}`);
+        return n;
+    }
+    str(v, param) {
+        if (typeof v !== 'string')
+            this.fail(param, 'a string', v ?? null);
+        return v;
+    }
+    bool(v, param) {
+        if (typeof v !== 'boolean')
+            this.fail(param, 'a boolean', v ?? null);
+        return v;
+    }
+    arr(v, param) {
+        if (!(v instanceof JArray))
+            this.fail(param, 'an array', v ?? null);
+        return v.items;
+    }
+    values(v, param) {
+        return this.arr(v, param).map((i) => i.force());
+    }
+    /** An array's elements, or a string's characters (the set functions take either). */
+    sequence(v, param) {
+        return typeof v === 'string' ? codepoints(v) : this.values(v, param);
+    }
+    obj(v, param) {
+        if (!(v instanceof JObject))
+            this.fail(param, 'an object', v ?? null);
+        return v;
+    }
+    fn(v, param) {
+        if (!(v instanceof JFunction))
+            this.fail(param, 'a function', v ?? null);
+        return v;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/std-arrays.ts
+
+
+
+
+function keyed(cx, a, keyF) {
+    if (keyF === undefined)
+        return (v) => v;
+    const f = a.fn(keyF, 'keyF');
+    return (v) => cx.core.callValues(f, [v], a.loc);
+}
+/** Sorts by key (stable), comparing as the `<` operator does. */
+function sortValues(cx, a, values, keyF) {
+    const key = keyed(cx, a, keyF);
+    const keys = values.map((v) => key(v));
+    const order = values.map((_, i) => i);
+    order.sort((x, y) => cx.core.compare(keys[x], keys[y], a.loc));
+    return order.map((i) => values[i]);
+}
+function uniqValues(cx, a, values, keyF) {
+    const key = keyed(cx, a, keyF);
+    const out = [];
+    let lastKey = null;
+    for (const v of values) {
+        const k = key(v);
+        if (out.length === 0 || !cx.core.equals(lastKey, k))
+            out.push(v);
+        lastKey = k;
+    }
+    return out;
+}
+/** Arrays and sets. */
+const ARRAY_BUILTINS = [
+    [
+        'makeArray',
+        ['sz', 'func'],
+        (args, loc, cx) => {
+            const a = new Args('makeArray', loc);
+            const n = a.int(args[0], 'sz');
+            const f = a.fn(args[1], 'func');
+            if (n < 0)
+                throw runtimeError(loc, `std.makeArray: sz must be >= 0, got ${n}`);
+            cx.core.checkSize(n, loc);
+            return new JArray(Array.from({ length: Math.max(0, n) }, (_, i) => new LazyCall(cx.core, f, [i], loc)));
+        }
+    ],
+    [
+        'range',
+        ['from', 'to'],
+        (args, loc, cx) => {
+            const a = new Args('range', loc);
+            const from = a.int(args[0], 'from');
+            const to = a.int(args[1], 'to');
+            cx.core.checkSize(to - from + 1, loc);
+            return makeArray(Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i));
+        }
+    ],
+    [
+        'repeat',
+        ['what', 'count'],
+        (args, loc, cx) => {
+            const a = new Args('repeat', loc);
+            const n = a.int(args[1], 'count');
+            const what = args[0];
+            const unit = typeof what === 'string' ? what.length : what instanceof JArray ? what.items.length : 0;
+            cx.core.checkSize(unit * n, loc);
+            if (typeof what === 'string')
+                return what.repeat(Math.max(0, n));
+            const items = a.arr(what, 'what');
+            return new JArray(Array.from({ length: Math.max(0, n) }, () => items).flat());
+        }
+    ],
+    [
+        'map',
+        ['func', 'arr'],
+        (args, loc, cx) => {
+            const a = new Args('map', loc);
+            const f = a.fn(args[0], 'func');
+            const arr = args[1];
+            const items = typeof arr === 'string' ? codepoints(arr).map((c) => new Ready(c)) : a.arr(arr, 'arr');
+            return new JArray(items.map((i) => new LazyCall(cx.core, f, [i.force()], loc)));
+        }
+    ],
+    [
+        'mapWithIndex',
+        ['func', 'arr'],
+        (args, loc, cx) => {
+            const a = new Args('mapWithIndex', loc);
+            const f = a.fn(args[0], 'func');
+            const arr = args[1];
+            const items = typeof arr === 'string' ? codepoints(arr).map((c) => new Ready(c)) : a.arr(arr, 'arr');
+            return new JArray(items.map((item, i) => new LazyCall(cx.core, f, [i, item.force()], loc)));
+        }
+    ],
+    [
+        'filter',
+        ['func', 'arr'],
+        (args, loc, cx) => {
+            const a = new Args('filter', loc);
+            const f = a.fn(args[0], 'func');
+            return new JArray(a.arr(args[1], 'arr').filter((item) => {
+                const keep = cx.core.callValues(f, [item.force()], loc);
+                if (typeof keep !== 'boolean')
+                    throw runtimeError(loc, `std.filter: the function must return a boolean, got ${typeOf(keep)}`);
+                return keep;
+            }));
+        }
+    ],
+    [
+        'filterMap',
+        ['filter_func', 'map_func', 'arr'],
+        (args, loc, cx) => {
+            const a = new Args('filterMap', loc);
+            const ff = a.fn(args[0], 'filter_func');
+            const mf = a.fn(args[1], 'map_func');
+            const kept = a
+                .arr(args[2], 'arr')
+                .filter((item) => cx.core.callValues(ff, [item.force()], loc) === true);
+            return new JArray(kept.map((item) => new LazyCall(cx.core, mf, [item.force()], loc)));
+        }
+    ],
+    [
+        'flatMap',
+        ['func', 'arr'],
+        (args, loc, cx) => {
+            const a = new Args('flatMap', loc);
+            const f = a.fn(args[0], 'func');
+            const arr = args[1];
+            if (typeof arr === 'string') {
+                return codepoints(arr)
+                    .map((c) => {
+                    const r = cx.core.callValues(f, [c], loc);
+                    if (typeof r !== 'string')
+                        throw runtimeError(loc, `std.flatMap: on a string, the function must return strings, got ${typeOf(r)}`);
+                    return r;
+                })
+                    .join('');
+            }
+            const out = [];
+            for (const item of a.arr(arr, 'arr')) {
+                const r = cx.core.callValues(f, [item.force()], loc);
+                out.push(...a.arr(r, 'the function result'));
+            }
+            return new JArray(out);
+        }
+    ],
+    [
+        'foldl',
+        ['func', 'arr', 'init'],
+        (args, loc, cx) => {
+            const a = new Args('foldl', loc);
+            const f = a.fn(args[0], 'func');
+            let acc = args[2];
+            for (const item of a.arr(args[1], 'arr'))
+                acc = cx.core.callValues(f, [acc, item.force()], loc);
+            return acc;
+        }
+    ],
+    [
+        'foldr',
+        ['func', 'arr', 'init'],
+        (args, loc, cx) => {
+            const a = new Args('foldr', loc);
+            const f = a.fn(args[0], 'func');
+            let acc = args[2];
+            const items = a.arr(args[1], 'arr');
+            for (let i = items.length - 1; i >= 0; i--)
+                acc = cx.core.callValues(f, [items[i].force(), acc], loc);
+            return acc;
+        }
+    ],
+    [
+        'member',
+        ['arr', 'x'],
+        (args, loc, cx) => {
+            const arr = args[0];
+            if (typeof arr === 'string')
+                return typeof args[1] === 'string' && codepoints(arr).includes(args[1]);
+            return new Args('member', loc)
+                .arr(arr, 'arr')
+                .some((i) => cx.core.equals(i.force(), args[1]));
+        }
+    ],
+    [
+        'contains',
+        ['arr', 'elem'],
+        (args, loc, cx) => new Args('contains', loc).arr(args[0], 'arr').some((i) => cx.core.equals(i.force(), args[1]))
+    ],
+    [
+        'count',
+        ['arr', 'x'],
+        (args, loc, cx) => new Args('count', loc).arr(args[0], 'arr').filter((i) => cx.core.equals(i.force(), args[1]))
+            .length
+    ],
+    [
+        'find',
+        ['value', 'arr'],
+        (args, loc, cx) => makeArray(new Args('find', loc)
+            .arr(args[1], 'arr')
+            .flatMap((item, i) => (cx.core.equals(item.force(), args[0]) ? [i] : [])))
+    ],
+    [
+        'remove',
+        ['arr', 'elem'],
+        (args, loc, cx) => {
+            const items = new Args('remove', loc).arr(args[0], 'arr');
+            const i = items.findIndex((item) => cx.core.equals(item.force(), args[1]));
+            return new JArray(i < 0 ? items : [...items.slice(0, i), ...items.slice(i + 1)]);
+        }
+    ],
+    [
+        'removeAt',
+        ['arr', 'idx'],
+        (args, loc) => {
+            const a = new Args('removeAt', loc);
+            const items = a.arr(args[0], 'arr');
+            const i = a.int(args[1], 'idx');
+            return new JArray(items.filter((_, j) => j !== i));
+        }
+    ],
+    [
+        'reverse',
+        ['arr'],
+        (args, loc) => new JArray([...new Args('reverse', loc).arr(args[0], 'arr')].reverse())
+    ],
+    [
+        'flattenArrays',
+        ['arrs'],
+        (args, loc) => {
+            const a = new Args('flattenArrays', loc);
+            return new JArray(a.arr(args[0], 'arrs').flatMap((i) => a.arr(i.force(), 'each element')));
+        }
+    ],
+    [
+        'flattenDeepArray',
+        ['value'],
+        (args) => {
+            const out = [];
+            const walk = (v) => {
+                if (v instanceof JArray)
+                    for (const i of v.items)
+                        walk(i.force());
+                else
+                    out.push(v);
+            };
+            walk(args[0]);
+            return makeArray(out);
+        }
+    ],
+    [
+        'sort',
+        ['arr', 'keyF?'],
+        (args, loc, cx) => {
+            const a = new Args('sort', loc);
+            return makeArray(sortValues(cx, a, a.values(args[0], 'arr'), args[1]));
+        }
+    ],
+    [
+        'uniq',
+        ['arr', 'keyF?'],
+        (args, loc, cx) => {
+            const a = new Args('uniq', loc);
+            return makeArray(uniqValues(cx, a, a.values(args[0], 'arr'), args[1]));
+        }
+    ],
+    [
+        'set',
+        ['arr', 'keyF?'],
+        (args, loc, cx) => {
+            const a = new Args('set', loc);
+            return makeArray(uniqValues(cx, a, sortValues(cx, a, a.values(args[0], 'arr'), args[1]), args[1]));
+        }
+    ],
+    ...['setInter', 'setUnion', 'setDiff'].map((name) => [
+        name,
+        ['a', 'b', 'keyF?'],
+        (args, loc, cx) => {
+            const a = new Args(name, loc);
+            const key = keyed(cx, a, args[2]);
+            const xs = a.sequence(args[0], 'a');
+            const ys = a.sequence(args[1], 'b');
+            const out = [];
+            let i = 0;
+            let j = 0;
+            while (i < xs.length || j < ys.length) {
+                if (i >= xs.length) {
+                    if (name === 'setUnion')
+                        out.push(ys[j]);
+                    j++;
+                    continue;
+                }
+                if (j >= ys.length) {
+                    if (name !== 'setInter')
+                        out.push(xs[i]);
+                    i++;
+                    continue;
+                }
+                const c = cx.core.compare(key(xs[i]), key(ys[j]), loc);
+                if (c === 0) {
+                    if (name !== 'setDiff')
+                        out.push(xs[i]);
+                    i++;
+                    j++;
+                }
+                else if (c < 0) {
+                    if (name !== 'setInter')
+                        out.push(xs[i]);
+                    i++;
+                }
+                else {
+                    if (name === 'setUnion')
+                        out.push(ys[j]);
+                    j++;
+                }
+            }
+            return makeArray(out);
+        }
+    ]),
+    [
+        'setMember',
+        ['x', 'arr', 'keyF?'],
+        (args, loc, cx) => {
+            const a = new Args('setMember', loc);
+            const key = keyed(cx, a, args[2]);
+            const k = key(args[0]);
+            const xs = a.values(args[1], 'arr');
+            let lo = 0;
+            let hi = xs.length - 1;
+            while (lo <= hi) {
+                const mid = (lo + hi) >> 1;
+                const c = cx.core.compare(key(xs[mid]), k, loc);
+                if (c === 0)
+                    return true;
+                if (c < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid - 1;
+            }
+            return false;
+        }
+    ],
+    [
+        'all',
+        ['arr'],
+        (args, loc) => {
+            const a = new Args('all', loc);
+            return a.arr(args[0], 'arr').every((i) => a.bool(i.force(), 'each element'));
+        }
+    ],
+    [
+        'any',
+        ['arr'],
+        (args, loc) => {
+            const a = new Args('any', loc);
+            return a.arr(args[0], 'arr').some((i) => a.bool(i.force(), 'each element'));
+        }
+    ],
+    [
+        'sum',
+        ['arr'],
+        (args, loc) => {
+            const a = new Args('sum', loc);
+            return a.arr(args[0], 'arr').reduce((s, i) => s + a.num(i.force(), 'each element'), 0);
+        }
+    ],
+    [
+        'avg',
+        ['arr'],
+        (args, loc) => {
+            const a = new Args('avg', loc);
+            const xs = a.arr(args[0], 'arr');
+            if (xs.length === 0)
+                throw runtimeError(loc, 'std.avg: cannot take the average of an empty array');
+            return xs.reduce((s, i) => s + a.num(i.force(), 'each element'), 0) / xs.length;
+        }
+    ],
+    ...['minArray', 'maxArray'].map((name) => [
+        name,
+        ['arr', 'keyF?', 'onEmpty?'],
+        (args, loc, cx) => {
+            const a = new Args(name, loc);
+            const xs = a.values(args[0], 'arr');
+            if (xs.length === 0) {
+                if (args[2] !== undefined)
+                    return args[2];
+                throw runtimeError(loc, `std.${name}: expected a non-empty array`);
+            }
+            const key = keyed(cx, a, args[1]);
+            let best = xs[0];
+            let bestKey = key(best);
+            for (const x of xs.slice(1)) {
+                const k = key(x);
+                const c = cx.core.compare(k, bestKey, loc);
+                if (name === 'minArray' ? c < 0 : c > 0) {
+                    best = x;
+                    bestKey = k;
+                }
+            }
+            return best;
+        }
+    ])
+];
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/definition/jsonnet/std-encoding.ts
+
+
+
+
+
+
+/** Plain JSON-like data (parsed JSON or YAML) as a Jsonnet value. */
+function fromPlain(data, loc) {
+    if (data === null || data === undefined)
+        return null;
+    if (typeof data === 'string' || typeof data === 'boolean')
+        return data;
+    if (typeof data === 'number')
+        return data;
+    if (typeof data === 'bigint')
+        return Number(data);
+    if (data instanceof Date)
+        return data.toISOString();
+    if (Array.isArray(data))
+        return makeArray(data.map((d) => fromPlain(d, loc)));
+    if (typeof data === 'object')
+        return makeObject(Object.entries(data).map(([k, v]) => [
+            k,
+            new Ready(fromPlain(v, loc))
+        ]));
+    throw runtimeError(loc, `cannot convert ${typeof data} to a Jsonnet value`);
+}
+function bytesOf(a, v, param) {
+    if (typeof v === 'string') {
+        return Uint8Array.from(codepoints(v), (c) => {
+            const n = c.codePointAt(0);
+            if (n > 255)
+                throw runtimeError(a.loc, `std.${a.fname}: ${param} has a code point above 255 (${n})`);
+            return n;
+        });
+    }
+    return Uint8Array.from(a.values(v, param), (b) => {
+        const n = a.int(b, 'each byte');
+        if (n < 0 || n > 255)
+            throw runtimeError(a.loc, `std.${a.fname}: ${param} has a value that is not a byte: ${n}`);
+        return n;
+    });
+}
+function parseBase(name, radix, pattern) {
+    return [
+        name,
+        ['str'],
+        (args, loc) => {
+            const s = new Args(name, loc).str(args[0], 'str');
+            if (!pattern.test(s))
+                throw runtimeError(loc, `std.${name}: ${JSON.stringify(s)} is not a base ${radix} integer`);
+            const neg = s.startsWith('-');
+            let n = 0;
+            for (const c of neg ? s.slice(1) : s)
+                n = n * radix + parseInt(c, radix);
+            return neg ? -n : n;
+        }
+    ];
+}
+const hash = (name, algorithm) => [
+    name,
+    ['s'],
+    (args, loc) => (0,external_node_crypto_.createHash)(algorithm).update(new Args(name, loc).str(args[0], 's'), 'utf8').digest('hex')
+];
+/** Parsing (numbers, JSON, YAML), UTF-8, base64 and hashes. */
+const ENCODING_BUILTINS = [
+    parseBase('parseInt', 10, /^-?[0-9]+$/),
+    parseBase('parseOctal', 8, /^[0-7]+$/),
+    parseBase('parseHex', 16, /^[0-9a-fA-F]+$/),
+    [
+        'parseJson',
+        ['str'],
+        (args, loc) => {
+            const s = new Args('parseJson', loc).str(args[0], 'str');
+            let data;
+            try {
+                data = JSON.parse(s);
+            }
+            catch (error) {
+                throw runtimeError(loc, `std.parseJson: invalid JSON: ${error.message}`);
+            }
+            return fromPlain(data, loc);
+        }
+    ],
+    [
+        'parseYaml',
+        ['str'],
+        (args, loc) => {
+            const s = new Args('parseYaml', loc).str(args[0], 'str');
+            let docs;
+            try {
+                docs = loadAll(s, { schema: CORE_SCHEMA });
+            }
+            catch (error) {
+                throw runtimeError(loc, `std.parseYaml: invalid YAML: ${error.message}`);
+            }
+            return fromPlain(docs.length === 1 ? docs[0] : docs, loc);
+        }
+    ],
+    [
+        'encodeUTF8',
+        ['str'],
+        (args, loc) => makeArray([...Buffer.from(new Args('encodeUTF8', loc).str(args[0], 'str'), 'utf8')])
+    ],
+    [
+        'decodeUTF8',
+        ['arr'],
+        (args, loc) => {
+            const a = new Args('decodeUTF8', loc);
+            return Buffer.from(bytesOf(a, args[0], 'arr')).toString('utf8');
+        }
+    ],
+    [
+        'base64',
+        ['input'],
+        (args, loc) => {
+            const a = new Args('base64', loc);
+            return Buffer.from(bytesOf(a, args[0], 'input')).toString('base64');
+        }
+    ],
+    [
+        'base64DecodeBytes',
+        ['str'],
+        (args, loc) => makeArray([...decodeBase64(new Args('base64DecodeBytes', loc), args[0])])
+    ],
+    [
+        'base64Decode',
+        ['str'],
+        (args, loc) => String.fromCharCode(...decodeBase64(new Args('base64Decode', loc), args[0]))
+    ],
+    hash('md5', 'md5'),
+    hash('sha1', 'sha1'),
+    hash('sha256', 'sha256'),
+    hash('sha512', 'sha512'),
+    hash('sha3', 'sha3-512')
+];
+function decodeBase64(a, v) {
+    const s = a.str(v, 'str');
+    if (s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s))
+        throw runtimeError(a.loc, `std.${a.fname}: not valid base64 (length a multiple of 4, characters A-Z a-z 0-9 + / =)`);
+    return [...Buffer.from(s, 'base64')];
+}
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/std-manifest.ts
+
+
+const manifestFn = (name, params, body) => [name, params, (args, loc, cx) => body(args, new Args(name, loc), cx)];
+/** Manifesting: JSON, YAML, Python, INI, XML and TOML text. */
+const MANIFEST_BUILTINS = [
+    manifestFn('manifestJsonEx', ['value', 'indent', 'newline?', 'key_val_sep?'], (args, a, cx) => cx.manifest.jsonEx(args[0], a.str(args[1], 'indent'), args[2] === undefined ? '\n' : a.str(args[2], 'newline'), args[3] === undefined ? ': ' : a.str(args[3], 'key_val_sep'))),
+    manifestFn('manifestJson', ['value'], (args, _a, cx) => cx.manifest.jsonEx(args[0], '    ', '\n', ': ')),
+    manifestFn('manifestJsonMinified', ['value'], (args, _a, cx) => cx.manifest.minified(args[0])),
+    manifestFn('manifestYamlDoc', ['value', 'indent_array_in_object?', 'quote_keys?'], (args, a, cx) => cx.manifest.yaml(args[0], args[1] === undefined ? false : a.bool(args[1], 'indent_array_in_object'), args[2] === undefined ? true : a.bool(args[2], 'quote_keys'))),
+    manifestFn('manifestYamlStream', ['value', 'indent_array_in_object?', 'c_document_end?', 'quote_keys?'], (args, a, cx) => {
+        const docs = a.values(args[0], 'value');
+        const indent = args[1] === undefined ? false : a.bool(args[1], 'indent_array_in_object');
+        const end = args[2] === undefined ? true : a.bool(args[2], 'c_document_end');
+        const quote = args[3] === undefined ? true : a.bool(args[3], 'quote_keys');
+        return `---\n${docs.map((d) => cx.manifest.yaml(d, indent, quote)).join('\n---\n')}${end ? '\n...\n' : '\n'}`;
+    }),
+    manifestFn('manifestPython', ['v'], (args, _a, cx) => cx.manifest.python(args[0])),
+    manifestFn('manifestPythonVars', ['conf'], (args, a, cx) => {
+        const o = a.obj(args[0], 'conf');
+        return cx.core
+            .fieldNames(o, false)
+            .map((k) => `${k} = ${cx.manifest.python(cx.core.getField(o, k, a.loc))}\n`)
+            .join('');
+    }),
+    manifestFn('manifestIni', ['ini'], (args, a, cx) => {
+        const ini = a.obj(args[0], 'ini');
+        const body = (v) => {
+            const o = a.obj(v, 'each section');
+            return cx.core.fieldNames(o, false).flatMap((k) => {
+                const x = cx.core.getField(o, k, a.loc);
+                const xs = x instanceof JArray ? x.items.map((i) => i.force()) : [x];
+                return xs.map((y) => `${k} = ${cx.core.toText(y)}`);
+            });
+        };
+        const main = cx.core.fields(ini).get('main') ? body(cx.core.getField(ini, 'main', a.loc)) : [];
+        const sectionsValue = cx.core.fields(ini).get('sections')
+            ? cx.core.getField(ini, 'sections', a.loc)
+            : makeObject([]);
+        const sections = a.obj(sectionsValue, 'ini.sections');
+        const lines = cx.core
+            .fieldNames(sections, false)
+            .flatMap((k) => [`[${k}]`, ...body(cx.core.getField(sections, k, a.loc))]);
+        return [...main, ...lines, ''].join('\n');
+    }),
+    manifestFn('manifestXmlJsonml', ['value'], (args, a, cx) => {
+        const walk = (v) => {
+            if (typeof v === 'string')
+                return v;
+            const items = a.values(v, 'each element');
+            const tag = cx.core.toText(items[0] ?? null);
+            const hasAttrs = items.length > 1 && items[1] instanceof JObject;
+            const attrs = hasAttrs ? items[1] : undefined;
+            const children = items.slice(hasAttrs ? 2 : 1);
+            const attrText = attrs
+                ? cx.core
+                    .fieldNames(attrs, false)
+                    .map((k) => ` ${k}="${cx.core.toText(cx.core.getField(attrs, k, a.loc))}"`)
+                    .join('')
+                : '';
+            return `<${tag}${attrText}>${children.map(walk).join('')}</${tag}>`;
+        };
+        a.arr(args[0], 'value');
+        return walk(args[0]);
+    }),
+    manifestFn('manifestTomlEx', ['value', 'indent'], (args, a, cx) => cx.manifest.toml(args[0], a.str(args[1], 'indent'))),
+    manifestFn('manifestToml', ['value'], (args, _a, cx) => cx.manifest.toml(args[0], '  '))
+];
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/std-math.ts
+
+
+
+/** frexp: x = mantissa * 2^exponent with 0.5 <= |mantissa| < 1. */
+function frexp(x) {
+    if (x === 0 || !Number.isFinite(x))
+        return [x, 0];
+    let e = Math.max(-1073, Math.floor(Math.log2(Math.abs(x))) + 1);
+    let m = x * Math.pow(2, -e);
+    while (Math.abs(m) < 0.5) {
+        m *= 2;
+        e--;
+    }
+    while (Math.abs(m) >= 1) {
+        m /= 2;
+        e++;
+    }
+    return [m, e];
+}
+const math1 = (name, f) => [
+    name,
+    ['x'],
+    (args, loc) => {
+        const r = f(new Args(name, loc).num(args[0], 'x'));
+        if (!Number.isFinite(r))
+            throw runtimeError(loc, r !== r ? 'not a number' : 'overflow');
+        return r;
+    }
+];
+/** Numbers, booleans and comparisons. */
+const MATH_BUILTINS = [
+    math1('abs', Math.abs),
+    math1('sign', (x) => (x > 0 ? 1 : x < 0 ? -1 : 0)),
+    math1('floor', Math.floor),
+    math1('ceil', Math.ceil),
+    math1('round', (x) => Math.floor(x + 0.5)),
+    math1('sqrt', Math.sqrt),
+    math1('sin', Math.sin),
+    math1('cos', Math.cos),
+    math1('tan', Math.tan),
+    math1('asin', Math.asin),
+    math1('acos', Math.acos),
+    math1('atan', Math.atan),
+    math1('exp', Math.exp),
+    math1('log', Math.log),
+    math1('log2', Math.log2),
+    math1('log10', Math.log10),
+    math1('deg2rad', (x) => (x * Math.PI) / 180),
+    math1('rad2deg', (x) => (x * 180) / Math.PI),
+    math1('mantissa', (x) => frexp(x)[0]),
+    math1('exponent', (x) => frexp(x)[1]),
+    // The library defines these through std.round (floor(x + 0.5)).
+    [
+        'isEven',
+        ['x'],
+        (args, loc) => Math.floor(new Args('isEven', loc).num(args[0], 'x') + 0.5) % 2 === 0
+    ],
+    [
+        'isOdd',
+        ['x'],
+        (args, loc) => Math.floor(new Args('isOdd', loc).num(args[0], 'x') + 0.5) % 2 !== 0
+    ],
+    [
+        'isInteger',
+        ['x'],
+        (args, loc) => {
+            const x = new Args('isInteger', loc).num(args[0], 'x');
+            return Math.floor(x + 0.5) === x;
+        }
+    ],
+    [
+        'isDecimal',
+        ['x'],
+        (args, loc) => {
+            const x = new Args('isDecimal', loc).num(args[0], 'x');
+            return Math.floor(x + 0.5) !== x;
+        }
+    ],
+    ...['max', 'min', 'pow', 'atan2', 'hypot'].map((name) => [
+        name,
+        name === 'pow'
+            ? ['x', 'n']
+            : name === 'atan2'
+                ? ['y', 'x']
+                : name === 'hypot'
+                    ? ['a', 'b']
+                    : ['a', 'b'],
+        (args, loc) => {
+            const a = new Args(name, loc);
+            const x = a.num(args[0], 'the first argument');
+            const y = a.num(args[1], 'the second argument');
+            const f = {
+                max: Math.max,
+                min: Math.min,
+                pow: Math.pow,
+                atan2: Math.atan2,
+                hypot: Math.hypot
+            }[name];
+            const r = f(x, y);
+            if (!Number.isFinite(r))
+                throw runtimeError(loc, r !== r ? 'not a number' : 'overflow');
+            return r;
+        }
+    ]),
+    [
+        'clamp',
+        ['x', 'minVal', 'maxVal'],
+        (args, loc) => {
+            const a = new Args('clamp', loc);
+            return Math.min(Math.max(a.num(args[0], 'x'), a.num(args[1], 'minVal')), a.num(args[2], 'maxVal'));
+        }
+    ],
+    [
+        'modulo',
+        ['x', 'y'],
+        (args, loc, cx) => cx.core.binaryValues('%', new Args('modulo', loc).num(args[0], 'x'), args[1], loc)
+    ],
+    ['mod', ['a', 'b'], (args, loc, cx) => cx.core.binaryValues('%', args[0], args[1], loc)],
+    [
+        'xor',
+        ['x', 'y'],
+        (args, loc) => {
+            const a = new Args('xor', loc);
+            return a.bool(args[0], 'x') !== a.bool(args[1], 'y');
+        }
+    ],
+    [
+        'xnor',
+        ['x', 'y'],
+        (args, loc) => {
+            const a = new Args('xnor', loc);
+            return a.bool(args[0], 'x') === a.bool(args[1], 'y');
+        }
+    ],
+    ['equals', ['a', 'b'], (args, _loc, cx) => cx.core.equals(args[0], args[1])],
+    [
+        'primitiveEquals',
+        ['a', 'b'],
+        (args, loc) => {
+            const [x, y] = [args[0], args[1]];
+            if (typeOf(x) !== typeOf(y))
+                return false;
+            if (x instanceof JArray || x instanceof JObject || x instanceof JFunction)
+                throw runtimeError(loc, 'std.primitiveEquals: cannot compare arrays, objects or functions');
+            return x === y;
+        }
+    ],
+    ['id', ['x'], (args) => args[0]]
+];
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/std-objects.ts
+
+
+
+
+/** Objects' fields as [name, lazy value] (visible only unless `all`). */
+function entries(cx, o, all) {
+    return cx.core
+        .fieldNames(o, all)
+        .map((k) => [k, { force: () => cx.core.getField(o, k, undefined) }]);
+}
+function mergePatch(cx, target, patch) {
+    if (!(patch instanceof JObject))
+        return patch;
+    const t = target instanceof JObject ? target : undefined;
+    const out = [];
+    const tFields = t ? cx.core.fieldNames(t, false) : [];
+    const pFields = cx.core.fieldNames(patch, false);
+    const names = [...new Set([...tFields, ...pFields])].sort();
+    for (const k of names) {
+        const inPatch = pFields.includes(k);
+        if (!inPatch) {
+            out.push([k, new Ready(cx.core.getField(t, k, undefined))]);
+            continue;
+        }
+        const p = cx.core.getField(patch, k, undefined);
+        if (p === null)
+            continue;
+        const tv = t && tFields.includes(k) ? cx.core.getField(t, k, undefined) : null;
+        out.push([k, new Ready(mergePatch(cx, tv, p))]);
+    }
+    return makeObject(out);
+}
+function prune(cx, v) {
+    const empty = (x) => x === null ||
+        (x instanceof JArray && x.items.length === 0) ||
+        (x instanceof JObject && cx.core.fieldNames(x, false).length === 0);
+    if (v instanceof JArray) {
+        return makeArray(v.items.map((i) => prune(cx, i.force())).filter((x) => !empty(x)));
+    }
+    if (v instanceof JObject) {
+        const out = [];
+        for (const k of cx.core.fieldNames(v, false)) {
+            const x = prune(cx, cx.core.getField(v, k, undefined));
+            if (!empty(x))
+                out.push([k, new Ready(x)]);
+        }
+        return makeObject(out);
+    }
+    return v;
+}
+const isType = (name, type) => [
+    name,
+    ['v'],
+    (args) => typeOf(args[0]) === type
+];
+/** Types, reflection and objects. */
+const OBJECT_BUILTINS = [
+    ['type', ['x'], (args) => typeOf(args[0])],
+    ['isNull', ['v'], (args) => args[0] === null],
+    isType('isArray', 'array'),
+    isType('isBoolean', 'boolean'),
+    isType('isFunction', 'function'),
+    isType('isNumber', 'number'),
+    isType('isObject', 'object'),
+    isType('isString', 'string'),
+    [
+        'length',
+        ['x'],
+        (args, loc, cx) => {
+            const x = args[0];
+            if (typeof x === 'string')
+                return codepoints(x).length;
+            if (x instanceof JArray)
+                return x.items.length;
+            if (x instanceof JObject)
+                return cx.core.fieldNames(x, false).length;
+            if (x instanceof JFunction)
+                return x.params.length;
+            throw runtimeError(loc, `std.length: cannot take the length of ${typeOf(x)}`);
+        }
+    ],
+    [
+        'objectFields',
+        ['o'],
+        (args, loc, cx) => makeArray(cx.core.fieldNames(new Args('objectFields', loc).obj(args[0], 'o'), false))
+    ],
+    [
+        'objectFieldsAll',
+        ['o'],
+        (args, loc, cx) => makeArray(cx.core.fieldNames(new Args('objectFieldsAll', loc).obj(args[0], 'o'), true))
+    ],
+    [
+        'objectHas',
+        ['o', 'f'],
+        (args, loc, cx) => {
+            const a = new Args('objectHas', loc);
+            return cx.core.fields(a.obj(args[0], 'o')).get(a.str(args[1], 'f')) === true;
+        }
+    ],
+    [
+        'objectHasAll',
+        ['o', 'f'],
+        (args, loc, cx) => {
+            const a = new Args('objectHasAll', loc);
+            return cx.core.fields(a.obj(args[0], 'o')).has(a.str(args[1], 'f'));
+        }
+    ],
+    [
+        'objectValues',
+        ['o'],
+        (args, loc, cx) => new JArray(entries(cx, new Args('objectValues', loc).obj(args[0], 'o'), false).map((e) => e[1]))
+    ],
+    [
+        'objectValuesAll',
+        ['o'],
+        (args, loc, cx) => new JArray(entries(cx, new Args('objectValuesAll', loc).obj(args[0], 'o'), true).map((e) => e[1]))
+    ],
+    ...['objectKeysValues', 'objectKeysValuesAll'].map((name) => [
+        name,
+        ['o'],
+        (args, loc, cx) => new JArray(entries(cx, new Args(name, loc).obj(args[0], 'o'), name === 'objectKeysValuesAll').map(([k, v]) => new Ready(makeObject([
+            ['key', new Ready(k)],
+            ['value', v]
+        ]))))
+    ]),
+    [
+        'get',
+        ['o', 'f', 'default?', 'inc_hidden?'],
+        (args, loc, cx) => {
+            const a = new Args('get', loc);
+            const o = a.obj(args[0], 'o');
+            const f = a.str(args[1], 'f');
+            const all = args[3] === undefined ? true : a.bool(args[3], 'inc_hidden');
+            const visible = cx.core.fields(o).get(f);
+            if (visible === undefined || (!all && !visible))
+                return args[2] ?? null;
+            return cx.core.getField(o, f, loc);
+        }
+    ],
+    [
+        'objectRemoveKey',
+        ['obj', 'key'],
+        (args, loc, cx) => {
+            const a = new Args('objectRemoveKey', loc);
+            const key = a.str(args[1], 'key');
+            return makeObject(entries(cx, a.obj(args[0], 'obj'), false).filter(([k]) => k !== key));
+        }
+    ],
+    [
+        'mapWithKey',
+        ['func', 'obj'],
+        (args, loc, cx) => {
+            const a = new Args('mapWithKey', loc);
+            const f = a.fn(args[0], 'func');
+            const o = a.obj(args[1], 'obj');
+            return makeObject(cx.core
+                .fieldNames(o, false)
+                .map((k) => [
+                k,
+                { force: () => cx.core.callValues(f, [k, cx.core.getField(o, k, loc)], loc) }
+            ]));
+        }
+    ],
+    ['mergePatch', ['target', 'patch'], (args, _loc, cx) => mergePatch(cx, args[0], args[1])],
+    ['prune', ['a'], (args, _loc, cx) => prune(cx, args[0])]
+];
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/std-text.ts
+
+
+
+
+
+const WHITESPACE = ' \t\n\f\r\u0085\u00a0';
+function strip(s, chars, left, right) {
+    const cs = codepoints(s);
+    const set = new Set(codepoints(chars));
+    let start = 0;
+    let end = cs.length;
+    if (left)
+        while (start < end && set.has(cs[start]))
+            start++;
+    if (right)
+        while (end > start && set.has(cs[end - 1]))
+            end--;
+    return cs.slice(start, end).join('');
+}
+function splitLimit(s, c, maxSplits, fromRight, loc) {
+    if (c === '')
+        throw runtimeError(loc, 'std.split: the separator must not be empty');
+    const parts = s.split(c);
+    if (maxSplits < 0 || parts.length <= maxSplits + 1)
+        return makeArray(parts);
+    if (fromRight) {
+        const keep = parts.length - maxSplits;
+        return makeArray([parts.slice(0, keep).join(c), ...parts.slice(keep)]);
+    }
+    return makeArray([...parts.slice(0, maxSplits), parts.slice(maxSplits).join(c)]);
+}
+/** Strings, formatting, and the host (ext vars, natives, trace). */
+const TEXT_BUILTINS = [
+    ['toString', ['a'], (args, _loc, cx) => cx.core.toText(args[0])],
+    [
+        'codepoint',
+        ['str'],
+        (args, loc) => {
+            const s = new Args('codepoint', loc).str(args[0], 'str');
+            if (codepoints(s).length !== 1)
+                throw runtimeError(loc, `std.codepoint: expected a one-character string, got ${JSON.stringify(s)}`);
+            return s.codePointAt(0);
+        }
+    ],
+    [
+        'char',
+        ['n'],
+        (args, loc) => {
+            const n = new Args('char', loc).num(args[0], 'n');
+            if (n < 0 || n > 0x10ffff)
+                throw runtimeError(loc, `std.char: invalid code point ${n}`);
+            return String.fromCodePoint(Math.floor(n));
+        }
+    ],
+    [
+        'substr',
+        ['str', 'from', 'len'],
+        (args, loc) => {
+            const a = new Args('substr', loc);
+            const from = a.int(args[1], 'from');
+            const len = a.int(args[2], 'len');
+            if (from < 0 || len < 0)
+                throw runtimeError(loc, 'std.substr: from and len must not be negative');
+            return codepoints(a.str(args[0], 'str'))
+                .slice(from, from + len)
+                .join('');
+        }
+    ],
+    [
+        'findSubstr',
+        ['pat', 'str'],
+        (args, loc) => {
+            const a = new Args('findSubstr', loc);
+            const pat = codepoints(a.str(args[0], 'pat'));
+            const s = codepoints(a.str(args[1], 'str'));
+            const out = [];
+            if (pat.length === 0)
+                return makeArray(out);
+            for (let i = 0; i + pat.length <= s.length; i++)
+                if (pat.every((c, j) => s[i + j] === c))
+                    out.push(i);
+            return makeArray(out);
+        }
+    ],
+    [
+        'startsWith',
+        ['a', 'b'],
+        (args, loc) => {
+            const a = new Args('startsWith', loc);
+            return a.str(args[0], 'a').startsWith(a.str(args[1], 'b'));
+        }
+    ],
+    [
+        'endsWith',
+        ['a', 'b'],
+        (args, loc) => {
+            const a = new Args('endsWith', loc);
+            return a.str(args[0], 'a').endsWith(a.str(args[1], 'b'));
+        }
+    ],
+    [
+        'stripChars',
+        ['str', 'chars'],
+        (args, loc) => {
+            const a = new Args('stripChars', loc);
+            return strip(a.str(args[0], 'str'), a.str(args[1], 'chars'), true, true);
+        }
+    ],
+    [
+        'lstripChars',
+        ['str', 'chars'],
+        (args, loc) => {
+            const a = new Args('lstripChars', loc);
+            return strip(a.str(args[0], 'str'), a.str(args[1], 'chars'), true, false);
+        }
+    ],
+    [
+        'rstripChars',
+        ['str', 'chars'],
+        (args, loc) => {
+            const a = new Args('rstripChars', loc);
+            return strip(a.str(args[0], 'str'), a.str(args[1], 'chars'), false, true);
+        }
+    ],
+    [
+        'trim',
+        ['str'],
+        (args, loc) => strip(new Args('trim', loc).str(args[0], 'str'), WHITESPACE, true, true)
+    ],
+    [
+        'split',
+        ['str', 'c'],
+        (args, loc) => {
+            const a = new Args('split', loc);
+            return splitLimit(a.str(args[0], 'str'), a.str(args[1], 'c'), -1, false, loc);
+        }
+    ],
+    [
+        'splitLimit',
+        ['str', 'c', 'maxsplits'],
+        (args, loc) => {
+            const a = new Args('splitLimit', loc);
+            return splitLimit(a.str(args[0], 'str'), a.str(args[1], 'c'), a.int(args[2], 'maxsplits'), false, loc);
+        }
+    ],
+    [
+        'splitLimitR',
+        ['str', 'c', 'maxsplits'],
+        (args, loc) => {
+            const a = new Args('splitLimitR', loc);
+            return splitLimit(a.str(args[0], 'str'), a.str(args[1], 'c'), a.int(args[2], 'maxsplits'), true, loc);
+        }
+    ],
+    [
+        'strReplace',
+        ['str', 'from', 'to'],
+        (args, loc) => {
+            const a = new Args('strReplace', loc);
+            const from = a.str(args[1], 'from');
+            if (from === '')
+                throw runtimeError(loc, "std.strReplace: 'from' must not be empty");
+            return a.str(args[0], 'str').split(from).join(a.str(args[2], 'to'));
+        }
+    ],
+    [
+        'asciiUpper',
+        ['str'],
+        (args, loc) => new Args('asciiUpper', loc).str(args[0], 'str').replace(/[a-z]+/g, (m) => m.toUpperCase())
+    ],
+    [
+        'asciiLower',
+        ['str'],
+        (args, loc) => new Args('asciiLower', loc).str(args[0], 'str').replace(/[A-Z]+/g, (m) => m.toLowerCase())
+    ],
+    [
+        'stringChars',
+        ['str'],
+        (args, loc) => makeArray(codepoints(new Args('stringChars', loc).str(args[0], 'str')))
+    ],
+    ['isEmpty', ['str'], (args, loc) => new Args('isEmpty', loc).str(args[0], 'str') === ''],
+    [
+        'equalsIgnoreCase',
+        ['str1', 'str2'],
+        (args, loc) => {
+            const a = new Args('equalsIgnoreCase', loc);
+            const lower = (s) => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+            return lower(a.str(args[0], 'str1')) === lower(a.str(args[1], 'str2'));
+        }
+    ],
+    [
+        'format',
+        ['str', 'vals'],
+        (args, loc, cx) => cx.core.format(new Args('format', loc).str(args[0], 'str'), args[1], loc)
+    ],
+    [
+        'escapeStringJson',
+        ['str'],
+        (args, _loc, cx) => escapeJson(typeof args[0] === 'string' ? args[0] : cx.core.toText(args[0]))
+    ],
+    [
+        'escapeStringPython',
+        ['str'],
+        (args, _loc, cx) => escapeJson(typeof args[0] === 'string' ? args[0] : cx.core.toText(args[0]))
+    ],
+    [
+        'escapeStringBash',
+        ['str'],
+        (args, _loc, cx) => `'${cx.core.toText(args[0]).split("'").join(`'"'"'`)}'`
+    ],
+    [
+        'escapeStringDollars',
+        ['str'],
+        (args, _loc, cx) => cx.core.toText(args[0]).split('$').join('$$')
+    ],
+    [
+        'escapeStringXml',
+        ['str'],
+        (args, _loc, cx) => cx.core
+            .toText(args[0])
+            .replace(/&/g, '&amp;')
+            .replace(/</g, '&lt;')
+            .replace(/>/g, '&gt;')
+            .replace(/"/g, '&quot;')
+            .replace(/'/g, '&apos;')
+    ],
+    [
+        'escapeStringXML',
+        ['str'],
+        (args, _loc, cx) => cx.core
+            .toText(args[0])
+            .replace(/&/g, '&amp;')
+            .replace(/</g, '&lt;')
+            .replace(/>/g, '&gt;')
+            .replace(/"/g, '&quot;')
+            .replace(/'/g, '&apos;')
+    ],
+    [
+        'join',
+        ['sep', 'arr'],
+        (args, loc) => {
+            const a = new Args('join', loc);
+            const sep = args[0];
+            const items = a.values(args[1], 'arr').filter((v) => v !== null);
+            if (typeof sep === 'string')
+                return items.map((v) => a.str(v, 'each element (joining with a string)')).join(sep);
+            const sepItems = a.arr(sep, 'sep');
+            return new JArray(items.flatMap((v, i) => [
+                ...(i > 0 ? sepItems : []),
+                ...a.arr(v, 'each element (joining with an array)')
+            ]));
+        }
+    ],
+    [
+        'deepJoin',
+        ['arr'],
+        (args, loc, cx) => {
+            const walk = (v) => {
+                if (typeof v === 'string')
+                    return v;
+                if (v instanceof JArray)
+                    return v.items.map((i) => walk(i.force())).join('');
+                throw runtimeError(loc, `std.deepJoin: expected strings or arrays, got ${typeOf(v)}`);
+            };
+            void cx;
+            return walk(args[0]);
+        }
+    ],
+    [
+        'lines',
+        ['arr'],
+        (args, loc) => {
+            const a = new Args('lines', loc);
+            return a
+                .values(args[0], 'arr')
+                .filter((v) => v !== null)
+                .map((v) => `${a.str(v, 'each element')}\n`)
+                .join('');
+        }
+    ],
+    [
+        'slice',
+        ['indexable', 'index', 'end', 'step'],
+        (args, loc, cx) => {
+            void cx;
+            const a = new Args('slice', loc);
+            const opt = (v, p) => v === null || v === undefined ? undefined : a.num(v, p);
+            return sliceValue(args[0], opt(args[1], 'index'), opt(args[2], 'end'), opt(args[3], 'step'), loc);
+        }
+    ],
+    // ---- the host ----
+    [
+        'extVar',
+        ['x'],
+        (args, loc, cx) => {
+            const name = new Args('extVar', loc).str(args[0], 'x');
+            const value = cx.extVars.get(name);
+            if (value === undefined) {
+                const known = [...cx.extVars.keys()].join(', ') || 'none';
+                throw runtimeError(loc, `undefined external variable: ${name} (defined: ${known})`);
+            }
+            return value;
+        }
+    ],
+    [
+        'native',
+        ['name'],
+        (args, loc, cx) => {
+            const name = new Args('native', loc).str(args[0], 'name');
+            const fn = cx.natives.get(name);
+            if (!fn) {
+                const known = [...cx.natives.keys()].map((k) => `'${k}'`).join(', ') || 'none';
+                throw runtimeError(loc, `std.native: unknown native function '${name}'; the ones that exist are ${known}`);
+            }
+            return fn;
+        }
+    ],
+    [
+        'trace',
+        ['str', 'rest'],
+        (args, loc, cx) => {
+            cx.trace(new Args('trace', loc).str(args[0], 'str'), loc);
+            return args[1];
+        }
+    ],
+    [
+        'assertEqual',
+        ['a', 'b'],
+        (args, loc, cx) => {
+            if (cx.core.equals(args[0], args[1]))
+                return true;
+            throw runtimeError(loc, `Assertion failed. ${cx.core.toText(args[0])} != ${cx.core.toText(args[1])}`);
+        }
+    ],
+    [
+        'resolvePath',
+        ['f', 'r'],
+        (args, loc) => {
+            const a = new Args('resolvePath', loc);
+            const f = a.str(args[0], 'f');
+            const slash = f.lastIndexOf('/');
+            return slash < 0 ? a.str(args[1], 'r') : f.slice(0, slash + 1) + a.str(args[1], 'r');
+        }
+    ]
+];
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/std.ts
+
+
+
+
+
+
+
+
+
+const BUILTINS = [
+    ...OBJECT_BUILTINS,
+    ...ARRAY_BUILTINS,
+    ...MATH_BUILTINS,
+    ...TEXT_BUILTINS,
+    ...ENCODING_BUILTINS,
+    ...MANIFEST_BUILTINS
+];
+/** The names of every `std` function this implementation provides. */
+const STD_FUNCTION_NAMES = BUILTINS.map(([name]) => name).sort();
+/**
+ * The `std` object: every library function as a hidden field (so `std` manifests as `{}`), and
+ * `std.pi`. `std.thisFile` is added per file by `stdForFile`.
+ */
+function makeStd(cx) {
+    const entries = BUILTINS.map(([name, params, impl]) => {
+        const specs = params.map((p) => ({ name: p.replace(/\?$/, ''), hasDefault: p.endsWith('?') }));
+        const fn = new JFunction(name, specs, undefined, (args, loc) => {
+            const values = args.map((a) => a?.force());
+            try {
+                return impl(values, loc, cx);
+            }
+            catch (error) {
+                if (error instanceof RangeError && /call stack/i.test(error.message))
+                    throw runtimeError(loc, `std.${name}: max stack frames exceeded (the value nests too deeply)`);
+                throw error;
+            }
+        });
+        return [name, new Ready(fn)];
+    });
+    entries.push(['pi', new Ready(Math.PI)]);
+    return makeObject(entries, true);
+}
+/** `std` as seen from one file: the library plus `std.thisFile`. */
+function stdForFile(std, file) {
+    return new JObject([...std.layers, ...makeObject([['thisFile', new Ready(file)]], true).layers]);
+}
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet/index.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/** Thrown by a native function to report a problem at the call (shown with its position). */
+class NativeError extends Error {
+    name = 'NativeError';
+}
+class FileImporter {
+    vm;
+    read;
+    code = new Map();
+    absolutes = new Map();
+    /** Where each imported file (display path) was first imported. */
+    importedAt = new Map();
+    constructor(vm, read) {
+        this.vm = vm;
+        this.read = read;
+    }
+    register(display, absolute) {
+        this.absolutes.set(display, absolute);
+    }
+    /** [display, absolute] of `target` imported from the file shown as `fromFile`. */
+    resolve(target, fromFile, loc) {
+        if (target === '')
+            throw runtimeError(loc, 'import path is empty');
+        const fromAbs = this.absolutes.get(fromFile) ?? external_node_path_default().resolve(fromFile);
+        const absolute = external_node_path_default().resolve(external_node_path_default().dirname(fromAbs), target);
+        const display = external_node_path_default().isAbsolute(target) ? target : external_node_path_default().join(external_node_path_default().dirname(fromFile), target);
+        this.absolutes.set(display, absolute);
+        if (!this.importedAt.has(display))
+            this.importedAt.set(display, loc);
+        return [display, absolute];
+    }
+    bytes(display, absolute, loc) {
+        try {
+            return this.read(absolute);
+        }
+        catch (error) {
+            const code = error.code;
+            const reason = code === 'ENOENT'
+                ? 'no such file'
+                : code === 'EISDIR'
+                    ? 'it is a directory'
+                    : String(error.message);
+            throw runtimeError(loc, `cannot import '${display}': ${reason}`);
+        }
+    }
+    importCode(target, fromFile, loc) {
+        const [display, absolute] = this.resolve(target, fromFile, loc);
+        let lazy = this.code.get(absolute);
+        if (!lazy) {
+            const source = this.bytes(display, absolute, loc).toString('utf8');
+            lazy = new Thunk(this.vm.core, parser_parse(source, display), this.vm.rootScope(display));
+            this.code.set(absolute, lazy);
+        }
+        return lazy.force();
+    }
+    importText(target, fromFile, loc) {
+        const [display, absolute] = this.resolve(target, fromFile, loc);
+        return this.bytes(display, absolute, loc).toString('utf8');
+    }
+    importBytes(target, fromFile, loc) {
+        const [display, absolute] = this.resolve(target, fromFile, loc);
+        return [...this.bytes(display, absolute, loc)];
+    }
+}
+/** One evaluation: the core, the library, imports and host functions. */
+class Vm {
+    core;
+    importer;
+    manifest;
+    std;
+    onField;
+    constructor(options) {
+        this.importer = new FileImporter(this, options.readFile ?? ((p) => (0,external_node_fs_.readFileSync)(p)));
+        this.onField = options.onField;
+        this.core = new Core({ ...DEFAULT_LIMITS, ...options.limits }, this.importer);
+        this.manifest = new Manifester(this.core);
+        const helpers = {
+            toText: (v) => this.core.toText(v),
+            arrayItems: (v) => (v instanceof JArray ? v.items.map((i) => i.force()) : undefined),
+            field: (v, name, loc) => v instanceof JObject ? this.core.getField(v, name, loc) : undefined,
+            isObject: (v) => v instanceof JObject
+        };
+        this.core.toText = (v) => (typeof v === 'string' ? v : this.manifest.oneLine(v));
+        this.core.format = (fmt, values, loc) => formatString(fmt, values, helpers, loc);
+        const natives = new Map();
+        for (const [name, native] of Object.entries(options.natives ?? {})) {
+            natives.set(name, this.nativeFunction(name, native));
+        }
+        const extVars = new Map(Object.entries(options.extVars ?? {}));
+        const trace = options.trace ?? (() => undefined);
+        const cx = {
+            core: this.core,
+            manifest: this.manifest,
+            extVars,
+            natives,
+            trace: (message, loc) => trace(`TRACE: ${loc.file}:${loc.line} ${message}`)
+        };
+        this.std = makeStd(cx);
+    }
+    nativeFunction(name, native) {
+        const params = native.params.map((p) => ({ name: p, hasDefault: false }));
+        return new JFunction(name, params, undefined, (args, loc) => {
+            const values = args.map((a) => this.toPlain(a.force(), loc));
+            try {
+                return fromPlain(native.call(values), loc);
+            }
+            catch (error) {
+                if (error instanceof NativeError)
+                    throw runtimeError(loc, `${name}: ${error.message}`);
+                throw error;
+            }
+        });
+    }
+    rootScope(file) {
+        const vars = Object.create(null);
+        vars.std = new Ready(stdForFile(this.std, file));
+        return { vars, self: undefined, sup: 0, dollar: undefined };
+    }
+    /** Plain JSON data (objects with visible fields only); errors name the output key path. */
+    toPlain(value, loc, where = '') {
+        const read = (lazy, at, itemLoc = loc) => {
+            let item;
+            try {
+                item = lazy();
+            }
+            catch (error) {
+                if (error instanceof errors_JsonnetError && error.outputPath === undefined)
+                    error.outputPath = at.replace(/^\./, '');
+                throw error;
+            }
+            return this.toPlain(item, itemLoc, at);
+        };
+        if (value instanceof JArray)
+            return value.items.map((item, i) => read(() => item.force(), `${where}[${i}]`));
+        if (value instanceof JObject) {
+            read(() => (this.core.ensureAsserts(value), null), where || '(the top level)');
+            const out = {};
+            for (const name of this.core.fieldNames(value, false)) {
+                const key = /^[A-Za-z_][\w-]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
+                const defined = this.core.findField(value, name, value.layers.length)?.def.loc;
+                if (defined)
+                    this.onField?.(out, name, defined);
+                Object.defineProperty(out, name, {
+                    value: read(() => this.core.getField(value, name, loc), `${where}${key}`, defined ?? loc),
+                    enumerable: true,
+                    writable: true,
+                    configurable: true
+                });
+            }
+            return out;
+        }
+        if (value instanceof JFunction) {
+            const at = where === '' ? '' : ` (at ${where.replace(/^\./, '')})`;
+            throw runtimeError(loc, `a function cannot be turned into JSON${at}`);
+        }
+        return value;
+    }
+    /** Adds to `error` how each file it names was imported, back to the root file. */
+    noteImports(error, root) {
+        const files = [error.loc?.file, ...error.trace.map((f) => f.loc.file)];
+        const seen = new Set([root]);
+        for (const start of files) {
+            let file = start;
+            while (file !== undefined && !seen.has(file)) {
+                seen.add(file);
+                const at = this.importer.importedAt.get(file);
+                if (!at)
+                    break;
+                error.imports.push(`${file} imported from ${formatLoc(at)}`);
+                file = at.file;
+            }
+        }
+    }
+    run(source, display, absolute) {
+        this.importer.register(display, absolute);
+        try {
+            const expr = parser_parse(source, display);
+            const value = this.core.evaluate(expr, this.rootScope(display));
+            // Plain data first: an error while rendering then names the output's key path.
+            const plain = this.toPlain(value);
+            return { value: plain, json: this.manifest.pretty(value) };
+        }
+        catch (error) {
+            if (error instanceof errors_JsonnetError)
+                this.noteImports(error, display);
+            if (error instanceof RangeError && /call stack/i.test(error.message))
+                throw runtimeError({ file: display, line: 1, col: 1 }, 'max stack frames exceeded (the definition nests too deeply)');
+            throw error;
+        }
+    }
+}
+/**
+ * Evaluates a Jsonnet file. `file` is shown in messages as given; relative paths are read from
+ * `cwd`. Throws a JsonnetError (syntax or runtime) whose `format()` names file:line:column and
+ * the chain that led there.
+ */
+function evaluateFile(file, options = {}, cwd = process.cwd()) {
+    const absolute = path.resolve(cwd, file);
+    const read = options.readFile ?? ((p) => readFileSync(p));
+    let source;
+    try {
+        source = read(absolute).toString('utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        throw new JsonnetError('runtime', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : String(error.message)}`, undefined);
+    }
+    return new Vm(options).run(source, file, absolute);
+}
+/** Evaluates Jsonnet source text; imports are relative to `file`'s directory. */
+function evaluateSnippet(source, file, options = {}, cwd = process.cwd()) {
+    return new Vm(options).run(source, file, external_node_path_default().resolve(cwd, file));
+}
+
+;// CONCATENATED MODULE: ./src/definition/jsonnet-definition.ts
+
+
+
+
+
+
+/** The env providers hako defines as `std.native('provide.<name>')` without plugins. */
+const JSONNET_PROVIDERS = ['file', 'yaml'];
+/** Signals that a provider's data must be read (asynchronously) before evaluating again. */
+class ProvidersPending extends Error {
+    reads;
+    constructor(reads) {
+        super('provider data is being read');
+        this.reads = reads;
+    }
+}
+/**
+ * `provide.file` and `provide.yaml` as hako defines them for Jsonnet: `(optionsJson, key)` →
+ * the value the provider has for `key` (docs/hako.md, "Jsonnet"). Paths are relative to the
+ * definition's directory, whichever file calls the function. Reads go through the same
+ * ProviderSource as YAML definitions' `$providers`; a read not done yet stops the evaluation
+ * (which is restarted once the data is there: evaluation has no side effects).
+ */
+function providerNatives(source, answers, displayDir) {
+    const natives = {};
+    for (const type of JSONNET_PROVIDERS) {
+        natives[`provide.${type}`] = {
+            params: ['options', 'name'],
+            call: ([options, name]) => {
+                const provider = parseProviderOptions(type, options);
+                if (typeof name !== 'string')
+                    throw new NativeError(`the key to look up must be a string, got ${JSON.stringify(name)}`);
+                const cacheKey = JSON.stringify(provider);
+                const answer = answers.get(cacheKey);
+                if (!answer) {
+                    const read = source.values(provider).then((values) => void answers.set(cacheKey, { values }), (error) => void answers.set(cacheKey, { error: (0,errors/* errorMessage */.gJ)(error) }));
+                    throw new ProvidersPending([read]);
+                }
+                if ('error' in answer)
+                    throw new NativeError(answer.error);
+                const value = answer.values.get(name);
+                if (value === undefined) {
+                    const where = external_node_path_default().isAbsolute(provider.path)
+                        ? provider.path
+                        : external_node_path_default().join(displayDir, provider.path);
+                    throw new NativeError(`'${name}' is not defined in ${where}`);
+                }
+                return value;
+            }
+        };
+    }
+    return natives;
+}
+function parseProviderOptions(type, options) {
+    if (typeof options !== 'string')
+        throw new NativeError(`the first argument must be the options as a JSON string, such as std.toString({ path: 'app.env' })`);
+    let parsed;
+    try {
+        parsed = JSON.parse(options);
+    }
+    catch {
+        throw new NativeError(`the options are not valid JSON: ${options}`);
+    }
+    if (!isPlainMap(parsed) || typeof parsed.path !== 'string' || parsed.path === '')
+        throw new NativeError(`path must be set in the options, such as { path: 'app.env' }`);
+    const provider = { type, path: parsed.path };
+    for (const key of ['key_sep', 'ary_sep']) {
+        const value = parsed[key];
+        if (value === undefined)
+            continue;
+        if (typeof value !== 'string')
+            throw new NativeError(`${key} must be a string`);
+        if (type === 'yaml')
+            provider[key] = value;
+    }
+    return provider;
+}
+/**
+ * Evaluates a `.jsonnet` (or `.json`) definition as hako does: ext var `appId` is the file's
+ * base name, `std.native('provide.file'|'provide.yaml')` read env providers. Returns the
+ * rendered tree; throws a UserError with file:line:column and the chain of calls and imports.
+ */
+async function loadJsonnetTree(file, cwd, options = {}) {
+    const source = fileProviderSource(external_node_path_default().resolve(cwd, external_node_path_default().dirname(file)), external_node_path_default().dirname(file));
+    const answers = new Map();
+    const appId = external_node_path_default().basename(file, external_node_path_default().extname(file));
+    const text = await readDefinitionText(file, cwd);
+    for (;;) {
+        const origins = new Origins(file);
+        const jsonnetOptions = {
+            extVars: { appId },
+            natives: providerNatives(source, answers, external_node_path_default().dirname(file)),
+            // Problems with a key name the file and line that defined it: `lib/app.libsonnet:12`.
+            onField: (container, key, loc) => origins.recordKey(container, key, `${loc.file}:${loc.line}`)
+        };
+        if (options.limits)
+            jsonnetOptions.limits = options.limits;
+        if (options.trace)
+            jsonnetOptions.trace = options.trace;
+        try {
+            const { value } = evaluateSnippet(text, file, jsonnetOptions, cwd);
+            return { tree: value, origins };
+        }
+        catch (error) {
+            if (error instanceof ProvidersPending) {
+                await Promise.all(error.reads);
+                continue;
+            }
+            if (error instanceof errors_JsonnetError)
+                throw new errors/* UserError */.yo(error.format());
+            throw error;
+        }
+    }
+}
+async function readDefinitionText(file, cwd) {
+    try {
+        return await (0,promises_.readFile)(external_node_path_default().resolve(cwd, file), 'utf8');
+    }
+    catch (error) {
+        const code = error?.code;
+        const reason = code === 'ENOENT'
+            ? 'no such file'
+            : code === 'EISDIR'
+                ? 'it is a directory, not a file'
+                : (0,errors/* errorMessage */.gJ)(error);
+        throw new errors/* UserError */.yo(`${file}: cannot read the definition: ${reason}`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/definition/render.ts
 /** The docker label hako adds to every container it registers. */
 const HAKO_VERSION_LABEL = 'cc.wanko.hako.version';
 /**
  * The value this action writes in the `cc.wanko.hako.version` label: the hako release whose
- * semantics it follows (REFERENCE.md §1 is taken from hako v2.18.0). hako compares labels when
+ * semantics it follows (docs/hako.md is taken from hako v2.18.0). hako compares labels when
  * deciding whether to register, so a revision registered by `hako oneshot` 2.18.0 and one
  * rendered here compare equal.
  */
@@ -84919,7 +89116,7 @@ function renderContainer(container) {
             : undefined
     });
 }
-/** Renders one top-level volume (REFERENCE.md §1: source_path, docker or EFS configuration). */
+/** Renders one top-level volume (source_path, docker or EFS configuration, docs/hako.md, "Volumes"). */
 function renderVolume(name, volume) {
     const docker = volume.docker_volume_configuration;
     const efs = volume.efs_volume_configuration;
@@ -93614,7 +97811,7 @@ function schemas_hex(_params) {
 function schemas_currencyCode(_params) {
     return core._stringFormat(ZodCustomStringFormat, "currency_code", regexes.currencyCode, _params);
 }
-function hash(alg, params) {
+function schemas_hash(alg, params) {
     const enc = params?.enc ?? "hex";
     const format = `${alg}_${enc}`;
     const regex = core.regexes[format];
@@ -94574,6 +98771,75 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/definition/lenient.ts
+const INTEGER_TEXT = /^[+-]?[0-9]+$/;
+function valueAt(tree, path) {
+    let node = tree;
+    for (const segment of path) {
+        if (node === null || typeof node !== 'object')
+            return undefined;
+        const container = node;
+        if (!Object.hasOwn(container, segment))
+            return undefined;
+        node = container[segment];
+    }
+    return node;
+}
+/** The value hako would let through for `value` where `issue` was raised, if any. */
+function lenientValue(issue, value) {
+    if (typeof value !== 'string')
+        return undefined;
+    if (issue.code === 'invalid_type' && (issue.expected === 'int' || issue.expected === 'number')) {
+        if (!INTEGER_TEXT.test(value))
+            return undefined;
+        const n = Number(value);
+        return Number.isSafeInteger(n) ? n : undefined;
+    }
+    if (issue.code === 'invalid_value') {
+        const values = issue.values.filter((v) => typeof v === 'string');
+        // Only enumerations ECS spells in lower case (protocol: tcp/udp, network_mode, ...): a value
+        // in another case names the same thing. Mixed-case enumerations stay strict.
+        if (values.length !== issue.values.length || values.some((v) => v !== v.toLowerCase()))
+            return undefined;
+        const lower = value.toLowerCase();
+        return values.find((v) => v === lower);
+    }
+    return undefined;
+}
+/**
+ * Normalises, in `tree`, values that hako accepts and ECS takes in another spelling: numeric
+ * strings in integer fields (`size_in_gi_b: '25'`, as in hako's own examples) and lower-case
+ * enumerations written in another case (`protocol: 'TCP'`). Returns one notice per value
+ * changed (empty when nothing could be fixed, so the caller reports the issues as problems).
+ */
+function normaliseIssues(issues, tree, origins) {
+    const notices = [];
+    for (const issue of issues) {
+        const path = issue.path.filter((s) => typeof s !== 'symbol');
+        const last = path[path.length - 1];
+        if (last === undefined)
+            continue;
+        const value = valueAt(tree, path);
+        const fixed = lenientValue(issue, value);
+        if (fixed === undefined)
+            continue;
+        const parent = valueAt(tree, path.slice(0, -1));
+        if (parent === null || typeof parent !== 'object')
+            continue;
+        Object.defineProperty(parent, last, {
+            value: fixed,
+            enumerable: true,
+            writable: true,
+            configurable: true
+        });
+        const how = typeof fixed === 'number'
+            ? `read the string ${JSON.stringify(value)} as the number ${fixed}; write ${fixed} without quotes`
+            : `read ${JSON.stringify(value)} as ${JSON.stringify(fixed)}, the spelling ECS takes`;
+        notices.push({ file: origins.fileOf(tree, path), path, message: how });
+    }
+    return notices;
+}
+
 ;// CONCATENATED MODULE: ./src/definition/suggest.ts
 /** Optimal string alignment distance: insertions, deletions, substitutions, transpositions. */
 function editDistance(a, b) {
@@ -94619,7 +98885,9 @@ function suggestKey(key, known) {
 
 
 
-// The schema of a hako definition, REFERENCE.md §1. Member names stay snake_case as written;
+
+// The schema of a hako definition, docs/hako.md, "Top-level keys", "Container keys",
+// "Volumes" and "Scheduler keys". Member names stay snake_case as written;
 // render.ts maps them to the SDK's camelCase. Enumerations take their values from the SDK so
 // that a rendered request is always accepted by the SDK's types.
 const str = schemas_string();
@@ -94839,20 +99107,28 @@ const KNOWN_KEYS_MARKER = 'known-keys:';
  * written in and its key path (`app.memory: expected a number, got "1GB"`).
  */
 function validateDefinition(tree, origins) {
-    const result = definitionSchema.safeParse(tree, {
-        error: (issue) => {
-            if (issue.code === 'unrecognized_keys') {
-                const shape = issue.inst?.shape ?? {};
-                return KNOWN_KEYS_MARKER + JSON.stringify(Object.keys(shape));
+    const notices = [];
+    // Each round normalises what hako accepts (numeric strings, enum case) in the tree; a value
+    // fixed in one round can uncover an issue below it, hence a few rounds at most.
+    for (let round = 0;; round++) {
+        const result = definitionSchema.safeParse(tree, {
+            error: (issue) => {
+                if (issue.code === 'unrecognized_keys') {
+                    const shape = issue.inst?.shape ?? {};
+                    return KNOWN_KEYS_MARKER + JSON.stringify(Object.keys(shape));
+                }
+                return undefined;
             }
-            return undefined;
-        }
-    });
-    if (result.success)
-        return { ok: true, definition: result.data };
-    return { ok: false, problems: formatIssues(result.error.issues, tree, origins) };
+        });
+        if (result.success)
+            return { ok: true, definition: result.data, notices };
+        const fixed = round < 4 ? normaliseIssues(result.error.issues, tree, origins) : [];
+        if (fixed.length === 0)
+            return { ok: false, problems: formatIssues(result.error.issues, tree, origins) };
+        notices.push(...fixed);
+    }
 }
-function valueAt(tree, path) {
+function schema_valueAt(tree, path) {
     let node = tree;
     for (const segment of path) {
         if (node === null || typeof node !== 'object')
@@ -94961,8 +99237,8 @@ function formatIssues(issues, tree, origins) {
             }
             continue;
         }
-        const value = valueAt(tree, path);
-        const parent = valueAt(tree, path.slice(0, -1));
+        const value = schema_valueAt(tree, path);
+        const parent = schema_valueAt(tree, path.slice(0, -1));
         const last = path[path.length - 1];
         const present = path.length === 0 ||
             (parent !== null &&
@@ -95016,7 +99292,7 @@ function referencesOf(container, containerPath) {
 }
 /**
  * The containers a oneshot task runs: `app`, the requested ones (hako `-c`), and everything they
- * reach through `links`, `depends_on` and `volumes_from`, transitively (REFERENCE.md §1).
+ * reach through `links`, `depends_on` and `volumes_from`, transitively (docs/hako.md, "Which containers run").
  * Naming a container that does not exist is a problem saying where it was named.
  * @param requested the `containers` input
  * @param file the definition's path, for problems with the `containers` input
@@ -95083,16 +99359,29 @@ function describeKnown(known) {
 
 
 
+
 /** hako's appId: the definition's file name without extension (`hako/batch.yml` → `batch`). */
 function appIdOf(file) {
     return external_node_path_default().basename(file, external_node_path_default().extname(file));
 }
 /**
- * Reads a definition (YAML with `!include` and `<<`, or JSON) and validates it against the
+ * Reads a definition into its raw tree: YAML with `!include` and `<<`, or Jsonnet (`.jsonnet`
+ * and `.json`, evaluated as hako does). Throws a UserError naming what is wrong and where.
+ */
+async function readDefinitionTree(file, cwd = process.cwd()) {
+    const format = definitionFormat(file);
+    if (format === 'jsonnet')
+        return loadJsonnetTree(file, cwd);
+    if (format === 'yaml')
+        return loadDefinitionTree(file, cwd);
+    throw unsupportedFormatError(file);
+}
+/**
+ * Reads a definition (YAML with `!include` and `<<`, or Jsonnet) and validates it against the
  * schema. Throws a UserError listing every problem, one per line.
  */
 async function loadDefinition(file, cwd = process.cwd()) {
-    const { tree, origins } = await loadDefinitionTree(file, cwd);
+    const { tree, origins } = await readDefinitionTree(file, cwd);
     if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {
         throw problemsError([
             {
@@ -95105,11 +99394,18 @@ async function loadDefinition(file, cwd = process.cwd()) {
     const result = validateDefinition(tree, origins);
     if (!result.ok)
         throw problemsError(result.problems);
-    return { file, appId: appIdOf(file), definition: result.definition, tree, origins };
+    return {
+        file,
+        appId: appIdOf(file),
+        definition: result.definition,
+        tree,
+        origins,
+        normalised: result.notices
+    };
 }
 /** Notices about parts of a valid definition that a oneshot run does not use. */
 function noticesFor(loaded) {
-    const notices = [];
+    const notices = (loaded.normalised ?? []).map(formatProblem);
     const { definition, file } = loaded;
     if (definition.scripts !== undefined) {
         notices.push(`${file}: scripts: hako scripts (hooks) are not run by a oneshot task; they are ignored`);
@@ -95209,8 +99505,6 @@ async function loadAndRender(file, options) {
     return rendered;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/ecs/launch.ts
 /**
  * Pure helpers for the launch-time fields of RunTask: startedBy, tags, the idempotency token
@@ -95265,7 +99559,7 @@ function launchTags(env, userTags) {
         tags.push({ key, value });
     }
     if (tags.length > MAX_TAGS) {
-        throw new util_errors/* UserError */.yo(`Input 'tags' has ${tags.length} tags; ECS allows at most ${MAX_TAGS} on a task. Remove some.`);
+        throw new errors/* UserError */.yo(`Input 'tags' has ${tags.length} tags; ECS allows at most ${MAX_TAGS} on a task. Remove some.`);
     }
     const ours = [
         [TAG_KEYS.repository, env.GITHUB_REPOSITORY],
@@ -95284,16 +99578,16 @@ function launchTags(env, userTags) {
 function validateUserTag(key, value) {
     const where = `Input 'tags': tag '${key}'`;
     if (key.length === 0 || key.length > TAG_KEY_MAX) {
-        throw new util_errors/* UserError */.yo(`${where}: the key must be 1 to ${TAG_KEY_MAX} characters long.`);
+        throw new errors/* UserError */.yo(`${where}: the key must be 1 to ${TAG_KEY_MAX} characters long.`);
     }
     if (/^aws:/i.test(key)) {
-        throw new util_errors/* UserError */.yo(`${where}: keys starting with 'aws:' are reserved by AWS. Rename the key.`);
+        throw new errors/* UserError */.yo(`${where}: keys starting with 'aws:' are reserved by AWS. Rename the key.`);
     }
     if (value.length > TAG_VALUE_MAX) {
-        throw new util_errors/* UserError */.yo(`${where}: the value must be at most ${TAG_VALUE_MAX} characters long.`);
+        throw new errors/* UserError */.yo(`${where}: the value must be at most ${TAG_VALUE_MAX} characters long.`);
     }
     if (!TAG_TEXT.test(key) || !TAG_TEXT.test(value)) {
-        throw new util_errors/* UserError */.yo(`${where}: keys and values may hold only letters, numbers, spaces and _ . : / = + - @`);
+        throw new errors/* UserError */.yo(`${where}: keys and values may hold only letters, numbers, spaces and _ . : / = + - @`);
     }
 }
 /**
@@ -95322,7 +99616,10 @@ function consoleOrigin(region) {
 
 // EXTERNAL MODULE: ./src/util/backoff.ts
 var backoff = __nccwpck_require__(9360);
+// EXTERNAL MODULE: ./src/report/safe-text.ts
+var safe_text = __nccwpck_require__(9577);
 ;// CONCATENATED MODULE: ./src/ecs/compare.ts
+
 /** Fields of DescribeTaskDefinition's answer that ECS sets and a request never carries. */
 const RESPONSE_ONLY = new Set([
     'taskDefinitionArn',
@@ -95415,6 +99712,17 @@ function compareTaskDefinition(desired, actual, actualTags) {
     diff(canonicalTags(desired.tags), canonicalTags(actualTags), 'tags', differences);
     return differences;
 }
+/**
+ * The request in the form the comparison sees, as one string: two requests that compare equal
+ * give the same text (defaults and empties dropped, sets sorted, keys sorted, tags as a map),
+ * so its hash addresses "this task definition" whatever order the definition file lists things.
+ */
+function canonicalRequestText(request) {
+    const definition = canonicalTaskDefinition(request);
+    definition.family = request.family ?? '';
+    const tags = canonicalTags(request.tags);
+    return stableJson(tags ? { definition, tags } : { definition });
+}
 /** The comparable form: defaults and empties dropped, containers and volumes keyed by name. */
 function canonicalTaskDefinition(definition) {
     const networkMode = definition.networkMode ?? 'bridge';
@@ -95495,7 +99803,7 @@ function canonicalValue(value, pattern) {
         if (items.length === 0)
             return undefined;
         if (UNORDERED.has(pattern))
-            items.sort((a, b) => compareStrings(stableJson(a), stableJson(b)));
+            items.sort((a, b) => compare_compareStrings(stableJson(a), stableJson(b)));
         return items;
     }
     if (typeof value === 'object') {
@@ -95518,7 +99826,7 @@ function isDefault(pattern, value) {
 }
 function diff(expected, actual, path, out) {
     if (isRecord(expected) && isRecord(actual)) {
-        const keys = [...new Set([...Object.keys(expected), ...Object.keys(actual)])].sort(compareStrings);
+        const keys = [...new Set([...Object.keys(expected), ...Object.keys(actual)])].sort(compare_compareStrings);
         for (const key of keys) {
             diff(expected[key], actual[key], childPath(path, key), out);
         }
@@ -95544,28 +99852,32 @@ function stableJson(value) {
     if (Array.isArray(value))
         return `[${value.map(stableJson).join(',')}]`;
     if (typeof value === 'object') {
-        const keys = Object.keys(value).sort(compareStrings);
+        const keys = Object.keys(value).sort(compare_compareStrings);
         return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(value[k])}`).join(',')}}`;
     }
     return JSON.stringify(value);
 }
-function compareStrings(a, b) {
+function compare_compareStrings(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
-/** One difference as a log line, values shortened to keep the log readable. */
+/**
+ * One difference as a log line, values shortened to keep the log readable. The registered
+ * revision is foreign text (anyone allowed to register the family wrote it): JSON escapes the
+ * line breaks of its values, escapeLogText the rest (U+2028, a `##[`, a key path's own breaks).
+ */
 function formatDifference(d, maxLength = 200) {
     const show = (v) => {
         const text = v === undefined ? '(unset)' : stableJson(v);
         return text.length > maxLength ? `${text.slice(0, maxLength)}...` : text;
     };
-    return `${d.path}: wanted ${show(d.expected)}, registered ${show(d.actual)}`;
+    return (0,safe_text/* escapeLogText */.d)(`${d.path}: wanted ${show(d.expected)}, registered ${show(d.actual)}`);
 }
 
 // EXTERNAL MODULE: ./src/ecs/errors.ts
 var ecs_errors = __nccwpck_require__(42);
 ;// CONCATENATED MODULE: ./src/ecs/register.ts
 /**
- * Register the oneshot task definition only when it changed (REFERENCE.md §1), in a way that
+ * Register the oneshot task definition only when it changed (docs/hako.md, "Registering"), in a way that
  * many jobs racing on one changed definition create one revision: every retry describes and
  * compares again before registering, because another job may have registered the same content
  * meanwhile.
@@ -95577,7 +99889,7 @@ var ecs_errors = __nccwpck_require__(42);
 
 /**
  * Backoff between rounds: full jitter over [0, min(cap, base * 2^i)). RegisterTaskDefinition
- * refills at 1 call per second per account and region (REFERENCE.md §3), so waiting less than
+ * refills at 1 call per second per account and region (docs/limits.md, "Token buckets"), so waiting less than
  * about a second cannot help; a 2 s base spreads a burst of jobs over a window wide enough for
  * the first registration to become visible to the others' next describe, and the 30 s cap
  * keeps 10 rounds within about 3 minutes. hako waits 2^i + rand(0..10) s.
@@ -95585,6 +99897,21 @@ var ecs_errors = __nccwpck_require__(42);
 const REGISTER_BACKOFF_BASE_MS = 2000;
 const REGISTER_BACKOFF_CAP_MS = 30000;
 const REGISTER_MAX_ATTEMPTS = 10;
+/**
+ * The re-check window: RegisterTaskDefinition refills at 1 call per second with a burst of 20
+ * (docs/limits.md, "Token buckets"), so 20 s is the time the bucket takes to refill, and
+ * spreading N racing jobs over it brings about N / 20 of them per second to the describe. The
+ * first registration is visible to DescribeTaskDefinition about a second later (ECS reads are
+ * eventually consistent, docs/limits.md, "Registration"), so with 30 jobs only the two or three
+ * that describe within that second of it can register again; the others see it and run it.
+ */
+const RECHECK_WINDOW_MS = 20000;
+/**
+ * After "Too many concurrent attempts to create a new revision", another job holds the
+ * family's registration lock: its revision exists a moment later but may take about a second to
+ * show in DescribeTaskDefinition, so the next describe waits at least this long.
+ */
+const CONCURRENT_REGISTER_MIN_WAIT_MS = 1500;
 /**
  * Describes the latest ACTIVE revision of `request.family` with its tags; returns it when it
  * equals `request` (hako's comparison), else registers `request`. Logs why it registers.
@@ -95595,29 +99922,38 @@ async function registerIfChanged(deps, request, options = {}) {
     const maxAttempts = options.maxAttempts ?? REGISTER_MAX_ATTEMPTS;
     const baseMs = options.baseMs ?? REGISTER_BACKOFF_BASE_MS;
     const capMs = options.capMs ?? REGISTER_BACKOFF_CAP_MS;
+    const recheckWindowMs = options.recheckWindowMs ?? 0;
+    let rechecked = recheckWindowMs <= 0;
     let lastError;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
         if (attempt > 0) {
-            const delay = (0,backoff/* fullJitter */.G)(attempt - 1, baseMs, capMs, random);
-            logger.info(`Retrying task definition '${family}' in ${(delay / 1000).toFixed(1)} s ` +
-                `(attempt ${attempt + 1} of ${maxAttempts}) after: ${(0,ecs_errors/* describeError */.Uc)(lastError)}`);
+            let delay = (0,backoff/* fullJitter */.G)(attempt - 1, baseMs, capMs, random);
+            if ((0,ecs_errors/* isTooManyConcurrentRevisions */.J5)(lastError)) {
+                // Someone else is registering: give their revision time to become visible.
+                delay += CONCURRENT_REGISTER_MIN_WAIT_MS;
+                logger.info(`Another job is registering '${family}'; describing again in ` +
+                    `${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${maxAttempts})`);
+            }
+            else {
+                logger.info(`Retrying task definition '${family}' in ${(delay / 1000).toFixed(1)} s ` +
+                    `(attempt ${attempt + 1} of ${maxAttempts}) after: ${(0,ecs_errors/* describeError */.Uc)(lastError)}`);
+            }
             await clock.sleep(delay);
         }
         try {
-            const latest = await describeLatest(ecs, family);
-            if (latest) {
-                const differences = compareTaskDefinition(request, latest.definition, latest.tags);
-                if (differences.length === 0) {
-                    logger.info(`Task definition is unchanged: ${latest.arn}`);
-                    return { taskDefinitionArn: latest.arn, revision: latest.revision, registered: false };
-                }
-                logger.info(`Task definition '${family}' differs from revision ${latest.revision} in ` +
-                    `${differences.length} field${differences.length === 1 ? '' : 's'}:`);
-                for (const d of differences)
-                    logger.info(`  ${formatDifference(d)}`);
+            let latest = await describeLatest(ecs, family);
+            let unchanged = reportDifferences(logger, request, latest);
+            if (!unchanged && !rechecked) {
+                rechecked = true;
+                const delay = Math.floor(random() * recheckWindowMs);
+                logger.info(`Describing '${family}' again in ${(delay / 1000).toFixed(1)} s before registering, ` +
+                    `in case another job registers the same content first`);
+                await clock.sleep(delay);
+                latest = await describeLatest(ecs, family);
+                unchanged = reportDifferences(logger, request, latest);
             }
-            else {
-                logger.info(`Task definition family '${family}' has no active revision yet`);
+            if (unchanged && latest) {
+                return { taskDefinitionArn: latest.arn, revision: latest.revision, registered: false };
             }
             const out = await ecs.send(new dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(request));
             const arn = out.taskDefinition?.taskDefinitionArn;
@@ -95636,11 +99972,29 @@ async function registerIfChanged(deps, request, options = {}) {
             throw registerFailure(family, error);
         }
     }
-    throw new util_errors/* UserError */.yo(`Could not register task definition '${family}': gave up after ${maxAttempts} attempts; ` +
+    throw new errors/* UserError */.yo(`Could not register task definition '${family}': gave up after ${maxAttempts} attempts; ` +
         `last error: ${(0,ecs_errors/* describeError */.Uc)(lastError)}. ECS allows RegisterTaskDefinition at 20 calls ` +
         `in a burst and 1 per second per account and region, and one registration per family at ` +
         `a time. When many jobs use one definition, run this action once with 'mode: register' ` +
         `and pass its 'task-definition-arn' output to the other jobs as 'task-definition'.`);
+}
+/** Logs whether `latest` equals `request` and how it differs; true when it is unchanged. */
+function reportDifferences(logger, request, latest) {
+    const family = request.family ?? '';
+    if (!latest) {
+        logger.info(`Task definition family '${family}' has no active revision yet`);
+        return false;
+    }
+    const differences = compareTaskDefinition(request, latest.definition, latest.tags);
+    if (differences.length === 0) {
+        logger.info(`Task definition is unchanged: ${latest.arn}`);
+        return true;
+    }
+    logger.info(`Task definition '${family}' differs from revision ${latest.revision} in ` +
+        `${differences.length} field${differences.length === 1 ? '' : 's'}:`);
+    for (const d of differences)
+        logger.info(`  ${formatDifference(d)}`);
+    return false;
 }
 /** The latest ACTIVE revision and its tags, or undefined when the family has none. */
 async function describeLatest(ecs, family) {
@@ -95667,25 +100021,511 @@ function registerFailure(family, error) {
     const message = `Could not register task definition '${family}': ${(0,ecs_errors/* describeError */.Uc)(error)}`;
     const name = error?.name;
     if (name === 'AccessDeniedException') {
-        return new util_errors/* UserError */.yo(`${message}. Grant the action's role ecs:DescribeTaskDefinition, ` +
+        return new errors/* UserError */.yo(`${message}. Grant the action's role ecs:DescribeTaskDefinition, ` +
             `ecs:RegisterTaskDefinition, ecs:TagResource and iam:PassRole on the task and execution roles.`);
     }
     if (name === 'ClientException' || name === 'InvalidParameterException') {
-        return new util_errors/* UserError */.yo(`${message}. Fix the definition and run again.`);
+        return new errors/* UserError */.yo(`${message}. Fix the definition and run again.`);
     }
     return new Error(message, { cause: error });
 }
 
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var client_s3_dist_cjs = __nccwpck_require__(3711);
+;// CONCATENATED MODULE: ./src/ecs/revision-cache.ts
+/**
+ * The bucket as a cache of resolved task definition revisions, and the place where jobs that
+ * race on one changed definition agree on who registers it.
+ *
+ * The canonical RegisterTaskDefinition request (the form the comparison sees) hashes to
+ * `<prefix>/task-definitions/<family>/<sha256>.json`. The object is one of:
+ *   - `resolved`: names the revision ARN of that content; a job that reads it runs the ARN with
+ *     no DescribeTaskDefinition and no RegisterTaskDefinition call;
+ *   - `claimed`: one job is describing and registering it right now;
+ *   - `abandoned`: that job failed; the next reader takes the claim over at once.
+ * The format and its checks live here; the claim/wait/take-over loop is in revision-race.ts.
+ */
+
+
+
+
+/** Bumped when the entry format or the canonical form changes, so old entries are not read. */
+const ENTRY_VERSION = 1;
+/** The hex SHA-256 of the canonical request: equal definitions, equal digests. */
+function requestDigest(request) {
+    return (0,external_node_crypto_.createHash)('sha256')
+        .update(`v${ENTRY_VERSION}\n${canonicalRequestText(request)}`)
+        .digest('hex');
+}
+/** `<prefix>/task-definitions/<family>/<sha256>.json`. */
+function cacheKey(prefix, request) {
+    const head = prefix === '' ? '' : `${prefix}/`;
+    return `${head}task-definitions/${request.family ?? ''}/${requestDigest(request)}.json`;
+}
+/** The key pattern the action's role must be allowed to write, for messages and docs. */
+function cacheResourceArn(location) {
+    const head = location.prefix === '' ? '' : `${location.prefix}/`;
+    return `arn:aws:s3:::${location.bucket}/${head}task-definitions/*`;
+}
+/** Objects larger than this are not entries (a resolved entry is about 200 bytes). */
+const MAX_ENTRY_BYTES = 4096;
+/** The entry in `text`, or undefined when it is not a well-formed entry of this version. */
+function parseEntry(text) {
+    if (text.length > MAX_ENTRY_BYTES)
+        return undefined;
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof value !== 'object' || value === null)
+        return undefined;
+    const v = value;
+    if (v.version !== ENTRY_VERSION)
+        return undefined;
+    const isText = (x) => typeof x === 'string' && x !== '';
+    if (v.state === 'resolved' && isText(v.taskDefinitionArn) && isText(v.resolvedAt)) {
+        return {
+            version: 1,
+            state: 'resolved',
+            taskDefinitionArn: v.taskDefinitionArn,
+            resolvedAt: v.resolvedAt
+        };
+    }
+    if (v.state === 'claimed' && isText(v.claimedAt) && isText(v.claimant)) {
+        return { version: 1, state: 'claimed', claimedAt: v.claimedAt, claimant: v.claimant };
+    }
+    if (v.state === 'abandoned' && isText(v.claimant) && typeof v.reason === 'string') {
+        return { version: 1, state: 'abandoned', claimant: v.claimant, reason: v.reason };
+    }
+    return undefined;
+}
+/**
+ * true when `arn` is a revision of `scope.family` in its region (and account, when known). An
+ * entry naming anything else is ignored and rewritten: whoever may write the cache path
+ * chooses which revision of the family runs, but never another family, account or region.
+ */
+function isTrustedArn(arn, scope) {
+    const match = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):task-definition\/([^:/]+):(\d+)$/.exec(arn);
+    if (!match)
+        return false;
+    const [, region, account, family] = match;
+    return (region === scope.region &&
+        family === scope.family &&
+        (scope.account === undefined || account === scope.account));
+}
+/** The account of the task or execution role ARN in the request, when it names one. */
+function accountOfRequest(request) {
+    for (const arn of [request.taskRoleArn, request.executionRoleArn]) {
+        const match = arn ? /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(arn) : null;
+        if (match?.[1])
+            return match[1];
+    }
+    return undefined;
+}
+function isDenied(error) {
+    return (0,errors/* errorName */.Is)(error) === 'AccessDenied' || (0,errors/* httpStatus */.nG)(error) === 403;
+}
+/** One GET of the entry. Other S3 errors are thrown. */
+async function readEntry(s3, location, key) {
+    try {
+        const out = await s3.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: location.bucket, Key: key }));
+        const text = (await out.Body?.transformToString()) ?? '';
+        return { kind: 'found', etag: out.ETag ?? '', entry: parseEntry(text), size: text.length };
+    }
+    catch (error) {
+        const name = (0,errors/* errorName */.Is)(error);
+        if (name === 'NoSuchKey' || name === 'NotFound' || (0,errors/* httpStatus */.nG)(error) === 404) {
+            return { kind: 'missing' };
+        }
+        if (isDenied(error))
+            return { kind: 'denied' };
+        throw error;
+    }
+}
+/**
+ * A conditional PUT: `ifNoneMatch` creates the key only when it does not exist, `ifMatch`
+ * replaces it only when its ETag is still that one (S3 conditional writes; the SDK sends
+ * IfMatch from 3.700.0, docs/limits.md, "S3 conditional writes"). Other S3 errors are thrown.
+ */
+async function writeEntry(s3, location, key, entry, condition) {
+    try {
+        const out = await s3.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({
+            Bucket: location.bucket,
+            Key: key,
+            Body: JSON.stringify(entry),
+            ContentType: 'application/json',
+            ...('ifMatch' in condition ? { IfMatch: condition.ifMatch } : { IfNoneMatch: '*' })
+        }));
+        return { kind: 'written', etag: out.ETag ?? '' };
+    }
+    catch (error) {
+        const status = (0,errors/* httpStatus */.nG)(error);
+        const name = (0,errors/* errorName */.Is)(error);
+        if (status === 412 || status === 409 || name === 'PreconditionFailed') {
+            return { kind: 'conflict', status: status ?? 412 };
+        }
+        if (name === 'ConditionalRequestConflict')
+            return { kind: 'conflict', status: 409 };
+        if (isDenied(error))
+            return { kind: 'denied' };
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/ecs/revision-race.ts
+
+
+/**
+ * A winner describes and registers in about a second; waiting jobs re-read after 0.1-0.2 s,
+ * then 0.2-0.4 s, ... up to 1-2 s, so most see the ARN within one read of its write and 200
+ * jobs read at most about 200 times a second (S3 serves 5,500 GETs a second per prefix,
+ * docs/limits.md, "S3"). A claim is refreshed every 10 s, so 30 s without a change means its
+ * job stopped: a dead job delays the others by 30 s once, never blocks them.
+ */
+const RACE_TIMINGS = {
+    pollBaseMs: 200,
+    pollCapMs: 2000,
+    takeoverMs: 30000,
+    heartbeatMs: 10000,
+    maxWaitMs: 300000
+};
+/** Resolves the revision of `options.request` through the bucket. */
+async function resolveThroughBucket(deps, options) {
+    const { logger } = deps;
+    const key = cacheKey(options.location.prefix, options.request);
+    const url = `s3://${options.location.bucket}/${key}`;
+    try {
+        return await race(deps, options, key, url);
+    }
+    catch (error) {
+        if (error instanceof ClaimFailed)
+            throw error.cause;
+        if (error instanceof NoWritePermission) {
+            logger.warning(noPermissionMessage(options.location, url));
+        }
+        else {
+            logger.warning(`Could not coordinate through ${url} (${(0,ecs_errors/* describeError */.Uc)(error)}); resolving the task ` +
+                `definition without it`);
+        }
+        const result = await options.fallback();
+        return {
+            taskDefinitionArn: result.taskDefinitionArn,
+            registered: result.registered,
+            source: 'fallback'
+        };
+    }
+}
+/** The one warning for a job that cannot write the cache: what to grant, and where. */
+function noPermissionMessage(location, url) {
+    const statement = JSON.stringify({
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: cacheResourceArn(location)
+    });
+    return (`Cannot write ${url} (403 AccessDenied), so jobs that start together on a changed task ` +
+        `definition cannot agree on one registration; each describes again after a random delay ` +
+        `before registering. Add this statement to the action's role (docs/iam/action-policy.json): ` +
+        `${statement}, or set 'task-definition-cache: false' to silence this warning.`);
+}
+class NoWritePermission extends Error {
+}
+/** The claimant's own resolve failed: its error, not the bucket's, fails the job. */
+class ClaimFailed extends Error {
+}
+async function race(deps, options, key, url) {
+    const { clock, random, logger, s3 } = deps;
+    const t = { ...RACE_TIMINGS, ...options.timings };
+    const started = clock.now();
+    let seen;
+    let reads = 0;
+    for (;;) {
+        const read = await readEntry(s3, options.location, key);
+        let write;
+        if (read.kind === 'missing' || read.kind === 'denied') {
+            write = await revision_race_claim(deps, options, key, { ifNoneMatch: '*' });
+            if (write.kind === 'conflict' && read.kind === 'denied') {
+                // It exists but this role cannot read it: no way to learn what it holds.
+                throw new Error(`the entry exists but reading it answered 403 AccessDenied`);
+            }
+        }
+        else if (read.entry?.state === 'resolved' && usable(read.entry, options)) {
+            logger.info(`Task definition from ${url}: ${read.entry.taskDefinitionArn}`);
+            return { taskDefinitionArn: read.entry.taskDefinitionArn, registered: false, source: 'hit' };
+        }
+        else if (read.entry?.state === 'claimed') {
+            if (seen?.etag !== read.etag)
+                seen = { etag: read.etag, since: clock.now() };
+            if (clock.now() - seen.since >= t.takeoverMs) {
+                logger.info(`The claim on ${url} by ${read.entry.claimant} has not changed for ` +
+                    `${Math.floor((clock.now() - seen.since) / 1000)} s; taking it over`);
+                write = await revision_race_claim(deps, options, key, { ifMatch: read.etag });
+            }
+            else if (clock.now() - started >= t.maxWaitMs) {
+                throw new Error(`waited ${Math.round(t.maxWaitMs / 1000)} s for ${read.entry.claimant}`);
+            }
+            else {
+                if (reads === 0)
+                    logger.info(`${read.entry.claimant} is resolving it; waiting for ${url}`);
+                const ceiling = Math.min(t.pollCapMs, t.pollBaseMs * 2 ** Math.min(reads, 20));
+                reads++;
+                await clock.sleep(Math.floor(ceiling / 2 + (random() * ceiling) / 2));
+                continue;
+            }
+        }
+        else {
+            logger.warning(replaceReason(read.entry, read.size, options, url));
+            write = await revision_race_claim(deps, options, key, { ifMatch: read.etag });
+        }
+        if (write.kind === 'written')
+            return holdClaim(deps, options, key, url, write.etag);
+        if (write.kind === 'denied')
+            throw new NoWritePermission();
+        // Someone else wrote first: read what they wrote (after a short pause on 409).
+        if (write.status === 409)
+            await clock.sleep(Math.floor(random() * t.pollBaseMs));
+    }
+}
+function usable(entry, options) {
+    return (isTrustedArn(entry.taskDefinitionArn, options.scope) &&
+        entry.taskDefinitionArn !== options.staleArn);
+}
+function replaceReason(entry, size, options, url) {
+    if (entry === undefined) {
+        return `Ignoring ${url}: not a task definition cache entry (${size} bytes); rewriting it`;
+    }
+    if (entry.state === 'abandoned') {
+        return `${entry.claimant} could not resolve ${url} (${entry.reason}); trying again`;
+    }
+    if (entry.state === 'resolved' && entry.taskDefinitionArn === options.staleArn) {
+        return `${entry.taskDefinitionArn} from ${url} can no longer run; resolving it again`;
+    }
+    const region = options.scope.region;
+    const account = options.scope.account ?? 'any account';
+    return (`Ignoring ${url}: it names ${entry.state === 'resolved' ? entry.taskDefinitionArn : '?'}, ` +
+        `not a revision of '${options.scope.family}' in ${region} (${account}); rewriting it`);
+}
+function revision_race_claim(deps, options, key, condition) {
+    const entry = {
+        version: 1,
+        state: 'claimed',
+        claimedAt: new Date(deps.clock.now()).toISOString(),
+        claimant: options.claimant
+    };
+    return writeEntry(deps.s3, options.location, key, entry, condition);
+}
+/**
+ * This job holds the claim: resolve (describe, compare, register if needed) while refreshing
+ * the claim, then write the ARN, or `abandoned` when resolving failed so the others take over
+ * at once instead of after takeoverMs.
+ */
+async function holdClaim(deps, options, key, url, claimEtag) {
+    const { clock, logger, s3 } = deps;
+    const t = { ...RACE_TIMINGS, ...options.timings };
+    logger.info(`Claimed ${url}; resolving the task definition for the other jobs`);
+    let etag = claimEtag;
+    const stop = new AbortController();
+    const heartbeat = (async () => {
+        for (;;) {
+            await clock.sleep(t.heartbeatMs, stop.signal);
+            if (stop.signal.aborted || etag === undefined)
+                return;
+            const w = await revision_race_claim(deps, options, key, { ifMatch: etag }).catch(() => undefined);
+            if (w?.kind === 'written')
+                etag = w.etag;
+            // 412: taken over, stop refreshing; 409 (a write in progress): the next beat tries again.
+            else if (w?.kind === 'conflict' && w.status === 412)
+                etag = undefined;
+        }
+    })();
+    let result;
+    try {
+        result = await options.resolve();
+    }
+    catch (error) {
+        stop.abort();
+        await heartbeat;
+        if (etag !== undefined) {
+            const abandoned = {
+                version: 1,
+                state: 'abandoned',
+                claimant: options.claimant,
+                reason: (0,ecs_errors/* describeError */.Uc)(error).slice(0, 300)
+            };
+            await writeEntry(s3, options.location, key, abandoned, { ifMatch: etag }).catch(() => { });
+        }
+        throw new ClaimFailed('resolving failed', { cause: error });
+    }
+    stop.abort();
+    await heartbeat;
+    const resolved = {
+        version: 1,
+        state: 'resolved',
+        taskDefinitionArn: result.taskDefinitionArn,
+        resolvedAt: new Date(clock.now()).toISOString()
+    };
+    const written = etag === undefined
+        ? undefined
+        : await writeUntilSettled(deps, options, key, url, resolved, etag);
+    if (written?.kind === 'written')
+        logger.info(`Wrote ${result.taskDefinitionArn} to ${url}`);
+    else if (written?.kind === 'conflict') {
+        logger.info(`Another job took the claim on ${url} over; not writing it`);
+    }
+    return {
+        taskDefinitionArn: result.taskDefinitionArn,
+        registered: result.registered,
+        source: 'claim'
+    };
+}
+/** Attempts at the final write while S3 answers 409 ConditionalRequestConflict. */
+const CONFLICT_ATTEMPTS = 10;
+/**
+ * The claimant's final write, If-Match its claim. 409 ConditionalRequestConflict means another
+ * write of the key was in progress (a late job's claim attempt), not that the claim is lost, and
+ * S3 says to retry; 412 means another job took the claim over. Other errors are logged: the job
+ * still runs what it resolved, and the others take over after takeoverMs.
+ */
+async function writeUntilSettled(deps, options, key, url, entry, etag) {
+    const t = { ...RACE_TIMINGS, ...options.timings };
+    for (let attempt = 1;; attempt++) {
+        let written;
+        try {
+            written = await writeEntry(deps.s3, options.location, key, entry, { ifMatch: etag });
+        }
+        catch (error) {
+            deps.logger.warning(`Could not write ${url}: ${(0,ecs_errors/* describeError */.Uc)(error)}`);
+            return undefined;
+        }
+        if (written.kind !== 'conflict' || written.status !== 409 || attempt >= CONFLICT_ATTEMPTS) {
+            return written;
+        }
+        await deps.clock.sleep(Math.floor(t.pollBaseMs / 2 + (deps.random() * t.pollBaseMs) / 2));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/ecs/resolve.ts
 
+
+
+
+/**
+ * The cache setting for the action: off by input, none without a notification prefix, else
+ * the notification bucket and prefix (read with an S3 client of the bucket's region).
+ */
+function cacheSetting(options) {
+    if (!options.enabled)
+        return 'off';
+    const where = options.prefix;
+    if (where === undefined || where === 'none')
+        return 'no-prefix';
+    return {
+        location: { bucket: where.bucket, prefix: where.prefix },
+        s3: options.s3(where.region),
+        region: options.region,
+        claimant: claimantOf(options.env, options.random)
+    };
+}
+/** `job <name> (<id>) of <run URL>`: the random id tells the jobs of one matrix apart. */
+function claimantOf(env, random) {
+    const id = Math.floor(random() * 0x1000000)
+        .toString(16)
+        .padStart(6, '0');
+    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+    const run = env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+        ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+        : 'a run outside GitHub Actions';
+    return `job ${env.GITHUB_JOB ?? '?'} (${id}) of ${run}`;
+}
 async function resolveTaskDefinition(deps, options) {
     const given = options.taskDefinitionInput?.trim();
     if (given) {
         deps.logger.info(`Using the task definition given as input: ${given}`);
         return { taskDefinitionArn: given, registered: false };
     }
-    const result = await registerIfChanged(deps, options.registerRequest, options.registerOptions);
+    const request = options.registerRequest;
+    const direct = () => registerIfChanged(deps, request, options.registerOptions);
+    const jittered = () => registerIfChanged(deps, request, {
+        recheckWindowMs: RECHECK_WINDOW_MS,
+        ...options.registerOptions
+    });
+    const cache = options.cache;
+    if (cache === undefined)
+        return resolve_pick(await direct());
+    if (cache === 'off')
+        return resolve_pick(await jittered());
+    if (cache === 'no-prefix') {
+        deps.logger.warning(`No notification prefix is set, so jobs that start together on a changed task ` +
+            `definition cannot agree on one registration through the bucket; each describes ` +
+            `again after a random delay before registering. Set scheduler.` +
+            `oneshot_notification_prefix (or the 'notification-prefix' input) and allow ` +
+            `s3:PutObject on <prefix>/task-definitions/* (docs/iam/action-policy.json), or set ` +
+            `'task-definition-cache: false' to silence this warning.`);
+        return resolve_pick(await jittered());
+    }
+    const once = async (staleArn) => {
+        const result = await resolveThroughBucket({ s3: cache.s3, clock: deps.clock, random: deps.random, logger: deps.logger }, {
+            location: cache.location,
+            request,
+            scope: {
+                family: request.family ?? '',
+                region: cache.region,
+                account: accountOfRequest(request)
+            },
+            claimant: cache.claimant,
+            resolve: direct,
+            fallback: jittered,
+            staleArn,
+            timings: cache.timings
+        });
+        const resolved = resolve_pick(result);
+        if (result.source === 'hit' && staleArn === undefined) {
+            resolved.replaceStale = () => once(result.taskDefinitionArn);
+        }
+        return resolved;
+    };
+    return once();
+}
+function resolve_pick(result) {
     return { taskDefinitionArn: result.taskDefinitionArn, registered: result.registered };
+}
+/**
+ * RunTask's answer for a revision that was deregistered or never existed here: ClientException
+ * "TaskDefinition is inactive", InvalidParameterException "TaskDefinition not found" (or
+ * "Unable to find task definition"), also when a caller wrapped it in its own message.
+ */
+function isStaleRevisionError(error) {
+    return /TaskDefinition is inactive|TaskDefinition not found|Unable to find task definition/i.test((0,errors/* errorMessage */.gJ)(error));
+}
+/**
+ * Runs `run` with the resolved ARN. When the ARN came from the bucket and RunTask refuses it as
+ * inactive or unknown (someone deregistered it), replaces the cache entry, resolves again and
+ * runs once more with the new ARN; `onReplaced` hears about it (to update outputs). RunTask's
+ * refusal comes as an error `run` throws, or as what `refusedBy` finds in its result (a task set
+ * that started nothing records its RunTask error instead of throwing it).
+ */
+async function runResolved(resolved, run, options) {
+    let refusal;
+    try {
+        const result = await run(resolved.taskDefinitionArn);
+        const refused = options.refusedBy?.(result);
+        if (refused === undefined || !resolved.replaceStale || !isStaleRevisionError(refused)) {
+            return result;
+        }
+        refusal = refused;
+    }
+    catch (error) {
+        if (!resolved.replaceStale || !isStaleRevisionError(error))
+            throw error;
+        refusal = (0,errors/* foreignErrorMessage */.Sp)(error);
+    }
+    options.logger.warning(`RunTask refused ${resolved.taskDefinitionArn} from the task definition cache ` +
+        `(${refusal}); resolving the task definition again`);
+    const replacement = await resolved.replaceStale();
+    options.onReplaced?.(replacement);
+    return run(replacement.taskDefinitionArn);
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-auto-scaling/dist-cjs/index.js
@@ -95694,11 +100534,12 @@ var client_auto_scaling_dist_cjs = __nccwpck_require__(8932);
 var client_sns_dist_cjs = __nccwpck_require__(8797);
 ;// CONCATENATED MODULE: ./src/ecs/scale-out.ts
 /**
- * hako's capacity helpers for `autoscaling_group_for_oneshot` (REFERENCE.md §1; hako
+ * hako's capacity helpers for `autoscaling_group_for_oneshot` (docs/hako.md, "Capacity"; hako
  * lib/hako/schedulers/ecs.rb `try_scale_out_with_as`, `try_scale_out_with_sns`,
  * `has_capacity?`), with the limits hako lacks: never above the group's MaxSize, and give up at
  * a deadline.
  */
+
 
 
 
@@ -95743,7 +100584,7 @@ async function scaleOutUntilCapacity(deps, options) {
         if (signal?.aborted)
             throw new Error('Cancelled while waiting for capacity');
         if (clock.now() >= deadline) {
-            throw new util_errors/* UserError */.yo(`No capacity for the task on cluster '${cluster}' before the deadline: Auto Scaling group ` +
+            throw new errors/* UserError */.yo(`No capacity for the task on cluster '${cluster}' before the deadline: Auto Scaling group ` +
                 `'${group}' (scheduler.autoscaling_group_for_oneshot) gave no instance with ${needed.cpu} ` +
                 `CPU units and ${needed.memory} MiB free. Raise the group's MaxSize, free capacity, or ` +
                 `raise the 'timeout' input.`);
@@ -95767,7 +100608,7 @@ async function scaleOutUntilCapacity(deps, options) {
             continue;
         }
         if (!asg) {
-            throw new util_errors/* UserError */.yo(`Auto Scaling group '${group}' (scheduler.autoscaling_group_for_oneshot) does not exist ` +
+            throw new errors/* UserError */.yo(`Auto Scaling group '${group}' (scheduler.autoscaling_group_for_oneshot) does not exist ` +
                 `in this region. Fix the name in the definition.`);
         }
         let instances;
@@ -95860,7 +100701,7 @@ async function publishScaleOutRequest(deps, options) {
     logger.info(`Unable to start the task. Publish message to ${options.topicArn}: ${message}`);
     try {
         const out = await sns.send(new client_sns_dist_cjs.PublishCommand({ TopicArn: options.topicArn, Message: message }));
-        logger.info(`Sent message_id=${out.MessageId ?? ''}`);
+        logger.info(`Sent message_id=${(0,safe_text/* escapeLogText */.d)(out.MessageId ?? '')}`);
     }
     catch (error) {
         if (!(0,ecs_errors/* isTransient */.dg)(error)) {
@@ -95871,187 +100712,53 @@ async function publishScaleOutRequest(deps, options) {
     await clock.sleep(Math.max(0, Math.min(SNS_RETRY_INTERVAL_MS, options.deadline - clock.now())), options.signal);
 }
 
-;// CONCATENATED MODULE: ./src/ecs/run-task.ts
-/**
- * RunTask with retries: transient errors (throttling, 5xx, network) with full-jitter backoff
- * under the same clientToken, so a retry never starts a second task; failures that can clear
- * (no room on the cluster yet) until a deadline, scaling an Auto Scaling group out as hako does
- * when the definition names one; everything else fails at once with ECS's reason.
- */
-
-
-
-
-
-/** Transient errors: 8 attempts, full jitter from 1 s, capped at 20 s (about a minute in all). */
-const RUN_TASK_MAX_TRANSIENT_ATTEMPTS = 8;
-const RUN_TASK_TRANSIENT_BASE_MS = 1000;
-const RUN_TASK_TRANSIENT_CAP_MS = 20000;
-/**
- * Capacity failures: full jitter from 2 s, capped at 30 s, until the deadline. Room on a cluster
- * appears when other tasks stop or instances join, on the scale of seconds to minutes; a 30 s cap
- * keeps polling cheap (RunTask refills at 40 per s per account, REFERENCE.md §3) while reacting
- * within half a minute.
- */
-const RUN_TASK_CAPACITY_BASE_MS = 2000;
-const RUN_TASK_CAPACITY_CAP_MS = 30000;
-/** ECS's answer when a cluster has no container instance at all (hako retries it). */
-const NO_CONTAINER_INSTANCES = 'No Container Instances were found in your cluster.';
-/**
- * RunTask failure reasons that can clear with time or capacity: RESOURCE:CPU/MEMORY/PORTS/...
- * (no instance has room), AGENT (an agent is disconnected), ATTRIBUTE (no instance with a
- * required attribute yet) and capacity unavailable (Fargate/capacity providers: "Capacity is
- * unavailable at this time"). MISSING/INACTIVE task definitions and the rest cannot.
- */
-function isClearableFailure(reason) {
-    if (!reason)
-        return false;
-    return (reason.startsWith('RESOURCE:') ||
-        reason === 'AGENT' ||
-        reason.startsWith('ATTRIBUTE') ||
-        /capacity is unavailable/i.test(reason));
-}
-/** Error names that mean the request itself is wrong: retrying cannot help. */
-const USER_ERROR_NAMES = new Set([
-    'ClientException',
-    'InvalidParameterException',
-    'AccessDeniedException',
-    'ClusterNotFoundException',
-    'PlatformUnknownException',
-    'PlatformTaskDefinitionIncompatibilityException',
-    'UnsupportedFeatureException',
-    'BlockedException'
-]);
-/**
- * Starts the task(s) of `request`; returns the started tasks. Throws a UserError for failures
- * the user must fix, or when no capacity appears before the deadline.
- */
-async function runTask(deps, options) {
-    const { ecs, clock, random, logger } = deps;
-    const { request, clientToken, deadline, signal } = options;
-    const what = `a task of '${request.taskDefinition ?? ''}' on cluster '${request.cluster ?? 'default'}'`;
-    const maxTransient = options.maxTransientAttempts ?? RUN_TASK_MAX_TRANSIENT_ATTEMPTS;
-    let transientFailures = 0;
-    let throttled = 0;
-    let capacityRounds = 0;
-    for (;;) {
-        if (signal?.aborted)
-            throw new Error(`Cancelled before starting ${what}`);
-        let tasks;
-        let failures;
-        try {
-            const out = await ecs.send(new dist_cjs/* RunTaskCommand */._eD({ ...request, clientToken }));
-            tasks = out.tasks ?? [];
-            failures = out.failures ?? [];
-            transientFailures = 0;
-        }
-        catch (error) {
-            if ((0,ecs_errors/* isThrottling */.E2)(error) && clock.now() < deadline) {
-                // Throttling is the account's shared RunTask bucket running dry (REFERENCE.md §3), not
-                // a fault: hundreds of jobs starting together drain it in a burst and it refills at
-                // 40 a second. Wait for it until the start deadline rather than a fixed number of
-                // attempts, so no job of a large fan-out fails for having been unlucky in the draw.
-                throttled++;
-                const delay = (0,backoff/* fullJitter */.G)(Math.min(throttled, 16) - 1, RUN_TASK_TRANSIENT_BASE_MS, RUN_TASK_TRANSIENT_CAP_MS, random);
-                logger.info(`RunTask was throttled; retrying in ${(delay / 1000).toFixed(1)} s`);
-                await clock.sleep(Math.min(delay, Math.max(0, deadline - clock.now())), signal);
-                continue;
-            }
-            if ((0,ecs_errors/* isTransient */.dg)(error)) {
-                transientFailures++;
-                if (transientFailures >= maxTransient) {
-                    throw new Error(`Could not start ${what}: RunTask failed ${transientFailures} times in a row; last error: ` +
-                        `${(0,ecs_errors/* describeError */.Uc)(error)}`, { cause: error });
-                }
-                const delay = (0,backoff/* fullJitter */.G)(transientFailures - 1, RUN_TASK_TRANSIENT_BASE_MS, RUN_TASK_TRANSIENT_CAP_MS, random);
-                logger.info(`RunTask failed (${(0,ecs_errors/* describeError */.Uc)(error)}); retrying in ${(delay / 1000).toFixed(1)} s`);
-                await clock.sleep(delay, signal);
-                continue;
-            }
-            if ((0,util_errors/* errorName */.Is)(error) === 'InvalidParameterException' &&
-                String(error.message) === NO_CONTAINER_INSTANCES) {
-                tasks = [];
-                failures = [{ reason: NO_CONTAINER_INSTANCES }];
-            }
-            else if (USER_ERROR_NAMES.has((0,util_errors/* errorName */.Is)(error))) {
-                throw new util_errors/* UserError */.yo(`Could not start ${what}: ${(0,ecs_errors/* describeError */.Uc)(error)}.`);
-            }
-            else {
-                throw new Error(`Could not start ${what}: ${(0,ecs_errors/* describeError */.Uc)(error)}`, { cause: error });
-            }
-        }
-        if (tasks.length > 0) {
-            options.onStarted?.(tasks);
-            for (const task of tasks)
-                logger.info(`Started task: ${task.taskArn ?? '(no ARN)'}`);
-            for (const f of failures)
-                logger.warning(`RunTask could not start every task: ${formatFailure(f)}`);
-            return tasks;
-        }
-        if (failures.length === 0) {
-            throw new Error(`Could not start ${what}: RunTask answered with neither tasks nor failures`);
-        }
-        const fatal = failures.find((f) => f.reason !== NO_CONTAINER_INSTANCES && !isClearableFailure(f.reason));
-        if (fatal) {
-            throw new util_errors/* UserError */.yo(`Could not start ${what}: ECS answered ${formatFailure(fatal)}.`);
-        }
-        const reasons = failures.map(formatFailure).join('; ');
-        if (clock.now() >= deadline) {
-            throw new util_errors/* UserError */.yo(`Could not start ${what} before the deadline (${new Date(deadline).toISOString()}): ` +
-                `ECS answered ${reasons}. Add capacity to the cluster (a capacity provider, or ` +
-                `scheduler.autoscaling_group_for_oneshot), or raise the 'timeout' input.`);
-        }
-        logger.info(`RunTask started no task: ${reasons}`);
-        await waitForCapacity(deps, options, capacityRounds++);
-    }
-}
-async function waitForCapacity(deps, options, round) {
-    const { clock, random, logger } = deps;
-    const { request, deadline, signal, autoscalingGroup, autoscalingTopic } = options;
-    const cluster = request.cluster ?? 'default';
-    if (autoscalingGroup) {
-        const needed = options.taskResources;
-        if (!needed)
-            throw new Error('runTask: taskResources is required with autoscalingGroup');
-        if (autoscalingTopic) {
-            if (!deps.sns)
-                throw new Error('runTask: an SNS client is required with autoscalingTopic');
-            await publishScaleOutRequest({ sns: deps.sns, clock, logger }, {
-                topicArn: autoscalingTopic,
-                group: autoscalingGroup,
-                cluster,
-                needed,
-                hakoTaskId: options.clientToken,
-                deadline,
-                signal
-            });
-            return;
-        }
-        if (!deps.autoScaling)
-            throw new Error('runTask: an Auto Scaling client is required with autoscalingGroup');
-        await scaleOutUntilCapacity({ ecs: deps.ecs, autoScaling: deps.autoScaling, clock, logger }, { cluster, group: autoscalingGroup, needed, deadline, signal });
-        return;
-    }
-    const delay = Math.min((0,backoff/* fullJitter */.G)(round, RUN_TASK_CAPACITY_BASE_MS, RUN_TASK_CAPACITY_CAP_MS, random), Math.max(0, deadline - clock.now()));
-    logger.info(`Waiting ${(delay / 1000).toFixed(1)} s for capacity before retrying RunTask`);
-    await clock.sleep(delay, signal);
-}
-/** `REASON (detail) for arn`, as much as ECS gave. */
-function formatFailure(f) {
-    let text = f.reason ?? 'unknown reason';
-    if (f.detail)
-        text += ` (${f.detail})`;
-    if (f.arn)
-        text += ` for ${f.arn}`;
-    return text;
-}
-
-// EXTERNAL MODULE: external "node:events"
-var external_node_events_ = __nccwpck_require__(8474);
-// EXTERNAL MODULE: ./src/ecs/stop-task.ts
-var stop_task = __nccwpck_require__(6939);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
 var client_cloudwatch_logs_dist_cjs = __nccwpck_require__(303);
+;// CONCATENATED MODULE: ./src/report/follow-schedule.ts
+/** Age in seconds up to which the mean interval is MIN_MEAN_S; it grows as the square after. */
+const YOUNG_S = 25;
+/** The shortest mean interval, in seconds (gaps are never shorter). */
+const MIN_MEAN_S = 1;
+/** The longest mean interval from age alone, in seconds (single gaps up to 1.5 times it). */
+const MAX_MEAN_S = 30;
+/** The ceiling of the throttling penalty, in seconds. */
+const MAX_PENALTY_S = 60;
+/** What one good answer leaves of the penalty. */
+const RECOVERY = 0.8;
+/** The mean read interval in milliseconds for a task `ageMs` old. */
+function followMeanMs(ageMs) {
+    const a = Math.max(0, ageMs) / 1000;
+    const m = Math.min(MAX_MEAN_S, Math.max(MIN_MEAN_S, (a / YOUNG_S) ** 2));
+    return Math.round(m * 1000);
+}
+/** After a ThrottlingException: double, from twice the current mean, up to MAX_PENALTY_S. */
+function penaltyAfterThrottle(penaltyMs, ageMs) {
+    const doubled = penaltyMs === 0 ? 2 * followMeanMs(ageMs) : 2 * penaltyMs;
+    return Math.min(MAX_PENALTY_S * 1000, doubled);
+}
+/** After an answer that was not throttled: lower by a fifth; gone below the mean. */
+function penaltyAfterAnswer(penaltyMs, ageMs) {
+    const lowered = Math.round(penaltyMs * RECOVERY);
+    return lowered <= followMeanMs(ageMs) ? 0 : lowered;
+}
+/** Milliseconds until the next read: the larger of mean and penalty, lengthened by up to half. */
+function followDelayMs(options) {
+    const mean = Math.max(followMeanMs(options.ageMs), options.penaltyMs);
+    return Math.round(mean * (1 + options.random() / 2));
+}
+/** The first read: anywhere in the first mean interval, so jobs started together spread out. */
+function firstDelayMs(random) {
+    return Math.round(followMeanMs(0) * random());
+}
+/** The first heartbeat after this much silence; each further one waits twice as long. */
+const HEARTBEAT_FIRST_MS = 60_000;
+/** The longest gap between heartbeats. */
+const HEARTBEAT_MAX_MS = 600_000;
+/** The silence before the next heartbeat, given the one before (0: none yet). */
+function nextHeartbeatGapMs(previousGapMs) {
+    return previousGapMs === 0 ? HEARTBEAT_FIRST_MS : Math.min(HEARTBEAT_MAX_MS, previousGapMs * 2);
+}
+
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
 
 
@@ -96071,11 +100778,11 @@ function iso_duration(params) {
 
 ;// CONCATENATED MODULE: ./src/wait/result.ts
 
-/** The container whose exit code is the task's (hako's rule, REFERENCE.md §1). */
+/** The container whose exit code is the task's (hako's rule, docs/hako.md, "Exit code"). */
 const APP_CONTAINER = 'app';
-/** Exit code when `app` stopped without one (hako's rule, REFERENCE.md §1). */
+/** Exit code when `app` stopped without one (hako's rule, docs/hako.md, "Exit code"). */
 const MISSING_EXIT_CODE = 127;
-// Events carry timestamps as ISO strings (REFERENCE.md §2); unknown fields are dropped.
+// Events carry timestamps as ISO strings (docs/ecs-events.md, "Detail"); unknown fields are dropped.
 const isoDate = iso_datetime({ offset: true }).transform((s) => new Date(s));
 const optionalString = schemas_string().nullish();
 const containerSchema = object({
@@ -96115,7 +100822,7 @@ function container(c) {
     });
 }
 /**
- * The snapshot in an ECS task state event's `detail` (REFERENCE.md §2).
+ * The snapshot in an ECS task state event's `detail` (docs/ecs-events.md, "Detail").
  * @throws Error naming the first field that does not fit, when `detail` is not a task event.
  */
 function snapshotFromEvent(detail) {
@@ -96173,7 +100880,7 @@ function appContainer(snapshot) {
 }
 /**
  * The task's exit code: the `app` container's exitCode; 127 when it stopped without one (image
- * pull failure, task stopped before start, no `app` in the task), hako's rule (REFERENCE.md §1).
+ * pull failure, task stopped before start, no `app` in the task), hako's rule (docs/hako.md, "Exit code").
  */
 function exitCodeOf(snapshot) {
     return appContainer(snapshot)?.exitCode ?? MISSING_EXIT_CODE;
@@ -96181,7 +100888,7 @@ function exitCodeOf(snapshot) {
 /**
  * True for a STOPPED state that a newer event may still complete: an essential container
  * exited, yet `app` has neither an exit code nor a reason. The ECS agent has sent such an event
- * before the exit codes were known, followed by a complete one (REFERENCE.md §2).
+ * before the exit codes were known, followed by a complete one (docs/ecs-events.md, "STOPPED without exit codes").
  */
 function isIncompleteStop(snapshot) {
     if (snapshot.lastStatus !== 'STOPPED' || snapshot.stopCode !== 'EssentialContainerExited') {
@@ -96216,9 +100923,11 @@ function regionOfArn(arn) {
 
 
 
+
+
 /**
  * The console encoding of a log group or stream name: URL-encoded twice, then every `%` becomes
- * `$`, so `/` is `$252F` (REFERENCE.md §2).
+ * `$`, so `/` is `$252F` (docs/ecs-events.md, "CloudWatch console links").
  */
 function consoleEncode(name) {
     return encodeURIComponent(encodeURIComponent(name)).replace(/%/g, '$');
@@ -96226,7 +100935,7 @@ function consoleEncode(name) {
 /**
  * The CloudWatch console link of a container's awslogs stream,
  * `<awslogs-stream-prefix>/<container>/<task id>` in `awslogs-group`, in `awslogs-region` or else
- * the task's region (REFERENCE.md §2). Without awslogs, a group or a stream prefix there is no
+ * the task's region (docs/ecs-events.md, "awslogs stream names"). Without awslogs, a group or a stream prefix there is no
  * stream to link: the answer is then the reason, for a notice.
  */
 function logsLink(options) {
@@ -96262,13 +100971,38 @@ function logsLink(options) {
         `#logsV2:log-groups/log-group/${consoleEncode(group)}/log-events/${consoleEncode(stream)}`;
     return { url, group, stream, region };
 }
-/** GetLogEvents answers at most 10,000 events. */
+/** GetLogEvents answers at most 10,000 events, and at most 1 MB, a page (docs/limits.md). */
 const MAX_EVENTS = 10_000;
+/** A page whose messages add up to this much may have been cut by the 1 MB page size. */
+const NEAR_FULL_PAGE_BYTES = 900_000;
 /**
- * Prints the last `lines` log events of a stream in a collapsed group, with one or two
- * GetLogEvents calls (the newest page, and the page before it when the first came back short:
- * the API may answer a page with fewer events than there are). Every printed line starts with
- * the event's timestamp, so a log line can never be read by the runner as a workflow command.
+ * The job-log lines of one log event: each line of its message (a trailing newline dropped),
+ * after the event's timestamp. This is the one place a task's log text becomes job-log text:
+ * a line starts with the timestamp (or `-`), so the runner can never read it as a workflow
+ * command (`::...`), whatever the task printed.
+ */
+function formatLogEvent(event) {
+    const at = event.timestamp === undefined ? '-' : new Date(event.timestamp).toISOString();
+    return (event.message ?? '')
+        .replace(/\r?\n$/, '')
+        .split(/\r?\n|\r/)
+        .map((text) => ({ text, line: (0,safe_text/* escapeLogText */.d)(`${at} ${text}`) }));
+}
+/** The message bytes of a page of events, to tell a page cut by size from the stream's start. */
+function pageBytes(events) {
+    let bytes = 0;
+    for (const e of events)
+        bytes += Buffer.byteLength(e.message ?? '') + 26;
+    return bytes;
+}
+/**
+ * Prints the last `lines` log events of a stream under a header line. It prints no log group of
+ * its own: the report runs inside one already, and the runner's log groups do not nest.
+ *
+ * One GetLogEvents call when the newest page already reaches back to the stream's start: a
+ * page with fewer events than asked for that is neither empty nor near the 1 MB page size had
+ * nothing older to return. Otherwise a second call reads the page before it (an empty page, or
+ * one cut by size, may have more behind its token), and no more.
  * Any failure is a warning: the task's result does not depend on its logs.
  * @returns the lines printed (without timestamps), or undefined when the logs could not be read.
  */
@@ -96282,16 +101016,19 @@ async function tailLogs(deps, options) {
         const events = [];
         let token;
         for (let call = 0; call < 2 && events.length < wanted; call++) {
-            const page = await deps.logs.send(new client_cloudwatch_logs_dist_cjs/* GetLogEventsCommand */.h7S({
+            const command = new client_cloudwatch_logs_dist_cjs/* GetLogEventsCommand */.h7S({
                 logGroupName: options.group,
                 logStreamName: options.stream,
                 startFromHead: false,
                 limit: wanted - events.length,
                 ...(token === undefined ? {} : { nextToken: token })
-            }), { abortSignal: options.signal });
-            events.unshift(...(page.events ?? []));
-            // The same token again means there is nothing older.
-            if (!page.nextBackwardToken || page.nextBackwardToken === token)
+            });
+            const page = await sendThrottled(deps, () => deps.logs.send(command, { abortSignal: options.signal }));
+            const got = page.events ?? [];
+            events.unshift(...got);
+            const short = got.length > 0 && pageBytes(got) < NEAR_FULL_PAGE_BYTES;
+            // A short page reached the start; the same token again means there is nothing older.
+            if (short || !page.nextBackwardToken || page.nextBackwardToken === token)
                 break;
             token = page.nextBackwardToken;
         }
@@ -96301,30 +101038,401 @@ async function tailLogs(deps, options) {
             logger.info(`The log stream ${where} has no lines`);
             return printed;
         }
-        await logger.group(`Last ${last.length} log lines of ${where}`, () => {
-            for (const event of last) {
-                const at = event.timestamp === undefined ? '-' : new Date(event.timestamp).toISOString();
-                for (const line of (event.message ?? '').replace(/\r?\n$/, '').split(/\r?\n|\r/)) {
-                    printed.push(line);
-                    logger.info(`${at} ${line}`);
-                }
+        logger.info(`Last ${last.length} log lines of ${options.label ?? where}:`);
+        for (const event of last) {
+            for (const { text, line } of formatLogEvent(event)) {
+                printed.push(text);
+                logger.info(line);
             }
-            return Promise.resolve();
-        });
+        }
         return printed;
     }
     catch (error) {
-        const name = (0,util_errors/* errorName */.Is)(error);
-        const hint = name === 'AccessDeniedException'
-            ? " Grant logs:GetLogEvents on the log group to the action's role, or set log-lines: 0."
-            : name === 'ResourceNotFoundException'
-                ? ' The stream does not exist: the container may never have started, or logs to another group.'
-                : '';
-        logger.warning(`Could not read the last log lines of ${where}: ${(0,util_errors/* errorMessage */.gJ)(error).replace(/\.$/, '')}.${hint}`);
+        logger.warning(`Could not read the last log lines of ${where}: ${(0,errors/* foreignErrorMessage */.Sp)(error).replace(/\.$/, '')}.${logsErrorHint(error, 'log-lines: 0')}`);
         return undefined;
     }
 }
+/** Attempts of one tail call under ThrottlingException (the Logs client makes one each). */
+const TAIL_ATTEMPTS = 3;
+/**
+ * Sends, retrying a ThrottlingException with full jitter (0.5 s base, 4 s cap) up to
+ * TAIL_ATTEMPTS attempts when a clock is given: many jobs whose tasks stop together tail
+ * together, on a quota of 10 or 25 calls a second for the whole account.
+ */
+async function sendThrottled(deps, send) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await send();
+        }
+        catch (error) {
+            const { clock, random } = deps;
+            if ((0,errors/* errorName */.Is)(error) !== 'ThrottlingException' || !clock || attempt >= TAIL_ATTEMPTS) {
+                throw error;
+            }
+            await clock.sleep((0,backoff/* fullJitter */.G)(attempt, 250, 4000, random ?? Math.random));
+        }
+    }
+}
+/** How to fix a failed CloudWatch Logs read, after its message ('' when there is nothing to say). */
+function logsErrorHint(error, off) {
+    const name = (0,errors/* errorName */.Is)(error);
+    return name === 'AccessDeniedException'
+        ? ` Grant logs:GetLogEvents on the log group to the action's role, or set ${off}.`
+        : name === 'ResourceNotFoundException'
+            ? ' The stream does not exist: the container may never have started, or logs to another group.'
+            : '';
+}
 
+;// CONCATENATED MODULE: ./src/report/follow.ts
+/**
+ * Follows one task's app container log stream while the task runs: GetLogEvents from the head,
+ * then with `nextForwardToken`, printing new lines as they arrive, on the age-grown, jittered,
+ * throttle-backed-off budget of follow-schedule.ts. On stop it drains the stream to its end, so
+ * the job log holds every line exactly once.
+ *
+ * Following is a passenger: it never delays or changes the wait, the exit code or the step's
+ * result. A throttled, denied or missing stream costs at most one warning; a stream that does
+ * not exist yet (the container has not started) is normal and silent.
+ */
+
+
+
+
+
+
+/** How long after the task's stop its last lines may still be arriving in CloudWatch Logs. */
+const SETTLE_MS = 2000;
+/**
+ * The longest drain by default. Jobs whose tasks stop together drain together: 200 of them need
+ * at least 20 s of a 10-per-second quota.
+ */
+const DRAIN_MS = 60_000;
+/** Drain retries after throttling: at least this long, plus full jitter from this base to this cap. */
+const DRAIN_RETRY_MIN_MS = 250;
+const DRAIN_RETRY_BASE_MS = 500;
+const DRAIN_RETRY_CAP_MS = 8000;
+/** A page at least this full is followed by the next one at the shortest interval. */
+const FULL_PAGE_BYTES = 512 * 1024;
+/** While reading is off (denied), the loop still wakes this often for the heartbeat. */
+const IDLE_WAKE_MS = 30_000;
+/** Starts following a stream; call `stop()` when the task has stopped (or the wait ended). */
+function followLogs(deps, options) {
+    const follower = new StreamFollower(deps, options);
+    const loop = follower.loop();
+    return {
+        stop: async (stopOptions = {}) => {
+            follower.halt();
+            await loop;
+            return follower.drain(stopOptions);
+        }
+    };
+}
+class StreamFollower {
+    deps;
+    o;
+    token;
+    /** A page of the existing stream was read. */
+    readOnce = false;
+    reading = true;
+    penaltyMs = 0;
+    calls = 0;
+    throttled = 0;
+    printed = 0;
+    lastTimestamp;
+    last = [];
+    warnedThrottle = false;
+    draining = false;
+    lastActivity;
+    heartbeatGap = 0;
+    halted = new AbortController();
+    constructor(deps, o) {
+        this.deps = deps;
+        this.o = o;
+        this.lastActivity = deps.clock.now();
+        if (o.signal?.aborted)
+            this.halted.abort();
+        else
+            o.signal?.addEventListener('abort', () => this.halted.abort(), { once: true });
+    }
+    get where() {
+        return `${this.o.group} ${this.o.stream} (${this.o.region})`;
+    }
+    age() {
+        return this.deps.clock.now() - this.o.startedAt;
+    }
+    halt() {
+        this.halted.abort();
+    }
+    /** Reads on the schedule until halted. Never throws. */
+    async loop() {
+        const { clock, random } = this.deps;
+        let delay = firstDelayMs(random);
+        for (;;) {
+            await clock.sleep(delay, this.halted.signal);
+            if (this.halted.signal.aborted)
+                return;
+            if (!this.reading) {
+                this.heartbeat();
+                delay = IDLE_WAKE_MS;
+                continue;
+            }
+            const outcome = await this.read();
+            this.heartbeat();
+            delay =
+                outcome === 'full'
+                    ? MIN_MEAN_S * 1000
+                    : followDelayMs({ ageMs: this.age(), penaltyMs: this.penaltyMs, random });
+        }
+    }
+    /** One GetLogEvents call; prints what it brings. */
+    async read() {
+        const { logs, clock } = this.deps;
+        const sent = this.token;
+        let page;
+        this.calls++;
+        try {
+            page = await logs.send(new client_cloudwatch_logs_dist_cjs/* GetLogEventsCommand */.h7S({
+                logGroupName: this.o.group,
+                logStreamName: this.o.stream,
+                startFromHead: true,
+                ...(sent === undefined ? {} : { nextToken: sent })
+            }));
+        }
+        catch (error) {
+            return this.failed(error);
+        }
+        this.penaltyMs = penaltyAfterAnswer(this.penaltyMs, this.age());
+        this.readOnce = true;
+        const events = page.events ?? [];
+        for (const event of events) {
+            for (const { text, line } of formatLogEvent(event))
+                this.print(text, line);
+            if (event.timestamp !== undefined)
+                this.lastTimestamp = event.timestamp;
+        }
+        if (events.length > 0)
+            this.lastActivity = clock.now();
+        if (page.nextForwardToken)
+            this.token = page.nextForwardToken;
+        // The same token back: the head of the stream (docs/limits.md, "CloudWatch Logs read quotas").
+        if (sent !== undefined && page.nextForwardToken === sent)
+            return 'head';
+        if (events.length === 0)
+            return 'head';
+        return events.length >= MAX_EVENTS || pageBytes(events) >= FULL_PAGE_BYTES ? 'full' : 'events';
+    }
+    print(text, line) {
+        this.deps.logger.info(line);
+        this.printed++;
+        this.last.push(text);
+        if (this.last.length > this.o.keepLines)
+            this.last.shift();
+        this.heartbeatGap = 0;
+    }
+    failed(error) {
+        const name = (0,errors/* errorName */.Is)(error);
+        const { logger } = this.deps;
+        if (name === 'ResourceNotFoundException') {
+            // The awslogs driver creates the stream when the container starts: not yet is normal.
+            this.penaltyMs = penaltyAfterAnswer(this.penaltyMs, this.age());
+            return 'missing';
+        }
+        if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException') {
+            this.reading = false;
+            logger.warning(`Stopped following the log stream ${this.where}: ${(0,errors/* foreignErrorMessage */.Sp)(error).replace(/\.$/, '')}.${logsErrorHint(error, 'follow-logs: false')}`);
+            return 'denied';
+        }
+        // Throttling, and anything transient (5xx, network): back off the same way.
+        if (name === 'ThrottlingException')
+            this.throttled++;
+        else
+            logger.debug(`GetLogEvents of ${this.where} failed: ${(0,errors/* foreignErrorMessage */.Sp)(error)}`);
+        this.penaltyMs = penaltyAfterThrottle(this.penaltyMs, this.age());
+        // While draining the notice at the end says it once; no warning on top.
+        if (this.penaltyMs >= MAX_PENALTY_S * 1000 && !this.warnedThrottle && !this.draining) {
+            this.warnedThrottle = true;
+            logger.warning(`Reading the log stream ${this.where} keeps failing (${name || (0,errors/* foreignErrorMessage */.Sp)(error)}); ` +
+                `new lines now come at most once a minute. CloudWatch Logs allows each account a few ` +
+                `GetLogEvents calls per second in all; set follow-logs: false in large fan-outs to spare them.`);
+        }
+        return name === 'ThrottlingException' ? 'throttled' : 'error';
+    }
+    /** One line after a silence: the task still runs, for how long, and where its log is. */
+    heartbeat() {
+        const { clock, logger } = this.deps;
+        const gap = nextHeartbeatGapMs(this.heartbeatGap);
+        if (clock.now() - this.lastActivity < gap)
+            return;
+        this.heartbeatGap = gap;
+        this.lastActivity = clock.now();
+        logger.info(`Task ${this.o.taskId} is still running (${follow_duration(this.age())}); ` +
+            `no new log lines for ${follow_duration(gap)}. Its log: ${this.o.url}`);
+    }
+    /** Reads to the end of the stream, after the loop has ended. */
+    async drain(options) {
+        const { clock, logger, random } = this.deps;
+        const result = (complete, tail) => ({
+            tail,
+            complete,
+            printed: this.printed,
+            lastLines: [...this.last],
+            calls: this.calls,
+            throttled: this.throttled
+        });
+        if (!this.reading)
+            return result(false, false);
+        // Never read while the task ran: the tail prints the last `log-lines` lines instead.
+        if (!this.readOnce)
+            return result(false, true);
+        this.draining = true;
+        const deadline = clock.now() + (options.drainMs ?? DRAIN_MS);
+        // Never later than SETTLE_MS from now: a stop time from another clock must not stall the drain.
+        const settleAt = Math.min(options.stoppedAt ?? Infinity, clock.now()) + SETTLE_MS;
+        let failures = 0;
+        while (!options.signal?.aborted && clock.now() < deadline) {
+            const issuedAt = clock.now();
+            const outcome = await this.read();
+            if (outcome === 'denied')
+                return result(false, false);
+            if (outcome === 'head' || outcome === 'events') {
+                failures = 0;
+                // Read after the container's last lines had time to arrive: a page not cut short by its
+                // size is the end of the stream, and needs no second call to see the same token.
+                if (issuedAt >= settleAt)
+                    return result(true, false);
+                if (outcome === 'head') {
+                    await clock.sleep(Math.min(settleAt, deadline) - clock.now(), options.signal);
+                }
+                continue;
+            }
+            if (outcome === 'full')
+                continue;
+            // Throttled or failed: every job whose task just stopped drains now, so retry soon and
+            // spread out (full jitter), whatever the penalty of the live reads was.
+            const wait = Math.min(DRAIN_RETRY_MIN_MS +
+                (0,backoff/* fullJitter */.G)(failures++, DRAIN_RETRY_BASE_MS, DRAIN_RETRY_CAP_MS, random), deadline - clock.now());
+            if (wait > 0)
+                await clock.sleep(wait, options.signal);
+        }
+        const upTo = this.lastTimestamp === undefined ? 'no line' : new Date(this.lastTimestamp).toISOString();
+        logger.notice(`Printed the log of task ${this.o.taskId} up to ${upTo}; the rest is at ${this.o.url}`);
+        return result(false, false);
+    }
+}
+/** `1h 2m`, `3m 4s`, `5s`. */
+function follow_duration(ms) {
+    const s = Math.max(0, Math.round(ms / 1000));
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    const sec = s % 60;
+    if (h > 0)
+        return `${h}h ${m}m`;
+    if (m > 0)
+        return `${m}m ${sec}s`;
+    return `${sec}s`;
+}
+/**
+ * Starts following the app container's log of a task that has just been started, when
+ * `follow-logs` is on and there is an awslogs stream in the client's region to follow;
+ * otherwise undefined (the report says why there is no stream, and tails as before).
+ */
+function followAppLogs(deps, options) {
+    if (!options.enabled)
+        return undefined;
+    const link = logsLink({
+        logConfiguration: options.logConfiguration,
+        taskArn: options.taskArn,
+        taskRegion: deps.region
+    });
+    if ('reason' in link || link.region !== deps.region)
+        return undefined;
+    deps.logger.info(`Following the log stream ${link.group} ${link.stream} as it is written`);
+    return followLogs(deps, {
+        group: link.group,
+        stream: link.stream,
+        region: link.region,
+        url: link.url,
+        taskId: taskIdOf(options.taskArn),
+        startedAt: options.startedAt,
+        keepLines: options.keepLines,
+        ...(options.signal ? { signal: options.signal } : {})
+    });
+}
+
+;// CONCATENATED MODULE: ./src/report/task-set-logs.ts
+
+/** Task sets up to this size are followed live (one task: the single-task path). */
+const MAX_LIVE_TASKS = 1;
+/** At most this many failed tasks get their tail printed; the rest are linked in the summary. */
+const MAX_FAILED_TAILS = 20;
+/** Tails started per second at most: a fifth of the smallest GetLogEvents quota. */
+const TAILS_PER_SECOND = 2;
+/** How the logs of a set of `count` tasks reach the job log. */
+function taskSetLogMode(count) {
+    return count <= MAX_LIVE_TASKS ? 'follow' : 'failed-tails';
+}
+/** Prints the tails of failed tasks as they end, paced and bounded. */
+class FailedTaskTails {
+    deps;
+    options;
+    queue = Promise.resolve();
+    nextAt = 0;
+    tailed = 0;
+    skipped = 0;
+    constructor(deps, options) {
+        this.deps = deps;
+        this.options = options;
+    }
+    /** Tasks whose tail was printed (or tried), and failed tasks beyond MAX_FAILED_TAILS. */
+    get counts() {
+        return { tailed: this.tailed, skipped: this.skipped };
+    }
+    /**
+     * Call when a task ends. Resolves when its tail, if it gets one, is printed: tails print one at
+     * a time, in the order their tasks ended. Never throws.
+     */
+    ended(task) {
+        if (!task.failed || this.options.logLines <= 0)
+            return Promise.resolve();
+        if (this.tailed >= MAX_FAILED_TAILS) {
+            if (this.skipped++ === 0) {
+                this.deps.logger.info(`More than ${MAX_FAILED_TAILS} tasks failed: the logs of the others are linked in the job summary`);
+            }
+            return Promise.resolve();
+        }
+        this.tailed++;
+        this.queue = this.queue.then(() => this.tail(task));
+        return this.queue;
+    }
+    async tail(task) {
+        const { clock, logger } = this.deps;
+        const link = logsLink({
+            logConfiguration: this.options.logConfiguration,
+            taskArn: task.taskArn,
+            taskRegion: this.options.region
+        });
+        const what = `task #${task.index} (exit code ${task.exitCode ?? 'none'})`;
+        if ('reason' in link || link.region !== this.options.region)
+            return;
+        const wait = this.nextAt - clock.now();
+        if (wait > 0)
+            await clock.sleep(wait, this.options.signal);
+        if (this.options.signal?.aborted)
+            return;
+        this.nextAt = clock.now() + 1000 / TAILS_PER_SECOND;
+        await tailLogs({ logs: this.deps.logs, logger, clock }, {
+            group: link.group,
+            stream: link.stream,
+            region: link.region,
+            lines: this.options.logLines,
+            label: `${what}, ${link.stream}`,
+            ...(this.options.signal ? { signal: this.options.signal } : {})
+        });
+    }
+}
+
+// EXTERNAL MODULE: ./src/state.ts
+var src_state = __nccwpck_require__(2462);
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 
 const iso = (date) => (date === undefined ? '' : date.toISOString());
@@ -96354,1701 +101462,8 @@ function resultOutputs(result, extra = {}) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/fanout/batch.ts
-
-/** RunTask starts at most 10 tasks per call (REFERENCE.md §3). */
-const MAX_RUN_TASK_COUNT = 10;
-/**
- * The app container's command and environment for one task: the spec's command, else the
- * step's; the step's env with the spec's env over it (the spec wins, names keep their first
- * position), as ECS `environment` pairs.
- */
-function appOverrideOf(spec, step) {
-    const command = spec.command ?? step.command;
-    const env = { ...step.env, ...spec.env };
-    const environment = Object.entries(env).map(([name, value]) => ({ name, value }));
-    return {
-        ...(command !== undefined ? { command: [...command] } : {}),
-        ...(environment.length > 0 ? { environment } : {})
-    };
-}
-/**
- * The RunTask request of one call: `base` with the app container's command and environment
- * replaced by `app` and `count` set. Every other field of the app override (cpu, memory,
- * memoryReservation) and the other containers' overrides are kept as they are.
- */
-function requestFor(base, app, count) {
-    const overrides = base.overrides ?? {};
-    const containers = overrides.containerOverrides ?? [];
-    const existing = containers.find((c) => c.name === APP_CONTAINER);
-    const rest = { ...(existing ?? { name: APP_CONTAINER }) };
-    delete rest.command;
-    delete rest.environment;
-    const appOverride = { ...rest, ...app };
-    const containerOverrides = existing
-        ? containers.map((c) => (c === existing ? appOverride : c))
-        : [appOverride, ...containers];
-    const request = {
-        ...base,
-        count,
-        overrides: { ...overrides, containerOverrides }
-    };
-    delete request.clientToken;
-    return request;
-}
-/** A stable text of an app override: equal texts mean the tasks may share a RunTask call. */
-function overrideKey(app) {
-    return JSON.stringify([app.command ?? null, app.environment ?? []]);
-}
-/**
- * The next RunTask call from the queue: the first queued task, plus the next queued tasks with
- * the same override key, up to `max` in all (at most MAX_RUN_TASK_COUNT). Returns the chosen
- * indexes, in queue order; `queue` itself is not changed.
- */
-function nextBatch(queue, keys, max) {
-    const first = queue[0];
-    if (first === undefined)
-        return [];
-    const limit = Math.max(1, Math.min(MAX_RUN_TASK_COUNT, Math.floor(max)));
-    const key = keys[first];
-    const chosen = [first];
-    for (let i = 1; i < queue.length && chosen.length < limit; i++) {
-        const index = queue[i];
-        if (keys[index] === key)
-            chosen.push(index);
-    }
-    return chosen;
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var client_s3_dist_cjs = __nccwpck_require__(3711);
-;// CONCATENATED MODULE: ./src/wait/schedule.ts
-/** How fast the mean S3 read interval grows with the task's age (2 % of the age). */
-const GROWTH = 0.02;
-/** The largest mean interval from growth alone, in seconds (single gaps up to 1.5 times it). */
-const MAX_MEAN_S = 20;
-/** hako's ceiling for its DescribeTasks interval under throttling, in seconds. */
-const MAX_THROTTLE_BACKOFF_S = 120;
-/** Ceiling of the mean interval after S3 errors (SlowDown, 5xx, network), in seconds. */
-const MAX_ERROR_BACKOFF_S = 60;
-/** The mean read interval in milliseconds for a task `ageMs` old. */
-function meanIntervalMs(baseSeconds, ageMs) {
-    const base = baseSeconds * 1000;
-    return Math.max(base, Math.min(MAX_MEAN_S * 1000, GROWTH * Math.max(0, ageMs)));
-}
-/** `mean` jittered uniformly into [0.5 mean, 1.5 mean), rounded to whole milliseconds. */
-function jitter(meanMs, random) {
-    return Math.round(meanMs * (0.5 + random()));
-}
-/**
- * `gap` lengthened by up to half, uniformly into [gap, 1.5 gap): spreads readers apart without
- * ever reading sooner than `gap` (the one-read-per-second bound of the S3 waiters).
- */
-function jitterUp(gapMs, random) {
-    return Math.round(gapMs * (1 + random() / 2));
-}
-/**
- * Milliseconds until the next S3 read. `consecutiveErrors` counts S3 answers in a row that
- * were SlowDown, 5xx or network errors: each doubles the mean, up to MAX_ERROR_BACKOFF_S (or the
- * age-grown mean when that is longer), and a good answer resets the count.
- */
-function s3ReadDelayMs(options) {
-    const mean = meanIntervalMs(options.baseSeconds, options.ageMs);
-    const errors = options.consecutiveErrors ?? 0;
-    const backedOff = errors > 0 ? Math.max(mean, Math.min(MAX_ERROR_BACKOFF_S * 1000, mean * 2 ** errors)) : mean;
-    return jitterUp(backedOff, options.random);
-}
-/** The state before any call. */
-const NO_BACKOFF = { throttleMs: 0 };
-/** After a ThrottlingException: double, starting from twice the base, up to 120 s. */
-function afterThrottle(state, baseSeconds) {
-    const base = baseSeconds * 1000;
-    const doubled = state.throttleMs === 0 ? 2 * base : 2 * state.throttleMs;
-    return { throttleMs: Math.min(MAX_THROTTLE_BACKOFF_S * 1000, Math.max(base, doubled)) };
-}
-/** After a successful call: halve; below the base the backoff is gone. */
-function afterSuccess(state, baseSeconds) {
-    const halved = state.throttleMs / 2;
-    return { throttleMs: halved < baseSeconds * 1000 ? 0 : halved };
-}
-/** Milliseconds until the next DescribeTasks call. */
-function describeDelayMs(options) {
-    const mean = Math.max(meanIntervalMs(options.baseSeconds, options.ageMs), options.backoff.throttleMs);
-    return jitter(mean, options.random);
-}
-
-;// CONCATENATED MODULE: ./src/wait/describe-waiter.ts
-/**
- * The DescribeTasks waiter, for when there is no notification prefix: it polls ECS on a
- * jittered, age-grown schedule that backs off hard on throttling (schedule.ts). Every call
- * spends the account's shared DescribeTasks bucket (100 burst, 20 per second, REFERENCE.md §3),
- * which is why the S3 waiter is the one that scales to many parallel jobs.
- */
-
-
-
-
-
-/**
- * How long a task may stay invisible to DescribeTasks after RunTask before the waiter gives up:
- * the ECS API is eventually consistent (REFERENCE.md §3), but only for seconds.
- */
-const VISIBILITY_TIMEOUT_MS = 60_000;
-/**
- * How long a STOPPED state without the app container's exit code or reason is re-read for a
- * completion before it is settled on (REFERENCE.md §2, the agent's "missing exit code" fix).
- */
-const INCOMPLETE_STOP_GRACE_MS = 10_000;
-/** Calls DescribeTasks once for one task. SDK errors are thrown as they are. */
-async function describeTask(ecs, options) {
-    const answer = await ecs.send(new dist_cjs/* DescribeTasksCommand */.z8X({ cluster: options.cluster, tasks: [options.taskArn] }), { abortSignal: options.signal });
-    const task = answer.tasks?.find((t) => t.taskArn === options.taskArn) ?? answer.tasks?.[0];
-    if (task)
-        return { kind: 'found', task: snapshotFromDescribe(task) };
-    const failure = answer.failures?.find((f) => f.arn === options.taskArn) ?? answer.failures?.[0];
-    return { kind: 'missing', reason: failure?.reason ?? 'no task' };
-}
-/**
- * Waits for the task to stop by polling DescribeTasks. A task not yet visible right after
- * RunTask is retried for VISIBILITY_TIMEOUT_MS; throttling doubles the interval up to 120 s and
- * successes halve it back (hako's rule, REFERENCE.md §1); other server and network errors back
- * off the same way. A denied or invalid request is a UserError: waiting cannot work.
- */
-async function waitForStop(deps, options) {
-    const { clock, logger } = deps;
-    const { taskArn, cluster, signal } = options;
-    const id = taskIdOf(taskArn);
-    const start = clock.now();
-    let backoff = NO_BACKOFF;
-    let last;
-    let lastSeenAt = start;
-    let incompleteSince;
-    let calls = 0;
-    for (;;) {
-        if (signal.aborted)
-            return describe_waiter_aborted(last);
-        try {
-            calls++;
-            const answer = await describeTask(deps.ecs, { cluster, taskArn, signal });
-            backoff = afterSuccess(backoff, options.pollIntervalSeconds);
-            if (answer.kind === 'missing') {
-                const invisibleMs = clock.now() - lastSeenAt;
-                if (invisibleMs >= VISIBILITY_TIMEOUT_MS) {
-                    throw new util_errors/* UserError */.yo(`DescribeTasks has not found task ${taskArn} in cluster '${cluster}' for ` +
-                        `${Math.round(invisibleMs / 1000)} s (${answer.reason}). Check that the cluster ` +
-                        `and region are the ones the task was started in.`);
-                }
-                logger.debug(`Task ${id} is not visible to DescribeTasks yet (${answer.reason})`);
-            }
-            else {
-                const task = answer.task;
-                if (task.lastStatus !== last?.lastStatus) {
-                    const since = task.startedAt ? ` since ${task.startedAt.toISOString()}` : '';
-                    logger.info(`Task ${id} is ${task.lastStatus}${since}`);
-                }
-                last = task;
-                lastSeenAt = clock.now();
-                if (task.lastStatus === 'STOPPED') {
-                    if (!isIncompleteStop(task))
-                        return { kind: 'stopped', task };
-                    incompleteSince ??= clock.now();
-                    if (clock.now() - incompleteSince >= INCOMPLETE_STOP_GRACE_MS) {
-                        logger.info(`Task ${id} stopped (EssentialContainerExited) without an exit code or reason ` +
-                            `for the app container after ${INCOMPLETE_STOP_GRACE_MS / 1000} s of re-reading`);
-                        return { kind: 'stopped', task };
-                    }
-                }
-            }
-        }
-        catch (error) {
-            if (signal.aborted)
-                return describe_waiter_aborted(last);
-            if (error instanceof util_errors/* UserError */.yo)
-                throw error;
-            if ((0,ecs_errors/* isThrottling */.E2)(error)) {
-                backoff = afterThrottle(backoff, options.pollIntervalSeconds);
-                logger.info(`DescribeTasks is throttled (${(0,util_errors/* errorName */.Is)(error)}); next call in about ` +
-                    `${Math.round(backoff.throttleMs / 1000)} s`);
-            }
-            else if ((0,ecs_errors/* isTransient */.dg)(error)) {
-                backoff = afterThrottle(backoff, options.pollIntervalSeconds);
-                logger.warning(`DescribeTasks for task ${id} failed (${(0,util_errors/* errorMessage */.gJ)(error)}); retrying in about ` +
-                    `${Math.round(backoff.throttleMs / 1000)} s`);
-            }
-            else {
-                throw new util_errors/* UserError */.yo(`Could not describe task ${taskArn} in cluster '${cluster}': ${(0,util_errors/* errorName */.Is)(error)}: ` +
-                    `${(0,util_errors/* errorMessage */.gJ)(error)}. The action's role needs ecs:DescribeTasks on the task ` +
-                    `(or set a notification prefix to wait through S3 instead).`);
-            }
-        }
-        const delay = describeDelayMs({
-            baseSeconds: options.pollIntervalSeconds,
-            ageMs: clock.now() - start,
-            backoff,
-            random: deps.random
-        });
-        logger.debug(`DescribeTasks call ${calls} done; next in ${delay} ms`);
-        await clock.sleep(delay, signal);
-    }
-}
-function describe_waiter_aborted(last) {
-    return last === undefined ? { kind: 'aborted' } : { kind: 'aborted', last };
-}
-
-;// CONCATENATED MODULE: ./src/wait/prefix.ts
-/**
- * The notification prefix: where the notifier writes `started.json` and `stopped.json` for each
- * task (REFERENCE.md §1).
- */
-
-const EXPECTED = "expected 's3://<bucket>/<prefix>' (optionally '?region=<region>'), or 'none' to wait through DescribeTasks";
-// S3 bucket names: 3-63 characters of lowercase letters, digits, dots and hyphens, starting and
-// ending with a letter or digit. Legacy us-east-1 buckets may also hold upper case and '_'.
-const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-/**
- * Parses `s3://bucket/prefix[?region=<region>]` as hako reads it (bucket = host, prefix = path
- * without its leading `/`, REFERENCE.md §1); a trailing `/` is tolerated. The `?region=` query
- * is honoured as cookpad/barbeque does, else `defaultRegion` (the scheduler's region) applies.
- * `none` returns 'none' (wait through DescribeTasks).
- *
- * @param source where the value came from, for messages: `input notification-prefix` or
- *   `batch.yml: scheduler.oneshot_notification_prefix`.
- * @throws UserError naming `source`, the bad value and the expected form.
- */
-function parseNotificationPrefix(value, defaultRegion, source) {
-    const text = value.trim();
-    if (text === 'none')
-        return 'none';
-    const fail = (what) => {
-        throw new util_errors/* UserError */.yo(`${source}: ${what}, got '${value}'; ${EXPECTED}`);
-    };
-    if (!text.startsWith('s3://'))
-        fail('not an s3:// URL');
-    const rest = text.slice('s3://'.length);
-    const queryAt = rest.indexOf('?');
-    const location = queryAt < 0 ? rest : rest.slice(0, queryAt);
-    const query = queryAt < 0 ? '' : rest.slice(queryAt + 1);
-    const slash = location.indexOf('/');
-    const bucket = slash < 0 ? location : location.slice(0, slash);
-    const path = slash < 0 ? '' : location.slice(slash + 1);
-    if (bucket === '')
-        fail('no bucket name');
-    if (!BUCKET.test(bucket))
-        fail(`'${bucket}' is not a valid S3 bucket name`);
-    const prefix = path.replace(/\/+$/, '');
-    if (prefix.startsWith('/') || prefix.includes('//'))
-        fail('empty segment in the key prefix');
-    let region = defaultRegion;
-    if (query !== '') {
-        const params = new URLSearchParams(query);
-        for (const name of params.keys()) {
-            if (name !== 'region')
-                fail(`unknown query parameter '${name}' (only 'region' is read)`);
-        }
-        const given = params.get('region') ?? '';
-        if (!REGION.test(given))
-            fail(`'${given}' is not an AWS region name such as ap-northeast-1`);
-        region = given;
-    }
-    return region === undefined ? { bucket, prefix, source } : { bucket, prefix, region, source };
-}
-/**
- * The prefix in force: the `notification-prefix` input, else the definition's
- * `scheduler.oneshot_notification_prefix`. Undefined when neither is set (wait through
- * DescribeTasks); 'none' when the one in force says `none`.
- * @throws UserError naming the input or the file and key when the value is malformed.
- */
-function resolveNotificationPrefix(options) {
-    const input = options.input?.trim();
-    if (input) {
-        return parseNotificationPrefix(input, options.defaultRegion, 'input notification-prefix');
-    }
-    const fromFile = options.definitionValue?.trim();
-    if (fromFile) {
-        return parseNotificationPrefix(fromFile, options.defaultRegion, `${options.definitionFile}: scheduler.oneshot_notification_prefix`);
-    }
-    return undefined;
-}
-/**
- * The key of a task's notification: `<prefix>/<task ARN>/<name>.json`, the ARN verbatim with its
- * colons and slashes (REFERENCE.md §1); an empty prefix gives `<task ARN>/<name>.json`.
- */
-function notificationKey(prefix, taskArn, name) {
-    return `${prefix === '' ? '' : `${prefix}/`}${taskArn}/${name}.json`;
-}
-/** `s3://bucket/key`, for messages. */
-function s3Url(bucket, key) {
-    return `s3://${bucket}/${key}`;
-}
-
-;// CONCATENATED MODULE: ./src/wait/notification.ts
-/**
- * One read of a task's notification object, validated: at most MAX_OBJECT_BYTES, JSON, an ECS
- * task state event for this task, and for stopped.json a STOPPED state. The one-task S3 waiter
- * and the fan-out's multi-task waiter both read through it.
- */
-
-
-
-/**
- * The largest notification read. An ECS task state event is a few KiB even with ten containers
- * and many attachments; anything far larger is not what the notifier writes.
- */
-const MAX_OBJECT_BYTES = 256 * 1024;
-/** S3 errors worth retrying: SlowDown, timeouts, 429, 5xx and network errors. */
-function isRetryableS3(error) {
-    const name = (0,util_errors/* errorName */.Is)(error);
-    const status = (0,util_errors/* httpStatus */.nG)(error);
-    return (name === 'SlowDown' ||
-        name === 'RequestTimeout' ||
-        name === 'TimeoutError' ||
-        status === 429 ||
-        status === undefined ||
-        status >= 500);
-}
-/** 403 without an S3 error name, or AccessDenied. */
-function isDenied(error) {
-    const name = (0,util_errors/* errorName */.Is)(error);
-    return name === 'AccessDenied' || ((0,util_errors/* httpStatus */.nG)(error) === 403 && name === '');
-}
-/** GETs `key` and validates it as the notification `name` of `taskArn`. */
-async function readNotification(s3, options) {
-    try {
-        const got = await s3.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: options.bucket, Key: options.key }), {
-            abortSignal: options.signal
-        });
-        const etag = got.ETag;
-        const ignore = (why) => etag === undefined ? { kind: 'ignored', why } : { kind: 'ignored', why, etag };
-        if (got.ContentLength !== undefined && got.ContentLength > MAX_OBJECT_BYTES) {
-            ;
-            got.Body?.destroy?.();
-            return ignore(`it is ${got.ContentLength} bytes, more than the ${MAX_OBJECT_BYTES} an ECS task state event can be`);
-        }
-        const text = (await got.Body?.transformToString()) ?? '';
-        if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) {
-            return ignore(`it is more than ${MAX_OBJECT_BYTES} bytes`);
-        }
-        let event;
-        try {
-            event = JSON.parse(text);
-        }
-        catch {
-            return ignore('it is not JSON');
-        }
-        let task;
-        try {
-            const detail = typeof event === 'object' && event !== null && 'detail' in event ? event.detail : undefined;
-            task = snapshotFromEvent(detail);
-        }
-        catch (error) {
-            return ignore(`it is not an ECS task state event (${(0,util_errors/* errorMessage */.gJ)(error)})`);
-        }
-        if (task.taskArn !== options.taskArn) {
-            return ignore(`it holds an event for another task, ${task.taskArn}`);
-        }
-        if (options.name === 'stopped' && task.lastStatus !== 'STOPPED') {
-            return ignore(`its detail.lastStatus is ${task.lastStatus}, not STOPPED`);
-        }
-        return etag === undefined ? { kind: 'event', task } : { kind: 'event', task, etag };
-    }
-    catch (error) {
-        const name = (0,util_errors/* errorName */.Is)(error);
-        if (name === 'NoSuchKey' || name === 'NotFound')
-            return { kind: 'absent' };
-        if (isDenied(error))
-            return { kind: 'denied' };
-        if (isRetryableS3(error))
-            return { kind: 'retry', error };
-        return { kind: 'broken', error };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/wait/s3-waiter.ts
-/**
- * The S3 waiter: reads the notifier's `started.json` and `stopped.json` for the task
- * (REFERENCE.md §1) on a jittered, age-grown schedule (schedule.ts), spending no ECS API calls
- * while S3 answers, and one DescribeTasks per verify interval of silence so a broken notifier is
- * caught and reported instead of waited on forever.
- */
-
-
-
-
-
-
-
-/** Consecutive non-retryable S3 errors (NoSuchBucket, wrong region ...) before falling back. */
-const BROKEN_READS_BEFORE_FALLBACK = 3;
-/**
- * How long after the stop ECS reports a missing stopped.json is still thought to be in flight
- * rather than missed by the notifier (EventBridge delivers in seconds).
- */
-const NOTIFIER_LAG_MS = 60_000;
-/** While started.json is unseen, every this-many-th read is of started.json. */
-const STARTED_READ_EVERY = 3;
-/** The IAM statement that makes S3 answer 404 for a missing notification. */
-function listBucketStatement(prefix) {
-    const statement = {
-        Effect: 'Allow',
-        Action: 's3:ListBucket',
-        Resource: `arn:aws:s3:::${prefix.bucket}`
-    };
-    if (prefix.prefix !== '') {
-        statement.Condition = { StringLike: { 's3:prefix': `${prefix.prefix}/*` } };
-    }
-    return JSON.stringify(statement);
-}
-/** What to check when notifications do not arrive. */
-function notifierChecklist(prefix, cluster) {
-    const where = s3Url(prefix.bucket, prefix.prefix === '' ? '' : `${prefix.prefix}/`);
-    const objects = `arn:aws:s3:::${prefix.bucket}/${prefix.prefix === '' ? '' : `${prefix.prefix}/`}*`;
-    return (`Check that the EventBridge rule for "ECS Task State Change" events matches cluster ` +
-        `'${cluster}', that the notifier Lambda shows no errors in its logs and may s3:PutObject ` +
-        `on ${objects}, and that it writes to ${where} (the prefix this action reads).`);
-}
-/** Waits for the task to stop through its S3 notifications. */
-async function s3_waiter_waitForStop(deps, options) {
-    const { clock, logger, random } = deps;
-    const { taskArn, cluster, signal } = options;
-    const prefix = options.prefix;
-    const s3 = deps.s3;
-    if (prefix === undefined || s3 === undefined) {
-        throw new Error('The S3 waiter needs a notification prefix and an S3 client');
-    }
-    const id = taskIdOf(taskArn);
-    const keys = {
-        started: notificationKey(prefix.prefix, taskArn, 'started'),
-        stopped: notificationKey(prefix.prefix, taskArn, 'stopped')
-    };
-    const verifyMs = options.verifyIntervalSeconds * 1000;
-    const start = clock.now();
-    const warned = new Set();
-    const warnOnce = (tag, message) => {
-        if (warned.has(tag))
-            return;
-        warned.add(tag);
-        logger.warning(message);
-    };
-    let started;
-    let stopped;
-    let last;
-    let incompleteSince;
-    let nextVerifyAt = verifyMs > 0 ? start + verifyMs : Infinity;
-    let reads = 0;
-    let errors = 0;
-    let broken = 0;
-    const aborted = () => last === undefined ? { kind: 'aborted' } : { kind: 'aborted', last };
-    const read = async (name) => {
-        const key = keys[name];
-        const url = s3Url(prefix.bucket, key);
-        const got = await readNotification(s3, {
-            bucket: prefix.bucket,
-            key,
-            taskArn,
-            name,
-            signal
-        });
-        switch (got.kind) {
-            case 'event':
-                return { kind: 'event', task: got.task };
-            case 'ignored':
-                warnOnce(`${key}@${got.etag ?? ''}`, `Ignoring ${url}: ${got.why}`);
-                return { kind: 'ignored' };
-            case 'absent':
-                return { kind: 'absent' };
-            case 'denied':
-                warnOnce('access-denied', `Reading ${url} answered 403 AccessDenied. S3 answers 403 instead of 404 for a ` +
-                    `missing key when the role lacks s3:ListBucket, so this is read as "not written ` +
-                    `yet"; to make it a 404 and rule out a real denial, add to the action's role: ` +
-                    `${listBucketStatement(prefix)} (with s3:GetObject on arn:aws:s3:::${prefix.bucket}/` +
-                    `${prefix.prefix === '' ? '' : `${prefix.prefix}/`}*).`);
-                return { kind: 'absent' };
-            case 'retry':
-                return { kind: 'retry', error: got.error };
-            case 'broken':
-                return { kind: 'broken', error: got.error };
-        }
-    };
-    /** One DescribeTasks after verify-interval of silence; an outcome ends the wait. */
-    const verify = async () => {
-        const silentS = Math.round((clock.now() - start) / 1000);
-        try {
-            const answer = await describeTask(deps.ecs, { cluster, taskArn, signal });
-            if (answer.kind === 'missing') {
-                logger.warning(`DescribeTasks does not find task ${taskArn} in cluster '${cluster}' ` +
-                    `(${answer.reason}) after ${silentS} s; still waiting for ${s3Url(prefix.bucket, keys.stopped)}`);
-                return undefined;
-            }
-            const task = answer.task;
-            last = task;
-            if (task.lastStatus === 'STOPPED') {
-                const sinceStop = task.stoppedAt ? clock.now() - task.stoppedAt.getTime() : Infinity;
-                const message = `ECS reports task ${id} STOPPED${task.stoppedAt ? ` at ${task.stoppedAt.toISOString()}` : ''}, ` +
-                    `but ${s3Url(prefix.bucket, keys.stopped)} has not appeared; finishing from the ` +
-                    `DescribeTasks answer.`;
-                if (sinceStop < NOTIFIER_LAG_MS)
-                    logger.info(message);
-                else
-                    logger.warning(`${message} The notifier missed the event. ${notifierChecklist(prefix, cluster)}`);
-                return { kind: 'stopped', task };
-            }
-            if (started === undefined && task.lastStatus === 'RUNNING' && !warned.has('not-arriving')) {
-                warnOnce('not-arriving', `ECS reports task ${id} RUNNING${task.startedAt ? ` since ${task.startedAt.toISOString()}` : ''}, ` +
-                    `but ${s3Url(prefix.bucket, keys.started)} has not appeared after ${silentS} s: ` +
-                    `notifications are not arriving. ${notifierChecklist(prefix, cluster)} Still waiting; ` +
-                    `ECS is checked again every ${options.verifyIntervalSeconds} s.`);
-            }
-            else {
-                logger.info(`ECS reports task ${id} ${task.lastStatus}; still waiting for stopped.json`);
-            }
-        }
-        catch (error) {
-            if (signal.aborted)
-                return aborted();
-            if ((0,ecs_errors/* isThrottling */.E2)(error)) {
-                logger.info(`DescribeTasks is throttled; checking again in ${options.verifyIntervalSeconds} s`);
-            }
-            else {
-                warnOnce(`verify:${(0,util_errors/* errorName */.Is)(error)}`, `Could not check task ${id} with DescribeTasks (${(0,util_errors/* errorName */.Is)(error) || 'error'}: ` +
-                    `${(0,util_errors/* errorMessage */.gJ)(error)}); the wait goes on through S3. Grant ecs:DescribeTasks to ` +
-                    `the action's role, or set verify-interval: 0 to never check.`);
-            }
-        }
-        return undefined;
-    };
-    /** The end of the grace for a stopped.json without app's exit code or reason. */
-    const settle = async (task) => {
-        const graceS = INCOMPLETE_STOP_GRACE_MS / 1000;
-        if (verifyMs === 0) {
-            logger.info(`stopped.json still has no exit code or reason for the app container after ${graceS} s; ` +
-                `settling on it (verify-interval is 0, so ECS is not asked)`);
-            return { kind: 'stopped', task };
-        }
-        try {
-            const answer = await describeTask(deps.ecs, { cluster, taskArn, signal });
-            if (answer.kind === 'found' && answer.task.lastStatus === 'STOPPED') {
-                if (!isIncompleteStop(answer.task)) {
-                    logger.info(`DescribeTasks completes the stop of task ${id} that stopped.json left open`);
-                    return { kind: 'stopped', task: answer.task };
-                }
-            }
-            logger.info(`DescribeTasks confirms no exit code or reason for the app container of ${id}`);
-        }
-        catch (error) {
-            if (signal.aborted)
-                return aborted();
-            logger.warning(`Could not confirm the stop of task ${id} with DescribeTasks (${(0,util_errors/* errorMessage */.gJ)(error)}); ` +
-                `settling on stopped.json`);
-        }
-        return { kind: 'stopped', task };
-    };
-    for (;;) {
-        if (signal.aborted)
-            return aborted();
-        const readStarted = started === undefined && stopped === undefined && reads % STARTED_READ_EVERY === 2;
-        reads++;
-        const name = readStarted ? 'started' : 'stopped';
-        const result = await read(name);
-        if (signal.aborted)
-            return aborted();
-        errors = result.kind === 'retry' ? errors + 1 : 0;
-        broken = result.kind === 'broken' ? broken + 1 : 0;
-        if (result.kind === 'retry') {
-            logger.debug(`S3 read of ${keys[name]} failed (${(0,util_errors/* errorMessage */.gJ)(result.error)}); backing off`);
-            if (errors === 1) {
-                logger.info(`S3 answered ${(0,util_errors/* errorName */.Is)(result.error) || 'an error'}; backing off`);
-            }
-        }
-        else if (result.kind === 'broken') {
-            const message = `Reading ${s3Url(prefix.bucket, keys[name])} failed: ${(0,util_errors/* errorName */.Is)(result.error)}: ` +
-                `${(0,util_errors/* errorMessage */.gJ)(result.error)}.`;
-            if (broken < BROKEN_READS_BEFORE_FALLBACK) {
-                logger.debug(message);
-            }
-            else {
-                logger.warning(`${message} Waiting through DescribeTasks instead. Check that the bucket ` +
-                    `'${prefix.bucket}' exists${prefix.region ? ` in ${prefix.region}` : ''} (a ` +
-                    `'?region=' on the prefix names another region) and that the action's role may read it.`);
-                return waitForStop(deps, options);
-            }
-        }
-        else if (result.kind === 'event' && name === 'started') {
-            started = result.task;
-            last ??= started;
-            const t = started.startedAt ?? started.createdAt;
-            const where = [
-                started.containerInstanceArn ? `on container instance ${started.containerInstanceArn}` : '',
-                started.availabilityZone ? `in ${started.availabilityZone}` : ''
-            ]
-                .filter((s) => s !== '')
-                .join(' ');
-            logger.info(`Task ${id} started${t ? ` at ${t.toISOString()}` : ''}${where ? ` ${where}` : ''}`);
-        }
-        else if (result.kind === 'event') {
-            const task = result.task;
-            // Newest detail.version wins; duplicates and older events change nothing (REFERENCE.md §2).
-            if (stopped === undefined || (task.version ?? -1) > (stopped.version ?? -1)) {
-                stopped = task;
-                last = task;
-                if (!isIncompleteStop(task)) {
-                    logger.info(`Task ${id} stopped${task.stoppedAt ? ` at ${task.stoppedAt.toISOString()}` : ''}` +
-                        `${task.stopCode ? `: ${task.stopCode}` : ''}` +
-                        `${task.stoppedReason ? `: ${task.stoppedReason}` : ''}`);
-                    return { kind: 'stopped', task };
-                }
-                if (incompleteSince === undefined) {
-                    incompleteSince = clock.now();
-                    logger.info(`stopped.json for task ${id} has no exit code or reason for the app container yet ` +
-                        `(EssentialContainerExited); re-reading it for up to ` +
-                        `${INCOMPLETE_STOP_GRACE_MS / 1000} s for a newer event`);
-                }
-            }
-        }
-        const now = clock.now();
-        if (stopped !== undefined && incompleteSince !== undefined) {
-            if (now - incompleteSince >= INCOMPLETE_STOP_GRACE_MS)
-                return settle(stopped);
-        }
-        else if (now >= nextVerifyAt) {
-            const outcome = await verify();
-            if (outcome)
-                return outcome;
-            nextVerifyAt = clock.now() + verifyMs;
-        }
-        const delay = s3ReadDelayMs({
-            baseSeconds: options.pollIntervalSeconds,
-            // The grace is short: re-read at the base rate, not the age-grown one.
-            ageMs: incompleteSince === undefined ? now - start : 0,
-            consecutiveErrors: errors + broken,
-            random
-        });
-        await clock.sleep(delay, signal);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/fanout/multi-waiter.ts
-/**
- * Waiting on many tasks at once with few requests.
- *
- * With a notification prefix there are two ways to look for stopped.json objects, and each tick
- * takes the cheaper by count:
- * - a GET of `<prefix>/<task ARN>/stopped.json` per pending task, each on its own age-grown,
- *   jittered schedule (src/wait/schedule.ts);
- * - one LIST of `<prefix>/arn:aws:ecs:<region>:<account>:task/<cluster>/` (1,000 keys a page),
- *   then a GET of only the stopped.json objects that appeared or whose ETag changed (a newer
- *   event). A LIST costs about 12.5 GETs (REFERENCE.md §3), so it wins once more than about a
- *   dozen young tasks are pending.
- * Both obey the one-task rules of src/wait: objects are size-bounded and validated, the newest
- * `detail.version` wins, a STOPPED state without the app container's exit code or reason is
- * re-read for INCOMPLETE_STOP_GRACE_MS before it is settled on. The verify rule applies per task,
- * batched: after verify-interval seconds without stopped.json, one DescribeTasks call covers up
- * to 100 such tasks. Every tick is jittered so many jobs never list in lockstep, and no task is
- * read more than once a second.
- *
- * Without a prefix (or when the bucket cannot be read), DescribeTasks is polled for every
- * pending task, 100 tasks a call, with hako's throttling backoff.
- */
-
-
-
-
-
-
-
-
-
-
-/** What one LIST request costs in GETs (S3 pricing, REFERENCE.md §3). */
-const LIST_COST_IN_GETS = 12.5;
-/** ListObjectsV2 answers at most 1,000 keys a page. */
-const LIST_PAGE_KEYS = 1000;
-/** DescribeTasks takes at most 100 tasks a call. */
-const DESCRIBE_BATCH = 100;
-/** No task is read more often than this, whatever the poll interval. */
-const MIN_READ_GAP_MS = 1000;
-/** GETs in flight at once. */
-const GET_CONCURRENCY = 16;
-/** ARNs named in a warning about many tasks. */
-const NAMED = 5;
-/** The gap between reads of a task `ageMs` old: the age-grown mean, never under a second. */
-function meanGapMs(baseSeconds, ageMs) {
-    return Math.max(MIN_READ_GAP_MS, meanIntervalMs(baseSeconds, ageMs));
-}
-/**
- * LIST or GET, by cost (pure). A GET per task costs one request per task per read interval
- * (the interval grows with each task's age); a LIST tick serves every task at the youngest
- * task's interval and costs LIST_COST_IN_GETS per page.
- */
-function chooseReadMode(input) {
-    const { ages, baseSeconds } = input;
-    const pages = Math.max(1, input.pages);
-    let getsPerSecond = 0;
-    for (const age of ages)
-        getsPerSecond += 1000 / meanGapMs(baseSeconds, age);
-    const youngest = ages.length === 0 ? 0 : Math.min(...ages);
-    const listGapMs = meanGapMs(baseSeconds, youngest);
-    const listPerSecond = (LIST_COST_IN_GETS * pages * 1000) / listGapMs;
-    const mode = ages.length > 0 && listPerSecond < getsPerSecond ? 'list' : 'get';
-    const costs = `a GET per task costs about ${getsPerSecond.toFixed(1)} GETs/s for ${ages.length} pending ` +
-        `task(s); a LIST of ${pages} page(s) every ${(listGapMs / 1000).toFixed(1)} s costs about ` +
-        `${listPerSecond.toFixed(1)} GET-equivalents/s (a LIST costs about ${LIST_COST_IN_GETS} GETs)`;
-    return {
-        mode,
-        getsPerSecond,
-        listPerSecond,
-        reason: mode === 'list'
-            ? `Listing the prefix instead of reading each task's stopped.json: ${costs}`
-            : `Reading each task's stopped.json: ${costs}`
-    };
-}
-/**
- * The LIST prefix for a task: the notification prefix and the task ARN up to its cluster,
- * `<prefix>/arn:aws:ecs:<region>:<account>:task/<cluster>/`.
- */
-function listPrefixOf(prefix, taskArn) {
-    const upToCluster = taskArn.slice(0, taskArn.lastIndexOf('/') + 1);
-    return `${prefix === '' ? '' : `${prefix}/`}${upToCluster}`;
-}
-/** Runs `fn` over `items`, at most `limit` at a time. */
-async function pool(items, limit, fn) {
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const item = items[next++];
-            await fn(item);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-function chunks(items, size) {
-    const out = [];
-    for (let i = 0; i < items.length; i += size)
-        out.push(items.slice(i, i + size));
-    return out;
-}
-/** `a, b, c and 4 more` */
-function nameSome(items) {
-    const shown = items.slice(0, NAMED).join(', ');
-    return items.length > NAMED ? `${shown} and ${items.length - NAMED} more` : shown;
-}
-/**
- * Watches many tasks. `add` a task the moment RunTask returns it; `run` reads until its signal
- * aborts, calling `onEnd` once per task as its end becomes known. A task can be added while
- * `run` is going.
- */
-class MultiWaiter {
-    deps;
-    options;
-    watched = new Map();
-    /** stopped.json and started.json keys of the watched tasks. */
-    byKey = new Map();
-    warned = new Set();
-    mode;
-    lastLoggedMode;
-    pages = 1;
-    nextListAt = Infinity;
-    nextPollAt = Infinity;
-    backoff = NO_BACKOFF;
-    s3Errors = 0;
-    broken = 0;
-    /** Why listing was given up (denied, or failing while GETs may work); undefined: it works. */
-    listOff;
-    listErrors = 0;
-    wake = new AbortController();
-    wakeAt = Infinity;
-    /** Requests made, by kind, for the debug log and the benchmark. */
-    requests = { get: 0, list: 0, describe: 0 };
-    constructor(deps, options) {
-        this.deps = deps;
-        this.options = options;
-        if (options.prefix !== undefined && deps.s3 === undefined) {
-            throw new Error('MultiWaiter: a notification prefix needs an S3 client');
-        }
-        this.mode = options.prefix === undefined ? 'describe' : 'get';
-    }
-    /** Tasks watched whose end is not known yet. */
-    get pending() {
-        return this.watched.size;
-    }
-    /** Starts watching a task. */
-    add(taskArn) {
-        if (this.watched.has(taskArn))
-            return;
-        const now = this.deps.clock.now();
-        const first = now + this.readDelay(0, false);
-        const prefix = this.options.prefix?.prefix ?? '';
-        const verifyMs = this.options.verifyIntervalSeconds * 1000;
-        const w = {
-            arn: taskArn,
-            id: taskIdOf(taskArn),
-            startedKey: notificationKey(prefix, taskArn, 'started'),
-            stoppedKey: notificationKey(prefix, taskArn, 'stopped'),
-            listPrefix: listPrefixOf(prefix, taskArn),
-            addedAt: now,
-            nextReadAt: first,
-            nextVerifyAt: verifyMs > 0 ? now + verifyMs : Infinity,
-            startedSeen: false,
-            lastFoundAt: now
-        };
-        this.watched.set(taskArn, w);
-        this.byKey.set(w.stoppedKey, { w, name: 'stopped' });
-        this.byKey.set(w.startedKey, { w, name: 'started' });
-        // A young task is read at the base rate: bring the shared ticks forward for it.
-        this.nextListAt = Math.min(this.nextListAt, first);
-        this.nextPollAt = Math.min(this.nextPollAt, first);
-        if (first < this.wakeAt)
-            this.wake.abort();
-    }
-    /** Reads until `signal` aborts. Rejects only with a UserError when DescribeTasks is denied. */
-    async run(signal) {
-        const { clock } = this.deps;
-        // One listener for the whole run (not one per sleep): an abort ends the current sleep.
-        const onAbort = () => this.wake.abort();
-        signal.addEventListener('abort', onAbort, { once: true });
-        try {
-            while (!signal.aborted) {
-                if (this.watched.size > 0) {
-                    await this.tick(signal);
-                    if (signal.aborted)
-                        break;
-                }
-                const wakeAt = this.watched.size > 0 ? this.nextWakeAt() : Infinity;
-                this.wake = new AbortController();
-                this.wakeAt = wakeAt;
-                const sleep = this.wake.signal;
-                if (signal.aborted)
-                    break;
-                if (wakeAt === Infinity) {
-                    // Nothing to read until a task is added.
-                    await new Promise((resolve) => {
-                        sleep.addEventListener('abort', () => resolve(), { once: true });
-                    });
-                }
-                else {
-                    await clock.sleep(Math.max(0, wakeAt - clock.now()), sleep);
-                }
-                this.wakeAt = Infinity;
-            }
-        }
-        finally {
-            signal.removeEventListener('abort', onAbort);
-        }
-    }
-    get verifyMs() {
-        return this.options.verifyIntervalSeconds * 1000;
-    }
-    readDelay(ageMs, incomplete) {
-        return Math.max(MIN_READ_GAP_MS, s3ReadDelayMs({
-            baseSeconds: this.options.pollIntervalSeconds,
-            // The incomplete-stop grace is short: re-read at the base rate, not the age-grown one.
-            ageMs: incomplete ? 0 : ageMs,
-            consecutiveErrors: this.s3Errors + this.broken,
-            random: this.deps.random
-        }));
-    }
-    nextWakeAt() {
-        let at = Infinity;
-        if (this.mode === 'describe')
-            at = this.nextPollAt;
-        else if (this.mode === 'list')
-            at = this.nextListAt;
-        for (const w of this.watched.values()) {
-            if (this.mode === 'get')
-                at = Math.min(at, w.nextReadAt);
-            if (this.mode !== 'describe') {
-                if (w.incompleteSince !== undefined) {
-                    at = Math.min(at, w.incompleteSince + INCOMPLETE_STOP_GRACE_MS);
-                }
-                else if (w.stopped === undefined) {
-                    at = Math.min(at, w.nextVerifyAt);
-                }
-            }
-        }
-        return at;
-    }
-    warnOnce(tag, message) {
-        if (this.warned.has(tag))
-            return;
-        this.warned.add(tag);
-        this.deps.logger.warning(message);
-    }
-    end(w, end) {
-        if (!this.watched.delete(w.arn))
-            return;
-        this.byKey.delete(w.stoppedKey);
-        this.byKey.delete(w.startedKey);
-        this.options.onEnd(end);
-    }
-    async tick(signal) {
-        const now = this.deps.clock.now();
-        if (this.mode !== 'describe') {
-            const ages = [...this.watched.values()]
-                .filter((w) => w.incompleteSince === undefined)
-                .map((w) => now - w.addedAt);
-            const choice = chooseReadMode({
-                ages,
-                baseSeconds: this.options.pollIntervalSeconds,
-                pages: this.pages
-            });
-            const mode = this.listOff !== undefined ? 'get' : choice.mode;
-            if (mode !== this.mode || this.lastLoggedMode === undefined) {
-                this.deps.logger.debug(this.listOff !== undefined
-                    ? `Reading each task's stopped.json: ${this.listOff}`
-                    : choice.reason);
-                this.lastLoggedMode = mode;
-            }
-            if (mode === 'get' && this.mode === 'list') {
-                // Spread the first GETs after a LIST phase over one base interval.
-                for (const w of this.watched.values()) {
-                    w.nextReadAt = Math.max(w.nextReadAt, now + this.readDelay(0, false) - MIN_READ_GAP_MS);
-                }
-            }
-            this.mode = mode;
-        }
-        if (this.mode === 'describe') {
-            if (now >= this.nextPollAt)
-                await this.pollDescribe(signal);
-            return;
-        }
-        if (this.mode === 'list') {
-            if (now >= this.nextListAt)
-                await this.listTick(signal);
-        }
-        else {
-            await this.getTick(signal);
-        }
-        if (signal.aborted || this.mode === 'describe')
-            return;
-        await this.verifyAndSettle(signal);
-    }
-    // ---- S3 ---------------------------------------------------------------------------------
-    get prefix() {
-        return this.options.prefix;
-    }
-    get s3() {
-        return this.deps.s3;
-    }
-    /** A GET of each task whose read is due. */
-    async getTick(signal) {
-        const now = this.deps.clock.now();
-        const due = [...this.watched.values()].filter((w) => w.nextReadAt <= now);
-        await pool(due, GET_CONCURRENCY, async (w) => {
-            if (signal.aborted || !this.watched.has(w.arn))
-                return;
-            const read = await this.get(w, signal);
-            if (signal.aborted)
-                return;
-            this.accept(w, read);
-            const t = this.deps.clock.now();
-            w.nextReadAt = t + this.readDelay(t - w.addedAt, w.incompleteSince !== undefined);
-        });
-    }
-    async get(w, signal) {
-        this.requests.get++;
-        const read = await readNotification(this.s3, {
-            bucket: this.prefix.bucket,
-            key: w.stoppedKey,
-            taskArn: w.arn,
-            name: 'stopped',
-            signal
-        });
-        if (read.kind === 'denied') {
-            this.warnOnce('access-denied', `Reading ${s3Url(this.prefix.bucket, w.stoppedKey)} answered 403 AccessDenied. S3 ` +
-                `answers 403 instead of 404 for a missing key when the role lacks s3:ListBucket, so ` +
-                `this is read as "not written yet"; to make it a 404 (and let the action list the ` +
-                `prefix, which is cheaper for many tasks), add to the action's role: ` +
-                `${listBucketStatement(this.prefix)}`);
-        }
-        return read;
-    }
-    /** Applies one read of a task's stopped.json. */
-    accept(w, read) {
-        const { logger, clock } = this.deps;
-        this.s3Errors = read.kind === 'retry' ? this.s3Errors + 1 : 0;
-        this.broken = read.kind === 'broken' ? this.broken + 1 : 0;
-        const url = s3Url(this.prefix.bucket, w.stoppedKey);
-        switch (read.kind) {
-            case 'absent':
-            case 'denied':
-                return;
-            case 'retry':
-                logger.debug(`S3 read of ${w.stoppedKey} failed (${(0,util_errors/* errorMessage */.gJ)(read.error)}); backing off`);
-                if (this.s3Errors === 1) {
-                    logger.info(`S3 answered ${(0,util_errors/* errorName */.Is)(read.error) || 'an error'}; backing off`);
-                }
-                return;
-            case 'broken':
-                this.onBroken(`Reading ${url} failed: ${(0,util_errors/* errorName */.Is)(read.error)}: ${(0,util_errors/* errorMessage */.gJ)(read.error)}.`);
-                return;
-            case 'ignored':
-                if (read.etag !== undefined)
-                    w.etag = read.etag;
-                this.warnOnce(`${w.stoppedKey}@${read.etag ?? ''}`, `Ignoring ${url}: ${read.why}`);
-                return;
-            case 'event': {
-                if (read.etag !== undefined)
-                    w.etag = read.etag;
-                const task = read.task;
-                // Newest detail.version wins; duplicates and older events change nothing (REFERENCE.md §2).
-                if (w.stopped !== undefined && (task.version ?? -1) <= (w.stopped.version ?? -1))
-                    return;
-                w.stopped = task;
-                if (!isIncompleteStop(task)) {
-                    logger.debug(`stopped.json of task ${w.id}: ${task.stopCode ?? 'STOPPED'}`);
-                    this.end(w, { kind: 'stopped', task });
-                    return;
-                }
-                if (w.incompleteSince === undefined) {
-                    w.incompleteSince = clock.now();
-                    logger.info(`stopped.json for task ${w.id} has no exit code or reason for the app container yet ` +
-                        `(EssentialContainerExited); re-reading it for up to ` +
-                        `${INCOMPLETE_STOP_GRACE_MS / 1000} s for a newer event`);
-                }
-            }
-        }
-    }
-    onBroken(message) {
-        if (this.broken < BROKEN_READS_BEFORE_FALLBACK) {
-            this.deps.logger.debug(message);
-            return;
-        }
-        this.deps.logger.warning(`${message} Waiting through DescribeTasks instead. Check that the bucket ` +
-            `'${this.prefix.bucket}' exists${this.prefix.region ? ` in ${this.prefix.region}` : ''} ` +
-            `(a '?region=' on the prefix names another region) and that the action's role may read it.`);
-        this.mode = 'describe';
-        this.nextPollAt = this.deps.clock.now();
-    }
-    /** One LIST of every cluster prefix the pending tasks sit under, then the GETs it calls for. */
-    async listTick(signal) {
-        const { clock, logger } = this.deps;
-        const prefixes = [...new Set([...this.watched.values()].map((w) => w.listPrefix))];
-        const toGet = [];
-        let pages = 0;
-        let keys = 0;
-        for (const listPrefix of prefixes) {
-            let token;
-            do {
-                this.requests.list++;
-                pages++;
-                let out;
-                try {
-                    out = await this.s3.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({
-                        Bucket: this.prefix.bucket,
-                        Prefix: listPrefix,
-                        MaxKeys: LIST_PAGE_KEYS,
-                        ...(token === undefined ? {} : { ContinuationToken: token })
-                    }), { abortSignal: signal });
-                }
-                catch (error) {
-                    if (signal.aborted)
-                        return;
-                    this.onListError(error, listPrefix);
-                    this.nextListAt = clock.now() + this.listDelay();
-                    return;
-                }
-                for (const object of out.Contents ?? []) {
-                    keys++;
-                    const hit = object.Key === undefined ? undefined : this.byKey.get(object.Key);
-                    if (hit === undefined)
-                        continue;
-                    if (hit.name === 'started') {
-                        if (!hit.w.startedSeen)
-                            logger.debug(`started.json of task ${hit.w.id} appeared`);
-                        hit.w.startedSeen = true;
-                    }
-                    else if (object.ETag === undefined || object.ETag !== hit.w.etag) {
-                        toGet.push(hit.w);
-                    }
-                }
-                token = out.IsTruncated ? out.NextContinuationToken : undefined;
-            } while (token !== undefined && !signal.aborted);
-        }
-        this.s3Errors = 0;
-        this.broken = 0;
-        this.listErrors = 0;
-        this.pages = Math.max(1, pages);
-        logger.debug(`LIST of ${prefixes.length} prefix(es): ${keys} keys in ${pages} page(s); ` +
-            `${toGet.length} stopped.json to read`);
-        await pool(toGet, GET_CONCURRENCY, async (w) => {
-            if (signal.aborted || !this.watched.has(w.arn))
-                return;
-            this.accept(w, await this.get(w, signal));
-        });
-        this.nextListAt = clock.now() + this.listDelay();
-    }
-    listDelay() {
-        let youngest = Infinity;
-        let incomplete = false;
-        const now = this.deps.clock.now();
-        for (const w of this.watched.values()) {
-            youngest = Math.min(youngest, now - w.addedAt);
-            if (w.incompleteSince !== undefined)
-                incomplete = true;
-        }
-        return this.readDelay(youngest === Infinity ? 0 : youngest, incomplete);
-    }
-    onListError(error, listPrefix) {
-        const url = s3Url(this.prefix.bucket, listPrefix);
-        if (isDenied(error)) {
-            this.listOff = 'listing the prefix was denied';
-            this.mode = 'get';
-            this.deps.logger.warning(`Listing ${url} answered 403 AccessDenied; reading each task's stopped.json instead, ` +
-                `which costs more requests with many tasks. To let the action list, add to its role: ` +
-                `${listBucketStatement(this.prefix)}`);
-            return;
-        }
-        this.listErrors++;
-        if (this.listErrors >= BROKEN_READS_BEFORE_FALLBACK) {
-            // GETs of single keys may still work where listing does not.
-            this.listOff = `listing the prefix failed ${this.listErrors} times in a row`;
-            this.mode = 'get';
-            this.deps.logger.warning(`Listing ${url} failed ${this.listErrors} times in a row (last: ${(0,util_errors/* errorName */.Is)(error) || 'error'}: ` +
-                `${(0,util_errors/* errorMessage */.gJ)(error)}); reading each task's stopped.json instead.`);
-            return;
-        }
-        if (isRetryableS3(error)) {
-            this.s3Errors++;
-            this.deps.logger.debug(`LIST of ${url} failed (${(0,util_errors/* errorMessage */.gJ)(error)}); backing off`);
-            if (this.s3Errors === 1) {
-                this.deps.logger.info(`S3 answered ${(0,util_errors/* errorName */.Is)(error) || 'an error'}; backing off`);
-            }
-            return;
-        }
-        this.deps.logger.debug(`Listing ${url} failed: ${(0,util_errors/* errorName */.Is)(error)}: ${(0,util_errors/* errorMessage */.gJ)(error)}`);
-    }
-    // ---- DescribeTasks ----------------------------------------------------------------------
-    /** DescribeTasks for up to 100 tasks a call; answers by ARN, and the ARNs ECS did not find. */
-    async describe(arns, signal) {
-        const found = new Map();
-        const missing = new Map();
-        for (const chunk of chunks(arns, DESCRIBE_BATCH)) {
-            this.requests.describe++;
-            const out = await this.deps.ecs.send(new dist_cjs/* DescribeTasksCommand */.z8X({ cluster: this.options.cluster, tasks: chunk }), { abortSignal: signal });
-            for (const task of out.tasks ?? []) {
-                if (task.taskArn !== undefined)
-                    found.set(task.taskArn, snapshotFromDescribe(task));
-            }
-            for (const failure of out.failures ?? []) {
-                if (failure.arn !== undefined)
-                    missing.set(failure.arn, failure.reason ?? 'no task');
-            }
-            for (const arn of chunk) {
-                if (!found.has(arn) && !missing.has(arn))
-                    missing.set(arn, 'no task');
-            }
-        }
-        return { found, missing };
-    }
-    /**
-     * The verify rule, batched: when a task has gone verify-interval without stopped.json, one
-     * DescribeTasks call covers it and every other task at least half-way to its own check (so the
-     * checks of tasks launched seconds apart share calls); and the settling of stops whose grace
-     * ran out.
-     */
-    async verifyAndSettle(signal) {
-        const { clock, logger } = this.deps;
-        const now = clock.now();
-        const verifyMs = this.verifyMs;
-        const settle = [];
-        const verify = [];
-        let due = false;
-        for (const w of this.watched.values()) {
-            if (w.incompleteSince !== undefined) {
-                if (now - w.incompleteSince >= INCOMPLETE_STOP_GRACE_MS)
-                    settle.push(w);
-            }
-            else if (w.stopped === undefined && verifyMs > 0) {
-                if (w.nextVerifyAt <= now)
-                    due = true;
-                if (w.nextVerifyAt - verifyMs / 2 <= now)
-                    verify.push(w);
-            }
-        }
-        if (!due)
-            verify.length = 0;
-        if (settle.length === 0 && verify.length === 0)
-            return;
-        if (verifyMs === 0) {
-            for (const w of settle) {
-                logger.info(`stopped.json of task ${w.id} still has no exit code or reason for the app container ` +
-                    `after ${INCOMPLETE_STOP_GRACE_MS / 1000} s; settling on it (verify-interval is 0, ` +
-                    `so ECS is not asked)`);
-                this.end(w, { kind: 'stopped', task: w.stopped });
-            }
-            return;
-        }
-        let answer;
-        try {
-            answer = await this.describe([...settle, ...verify].map((w) => w.arn), signal);
-        }
-        catch (error) {
-            if (signal.aborted)
-                return;
-            if ((0,ecs_errors/* isThrottling */.E2)(error)) {
-                logger.info(`DescribeTasks is throttled; checking again in ${this.options.verifyIntervalSeconds} s`);
-            }
-            else {
-                this.warnOnce(`verify:${(0,util_errors/* errorName */.Is)(error)}`, `Could not check tasks with DescribeTasks (${(0,util_errors/* errorName */.Is)(error) || 'error'}: ` +
-                    `${(0,util_errors/* errorMessage */.gJ)(error)}); the wait goes on through S3. Grant ecs:DescribeTasks to ` +
-                    `the action's role, or set verify-interval: 0 to never check.`);
-            }
-        }
-        const t = clock.now();
-        for (const w of settle) {
-            const task = answer?.found.get(w.arn);
-            if (task?.lastStatus === 'STOPPED' && !isIncompleteStop(task)) {
-                logger.info(`DescribeTasks completes the stop of task ${w.id} that stopped.json left open`);
-                this.end(w, { kind: 'stopped', task });
-            }
-            else {
-                logger.info(`Settling on stopped.json of task ${w.id}: no exit code or reason for app`);
-                this.end(w, { kind: 'stopped', task: w.stopped });
-            }
-        }
-        if (answer === undefined) {
-            for (const w of verify)
-                w.nextVerifyAt = t + verifyMs;
-            return;
-        }
-        const missing = [];
-        const silent = [];
-        let late = 0;
-        for (const w of verify) {
-            w.nextVerifyAt = t + verifyMs;
-            const task = answer.found.get(w.arn);
-            if (task === undefined) {
-                missing.push(`${w.arn} (${answer.missing.get(w.arn) ?? 'no task'})`);
-                continue;
-            }
-            w.last = task;
-            if (task.lastStatus === 'STOPPED') {
-                const sinceStop = task.stoppedAt ? t - task.stoppedAt.getTime() : Infinity;
-                if (sinceStop >= NOTIFIER_LAG_MS)
-                    late++;
-                logger.info(`ECS reports task ${w.id} STOPPED${task.stoppedAt ? ` at ${task.stoppedAt.toISOString()}` : ''}, ` +
-                    `but its stopped.json has not appeared; finishing from the DescribeTasks answer`);
-                this.end(w, { kind: 'stopped', task });
-            }
-            else if (task.lastStatus === 'RUNNING' && this.mode === 'list' && !w.startedSeen) {
-                silent.push(w.arn);
-            }
-        }
-        const checklist = this.notifierChecklist();
-        if (late > 0) {
-            logger.warning(`ECS reports ${late} task(s) stopped more than ${NOTIFIER_LAG_MS / 1000} s ago whose ` +
-                `stopped.json has not appeared: the notifier missed the events. ${checklist}`);
-        }
-        if (silent.length > 0) {
-            this.warnOnce('not-arriving', `ECS reports ${silent.length} task(s) RUNNING whose started.json has not appeared after ` +
-                `${this.options.verifyIntervalSeconds} s: notifications are not arriving ` +
-                `(${nameSome(silent)}). ${checklist} Still waiting; ECS is checked again every ` +
-                `${this.options.verifyIntervalSeconds} s.`);
-        }
-        if (missing.length > 0) {
-            logger.warning(`DescribeTasks does not find ${missing.length} task(s) in cluster ` +
-                `'${this.options.cluster}': ${nameSome(missing)}; still waiting for their stopped.json`);
-        }
-    }
-    notifierChecklist() {
-        const p = this.prefix;
-        const under = p.prefix === '' ? '' : `${p.prefix}/`;
-        return (`Check that the EventBridge rule for "ECS Task State Change" events matches cluster ` +
-            `'${this.options.cluster}', that the notifier Lambda shows no errors in its logs and may ` +
-            `s3:PutObject on arn:aws:s3:::${p.bucket}/${under}*, and that it writes to ` +
-            `${s3Url(p.bucket, under)} (the prefix this action reads).`);
-    }
-    /** Describe mode: one DescribeTasks call per 100 pending tasks per tick. */
-    async pollDescribe(signal) {
-        const { clock, logger, random } = this.deps;
-        const base = this.options.pollIntervalSeconds;
-        try {
-            const arns = [...this.watched.keys()];
-            const { found, missing } = await this.describe(arns, signal);
-            this.backoff = afterSuccess(this.backoff, base);
-            const now = clock.now();
-            for (const arn of arns) {
-                const w = this.watched.get(arn);
-                if (w === undefined)
-                    continue;
-                const task = found.get(arn);
-                if (task === undefined) {
-                    const invisibleMs = now - w.lastFoundAt;
-                    if (invisibleMs >= VISIBILITY_TIMEOUT_MS) {
-                        this.end(w, {
-                            kind: 'lost',
-                            taskArn: arn,
-                            reason: `DescribeTasks has not found the task in cluster '${this.options.cluster}' for ` +
-                                `${Math.round(invisibleMs / 1000)} s (${missing.get(arn) ?? 'no task'})`
-                        });
-                    }
-                    continue;
-                }
-                w.last = task;
-                w.lastFoundAt = now;
-                if (task.lastStatus !== 'STOPPED')
-                    continue;
-                if (!isIncompleteStop(task)) {
-                    this.end(w, { kind: 'stopped', task });
-                    continue;
-                }
-                w.incompleteSince ??= now;
-                if (now - w.incompleteSince >= INCOMPLETE_STOP_GRACE_MS) {
-                    logger.info(`Task ${w.id} stopped (EssentialContainerExited) without an exit code or reason ` +
-                        `for the app container after ${INCOMPLETE_STOP_GRACE_MS / 1000} s of re-reading`);
-                    this.end(w, { kind: 'stopped', task });
-                }
-            }
-        }
-        catch (error) {
-            if (signal.aborted)
-                return;
-            if ((0,ecs_errors/* isThrottling */.E2)(error) || (0,ecs_errors/* isTransient */.dg)(error)) {
-                this.backoff = afterThrottle(this.backoff, base);
-                const message = `DescribeTasks ${(0,ecs_errors/* isThrottling */.E2)(error) ? 'is throttled' : `failed (${(0,util_errors/* errorMessage */.gJ)(error)})`}; ` +
-                    `next call in about ${Math.round(this.backoff.throttleMs / 1000)} s`;
-                if ((0,ecs_errors/* isThrottling */.E2)(error))
-                    logger.info(message);
-                else
-                    logger.warning(message);
-            }
-            else {
-                throw new util_errors/* UserError */.yo(`Could not describe tasks in cluster '${this.options.cluster}': ${(0,util_errors/* errorName */.Is)(error)}: ` +
-                    `${(0,util_errors/* errorMessage */.gJ)(error)}. The action's role needs ecs:DescribeTasks on the tasks ` +
-                    `(or set a notification prefix to wait through S3 instead).`);
-            }
-        }
-        const now = clock.now();
-        let youngest = Infinity;
-        let incomplete = false;
-        for (const w of this.watched.values()) {
-            youngest = Math.min(youngest, now - w.addedAt);
-            if (w.incompleteSince !== undefined)
-                incomplete = true;
-        }
-        const delay = describeDelayMs({
-            baseSeconds: base,
-            ageMs: incomplete || youngest === Infinity ? 0 : youngest,
-            backoff: this.backoff,
-            random
-        });
-        this.nextPollAt = now + Math.max(MIN_READ_GAP_MS, delay);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/fanout/queue.ts
-/**
- * The work queue of a fan-out: at most `maxParallel` tasks running at once, the next starting
- * when one stops (like a matrix's max-parallel), in spec order; RunTask calls paced by the
- * client-side token bucket; fail-fast; cancel and timeout stopping every task this job started,
- * in StopTask calls paced by the same bucket (RunTask and StopTask share one account bucket,
- * REFERENCE.md §3).
- *
- * The queue does no I/O of its own: launching, stopping and watching come in as functions, and
- * the waiter reports each task's end through `onEnd`.
- */
-
-
-
-
-/**
- * How long to keep watching for the ends of stopped tasks after the last StopTask call: on a
- * cancel the runner sends SIGTERM 7.5 s after SIGINT (REFERENCE.md §3); on a timeout there is
- * time to see how the tasks ended.
- */
-const CANCEL_CONFIRM_MS = 4_000;
-const TIMEOUT_CONFIRM_MS = 60_000;
-/** True for a task that ended with exit code 0. */
-function succeeded(record) {
-    return record.end?.kind === 'stopped' && exitCodeOf(record.end.task) === 0;
-}
-class WorkQueue {
-    deps;
-    options;
-    records;
-    byArn = new Map();
-    /** Spec indexes waiting to launch, in order. */
-    queue;
-    /** Tasks launching or running: the slots in use. */
-    active = 0;
-    halted;
-    haltError;
-    halt = new AbortController();
-    waiters = [];
-    stopping = [];
-    stopFailures = [];
-    /** When the last StopTask call of a cancel or timeout was made. */
-    stopsDoneAt;
-    constructor(deps, options) {
-        this.deps = deps;
-        this.options = options;
-        this.records = options.keys.map((_, index) => ({
-            index,
-            state: 'not-started',
-            stopRequested: false
-        }));
-        this.queue = options.keys.map((_, index) => index);
-        // Every launch in flight and every wait for a token listens on it; hundreds are normal.
-        (0,external_node_events_.setMaxListeners)(0, this.halt.signal);
-    }
-    /** The waiter's report of a task's end. */
-    onEnd(end) {
-        const arn = end.kind === 'stopped' ? end.task.taskArn : end.taskArn;
-        const record = this.byArn.get(arn);
-        if (record === undefined || record.state !== 'running')
-            return;
-        record.state = 'ended';
-        record.end = end;
-        record.endedAt = this.deps.clock.now();
-        this.active--;
-        const { logger } = this.deps;
-        const id = taskIdOf(arn);
-        if (end.kind === 'lost') {
-            logger.warning(`Task #${record.index} (${id}) is lost: ${end.reason}`);
-        }
-        else {
-            const code = exitCodeOf(end.task);
-            const how = end.task.stopCode ? ` (${end.task.stopCode})` : '';
-            logger.info(`Task #${record.index} (${id}) stopped with exit code ${code}${how}`);
-        }
-        if (!succeeded(record) && !record.stopRequested && this.options.failFast) {
-            this.stop('fail-fast');
-        }
-        this.notify();
-    }
-    /** The waiter failed for good: stop what runs (nothing can see it end) and finish. */
-    fail(error) {
-        this.haltError ??= error;
-        this.stop('wait-error');
-    }
-    /** Runs the queue until every started task has ended, or a halt's confirm window is over. */
-    async run() {
-        const { clock } = this.deps;
-        const timer = new AbortController();
-        const onCancel = () => this.stop('cancelled');
-        if (this.options.signal.aborted)
-            onCancel();
-        else
-            this.options.signal.addEventListener('abort', onCancel, { once: true });
-        if (this.options.deadline !== undefined) {
-            const deadline = this.options.deadline;
-            void clock.sleep(Math.max(0, deadline - clock.now()), timer.signal).then(() => {
-                if (!timer.signal.aborted)
-                    this.stop('timed-out');
-            });
-        }
-        try {
-            await this.launchAll();
-            await this.waitForEnds();
-        }
-        finally {
-            timer.abort();
-            this.options.signal.removeEventListener('abort', onCancel);
-        }
-        await Promise.all(this.stopping);
-        const outcome = {
-            records: this.records.map((r) => ({ ...r })),
-            stopFailures: [...this.stopFailures]
-        };
-        if (this.halted !== undefined)
-            outcome.halt = this.halted;
-        if (this.haltError !== undefined)
-            outcome.error = this.haltError;
-        return outcome;
-    }
-    get maxParallel() {
-        return this.options.maxParallel ?? Infinity;
-    }
-    changed() {
-        return new Promise((resolve) => this.waiters.push(resolve));
-    }
-    notify() {
-        const waiters = this.waiters;
-        this.waiters = [];
-        for (const resolve of waiters)
-            resolve();
-    }
-    /** Launches in spec order while slots are free, each RunTask call after a token. */
-    async launchAll() {
-        const { bucket } = this.deps;
-        while (this.halted === undefined && this.queue.length > 0) {
-            const free = this.maxParallel - this.active;
-            if (free <= 0) {
-                await this.changed();
-                continue;
-            }
-            // The token first, then the batch: tasks put back meanwhile go first, and slots freed
-            // meanwhile are used.
-            if (!(await bucket.take(this.halt.signal)))
-                break;
-            if (this.halted !== undefined || this.queue.length === 0)
-                break;
-            const batch = nextBatch(this.queue, this.options.keys, this.maxParallel - this.active);
-            const chosen = new Set(batch);
-            this.queue = this.queue.filter((i) => !chosen.has(i));
-            this.active += batch.length;
-            void this.launch(batch);
-        }
-    }
-    async launch(batch) {
-        const { clock, logger } = this.deps;
-        let arns;
-        try {
-            arns = await this.deps.launch(batch, this.halt.signal);
-        }
-        catch (error) {
-            this.active -= batch.length;
-            if (this.halt.signal.aborted && !(error instanceof util_errors/* UserError */.yo)) {
-                // Cancelled between attempts: these never started.
-                this.notify();
-                return;
-            }
-            for (const index of batch) {
-                const record = this.records[index];
-                record.state = 'start-failed';
-                record.error = (0,util_errors/* errorMessage */.gJ)(error);
-            }
-            logger.error(`Task #${batch.join(', #')} could not start: ${(0,util_errors/* errorMessage */.gJ)(error)}`);
-            if (this.options.failFast) {
-                this.stop('fail-fast');
-            }
-            else if (error instanceof util_errors/* UserError */.yo && this.halted === undefined) {
-                // The request itself is wrong, or no capacity came before the deadline: every further
-                // call would fail the same way. Tasks already running go on to their end.
-                this.haltError = error;
-                this.halted = 'start-error';
-                this.halt.abort();
-            }
-            this.notify();
-            return;
-        }
-        const now = clock.now();
-        const started = [];
-        batch.forEach((index, i) => {
-            const arn = arns[i];
-            const record = this.records[index];
-            if (arn === undefined)
-                return;
-            record.state = 'running';
-            record.taskArn = arn;
-            record.launchedAt = now;
-            this.byArn.set(arn, record);
-            this.deps.watch(arn);
-            started.push(arn);
-        });
-        const missing = batch.slice(arns.length);
-        if (missing.length > 0) {
-            this.active -= missing.length;
-            // ECS started fewer than asked: the rest go back to the front of the queue, for a new
-            // call with a new client token (the old token would only return the same tasks).
-            if (this.halted === undefined)
-                this.queue = [...missing, ...this.queue];
-        }
-        // A launch that returns after a halt started tasks nobody wants any more.
-        if (this.halted !== undefined && this.shouldStop(this.halted)) {
-            this.stopEach(started.map((arn) => this.byArn.get(arn)), this.reasonFor(this.halted));
-        }
-        this.notify();
-    }
-    shouldStop(halt) {
-        if (halt === 'start-error')
-            return false;
-        if (halt === 'fail-fast' || halt === 'wait-error')
-            return true;
-        return this.options.stopOnCancel;
-    }
-    reasonFor(halt) {
-        return halt === 'start-error' ? '' : this.options.stopReasons[halt];
-    }
-    /** Halts: no more launches; stops what runs when the halt calls for it. */
-    stop(halt) {
-        if (this.halted !== undefined && this.halted !== 'start-error')
-            return;
-        const first = this.halted === undefined;
-        this.halted = halt;
-        if (first)
-            this.halt.abort();
-        const { logger } = this.deps;
-        const running = this.records.filter((r) => r.state === 'running' && !r.stopRequested);
-        const queued = this.queue.length;
-        const why = halt === 'fail-fast'
-            ? 'a task failed and fail-fast is set'
-            : halt === 'cancelled'
-                ? 'the workflow run was cancelled'
-                : halt === 'timed-out'
-                    ? 'the timeout was reached'
-                    : 'the wait failed';
-        if (!this.shouldStop(halt)) {
-            logger.warning(`Stopping the fan-out: ${why}. stop-on-cancel is false, so ${running.length} running ` +
-                `task(s) are left running; ${queued} queued task(s) will not start.`);
-            this.stopsDoneAt = this.deps.clock.now();
-            this.notify();
-            return;
-        }
-        logger.warning(`Stopping the fan-out: ${why}. Stopping ${running.length} running task(s); ` +
-            `${queued} queued task(s) will not start.`);
-        this.stopEach(running, this.reasonFor(halt));
-        this.notify();
-    }
-    /** StopTask for each task, paced by the bucket; the calls themselves run in parallel. */
-    stopEach(records, reason) {
-        for (const r of records)
-            r.stopRequested = true;
-        const done = (async () => {
-            const calls = [];
-            for (const record of records) {
-                await (this.deps.stopBucket ?? this.deps.bucket).take();
-                const arn = record.taskArn;
-                calls.push(this.deps.stop(arn, reason).then((ok) => {
-                    if (!ok)
-                        this.stopFailures.push(arn);
-                }));
-            }
-            this.stopsDoneAt = this.deps.clock.now();
-            this.notify();
-            await Promise.all(calls);
-        })();
-        this.stopping.push(done);
-    }
-    /**
-     * Waits until no task is launching or running; after a cancel or timeout, only until the
-     * confirm window after the last StopTask call is over.
-     */
-    async waitForEnds() {
-        const { clock } = this.deps;
-        for (;;) {
-            if (this.active <= 0)
-                return;
-            const halt = this.halted;
-            let until = Infinity;
-            if (halt === 'cancelled' || halt === 'timed-out' || halt === 'wait-error') {
-                if (this.stopsDoneAt !== undefined) {
-                    const confirm = !this.shouldStop(halt) || halt === 'wait-error'
-                        ? 0
-                        : halt === 'cancelled'
-                            ? CANCEL_CONFIRM_MS
-                            : TIMEOUT_CONFIRM_MS;
-                    until = this.stopsDoneAt + confirm;
-                    if (clock.now() >= until)
-                        return;
-                }
-            }
-            if (until === Infinity) {
-                await this.changed();
-            }
-            else {
-                const wake = new AbortController();
-                await Promise.race([
-                    this.changed().then(() => wake.abort()),
-                    clock.sleep(until - clock.now(), wake.signal)
-                ]);
-                wake.abort();
-            }
-        }
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/report/summary.ts
+
 
 /**
  * Untrusted text (reasons, names, log lines) made inert for GitHub markdown: HTML special
@@ -98130,32 +101545,120 @@ function taskSummary(input) {
 }
 /**
  * The one error annotation for a failed task: exit code, stop code, stopped reason and the app
- * container's reason (CannotPullContainerError, OutOfMemoryError ...), on one line.
+ * container's reason (CannotPullContainerError, OutOfMemoryError ...), on one line. The task's
+ * fields are foreign text: escapeLogText shows their line breaks (U+2028 too, which
+ * `@actions/core` leaves as they are) and controls, as in the log.
  */
 function failureAnnotation(result) {
     const task = result.task;
-    const parts = [`Task ${taskIdOf(task.taskArn)} exited with code ${result.exitCode}`];
+    const parts = [
+        `Task ${(0,safe_text/* escapeLogText */.d)(taskIdOf(task.taskArn))} exited with code ${result.exitCode}`
+    ];
     if (task.stopCode)
-        parts.push(`stop code ${task.stopCode}`);
+        parts.push(`stop code ${(0,safe_text/* escapeLogText */.d)(task.stopCode)}`);
     if (task.stoppedReason)
-        parts.push(`stopped reason: ${task.stoppedReason}`);
+        parts.push(`stopped reason: ${(0,safe_text/* escapeLogText */.d)(task.stoppedReason)}`);
     const app = appContainer(task);
     if (app?.reason)
-        parts.push(`app container: ${app.reason}`);
+        parts.push(`app container: ${(0,safe_text/* escapeLogText */.d)(app.reason)}`);
     else if (app === undefined)
         parts.push('the task has no app container');
-    return parts.join('; ').replace(/\s*\r?\n\s*/g, ' ');
+    return parts.join('; ');
 }
 
-;// CONCATENATED MODULE: ./src/fanout/results.ts
+;// CONCATENATED MODULE: ./src/report/report.ts
+
+
+
+
+
+
+/** Reports one task; any failure to report is a warning. */
+async function reportTask(deps, options) {
+    const { logger } = deps;
+    const task = options.stopped ? options.snapshot : undefined;
+    const exitCode = task ? exitCodeOf(task) : undefined;
+    if (task) {
+        // Stop code, reasons and container fields are foreign text: anyone allowed ecs:StopTask
+        // sets the stopped reason, anyone allowed to write the notification prefix sets them all.
+        const stopCode = task.stopCode ? ` (stop code ${(0,safe_text/* escapeLogText */.d)(task.stopCode)})` : '';
+        logger.info(`Exit code: ${exitCode}${stopCode}`);
+        if (task.stoppedReason)
+            logger.info(`Stopped reason: ${(0,safe_text/* escapeLogText */.d)(task.stoppedReason)}`);
+        for (const line of describeContainers(task))
+            logger.info(`Container ${(0,safe_text/* escapeLogText */.d)(line)}`);
+    }
+    const link = logsLink({
+        logConfiguration: options.rendered.appLogConfiguration,
+        taskArn: options.taskArn,
+        taskRegion: options.clients.region
+    });
+    let logsUrl = '';
+    let logLines;
+    if ('reason' in link) {
+        logger.notice(`No logs link: ${link.reason}`);
+    }
+    else {
+        logsUrl = link.url;
+        logger.info(`Logs: ${link.url}`);
+        if (options.followed && !options.followed.tail) {
+            // Printed as it was written: the summary shows its last lines, the job log has them all.
+            logLines = options.followed.lastLines;
+        }
+        else if (options.logLines > 0 && task) {
+            if (link.region === options.clients.region) {
+                logLines = await tailLogs({
+                    logs: options.clients.logs,
+                    logger,
+                    ...(deps.clock ? { clock: deps.clock } : {}),
+                    ...(deps.random ? { random: deps.random } : {})
+                }, { group: link.group, stream: link.stream, region: link.region, lines: options.logLines });
+            }
+            else {
+                logger.notice(`The app container logs to ${link.region}, not ${options.clients.region}; its last lines are not printed`);
+            }
+        }
+    }
+    const outputs = resultOutputs({ task: options.snapshot, exitCode }, { taskArn: options.taskArn, logsUrl });
+    for (const [name, value] of Object.entries(outputs))
+        deps.setOutput(name, value);
+    const status = exitCode === undefined
+        ? (options.unfinished ?? 'running')
+        : exitCode === 0
+            ? 'succeeded'
+            : 'failed';
+    try {
+        await deps.writeSummary(taskSummary({
+            taskArn: options.taskArn,
+            status,
+            task: options.snapshot,
+            exitCode,
+            taskDefinitionArn: options.taskDefinitionArn,
+            logsUrl,
+            logsReason: 'reason' in link ? link.reason : undefined,
+            logLines,
+            durationMs: options.durationMs
+        }));
+    }
+    catch (error) {
+        logger.warning(`Could not write the job summary: ${(0,errors/* foreignErrorMessage */.Sp)(error)}`);
+    }
+    if (task && exitCode !== undefined && exitCode !== 0) {
+        return { exitCode, failureMessage: failureAnnotation({ task, exitCode }) };
+    }
+    return exitCode === undefined ? {} : { exitCode };
+}
+
+;// CONCATENATED MODULE: ./src/report/set-summary.ts
 /**
  * Results and report of a fan-out (pure): the outputs in task order, the job summary with one
  * row per task (failures first, successes in a collapsed block, kept under GitHub's 1 MiB step
- * summary limit, REFERENCE.md §3) and the step's failure message.
+ * summary limit, docs/limits.md, "GitHub Actions limits") and the step's failure message.
  */
 
 
-/** GitHub's step summary limit: 1 MiB (REFERENCE.md §3). */
+
+/** GitHub's step summary limit: 1 MiB (docs/limits.md, "GitHub Actions limits"). */
 const SUMMARY_LIMIT_BYTES = (/* unused pure expression or super */ null && (1024 * 1024));
 /** What this summary may use, leaving room below the limit. */
 const SUMMARY_BUDGET_BYTES = 1_000_000;
@@ -98375,7 +101878,7 @@ function nameFailure(r) {
         : r.taskArn === undefined
             ? `could not start: ${r.error ?? ''}`
             : (r.error ?? 'failed');
-    return `#${r.index} (${what}${r.taskArn ? `, ${r.taskArn}` : ''})`;
+    return `#${r.index} (${what}${r.taskArn ? `, ${(0,safe_text/* escapeLogText */.d)(r.taskArn)}` : ''})`;
 }
 /**
  * The step's failure message, or undefined when the step should pass: failed tasks (unless
@@ -98418,7 +101921,2032 @@ function failureMessageOf(results, options) {
     return messages.length > 0 ? messages.join(' ') : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/fanout/token-bucket.ts
+;// CONCATENATED MODULE: ./src/report/set.ts
+
+
+
+
+
+
+
+/** Reports the set; returns the step's failure message, undefined when the step passes. */
+async function reportTaskSet(deps, outcome, options) {
+    const { logger } = deps;
+    const logsUrlOf = (taskArn) => {
+        const link = logsLink({
+            logConfiguration: options.rendered.appLogConfiguration,
+            taskArn,
+            taskRegion: options.clients.region
+        });
+        return 'url' in link ? link.url : undefined;
+    };
+    const results = resultsOf(outcome.records, logsUrlOf);
+    const counts = countByStatus(results);
+    const requests = outcome.waitRequests;
+    if (options.wait) {
+        logger.info(`${counts.succeeded} succeeded, ${counts.failed} failed` +
+            `${counts.stopped ? `, ${counts.stopped} stopped` : ''}` +
+            `${counts.unfinished ? `, ${counts.unfinished} unfinished` : ''}` +
+            `${counts['not-started'] ? `, ${counts['not-started']} not started` : ''}; ` +
+            `waiting took ${requests.list} LIST, ${requests.get} GET and ` +
+            `${requests.describe} DescribeTasks requests`);
+    }
+    // Left running, the tasks have no exit codes yet: only their ARNs are known.
+    for (const [name, value] of Object.entries(fanoutOutputs(results))) {
+        if (options.wait || name === 'task-arns')
+            deps.setOutput(name, value);
+    }
+    const only = results.length === 1 ? results[0] : undefined;
+    if (only !== undefined)
+        return reportOne(deps, outcome, only, options);
+    const ran = results.filter((r) => r.taskArn !== undefined);
+    if (ran.length === 1) {
+        // One task of many ran (fail-fast, a halt): its own outputs too.
+        const one = ran[0];
+        const single = resultOutputs({ task: one.task, exitCode: one.exitCode }, { taskArn: one.taskArn, logsUrl: one.logsUrl ?? '' });
+        for (const [name, value] of Object.entries(single))
+            deps.setOutput(name, value);
+    }
+    try {
+        await deps.writeSummary(fanoutSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel }));
+    }
+    catch (error) {
+        logger.warning(`Could not write the job summary: ${(0,errors/* shownErrorMessage */.T0)(error)}`);
+    }
+    return failureMessageOf(results, {
+        halt: outcome.halt,
+        failOnError: options.failOnError,
+        error: outcome.error === undefined ? undefined : (0,errors/* shownErrorMessage */.T0)(outcome.error)
+    });
+}
+/** A set of one task: its outputs, log tail and summary, and its failure in its own words. */
+async function reportOne(deps, outcome, result, options) {
+    const { logger } = deps;
+    const taskArn = result.taskArn;
+    const record = outcome.records[0];
+    if (taskArn === undefined) {
+        // It never started: the RunTask error says why.
+        if (record?.error !== undefined)
+            return record.error;
+        return failureMessageOf([result], { halt: outcome.halt, failOnError: options.failOnError });
+    }
+    if (!options.wait) {
+        deps.setOutput('task-arn', taskArn);
+        deps.setOutput('task-id', taskIdOf(taskArn));
+        logger.info('wait: false, so the task is left running');
+        return undefined;
+    }
+    const end = record?.end;
+    const halt = outcome.halt;
+    const report = await reportTask(deps, {
+        clients: options.clients,
+        rendered: options.rendered,
+        taskArn,
+        ...(options.taskDefinitionArn !== undefined
+            ? { taskDefinitionArn: options.taskDefinitionArn }
+            : {}),
+        ...(end?.kind === 'stopped'
+            ? { snapshot: end.task }
+            : record?.seen !== undefined
+                ? { snapshot: record.seen }
+                : {}),
+        stopped: end?.kind === 'stopped',
+        ...(end?.kind !== 'stopped' && halt !== undefined
+            ? { unfinished: halt === 'cancelled' ? 'cancelled' : 'timed-out' }
+            : {}),
+        logLines: options.logLines,
+        ...(options.followed !== undefined ? { followed: options.followed } : {}),
+        durationMs: deps.clock.now() - outcome.startedAt
+    });
+    if (halt === 'cancelled')
+        return 'The workflow run was cancelled while the task was running';
+    if (halt === 'timed-out') {
+        const after = options.timeoutSeconds === undefined ? '' : ` after ${options.timeoutSeconds}s`;
+        return `Timed out${after} waiting for ${(0,safe_text/* escapeLogText */.d)(taskArn)} to stop`;
+    }
+    if (halt === 'wait-error') {
+        return `Could not wait for ${(0,safe_text/* escapeLogText */.d)(taskArn)}: ${(0,errors/* shownErrorMessage */.T0)(outcome.error)}`;
+    }
+    if (end?.kind === 'lost')
+        return `Could not wait for ${(0,safe_text/* escapeLogText */.d)(taskArn)}: ${end.reason}`;
+    return options.failOnError ? report.failureMessage : undefined;
+}
+
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+// EXTERNAL MODULE: ./src/ecs/stop-task.ts
+var stop_task = __nccwpck_require__(6939);
+;// CONCATENATED MODULE: ./src/wait/schedule.ts
+/** How fast the mean S3 read interval grows with the task's age (2 % of the age). */
+const GROWTH = 0.02;
+/** The largest mean interval from growth alone, in seconds (single gaps up to 1.5 times it). */
+const schedule_MAX_MEAN_S = 20;
+/** hako's ceiling for its DescribeTasks interval under throttling, in seconds. */
+const MAX_THROTTLE_BACKOFF_S = 120;
+/** Ceiling of the mean interval after S3 errors (SlowDown, 5xx, network), in seconds. */
+const MAX_ERROR_BACKOFF_S = 60;
+/** The mean read interval in milliseconds for a task `ageMs` old. */
+function meanIntervalMs(baseSeconds, ageMs) {
+    const base = baseSeconds * 1000;
+    return Math.max(base, Math.min(schedule_MAX_MEAN_S * 1000, GROWTH * Math.max(0, ageMs)));
+}
+/** `mean` jittered uniformly into [0.5 mean, 1.5 mean), rounded to whole milliseconds. */
+function jitter(meanMs, random) {
+    return Math.round(meanMs * (0.5 + random()));
+}
+/**
+ * `gap` lengthened by up to half, uniformly into [gap, 1.5 gap): spreads readers apart without
+ * ever reading sooner than `gap` (the one-read-per-second bound of the S3 waiters).
+ */
+function jitterUp(gapMs, random) {
+    return Math.round(gapMs * (1 + random() / 2));
+}
+/**
+ * Milliseconds until the next S3 read. `consecutiveErrors` counts S3 answers in a row that
+ * were SlowDown, 5xx or network errors: each doubles the mean, up to MAX_ERROR_BACKOFF_S (or the
+ * age-grown mean when that is longer), and a good answer resets the count.
+ */
+function s3ReadDelayMs(options) {
+    const mean = meanIntervalMs(options.baseSeconds, options.ageMs);
+    const errors = options.consecutiveErrors ?? 0;
+    const backedOff = errors > 0 ? Math.max(mean, Math.min(MAX_ERROR_BACKOFF_S * 1000, mean * 2 ** errors)) : mean;
+    return jitterUp(backedOff, options.random);
+}
+/** The state before any call. */
+const NO_BACKOFF = { throttleMs: 0 };
+/** After a ThrottlingException: double, starting from twice the base, up to 120 s. */
+function afterThrottle(state, baseSeconds) {
+    const base = baseSeconds * 1000;
+    const doubled = state.throttleMs === 0 ? 2 * base : 2 * state.throttleMs;
+    return { throttleMs: Math.min(MAX_THROTTLE_BACKOFF_S * 1000, Math.max(base, doubled)) };
+}
+/** After a successful call: halve; below the base the backoff is gone. */
+function afterSuccess(state, baseSeconds) {
+    const halved = state.throttleMs / 2;
+    return { throttleMs: halved < baseSeconds * 1000 ? 0 : halved };
+}
+/** Milliseconds until the next DescribeTasks call. */
+function describeDelayMs(options) {
+    const mean = Math.max(meanIntervalMs(options.baseSeconds, options.ageMs), options.backoff.throttleMs);
+    return jitter(mean, options.random);
+}
+
+;// CONCATENATED MODULE: ./src/wait/read-mode.ts
+/**
+ * GET or LIST, by cost (pure): which way a tick of the wait engine reads the notification
+ * objects of its pending tasks.
+ */
+
+/** What one LIST request costs in GETs (S3 request pricing, docs/limits.md, "S3"). */
+const LIST_COST_IN_GETS = 12.5;
+/** ListObjectsV2 answers at most 1,000 keys a page. */
+const LIST_PAGE_KEYS = 1000;
+/** No task is read more often than this, whatever the poll interval. */
+const MIN_READ_GAP_MS = 1000;
+/** The gap between reads of a task `ageMs` old: the age-grown mean, never under a second. */
+function meanGapMs(baseSeconds, ageMs) {
+    return Math.max(MIN_READ_GAP_MS, meanIntervalMs(baseSeconds, ageMs));
+}
+/**
+ * LIST or GET, by cost (pure). A GET per task costs one request per task per read interval
+ * (the interval grows with each task's age); a LIST tick serves every task at the youngest
+ * task's interval and costs LIST_COST_IN_GETS per page.
+ */
+function chooseReadMode(input) {
+    const { ages, baseSeconds } = input;
+    const pages = Math.max(1, input.pages);
+    let getsPerSecond = 0;
+    for (const age of ages)
+        getsPerSecond += 1000 / meanGapMs(baseSeconds, age);
+    const youngest = ages.length === 0 ? 0 : Math.min(...ages);
+    const listGapMs = meanGapMs(baseSeconds, youngest);
+    const listPerSecond = (LIST_COST_IN_GETS * pages * 1000) / listGapMs;
+    const mode = ages.length > 0 && listPerSecond < getsPerSecond ? 'list' : 'get';
+    const costs = `a GET per task costs about ${getsPerSecond.toFixed(1)} GETs/s for ${ages.length} pending ` +
+        `task(s); a LIST of ${pages} page(s) every ${(listGapMs / 1000).toFixed(1)} s costs about ` +
+        `${listPerSecond.toFixed(1)} GET-equivalents/s (a LIST costs about ${LIST_COST_IN_GETS} GETs)`;
+    return {
+        mode,
+        getsPerSecond,
+        listPerSecond,
+        reason: mode === 'list'
+            ? `Listing the prefix instead of reading each task's stopped.json: ${costs}`
+            : `Reading each task's stopped.json: ${costs}`
+    };
+}
+/**
+ * The LIST prefix for a task: the notification prefix and the task ARN up to its cluster,
+ * `<prefix>/arn:aws:ecs:<region>:<account>:task/<cluster>/`.
+ */
+function listPrefixOf(prefix, taskArn) {
+    const upToCluster = taskArn.slice(0, taskArn.lastIndexOf('/') + 1);
+    return `${prefix === '' ? '' : `${prefix}/`}${upToCluster}`;
+}
+
+;// CONCATENATED MODULE: ./src/wait/prefix.ts
+/**
+ * The notification prefix: where the notifier writes `started.json` and `stopped.json` for each
+ * task (docs/hako.md, "S3 notifications").
+ */
+
+const EXPECTED = "expected 's3://<bucket>/<prefix>' (optionally '?region=<region>'), or 'none' to wait through DescribeTasks";
+// S3 bucket names: 3-63 characters of lowercase letters, digits, dots and hyphens, starting and
+// ending with a letter or digit. Legacy us-east-1 buckets may also hold upper case and '_'.
+const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+/**
+ * Parses `s3://bucket/prefix[?region=<region>]` as hako reads it (bucket = host, prefix = path
+ * without its leading `/`, docs/hako.md, "S3 notifications"); a trailing `/` is tolerated. The `?region=` query
+ * is honoured as cookpad/barbeque does, else `defaultRegion` (the scheduler's region) applies.
+ * `none` returns 'none' (wait through DescribeTasks).
+ *
+ * @param source where the value came from, for messages: `input notification-prefix` or
+ *   `batch.yml: scheduler.oneshot_notification_prefix`.
+ * @throws UserError naming `source`, the bad value and the expected form.
+ */
+function parseNotificationPrefix(value, defaultRegion, source) {
+    const text = value.trim();
+    if (text === 'none')
+        return 'none';
+    const fail = (what) => {
+        throw new errors/* UserError */.yo(`${source}: ${what}, got '${value}'; ${EXPECTED}`);
+    };
+    if (!text.startsWith('s3://'))
+        fail('not an s3:// URL');
+    const rest = text.slice('s3://'.length);
+    const queryAt = rest.indexOf('?');
+    const location = queryAt < 0 ? rest : rest.slice(0, queryAt);
+    const query = queryAt < 0 ? '' : rest.slice(queryAt + 1);
+    const slash = location.indexOf('/');
+    const bucket = slash < 0 ? location : location.slice(0, slash);
+    const path = slash < 0 ? '' : location.slice(slash + 1);
+    if (bucket === '')
+        fail('no bucket name');
+    if (!BUCKET.test(bucket))
+        fail(`'${bucket}' is not a valid S3 bucket name`);
+    const prefix = path.replace(/\/+$/, '');
+    if (prefix.startsWith('/') || prefix.includes('//'))
+        fail('empty segment in the key prefix');
+    let region = defaultRegion;
+    if (query !== '') {
+        const params = new URLSearchParams(query);
+        for (const name of params.keys()) {
+            if (name !== 'region')
+                fail(`unknown query parameter '${name}' (only 'region' is read)`);
+        }
+        const given = params.get('region') ?? '';
+        if (!REGION.test(given))
+            fail(`'${given}' is not an AWS region name such as ap-northeast-1`);
+        region = given;
+    }
+    return region === undefined ? { bucket, prefix, source } : { bucket, prefix, region, source };
+}
+/**
+ * The prefix in force: the `notification-prefix` input, else the definition's
+ * `scheduler.oneshot_notification_prefix`. Undefined when neither is set (wait through
+ * DescribeTasks); 'none' when the one in force says `none`.
+ * @throws UserError naming the input or the file and key when the value is malformed.
+ */
+function resolveNotificationPrefix(options) {
+    const input = options.input?.trim();
+    if (input) {
+        return parseNotificationPrefix(input, options.defaultRegion, 'input notification-prefix');
+    }
+    const fromFile = options.definitionValue?.trim();
+    if (fromFile) {
+        return parseNotificationPrefix(fromFile, options.defaultRegion, `${options.definitionFile}: scheduler.oneshot_notification_prefix`);
+    }
+    return undefined;
+}
+/**
+ * The key of a task's notification: `<prefix>/<task ARN>/<name>.json`, the ARN verbatim with its
+ * colons and slashes (docs/hako.md, "S3 notifications"); an empty prefix gives `<task ARN>/<name>.json`.
+ */
+function notificationKey(prefix, taskArn, name) {
+    return `${prefix === '' ? '' : `${prefix}/`}${taskArn}/${name}.json`;
+}
+/** `s3://bucket/key`, for messages. */
+function s3Url(bucket, key) {
+    return `s3://${bucket}/${key}`;
+}
+
+;// CONCATENATED MODULE: ./src/wait/rules.ts
+/**
+ * Every rule of waiting for a task, once, as small pure functions: the wait engine
+ * (engine.ts) applies them to each task it watches, whatever the size of the set and whichever
+ * way it reads (GET, LIST, DescribeTasks).
+ */
+
+
+
+/**
+ * How long a STOPPED state without the app container's exit code or reason is re-read for a
+ * completion before it is settled on: the ECS agent has sent such an event before the exit
+ * codes were known, followed by a complete one (docs/ecs-events.md, "STOPPED without exit
+ * codes").
+ */
+const INCOMPLETE_STOP_GRACE_MS = 10_000;
+/**
+ * How long a task may stay invisible to DescribeTasks after RunTask before it is given up as
+ * lost: the ECS API is eventually consistent, but only for seconds (docs/limits.md, "Eventual
+ * consistency").
+ */
+const VISIBILITY_TIMEOUT_MS = 60_000;
+/**
+ * How long after the stop ECS reports a missing stopped.json is still thought to be in flight
+ * rather than missed by the notifier (EventBridge delivers in seconds, docs/ecs-events.md).
+ */
+const NOTIFIER_LAG_MS = 60_000;
+/**
+ * After a StopTask call, how soon ECS is asked about the task when its stopped.json does not
+ * come, and again at this pace while the confirm window lasts (policy.ts).
+ */
+const STOP_VERIFY_MS = 5_000;
+/** Non-retryable S3 errors in a row (NoSuchBucket, wrong region ...) before DescribeTasks. */
+const BROKEN_READS_BEFORE_FALLBACK = 3;
+/** While a task's started.json is unseen, every this-many-th GET of it is of started.json. */
+const STARTED_READ_EVERY = 3;
+/**
+ * The newest `detail.version` wins: duplicates and older events change nothing
+ * (docs/ecs-events.md, "Delivery"). A DescribeTasks answer has no version and is taken as new.
+ */
+function stopVerdict(current, read) {
+    if (current !== undefined && read.source === 's3') {
+        if ((read.version ?? -1) <= (current.version ?? -1))
+            return 'ignore';
+    }
+    return isIncompleteStop(read) ? 'incomplete' : 'end';
+}
+/** True once an incomplete stop has been re-read for the whole grace. */
+function graceOver(incompleteSince, now) {
+    return incompleteSince !== undefined && now - incompleteSince >= INCOMPLETE_STOP_GRACE_MS;
+}
+/** True when the next GET of a task whose started.json is unseen reads started.json. */
+function readsStartedNext(reads, startedSeen) {
+    return !startedSeen && reads % STARTED_READ_EVERY === 2;
+}
+/** True when a task unseen by DescribeTasks since `lastFoundAt` is lost. */
+function isLost(lastFoundAt, now) {
+    return now - lastFoundAt >= VISIBILITY_TIMEOUT_MS;
+}
+function verifyVerdict(task, startedSeen, now) {
+    if (task === undefined)
+        return 'missing';
+    if (task.lastStatus === 'STOPPED') {
+        const sinceStop = task.stoppedAt ? now - task.stoppedAt.getTime() : Infinity;
+        return sinceStop >= NOTIFIER_LAG_MS ? 'stopped-late' : 'stopped';
+    }
+    return task.lastStatus === 'RUNNING' && !startedSeen ? 'silent' : 'pending';
+}
+/**
+ * Which tasks one verify call covers: none until some task has gone `verifyMs` without
+ * stopped.json; then that task and every other at least half-way to its own check, so the
+ * checks of tasks launched seconds apart share a call.
+ */
+function verifyBatch(candidates, verifyMs, now) {
+    if (verifyMs <= 0 || !candidates.some((c) => c.nextVerifyAt <= now))
+        return [];
+    return candidates.filter((c) => c.nextVerifyAt - verifyMs / 2 <= now);
+}
+// ---- Messages ------------------------------------------------------------------------------
+/** How the set is waited on, and why. */
+function waitingThrough(prefix) {
+    if (prefix === undefined) {
+        return ('Waiting through DescribeTasks: no notification prefix is set. Every call spends the ' +
+            "account's shared ECS API budget; set scheduler.oneshot_notification_prefix or the " +
+            'notification-prefix input (with the notifier deployed) to wait through S3 instead.');
+    }
+    if (prefix === 'none')
+        return "Waiting through DescribeTasks: the notification prefix is 'none'.";
+    const where = s3Url(prefix.bucket, prefix.prefix === '' ? '' : `${prefix.prefix}/`);
+    return (`Waiting through S3 notifications under ${where}` +
+        `${prefix.region ? ` (${prefix.region})` : ''}` +
+        `${prefix.source ? `, from ${prefix.source}` : ''}.`);
+}
+/** The IAM statement that makes S3 answer 404 for a missing notification. */
+function listBucketStatement(prefix) {
+    const statement = {
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: `arn:aws:s3:::${prefix.bucket}`
+    };
+    if (prefix.prefix !== '') {
+        statement.Condition = { StringLike: { 's3:prefix': `${prefix.prefix}/*` } };
+    }
+    return JSON.stringify(statement);
+}
+/** 403 on a GET is read as "not written yet" (docs/limits.md, "S3: 403 or 404"); said once. */
+function deniedMessage(prefix, key) {
+    return (`Reading ${s3Url(prefix.bucket, key)} answered 403 AccessDenied. S3 answers 403 instead of ` +
+        `404 for a missing key when the role lacks s3:ListBucket, so this is read as "not written ` +
+        `yet"; to make it a 404 (and let the action list the prefix, which is cheaper for many ` +
+        `tasks), add to the action's role: ${listBucketStatement(prefix)}`);
+}
+/** What to check when notifications do not arrive. */
+function notifierChecklist(prefix, cluster) {
+    const under = prefix.prefix === '' ? '' : `${prefix.prefix}/`;
+    return (`Check that the EventBridge rule for "ECS Task State Change" events matches cluster ` +
+        `'${cluster}', that the notifier Lambda shows no errors in its logs and may s3:PutObject ` +
+        `on arn:aws:s3:::${prefix.bucket}/${under}*, and that it writes to ` +
+        `${s3Url(prefix.bucket, under)} (the prefix this action reads).`);
+}
+/** The fall-back to DescribeTasks after BROKEN_READS_BEFORE_FALLBACK broken reads. */
+function fallbackMessage(prefix, failure) {
+    return (`${failure} Waiting through DescribeTasks instead. Check that the bucket ` +
+        `'${prefix.bucket}' exists${prefix.region ? ` in ${prefix.region}` : ''} (a '?region=' on ` +
+        `the prefix names another region) and that the action's role may read it.`);
+}
+/**
+ * S3 could not be reached at all (no read has ever been answered): say so, with the endpoint
+ * and region, instead of "S3 answered Error".
+ */
+function unreachableMessage(prefix, endpoint, error) {
+    const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+    const what = (0,safe_text/* escapeLogText */.d)(error instanceof Error ? `${code || error.name}: ${error.message}` : String(error));
+    return (`S3 is unreachable: no request to ${endpoint ?? 'the S3 endpoint'}` +
+        `${prefix.region ? ` (region ${prefix.region})` : ''} for bucket '${prefix.bucket}' has been ` +
+        `answered (${what}). Check the runner's network, proxy and DNS, and the region of the ` +
+        `notification prefix; still trying, and ECS is checked after verify-interval.`);
+}
+/** `Task <id> started at <t> on container instance <arn> in <az>`. */
+function startedLine(task) {
+    const t = task.startedAt ?? task.createdAt;
+    const where = [
+        task.containerInstanceArn
+            ? `on container instance ${(0,safe_text/* escapeLogText */.d)(task.containerInstanceArn)}`
+            : '',
+        task.availabilityZone ? `in ${(0,safe_text/* escapeLogText */.d)(task.availabilityZone)}` : ''
+    ]
+        .filter((s) => s !== '')
+        .join(' ');
+    return (`Task ${(0,safe_text/* escapeLogText */.d)(taskIdOf(task.taskArn))} started${t ? ` at ${t.toISOString()}` : ''}` +
+        `${where ? ` ${where}` : ''}`);
+}
+/** The verify check found a stop that stopped.json did not bring. */
+function stoppedByVerifyLine(task, stoppedUrl) {
+    return (`ECS reports task ${(0,safe_text/* escapeLogText */.d)(taskIdOf(task.taskArn))} STOPPED` +
+        `${task.stoppedAt ? ` at ${task.stoppedAt.toISOString()}` : ''}, but ${stoppedUrl} has ` +
+        `not appeared; finishing from the DescribeTasks answer.`);
+}
+/** `a, b, c and 4 more` */
+function nameSome(items, named = 5) {
+    const shown = items.slice(0, named).join(', ');
+    return items.length > named ? `${shown} and ${items.length - named} more` : shown;
+}
+
+;// CONCATENATED MODULE: ./src/wait/watched.ts
+/**
+ * One watched task's state, as the wait engine keeps it, and the small helpers the engine's
+ * readers share.
+ */
+
+
+
+/** DescribeTasks takes at most 100 tasks a call. */
+const DESCRIBE_BATCH = 100;
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function pool(items, limit, fn) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const item = items[next++];
+            await fn(item);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+function chunks(items, size) {
+    const out = [];
+    for (let i = 0; i < items.length; i += size)
+        out.push(items.slice(i, i + size));
+    return out;
+}
+/** DescribeTasks for `arns`, 100 a call; answers by ARN, and the ARNs ECS did not find. */
+async function describeTasks(ecs, options) {
+    const found = new Map();
+    const missing = new Map();
+    for (const chunk of chunks(options.arns, DESCRIBE_BATCH)) {
+        options.onCall?.();
+        const out = await ecs.send(new dist_cjs/* DescribeTasksCommand */.z8X({ cluster: options.cluster, tasks: chunk }), { abortSignal: options.signal });
+        for (const task of out.tasks ?? []) {
+            if (task.taskArn !== undefined)
+                found.set(task.taskArn, snapshotFromDescribe(task));
+        }
+        for (const failure of out.failures ?? []) {
+            // ECS's failure reason is foreign text, printed in several messages (escapeLogText).
+            if (failure.arn !== undefined) {
+                missing.set(failure.arn, failure.reason ? (0,safe_text/* escapeLogText */.d)(failure.reason) : 'no task');
+            }
+        }
+        for (const arn of chunk) {
+            if (!found.has(arn) && !missing.has(arn))
+                missing.set(arn, 'no task');
+        }
+    }
+    return { found, missing };
+}
+/**
+ * The age that paces a shared read (a LIST, a DescribeTasks round): the youngest pending
+ * task's, or 0 while any task is in its incomplete-stop grace (re-read at the base rate).
+ */
+function paceAgeMs(tasks, now) {
+    let youngest = Infinity;
+    for (const w of tasks) {
+        if (w.incompleteSince !== undefined)
+            return 0;
+        youngest = Math.min(youngest, now - w.addedAt);
+    }
+    return youngest === Infinity ? 0 : youngest;
+}
+
+;// CONCATENATED MODULE: ./src/wait/describe-polling.ts
+
+
+
+
+
+
+
+class DescribePolling {
+    host;
+    deps;
+    options;
+    backoff = NO_BACKOFF;
+    /** When the next call is due. */
+    nextPollAt = Infinity;
+    constructor(host, deps, options) {
+        this.host = host;
+        this.deps = deps;
+        this.options = options;
+    }
+    /** Describe mode: one DescribeTasks call per 100 pending tasks per tick. */
+    async poll(signal) {
+        const { clock, logger, random } = this.deps;
+        const base = this.options.pollIntervalSeconds;
+        try {
+            const arns = [...this.host.watched.keys()];
+            const { found, missing } = await this.host.describe(arns, signal);
+            this.backoff = afterSuccess(this.backoff, base);
+            const now = clock.now();
+            for (const arn of arns) {
+                const w = this.host.watched.get(arn);
+                if (w !== undefined)
+                    this.applyDescribed(w, found.get(arn), missing.get(arn), now);
+            }
+        }
+        catch (error) {
+            if (signal.aborted)
+                return;
+            if ((0,ecs_errors/* isThrottling */.E2)(error) || (0,ecs_errors/* isTransient */.dg)(error)) {
+                this.backoff = afterThrottle(this.backoff, base);
+                const message = `DescribeTasks ${(0,ecs_errors/* isThrottling */.E2)(error) ? 'is throttled' : `failed (${(0,errors/* foreignErrorMessage */.Sp)(error)})`}; ` +
+                    `next call in about ${Math.round(this.backoff.throttleMs / 1000)} s`;
+                if ((0,ecs_errors/* isThrottling */.E2)(error))
+                    logger.info(message);
+                else
+                    logger.warning(message);
+            }
+            else {
+                throw new errors/* UserError */.yo(`Could not describe tasks in cluster '${this.options.cluster}': ${(0,safe_text/* escapeLogText */.d)((0,errors/* errorName */.Is)(error))}: ` +
+                    `${(0,errors/* foreignErrorMessage */.Sp)(error)}. The action's role needs ecs:DescribeTasks on the tasks ` +
+                    `(or set a notification prefix to wait through S3 instead).`);
+            }
+        }
+        const now = clock.now();
+        const delay = describeDelayMs({
+            baseSeconds: base,
+            ageMs: paceAgeMs(this.host.watched.values(), now),
+            backoff: this.backoff,
+            random
+        });
+        this.nextPollAt = now + Math.max(MIN_READ_GAP_MS, delay);
+    }
+    /** Describe mode: what one DescribeTasks answer says of one task. */
+    applyDescribed(w, task, missing, now) {
+        if (task === undefined) {
+            if (isLost(w.lastFoundAt, now)) {
+                this.host.end(w, {
+                    kind: 'lost',
+                    taskArn: w.arn,
+                    reason: `DescribeTasks has not found the task in cluster '${this.options.cluster}' for ` +
+                        `${Math.round((now - w.lastFoundAt) / 1000)} s (${missing ?? 'no task'}). Check ` +
+                        `that the cluster and region are the ones the task was started in.`
+                });
+            }
+            return;
+        }
+        w.lastFoundAt = now;
+        if (task.lastStatus === 'RUNNING' || task.startedAt !== undefined)
+            this.host.started(w, task);
+        if (task.lastStatus !== 'STOPPED')
+            return;
+        if (stopVerdict(undefined, task) === 'end') {
+            this.host.end(w, { kind: 'stopped', task });
+            return;
+        }
+        w.incompleteSince ??= now;
+        if (graceOver(w.incompleteSince, now)) {
+            this.deps.logger.info(`Task ${w.id} stopped (EssentialContainerExited) without an exit code or reason ` +
+                `for the app container after ${INCOMPLETE_STOP_GRACE_MS / 1000} s of re-reading`);
+            this.host.end(w, { kind: 'stopped', task });
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/wait/notification.ts
+/**
+ * One read of a task's notification object, validated: at most MAX_OBJECT_BYTES, JSON, an ECS
+ * task state event for this task, and for stopped.json a STOPPED state. The one-task S3 waiter
+ * and the fan-out's multi-task waiter both read through it.
+ *
+ * Two shapes are read alike, since only the `detail` fields of TaskSnapshot are taken: the
+ * reduced event this project's notifier writes (notifier/handler.ts keeps no `overrides`), and
+ * the whole event that hako's example Lambda and its ports write.
+ */
+
+
+
+
+/**
+ * The largest notification read. An ECS task state event is a few KiB even with ten containers
+ * and many attachments; anything far larger is not what the notifier writes.
+ */
+const MAX_OBJECT_BYTES = 256 * 1024;
+/** S3 errors worth retrying: SlowDown, timeouts, 429, 5xx and network errors. */
+function isRetryableS3(error) {
+    const name = (0,errors/* errorName */.Is)(error);
+    const status = (0,errors/* httpStatus */.nG)(error);
+    return (name === 'SlowDown' ||
+        name === 'RequestTimeout' ||
+        name === 'TimeoutError' ||
+        status === 429 ||
+        status === undefined ||
+        status >= 500);
+}
+/** Network error codes that mean S3 was never reached: DNS, refused, reset, TLS, timeout. */
+const UNREACHABLE = /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|TimeoutError|CERT_|ERR_TLS_|UNABLE_TO_VERIFY_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT)/;
+/** True for an error without any HTTP answer that says S3 could not be reached. */
+function isUnreachable(error) {
+    if ((0,errors/* httpStatus */.nG)(error) !== undefined)
+        return false;
+    const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+    return UNREACHABLE.test(code) || UNREACHABLE.test((0,errors/* errorName */.Is)(error));
+}
+/** 403 without an S3 error name, or AccessDenied. */
+function notification_isDenied(error) {
+    const name = (0,errors/* errorName */.Is)(error);
+    return name === 'AccessDenied' || ((0,errors/* httpStatus */.nG)(error) === 403 && name === '');
+}
+/** GETs `key` and validates it as the notification `name` of `taskArn`. */
+async function readNotification(s3, options) {
+    try {
+        const got = await s3.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: options.bucket, Key: options.key }), {
+            abortSignal: options.signal
+        });
+        const etag = got.ETag;
+        const ignore = (why) => etag === undefined ? { kind: 'ignored', why } : { kind: 'ignored', why, etag };
+        if (got.ContentLength !== undefined && got.ContentLength > MAX_OBJECT_BYTES) {
+            ;
+            got.Body?.destroy?.();
+            return ignore(`it is ${got.ContentLength} bytes, more than the ${MAX_OBJECT_BYTES} an ECS task state event can be`);
+        }
+        const text = (await got.Body?.transformToString()) ?? '';
+        if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) {
+            return ignore(`it is more than ${MAX_OBJECT_BYTES} bytes`);
+        }
+        let event;
+        try {
+            event = JSON.parse(text);
+        }
+        catch {
+            return ignore('it is not JSON');
+        }
+        let task;
+        try {
+            const detail = typeof event === 'object' && event !== null && 'detail' in event ? event.detail : undefined;
+            task = snapshotFromEvent(detail);
+        }
+        catch (error) {
+            return ignore(`it is not an ECS task state event (${(0,errors/* foreignErrorMessage */.Sp)(error)})`);
+        }
+        if (task.taskArn !== options.taskArn) {
+            return ignore(`it holds an event for another task, ${(0,safe_text/* escapeLogText */.d)(task.taskArn)}`);
+        }
+        if (options.name === 'stopped' && task.lastStatus !== 'STOPPED') {
+            return ignore(`its detail.lastStatus is ${(0,safe_text/* escapeLogText */.d)(task.lastStatus)}, not STOPPED`);
+        }
+        return etag === undefined ? { kind: 'event', task } : { kind: 'event', task, etag };
+    }
+    catch (error) {
+        const name = (0,errors/* errorName */.Is)(error);
+        if (name === 'NoSuchKey' || name === 'NotFound')
+            return { kind: 'absent' };
+        if (notification_isDenied(error))
+            return { kind: 'denied' };
+        if (isRetryableS3(error))
+            return { kind: 'retry', error };
+        return { kind: 'broken', error };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/wait/s3-reads.ts
+/**
+ * The wait engine's S3 reads: a GET of each due task's stopped.json (now and then its
+ * started.json), or one LIST of the prefix and a GET of only the objects that appeared or
+ * changed; and what S3's answers mean (403 as "not yet", backing off on SlowDown and 5xx, S3
+ * unreachable, a broken prefix falling back to DescribeTasks, listing given up).
+ */
+
+
+
+
+
+
+
+
+/** GETs in flight at once. */
+const GET_CONCURRENCY = 16;
+class S3Reads {
+    host;
+    deps;
+    options;
+    /** Retryable errors (SlowDown, 5xx, network) in a row. */
+    s3Errors = 0;
+    /** Reads in a row that cannot succeed (NoSuchBucket, wrong region ...). */
+    broken = 0;
+    /** Why listing was given up (denied, or failing while GETs may work); undefined: it works. */
+    listOff;
+    listErrors = 0;
+    /** Some S3 request was answered (so S3 can be reached). */
+    s3Answered = false;
+    /** LIST pages the prefix took last time. */
+    pages = 1;
+    nextListAt = Infinity;
+    constructor(host, deps, options) {
+        this.host = host;
+        this.deps = deps;
+        this.options = options;
+    }
+    /** Errors in a row, for the read backoff. */
+    get errors() {
+        return this.s3Errors + this.broken;
+    }
+    get prefix() {
+        return this.options.prefix;
+    }
+    get s3() {
+        return this.options.s3;
+    }
+    /** A GET of each task whose read is due: its stopped.json, or now and then its started.json. */
+    async getTick(signal) {
+        const now = this.deps.clock.now();
+        const due = [...this.host.watched.values()].filter((w) => w.nextReadAt <= now);
+        await pool(due, GET_CONCURRENCY, async (w) => {
+            if (signal.aborted || !this.host.watched.has(w.arn))
+                return;
+            const name = readsStartedNext(w.reads, w.startedSeen || w.stopped !== undefined)
+                ? 'started'
+                : 'stopped';
+            w.reads++;
+            const read = await this.get(w, name, signal);
+            if (signal.aborted)
+                return;
+            this.accept(w, read, name);
+            const t = this.deps.clock.now();
+            w.nextReadAt = t + this.host.readDelay(t - w.addedAt, w.incompleteSince !== undefined);
+        });
+    }
+    async get(w, name, signal) {
+        this.host.requests.get++;
+        const key = name === 'started' ? w.startedKey : w.stoppedKey;
+        const read = await readNotification(this.s3, {
+            bucket: this.prefix.bucket,
+            key,
+            taskArn: w.arn,
+            name,
+            signal
+        });
+        if (read.kind === 'denied')
+            this.host.warnOnce('access-denied', deniedMessage(this.prefix, key));
+        return read;
+    }
+    /** Applies one read of a task's stopped.json (or started.json). */
+    accept(w, read, name = 'stopped') {
+        const { logger, clock } = this.deps;
+        this.s3Errors = read.kind === 'retry' ? this.s3Errors + 1 : 0;
+        this.broken = read.kind === 'broken' ? this.broken + 1 : 0;
+        if (read.kind !== 'retry' && read.kind !== 'broken')
+            this.s3Answered = true;
+        const key = name === 'started' ? w.startedKey : w.stoppedKey;
+        const url = s3Url(this.prefix.bucket, key);
+        switch (read.kind) {
+            case 'absent':
+            case 'denied':
+                return;
+            case 'retry':
+                this.onRetry(key, read.error);
+                return;
+            case 'broken':
+                this.onBroken(`Reading ${url} failed: ${(0,safe_text/* escapeLogText */.d)((0,errors/* errorName */.Is)(read.error))}: ${(0,errors/* foreignErrorMessage */.Sp)(read.error)}.`);
+                return;
+            case 'ignored':
+                if (read.etag !== undefined && name === 'stopped')
+                    w.etag = read.etag;
+                this.host.warnOnce(`${key}@${read.etag ?? ''}`, `Ignoring ${url}: ${read.why}`);
+                return;
+            case 'event': {
+                if (name === 'started') {
+                    this.host.started(w, read.task);
+                    return;
+                }
+                if (read.etag !== undefined)
+                    w.etag = read.etag;
+                const task = read.task;
+                const verdict = stopVerdict(w.stopped, task);
+                if (verdict === 'ignore')
+                    return;
+                w.stopped = task;
+                if (verdict === 'end') {
+                    logger.debug(`stopped.json of task ${w.id}: ${(0,safe_text/* escapeLogText */.d)(task.stopCode ?? 'STOPPED')}`);
+                    this.host.end(w, { kind: 'stopped', task });
+                    return;
+                }
+                if (w.incompleteSince === undefined) {
+                    w.incompleteSince = clock.now();
+                    logger.info(`stopped.json for task ${w.id} has no exit code or reason for the app container yet ` +
+                        `(EssentialContainerExited); re-reading it for up to ` +
+                        `${INCOMPLETE_STOP_GRACE_MS / 1000} s for a newer event`);
+                }
+            }
+        }
+    }
+    /** A SlowDown, 5xx or network error: back off; said once per run of errors. */
+    onRetry(key, error) {
+        const { logger } = this.deps;
+        logger.debug(`S3 request for ${key} failed (${(0,errors/* foreignErrorMessage */.Sp)(error)}); backing off`);
+        if (this.s3Errors !== 1)
+            return;
+        if (!this.s3Answered && isUnreachable(error)) {
+            logger.warning(unreachableMessage(this.prefix, this.deps.s3Endpoint, error));
+        }
+        else {
+            logger.info(`S3 answered ${(0,safe_text/* escapeLogText */.d)((0,errors/* errorName */.Is)(error)) || 'an error'}; backing off`);
+        }
+    }
+    onBroken(message) {
+        if (this.broken < BROKEN_READS_BEFORE_FALLBACK) {
+            this.deps.logger.debug(message);
+            return;
+        }
+        this.deps.logger.warning(fallbackMessage(this.prefix, message));
+        this.host.setMode('describe');
+    }
+    /** One LIST of every cluster prefix the pending tasks sit under, then the GETs it calls for. */
+    async listTick(signal) {
+        const { clock, logger } = this.deps;
+        const prefixes = [...new Set([...this.host.watched.values()].map((w) => w.listPrefix))];
+        const toGet = [];
+        let pages = 0;
+        let keys = 0;
+        for (const listPrefix of prefixes) {
+            let token;
+            do {
+                this.host.requests.list++;
+                pages++;
+                let out;
+                try {
+                    out = await this.s3.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({
+                        Bucket: this.prefix.bucket,
+                        Prefix: listPrefix,
+                        MaxKeys: LIST_PAGE_KEYS,
+                        ...(token === undefined ? {} : { ContinuationToken: token })
+                    }), { abortSignal: signal });
+                }
+                catch (error) {
+                    if (signal.aborted)
+                        return;
+                    this.onListError(error, listPrefix);
+                    this.nextListAt = clock.now() + this.listDelay();
+                    return;
+                }
+                for (const object of out.Contents ?? []) {
+                    keys++;
+                    const hit = object.Key === undefined ? undefined : this.host.byKey.get(object.Key);
+                    if (hit === undefined)
+                        continue;
+                    if (hit.name === 'started') {
+                        this.host.started(hit.w, undefined);
+                    }
+                    else if (object.ETag === undefined || object.ETag !== hit.w.etag) {
+                        toGet.push(hit.w);
+                    }
+                }
+                token = out.IsTruncated ? out.NextContinuationToken : undefined;
+            } while (token !== undefined && !signal.aborted);
+        }
+        this.s3Errors = 0;
+        this.broken = 0;
+        this.listErrors = 0;
+        this.s3Answered = true;
+        this.pages = Math.max(1, pages);
+        logger.debug(`LIST of ${prefixes.length} prefix(es): ${keys} keys in ${pages} page(s); ` +
+            `${toGet.length} stopped.json to read`);
+        await pool(toGet, GET_CONCURRENCY, async (w) => {
+            if (signal.aborted || !this.host.watched.has(w.arn))
+                return;
+            this.accept(w, await this.get(w, 'stopped', signal));
+        });
+        this.nextListAt = clock.now() + this.listDelay();
+    }
+    listDelay() {
+        const ageMs = paceAgeMs(this.host.watched.values(), this.deps.clock.now());
+        return this.host.readDelay(ageMs, false);
+    }
+    onListError(error, listPrefix) {
+        const url = s3Url(this.prefix.bucket, listPrefix);
+        if (notification_isDenied(error)) {
+            this.listOff = 'listing the prefix was denied';
+            this.host.setMode('get');
+            this.deps.logger.warning(`Listing ${url} answered 403 AccessDenied; reading each task's stopped.json instead, ` +
+                `which costs more requests with many tasks. To let the action list, add to its role: ` +
+                `${listBucketStatement(this.prefix)}`);
+            return;
+        }
+        this.listErrors++;
+        if (this.listErrors >= BROKEN_READS_BEFORE_FALLBACK) {
+            // GETs of single keys may still work where listing does not.
+            this.listOff = `listing the prefix failed ${this.listErrors} times in a row`;
+            this.host.setMode('get');
+            this.deps.logger.warning(`Listing ${url} failed ${this.listErrors} times in a row (last: ${(0,safe_text/* escapeLogText */.d)((0,errors/* errorName */.Is)(error)) || 'error'}: ` +
+                `${(0,errors/* foreignErrorMessage */.Sp)(error)}); reading each task's stopped.json instead.`);
+            return;
+        }
+        if (isRetryableS3(error)) {
+            this.s3Errors++;
+            this.onRetry(listPrefix, error);
+            return;
+        }
+        this.deps.logger.debug(`Listing ${url} failed: ${(0,safe_text/* escapeLogText */.d)((0,errors/* errorName */.Is)(error))}: ${(0,errors/* foreignErrorMessage */.Sp)(error)}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/wait/verify-check.ts
+/**
+ * The verify check, batched for every task of a set: a task that has gone verify-interval
+ * without stopped.json is checked with DescribeTasks (with every task half-way to its own check,
+ * 100 a call); ECS's answer finishes a stop the notifier missed, or says that notifications are
+ * not arriving. Stops left open by an incomplete stopped.json are settled here after the grace.
+ */
+
+
+
+
+
+/**
+ * The verify rule, batched: when a task has gone verify-interval without stopped.json, one
+ * DescribeTasks call covers it and every other task at least half-way to its own check (so the
+ * checks of tasks launched seconds apart share calls); and the settling of stops whose grace
+ * ran out.
+ */
+async function verifyAndSettle(host, signal) {
+    const { clock, logger } = host.deps;
+    const now = clock.now();
+    const verifyMs = host.verifyMs;
+    const pending = [...host.watched.values()];
+    const settle = pending.filter((w) => graceOver(w.incompleteSince, now));
+    const verify = verifyBatch(pending.filter((w) => w.incompleteSince === undefined && w.stopped === undefined), verifyMs, now);
+    if (settle.length === 0 && verify.length === 0)
+        return;
+    if (verifyMs === 0) {
+        for (const w of settle) {
+            logger.info(`stopped.json of task ${w.id} still has no exit code or reason for the app container ` +
+                `after ${INCOMPLETE_STOP_GRACE_MS / 1000} s; settling on it (verify-interval is 0, ` +
+                `so ECS is not asked)`);
+            host.end(w, { kind: 'stopped', task: w.stopped });
+        }
+        return;
+    }
+    let answer;
+    try {
+        answer = await host.describe([...settle, ...verify].map((w) => w.arn), signal);
+    }
+    catch (error) {
+        if (signal.aborted)
+            return;
+        if ((0,ecs_errors/* isThrottling */.E2)(error)) {
+            logger.info(`DescribeTasks is throttled; checking again in ${host.options.verifyIntervalSeconds} s`);
+        }
+        else {
+            host.warnOnce(`verify:${(0,errors/* errorName */.Is)(error)}`, `Could not check tasks with DescribeTasks (${(0,safe_text/* escapeLogText */.d)((0,errors/* errorName */.Is)(error)) || 'error'}: ` +
+                `${(0,errors/* foreignErrorMessage */.Sp)(error)}); the wait goes on through S3. Grant ecs:DescribeTasks to ` +
+                `the action's role, or set verify-interval: 0 to never check.`);
+        }
+    }
+    for (const w of settle) {
+        const task = answer?.found.get(w.arn);
+        if (task?.lastStatus === 'STOPPED' && stopVerdict(undefined, task) === 'end') {
+            logger.info(`DescribeTasks completes the stop of task ${w.id} that stopped.json left open`);
+            host.end(w, { kind: 'stopped', task });
+        }
+        else {
+            logger.info(`Settling on stopped.json of task ${w.id}: no exit code or reason for app`);
+            host.end(w, { kind: 'stopped', task: w.stopped });
+        }
+    }
+    const t = clock.now();
+    for (const w of verify) {
+        w.nextVerifyAt = t + (w.stopRequested ? Math.min(verifyMs, STOP_VERIFY_MS) : verifyMs);
+    }
+    if (answer !== undefined)
+        applyVerify(host, verify, answer, t);
+}
+/** What one verify call found about tasks without stopped.json. */
+function applyVerify(host, verify, answer, now) {
+    const { logger } = host.deps;
+    const missing = [];
+    const silent = [];
+    let late = 0;
+    for (const w of verify) {
+        const task = answer.found.get(w.arn);
+        const verdict = verifyVerdict(task, w.startedSeen, now);
+        if (task === undefined) {
+            missing.push(`${(0,safe_text/* escapeLogText */.d)(w.arn)} (${answer.missing.get(w.arn) ?? 'no task'})`);
+            continue;
+        }
+        if (verdict === 'stopped' || verdict === 'stopped-late') {
+            if (verdict === 'stopped-late')
+                late++;
+            logger.info(stoppedByVerifyLine(task, s3Url(host.prefix.bucket, w.stoppedKey)));
+            host.end(w, { kind: 'stopped', task });
+        }
+        else if (verdict === 'silent') {
+            silent.push((0,safe_text/* escapeLogText */.d)(w.arn));
+        }
+        else {
+            logger.debug(`ECS reports task ${w.id} ${(0,safe_text/* escapeLogText */.d)(task.lastStatus)}; still waiting for stopped.json`);
+        }
+    }
+    const every = host.options.verifyIntervalSeconds;
+    // Without a single S3 answer the notifier is not to blame: S3 itself was not reached.
+    const checklist = notifierChecklist(host.prefix, host.options.cluster);
+    if (late > 0 && host.s3Answered) {
+        logger.warning(`ECS reports ${late} task(s) stopped more than ${NOTIFIER_LAG_MS / 1000} s ago whose ` +
+            `stopped.json has not appeared: the notifier missed the events. ${checklist}`);
+    }
+    if (silent.length > 0 && host.s3Answered) {
+        host.warnOnce('not-arriving', `ECS reports ${silent.length} task(s) RUNNING whose started.json has not appeared after ` +
+            `${every} s: notifications are not arriving (${nameSome(silent)}). ${checklist} ` +
+            `Still waiting; ECS is checked again every ${every} s.`);
+    }
+    if (missing.length > 0) {
+        logger.warning(`DescribeTasks does not find ${missing.length} task(s) in cluster ` +
+            `'${host.options.cluster}': ${nameSome(missing)}; still waiting for their stopped.json`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/wait/engine.ts
+
+
+
+
+
+
+
+
+
+
+/**
+ * Watches many tasks. `add` a task the moment RunTask returns it; `run` reads until its signal
+ * aborts, calling `onEnd` once per task as its end becomes known. A task can be added while
+ * `run` is going.
+ */
+class WaitEngine {
+    deps;
+    options;
+    watched = new Map();
+    /** stopped.json and started.json keys of the watched tasks. */
+    byKey = new Map();
+    warned = new Set();
+    mode;
+    lastLoggedMode;
+    /** DescribeTasks polling, when there is no prefix or after a fall-back. */
+    polling;
+    /** The S3 reads; undefined without a prefix. */
+    reads;
+    wake = new AbortController();
+    wakeAt = Infinity;
+    /** Requests made, by kind, for the debug log and the benchmark. */
+    requests = { get: 0, list: 0, describe: 0 };
+    constructor(deps, options) {
+        this.deps = deps;
+        this.options = options;
+        if (options.prefix !== undefined && deps.s3 === undefined) {
+            throw new Error('WaitEngine: a notification prefix needs an S3 client');
+        }
+        this.mode = options.prefix === undefined ? 'describe' : 'get';
+        this.polling = new DescribePolling(this, deps, options);
+        this.reads =
+            options.prefix === undefined || deps.s3 === undefined
+                ? undefined
+                : new S3Reads(this, deps, { s3: deps.s3, prefix: options.prefix });
+    }
+    /** Switches how the next tick reads; DescribeTasks at once. */
+    setMode(mode) {
+        this.mode = mode;
+        if (mode === 'describe')
+            this.polling.nextPollAt = this.deps.clock.now();
+    }
+    /** Starts watching a task. */
+    add(taskArn) {
+        if (this.watched.has(taskArn))
+            return;
+        const now = this.deps.clock.now();
+        const first = now + this.readDelay(0, false);
+        const prefix = this.options.prefix?.prefix ?? '';
+        const verifyMs = this.options.verifyIntervalSeconds * 1000;
+        const w = {
+            arn: taskArn,
+            // Shown in log lines only; the ARN is RunTask's answer (escapeLogText).
+            id: (0,safe_text/* escapeLogText */.d)(taskIdOf(taskArn)),
+            startedKey: notificationKey(prefix, taskArn, 'started'),
+            stoppedKey: notificationKey(prefix, taskArn, 'stopped'),
+            listPrefix: listPrefixOf(prefix, taskArn),
+            addedAt: now,
+            nextReadAt: first,
+            nextVerifyAt: verifyMs > 0 ? now + verifyMs : Infinity,
+            startedSeen: false,
+            reads: 0,
+            lastFoundAt: now
+        };
+        this.watched.set(taskArn, w);
+        this.byKey.set(w.stoppedKey, { w, name: 'stopped' });
+        this.byKey.set(w.startedKey, { w, name: 'started' });
+        // A young task is read at the base rate: bring the shared ticks forward for it.
+        if (this.reads)
+            this.reads.nextListAt = Math.min(this.reads.nextListAt, first);
+        this.polling.nextPollAt = Math.min(this.polling.nextPollAt, first);
+        if (first < this.wakeAt)
+            this.wake.abort();
+    }
+    /**
+     * StopTask was called for a task: unless its stopped.json comes first, ask ECS about it within
+     * STOP_VERIFY_MS and at that pace after (never more often than verify-interval allows).
+     */
+    expectStop(taskArn) {
+        const w = this.watched.get(taskArn);
+        if (w === undefined || this.verifyMs === 0 || this.mode === 'describe')
+            return;
+        w.stopRequested = true;
+        w.nextVerifyAt = Math.min(w.nextVerifyAt, this.deps.clock.now() + STOP_VERIFY_MS);
+        if (w.nextVerifyAt < this.wakeAt)
+            this.wake.abort();
+    }
+    /** Reads until `signal` aborts. Rejects only with a UserError when DescribeTasks is denied. */
+    async run(signal) {
+        const { clock } = this.deps;
+        // One listener for the whole run (not one per sleep): an abort ends the current sleep.
+        const onAbort = () => this.wake.abort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        try {
+            while (!signal.aborted) {
+                if (this.watched.size > 0) {
+                    await this.tick(signal);
+                    if (signal.aborted)
+                        break;
+                }
+                const wakeAt = this.watched.size > 0 ? this.nextWakeAt() : Infinity;
+                this.wake = new AbortController();
+                this.wakeAt = wakeAt;
+                const sleep = this.wake.signal;
+                if (signal.aborted)
+                    break;
+                if (wakeAt === Infinity) {
+                    // Nothing to read until a task is added.
+                    await new Promise((resolve) => {
+                        sleep.addEventListener('abort', () => resolve(), { once: true });
+                    });
+                }
+                else {
+                    await clock.sleep(Math.max(0, wakeAt - clock.now()), sleep);
+                }
+                this.wakeAt = Infinity;
+            }
+        }
+        finally {
+            signal.removeEventListener('abort', onAbort);
+        }
+    }
+    get prefix() {
+        return this.options.prefix;
+    }
+    get s3Answered() {
+        return this.reads?.s3Answered ?? false;
+    }
+    get verifyMs() {
+        return this.options.verifyIntervalSeconds * 1000;
+    }
+    readDelay(ageMs, incomplete) {
+        return Math.max(MIN_READ_GAP_MS, s3ReadDelayMs({
+            baseSeconds: this.options.pollIntervalSeconds,
+            // The incomplete-stop grace is short: re-read at the base rate, not the age-grown one.
+            ageMs: incomplete ? 0 : ageMs,
+            consecutiveErrors: this.reads?.errors ?? 0,
+            random: this.deps.random
+        }));
+    }
+    nextWakeAt() {
+        let at = Infinity;
+        if (this.mode === 'describe')
+            at = this.polling.nextPollAt;
+        else if (this.mode === 'list')
+            at = this.reads?.nextListAt ?? Infinity;
+        for (const w of this.watched.values()) {
+            if (this.mode === 'get')
+                at = Math.min(at, w.nextReadAt);
+            if (this.mode !== 'describe') {
+                if (w.incompleteSince !== undefined) {
+                    at = Math.min(at, w.incompleteSince + INCOMPLETE_STOP_GRACE_MS);
+                }
+                else if (w.stopped === undefined) {
+                    at = Math.min(at, w.nextVerifyAt);
+                }
+            }
+        }
+        return at;
+    }
+    warnOnce(tag, message) {
+        if (this.warned.has(tag))
+            return;
+        this.warned.add(tag);
+        this.deps.logger.warning(message);
+    }
+    end(w, end) {
+        if (!this.watched.delete(w.arn))
+            return;
+        this.byKey.delete(w.stoppedKey);
+        this.byKey.delete(w.startedKey);
+        this.options.onEnd(end);
+    }
+    async tick(signal) {
+        const now = this.deps.clock.now();
+        if (this.mode !== 'describe') {
+            const ages = [...this.watched.values()]
+                .filter((w) => w.incompleteSince === undefined)
+                .map((w) => now - w.addedAt);
+            const choice = chooseReadMode({
+                ages,
+                baseSeconds: this.options.pollIntervalSeconds,
+                pages: this.reads?.pages ?? 1
+            });
+            const listOff = this.reads?.listOff;
+            const mode = listOff !== undefined ? 'get' : choice.mode;
+            if (mode !== this.mode || this.lastLoggedMode === undefined) {
+                this.deps.logger.debug(listOff !== undefined ? `Reading each task's stopped.json: ${listOff}` : choice.reason);
+                this.lastLoggedMode = mode;
+            }
+            if (mode === 'get' && this.mode === 'list') {
+                // Spread the first GETs after a LIST phase over one base interval.
+                for (const w of this.watched.values()) {
+                    w.nextReadAt = Math.max(w.nextReadAt, now + this.readDelay(0, false) - MIN_READ_GAP_MS);
+                }
+            }
+            this.mode = mode;
+        }
+        if (this.mode === 'describe') {
+            if (now >= this.polling.nextPollAt)
+                await this.polling.poll(signal);
+            return;
+        }
+        const reads = this.reads;
+        if (this.mode === 'list') {
+            if (now >= reads.nextListAt)
+                await reads.listTick(signal);
+        }
+        else {
+            await reads.getTick(signal);
+        }
+        if (signal.aborted || this.mode === 'describe')
+            return;
+        await verifyAndSettle(this, signal);
+    }
+    /** The first sign that a task runs: logged once, and told to `onStart`. */
+    started(w, task) {
+        if (w.startedSeen)
+            return;
+        w.startedSeen = true;
+        // A LIST shows only that started.json appeared, not what it says.
+        if (task === undefined)
+            this.deps.logger.debug(`started.json of task ${w.id} appeared`);
+        else
+            this.deps.logger.info(startedLine(task));
+        this.options.onStart?.(w.arn, task);
+    }
+    // ---- DescribeTasks ----------------------------------------------------------------------
+    /** DescribeTasks for up to 100 tasks a call, counted. */
+    describe(arns, signal) {
+        return describeTasks(this.deps.ecs, {
+            cluster: this.options.cluster,
+            arns,
+            signal,
+            onCall: () => this.requests.describe++
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/tasks/batch.ts
+
+/** RunTask starts at most 10 tasks per call (docs/limits.md, "RunTask count"). */
+const MAX_RUN_TASK_COUNT = 10;
+/**
+ * The app container's command and environment for one task: the spec's command, else the
+ * step's; the step's env with the spec's env over it (the spec wins, names keep their first
+ * position), as ECS `environment` pairs.
+ */
+function appOverrideOf(spec, step) {
+    const command = spec.command ?? step.command;
+    const env = { ...step.env, ...spec.env };
+    const environment = Object.entries(env).map(([name, value]) => ({ name, value }));
+    return {
+        ...(command !== undefined ? { command: [...command] } : {}),
+        ...(environment.length > 0 ? { environment } : {})
+    };
+}
+/**
+ * The RunTask request of one call: `base` with the app container's command and environment
+ * replaced by `app` and `count` set. Every other field of the app override (cpu, memory,
+ * memoryReservation) and the other containers' overrides are kept as they are.
+ */
+function requestFor(base, app, count) {
+    const overrides = base.overrides ?? {};
+    const containers = overrides.containerOverrides ?? [];
+    const existing = containers.find((c) => c.name === APP_CONTAINER);
+    const rest = { ...(existing ?? { name: APP_CONTAINER }) };
+    delete rest.command;
+    delete rest.environment;
+    const appOverride = { ...rest, ...app };
+    const containerOverrides = existing
+        ? containers.map((c) => (c === existing ? appOverride : c))
+        : [appOverride, ...containers];
+    const request = {
+        ...base,
+        count,
+        overrides: { ...overrides, containerOverrides }
+    };
+    delete request.clientToken;
+    return request;
+}
+/** A stable text of an app override: equal texts mean the tasks may share a RunTask call. */
+function overrideKey(app) {
+    return JSON.stringify([app.command ?? null, app.environment ?? []]);
+}
+/**
+ * The next RunTask call from the queue: the first queued task, plus the next queued tasks with
+ * the same override key, up to `max` in all (at most MAX_RUN_TASK_COUNT). Returns the chosen
+ * indexes, in queue order; `queue` itself is not changed.
+ */
+function nextBatch(queue, keys, max) {
+    const first = queue[0];
+    if (first === undefined)
+        return [];
+    const limit = Math.max(1, Math.min(MAX_RUN_TASK_COUNT, Math.floor(max)));
+    const key = keys[first];
+    const chosen = [first];
+    for (let i = 1; i < queue.length && chosen.length < limit; i++) {
+        const index = queue[i];
+        if (keys[index] === key)
+            chosen.push(index);
+    }
+    return chosen;
+}
+
+;// CONCATENATED MODULE: ./src/ecs/run-task.ts
+/**
+ * RunTask with retries: transient errors (throttling, 5xx, network) with full-jitter backoff
+ * under the same clientToken, so a retry never starts a second task; failures that can clear
+ * (no room on the cluster yet) until a deadline, scaling an Auto Scaling group out as hako does
+ * when the definition names one; everything else fails at once with ECS's reason.
+ */
+
+
+
+
+
+
+
+/** Transient errors: 8 attempts, full jitter from 1 s, capped at 20 s (about a minute in all). */
+const RUN_TASK_MAX_TRANSIENT_ATTEMPTS = 8;
+const RUN_TASK_TRANSIENT_BASE_MS = 1000;
+const RUN_TASK_TRANSIENT_CAP_MS = 20000;
+/**
+ * Capacity failures: full jitter from 2 s, capped at 30 s, until the deadline. Room on a cluster
+ * appears when other tasks stop or instances join, on the scale of seconds to minutes; a 30 s cap
+ * keeps polling cheap (RunTask refills at 40 per s per account, docs/limits.md, "Token buckets") while reacting
+ * within half a minute.
+ */
+const RUN_TASK_CAPACITY_BASE_MS = 2000;
+const RUN_TASK_CAPACITY_CAP_MS = 30000;
+/** ECS's answer when a cluster has no container instance at all (hako retries it). */
+const NO_CONTAINER_INSTANCES = 'No Container Instances were found in your cluster.';
+/**
+ * RunTask failure reasons that can clear with time or capacity: RESOURCE:CPU/MEMORY/PORTS/...
+ * (no instance has room), AGENT (an agent is disconnected), ATTRIBUTE (no instance with a
+ * required attribute yet) and capacity unavailable (Fargate/capacity providers: "Capacity is
+ * unavailable at this time"). MISSING/INACTIVE task definitions and the rest cannot.
+ */
+function isClearableFailure(reason) {
+    if (!reason)
+        return false;
+    return (reason.startsWith('RESOURCE:') ||
+        reason === 'AGENT' ||
+        reason.startsWith('ATTRIBUTE') ||
+        /capacity is unavailable/i.test(reason));
+}
+/** Error names that mean the request itself is wrong: retrying cannot help. */
+const USER_ERROR_NAMES = new Set([
+    'ClientException',
+    'InvalidParameterException',
+    'AccessDeniedException',
+    'ClusterNotFoundException',
+    'PlatformUnknownException',
+    'PlatformTaskDefinitionIncompatibilityException',
+    'UnsupportedFeatureException',
+    'BlockedException'
+]);
+/**
+ * Starts the task(s) of `request`; returns the started tasks. Throws a UserError for failures
+ * the user must fix, or when no capacity appears before the deadline.
+ *
+ * The client token stays the same while the outcome of a call is unknown (throttling, 5xx,
+ * network errors), so a retry never starts a second set; after an answer that definitely
+ * started nothing (capacity failures) the next call takes a fresh token, as ECS may replay a
+ * token's recorded answer for 24 hours (docs/limits.md, "RunTask clientToken").
+ */
+async function runTask(deps, options) {
+    const { clock, logger } = deps;
+    const { request, deadline, signal } = options;
+    const what = `a task of '${request.taskDefinition ?? ''}' on cluster '${request.cluster ?? 'default'}'`;
+    const nextToken = options.nextClientToken ?? newClientToken;
+    const counts = { transient: 0, throttled: 0 };
+    let clientToken = options.clientToken;
+    let capacityRounds = 0;
+    for (;;) {
+        if (signal?.aborted)
+            throw new Error(`Cancelled before starting ${what}`);
+        const attempt = await callRunTask(deps, options, { ...request, clientToken }, counts, what);
+        if (attempt.kind === 'retry') {
+            logger.info(attempt.message);
+            await clock.sleep(attempt.delayMs, signal);
+            continue;
+        }
+        const { tasks, failures } = attempt;
+        if (tasks.length > 0) {
+            options.onStarted?.(tasks);
+            for (const task of tasks)
+                logger.info(`Started task: ${(0,safe_text/* escapeLogText */.d)(task.taskArn ?? '(no ARN)')}`);
+            for (const f of failures)
+                logger.warning(`RunTask could not start every task: ${formatFailure(f)}`);
+            return tasks;
+        }
+        if (failures.length === 0) {
+            throw new Error(`Could not start ${what}: RunTask answered with neither tasks nor failures`);
+        }
+        const fatal = failures.find((f) => f.reason !== NO_CONTAINER_INSTANCES && !isClearableFailure(f.reason));
+        if (fatal) {
+            throw new errors/* UserError */.yo(`Could not start ${what}: ECS answered ${formatFailure(fatal)}.`);
+        }
+        const reasons = failures.map(formatFailure).join('; ');
+        if (clock.now() >= deadline) {
+            throw new errors/* UserError */.yo(`Could not start ${what} before the deadline (${new Date(deadline).toISOString()}): ` +
+                `ECS answered ${reasons}. Add capacity to the cluster (a capacity provider, or ` +
+                `scheduler.autoscaling_group_for_oneshot), or raise the 'timeout' input.`);
+        }
+        logger.info(`RunTask started no task: ${reasons}`);
+        // Nothing started, for certain: the next call is a new request with a new token.
+        clientToken = nextToken();
+        await waitForCapacity(deps, options, capacityRounds++);
+    }
+}
+/** One RunTask call, its error classified: an answer, a retry after a delay, or a throw. */
+async function callRunTask(deps, options, input, counts, what) {
+    const { clock, random } = deps;
+    const { deadline } = options;
+    try {
+        const out = await deps.ecs.send(new dist_cjs/* RunTaskCommand */._eD(input));
+        counts.transient = 0;
+        return { kind: 'answer', tasks: out.tasks ?? [], failures: out.failures ?? [] };
+    }
+    catch (error) {
+        if ((0,ecs_errors/* isThrottling */.E2)(error) && clock.now() < deadline) {
+            // Throttling is the account's shared RunTask bucket running dry (docs/limits.md, "ECS
+            // API"), not a fault: hundreds of jobs starting together drain it in a burst and it
+            // refills at 40 a second. Wait for it until the start deadline rather than a fixed
+            // number of attempts, so no job of a large fan-out fails for having been unlucky.
+            counts.throttled++;
+            const delay = (0,backoff/* fullJitter */.G)(Math.min(counts.throttled, 16) - 1, RUN_TASK_TRANSIENT_BASE_MS, RUN_TASK_TRANSIENT_CAP_MS, random);
+            return {
+                kind: 'retry',
+                delayMs: Math.min(delay, Math.max(0, deadline - clock.now())),
+                message: `RunTask was throttled; retrying in ${(delay / 1000).toFixed(1)} s`
+            };
+        }
+        if ((0,ecs_errors/* isTransient */.dg)(error)) {
+            counts.transient++;
+            if (counts.transient >= (options.maxTransientAttempts ?? RUN_TASK_MAX_TRANSIENT_ATTEMPTS)) {
+                throw new Error(`Could not start ${what}: RunTask failed ${counts.transient} times in a row; last ` +
+                    `error: ${(0,ecs_errors/* describeError */.Uc)(error)}`, { cause: error });
+            }
+            const delay = (0,backoff/* fullJitter */.G)(counts.transient - 1, RUN_TASK_TRANSIENT_BASE_MS, RUN_TASK_TRANSIENT_CAP_MS, random);
+            return {
+                kind: 'retry',
+                delayMs: delay,
+                message: `RunTask failed (${(0,ecs_errors/* describeError */.Uc)(error)}); retrying in ${(delay / 1000).toFixed(1)} s`
+            };
+        }
+        const adopted = conflictTasks(error);
+        if (adopted !== undefined) {
+            deps.logger.info(`RunTask's client token is already in use; taking the tasks it started: ` +
+                adopted.map((t) => t.taskArn).join(', '));
+            return { kind: 'answer', tasks: adopted, failures: [] };
+        }
+        if ((0,errors/* errorName */.Is)(error) === 'InvalidParameterException' &&
+            String(error.message) === NO_CONTAINER_INSTANCES) {
+            return { kind: 'answer', tasks: [], failures: [{ reason: NO_CONTAINER_INSTANCES }] };
+        }
+        if (USER_ERROR_NAMES.has((0,errors/* errorName */.Is)(error))) {
+            throw new errors/* UserError */.yo(`Could not start ${what}: ${(0,ecs_errors/* describeError */.Uc)(error)}.`);
+        }
+        throw new Error(`Could not start ${what}: ${(0,ecs_errors/* describeError */.Uc)(error)}`, { cause: error });
+    }
+}
+/**
+ * The tasks a ConflictException names: the token was already used for a request that started
+ * them (docs/limits.md, "RunTask clientToken"). Undefined for any other error.
+ */
+function conflictTasks(error) {
+    if ((0,errors/* errorName */.Is)(error) !== 'ConflictException')
+        return undefined;
+    const ids = error.resourceIds ?? [];
+    return ids.length > 0 ? ids.map((taskArn) => ({ taskArn })) : undefined;
+}
+async function waitForCapacity(deps, options, round) {
+    const { clock, random, logger } = deps;
+    const { request, deadline, signal, autoscalingGroup, autoscalingTopic } = options;
+    const cluster = request.cluster ?? 'default';
+    if (autoscalingGroup) {
+        const needed = options.taskResources;
+        if (!needed)
+            throw new Error('runTask: taskResources is required with autoscalingGroup');
+        if (autoscalingTopic) {
+            if (!deps.sns)
+                throw new Error('runTask: an SNS client is required with autoscalingTopic');
+            await publishScaleOutRequest({ sns: deps.sns, clock, logger }, {
+                topicArn: autoscalingTopic,
+                group: autoscalingGroup,
+                cluster,
+                needed,
+                hakoTaskId: options.clientToken,
+                deadline,
+                signal
+            });
+            return;
+        }
+        if (!deps.autoScaling)
+            throw new Error('runTask: an Auto Scaling client is required with autoscalingGroup');
+        await scaleOutUntilCapacity({ ecs: deps.ecs, autoScaling: deps.autoScaling, clock, logger }, { cluster, group: autoscalingGroup, needed, deadline, signal });
+        return;
+    }
+    const delay = Math.min((0,backoff/* fullJitter */.G)(round, RUN_TASK_CAPACITY_BASE_MS, RUN_TASK_CAPACITY_CAP_MS, random), Math.max(0, deadline - clock.now()));
+    logger.info(`Waiting ${(delay / 1000).toFixed(1)} s for capacity before retrying RunTask`);
+    await clock.sleep(delay, signal);
+}
+/** `REASON (detail) for arn`, as much as ECS gave, safe for a log line (escapeLogText). */
+function formatFailure(f) {
+    let text = f.reason ?? 'unknown reason';
+    if (f.detail)
+        text += ` (${f.detail})`;
+    if (f.arn)
+        text += ` for ${f.arn}`;
+    return (0,safe_text/* escapeLogText */.d)(text);
+}
+
+;// CONCATENATED MODULE: ./src/tasks/policy.ts
+/**
+ * The timing and wording rules of a task set, in one place (pure): how long RunTask may retry
+ * for capacity, how long to watch after StopTask, how fast to stop, and what StopTask says.
+ */
+/** How long one RunTask call may retry capacity failures when no `timeout` is given. */
+const DEFAULT_START_SECONDS = 600;
+/**
+ * How long to keep watching for the ends of stopped tasks after the last StopTask call: on a
+ * cancel the runner sends SIGTERM 7.5 s after SIGINT (docs/limits.md, "GitHub Actions"); on a
+ * timeout there is time to see how the tasks ended.
+ */
+const CANCEL_CONFIRM_MS = 4_000;
+const TIMEOUT_CONFIRM_MS = 60_000;
+/**
+ * StopTask pace when a task set halts. A cancelled job has 7.5 s before SIGTERM and 10 s before
+ * it is killed (docs/limits.md, "GitHub Actions"), so stops go faster than launches: 50 at
+ * once, then 25 a second, within the account's RunTask/StopTask bucket (100 burst, 40 a second,
+ * docs/limits.md, "ECS API") that this job's own launches no longer draw on once it halts.
+ * About 230 tasks are stopped within 7.5 s; the post step stops any left.
+ */
+const STOP_RATE = { ratePerSecond: 25, burst: 50 };
+/**
+ * Until when RunTask may retry capacity failures, for a call made at `now`: the `timeout`
+ * (counted from when the set began) when one is given, else DEFAULT_START_SECONDS from now.
+ */
+function startDeadline(now, run) {
+    return run.timeoutSeconds !== undefined
+        ? run.startedAt + run.timeoutSeconds * 1000
+        : now + DEFAULT_START_SECONDS * 1000;
+}
+/** The StopTask reason of each halt, naming the workflow run (ECS shows it as stoppedReason). */
+function stopReasons(options) {
+    const why = (text) => `Stopped by hako-oneshot-action: ${text} (${options.runUrl})`;
+    return {
+        'fail-fast': why('another task of this job failed (fail-fast)'),
+        cancelled: why('the workflow run was cancelled'),
+        'timed-out': why(options.timeoutSeconds === undefined
+            ? 'the timeout was reached'
+            : `the timeout of ${options.timeoutSeconds}s was reached`),
+        'wait-error': why('the action could not wait for it')
+    };
+}
+/**
+ * How long after the last StopTask call of a halt the set keeps watching for the ends of its
+ * tasks: Infinity (every end) after fail-fast or a start error; 0 when the tasks are left
+ * running or nothing can watch any more (the wait failed).
+ */
+function confirmWindowMs(halt, stopping) {
+    if (halt === 'fail-fast' || halt === 'start-error')
+        return Infinity;
+    if (!stopping || halt === 'wait-error')
+        return 0;
+    return halt === 'cancelled' ? CANCEL_CONFIRM_MS : TIMEOUT_CONFIRM_MS;
+}
+
+;// CONCATENATED MODULE: ./src/tasks/launcher.ts
+
+
+
+
+/**
+ * A launch function for the work queue: one RunTask call for the tasks at `indexes` (equal
+ * overrides), resolving with the ARNs it started, at most one per index, in order.
+ */
+function launcher(deps, options) {
+    const { clock, logger } = deps;
+    return async (indexes, signal) => {
+        const app = options.apps[indexes[0]] ?? {};
+        const count = Math.min(indexes.length, MAX_RUN_TASK_COUNT);
+        logger.debug(`RunTask for task #${indexes.join(', #')} (count ${count})`);
+        const scaleOut = options.scaleOut;
+        const tasks = await runTask(deps, {
+            request: requestFor(options.baseRequest, app, count),
+            clientToken: newClientToken(),
+            deadline: startDeadline(clock.now(), options),
+            signal,
+            ...(scaleOut?.group !== undefined ? { autoscalingGroup: scaleOut.group } : {}),
+            ...(scaleOut?.topic !== undefined ? { autoscalingTopic: scaleOut.topic } : {}),
+            ...(scaleOut?.taskResources !== undefined ? { taskResources: scaleOut.taskResources } : {}),
+            onStarted: (started) => options.onStarted(started.flatMap((t) => t.taskArn ?? []))
+        });
+        return tasks.flatMap((t) => (t.taskArn ? [t.taskArn] : [])).slice(0, indexes.length);
+    };
+}
+
+;// CONCATENATED MODULE: ./src/tasks/queue.ts
+/**
+ * The work queue of a fan-out: at most `maxParallel` tasks running at once, the next starting
+ * when one stops (like a matrix's max-parallel), in spec order; RunTask calls paced by the
+ * client-side token bucket; fail-fast; cancel and timeout stopping every task this job started,
+ * in StopTask calls paced by the same bucket (RunTask and StopTask share one account bucket,
+ * docs/limits.md, "Token buckets").
+ *
+ * The queue does no I/O of its own: launching, stopping and watching come in as functions, and
+ * the waiter reports each task's end through `onEnd`.
+ */
+
+
+
+
+
+
+/** True for a task that ended with exit code 0. */
+function succeeded(record) {
+    return record.end?.kind === 'stopped' && exitCodeOf(record.end.task) === 0;
+}
+class WorkQueue {
+    deps;
+    options;
+    records;
+    byArn = new Map();
+    /** Spec indexes waiting to launch, in order. */
+    queue;
+    /** Tasks launching or running: the slots in use. */
+    active = 0;
+    halted;
+    haltError;
+    halt = new AbortController();
+    waiters = [];
+    stopping = [];
+    stopFailures = [];
+    /** When the last StopTask call of a cancel or timeout was made. */
+    stopsDoneAt;
+    constructor(deps, options) {
+        this.deps = deps;
+        this.options = options;
+        this.records = options.keys.map((_, index) => ({
+            index,
+            state: 'not-started',
+            stopRequested: false
+        }));
+        this.queue = options.keys.map((_, index) => index);
+        // Every launch in flight and every wait for a token listens on it; hundreds are normal.
+        (0,external_node_events_.setMaxListeners)(0, this.halt.signal);
+    }
+    /** The task's place in the set (0-based), once RunTask has returned it. */
+    indexOf(taskArn) {
+        return this.byArn.get(taskArn)?.index;
+    }
+    /** The wait's report that a task was seen started, with the state read (if any). */
+    onStart(taskArn, task) {
+        const record = this.byArn.get(taskArn);
+        if (record !== undefined && task !== undefined)
+            record.seen = task;
+    }
+    /** The waiter's report of a task's end. */
+    onEnd(end) {
+        const arn = end.kind === 'stopped' ? end.task.taskArn : end.taskArn;
+        const record = this.byArn.get(arn);
+        if (record === undefined || record.state !== 'running')
+            return;
+        record.state = 'ended';
+        record.end = end;
+        record.endedAt = this.deps.clock.now();
+        this.active--;
+        const { logger } = this.deps;
+        const id = (0,safe_text/* escapeLogText */.d)(taskIdOf(arn));
+        const which = this.records.length > 1 ? ` (#${record.index})` : '';
+        if (end.kind === 'lost') {
+            logger.warning(`Task ${id}${which} is lost: ${end.reason}`);
+        }
+        else {
+            const code = exitCodeOf(end.task);
+            const t = end.task.stoppedAt ? ` at ${end.task.stoppedAt.toISOString()}` : '';
+            // Stop code and stopped reason are foreign text (a StopTask caller sets the reason).
+            const how = [end.task.stopCode, end.task.stoppedReason]
+                .filter((x) => x)
+                .map((x) => (0,safe_text/* escapeLogText */.d)(x))
+                .join(': ');
+            logger.info(`Task ${id} stopped${t} with exit code ${code}${how ? ` (${how})` : ''}${which}`);
+        }
+        if (!succeeded(record) && !record.stopRequested && this.options.failFast) {
+            this.stop('fail-fast');
+        }
+        this.notify();
+    }
+    /** The waiter failed for good: stop what runs (nothing can see it end) and finish. */
+    fail(error) {
+        this.haltError ??= error;
+        this.stop('wait-error');
+    }
+    /** Runs the queue until every started task has ended, or a halt's confirm window is over. */
+    async run() {
+        const { clock } = this.deps;
+        const timer = new AbortController();
+        const onCancel = () => this.stop('cancelled');
+        if (this.options.signal.aborted)
+            onCancel();
+        else
+            this.options.signal.addEventListener('abort', onCancel, { once: true });
+        if (this.options.deadline !== undefined) {
+            const deadline = this.options.deadline;
+            void clock.sleep(Math.max(0, deadline - clock.now()), timer.signal).then(() => {
+                if (!timer.signal.aborted)
+                    this.stop('timed-out');
+            });
+        }
+        try {
+            await this.launchAll();
+            await this.waitForEnds();
+        }
+        finally {
+            timer.abort();
+            this.options.signal.removeEventListener('abort', onCancel);
+        }
+        await Promise.all(this.stopping);
+        const outcome = {
+            records: this.records.map((r) => ({ ...r })),
+            stopFailures: [...this.stopFailures]
+        };
+        if (this.halted !== undefined)
+            outcome.halt = this.halted;
+        if (this.haltError !== undefined)
+            outcome.error = this.haltError;
+        return outcome;
+    }
+    get maxParallel() {
+        return this.options.maxParallel ?? Infinity;
+    }
+    changed() {
+        return new Promise((resolve) => this.waiters.push(resolve));
+    }
+    notify() {
+        const waiters = this.waiters;
+        this.waiters = [];
+        for (const resolve of waiters)
+            resolve();
+    }
+    /** Launches in spec order while slots are free, each RunTask call after a token. */
+    async launchAll() {
+        const { bucket } = this.deps;
+        while (this.halted === undefined && this.queue.length > 0) {
+            const free = this.maxParallel - this.active;
+            if (free <= 0) {
+                await this.changed();
+                continue;
+            }
+            // The token first, then the batch: tasks put back meanwhile go first, and slots freed
+            // meanwhile are used.
+            if (!(await bucket.take(this.halt.signal)))
+                break;
+            if (this.halted !== undefined || this.queue.length === 0)
+                break;
+            const batch = nextBatch(this.queue, this.options.keys, this.maxParallel - this.active);
+            const chosen = new Set(batch);
+            this.queue = this.queue.filter((i) => !chosen.has(i));
+            this.active += batch.length;
+            void this.launch(batch);
+        }
+    }
+    async launch(batch) {
+        const { clock, logger } = this.deps;
+        let arns;
+        try {
+            arns = await this.deps.launch(batch, this.halt.signal);
+        }
+        catch (error) {
+            this.active -= batch.length;
+            if (this.halt.signal.aborted && !(error instanceof errors/* UserError */.yo)) {
+                // Cancelled between attempts: these never started.
+                this.notify();
+                return;
+            }
+            for (const index of batch) {
+                const record = this.records[index];
+                record.state = 'start-failed';
+                record.error = (0,errors/* shownErrorMessage */.T0)(error);
+            }
+            logger.error(`Task #${batch.join(', #')} could not start: ${(0,errors/* shownErrorMessage */.T0)(error)}`);
+            if (this.options.failFast) {
+                this.stop('fail-fast');
+            }
+            else if (error instanceof errors/* UserError */.yo && this.halted === undefined) {
+                // The request itself is wrong, or no capacity came before the deadline: every further
+                // call would fail the same way. Tasks already running go on to their end.
+                this.haltError = error;
+                this.halted = 'start-error';
+                this.halt.abort();
+            }
+            this.notify();
+            return;
+        }
+        const now = clock.now();
+        const started = [];
+        batch.forEach((index, i) => {
+            const arn = arns[i];
+            const record = this.records[index];
+            if (arn === undefined)
+                return;
+            record.state = 'running';
+            record.taskArn = arn;
+            record.launchedAt = now;
+            this.byArn.set(arn, record);
+            this.deps.watch?.(arn);
+            started.push(arn);
+        });
+        // Nothing watches them: their slots are free at once, and they stay 'running'.
+        if (this.deps.watch === undefined)
+            this.active -= started.length;
+        const missing = batch.slice(arns.length);
+        if (missing.length > 0) {
+            this.active -= missing.length;
+            // ECS started fewer than asked: the rest go back to the front of the queue, for a new
+            // call with a new client token (the old token would only return the same tasks).
+            if (this.halted === undefined)
+                this.queue = [...missing, ...this.queue];
+        }
+        // A launch that returns after a halt started tasks nobody wants any more.
+        if (this.halted !== undefined && this.shouldStop(this.halted)) {
+            this.stopEach(started.map((arn) => this.byArn.get(arn)), this.reasonFor(this.halted));
+        }
+        this.notify();
+    }
+    shouldStop(halt) {
+        if (halt === 'start-error')
+            return false;
+        if (halt === 'fail-fast' || halt === 'wait-error')
+            return true;
+        return this.options.stopOnCancel;
+    }
+    reasonFor(halt) {
+        return halt === 'start-error' ? '' : this.options.stopReasons[halt];
+    }
+    /** Halts: no more launches; stops what runs when the halt calls for it. */
+    stop(halt) {
+        if (this.halted !== undefined && this.halted !== 'start-error')
+            return;
+        const first = this.halted === undefined;
+        this.halted = halt;
+        if (first)
+            this.halt.abort();
+        const { logger } = this.deps;
+        const running = this.records.filter((r) => r.state === 'running' && !r.stopRequested);
+        const queued = this.queue.length;
+        const stopping = this.shouldStop(halt);
+        logger.warning(haltMessage(halt, { running, queued, stopping, total: this.records.length }));
+        if (!stopping) {
+            this.stopsDoneAt = this.deps.clock.now();
+            this.notify();
+            return;
+        }
+        this.stopEach(running, this.reasonFor(halt));
+        this.notify();
+    }
+    /** StopTask for each task, paced by the bucket; the calls themselves run in parallel. */
+    stopEach(records, reason) {
+        for (const r of records)
+            r.stopRequested = true;
+        const done = (async () => {
+            const calls = [];
+            for (const record of records) {
+                await (this.deps.stopBucket ?? this.deps.bucket).take();
+                const arn = record.taskArn;
+                calls.push(this.deps.stop(arn, reason).then((ok) => {
+                    if (ok)
+                        this.deps.stopped?.(arn);
+                    else
+                        this.stopFailures.push(arn);
+                }));
+            }
+            this.stopsDoneAt = this.deps.clock.now();
+            this.notify();
+            await Promise.all(calls);
+        })();
+        this.stopping.push(done);
+    }
+    /**
+     * Waits until no task is launching or running; after a cancel or timeout, only until the
+     * confirm window after the last StopTask call is over.
+     */
+    async waitForEnds() {
+        const { clock } = this.deps;
+        for (;;) {
+            if (this.active <= 0)
+                return;
+            const halt = this.halted;
+            let until = Infinity;
+            if (halt !== undefined && this.stopsDoneAt !== undefined) {
+                until = this.stopsDoneAt + confirmWindowMs(halt, this.shouldStop(halt));
+                if (clock.now() >= until)
+                    return;
+            }
+            if (until === Infinity) {
+                await this.changed();
+            }
+            else {
+                const wake = new AbortController();
+                await Promise.race([
+                    this.changed().then(() => wake.abort()),
+                    clock.sleep(until - clock.now(), wake.signal)
+                ]);
+                wake.abort();
+            }
+        }
+    }
+}
+/** The warning of a halt: why, and what becomes of the running and queued tasks. */
+function haltMessage(halt, set) {
+    const why = {
+        'fail-fast': 'a task failed and fail-fast is set',
+        cancelled: 'the workflow run was cancelled',
+        'timed-out': 'the timeout was reached',
+        'wait-error': 'the wait failed'
+    }[halt];
+    if (set.total === 1) {
+        const arn = set.running[0]?.taskArn ?? 'the task';
+        return set.stopping
+            ? `Stopping ${arn}: ${why}.`
+            : `${why[0]?.toUpperCase()}${why.slice(1)}: stop-on-cancel is false, so ${arn} is left running.`;
+    }
+    const fate = set.stopping
+        ? `Stopping ${set.running.length} running task(s)`
+        : `stop-on-cancel is false, so ${set.running.length} running task(s) are left running`;
+    return `Stopping the fan-out: ${why}. ${fate}; ${set.queued} queued task(s) will not start.`;
+}
+
+;// CONCATENATED MODULE: ./src/tasks/token-bucket.ts
 class TokenBucket {
     clock;
     /** Milliseconds between tokens. */
@@ -98468,12 +103996,11 @@ class TokenBucket {
     }
 }
 
-;// CONCATENATED MODULE: ./src/fanout/run-many.ts
+;// CONCATENATED MODULE: ./src/tasks/run-set.ts
 /**
- * Fan out from one job: run many tasks of one task definition, each with its own command and
- * env, through a bounded work queue with a launch budget, wait on them all with few requests,
- * and report each one. The main step calls `runMany` when `count`/`tasks` asks for more than
- * one task.
+ * Runs a task set: one task or many, each with its own command and env, through one bounded
+ * work queue with a launch budget (queue.ts, launcher.ts), waited on by one wait engine
+ * (src/wait/engine.ts). Reporting is src/report/set.ts's; this module only runs and watches.
  */
 
 
@@ -98484,134 +104011,95 @@ class TokenBucket {
 
 
 
-
-
-
-/**
- * StopTask pace when the fan-out halts. A cancelled job has 7.5 s before SIGTERM and 10 s
- * before it is killed (REFERENCE.md §3), so stops go faster than launches: 50 at once, then 25
- * a second, within the account's RunTask/StopTask bucket (100 burst, 40 a second) that this
- * job's own launches no longer draw on once it halts. About 230 tasks are stopped within
- * 7.5 s; the post step stops any left.
- */
-const STOP_RATE = { ratePerSecond: 25, burst: 50 };
-/** How long one RunTask call may retry capacity failures without a `timeout` (as one task). */
-const DEFAULT_START_SECONDS = 600;
-/** Runs every spec's task and reports them; never throws for a task's failure. */
-async function runMany(deps, options) {
+/** Runs every spec's task and watches it to its end; never throws for a task's failure. */
+async function runTaskSet(deps, options) {
     const { clock, logger, random } = deps;
+    const startedAt = clock.now();
     const cluster = options.baseRequest.cluster ?? 'default';
     const step = { command: options.appCommand, env: options.appEnv };
     const apps = options.specs.map((spec) => appOverrideOf(spec, step));
-    const keys = apps.map(overrideKey);
     const prefix = options.prefix === 'none' ? undefined : options.prefix;
-    const bucket = new TokenBucket(clock, {
-        ratePerSecond: options.launchRate,
-        burst: Math.max(1, Math.floor(options.launchRate))
-    });
+    const wait = options.wait ?? true;
     const started = [];
-    logger.info(`Running ${options.specs.length} tasks on cluster '${cluster}': ` +
-        `${options.maxParallel === undefined ? 'all at once' : `at most ${options.maxParallel} at once`}, ` +
-        `${options.launchRate} RunTask call(s) per second` +
-        `${options.failFast ? ', fail-fast' : ''}; waiting through ` +
-        `${prefix ? `S3 notifications under s3://${prefix.bucket}/${prefix.prefix}` : 'DescribeTasks'}`);
-    // The queue and the waiter report to each other; both exist before either runs.
-    const waiter = new MultiWaiter({ ecs: deps.ecs, s3: prefix ? deps.s3 : undefined, clock, random, logger }, {
+    logger.info(setLine(options, cluster));
+    if (wait)
+        logger.info(waitingThrough(options.prefix));
+    // The queue and the engine report to each other; both exist before either runs.
+    const engine = new WaitEngine({
+        ecs: deps.ecs,
+        s3: prefix ? deps.s3 : undefined,
+        clock,
+        random,
+        logger,
+        ...(deps.s3Endpoint !== undefined ? { s3Endpoint: deps.s3Endpoint } : {})
+    }, {
         cluster,
         prefix,
         pollIntervalSeconds: options.pollIntervalSeconds,
         verifyIntervalSeconds: options.verifyIntervalSeconds,
-        onEnd: (end) => queue.onEnd(end)
+        onStart: (taskArn, task) => {
+            queue.onStart(taskArn, task);
+            deps.events?.started?.(taskArn, task);
+        },
+        onEnd: (end) => {
+            queue.onEnd(end);
+            const taskArn = end.kind === 'stopped' ? end.task.taskArn : end.taskArn;
+            deps.events?.stopped?.(taskArn, end, queue.indexOf(taskArn));
+        }
     });
-    const why = (text) => `Stopped by hako-oneshot-action: ${text}`;
     const queue = new WorkQueue({
         clock,
         logger,
-        bucket,
+        bucket: new TokenBucket(clock, {
+            ratePerSecond: options.launchRate,
+            burst: Math.max(1, Math.floor(options.launchRate))
+        }),
         stopBucket: new TokenBucket(clock, STOP_RATE),
-        launch: async (indexes, signal) => {
-            const app = apps[indexes[0]] ?? {};
-            const count = Math.min(indexes.length, MAX_RUN_TASK_COUNT);
-            logger.debug(`RunTask for task #${indexes.join(', #')} (count ${count})`);
-            const now = clock.now();
-            const tasks = await runTask({ ecs: deps.ecs, clock, random, logger }, {
-                request: requestFor(options.baseRequest, app, count),
-                clientToken: newClientToken(),
-                deadline: Math.min(options.deadline ?? Infinity, now + DEFAULT_START_SECONDS * 1000),
-                signal,
-                onStarted: (tasks) => {
-                    for (const t of tasks)
-                        if (t.taskArn)
-                            started.push(t.taskArn);
-                    deps.saveStartedArns([...started]);
-                }
-            });
-            return tasks.flatMap((t) => (t.taskArn ? [t.taskArn] : [])).slice(0, indexes.length);
-        },
-        watch: (arn) => waiter.add(arn),
-        stop: async (arn, reason) => {
-            const result = await (0,stop_task/* stopTasks */.z1)({ ecs: deps.ecs, clock, random, logger }, { cluster, taskArns: [arn], reason });
-            return result.failed.length === 0;
-        }
+        launch: launcher(deps, {
+            baseRequest: options.baseRequest,
+            apps,
+            startedAt,
+            ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+            ...(options.scaleOut !== undefined ? { scaleOut: options.scaleOut } : {}),
+            onStarted: (arns) => {
+                started.push(...arns);
+                deps.saveStartedArns([...started]);
+            }
+        }),
+        ...(wait ? { watch: (arn) => engine.add(arn) } : {}),
+        stop: stopper(deps, cluster),
+        stopped: (arn) => engine.expectStop(arn)
     }, {
-        keys,
+        keys: apps.map(overrideKey),
         maxParallel: options.maxParallel,
         failFast: options.failFast,
         stopOnCancel: options.stopOnCancel,
         signal: options.signal,
-        deadline: options.deadline,
-        stopReasons: {
-            'fail-fast': why('another task of this job failed (fail-fast)'),
-            cancelled: why('the workflow run was cancelled'),
-            'timed-out': why('the timeout was reached'),
-            'wait-error': why('the action could not wait for the task')
-        }
+        deadline: options.timeoutSeconds !== undefined
+            ? startedAt + options.timeoutSeconds * 1000
+            : undefined,
+        stopReasons: stopReasons(options)
     });
     const waiting = new AbortController();
     // Every S3 request in flight listens on it (up to 16 GETs at once).
     (0,external_node_events_.setMaxListeners)(0, waiting.signal);
-    const waiterDone = waiter.run(waiting.signal).catch((error) => queue.fail(error));
+    const engineDone = engine.run(waiting.signal).catch((error) => queue.fail(error));
     const outcome = await queue.run();
     waiting.abort();
-    await waiterDone;
-    const logsUrlOf = (taskArn) => {
-        const link = logsLink({
-            logConfiguration: options.appLogConfiguration,
-            taskArn,
-            taskRegion: options.region
-        });
-        return 'url' in link ? link.url : undefined;
-    };
-    const results = resultsOf(outcome.records, logsUrlOf);
-    const counts = countByStatus(results);
-    logger.info(`${counts.succeeded} succeeded, ${counts.failed} failed` +
-        `${counts.stopped ? `, ${counts.stopped} stopped` : ''}` +
-        `${counts.unfinished ? `, ${counts.unfinished} unfinished` : ''}` +
-        `${counts['not-started'] ? `, ${counts['not-started']} not started` : ''}; ` +
-        `waiting took ${waiter.requests.list} LIST, ${waiter.requests.get} GET and ` +
-        `${waiter.requests.describe} DescribeTasks requests`);
-    const outputs = fanoutOutputs(results);
-    const ran = results.filter((r) => r.taskArn !== undefined);
-    if (ran.length === 1) {
-        const only = ran[0];
-        Object.assign(outputs, resultOutputs({ task: only.task, exitCode: only.exitCode }, { taskArn: only.taskArn, logsUrl: only.logsUrl ?? '' }));
-    }
-    for (const [name, value] of Object.entries(outputs))
-        deps.setOutput(name, value);
-    try {
-        await deps.writeSummary(fanoutSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel }));
-    }
-    catch (error) {
-        logger.warning(`Could not write the job summary: ${(0,util_errors/* errorMessage */.gJ)(error)}`);
-    }
-    const failureMessage = failureMessageOf(results, {
-        halt: outcome.halt,
-        failOnError: options.failOnError ?? true,
-        error: outcome.error === undefined ? undefined : (0,util_errors/* errorMessage */.gJ)(outcome.error)
-    });
+    await engineDone;
+    const settledArns = settledArnsOf(outcome, { wait, stopOnCancel: options.stopOnCancel });
+    return { ...outcome, startedAt, settledArns, waitRequests: { ...engine.requests } };
+}
+/**
+ * Started tasks the post step need not stop: seen to end, stopped by this step (StopTask did
+ * not fail), or left running on purpose (`wait: false`; `stop-on-cancel: false` on a cancel or
+ * timeout).
+ */
+function settledArnsOf(outcome, options) {
     const stopFailed = new Set(outcome.stopFailures);
-    const leftOnPurpose = !options.stopOnCancel && (outcome.halt === 'cancelled' || outcome.halt === 'timed-out');
-    const settledArns = outcome.records.flatMap((r) => {
+    const leftOnPurpose = !options.wait ||
+        (!options.stopOnCancel && (outcome.halt === 'cancelled' || outcome.halt === 'timed-out'));
+    return outcome.records.flatMap((r) => {
         if (r.taskArn === undefined)
             return [];
         const settled = r.state === 'ended' ||
@@ -98619,127 +104107,23 @@ async function runMany(deps, options) {
             (r.state === 'running' && leftOnPurpose);
         return settled ? [r.taskArn] : [];
     });
-    const result = {
-        results,
-        settledArns,
-        waitRequests: { ...waiter.requests }
+}
+/** The opening line: how many tasks, where, and how fast. */
+function setLine(options, cluster) {
+    const n = options.specs.length;
+    if (n === 1)
+        return `Running 1 task on cluster '${cluster}'`;
+    const parallel = options.maxParallel === undefined ? 'all at once' : `at most ${options.maxParallel} at once`;
+    return (`Running ${n} tasks on cluster '${cluster}': ${parallel}, ${options.launchRate} RunTask ` +
+        `call(s) per second${options.failFast ? ', fail-fast' : ''}`);
+}
+/** One StopTask call (with its retries) for the queue; false when it failed. */
+function stopper(deps, cluster) {
+    const { ecs, clock, random, logger } = deps;
+    return async (taskArn, reason) => {
+        const result = await (0,stop_task/* stopTasks */.z1)({ ecs, clock, random, logger }, { cluster, taskArns: [taskArn], reason });
+        return result.failed.length === 0;
     };
-    if (failureMessage !== undefined)
-        result.failureMessage = failureMessage;
-    if (outcome.halt !== undefined)
-        result.halt = outcome.halt;
-    return result;
-}
-
-;// CONCATENATED MODULE: ./src/report/report.ts
-
-
-
-
-
-/** Reports one task; any failure to report is a warning. */
-async function reportTask(deps, options) {
-    const { logger } = deps;
-    const task = options.stopped ? options.snapshot : undefined;
-    const exitCode = task ? exitCodeOf(task) : undefined;
-    if (task) {
-        logger.info(`Exit code: ${exitCode}${task.stopCode ? ` (stop code ${task.stopCode})` : ''}`);
-        if (task.stoppedReason)
-            logger.info(`Stopped reason: ${task.stoppedReason}`);
-        for (const line of describeContainers(task))
-            logger.info(`Container ${line}`);
-    }
-    const link = logsLink({
-        logConfiguration: options.rendered.appLogConfiguration,
-        taskArn: options.taskArn,
-        taskRegion: options.clients.region
-    });
-    let logsUrl = '';
-    let logLines;
-    if ('reason' in link) {
-        logger.notice(`No logs link: ${link.reason}`);
-    }
-    else {
-        logsUrl = link.url;
-        logger.info(`Logs: ${link.url}`);
-        if (options.logLines > 0 && task) {
-            if (link.region === options.clients.region) {
-                logLines = await tailLogs({ logs: options.clients.logs, logger }, { group: link.group, stream: link.stream, region: link.region, lines: options.logLines });
-            }
-            else {
-                logger.notice(`The app container logs to ${link.region}, not ${options.clients.region}; its last lines are not printed`);
-            }
-        }
-    }
-    const outputs = resultOutputs({ task: options.snapshot, exitCode }, { taskArn: options.taskArn, logsUrl });
-    for (const [name, value] of Object.entries(outputs))
-        deps.setOutput(name, value);
-    const status = exitCode === undefined
-        ? (options.unfinished ?? 'running')
-        : exitCode === 0
-            ? 'succeeded'
-            : 'failed';
-    try {
-        await deps.writeSummary(taskSummary({
-            taskArn: options.taskArn,
-            status,
-            task: options.snapshot,
-            exitCode,
-            taskDefinitionArn: options.taskDefinitionArn,
-            logsUrl,
-            logsReason: 'reason' in link ? link.reason : undefined,
-            logLines,
-            durationMs: options.durationMs
-        }));
-    }
-    catch (error) {
-        logger.warning(`Could not write the job summary: ${(0,util_errors/* errorMessage */.gJ)(error)}`);
-    }
-    if (task && exitCode !== undefined && exitCode !== 0) {
-        return { exitCode, failureMessage: failureAnnotation({ task, exitCode }) };
-    }
-    return exitCode === undefined ? {} : { exitCode };
-}
-
-// EXTERNAL MODULE: ./src/state.ts
-var src_state = __nccwpck_require__(2462);
-;// CONCATENATED MODULE: ./src/wait/choose.ts
-
-
-
-/**
- * Which waiter serves `prefix`, and why (pure).
- * @param prefix the prefix in force; 'none' when set to `none`; undefined when neither the
- *   `notification-prefix` input nor `scheduler.oneshot_notification_prefix` is set.
- */
-function waiterChoice(prefix) {
-    if (prefix === undefined) {
-        return {
-            kind: 'describe-tasks',
-            reason: 'Waiting through DescribeTasks: no notification prefix is set. Every call spends the ' +
-                "account's shared ECS API budget; set scheduler.oneshot_notification_prefix or the " +
-                'notification-prefix input (with the notifier deployed) to wait through S3 instead.'
-        };
-    }
-    if (prefix === 'none') {
-        return {
-            kind: 'describe-tasks',
-            reason: "Waiting through DescribeTasks: the notification prefix is 'none'."
-        };
-    }
-    const where = s3Url(prefix.bucket, prefix.prefix === '' ? '' : `${prefix.prefix}/`);
-    return {
-        kind: 's3',
-        reason: `Waiting through S3 notifications under ${where}` +
-            `${prefix.region ? ` (${prefix.region})` : ''}` +
-            `${prefix.source ? `, from ${prefix.source}` : ''}.`
-    };
-}
-/** Chooses the waiter for `prefix` (see `waiterChoice`) and logs why. */
-function chooseWaiter(prefix, logger) {
-    const choice = waiterChoice(prefix);
-    logger.info(choice.reason);
-    return choice.kind === 's3' ? s3_waiter_waitForStop : waitForStop;
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -98755,13 +104139,6 @@ function chooseWaiter(prefix, logger) {
 
 
 
-
-/** When the task start must have succeeded without a `timeout` (capacity retries). */
-const main_DEFAULT_START_SECONDS = 600;
-/** How long to keep watching for STOPPED after StopTask on a timeout. */
-const STOP_CONFIRM_SECONDS = 60;
-/** After StopTask on cancel: the runner sends SIGTERM 7.5 s after SIGINT (REFERENCE.md §3). */
-const CANCEL_CONFIRM_SECONDS = 4;
 async function run(deps) {
     const { logger, state } = deps;
     state.save(src_state/* STATE */.c4.isPost, 'true');
@@ -98779,7 +104156,18 @@ async function run(deps) {
             publish: rendered.autoscalingTopicForOneshot !== undefined
         });
         const prefix = inputs.wait ? notificationPrefix(inputs, rendered, clients.region) : undefined;
-        const resolved = await logger.group('Register the task definition', () => resolveTaskDefinition({ ecs: clients.ecs, clock: deps.clock, random: deps.random, logger }, { registerRequest: rendered.registerRequest, taskDefinitionInput: inputs.taskDefinition }));
+        const resolved = await logger.group('Register the task definition', () => resolveTaskDefinition({ ecs: clients.ecs, clock: deps.clock, random: deps.random, logger }, {
+            registerRequest: rendered.registerRequest,
+            taskDefinitionInput: inputs.taskDefinition,
+            cache: cacheSetting({
+                enabled: inputs.taskDefinitionCache,
+                prefix: prefix ?? notificationPrefix(inputs, rendered, clients.region),
+                s3: (region) => clients.s3(region),
+                region: clients.region,
+                env: deps.env,
+                random: deps.random
+            })
+        }));
         deps.setOutput('task-definition-arn', resolved.taskDefinitionArn);
         deps.setOutput('registered', String(resolved.registered));
         if (inputs.mode === 'register')
@@ -98787,24 +104175,16 @@ async function run(deps) {
         // For the post step, before any task exists: where to stop what this step starts.
         state.save(src_state/* STATE */.c4.cluster, rendered.cluster);
         state.save(src_state/* STATE */.c4.region, clients.region);
-        const run = inputs.tasks.length > 1 ? runFanOut : runOne;
-        await run({
-            deps,
-            inputs,
-            rendered,
-            clients,
-            taskDefinitionArn: resolved.taskDefinitionArn,
-            prefix
-        });
+        await runAndReport({ deps, inputs, rendered, clients, resolved, prefix });
     }
     catch (error) {
-        if (error instanceof util_errors/* UserError */.yo) {
+        if (error instanceof errors/* UserError */.yo) {
             deps.setFailed(error.message);
         }
         else {
             if (error instanceof Error && error.stack)
                 logger.debug(error.stack);
-            deps.setFailed((0,util_errors/* errorMessage */.gJ)(error));
+            deps.setFailed((0,errors/* foreignErrorMessage */.Sp)(error));
         }
     }
 }
@@ -98862,66 +104242,68 @@ function notificationPrefix(inputs, rendered, region) {
         defaultRegion: region
     });
 }
-async function runOne(ctx) {
-    const { deps, inputs, rendered, clients, taskDefinitionArn } = ctx;
-    const { logger, clock, state } = deps;
-    const started = clock.now();
-    const deadline = started + (inputs.timeoutSeconds ?? main_DEFAULT_START_SECONDS) * 1000;
-    const request = runTaskRequest(inputs, rendered, deps.env, taskDefinitionArn);
-    const tasks = await logger.group('Run the task', () => runTask({
-        ecs: clients.ecs,
-        clock,
-        random: deps.random,
+/** Runs the task set of `count`, `tasks` or neither (one task), reports it, fails or not. */
+async function runAndReport(ctx) {
+    const { deps, inputs, rendered, clients } = ctx;
+    const { logger, state } = deps;
+    const logs = taskLogs(ctx);
+    let taskDefinitionArn = ctx.resolved.taskDefinitionArn;
+    // A revision read from the bucket may have been deregistered since: replaced once.
+    const outcome = await runResolved(ctx.resolved, (arn) => runSet(ctx, logs, arn), {
         logger,
-        autoScaling: clients.autoScaling,
-        sns: clients.sns
-    }, {
-        request,
-        clientToken: newClientToken(),
-        deadline,
-        signal: deps.cancelSignal,
-        autoscalingGroup: rendered.autoscalingGroupForOneshot,
-        autoscalingTopic: rendered.autoscalingTopicForOneshot,
-        taskResources: taskResourcesOf(rendered.registerRequest),
-        onStarted: (started) => (0,src_state/* saveList */.AP)(state, src_state/* STATE */.c4.taskArns, started.map((t) => t.taskArn ?? ''))
-    }));
-    const task = tasks[0];
-    if (!task?.taskArn)
-        throw new Error('RunTask returned no task');
-    const taskArn = task.taskArn;
-    deps.setOutput('task-arn', taskArn);
-    deps.setOutput('task-id', taskIdOf(taskArn));
+        onReplaced: (replacement) => {
+            taskDefinitionArn = replacement.taskDefinitionArn;
+            deps.setOutput('task-definition-arn', replacement.taskDefinitionArn);
+            deps.setOutput('registered', String(replacement.registered));
+        },
+        refusedBy: refusalOf
+    });
+    (0,src_state/* saveList */.AP)(state, src_state/* STATE */.c4.settledArns, outcome.settledArns);
     deps.setOutput('cluster', rendered.cluster);
-    logger.info(`Console: ${consoleTaskUrl(clients.region, rendered.cluster, taskArn)}`);
-    if (!inputs.wait) {
-        // Left running on purpose: the post step must not stop it.
-        (0,src_state/* saveList */.AP)(state, src_state/* STATE */.c4.settledArns, [taskArn]);
-        logger.info('wait: false, so the task is left running');
-        return;
-    }
-    // Aborted when this step is done, so no timer of ours keeps the process alive.
-    const done = new AbortController();
-    try {
-        await waitAndReport({ ...ctx, taskArn, started, done: done.signal });
-    }
-    finally {
-        done.abort();
-    }
+    const followed = await logs.finish(outcome);
+    const failure = await logger.group('Report', () => reportTaskSet(deps, outcome, {
+        clients,
+        rendered,
+        taskDefinitionArn,
+        logLines: inputs.logLines,
+        ...(followed !== undefined ? { followed } : {}),
+        failOnError: inputs.failOnError,
+        stopOnCancel: inputs.stopOnCancel,
+        ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),
+        wait: inputs.wait
+    }));
+    if (failure !== undefined)
+        deps.setFailed(failure);
 }
-/** Many tasks from this one job (`count`/`tasks`): a work queue, one summary. */
-async function runFanOut(ctx) {
-    const { deps, inputs, rendered, clients, taskDefinitionArn } = ctx;
+/** RunTask's error when the set started no task at all, else undefined. */
+function refusalOf(outcome) {
+    if (outcome.records.some((r) => r.taskArn !== undefined))
+        return undefined;
+    return outcome.records.find((r) => r.error !== undefined)?.error;
+}
+/** Launches the task set with `taskDefinitionArn` and waits for it. */
+function runSet(ctx, logs, taskDefinitionArn) {
+    const { deps, inputs, rendered, clients, prefix } = ctx;
     const { logger, clock, state } = deps;
-    const prefix = ctx.prefix ?? 'none';
-    const result = await logger.group(`Run ${inputs.tasks.length} tasks`, () => runMany({
+    const n = inputs.tasks.length;
+    const s3Prefix = prefix === undefined || prefix === 'none' ? undefined : prefix;
+    return logger.group(n === 1 ? 'Run the task' : `Run ${n} tasks`, () => runTaskSet({
         ecs: clients.ecs,
-        s3: prefix === 'none' ? undefined : clients.s3(prefix.region),
+        s3: s3Prefix === undefined ? undefined : clients.s3(s3Prefix.region),
+        autoScaling: clients.autoScaling,
+        sns: clients.sns,
         clock,
         random: deps.random,
         logger,
-        saveStartedArns: (arns) => (0,src_state/* saveList */.AP)(state, src_state/* STATE */.c4.taskArns, arns),
-        setOutput: (name, value) => deps.setOutput(name, value),
-        writeSummary: (markdown) => deps.writeSummary(markdown)
+        s3Endpoint: s3EndpointOf(deps.env, s3Prefix?.region ?? clients.region),
+        saveStartedArns: (arns) => {
+            (0,src_state/* saveList */.AP)(state, src_state/* STATE */.c4.taskArns, arns);
+            if (n === 1 && arns[0] !== undefined) {
+                logger.info(`Console: ${consoleTaskUrl(clients.region, rendered.cluster, arns[0])}`);
+                logs.launched(arns[0]);
+            }
+        },
+        events: { stopped: (taskArn, end, index) => logs.ended(taskArn, end, index) }
     }, {
         baseRequest: runTaskRequest(inputs, rendered, deps.env, taskDefinitionArn),
         appCommand: inputs.command,
@@ -98930,128 +104312,76 @@ async function runFanOut(ctx) {
         maxParallel: inputs.maxParallel,
         launchRate: inputs.launchRate,
         failFast: inputs.failFast,
+        wait: inputs.wait,
         prefix,
         pollIntervalSeconds: inputs.pollIntervalSeconds,
         verifyIntervalSeconds: inputs.verifyIntervalSeconds,
-        deadline: inputs.timeoutSeconds !== undefined
-            ? clock.now() + inputs.timeoutSeconds * 1000
-            : undefined,
+        ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),
         stopOnCancel: inputs.stopOnCancel,
         signal: deps.cancelSignal,
-        appLogConfiguration: rendered.appLogConfiguration,
-        region: clients.region,
-        failOnError: inputs.failOnError
+        runUrl: runUrl(deps.env),
+        scaleOut: {
+            group: rendered.autoscalingGroupForOneshot,
+            topic: rendered.autoscalingTopicForOneshot,
+            taskResources: taskResourcesOf(rendered.registerRequest)
+        }
     }));
-    (0,src_state/* saveList */.AP)(state, src_state/* STATE */.c4.settledArns, result.settledArns);
-    deps.setOutput('cluster', rendered.cluster);
-    if (result.failureMessage !== undefined)
-        deps.setFailed(result.failureMessage);
 }
-async function waitAndReport(ctx) {
-    const { deps, inputs, rendered, clients, taskDefinitionArn, taskArn, started, done } = ctx;
-    const { logger, clock, state } = deps;
-    const prefix = ctx.prefix === 'none' ? undefined : ctx.prefix;
-    const timeoutSignal = inputs.timeoutSeconds !== undefined
-        ? abortAfter(clock, inputs.timeoutSeconds * 1000 - (clock.now() - started), done)
+function taskLogs(ctx) {
+    const { deps, inputs, rendered, clients } = ctx;
+    const { clock, logger } = deps;
+    const live = inputs.wait && taskSetLogMode(inputs.tasks.length) === 'follow';
+    // Ends the follower's reads at once when the step is over, whatever happened.
+    const done = new AbortController();
+    let follower;
+    const tails = inputs.wait && !live
+        ? new FailedTaskTails({ logs: clients.logs, clock, logger }, {
+            region: clients.region,
+            logConfiguration: rendered.appLogConfiguration,
+            logLines: inputs.logLines,
+            signal: deps.cancelSignal
+        })
         : undefined;
-    const waitSignal = timeoutSignal
-        ? AbortSignal.any([deps.cancelSignal, timeoutSignal])
-        : deps.cancelSignal;
-    const waiterDeps = {
-        ecs: clients.ecs,
-        s3: prefix ? clients.s3(prefix.region) : undefined,
-        clock,
-        random: deps.random,
-        logger
-    };
-    const waitFor = chooseWaiter(ctx.prefix, logger);
-    const waitOptions = {
-        taskArn,
-        cluster: rendered.cluster,
-        prefix,
-        pollIntervalSeconds: inputs.pollIntervalSeconds,
-        verifyIntervalSeconds: inputs.verifyIntervalSeconds
-    };
-    // A wait that fails (a denied DescribeTasks, a task ECS never shows) ends like a timeout:
-    // the task is stopped and reported, and the step fails with what went wrong.
-    let waitError;
-    let outcome = await logger
-        .group('Wait for the task to stop', () => waitFor(waiterDeps, { ...waitOptions, signal: waitSignal }))
-        .catch((error) => {
-        waitError = error;
-        return { kind: 'aborted' };
-    });
-    let failure;
-    let unfinished;
-    let last = outcome.kind === 'stopped' ? outcome.task : outcome.last;
-    if (outcome.kind === 'aborted') {
-        const cancelled = deps.cancelSignal.aborted;
-        unfinished = cancelled ? 'cancelled' : 'timed-out';
-        const why = cancelled
-            ? 'the workflow run was cancelled'
-            : waitError !== undefined
-                ? 'the action could not wait for it'
-                : `the timeout of ${inputs.timeoutSeconds}s was reached`;
-        failure = cancelled
-            ? 'The workflow run was cancelled while the task was running'
-            : waitError !== undefined
-                ? `Could not wait for ${taskArn}: ${(0,util_errors/* errorMessage */.gJ)(waitError)}`
-                : `Timed out after ${inputs.timeoutSeconds}s waiting for ${taskArn} to stop`;
-        if (inputs.stopOnCancel) {
-            const { failed } = await (0,stop_task/* stopTasks */.z1)({ ecs: clients.ecs, clock, random: deps.random, logger }, {
-                cluster: rendered.cluster,
-                taskArns: [taskArn],
-                reason: `Stopped by hako-oneshot-action: ${why} (${runUrl(deps.env)})`
+    let tailsPrinted = Promise.resolve();
+    return {
+        launched(taskArn) {
+            if (!live || follower !== undefined)
+                return;
+            follower = followAppLogs({ logs: clients.logs, region: clients.region, clock, random: deps.random, logger }, {
+                enabled: inputs.followLogs,
+                logConfiguration: rendered.appLogConfiguration,
+                taskArn,
+                startedAt: clock.now(),
+                keepLines: inputs.logLines,
+                signal: done.signal
             });
-            if (failed.length === 0) {
-                (0,src_state/* saveList */.AP)(state, src_state/* STATE */.c4.settledArns, [taskArn]);
-                // Watch a little longer so the report shows how the task ended.
-                const confirm = AbortSignal.any([
-                    cancelled ? new AbortController().signal : deps.cancelSignal,
-                    abortAfter(clock, (cancelled ? CANCEL_CONFIRM_SECONDS : STOP_CONFIRM_SECONDS) * 1000, done)
-                ]);
-                outcome = await waitFor(waiterDeps, {
-                    ...waitOptions,
-                    verifyIntervalSeconds: Math.min(inputs.verifyIntervalSeconds || 5, 5),
-                    signal: confirm
-                }).catch(() => ({ kind: 'aborted' }));
-                last = outcome.kind === 'stopped' ? outcome.task : (outcome.last ?? last);
+        },
+        ended(taskArn, end, index) {
+            if (tails === undefined || index === undefined)
+                return;
+            const exitCode = end.kind === 'stopped' ? exitCodeOf(end.task) : undefined;
+            tailsPrinted = tails.ended({ index, taskArn, exitCode, failed: exitCode !== 0 });
+        },
+        async finish(outcome) {
+            try {
+                await tailsPrinted;
+                const end = outcome.records[0]?.end;
+                return await follower?.stop({
+                    ...(end?.kind === 'stopped' && end.task.stoppedAt
+                        ? { stoppedAt: end.task.stoppedAt.getTime() }
+                        : {}),
+                    signal: deps.cancelSignal
+                });
+            }
+            finally {
+                done.abort();
             }
         }
-        else {
-            (0,src_state/* saveList */.AP)(state, src_state/* STATE */.c4.settledArns, [taskArn]);
-            logger.warning(`stop-on-cancel is false, so ${taskArn} is left running`);
-        }
-    }
-    else {
-        (0,src_state/* saveList */.AP)(state, src_state/* STATE */.c4.settledArns, [taskArn]);
-    }
-    const exitCode = await logger.group('Report', () => reportTask(deps, {
-        clients,
-        rendered,
-        taskArn,
-        taskDefinitionArn,
-        snapshot: last,
-        stopped: outcome.kind === 'stopped',
-        unfinished: outcome.kind === 'stopped' ? undefined : unfinished,
-        logLines: inputs.logLines,
-        durationMs: deps.clock.now() - started
-    }));
-    if (failure !== undefined) {
-        deps.setFailed(failure);
-    }
-    else if (exitCode.failureMessage !== undefined && inputs.failOnError) {
-        deps.setFailed(exitCode.failureMessage);
-    }
+    };
 }
-/** A signal that aborts after `ms` of the given clock, unless `done` aborts first. */
-function abortAfter(clock, ms, done) {
-    const controller = new AbortController();
-    void clock.sleep(ms, done).then(() => {
-        if (!done.aborted)
-            controller.abort();
-    });
-    return controller.signal;
+/** The S3 endpoint the SDK talks to, for the message when it cannot be reached. */
+function s3EndpointOf(env, region) {
+    return env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? `https://s3.${region}.amazonaws.com`;
 }
 /** The workflow run's URL, for StopTask reasons and logs. */
 function runUrl(env) {
@@ -99102,8 +104432,103 @@ async function post(deps) {
         }
     }
     catch (error) {
-        logger.warning(`Could not stop the task(s) started by this job: ${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(error)}`);
+        logger.warning(`Could not stop the task(s) started by this job: ${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .foreignErrorMessage */ .Sp)(error)}`);
     }
+}
+
+
+/***/ }),
+
+/***/ 9577:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $: () => (/* binding */ neutraliseCommands),
+/* harmony export */   d: () => (/* binding */ escapeLogText)
+/* harmony export */ });
+/**
+ * Text the action does not control, made safe to print in the job log.
+ *
+ * The runner reads the step's stdout line by line and treats a line as a workflow command
+ * (`::warning::`, `::add-mask::`, `::set-output::`, `::stop-commands::` ...) in two ways
+ * (actions/runner, `src/Runner.Common/ActionCommand.cs` and
+ * `src/Runner.Worker/ActionCommandManager.cs`):
+ * - `TryParseV2`: the line, after `TrimStart()` (every Unicode white space, U+0085 included),
+ *   starts with `::`;
+ * - `TryParse`: the line contains `##[` anywhere (`##[warning]text`).
+ * It splits lines with `StreamReader.ReadLine`: at `\n`, `\r` and `\r\n`. Its `StartsWith` and
+ * `IndexOf` are culture-aware .NET comparisons, which may skip characters of no weight (controls,
+ * soft hyphens, zero-width characters), so `:\u00AD:` can count as `::`.
+ *
+ * Text from outside (stopped and container reasons, which anyone allowed `ecs:StopTask` sets;
+ * every field of a notification object, which anyone allowed to write the prefix sets; AWS error
+ * messages; log lines) goes through `escapeLogText` before it is printed: it then stays on its
+ * one line, readable, and cannot start or carry a command. `neutraliseCommands` is the second
+ * layer, in the logger itself, for every line the action prints (see `src/util/logger.ts`).
+ *
+ * No `::stop-commands::<token>` guard around blocks of foreign text: every line is already inert
+ * on its own, and while commands are stopped the runner also drops the action's own commands
+ * (a warning or a group of another task printed meanwhile in a fan-out), and keeps dropping
+ * them if the process dies inside the block.
+ */
+/** Characters a culture-aware comparison may give no weight: controls and default ignorables. */
+const WEIGHTLESS = String.raw `\p{Cc}\p{Default_Ignorable_Code_Point}`;
+/** Leading white space or weightless characters, followed by `::` (maybe split by weightless). */
+const COMMAND_START = new RegExp(String.raw `^([\s${WEIGHTLESS}]*)(?=:[${WEIGHTLESS}]*:)`, 'u');
+/** `##[` anywhere, maybe split by weightless characters, up to the `[`. */
+const OLD_COMMAND = new RegExp(String.raw `(#[${WEIGHTLESS}]*#[${WEIGHTLESS}]*)\[`, 'gu');
+/**
+ * What escapeLogText shows visibly: every control character but the tab (C0, DEL, C1 with
+ * U+0085 NEXT LINE), the Unicode line and paragraph separators (a line break for the log
+ * viewer), and the bidirectional controls (they reorder what a reader sees).
+ */
+const ESCAPED = /[\p{Cc}\u2028\u2029\p{Bidi_Control}]/gu;
+const NAMED = { '\n': '\\n', '\r': '\\r', '\v': '\\v', '\f': '\\f' };
+/** `\n`, `\r`, `\v`, `\f`; `\xhh` below U+0100; `\uhhhh` above: as a JavaScript string shows them. */
+function escapeChar(c) {
+    if (c === '\t')
+        return c;
+    const named = NAMED[c];
+    if (named !== undefined)
+        return named;
+    const code = c.codePointAt(0) ?? 0;
+    return code < 0x100
+        ? `\\x${code.toString(16).padStart(2, '0')}`
+        : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+/**
+ * Inserts a backslash so the runner reads no command in one physical line: before the `::` a
+ * line starts with (after white space) and before the `[` of every `##[`. The rest is untouched.
+ */
+function neutraliseLine(line) {
+    return line.replace(OLD_COMMAND, '$1\\[').replace(COMMAND_START, '$1\\');
+}
+/**
+ * Untrusted text made safe to print inside one log line: line breaks (`\n`, `\r`, `\r\n`, `\v`,
+ * `\f`, U+0085, U+2028, U+2029) and the other control characters but the tab are written the way
+ * a JavaScript string literal writes them (`\n`, `\x1b`, `\u2028`), bidirectional controls too,
+ * and a backslash goes before a leading `::` and inside every `##[`, so no command can start.
+ * A backslash already in the text is left as it is: this is for reading, not for decoding.
+ *
+ * `bad\n::warning::pwned` (with a real line break) prints as `bad\n::warning::pwned` on one
+ * line; `::set-output name=x::y` prints as `\::set-output name=x::y`.
+ */
+function escapeLogText(text) {
+    return neutraliseLine(text.replace(ESCAPED, escapeChar));
+}
+/** The line breaks of the runner (`\r\n`, `\n`, `\r`) and of the log viewer (the others). */
+const LINE_BREAK = /(\r\n|[\n\r\v\f\u0085\u2028\u2029])/;
+/**
+ * A message of the action's own, with every physical line the runner could read as a workflow
+ * command neutralised as escapeLogText does (a backslash before a leading `::`, inside `##[`);
+ * its line breaks stay. The action never issues a command through a plain log line (groups,
+ * annotations and outputs have their own calls), so this only ever changes foreign text that
+ * reached the log unescaped.
+ */
+function neutraliseCommands(message) {
+    const parts = message.split(LINE_BREAK);
+    // split with a capturing group: even indexes are lines, odd ones the breaks between them.
+    return parts.map((part, i) => (i % 2 === 0 ? neutraliseLine(part) : part)).join('');
 }
 
 
@@ -99171,7 +104596,7 @@ function saveList(state, name, arns) {
 /* harmony export */ });
 /**
  * "Full jitter" backoff (AWS Architecture Blog, "Exponential Backoff And Jitter"; the SDK's
- * standard retry mode uses it too, REFERENCE.md §3): a uniformly random delay in
+ * standard retry mode uses it too, docs/limits.md, "SDK retry mode"): a uniformly random delay in
  * [0, min(cap, base * 2^attempt)). `attempt` counts from 0.
  */
 function fullJitter(attempt, baseMs, capMs, random) {
@@ -99186,9 +104611,8 @@ function fullJitter(attempt, baseMs, capMs, random) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   ml: () => (/* binding */ systemClock)
+/* harmony export */   m: () => (/* binding */ systemClock)
 /* harmony export */ });
-/* unused harmony exports FakeClock, flushMicrotasks */
 /** The real clock. */
 const systemClock = {
     now: () => Date.now(),
@@ -99208,116 +104632,6 @@ const systemClock = {
         signal?.addEventListener('abort', onAbort, { once: true });
     })
 };
-/**
- * A manual clock for tests: `sleep` registers a timer and `advance` fires the due ones in
- * order, so a 30-minute wait runs in microseconds. `sleeps` records every requested delay.
- */
-class FakeClock {
-    current;
-    timers = [];
-    seq = 0;
-    /** Every delay passed to sleep, in call order. */
-    sleeps = [];
-    constructor(start = 0) {
-        this.current = start;
-    }
-    now() {
-        return this.current;
-    }
-    sleep(ms, signal) {
-        this.sleeps.push(ms);
-        return new Promise((resolve) => {
-            if (signal?.aborted) {
-                resolve();
-                return;
-            }
-            const timer = { at: this.current + Math.max(0, ms), resolve, seq: this.seq++ };
-            this.timers.push(timer);
-            signal?.addEventListener('abort', () => {
-                this.timers = this.timers.filter((t) => t !== timer);
-                resolve();
-            }, { once: true });
-        });
-    }
-    /** Number of sleeps not yet resolved. */
-    get pending() {
-        return this.timers.length;
-    }
-    /**
-     * Moves time forward by `ms`, resolving each timer that falls due, in time order, and letting
-     * the promise callbacks it unblocks run before the next one fires.
-     */
-    async advance(ms) {
-        const target = this.current + ms;
-        for (;;) {
-            await flushMicrotasks();
-            this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-            const next = this.timers[0];
-            if (!next || next.at > target)
-                break;
-            this.timers.shift();
-            this.current = next.at;
-            next.resolve();
-        }
-        this.current = target;
-        await flushMicrotasks();
-    }
-    /**
-     * Runs `promise` to completion, firing timers one at a time as they fall due. Fails when
-     * the promise is still pending after `maxMs` of fake time.
-     */
-    async run(promise, maxMs = 24 * 3600 * 1000) {
-        let settled = false;
-        let value;
-        let error;
-        let failed = false;
-        promise.then((v) => {
-            settled = true;
-            value = v;
-        }, (e) => {
-            settled = true;
-            failed = true;
-            error = e;
-        });
-        const limit = this.current + maxMs;
-        let idleSince;
-        for (;;) {
-            await flushMicrotasks();
-            if (settled)
-                break;
-            this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-            const next = this.timers[0];
-            if (!next) {
-                // No timer yet: the promise may be waiting on real I/O (a file read, a loopback
-                // server). Give it real time, a little at a time, before calling it stuck.
-                idleSince ??= Date.now();
-                if (Date.now() - idleSince > REAL_IO_GRACE_MS) {
-                    throw new Error('FakeClock.run: still pending, with no timer and no I/O finishing');
-                }
-                await new Promise((resolve) => setTimeout(resolve, 1));
-                continue;
-            }
-            idleSince = undefined;
-            if (next.at > limit) {
-                throw new Error(`FakeClock.run: still pending after ${maxMs} ms of fake time`);
-            }
-            this.timers.shift();
-            this.current = next.at;
-            next.resolve();
-        }
-        if (failed)
-            throw error;
-        return value;
-    }
-}
-/** Real time FakeClock.run gives pending I/O when no timer is due. */
-const REAL_IO_GRACE_MS = 5000;
-/** Lets queued promise callbacks (including a few chained awaits) run. */
-async function flushMicrotasks() {
-    for (let i = 0; i < 20; i++)
-        await Promise.resolve();
-    await new Promise((resolve) => setImmediate(resolve));
-}
 
 
 /***/ }),
@@ -99327,10 +104641,14 @@ async function flushMicrotasks() {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Is: () => (/* binding */ errorName),
+/* harmony export */   Sp: () => (/* binding */ foreignErrorMessage),
+/* harmony export */   T0: () => (/* binding */ shownErrorMessage),
 /* harmony export */   gJ: () => (/* binding */ errorMessage),
 /* harmony export */   nG: () => (/* binding */ httpStatus),
 /* harmony export */   yo: () => (/* binding */ UserError)
 /* harmony export */ });
+/* harmony import */ var _report_safe_text_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9577);
+
 /**
  * An error caused by the user's input or environment (a bad definition, a bad input, a missing
  * permission). Its message is complete and actionable: the shell prints it as it is, with no
@@ -99344,6 +104662,22 @@ function errorMessage(error) {
     if (error instanceof Error)
         return error.message;
     return String(error);
+}
+/**
+ * The message of an error from outside the action (an AWS answer, the network, the file
+ * system), safe to print in a log line: its line breaks and controls escaped, no command in it
+ * (escapeLogText). Not for the action's own errors, whose messages may list problems on lines.
+ */
+function foreignErrorMessage(error) {
+    return (0,_report_safe_text_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeLogText */ .d)(errorMessage(error));
+}
+/**
+ * The message of anything thrown, for a log line or the step's failure: a UserError's as it is
+ * (the action's own words, maybe on several lines, with any foreign part already escaped where
+ * it was built), any other's escaped as foreignErrorMessage does.
+ */
+function shownErrorMessage(error) {
+    return error instanceof UserError ? error.message : foreignErrorMessage(error);
 }
 /** The SDK error name (`ThrottlingException`, `NoSuchKey`, ...) or '' when there is none. */
 function errorName(error) {
@@ -99370,45 +104704,31 @@ function httpStatus(error) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   W: () => (/* binding */ coreLogger)
 /* harmony export */ });
-/* unused harmony export memoryLogger */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
+/* harmony import */ var _report_safe_text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9577);
 /**
  * Logging as a dependency. The shell passes `coreLogger` (the runner's log commands); tests
  * pass `memoryLogger()` and assert the exact lines.
  */
 
+
+/**
+ * The runner's log. `info` and `debug` neutralise every line that the runner would read as a
+ * workflow command (neutraliseCommands): a second layer behind escapeLogText at the call sites,
+ * since the action never issues a command through them (groups use `core.group`). `core.info`
+ * writes the message as it is, so this is what stops a command there; `core.debug` already keeps
+ * its message inside one `::debug::` command (it escapes `%`, `\r`, `\n`), and is guarded only so
+ * the two levels read alike. Annotations (notice, warning, error, and `setFailed`) keep
+ * `@actions/core`'s escaping of `%`, `\r` and `\n`, which keeps each one a single command.
+ */
 const coreLogger = {
-    debug: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(m),
-    info: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(m),
+    debug: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz((0,_report_safe_text_js__WEBPACK_IMPORTED_MODULE_1__/* .neutraliseCommands */ .$)(m)),
+    info: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq((0,_report_safe_text_js__WEBPACK_IMPORTED_MODULE_1__/* .neutraliseCommands */ .$)(m)),
     notice: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm(m),
     warning: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(m),
     error: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(m),
     group: (name, fn) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(name, fn)
 };
-function memoryLogger() {
-    const lines = [];
-    const push = (level) => (m) => {
-        lines.push(`${level}: ${m}`);
-    };
-    return {
-        lines,
-        of: (level) => lines.filter((l) => l.startsWith(`${level}: `)).map((l) => l.slice(level.length + 2)),
-        debug: push('debug'),
-        info: push('info'),
-        notice: push('notice'),
-        warning: push('warning'),
-        error: push('error'),
-        group: async (name, fn) => {
-            lines.push(`group: ${name}`);
-            try {
-                return await fn();
-            }
-            finally {
-                lines.push(`endgroup: ${name}`);
-            }
-        }
-    };
-}
 
 
 /***/ }),

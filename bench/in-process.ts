@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { ECSClient, type RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import { createAwsClients } from '../src/aws/clients.js'
 import { newClientToken } from '../src/ecs/launch.js'
-import { resolveTaskDefinition } from '../src/ecs/resolve.js'
+import { cacheSetting, resolveTaskDefinition } from '../src/ecs/resolve.js'
 import { runTask } from '../src/ecs/run-task.js'
 import { systemClock } from '../src/util/clock.js'
 import type { Logger } from '../src/util/logger.js'
@@ -170,9 +170,19 @@ async function main(): Promise<void> {
       }
       const ecs = counted(clients.ecs, job, () => phase)
       const deps = { ecs, clock: systemClock, random: Math.random, logger }
+      // As the action resolves it: through the bucket's task definition cache (its requests are
+      // not counted as waiter reads).
       const resolved = await resolveTaskDefinition(deps, {
         registerRequest: config.spec.registerRequest,
-        taskDefinitionInput: config.variant === 'a-register' ? undefined : config.taskDefinition
+        taskDefinitionInput: config.variant === 'a-register' ? undefined : config.taskDefinition,
+        cache: cacheSetting({
+          enabled: true,
+          prefix,
+          s3: (r) => clients.s3(r),
+          region: clients.region,
+          env: { GITHUB_JOB: id },
+          random: Math.random
+        })
       })
       const request = withEnv(
         {

@@ -191,19 +191,26 @@ async function runAndReport(ctx: RunContext): Promise<void> {
   const { logger, state } = deps
   const logs = taskLogs(ctx)
   let taskDefinitionArn = ctx.resolved.taskDefinitionArn
-  // A revision read from the bucket may have been deregistered since: replaced once.
-  const outcome = await runResolved(ctx.resolved, (arn) => runSet(ctx, logs, arn), {
-    logger,
-    onReplaced: (replacement) => {
-      taskDefinitionArn = replacement.taskDefinitionArn
-      deps.setOutput('task-definition-arn', replacement.taskDefinitionArn)
-      deps.setOutput('registered', String(replacement.registered))
-    },
-    refusedBy: refusalOf
-  })
-  saveList(state, STATE.settledArns, outcome.settledArns)
-  deps.setOutput('cluster', rendered.cluster)
-  const followed = await logs.finish(outcome)
+  let outcome: TaskSetOutcome
+  let followed: FollowResult | undefined
+  try {
+    // A revision read from the bucket may have been deregistered since: replaced once.
+    outcome = await runResolved(ctx.resolved, (arn) => runSet(ctx, logs, arn), {
+      logger,
+      onReplaced: (replacement) => {
+        taskDefinitionArn = replacement.taskDefinitionArn
+        deps.setOutput('task-definition-arn', replacement.taskDefinitionArn)
+        deps.setOutput('registered', String(replacement.registered))
+      },
+      refusedBy: refusalOf
+    })
+    saveList(state, STATE.settledArns, outcome.settledArns)
+    deps.setOutput('cluster', rendered.cluster)
+    followed = await logs.finish(outcome)
+  } finally {
+    // Whatever happened, no log read of ours outlives the run.
+    logs.close()
+  }
   const failure = await logger.group('Report', () =>
     reportTaskSet(deps, outcome, {
       clients,
@@ -291,6 +298,8 @@ interface TaskLogs {
   launched(taskArn: string): void
   ended(taskArn: string, end: TaskEnd, index: number | undefined): void
   finish(outcome: TaskSetOutcome): Promise<FollowResult | undefined>
+  /** Ends any log read at once (after `finish`, or when the run failed). */
+  close(): void
 }
 
 function taskLogs(ctx: RunContext): TaskLogs {
@@ -334,18 +343,17 @@ function taskLogs(ctx: RunContext): TaskLogs {
       tailsPrinted = tails.ended({ index, taskArn, exitCode, failed: exitCode !== 0 })
     },
     async finish(outcome) {
-      try {
-        await tailsPrinted
-        const end = outcome.records[0]?.end
-        return await follower?.stop({
-          ...(end?.kind === 'stopped' && end.task.stoppedAt
-            ? { stoppedAt: end.task.stoppedAt.getTime() }
-            : {}),
-          signal: deps.cancelSignal
-        })
-      } finally {
-        done.abort()
-      }
+      await tailsPrinted
+      const end = outcome.records[0]?.end
+      return follower?.stop({
+        ...(end?.kind === 'stopped' && end.task.stoppedAt
+          ? { stoppedAt: end.task.stoppedAt.getTime() }
+          : {}),
+        signal: deps.cancelSignal
+      })
+    },
+    close() {
+      done.abort()
     }
   }
 }

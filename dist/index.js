@@ -104248,19 +104248,27 @@ async function runAndReport(ctx) {
     const { logger, state } = deps;
     const logs = taskLogs(ctx);
     let taskDefinitionArn = ctx.resolved.taskDefinitionArn;
-    // A revision read from the bucket may have been deregistered since: replaced once.
-    const outcome = await runResolved(ctx.resolved, (arn) => runSet(ctx, logs, arn), {
-        logger,
-        onReplaced: (replacement) => {
-            taskDefinitionArn = replacement.taskDefinitionArn;
-            deps.setOutput('task-definition-arn', replacement.taskDefinitionArn);
-            deps.setOutput('registered', String(replacement.registered));
-        },
-        refusedBy: refusalOf
-    });
-    (0,src_state/* saveList */.AP)(state, src_state/* STATE */.c4.settledArns, outcome.settledArns);
-    deps.setOutput('cluster', rendered.cluster);
-    const followed = await logs.finish(outcome);
+    let outcome;
+    let followed;
+    try {
+        // A revision read from the bucket may have been deregistered since: replaced once.
+        outcome = await runResolved(ctx.resolved, (arn) => runSet(ctx, logs, arn), {
+            logger,
+            onReplaced: (replacement) => {
+                taskDefinitionArn = replacement.taskDefinitionArn;
+                deps.setOutput('task-definition-arn', replacement.taskDefinitionArn);
+                deps.setOutput('registered', String(replacement.registered));
+            },
+            refusedBy: refusalOf
+        });
+        (0,src_state/* saveList */.AP)(state, src_state/* STATE */.c4.settledArns, outcome.settledArns);
+        deps.setOutput('cluster', rendered.cluster);
+        followed = await logs.finish(outcome);
+    }
+    finally {
+        // Whatever happened, no log read of ours outlives the run.
+        logs.close();
+    }
     const failure = await logger.group('Report', () => reportTaskSet(deps, outcome, {
         clients,
         rendered,
@@ -104363,19 +104371,17 @@ function taskLogs(ctx) {
             tailsPrinted = tails.ended({ index, taskArn, exitCode, failed: exitCode !== 0 });
         },
         async finish(outcome) {
-            try {
-                await tailsPrinted;
-                const end = outcome.records[0]?.end;
-                return await follower?.stop({
-                    ...(end?.kind === 'stopped' && end.task.stoppedAt
-                        ? { stoppedAt: end.task.stoppedAt.getTime() }
-                        : {}),
-                    signal: deps.cancelSignal
-                });
-            }
-            finally {
-                done.abort();
-            }
+            await tailsPrinted;
+            const end = outcome.records[0]?.end;
+            return follower?.stop({
+                ...(end?.kind === 'stopped' && end.task.stoppedAt
+                    ? { stoppedAt: end.task.stoppedAt.getTime() }
+                    : {}),
+                signal: deps.cancelSignal
+            });
+        },
+        close() {
+            done.abort();
         }
     };
 }

@@ -1,21 +1,10 @@
 import type { z } from 'zod'
 import type { Origins } from './load.js'
-import type { KeySegment, Problem } from './problems.js'
+import { valueAt, type KeySegment, type Problem } from './problems.js'
 
 type Issue = z.core.$ZodIssue
 
 const INTEGER_TEXT = /^[+-]?[0-9]+$/
-
-function valueAt(tree: unknown, path: readonly KeySegment[]): unknown {
-  let node = tree
-  for (const segment of path) {
-    if (node === null || typeof node !== 'object') return undefined
-    const container = node as Record<string | number, unknown>
-    if (!Object.hasOwn(container, segment)) return undefined
-    node = container[segment]
-  }
-  return node
-}
 
 /** The value hako would let through for `value` where `issue` was raised, if any. */
 function lenientValue(issue: Issue, value: unknown): number | string | undefined {

@@ -20,6 +20,18 @@ const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/
  * keys that are not plain identifiers (docker label keys such as `com.example.team`) are quoted
  * so that the path stays unambiguous: `app.docker_labels["com.example.team"]`.
  */
+/** The value at `path` in a parsed definition tree, or undefined where there is none. */
+export function valueAt(tree: unknown, path: readonly KeySegment[]): unknown {
+  let node = tree
+  for (const segment of path) {
+    if (node === null || typeof node !== 'object') return undefined
+    const container = node as Record<string | number, unknown>
+    if (!Object.hasOwn(container, segment)) return undefined
+    node = container[segment]
+  }
+  return node
+}
+
 export function formatKeyPath(path: readonly KeySegment[]): string {
   let out = ''
   for (const segment of path) {

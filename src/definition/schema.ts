@@ -20,7 +20,7 @@ import {
   UlimitName
 } from '@aws-sdk/client-ecs'
 import { z } from 'zod'
-import type { KeySegment, Problem } from './problems.js'
+import { valueAt, type KeySegment, type Problem } from './problems.js'
 import type { Origins } from './load.js'
 import { normaliseIssues } from './lenient.js'
 import { suggestKey } from './suggest.js'
@@ -340,17 +340,6 @@ export function validateDefinition(tree: unknown, origins: Origins): ValidationR
       return { ok: false, problems: formatIssues(result.error.issues, tree, origins) }
     notices.push(...fixed)
   }
-}
-
-function valueAt(tree: unknown, path: readonly KeySegment[]): unknown {
-  let node = tree
-  for (const segment of path) {
-    if (node === null || typeof node !== 'object') return undefined
-    const container = node as Record<string | number, unknown>
-    if (!Object.hasOwn(container, segment)) return undefined
-    node = container[segment]
-  }
-  return node
 }
 
 const TYPE_NAMES: Record<string, string> = {

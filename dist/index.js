@@ -84360,6 +84360,19 @@ const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
  * keys that are not plain identifiers (docker label keys such as `com.example.team`) are quoted
  * so that the path stays unambiguous: `app.docker_labels["com.example.team"]`.
  */
+/** The value at `path` in a parsed definition tree, or undefined where there is none. */
+function valueAt(tree, path) {
+    let node = tree;
+    for (const segment of path) {
+        if (node === null || typeof node !== 'object')
+            return undefined;
+        const container = node;
+        if (!Object.hasOwn(container, segment))
+            return undefined;
+        node = container[segment];
+    }
+    return node;
+}
 function formatKeyPath(path) {
     let out = '';
     for (const segment of path) {
@@ -98772,19 +98785,8 @@ function preprocess(fn, schema) {
 }
 
 ;// CONCATENATED MODULE: ./src/definition/lenient.ts
+
 const INTEGER_TEXT = /^[+-]?[0-9]+$/;
-function valueAt(tree, path) {
-    let node = tree;
-    for (const segment of path) {
-        if (node === null || typeof node !== 'object')
-            return undefined;
-        const container = node;
-        if (!Object.hasOwn(container, segment))
-            return undefined;
-        node = container[segment];
-    }
-    return node;
-}
 /** The value hako would let through for `value` where `issue` was raised, if any. */
 function lenientValue(issue, value) {
     if (typeof value !== 'string')
@@ -98882,6 +98884,7 @@ function suggestKey(key, known) {
 }
 
 ;// CONCATENATED MODULE: ./src/definition/schema.ts
+
 
 
 
@@ -99128,18 +99131,6 @@ function validateDefinition(tree, origins) {
         notices.push(...fixed);
     }
 }
-function schema_valueAt(tree, path) {
-    let node = tree;
-    for (const segment of path) {
-        if (node === null || typeof node !== 'object')
-            return undefined;
-        const container = node;
-        if (!Object.hasOwn(container, segment))
-            return undefined;
-        node = container[segment];
-    }
-    return node;
-}
 const TYPE_NAMES = {
     string: 'a string',
     number: 'a number',
@@ -99237,8 +99228,8 @@ function formatIssues(issues, tree, origins) {
             }
             continue;
         }
-        const value = schema_valueAt(tree, path);
-        const parent = schema_valueAt(tree, path.slice(0, -1));
+        const value = valueAt(tree, path);
+        const parent = valueAt(tree, path.slice(0, -1));
         const last = path[path.length - 1];
         const present = path.length === 0 ||
             (parent !== null &&

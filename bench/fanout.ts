@@ -22,7 +22,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { reportTaskSet } from '../src/report/set.js'
 import { runTaskSet } from '../src/tasks/run-set.js'
 import { seededRandom } from '../sim/random.js'
-import type { TaskSpec } from '../src/inputs-types.js'
+import type { TaskSpec } from '../src/model/task.js'
 import { systemClock, type Clock } from '../src/util/clock.js'
 import type { Logger } from '../src/util/logger.js'
 

@@ -313,7 +313,7 @@ const FOLLOW_NOTES = [
   "Lag from a line's timestamp includes Docker's awslogs batching: a line waits up to 5 s (2.5 s on " +
     'average for a steady writer) before CloudWatch has it, and no reader can see it sooner. The lag from ' +
     "when CloudWatch had it is the follower's own: about 0.6 s while the task is young, growing with the " +
-    "task's age by design (src/report/follow-schedule.ts), so a median over a 3-minute task is several seconds.",
+    "task's age by design (src/logs/follow-schedule.ts), so a median over a 3-minute task is several seconds.",
   'Every job spawns at once, so all tasks are the same age: the worst case for a shared quota. In their ' +
     'first minute they ask for more than 10 reads a second, are throttled, back off and catch up; lines ' +
     'arrive later but none is lost, and the drain after the stop prints the rest.',

@@ -19,7 +19,7 @@ import { systemClock } from '../src/util/clock.js'
 import type { Logger } from '../src/util/logger.js'
 import { WaitEngine, type TaskEnd } from '../src/wait/engine.js'
 import { parseNotificationPrefix } from '../src/wait/prefix.js'
-import { exitCodeOf } from '../src/wait/result.js'
+import { exitCodeOf } from '../src/model/task-state.js'
 import { runSdkWaiterJob, type SdkWaiterSpec } from './lib/sdk-waiter.js'
 
 export type InProcessVariant = 'a' | 'a-register' | 'b' | 'c'

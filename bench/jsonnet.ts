@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { evaluateFile } from '../src/definition/jsonnet/index.js'
+import { evaluateFile } from '../src/jsonnet/index.js'
 import { loadJsonnetTree } from '../src/definition/jsonnet-definition.js'
 
 function arg(name: string, fallback: string): string {

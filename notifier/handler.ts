@@ -80,7 +80,7 @@ function classify(event: unknown): Notice {
  * reason. hako's S3 poller reads started.json's containerInstanceArn and startedAt, and
  * stopped.json's whole detail as a Task: stoppedAt, stoppedReason and each container's name,
  * exitCode and reason (docs/hako.md); this action's reader takes TaskSnapshot's fields
- * (src/wait/result.ts). `overrides` is left out, since its environment values may be secrets,
+ * (src/model/task-state.ts). `overrides` is left out, since its environment values may be secrets,
  * and so is any field ECS adds later, until someone decides it is safe to keep.
  */
 const KEPT =

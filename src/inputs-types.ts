@@ -1,13 +1,7 @@
+import type { TaskSpec } from './model/task.js'
+
 /** The action's inputs after validation. `src/inputs.ts` is the only module that builds this. */
 export type Mode = 'run' | 'register' | 'dry-run'
-
-/** One task of a fan-out (`tasks`/`count`): overrides merged over the step's command and env. */
-export interface TaskSpec {
-  /** Command override for the app container; undefined keeps the step's `command`. */
-  command?: string[]
-  /** Env added over the step's `env` for this task. */
-  env: Record<string, string>
-}
 
 export interface ActionInputs {
   /** Path of the hako definition (.yml, .yaml or .json), relative to the working directory. */

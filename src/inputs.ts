@@ -5,11 +5,13 @@
  * expected form.
  */
 import * as core from '@actions/core'
-import type { ActionInputs, Mode, TaskSpec } from './inputs-types.js'
-import { redactInput } from './report/redact.js'
+import type { ActionInputs, Mode } from './inputs-types.js'
+import type { TaskSpec } from './model/task.js'
+import { redactInput } from './util/redact.js'
 import { UserError } from './util/errors.js'
 
-export type { ActionInputs, Mode, TaskSpec } from './inputs-types.js'
+export type { ActionInputs, Mode } from './inputs-types.js'
+export type { TaskSpec } from './model/task.js'
 
 /**
  * Defaults of the inputs that have one, exactly as declared in action.yml (a test keeps the two

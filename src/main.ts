@@ -6,7 +6,8 @@ import type { RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import type { AwsClients, ClientOptions } from './aws/clients.js'
 import { loadAndRender } from './definition/index.js'
 import type { RenderedDefinition } from './definition/rendered.js'
-import { consoleTaskUrl, defaultStartedBy, launchTags } from './ecs/launch.js'
+import { ecsTaskConsoleUrl } from './aws/console.js'
+import { defaultStartedBy, launchTags } from './ecs/launch.js'
 import {
   cacheSetting,
   resolveTaskDefinition,
@@ -15,9 +16,9 @@ import {
 } from './ecs/resolve.js'
 import { taskResourcesOf } from './ecs/scale-out.js'
 import type { ActionInputs } from './inputs-types.js'
-import { followAppLogs, type Follower, type FollowResult } from './report/follow.js'
+import { followAppLogs, type Follower, type FollowResult } from './logs/follow.js'
 import type { ReportIO } from './report/report.js'
-import { FailedTaskTails, taskSetLogMode } from './report/task-set-logs.js'
+import { FailedTaskTails, taskSetLogMode } from './logs/task-set-logs.js'
 import { STATE, saveList, type StateStore } from './state.js'
 import { reportTaskSet } from './report/set.js'
 import { runTaskSet, type TaskSetOutcome } from './tasks/run-set.js'
@@ -25,9 +26,9 @@ import type { Clock, Random } from './util/clock.js'
 import { UserError, foreignErrorMessage } from './util/errors.js'
 import type { Logger } from './util/logger.js'
 import { resolveNotificationPrefix } from './wait/prefix.js'
-import { exitCodeOf } from './wait/result.js'
-import type { NotificationPrefix } from './wait/types.js'
-import type { TaskEnd } from './wait/watched.js'
+import { exitCodeOf } from './model/task-state.js'
+import type { NotificationPrefix } from './model/task.js'
+import type { TaskEnd } from './model/task.js'
 
 /** What the main step needs from the outside world. */
 export interface MainDeps extends ReportIO {
@@ -257,7 +258,7 @@ function runSet(
         saveStartedArns: (arns) => {
           saveList(state, STATE.taskArns, arns)
           if (n === 1 && arns[0] !== undefined) {
-            logger.info(`Console: ${consoleTaskUrl(clients.region, rendered.cluster, arns[0])}`)
+            logger.info(`Console: ${ecsTaskConsoleUrl(clients.region, rendered.cluster, arns[0])}`)
             logs.launched(arns[0])
           }
         },
@@ -292,7 +293,7 @@ function runSet(
 /**
  * The task logs while the set runs: one task is followed live from the moment RunTask returns
  * (`follow-logs`), and drained before the report; in a set of more, each failed task's last
- * `log-lines` lines print as it ends (src/report/task-set-logs.ts says why).
+ * `log-lines` lines print as it ends (src/logs/task-set-logs.ts says why).
  */
 interface TaskLogs {
   launched(taskArn: string): void

@@ -11,7 +11,7 @@ import {
   s3EndpointOptions,
   USER_AGENT
 } from '../../src/aws/clients.js'
-import { VERSION } from '../../src/version.js'
+import { VERSION } from '../../src/util/version.js'
 import { UserError } from '../../src/util/errors.js'
 import { startS3Server, type S3Server } from '../../sim/s3-server.js'
 

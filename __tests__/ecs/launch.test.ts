@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
 import {
-  consoleTaskUrl,
   defaultStartedBy,
   launchTags,
   MAX_TAGS,
@@ -112,33 +111,5 @@ describe('newClientToken', () => {
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     expect(a.length).toBeLessThanOrEqual(64)
     expect(newClientToken()).not.toBe(a)
-  })
-})
-
-describe('consoleTaskUrl', () => {
-  const arn = 'arn:aws:ecs:ap-northeast-1:123456789012:task/batch/0123456789abcdef0123456789abcdef'
-  it.each([
-    [
-      'ap-northeast-1',
-      'batch',
-      'https://ap-northeast-1.console.aws.amazon.com/ecs/v2/clusters/batch/tasks/0123456789abcdef0123456789abcdef/configuration?region=ap-northeast-1'
-    ],
-    [
-      'ap-northeast-1',
-      'arn:aws:ecs:ap-northeast-1:123456789012:cluster/batch',
-      'https://ap-northeast-1.console.aws.amazon.com/ecs/v2/clusters/batch/tasks/0123456789abcdef0123456789abcdef/configuration?region=ap-northeast-1'
-    ],
-    [
-      'cn-north-1',
-      'batch',
-      'https://cn-north-1.console.amazonaws.cn/ecs/v2/clusters/batch/tasks/0123456789abcdef0123456789abcdef/configuration?region=cn-north-1'
-    ],
-    [
-      'us-gov-west-1',
-      'batch',
-      'https://console.amazonaws-us-gov.com/ecs/v2/clusters/batch/tasks/0123456789abcdef0123456789abcdef/configuration?region=us-gov-west-1'
-    ]
-  ])('%s %s', (region, cluster, expected) => {
-    expect(consoleTaskUrl(region, cluster, arn)).toBe(expected)
   })
 })

@@ -2,7 +2,7 @@
  * The lines of `output` in which the runner could read a workflow command: lines split as the
  * runner splits them and at the log viewer's line breaks too, that start with `::` after white
  * space and weightless characters, or that hold `##[` (maybe split by weightless characters).
- * An independent statement of the rule `src/report/safe-text.ts` enforces, for the tests.
+ * An independent statement of the rule `src/util/safe-text.ts` enforces, for the tests.
  */
 const WEIGHTLESS = String.raw`\p{Cc}\p{Default_Ignorable_Code_Point}`
 const STARTS_COMMAND = new RegExp(String.raw`^[\s${WEIGHTLESS}]*:[${WEIGHTLESS}]*:`, 'u')

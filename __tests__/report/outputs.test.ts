@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { resultOutputs } from '../../src/report/outputs.js'
-import { exitCodeOf, snapshotFromEvent } from '../../src/wait/result.js'
+import { exitCodeOf, snapshotFromEvent } from '../../src/model/task-state.js'
 import { TASK_ARN, fixture } from '../wait/fixtures.js'
 
 describe('resultOutputs', () => {

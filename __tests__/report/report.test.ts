@@ -3,7 +3,7 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { mockClient } from 'aws-sdk-client-mock'
 import { memoryLogger } from '../doubles/logger.js'
 import { reportTask, type ReportDeps } from '../../src/report/report.js'
-import { snapshotFromEvent } from '../../src/wait/result.js'
+import { snapshotFromEvent } from '../../src/model/task-state.js'
 import { TASK_ARN, fixture } from '../wait/fixtures.js'
 
 const logsMock = mockClient(CloudWatchLogsClient)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import type { TaskRecord } from '../../src/tasks/queue.js'
+import type { TaskRecord } from '../../src/model/outcome.js'
 import {
   SUMMARY_LIMIT_BYTES,
   failureMessageOf,
@@ -9,7 +9,7 @@ import {
   resultsOf,
   type FanoutTaskResult
 } from '../../src/report/set-summary.js'
-import { snapshotFromEvent } from '../../src/wait/result.js'
+import { snapshotFromEvent } from '../../src/model/task-state.js'
 import { arn, stateEvent } from '../tasks/fakes.js'
 
 function ended(

@@ -5,8 +5,8 @@ import {
   formatDuration,
   taskSummary
 } from '../../src/report/summary.js'
-import { exitCodeOf, snapshotFromEvent } from '../../src/wait/result.js'
-import type { TaskSnapshot } from '../../src/wait/types.js'
+import { exitCodeOf, snapshotFromEvent } from '../../src/model/task-state.js'
+import type { TaskSnapshot } from '../../src/model/task.js'
 import { TASK_ARN, fixture } from '../wait/fixtures.js'
 
 const oom = snapshotFromEvent(fixture('stopped-oom').detail)

@@ -4,7 +4,7 @@ import { TokenBucket } from '../../src/tasks/token-bucket.js'
 import { FakeClock } from '../doubles/clock.js'
 import { UserError } from '../../src/util/errors.js'
 import { memoryLogger } from '../doubles/logger.js'
-import { snapshotFromEvent } from '../../src/wait/result.js'
+import { snapshotFromEvent } from '../../src/model/task-state.js'
 import { arn, stateEvent } from './fakes.js'
 
 interface Plan {

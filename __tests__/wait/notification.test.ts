@@ -10,7 +10,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { processEvent } from '../../notifier/handler.js'
 import { startS3Server, type S3Server } from '../../sim/s3-server.js'
 import { MAX_OBJECT_BYTES, readNotification } from '../../src/wait/notification.js'
-import type { TaskSnapshot } from '../../src/wait/types.js'
+import type { TaskSnapshot } from '../../src/model/task.js'
 
 const BUCKET = 'notes'
 

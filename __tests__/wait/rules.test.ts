@@ -13,7 +13,7 @@ import {
   verifyVerdict,
   waitingThrough
 } from '../../src/wait/rules.js'
-import type { TaskSnapshot } from '../../src/wait/types.js'
+import type { TaskSnapshot } from '../../src/model/task.js'
 
 const ARN = 'arn:aws:ecs:us-east-1:123456789012:task/batch/abc'
 

@@ -15,7 +15,7 @@ import { ECSClient } from '@aws-sdk/client-ecs'
 import { S3Client } from '@aws-sdk/client-s3'
 import type { SNSClient } from '@aws-sdk/client-sns'
 import { UserError, foreignErrorMessage } from '../util/errors.js'
-import { VERSION } from '../version.js'
+import { VERSION } from '../util/version.js'
 
 /** The user agent entry naming this action, appended to the SDK's own. */
 export const USER_AGENT: [string, string] = ['hako-oneshot-action', VERSION]
@@ -31,7 +31,7 @@ export const USER_AGENT: [string, string] = ['hako-oneshot-action', VERSION]
 export const ECS_MAX_ATTEMPTS = 1
 
 /**
- * SDK attempts per CloudWatch Logs call: 1. The log follower (src/report/follow.ts) paces its
+ * SDK attempts per CloudWatch Logs call: 1. The log follower (src/logs/follow.ts) paces its
  * reads and backs off on ThrottlingException itself; SDK retries under it would triple its calls
  * exactly when the account-wide read quota is exhausted (docs/limits.md, "CloudWatch Logs read quotas").
  */

@@ -9,7 +9,7 @@ import {
   type Limits,
   NativeError,
   type NativeFunction
-} from './jsonnet/index.js'
+} from '../jsonnet/index.js'
 import { isPlainMap, type LoadedTree, Origins } from './load.js'
 import type { EnvProviderDefinition } from './schema.js'
 

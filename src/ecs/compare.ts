@@ -6,7 +6,7 @@
  * value left unset equal to the default ECS fills in. Pure: no I/O.
  */
 import type { RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
-import { escapeLogText } from '../report/safe-text.js'
+import { escapeLogText } from '../util/safe-text.js'
 
 /** One field that differs. `undefined` means absent (or equal to ECS's default). */
 export interface Difference {

@@ -2,7 +2,7 @@
  * Classifying ECS (and other AWS) errors by `instanceof <Service>ServiceException`-style names
  * and messages, for the retry loops in this folder.
  */
-import { escapeLogText } from '../report/safe-text.js'
+import { escapeLogText } from '../util/safe-text.js'
 import { errorMessage, errorName, httpStatus } from '../util/errors.js'
 
 const THROTTLING_NAMES = new Set([

@@ -100,20 +100,3 @@ function validateUserTag(key: string, value: string): void {
 export function newClientToken(): string {
   return randomUUID()
 }
-
-/** The ECS console page of a task. `cluster` may be a name or an ARN. */
-export function consoleTaskUrl(region: string, cluster: string, taskArn: string): string {
-  const clusterName = cluster.startsWith('arn:') ? (cluster.split('/').pop() ?? cluster) : cluster
-  const taskId = taskArn.split('/').pop() ?? taskArn
-  return (
-    `${consoleOrigin(region)}/ecs/v2/clusters/${encodeURIComponent(clusterName)}` +
-    `/tasks/${encodeURIComponent(taskId)}/configuration?region=${encodeURIComponent(region)}`
-  )
-}
-
-/** The console host for a region's partition. */
-function consoleOrigin(region: string): string {
-  if (region.startsWith('cn-')) return `https://${region}.console.amazonaws.cn`
-  if (region.startsWith('us-gov-')) return 'https://console.amazonaws-us-gov.com'
-  return `https://${region}.console.aws.amazon.com`
-}

@@ -20,7 +20,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns'
 import type { Clock } from '../util/clock.js'
 import { UserError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
-import { escapeLogText } from '../report/safe-text.js'
+import { escapeLogText } from '../util/safe-text.js'
 import { describeError, isThrottling, isTransient } from './errors.js'
 
 /** What one task needs, in ECS units (cpu units, MiB). */

@@ -1,6 +1,6 @@
 /** The action's outputs for one task, as a plain record of output name to value. */
-import type { TaskSnapshot } from '../wait/types.js'
-import { taskIdOf } from '../wait/result.js'
+import type { TaskSnapshot } from '../model/task.js'
+import { taskIdOf } from '../model/task-state.js'
 
 /** What is known of a task when outputs are written: a result, or only the last state seen. */
 export interface ResultLike {

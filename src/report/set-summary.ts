@@ -4,10 +4,10 @@
  * summary limit, docs/limits.md, "GitHub Actions limits") and the step's failure message.
  */
 import { escapeMarkdown, formatDuration } from './summary.js'
-import { escapeLogText } from './safe-text.js'
-import { exitCodeOf, taskIdOf } from '../wait/result.js'
-import type { TaskSnapshot } from '../wait/types.js'
-import type { HaltReason, TaskRecord } from '../tasks/queue.js'
+import { escapeLogText } from '../util/safe-text.js'
+import { exitCodeOf, taskIdOf } from '../model/task-state.js'
+import type { TaskSnapshot } from '../model/task.js'
+import type { HaltReason, TaskRecord } from '../model/outcome.js'
 
 /** How one task of the fan-out ended. */
 export type TaskStatus =

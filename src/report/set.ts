@@ -5,14 +5,14 @@
  */
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { RenderedDefinition } from '../definition/rendered.js'
-import { logsLink } from './logs.js'
+import { logsLink } from '../logs/logs.js'
 import { resultOutputs } from './outputs.js'
-import { escapeLogText } from './safe-text.js'
-import type { FollowResult } from './follow.js'
+import { escapeLogText } from '../util/safe-text.js'
+import type { FollowResult } from '../logs/follow.js'
 import { reportTask, type ReportDeps } from './report.js'
 import type { Clock } from '../util/clock.js'
 import { shownErrorMessage } from '../util/errors.js'
-import { taskIdOf } from '../wait/result.js'
+import { taskIdOf } from '../model/task-state.js'
 import type { TaskSetOutcome } from '../tasks/run-set.js'
 import {
   countByStatus,

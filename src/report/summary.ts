@@ -1,7 +1,7 @@
 /** The job summary for one task and the one error annotation of a failed task (pure). */
-import type { TaskResult, TaskSnapshot } from '../wait/types.js'
-import { appContainer, taskIdOf } from '../wait/result.js'
-import { escapeLogText } from './safe-text.js'
+import type { TaskResult, TaskSnapshot } from '../model/task.js'
+import { appContainer, taskIdOf } from '../model/task-state.js'
+import { escapeLogText } from '../util/safe-text.js'
 
 /**
  * Untrusted text (reasons, names, log lines) made inert for GitHub markdown: HTML special

@@ -4,8 +4,8 @@
  * may share one RunTask call, up to ECS's `count` limit of 10 (docs/limits.md, "RunTask count").
  */
 import type { ContainerOverride, KeyValuePair, RunTaskCommandInput } from '@aws-sdk/client-ecs'
-import type { TaskSpec } from '../inputs-types.js'
-import { APP_CONTAINER } from '../wait/result.js'
+import type { TaskSpec } from '../model/task.js'
+import { APP_CONTAINER } from '../model/task-state.js'
 
 /** RunTask starts at most 10 tasks per call (docs/limits.md, "RunTask count"). */
 export const MAX_RUN_TASK_COUNT = 10

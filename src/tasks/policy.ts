@@ -2,6 +2,7 @@
  * The timing and wording rules of a task set, in one place (pure): how long RunTask may retry
  * for capacity, how long to watch after StopTask, how fast to stop, and what StopTask says.
  */
+import type { HaltReason, StoppingHalt } from '../model/outcome.js'
 
 /** How long one RunTask call may retry capacity failures when no `timeout` is given. */
 export const DEFAULT_START_SECONDS = 600
@@ -22,12 +23,6 @@ export const TIMEOUT_CONFIRM_MS = 60_000
  * About 230 tasks are stopped within 7.5 s; the post step stops any left.
  */
 export const STOP_RATE = { ratePerSecond: 25, burst: 50 }
-
-/** Why a task set stopped early. */
-export type HaltReason = 'fail-fast' | 'cancelled' | 'timed-out' | 'start-error' | 'wait-error'
-
-/** The halts that stop running tasks (a start error lets them run to their end). */
-export type StoppingHalt = Exclude<HaltReason, 'start-error'>
 
 /**
  * Until when RunTask may retry capacity failures, for a call made at `now`: the `timeout`

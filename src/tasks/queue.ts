@@ -9,47 +9,17 @@
  * the waiter reports each task's end through `onEnd`.
  */
 import { setMaxListeners } from 'node:events'
-import { escapeLogText } from '../report/safe-text.js'
+import { escapeLogText } from '../util/safe-text.js'
 import type { Clock } from '../util/clock.js'
 import { UserError, shownErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
-import { exitCodeOf, taskIdOf } from '../wait/result.js'
+import { exitCodeOf, taskIdOf } from '../model/task-state.js'
 import { nextBatch } from './batch.js'
 import type { TaskEnd } from '../wait/engine.js'
-import type { TaskSnapshot } from '../wait/types.js'
-import { confirmWindowMs, type HaltReason, type StoppingHalt } from './policy.js'
+import type { TaskSnapshot } from '../model/task.js'
+import { confirmWindowMs } from './policy.js'
+import type { HaltReason, StoppingHalt, TaskRecord } from '../model/outcome.js'
 import type { TokenBucket } from './token-bucket.js'
-
-export type { HaltReason } from './policy.js'
-
-/** Where one task of the fan-out stands. */
-export type TaskState =
-  /** Not launched (still queued when the queue halted). */
-  | 'not-started'
-  /** Its RunTask call failed; `error` says why. */
-  | 'start-failed'
-  /** Started; its end was not seen. */
-  | 'running'
-  /** Started, and its end was seen (`end`). */
-  | 'ended'
-
-/** One task of the fan-out, by spec index. */
-export interface TaskRecord {
-  index: number
-  state: TaskState
-  taskArn?: string
-  /** Epoch ms when RunTask returned it. */
-  launchedAt?: number
-  /** Epoch ms when its end was seen. */
-  endedAt?: number
-  end?: TaskEnd
-  /** The state it was seen started in (started.json or DescribeTasks), if read. */
-  seen?: TaskSnapshot
-  /** Why it could not start. */
-  error?: string
-  /** StopTask was called for it (fail-fast, cancel or timeout). */
-  stopRequested: boolean
-}
 
 export interface QueueDeps {
   clock: Clock

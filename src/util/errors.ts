@@ -1,4 +1,4 @@
-import { escapeLogText } from '../report/safe-text.js'
+import { escapeLogText } from './safe-text.js'
 
 /**
  * An error caused by the user's input or environment (a bad definition, a bad input, a missing

@@ -3,7 +3,7 @@
  * pass `memoryLogger()` and assert the exact lines.
  */
 import * as core from '@actions/core'
-import { neutraliseCommands } from '../report/safe-text.js'
+import { neutraliseCommands } from './safe-text.js'
 
 export interface Logger {
   debug(message: string): void

@@ -6,7 +6,7 @@
  */
 import type { ECSClient } from '@aws-sdk/client-ecs'
 import { isThrottling, isTransient } from '../ecs/errors.js'
-import { escapeLogText } from '../report/safe-text.js'
+import { escapeLogText } from '../util/safe-text.js'
 import type { Clock, Random } from '../util/clock.js'
 import { UserError, errorName, foreignErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
@@ -19,7 +19,7 @@ import {
   describeDelayMs,
   type DescribeBackoff
 } from './schedule.js'
-import type { TaskSnapshot } from './types.js'
+import type { TaskSnapshot } from '../model/task.js'
 import { paceAgeMs, type DescribeAnswer, type TaskEnd, type Watched } from './watched.js'
 
 /** What the polling needs of the engine that owns the watched tasks. */

@@ -8,10 +8,10 @@
  * the whole event that hako's example Lambda and its ports write.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { escapeLogText } from '../report/safe-text.js'
+import { escapeLogText } from '../util/safe-text.js'
 import { errorName, foreignErrorMessage, httpStatus } from '../util/errors.js'
-import { snapshotFromEvent } from './result.js'
-import type { TaskSnapshot } from './types.js'
+import { snapshotFromEvent } from '../model/task-state.js'
+import type { TaskSnapshot } from '../model/task.js'
 
 /**
  * The largest notification read. An ECS task state event is a few KiB even with ten containers

@@ -3,9 +3,9 @@
  * task (docs/hako.md, "S3 notifications").
  */
 import { UserError } from '../util/errors.js'
-import type { NotificationPrefix } from './types.js'
+import type { NotificationPrefix } from '../model/task.js'
 
-export type { NotificationPrefix } from './types.js'
+export type { NotificationPrefix } from '../model/task.js'
 
 const EXPECTED =
   "expected 's3://<bucket>/<prefix>' (optionally '?region=<region>'), or 'none' to wait through DescribeTasks"

@@ -3,10 +3,10 @@
  * (engine.ts) applies them to each task it watches, whatever the size of the set and whichever
  * way it reads (GET, LIST, DescribeTasks).
  */
-import { escapeLogText } from '../report/safe-text.js'
+import { escapeLogText } from '../util/safe-text.js'
 import { s3Url } from './prefix.js'
-import { isIncompleteStop, taskIdOf } from './result.js'
-import type { NotificationPrefix, TaskSnapshot } from './types.js'
+import { isIncompleteStop, taskIdOf } from '../model/task-state.js'
+import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
 
 /**
  * How long a STOPPED state without the app container's exit code or reason is re-read for a

@@ -5,7 +5,7 @@
  * unreachable, a broken prefix falling back to DescribeTasks, listing given up).
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
-import { escapeLogText } from '../report/safe-text.js'
+import { escapeLogText } from '../util/safe-text.js'
 import type { Clock } from '../util/clock.js'
 import { errorName, foreignErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
@@ -28,7 +28,7 @@ import {
   stopVerdict,
   unreachableMessage
 } from './rules.js'
-import type { NotificationPrefix, TaskSnapshot } from './types.js'
+import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
 import { paceAgeMs, pool, type TaskEnd, type Watched } from './watched.js'
 
 /** GETs in flight at once. */

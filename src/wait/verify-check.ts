@@ -5,7 +5,7 @@
  * not arriving. Stops left open by an incomplete stopped.json are settled here after the grace.
  */
 import { isThrottling } from '../ecs/errors.js'
-import { escapeLogText } from '../report/safe-text.js'
+import { escapeLogText } from '../util/safe-text.js'
 import type { Clock } from '../util/clock.js'
 import { errorName, foreignErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
@@ -22,7 +22,7 @@ import {
   verifyBatch,
   verifyVerdict
 } from './rules.js'
-import type { NotificationPrefix, TaskSnapshot } from './types.js'
+import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
 import type { DescribeAnswer, TaskEnd, Watched } from './watched.js'
 
 /** What the verify check needs of the engine that owns the watched tasks. */

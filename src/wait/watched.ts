@@ -3,18 +3,14 @@
  * readers share.
  */
 import { DescribeTasksCommand, type ECSClient } from '@aws-sdk/client-ecs'
-import { escapeLogText } from '../report/safe-text.js'
-import { snapshotFromDescribe } from './result.js'
-import type { TaskSnapshot } from './types.js'
+import { escapeLogText } from '../util/safe-text.js'
+import { snapshotFromDescribe } from '../model/task-state.js'
+import type { TaskSnapshot } from '../model/task.js'
+
+export type { TaskEnd } from '../model/task.js'
 
 /** DescribeTasks takes at most 100 tasks a call. */
 export const DESCRIBE_BATCH = 100
-
-/** How a watched task ended. */
-export type TaskEnd =
-  | { kind: 'stopped'; task: TaskSnapshot }
-  /** DescribeTasks never found the task (wrong cluster or region, or it vanished). */
-  | { kind: 'lost'; taskArn: string; reason: string }
 
 /** A DescribeTasks answer by ARN, and the ARNs ECS did not find with its reason. */
 export interface DescribeAnswer {

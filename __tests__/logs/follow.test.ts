@@ -7,7 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
-import { duration, followAppLogs, followLogs, type FollowOptions } from '../../src/report/follow.js'
+import { duration, followAppLogs, followLogs, type FollowOptions } from '../../src/logs/follow.js'
 
 const T0 = Date.parse('2026-12-01T10:00:00Z')
 const GROUP = '/ecs/batch'

@@ -7,26 +7,10 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
-import { consoleEncode, logsLink, tailLogs } from '../../src/report/logs.js'
+import { logsLink, tailLogs } from '../../src/logs/logs.js'
 
 const TASK_ARN = 'arn:aws:ecs:ap-northeast-1:123456789012:task/batch/0123456789abcdef'
 const awslogs = (options: Record<string, string>) => ({ logDriver: 'awslogs', options })
-
-describe('consoleEncode (encoded twice, then % becomes $, docs/ecs-events.md, "CloudWatch console links")', () => {
-  it.each([
-    ['/ecs/batch', '$252Fecs$252Fbatch'],
-    ['app/app/0123456789abcdef', 'app$252Fapp$252F0123456789abcdef'],
-    // A known-good console URL for a Lambda stream has this segment:
-    // .../log-events/2020$252F10$252F27$252F$255B$2524LATEST$255D542bf48a98944249b069342e12861b99
-    [
-      '2020/10/27/[$LATEST]542bf48a98944249b069342e12861b99',
-      '2020$252F10$252F27$252F$255B$2524LATEST$255D542bf48a98944249b069342e12861b99'
-    ],
-    ['a b#c', 'a$2520b$2523c']
-  ])('%s', (name, encoded) => {
-    expect(consoleEncode(name)).toBe(encoded)
-  })
-})
 
 describe('logsLink', () => {
   it('links the app stream <prefix>/<container>/<task id>, worked by hand', () => {
@@ -60,6 +44,24 @@ describe('logsLink', () => {
     expect('url' in link && link.url.split('/log-events/')[0]).toBe(
       'https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#logsV2:log-groups/log-group/$252Faws$252Flambda$252Fhoge-lambda'
     )
+  })
+
+  it.each([
+    [
+      'arn:aws-cn:ecs:cn-north-1:123456789012:task/batch/0123456789abcdef',
+      'https://cn-north-1.console.amazonaws.cn/cloudwatch/home?region=cn-north-1#logsV2:log-groups/log-group/$252Fecs$252Fbatch/log-events/app$252Fapp$252F0123456789abcdef'
+    ],
+    [
+      'arn:aws-us-gov:ecs:us-gov-west-1:123456789012:task/batch/0123456789abcdef',
+      'https://console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1#logsV2:log-groups/log-group/$252Fecs$252Fbatch/log-events/app$252Fapp$252F0123456789abcdef'
+    ]
+  ])("links a task of %s on its partition's console", (taskArn, url) => {
+    const link = logsLink({
+      logConfiguration: awslogs({ 'awslogs-group': '/ecs/batch', 'awslogs-stream-prefix': 'app' }),
+      taskArn,
+      containerName: 'app'
+    })
+    expect('url' in link && link.url).toBe(url)
   })
 
   it('takes awslogs-region over the task region, and the ARN region when none is given', () => {

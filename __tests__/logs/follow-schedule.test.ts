@@ -6,7 +6,7 @@ import {
   nextHeartbeatGapMs,
   penaltyAfterAnswer,
   penaltyAfterThrottle
-} from '../../src/report/follow-schedule.js'
+} from '../../src/logs/follow-schedule.js'
 
 const s = (seconds: number): number => seconds * 1000
 

@@ -1,3 +1,15 @@
+/**
+ * A Jsonnet evaluator in TypeScript: lexer (`lexer.ts`), parser (`parser.ts`, to the AST of
+ * `ast.ts`), static checks of variables and `self`/`super`/`$` (`check.ts`), a lazy evaluator
+ * (`evaluator.ts`, `values.ts`, `objects.ts`), the documented standard library (`std*.ts`) and
+ * manifestation to JSON (`manifest.ts`). It is a library of its own: it imports nothing of the
+ * rest of `src/`, and the rest of `src/` imports only this file (scripts/check-layers.js keeps
+ * both true). Errors carry file, line and column and the chain of imports and calls
+ * (`errors.ts`); depth, steps and sizes are bounded (`Limits`).
+ *
+ * The entry points: `evaluateFile` (a file with its imports, ext vars and native functions) and
+ * the types the host needs to give native functions.
+ */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Loc } from './ast.js'

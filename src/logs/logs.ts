@@ -5,9 +5,10 @@ import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-
 import { fullJitter } from '../util/backoff.js'
 import type { Clock, Random } from '../util/clock.js'
 import { errorName, foreignErrorMessage } from '../util/errors.js'
-import { escapeLogText } from './safe-text.js'
+import { escapeLogText } from '../util/safe-text.js'
 import type { Logger } from '../util/logger.js'
-import { regionOfArn, taskIdOf } from '../wait/result.js'
+import { logStreamConsoleUrl } from '../aws/console.js'
+import { regionOfArn, taskIdOf } from '../model/task-state.js'
 
 /** A log stream and its console link. */
 export interface LogsLink {
@@ -21,14 +22,6 @@ export interface LogsLink {
 export interface LogConfiguration {
   logDriver: string
   options?: Record<string, string>
-}
-
-/**
- * The console encoding of a log group or stream name: URL-encoded twice, then every `%` becomes
- * `$`, so `/` is `$252F` (docs/ecs-events.md, "CloudWatch console links").
- */
-export function consoleEncode(name: string): string {
-  return encodeURIComponent(encodeURIComponent(name)).replace(/%/g, '$')
 }
 
 /**
@@ -74,9 +67,7 @@ export function logsLink(options: {
     return { reason: `the region of the ${container} container's log group is unknown` }
   }
   const stream = `${prefix}/${container}/${taskIdOf(options.taskArn)}`
-  const url =
-    `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}` +
-    `#logsV2:log-groups/log-group/${consoleEncode(group)}/log-events/${consoleEncode(stream)}`
+  const url = logStreamConsoleUrl(region, group, stream)
   return { url, group, stream, region }
 }
 

@@ -1,9 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import {
-  evaluateSnippet,
-  JsonnetError,
-  STD_FUNCTION_NAMES
-} from '../../../src/definition/jsonnet/index.js'
+import { evaluateSnippet, JsonnetError, STD_FUNCTION_NAMES } from '../../src/jsonnet/index.js'
 
 function run(source: string): unknown {
   return evaluateSnippet(source, 'std.jsonnet', { extVars: { appId: 'batch' } }).value

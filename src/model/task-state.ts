@@ -4,7 +4,7 @@
  */
 import type { Task } from '@aws-sdk/client-ecs'
 import { z } from 'zod'
-import type { ContainerOutcome, TaskSnapshot } from './types.js'
+import type { ContainerOutcome, TaskSnapshot } from './task.js'
 
 /** The container whose exit code is the task's (hako's rule, docs/hako.md, "Exit code"). */
 export const APP_CONTAINER = 'app'

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
-import { evaluateFile, JsonnetError } from '../../../src/definition/jsonnet/index.js'
-import { loadJsonnetTree } from '../../../src/definition/jsonnet-definition.js'
+import { evaluateFile, JsonnetError } from '../../src/jsonnet/index.js'
+import { loadJsonnetTree } from '../../src/definition/jsonnet-definition.js'
 import {
   REFERENCE_BINARY,
   referenceError,

@@ -26,7 +26,7 @@ import {
   MAX_PENALTY_S,
   MIN_MEAN_S
 } from './follow-schedule.js'
-import { taskIdOf } from '../wait/result.js'
+import { taskIdOf } from '../model/task-state.js'
 import {
   MAX_EVENTS,
   formatLogEvent,

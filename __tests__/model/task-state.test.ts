@@ -8,9 +8,9 @@ import {
   snapshotFromDescribe,
   snapshotFromEvent,
   taskIdOf
-} from '../../src/wait/result.js'
-import type { TaskSnapshot } from '../../src/wait/types.js'
-import { TASK_ARN, TASK_ID, fixture, type FixtureName } from './fixtures.js'
+} from '../../src/model/task-state.js'
+import type { TaskSnapshot } from '../../src/model/task.js'
+import { TASK_ARN, TASK_ID, fixture, type FixtureName } from '../wait/fixtures.js'
 
 const snap = (name: FixtureName): TaskSnapshot => snapshotFromEvent(fixture(name).detail)
 

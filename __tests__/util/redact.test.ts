@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import type { RunTaskCommandInput, Task } from '@aws-sdk/client-ecs'
-import { REDACTED, redactInput, redactOverrides } from '../../src/report/redact.js'
+import { REDACTED, redactInput, redactOverrides } from '../../src/util/redact.js'
 
 const SECRET = 'hunter2-3f9a7c'
 

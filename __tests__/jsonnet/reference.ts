@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { parseEnvFile } from '../../../src/definition/env.js'
+import { parseEnvFile } from '../../src/definition/env.js'
 
 /**
  * The reference implementation (the `jsonnet` command of google/jsonnet), when installed; the

@@ -1,10 +1,6 @@
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
-import {
-  evaluateFile,
-  evaluateSnippet,
-  JsonnetError
-} from '../../../src/definition/jsonnet/index.js'
+import { evaluateFile, evaluateSnippet, JsonnetError } from '../../src/jsonnet/index.js'
 
 function run(source: string): unknown {
   return evaluateSnippet(source, 'test.jsonnet').value

@@ -3,11 +3,7 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { mockClient } from 'aws-sdk-client-mock'
 import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
-import {
-  FailedTaskTails,
-  MAX_FAILED_TAILS,
-  taskSetLogMode
-} from '../../src/report/task-set-logs.js'
+import { FailedTaskTails, MAX_FAILED_TAILS, taskSetLogMode } from '../../src/logs/task-set-logs.js'
 
 const logsMock = mockClient(CloudWatchLogsClient)
 const logs = new CloudWatchLogsClient({ region: 'ap-northeast-1' })

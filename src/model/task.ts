@@ -35,6 +35,12 @@ export interface TaskSnapshot {
   source: 's3' | 'describe-tasks'
 }
 
+/** How a watched task ended. */
+export type TaskEnd =
+  | { kind: 'stopped'; task: TaskSnapshot }
+  /** DescribeTasks never found the task (wrong cluster or region, or it vanished). */
+  | { kind: 'lost'; taskArn: string; reason: string }
+
 /** The end of one task, as reported in outputs and the summary. */
 export interface TaskResult {
   task: TaskSnapshot
@@ -55,4 +61,12 @@ export interface NotificationPrefix {
   region?: string
   /** Where the value came from, for messages (`input notification-prefix`, ...). */
   source?: string
+}
+
+/** One task of a fan-out (`tasks`/`count`): overrides merged over the step's command and env. */
+export interface TaskSpec {
+  /** Command override for the app container; undefined keeps the step's `command`. */
+  command?: string[]
+  /** Env added over the step's `env` for this task. */
+  env: Record<string, string>
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { escapeLogText, neutraliseCommands } from '../../src/report/safe-text.js'
-import { commandLines } from './command-lines.js'
+import { escapeLogText, neutraliseCommands } from '../../src/util/safe-text.js'
+import { commandLines } from '../report/command-lines.js'
 
 describe('escapeLogText', () => {
   it.each([

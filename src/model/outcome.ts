@@ -1,0 +1,40 @@
+/**
+ * How the tasks of a task set stand and ended: the records the work queue keeps and the report
+ * reads. Plain data, no behaviour.
+ */
+import type { TaskEnd, TaskSnapshot } from './task.js'
+
+/** Why a task set stopped early. */
+export type HaltReason = 'fail-fast' | 'cancelled' | 'timed-out' | 'start-error' | 'wait-error'
+
+/** The halts that stop running tasks (a start error lets them run to their end). */
+export type StoppingHalt = Exclude<HaltReason, 'start-error'>
+
+/** Where one task of the fan-out stands. */
+export type TaskState =
+  /** Not launched (still queued when the queue halted). */
+  | 'not-started'
+  /** Its RunTask call failed; `error` says why. */
+  | 'start-failed'
+  /** Started; its end was not seen. */
+  | 'running'
+  /** Started, and its end was seen (`end`). */
+  | 'ended'
+
+/** One task of the fan-out, by spec index. */
+export interface TaskRecord {
+  index: number
+  state: TaskState
+  taskArn?: string
+  /** Epoch ms when RunTask returned it. */
+  launchedAt?: number
+  /** Epoch ms when its end was seen. */
+  endedAt?: number
+  end?: TaskEnd
+  /** The state it was seen started in (started.json or DescribeTasks), if read. */
+  seen?: TaskSnapshot
+  /** Why it could not start. */
+  error?: string
+  /** StopTask was called for it (fail-fast, cancel or timeout). */
+  stopRequested: boolean
+}

@@ -1,3 +1,4 @@
+import type { FanOut } from './model/fan-out.js'
 import type { TaskSpec } from './model/task.js'
 
 /** The action's inputs after validation. `src/inputs.ts` is the only module that builds this. */
@@ -72,4 +73,10 @@ export interface ActionInputs {
   launchRate: number
   /** On the first failed task, stop the others and start no more. */
   failFast: boolean
+  /**
+   * The fan-out this job belongs to (`job-index`, `job-total`, `job-max-parallel` from the
+   * strategy context, `fan-out-width`, and this job's own tasks): its width divides every
+   * shared budget.
+   */
+  fanOut: FanOut
 }

@@ -6,6 +6,7 @@
  */
 import * as core from '@actions/core'
 import type { ActionInputs, Mode } from './inputs-types.js'
+import { fanOutOf } from './model/fan-out.js'
 import type { TaskSpec } from './model/task.js'
 import { redactInput } from './util/redact.js'
 import { UserError } from './util/errors.js'
@@ -28,8 +29,21 @@ export const INPUT_DEFAULTS: Readonly<Record<string, string>> = {
   'follow-logs': 'true',
   'fail-on-error': 'true',
   'launch-rate': '10',
-  'fail-fast': 'false'
+  'fail-fast': 'false',
+  'job-index': '${{ strategy.job-index }}',
+  'job-total': '${{ strategy.job-total }}',
+  'job-max-parallel': '${{ strategy.max-parallel }}'
 }
+
+/**
+ * Defaults that the runner evaluates from a context (docs/limits.md, "The strategy context in
+ * input defaults"). Where no runner evaluates them (a local run, or an input given as the
+ * expression's text), they mean "not known": outside a matrix, one job.
+ */
+const CONTEXT_DEFAULT = /^\$\{\{.*\}\}$/s
+
+/** Jobs or tasks of a fan-out: GitHub's matrix holds 256 jobs; a fan-out seen by hand may be wider. */
+export const MAX_FAN_OUT = 100_000
 
 /** Largest `count`: a fan-out larger than this is better split over several jobs. */
 export const MAX_TASKS = 10000
@@ -47,7 +61,8 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
   const errors: string[] = []
   const raw = (name: string): string => {
     const value = read(name).trim()
-    return value === '' ? (INPUT_DEFAULTS[name] ?? '') : value
+    const given = value === '' ? (INPUT_DEFAULTS[name] ?? '') : value
+    return CONTEXT_DEFAULT.test(given) ? '' : given
   }
   /** Runs a parser, collecting its error instead of stopping at the first bad input. */
   const take = <T>(name: string, parse: (value: string) => T): T | undefined => {
@@ -126,7 +141,8 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
     tasks: [{ env: {} }] as TaskSpec[],
     maxParallel: optional((n, v) => parseInteger(n, v, 1, MAX_TASKS))('max-parallel'),
     launchRate: take('launch-rate', (v) => parseNumber('launch-rate', v, 0.1, 40)) ?? 10,
-    failFast: take('fail-fast', (v) => parseBoolean('fail-fast', v)) ?? false
+    failFast: take('fail-fast', (v) => parseBoolean('fail-fast', v)) ?? false,
+    fanOut: fanOutOf({ tasks: 1 })
   } satisfies ActionInputs
 
   if (count !== undefined && tasksJson !== undefined) {
@@ -144,6 +160,22 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
         'each one and to stop them all if the job is cancelled'
     )
   }
+  const jobTotal = optional((n, v) => parseInteger(n, v, 1, MAX_FAN_OUT))('job-total')
+  const jobIndex = optional((n, v) => parseInteger(n, v, 0, MAX_FAN_OUT - 1))('job-index')
+  if (jobIndex !== undefined && jobIndex >= (jobTotal ?? 1)) {
+    errors.push(
+      `Input 'job-index' must be less than 'job-total' (${jobTotal ?? 1}), got '${jobIndex}': ` +
+        'job-index counts from 0'
+    )
+  }
+  inputs.fanOut = fanOutOf({
+    jobIndex,
+    jobTotal,
+    jobMaxParallel: optional((n, v) => parseInteger(n, v, 1, MAX_FAN_OUT))('job-max-parallel'),
+    width: optional((n, v) => parseInteger(n, v, 1, MAX_FAN_OUT * MAX_TASKS))('fan-out-width'),
+    tasks: inputs.tasks.length,
+    maxParallel: inputs.maxParallel
+  })
   if (errors.length > 0) throw new UserError(errors.join('\n'))
   return inputs
 }

@@ -46,7 +46,97 @@ describe('readInputs', () => {
       tasks: [{ env: {} }],
       maxParallel: undefined,
       launchRate: 10,
-      failFast: false
+      failFast: false,
+      fanOut: {
+        jobIndex: 0,
+        jobTotal: 1,
+        jobsAtOnce: 1,
+        tasksAtOnce: 1,
+        width: 1,
+        firstSlot: 0,
+        source: 'strategy'
+      }
+    })
+  })
+
+  describe('the fan-out (docs/limits.md, "The strategy context in input defaults")', () => {
+    it('reads the strategy values the runner evaluated from the input defaults', () => {
+      const inputs = readInputs(
+        reader({
+          definition: 'a.yml',
+          'job-index': '17',
+          'job-total': '60',
+          'job-max-parallel': '60'
+        }),
+        quiet
+      )
+      expect(inputs.fanOut).toEqual({
+        jobIndex: 17,
+        jobTotal: 60,
+        jobsAtOnce: 60,
+        tasksAtOnce: 1,
+        width: 60,
+        firstSlot: 17,
+        source: 'strategy'
+      })
+    })
+
+    it("multiplies the jobs at once by this job's own tasks at once", () => {
+      const inputs = readInputs(
+        reader({
+          definition: 'a.yml',
+          'job-index': '3',
+          'job-total': '10',
+          'job-max-parallel': '4',
+          count: '50',
+          'max-parallel': '5'
+        }),
+        quiet
+      )
+      expect(inputs.fanOut).toMatchObject({
+        jobsAtOnce: 4,
+        tasksAtOnce: 5,
+        width: 20,
+        firstSlot: 15
+      })
+    })
+
+    it('takes fan-out-width over the strategy for fan-outs GitHub cannot see', () => {
+      const inputs = readInputs(
+        reader({ definition: 'a.yml', 'job-total': '8', 'fan-out-width': '120' }),
+        quiet
+      )
+      expect(inputs.fanOut).toMatchObject({ width: 120, jobTotal: 8, source: 'input' })
+    })
+
+    it('reads unevaluated context defaults (a local run) as one job', () => {
+      const inputs = readInputs(
+        reader({
+          definition: 'a.yml',
+          'job-index': '${{ strategy.job-index }}',
+          'job-total': '${{ strategy.job-total }}'
+        }),
+        quiet
+      )
+      expect(inputs.fanOut).toMatchObject({ jobIndex: 0, jobTotal: 1, width: 1 })
+    })
+
+    it.each([
+      [{ 'job-total': '0' }, "Input 'job-total' must be a whole number from 1 to 100000, got '0'"],
+      [
+        { 'job-index': '3', 'job-total': '3' },
+        "Input 'job-index' must be less than 'job-total' (3), got '3': job-index counts from 0"
+      ],
+      [
+        { 'job-max-parallel': 'all' },
+        "Input 'job-max-parallel' must be a whole number from 1 to 100000, got 'all'"
+      ],
+      [
+        { 'fan-out-width': '-2' },
+        "Input 'fan-out-width' must be a whole number from 1 to 1000000000, got '-2'"
+      ]
+    ])('refuses %j', (given, message) => {
+      expect(() => readInputs(reader({ definition: 'a.yml', ...given }), quiet)).toThrow(message)
     })
   })
 

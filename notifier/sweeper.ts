@@ -69,11 +69,15 @@ export function deadlineOf(task: Task): number | null {
 const nameOf = (e: unknown): string => String((e as { name?: unknown })?.name)
 const isCut = (e: unknown): boolean => /Throttl|TooManyRequests|^Budget$/.test(nameOf(e))
 
-/** One sweep of `clusters` (ARNs): stops each task past its deadline, once. */
+/**
+ * One sweep of `clusters` (ARNs): stops each task past its deadline, once. `scheduledAt` is
+ * the schedule's time for this run (epoch ms; the event's `time`): its even minutes list.
+ */
 export async function sweep(
   clusters: string[],
   deps: SweepDeps,
-  memory: SweepMemory
+  memory: SweepMemory,
+  scheduledAt = deps.now()
 ): Promise<SweepOutcome> {
   const start = deps.now()
   const outcome: SweepOutcome = { stopped: [], calls: {}, cut: '' }
@@ -96,15 +100,14 @@ export async function sweep(
       await sweepCluster(cluster)
     } catch (e) {
       if (isCut(e)) {
-        outcome.cut = `${cluster}: ${nameOf(e)}`
+        outcome.cut = `cut at ${cluster}: ${nameOf(e)}`
         break
       }
-      errors.push(`${cluster}: ${nameOf(e)}: ${(e as Error).message}`)
+      errors.push(`${cluster}: ${String(e)}`)
     }
   }
   deps.log(
-    `stopped ${outcome.stopped.length}, calls ${JSON.stringify(outcome.calls)}` +
-      (outcome.cut ? `, cut short at ${outcome.cut}` : '')
+    `stopped ${outcome.stopped.length}, calls ${JSON.stringify(outcome.calls)} ${outcome.cut}`
   )
   if (errors.length > 0) throw new Error(errors.join('; '))
   return outcome
@@ -113,7 +116,10 @@ export async function sweep(
     let known = memory.tasks.get(cluster) ?? new Map<string, number | null | undefined>()
     const now = deps.now()
     // Even minutes only, and not twice within 90 s: the schedule's runs drift a little.
-    if (Math.floor(now / 60_000) % 2 === 0 && now - (memory.listedAt.get(cluster) ?? 0) >= 90_000) {
+    if (
+      Math.floor(scheduledAt / 60_000) % 2 === 0 &&
+      now - (memory.listedAt.get(cluster) ?? 0) >= 90_000
+    ) {
       const listed = new Map<string, number | null | undefined>()
       let token: string | undefined
       let pages = 0
@@ -162,7 +168,7 @@ export async function sweep(
             )
           } catch (e) {
             if (isCut(e)) throw e
-            deps.log(`could not stop ${arn}: ${nameOf(e)}: ${(e as Error).message}`)
+            deps.log(`could not stop ${arn}: ${String(e)}`)
             continue
           }
           known.delete(arn)
@@ -181,7 +187,7 @@ const memory: SweepMemory = { listedAt: new Map(), tasks: new Map() }
 const log = (line: string): void => console.log(line)
 
 /** The Lambda entry point: run by EventBridge's scheduled event, one sweep of CLUSTER_ARNS. */
-export async function handler(): Promise<SweepOutcome> {
+export async function handler(event?: { time?: string }): Promise<SweepOutcome> {
   const clusters = (process.env.CLUSTER_ARNS ?? '').split(',').filter((c) => c.trim())
   if (!clusters[0]) throw new Error('Set CLUSTER_ARNS to the ARNs of the clusters to sweep')
   client ??= new ECSClient({})
@@ -189,6 +195,7 @@ export async function handler(): Promise<SweepOutcome> {
   return sweep(
     clusters.map((c) => c.trim()),
     { ecs: client, now: Date.now, sleep, log },
-    memory
+    memory,
+    Date.parse(event?.time ?? '') || Date.now()
   )
 }

@@ -164,7 +164,7 @@ describe('sweep', () => {
     expect(h.lines).toEqual([
       `stopped ${arn('t000')}: past its deadline 2026-12-02T03:50:00.000Z`,
       `stopped ${arn('t001')}: past its deadline 2026-12-02T04:00:00.000Z`,
-      'stopped 2, calls {"ListTasks":2,"DescribeTasks":2,"StopTask":2}'
+      'stopped 2, calls {"ListTasks":2,"DescribeTasks":2,"StopTask":2} '
     ])
     // Reads wait 250 ms after the previous call, stops 50 ms.
     expect(h.clock.sleeps).toEqual([
@@ -221,6 +221,20 @@ describe('sweep', () => {
     ])
     expect(outcome.calls).toEqual({ DescribeTasks: 1, StopTask: 1 })
     expect([...(h.memory.tasks.get(CLUSTER)?.keys() ?? [])]).toEqual([arn('b'), arn('c')])
+  })
+
+  it("lists by the schedule's time: an even scheduled minute lists though the run starts late", async () => {
+    ecsMock.on(ListTasksCommand).resolves({ taskArns: [] })
+    const clock = new FakeClock(EVEN + 60_000 + 900)
+    const deps = {
+      ecs: new ECSClient({ region: 'ap-northeast-1' }),
+      now: () => clock.now(),
+      sleep: (ms: number) => clock.sleep(ms),
+      log: () => {}
+    }
+    const memory: SweepMemory = { listedAt: new Map(), tasks: new Map() }
+    await clock.run(sweep([CLUSTER], deps, memory, EVEN + 59_000))
+    expect(calls().map(([op]) => op)).toEqual(['ListTasksCommand'])
   })
 
   it('makes no call in an odd minute when it knows nothing (a fresh instance)', async () => {
@@ -304,10 +318,10 @@ describe('sweep', () => {
     const outcome = await h.run()
     // 100 pages and then reads, 250 ms apart, the last at 40 s: none starts later.
     expect(outcome.calls).toEqual({ ListTasks: 100, DescribeTasks: 61 })
-    expect(outcome.cut).toBe(`${CLUSTER}: Budget`)
+    expect(outcome.cut).toBe(`cut at ${CLUSTER}: Budget`)
     expect(h.clock.now() - EVEN).toBeLessThanOrEqual(LIMITS.budgetMs + LIMITS.readGapMs)
     expect(h.lines.at(-1)).toBe(
-      `stopped 0, calls {"ListTasks":100,"DescribeTasks":61}, cut short at ${CLUSTER}: Budget`
+      `stopped 0, calls {"ListTasks":100,"DescribeTasks":61} cut at ${CLUSTER}: Budget`
     )
   })
 
@@ -322,7 +336,7 @@ describe('sweep', () => {
     expect(outcome).toEqual({
       stopped: [],
       calls: { ListTasks: 1, DescribeTasks: 1 },
-      cut: `${CLUSTER}: ThrottlingException`
+      cut: `cut at ${CLUSTER}: ThrottlingException`
     })
     // The other cluster waits for the next run; a's tags are still to read.
     expect(calls().map(([op]) => op)).toEqual(['ListTasksCommand', 'DescribeTasksCommand'])
@@ -385,7 +399,7 @@ describe('sweep', () => {
     ])
     expect(h.lines).toEqual([
       `stopped ${arn('a')}: past its deadline 2026-12-02T03:59:59.000Z`,
-      'stopped 1, calls {"ListTasks":2,"DescribeTasks":1,"StopTask":1}'
+      'stopped 1, calls {"ListTasks":2,"DescribeTasks":1,"StopTask":1} '
     ])
   })
 })

@@ -1,7 +1,7 @@
 /**
  * The sweeper's load at 1,000 running tasks, counted against the simulator's ECS token buckets
- * (DescribeTasks and ListTasks share one: 100 burst, 20 a second, docs/limits.md, "Token
- * buckets"). The goal: within 1 % of that bucket's refill, 12 calls a minute, and no run longer
+ * (DescribeTasks and ListTasks share one: 100 burst, 20 a second;
+ * docs/limits.md, "Token buckets"). The goal: within 1 % of that bucket's refill, 12 calls a minute, and no run longer
  * than its minute. Call counts are exact, so they are asserted here; time is the fake clock's.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'

@@ -44,6 +44,11 @@ export interface ActionInputs {
   wait: boolean
   /** Longest wait in seconds; undefined means no limit of the action's own. */
   timeoutSeconds?: number
+  /**
+   * Longest the task may run when nothing else stops it, seconds; its deadline tag comes from
+   * it when `timeout` is not set (src/ecs/deadline.ts). Undefined when the input is empty.
+   */
+  maxRunTimeSeconds?: number
   /** Call StopTask when the job is cancelled or the timeout hits. */
   stopOnCancel: boolean
   /** Base seconds between S3 reads. */

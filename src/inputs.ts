@@ -127,6 +127,7 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
     notificationPrefix: text('notification-prefix'),
     wait: take('wait', (v) => parseBoolean('wait', v)) ?? true,
     timeoutSeconds: optional(parseDuration)('timeout'),
+    maxRunTimeSeconds: optional(parseDuration)('max-run-time'),
     stopOnCancel: take('stop-on-cancel', (v) => parseBoolean('stop-on-cancel', v)) ?? true,
     pollIntervalSeconds:
       take('poll-interval', (v) => parseNumber('poll-interval', v, 0.1, 3600)) ?? 1,

@@ -8,6 +8,7 @@ import { loadAndRender } from './definition/index.js'
 import type { RenderedDefinition } from './definition/rendered.js'
 import { ecsTaskConsoleUrl } from './aws/console.js'
 import { defaultStartedBy, launchTags } from './ecs/launch.js'
+import { taskDeadline } from './ecs/deadline.js'
 import {
   cacheSetting,
   resolveTaskDefinition,
@@ -117,14 +118,16 @@ async function load(inputs: ActionInputs, logger: Logger): Promise<RenderedDefin
   return rendered
 }
 
-/** The complete RunTask request of one task, as it will be sent. */
+/** The complete RunTask request of one task, as it will be sent at `now` (epoch ms). */
 export function runTaskRequest(
   inputs: ActionInputs,
   rendered: RenderedDefinition,
   env: NodeJS.ProcessEnv,
-  taskDefinition: string
+  taskDefinition: string,
+  now: number
 ): RunTaskCommandInput {
-  const tags = launchTags(env, inputs.tags)
+  const deadline = taskDeadline({ ...inputs, now, env })
+  const tags = launchTags(env, inputs.tags, deadline)
   return {
     ...rendered.runTaskRequest,
     taskDefinition,
@@ -141,7 +144,7 @@ async function dryRun(
 ): Promise<void> {
   const register = JSON.stringify(rendered.registerRequest, null, 2)
   const runTask = JSON.stringify(
-    runTaskRequest(inputs, rendered, deps.env, rendered.family),
+    runTaskRequest(inputs, rendered, deps.env, rendered.family, deps.clock.now()),
     null,
     2
   )
@@ -265,7 +268,7 @@ function runSet(
         events: { stopped: (taskArn, end, index) => logs.ended(taskArn, end, index) }
       },
       {
-        baseRequest: runTaskRequest(inputs, rendered, deps.env, taskDefinitionArn),
+        baseRequest: runTaskRequest(inputs, rendered, deps.env, taskDefinitionArn, clock.now()),
         appCommand: inputs.command,
         appEnv: inputs.env,
         specs: inputs.tasks,

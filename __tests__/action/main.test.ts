@@ -139,6 +139,19 @@ describe('run', () => {
     expect(ecsMock.calls()).toHaveLength(0)
   })
 
+  it('shows the deadline tag in the dry-run RunTask request: start + timeout + 5 minutes', async () => {
+    const h = harness({ definition: FIXTURE, mode: 'dry-run', timeout: '30m' })
+    await run(h.deps)
+    const start = Date.parse('2026-11-28T00:00:00Z') / 1000
+    const request = JSON.parse(h.outputs['run-task-request'] ?? '') as { tags?: unknown }
+    expect(request.tags).toEqual([
+      { key: 'hako-oneshot:deadline', value: String(start + 1800 + 300) },
+      { key: 'github:repository', value: 'acme/batch' },
+      { key: 'github:run-id', value: '7' },
+      { key: 'github:run-attempt', value: '1' }
+    ])
+  })
+
   it('rejects a bad notification prefix before any ECS call', async () => {
     const h = harness({ definition: FIXTURE, 'notification-prefix': 'https://bucket/x' })
     await run(h.deps)

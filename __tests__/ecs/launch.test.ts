@@ -54,6 +54,28 @@ describe('launchTags', () => {
     ])
   })
 
+  it('adds the deadline after the user tags and before the GitHub ones, in epoch seconds', () => {
+    expect(launchTags(ENV, { team: 'data' }, 1_796_184_000)).toEqual([
+      { key: 'team', value: 'data' },
+      { key: 'hako-oneshot:deadline', value: '1796184000' },
+      { key: 'github:repository', value: 'octo-org/batch' },
+      { key: 'github:run-id', value: '9876543210' },
+      { key: 'github:run-attempt', value: '2' },
+      { key: 'github:job', value: 'shard' }
+    ])
+    // A deadline the user set through `tags` wins, like any of ours.
+    expect(launchTags({}, { 'hako-oneshot:deadline': '1700000000' }, 1_796_184_000)).toEqual([
+      { key: 'hako-oneshot:deadline', value: '1700000000' }
+    ])
+  })
+
+  it('keeps the deadline when only one tag is left under the limit', () => {
+    const user = Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`k${i}`, 'v']))
+    expect(launchTags(ENV, user, 1_796_184_000).slice(49)).toEqual([
+      { key: 'hako-oneshot:deadline', value: '1796184000' }
+    ])
+  })
+
   it('stops adding ours at the 50-tag limit', () => {
     const user = Object.fromEntries(Array.from({ length: 48 }, (_, i) => [`k${i}`, 'v']))
     const tags = launchTags(ENV, user)

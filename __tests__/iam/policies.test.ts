@@ -14,7 +14,12 @@ interface PolicyDocument {
   Statement: Statement[]
 }
 
-const FILES = ['action-policy.json', 'action-policy-autoscaling.json', 'notifier-policy.json']
+const FILES = [
+  'action-policy.json',
+  'action-policy-autoscaling.json',
+  'notifier-policy.json',
+  'sweeper-policy.json'
+]
 const text = (file: string) =>
   readFileSync(new URL(`../../docs/iam/${file}`, import.meta.url), 'utf8')
 const policy = (file: string) => JSON.parse(text(file)) as PolicyDocument
@@ -199,5 +204,34 @@ describe('README.md, Set up notifications', () => {
     const used = [...readme.matchAll(/^ {4}([A-Za-z]+)=/gm)].map((m) => m[1])
     expect(new Set(used)).toEqual(new Set(['ClusterArns', 'Prefix', 'RetentionDays', 'BucketName']))
     for (const name of used) expect(declared).toContain(name)
+  })
+})
+
+describe('the sweeper policy', () => {
+  it('lists, reads and stops tasks of the cluster only, and stops only tasks with a deadline', () => {
+    expect(policy('sweeper-policy.json').Statement.slice(1)).toEqual([
+      {
+        Sid: 'ListClusterTasks',
+        Effect: 'Allow',
+        Action: 'ecs:ListTasks',
+        Resource: '*',
+        Condition: {
+          ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:REGION:123456789012:cluster/CLUSTER' }
+        }
+      },
+      {
+        Sid: 'ReadClusterTasks',
+        Effect: 'Allow',
+        Action: 'ecs:DescribeTasks',
+        Resource: 'arn:aws:ecs:REGION:123456789012:task/CLUSTER/*'
+      },
+      {
+        Sid: 'StopTasksWithDeadline',
+        Effect: 'Allow',
+        Action: 'ecs:StopTask',
+        Resource: 'arn:aws:ecs:REGION:123456789012:task/CLUSTER/*',
+        Condition: { Null: { 'aws:ResourceTag/hako-oneshot:deadline': 'false' } }
+      }
+    ])
   })
 })

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from '@jest/globals'
@@ -213,6 +213,110 @@ describe('notifier/template.yml', () => {
       .filter((c) => c !== undefined)
     expect(new Set(conditions)).toEqual(new Set(['CreateBucket']))
   })
+
+  it('runs the sweeper every minute with the clusters in env, retrying nothing', () => {
+    expect(resource('SweeperFunction', 'Type')).toBe('AWS::Lambda::Function')
+    const props = resource('SweeperFunction', 'Properties') as Record<string, unknown>
+    expect(props).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      MemorySize: 128,
+      // The run's 40 s budget (notifier/sweeper.ts, LIMITS) fits well within it.
+      Timeout: 60,
+      Role: { 'Fn::GetAtt': ['SweeperRole', 'Arn'] },
+      LoggingConfig: { LogGroup: { Ref: 'SweeperLogGroup' } },
+      Environment: { Variables: { CLUSTER_ARNS: { 'Fn::Join': [',', { Ref: 'ClusterArns' }] } } }
+    })
+    expect(Object.keys(at(props, 'Code') as object)).toEqual(['ZipFile'])
+    expect(resource('SweeperSchedule')).toEqual({
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Description: 'Runs the hako-oneshot sweeper every minute',
+        State: 'ENABLED',
+        ScheduleExpression: 'rate(1 minute)',
+        Targets: [{ Id: 'sweeper', Arn: { 'Fn::GetAtt': ['SweeperFunction', 'Arn'] } }]
+      }
+    })
+    expect(resource('SweeperInvokePermission', 'Properties')).toEqual({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { Ref: 'SweeperFunction' },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': ['SweeperSchedule', 'Arn'] }
+    })
+    expect(resource('SweeperInvokeConfig')).toEqual({
+      Type: 'AWS::Lambda::EventInvokeConfig',
+      Properties: {
+        FunctionName: { Ref: 'SweeperFunction' },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 0
+      }
+    })
+    expect(resource('SweeperLogGroup', 'Type')).toBe('AWS::Logs::LogGroup')
+  })
+
+  it("lets the sweeper list and read the clusters' tasks, and stop only those with a deadline", () => {
+    const tasks = { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/*' }
+    const clusters = { ArnEquals: { 'ecs:cluster': { Ref: 'ClusterArns' } } }
+    const policies = resource('SweeperRole', 'Properties', 'Policies') as unknown[]
+    expect(policies).toHaveLength(1)
+    expect(resource('SweeperRole', 'Properties', 'ManagedPolicyArns')).toBeUndefined()
+    expect(at(policies, 0, 'PolicyDocument', 'Statement')).toEqual([
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': ['SweeperLogGroup', 'Arn'] }
+      },
+      {
+        Sid: 'ListClusterTasks',
+        Effect: 'Allow',
+        Action: 'ecs:ListTasks',
+        Resource: '*',
+        Condition: clusters
+      },
+      {
+        Sid: 'ReadClusterTasks',
+        Effect: 'Allow',
+        Action: 'ecs:DescribeTasks',
+        Resource: tasks,
+        Condition: clusters
+      },
+      {
+        Sid: 'StopTasksWithDeadline',
+        Effect: 'Allow',
+        Action: 'ecs:StopTask',
+        Resource: tasks,
+        Condition: { ...clusters, Null: { 'aws:ResourceTag/hako-oneshot:deadline': 'false' } }
+      }
+    ])
+  })
+
+  it('inlines exactly a fresh build of notifier/sweeper.ts, within the 4096-character limit', async () => {
+    const zipFile = resource('SweeperFunction', 'Properties', 'Code', 'ZipFile') as string
+    const { stdout } = await build('--print', 'notifier/sweeper.ts')
+    expect(zipFile).toBe(stdout)
+    expect(zipFile.length).toBeLessThanOrEqual(4096)
+  })
+
+  // cfn-lint checks resource properties, intrinsic functions and IAM policy syntax against
+  // CloudFormation's own schemas; it runs wherever it is installed.
+  const cfnLint = (() => {
+    try {
+      execFileSync('cfn-lint', ['--version'], { stdio: 'ignore' })
+      return true
+    } catch {
+      return false
+    }
+  })()
+  ;(cfnLint ? it : it.skip)(
+    'passes cfn-lint without a finding',
+    async () => {
+      await expect(
+        run('cfn-lint', ['notifier/template.yml'], { cwd: root })
+      ).resolves.toMatchObject({ stdout: '', stderr: '' })
+    },
+    120_000
+  )
 
   // CloudFormation documented at most 4096 characters of inline code until 2022; staying under
   // it keeps the code readable in the Lambda console and deployable by tools that still check.

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Tag } from '@aws-sdk/client-ecs'
 import { UserError } from '../util/errors.js'
+import { DEADLINE_TAG } from './deadline.js'
 
 /** ECS startedBy: up to 128 letters, numbers, hyphens and underscores (RunTask reference). */
 const STARTED_BY_MAX = 128
@@ -39,17 +40,24 @@ export const TAG_KEYS = {
   repository: 'github:repository',
   runId: 'github:run-id',
   runAttempt: 'github:run-attempt',
-  job: 'github:job'
+  job: 'github:job',
+  deadline: DEADLINE_TAG
 } as const
 
 /**
  * RunTask tags: the user's `tags` (validated: a bad one is a UserError naming the input) in
- * input order, then tags naming the repository, workflow run id, run attempt and job
- * (sanitised and truncated to ECS's limits; skipped when the user set the same key or when
- * they would pass the 50-tag limit). Tags propagated from the task definition
+ * input order, then the task's deadline (`hako-oneshot:deadline`, epoch seconds, when
+ * `deadline` is given: src/ecs/deadline.ts), then tags naming the repository, workflow run id,
+ * run attempt and job (sanitised and truncated to ECS's limits). Each of ours is skipped when
+ * the user set the same key or when it would pass the 50-tag limit; the deadline comes first
+ * of ours so it is the last to go. Tags propagated from the task definition
  * (`propagateTags: TASK_DEFINITION`) count toward ECS's 50 too; that total is ECS's to check.
  */
-export function launchTags(env: NodeJS.ProcessEnv, userTags: Record<string, string>): Tag[] {
+export function launchTags(
+  env: NodeJS.ProcessEnv,
+  userTags: Record<string, string>,
+  deadline?: number
+): Tag[] {
   const tags: Tag[] = []
   for (const [key, value] of Object.entries(userTags)) {
     validateUserTag(key, value)
@@ -61,6 +69,8 @@ export function launchTags(env: NodeJS.ProcessEnv, userTags: Record<string, stri
     )
   }
   const ours: [string, string | undefined][] = [
+    // Digits only: within ECS's tag rules, and what the sweeper accepts.
+    [TAG_KEYS.deadline, deadline === undefined ? undefined : String(Math.trunc(deadline))],
     [TAG_KEYS.repository, env.GITHUB_REPOSITORY],
     [TAG_KEYS.runId, env.GITHUB_RUN_ID],
     [TAG_KEYS.runAttempt, env.GITHUB_RUN_ATTEMPT],

@@ -1,0 +1,60 @@
+/**
+ * The deadline every task carries as its `hako-oneshot:deadline` tag, so that the notifier
+ * stack's sweeper (notifier/sweeper.ts) can stop a task whose runner is gone: ECS itself has no
+ * maximum run time for a task (docs/deadlines.md, "No run time limit in ECS").
+ */
+
+/** The tag key; the sweeper reads the same key (notifier/sweeper.ts, `DEADLINE_TAG`). */
+export const DEADLINE_TAG = 'hako-oneshot:deadline'
+
+/**
+ * Seconds added to the action's own limit (`timeout`, or a GitHub-hosted job's 6 hours) before
+ * the sweeper may act, so the action's own StopTask always comes first: at its timeout the
+ * action stops a set of 1,000 tasks within about 40 s (50 at once, then 25 a second,
+ * src/tasks/policy.ts `STOP_RATE`), and a cancelled job's post step gets its turn after the
+ * runner's signals (docs/deadlines.md, "Which deadline a task gets").
+ */
+export const DEADLINE_MARGIN_SECONDS = 300
+
+/** A job on a GitHub-hosted runner ends after at most 6 hours (docs/deadlines.md, "GitHub's job limit"). */
+export const HOSTED_JOB_LIMIT_SECONDS = 6 * 3600
+
+/** What decides a task's deadline. */
+export interface DeadlineSource {
+  /** Epoch ms when the action began the run (the `timeout` counts from about then). */
+  now: number
+  /** Input `timeout`, seconds: the action stops the task itself then. */
+  timeoutSeconds?: number
+  /** Input `max-run-time`, seconds: the longest the task may run if nothing else stops it. */
+  maxRunTimeSeconds?: number
+  /** Input `wait`: false leaves the task running on purpose, past the job's end. */
+  wait: boolean
+  /** The process environment (`RUNNER_ENVIRONMENT`). */
+  env: NodeJS.ProcessEnv
+}
+
+/**
+ * The task's deadline in epoch seconds (UTC), or undefined for none. The first that applies:
+ *
+ * 1. `timeout` while the action waits: now + timeout + DEADLINE_MARGIN_SECONDS.
+ * 2. `max-run-time`: now + max-run-time, no margin: nothing of the action's own comes first.
+ * 3. a GitHub-hosted runner (`RUNNER_ENVIRONMENT=github-hosted`) while the action waits:
+ *    now + 6 h + DEADLINE_MARGIN_SECONDS; the job started before the action, so the job's
+ *    own end comes earlier still.
+ * 4. none: a self-hosted job may run for days, and `wait: false` means "outlive the job".
+ *
+ * `max-run-time` is an explicit choice and so comes before the hosted default; with
+ * `wait: false` only `max-run-time` applies, since nothing waits for the task then.
+ */
+export function taskDeadline(source: DeadlineSource): number | undefined {
+  // Rounded up, so the tag never names a second before the limit it stands for.
+  const start = Math.ceil(source.now / 1000)
+  if (source.wait && source.timeoutSeconds !== undefined) {
+    return start + source.timeoutSeconds + DEADLINE_MARGIN_SECONDS
+  }
+  if (source.maxRunTimeSeconds !== undefined) return start + source.maxRunTimeSeconds
+  if (source.wait && source.env.RUNNER_ENVIRONMENT?.trim() === 'github-hosted') {
+    return start + HOSTED_JOB_LIMIT_SECONDS + DEADLINE_MARGIN_SECONDS
+  }
+  return undefined
+}

@@ -27,7 +27,7 @@ import {
   type FollowGoal,
   type LineAccount
 } from './lib/follow.js'
-import { stopWatcher } from './lib/jobs.js'
+import { stopSeenAt } from './lib/jobs.js'
 import { startRecordingProxy, type RecordedRequest } from './lib/proxy.js'
 import { median, percentile, splitAtRunTask, total } from './lib/stats.js'
 
@@ -145,7 +145,6 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
         const id = `fol-${String(i).padStart(4, '0')}`
         const lines = Array.from({ length: count }, (_, k) => `${id} line ${k}`)
         const collector = lineCollector()
-        const watcher = stopWatcher()
         const result = await runAction({
           inputs: {
             definition: DEFINITION,
@@ -159,13 +158,10 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
           env: { ...env, AWS_SDK_UA_APP_ID: id, GITHUB_JOB: `shard-${i}` },
           cwd: ROOT,
           killAfterMs: (options.taskSeconds + 300) * 1000,
-          onStdout: (stdout) => {
-            collector.update(stdout)
-            watcher.check(stdout)
-          }
+          onStdout: (stdout) => collector.update(stdout)
         })
         collector.update(`${result.stdout}\n`)
-        return { id, result, printed: collector.lines(), noticedAt: watcher.noticedAt() }
+        return { id, result, printed: collector.lines() }
       })
     )
     await local.settled()
@@ -176,8 +172,14 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
     const byJob = new Map<string, RecordedRequest[]>()
     for (const r of requests) byJob.set(r.appId, [...(byJob.get(r.appId) ?? []), r])
     const s3ByJob = new Map<string, number>()
+    // When each job first got an answer saying its task stopped (never from its log).
+    const seenByJob = new Map<string, RecordedRequest[]>()
     for (const r of s3Proxy.requests()) {
       if (r.operation === 'GetObject') s3ByJob.set(r.appId, (s3ByJob.get(r.appId) ?? 0) + 1)
+      if (r.sawStop) seenByJob.set(r.appId, [...(seenByJob.get(r.appId) ?? []), r])
+    }
+    for (const r of requests) {
+      if (r.sawStop) seenByJob.set(r.appId, [...(seenByJob.get(r.appId) ?? []), r])
     }
     const accounts: LineAccount[] = []
     const latencies: number[] = []
@@ -189,7 +191,13 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
     const stops: number[] = []
     for (const o of outcomes) {
       const t = timelines.get(o.id)
-      if (o.result.exitCode !== 0 || o.noticedAt === undefined) failed++
+      const noticedAt = stopSeenAt(seenByJob.get(o.id) ?? [])
+      if (
+        o.result.exitCode !== 0 ||
+        o.result.outputs['exit-code'] !== '0' ||
+        noticedAt === undefined
+      )
+        failed++
       const taskId = o.result.outputs['task-id'] ?? ''
       const events = local.logs.events(GROUP, `ecs/app/${taskId}`) ?? []
       const account = accountLines(events, o.printed, {
@@ -198,14 +206,14 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
       })
       accounts.push(account)
       if (follow && (account.lost > 0 || account.repeated > 0)) {
-        // What the job said about its log, to tell why.
+        // Its warning and notice annotations, to tell why.
         const said = o.printed
           .map((l) => l.text)
-          .filter((l) => /^::(warning|notice)|log lines of|Following the log/.test(l))
+          .filter((l) => l.startsWith('::warning') || l.startsWith('::notice'))
         say(`  ${o.id}: ${account.lost} lost, ${account.repeated} repeated; ${said.join(' | ')}`)
       }
-      if (t?.stoppedAt !== undefined && o.noticedAt !== undefined) {
-        latencies.push(o.noticedAt - t.stoppedAt)
+      if (t?.stoppedAt !== undefined && noticedAt !== undefined) {
+        latencies.push(noticedAt - t.stoppedAt)
         stops.push(t.stoppedAt)
       }
       const mine = (byJob.get(o.id) ?? []).filter((r) => r.service === 'ecs')
@@ -213,7 +221,7 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
       const runTaskAt = mine.filter((r) => r.operation === 'RunTask' && r.status === 200).pop()?.at
       if (runTaskAt !== undefined) {
         runTaskAts.push(runTaskAt)
-        waitMs += (o.noticedAt ?? o.result.startedAt + o.result.durationMs) - runTaskAt
+        waitMs += (noticedAt ?? o.result.startedAt + o.result.durationMs) - runTaskAt
       }
       reads += s3ByJob.get(o.id) ?? 0
     }

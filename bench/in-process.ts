@@ -1,25 +1,24 @@
 /**
- * Many jobs in ONE process through the action's own library code: each job resolves the task
- * definition (resolveTaskDefinition: the shared `task-definition`, or registerIfChanged), starts
- * its task with runTask and waits with the S3 or the DescribeTasks waiter, all concurrently, on
- * one set of clients built by createAwsClients. Variant c runs the baseline
- * (bench/lib/sdk-waiter.ts) the same way. bench/run.ts bundles this file with ncc and runs it
- * as a child process, so its memory is measured apart from the simulator's.
+ * Many jobs in ONE process, each the action's own main step: `run(deps)` of src/main.ts with a
+ * `MainDeps` of its own (inputs read by readInputs over a map, GITHUB_* env of a matrix job, its
+ * own state store, outputs and summary kept in memory), all on one shared set of clients built by
+ * createAwsClients against the simulator, each call counted for its job (bench/lib/job-clients.ts).
+ * So the task set, its work queue and token bucket, the registration race and the wait engine
+ * are the action's. Variant c runs the baseline (bench/lib/sdk-waiter.ts) the same way.
+ * bench/run.ts bundles this file with ncc and runs it as a child process, so its memory is
+ * measured apart from the simulator's.
  *
  * argv[2]: a JSON InProcessConfig file; argv[3]: where to write the InProcessReport JSON.
  * Endpoints, region and credentials come from the environment, as for the action.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
-import { ECSClient, type RunTaskCommandInput } from '@aws-sdk/client-ecs'
-import { createAwsClients } from '../src/aws/clients.js'
-import { newClientToken } from '../src/ecs/launch.js'
-import { cacheSetting, resolveTaskDefinition } from '../src/ecs/resolve.js'
-import { runTask } from '../src/ecs/run-task.js'
+import { ECSClient } from '@aws-sdk/client-ecs'
+import { createAwsClients, type AwsClients, type ClientOptions } from '../src/aws/clients.js'
+import { readInputs } from '../src/inputs.js'
+import { run, type MainDeps } from '../src/main.js'
 import { systemClock } from '../src/util/clock.js'
 import type { Logger } from '../src/util/logger.js'
-import { WaitEngine, type TaskEnd } from '../src/wait/engine.js'
-import { parseNotificationPrefix } from '../src/wait/prefix.js'
-import { exitCodeOf } from '../src/model/task-state.js'
+import { counted, jobCalls, jobClients, type JobCalls } from './lib/job-clients.js'
 import { runSdkWaiterJob, type SdkWaiterSpec } from './lib/sdk-waiter.js'
 
 export type InProcessVariant = 'a' | 'a-register' | 'b' | 'c'
@@ -28,35 +27,33 @@ export type InProcessVariant = 'a' | 'a-register' | 'b' | 'c'
 export interface InProcessConfig {
   variant: InProcessVariant
   jobs: number
-  /** The rendered requests (and, for c, the per-job spec without env). */
+  /** For variant c: the rendered requests and the per-job spec without SHARD. */
   spec: SdkWaiterSpec
-  /** `s3://bucket/prefix` for variant a. */
-  prefix: string
-  /** The shared task definition for a and b. */
-  taskDefinition?: string
-  /** Every job gives up at this epoch ms (the bench is bounded). */
+  /** The action's inputs every job shares (job i adds `started-by` and SHARD=i to `env`). */
+  inputs: Record<string, string>
+  /** GITHUB_* variables every job shares (job i adds GITHUB_JOB). */
+  github: Record<string, string>
+  /** Every job is cancelled at this epoch ms (the bench is bounded). */
   deadline: number
   /** Job i starts i * spreadMs / jobs after the first (0: all at once). */
   spreadMs: number
 }
 
 /** One job's record. */
-export interface InProcessJob {
+export interface InProcessJob extends JobCalls {
   index: number
   id: string
+  /** The step did not fail, the task exited 0, and its stop was seen. */
   ok: boolean
+  /** The step's failure message (setFailed), or the error a baseline job threw. */
   error?: string
+  /** The `exit-code` output. */
   exitCode?: number
   taskArn?: string
-  /** Epoch ms of the job's first request, and when RunTask answered (the wait began). */
-  firstRequestAt?: number
-  runTaskAt?: number
-  /** Epoch ms when the waiter returned the stop. */
-  noticedAt?: number
-  before: Record<string, number>
-  during: Record<string, number>
-  throttled: number
-  s3Reads: number
+  /** Epoch ms when the job set its `exit-code` output. */
+  outputAt?: number
+  /** Epoch ms when `run` resolved (the step's end). */
+  endedAt?: number
 }
 
 export interface InProcessReport {
@@ -76,53 +73,73 @@ const quiet = (onWarning: () => void): Logger => ({
   group: (_name, fn) => fn()
 })
 
-/**
- * A client whose `send` also counts the job's calls into the phase in force (the ECS calls
- * before the wait, or during it) and its throttled answers.
- */
-function counted<C extends { send: (...args: never[]) => Promise<unknown> }>(
-  client: C,
+/** The action's main step as one job: its own MainDeps over the shared clients. */
+async function actionJob(
   job: InProcessJob,
-  phase: () => 'before' | 'during' | 's3'
-): C {
-  return new Proxy(client, {
-    get(target, property, receiver) {
-      if (property !== 'send') return Reflect.get(target, property, receiver) as unknown
-      return async (command: { constructor: { name: string } }, ...rest: unknown[]) => {
-        job.firstRequestAt ??= Date.now()
-        const where = phase()
-        const operation = command.constructor.name.replace(/Command$/, '')
-        if (where === 's3') job.s3Reads += operation === 'GetObject' ? 1 : 0
-        else job[where][operation] = (job[where][operation] ?? 0) + 1
-        try {
-          return await (target.send as (...a: unknown[]) => Promise<unknown>).call(
-            target,
-            command,
-            ...rest
-          )
-        } catch (error) {
-          if ((error as { name?: string } | null)?.name === 'ThrottlingException') job.throttled++
-          throw error
-        }
-      }
-    }
-  })
+  config: InProcessConfig,
+  shared: (options: ClientOptions) => Promise<AwsClients>,
+  logger: Logger,
+  cancelSignal: AbortSignal
+): Promise<void> {
+  const inputs: Record<string, string> = {
+    ...config.inputs,
+    'started-by': job.id,
+    env: `${config.inputs.env ?? ''}\nSHARD=${job.index}`.trim()
+  }
+  const outputs = new Map<string, string>()
+  const state = new Map<string, string>()
+  const failures: string[] = []
+  const deps: MainDeps = {
+    readInputs: () =>
+      readInputs(
+        (name) => inputs[name] ?? '',
+        () => undefined
+      ),
+    createClients: async (options) => jobClients(await shared(options), job, Date.now),
+    logger,
+    clock: systemClock,
+    random: Math.random,
+    state: { save: (name, value) => state.set(name, value), get: (name) => state.get(name) ?? '' },
+    env: { ...process.env, ...config.github, GITHUB_JOB: `shard-${job.index}` },
+    cancelSignal,
+    setFailed: (message) => failures.push(message),
+    setOutput: (name, value) => {
+      outputs.set(name, value)
+      if (name === 'exit-code') job.outputAt ??= Date.now()
+    },
+    writeSummary: () => Promise.resolve()
+  }
+  await run(deps)
+  job.endedAt = Date.now()
+  const code = outputs.get('exit-code')
+  if (code !== undefined && code !== '') job.exitCode = Number(code)
+  const taskArn = outputs.get('task-arn')
+  if (taskArn) job.taskArn = taskArn
+  if (failures.length > 0) job.error = failures.join('; ')
+  job.ok = failures.length === 0 && job.exitCode === 0 && job.noticedAt !== undefined
 }
 
-function withEnv(request: RunTaskCommandInput, env: Record<string, string>): RunTaskCommandInput {
-  const overrides = request.overrides?.containerOverrides ?? []
-  const app = overrides.find((o) => o.name === 'app') ?? { name: 'app' }
-  const environment = [
-    ...(app.environment ?? []).filter((e) => !(e.name !== undefined && e.name in env)),
-    ...Object.entries(env).map(([name, value]) => ({ name, value }))
-  ]
-  return {
-    ...request,
-    overrides: {
-      ...request.overrides,
-      containerOverrides: [...overrides.filter((o) => o.name !== 'app'), { ...app, environment }]
-    }
+/** The baseline as one job, on its own counted view of one shared ECS client. */
+async function baselineJob(
+  job: InProcessJob,
+  config: InProcessConfig,
+  ecs: ECSClient
+): Promise<void> {
+  const env = { ...config.spec.env, SHARD: String(job.index) }
+  try {
+    const result = await runSdkWaiterJob(
+      counted(ecs, 'ecs', job, Date.now),
+      { ...config.spec, env },
+      job.id,
+      () => undefined
+    )
+    job.taskArn = result.taskArn
+    job.exitCode = result.exitCode
+    job.ok = result.exitCode === 0 && job.noticedAt !== undefined
+  } catch (error) {
+    job.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
   }
+  job.endedAt = Date.now()
 }
 
 async function main(): Promise<void> {
@@ -130,105 +147,28 @@ async function main(): Promise<void> {
   const startedAt = Date.now()
   let warnings = 0
   const logger = quiet(() => warnings++)
-  const region = process.env.AWS_REGION
-  const clients = await createAwsClients({ definitionRegion: region })
+  // One set of clients for every job, built as the action builds its own.
+  let clients: Promise<AwsClients> | undefined
+  const shared = (options: ClientOptions): Promise<AwsClients> =>
+    (clients ??= createAwsClients(options))
   const baselineEcs = new ECSClient({})
-  const parsed = parseNotificationPrefix(config.prefix, region, 'bench prefix')
-  if (parsed === 'none') throw new Error('the bench needs a notification prefix')
-  const prefix = parsed
-  const stopAll = AbortSignal.timeout(Math.max(1, config.deadline - Date.now()))
+  const cancel = AbortSignal.timeout(Math.max(1, config.deadline - Date.now()))
 
   const one = async (index: number): Promise<InProcessJob> => {
-    const id = `bench-${String(index).padStart(4, '0')}`
     const job: InProcessJob = {
+      ...jobCalls(),
       index,
-      id,
-      ok: false,
-      before: {},
-      during: {},
-      throttled: 0,
-      s3Reads: 0
+      id: `bench-${String(index).padStart(4, '0')}`,
+      ok: false
     }
-    let phase: 'before' | 'during' = 'before'
-    const env = { ...config.spec.env, SHARD: String(index) }
     // Jobs of a matrix start as runners pick them up, not in one millisecond.
     if (config.spreadMs > 0) await systemClock.sleep((index * config.spreadMs) / config.jobs)
     try {
-      if (config.variant === 'c') {
-        const ecs = counted(baselineEcs, job, () => phase)
-        const result = await runSdkWaiterJob(ecs, { ...config.spec, env }, id, (line) => {
-          if (line.startsWith('Started ')) {
-            job.runTaskAt = Date.now()
-            phase = 'during'
-          }
-        })
-        job.noticedAt = Date.now()
-        job.taskArn = result.taskArn
-        job.exitCode = result.exitCode
-        job.ok = result.exitCode === 0
-        return job
-      }
-      const ecs = counted(clients.ecs, job, () => phase)
-      const deps = { ecs, clock: systemClock, random: Math.random, logger }
-      // As the action resolves it: through the bucket's task definition cache (its requests are
-      // not counted as waiter reads).
-      const resolved = await resolveTaskDefinition(deps, {
-        registerRequest: config.spec.registerRequest,
-        taskDefinitionInput: config.variant === 'a-register' ? undefined : config.taskDefinition,
-        cache: cacheSetting({
-          enabled: true,
-          prefix,
-          s3: (r) => clients.s3(r),
-          region: clients.region,
-          env: { GITHUB_JOB: id },
-          random: Math.random
-        })
-      })
-      const request = withEnv(
-        {
-          ...config.spec.runTaskRequest,
-          taskDefinition: resolved.taskDefinitionArn,
-          startedBy: id
-        },
-        env
-      )
-      const tasks = await runTask(deps, {
-        request,
-        clientToken: newClientToken(),
-        deadline: config.deadline,
-        signal: stopAll
-      })
-      job.runTaskAt = Date.now()
-      phase = 'during'
-      const taskArn = tasks[0]?.taskArn
-      if (!taskArn) throw new Error('RunTask returned no task')
-      job.taskArn = taskArn
-      const s3 = counted(clients.s3(prefix.region), job, () => 's3')
-      // The action's wait engine, watching this job's one task.
-      const watching = new AbortController()
-      let end: TaskEnd | undefined
-      const engine = new WaitEngine(
-        { ...deps, ecs, s3: config.variant === 'b' ? undefined : s3 },
-        {
-          cluster: config.spec.runTaskRequest.cluster,
-          prefix: config.variant === 'b' ? undefined : prefix,
-          pollIntervalSeconds: 1,
-          verifyIntervalSeconds: 300,
-          onEnd: (e) => {
-            end = e
-            watching.abort()
-          }
-        }
-      )
-      engine.add(taskArn)
-      await engine.run(AbortSignal.any([watching.signal, stopAll]))
-      const outcome = end
-      if (outcome?.kind !== 'stopped') throw new Error('the bench deadline passed before the stop')
-      job.noticedAt = Date.now()
-      job.exitCode = exitCodeOf(outcome.task)
-      job.ok = job.exitCode === 0
+      if (config.variant === 'c') await baselineJob(job, config, baselineEcs)
+      else await actionJob(job, config, shared, logger, cancel)
     } catch (error) {
-      job.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+      // run() fails the step itself; anything thrown here is the bench's own bug.
+      job.error = `the bench job threw: ${error instanceof Error ? error.message : String(error)}`
     }
     return job
   }

@@ -3,9 +3,10 @@
  * jobs (bench/run.ts bundles it with ncc first, as the action is bundled): see
  * bench/lib/sdk-waiter.ts. Reads the spec from the JSON file BENCH_SPEC and its job id from
  * BENCH_JOB; endpoints, region and credentials come from the SDK's standard environment
- * variables. Exits with the app container's exit code, or 1 when the job failed before that.
+ * variables. Writes `task-arn` and `exit-code` to the GITHUB_OUTPUT file, as the action does, and
+ * exits with the app container's exit code, or 1 when the job failed before that.
  */
-import { readFileSync } from 'node:fs'
+import { appendFileSync, readFileSync } from 'node:fs'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { runSdkWaiterJob, type SdkWaiterSpec } from './lib/sdk-waiter.js'
 
@@ -21,6 +22,10 @@ async function main(): Promise<number> {
     process.env.BENCH_JOB ?? 'bench',
     print
   )
+  const outputs = process.env.GITHUB_OUTPUT
+  if (outputs) {
+    appendFileSync(outputs, `task-arn=${result.taskArn}\nexit-code=${result.exitCode}\n`)
+  }
   return result.exitCode
 }
 

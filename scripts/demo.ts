@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { startLocalAws, type DeliveryOptions, type LocalAws } from '../sim/index.js'
-import { runActionJob, type JobOutcome } from '../bench/lib/jobs.js'
+import { runActionJob, stopSeenAt, type JobOutcome } from '../bench/lib/jobs.js'
 import { startRecordingProxy, type RecordingProxy } from '../bench/lib/proxy.js'
 import {
   SCENARIOS,
@@ -332,11 +332,18 @@ function summary(run: {
     .requests()
     .filter((r) => ids.has(r.appId) && r.operation === 'GetObject').length
   const tasks = new Map(stats.tasks.map((t) => [t.startedBy ?? '', t]))
+  // When each job first got an answer saying its task stopped: a stopped.json read that
+  // answered 200, or DescribeTasks showing it STOPPED (the proxies' records, not its log).
+  const noticed = new Map<string, number>()
+  for (const id of ids) {
+    const seen = stopSeenAt([...requests, ...run.s3.requests()].filter((r) => r.appId === id))
+    if (seen !== undefined) noticed.set(id, seen)
+  }
   let waitMs = 0
   for (const o of outcomes) {
     const t = tasks.get(o.id)
-    // Every job's reads count, so every job's wait does: to its stop line, else its end.
-    if (t) waitMs += (o.noticedAt ?? o.endedAt) - t.createdAt
+    // Every job's reads count, so every job's wait does: to the stop it saw, else its end.
+    if (t) waitMs += (noticed.get(o.id) ?? o.endedAt) - t.createdAt
   }
   const perTaskSecond = waitMs > 0 ? reads / (waitMs / 1000) : 0
   lines.push('S3 notification reads')
@@ -349,18 +356,18 @@ function summary(run: {
   )
   lines.push('')
 
-  // Stop detection: from stopped.json's first write (and from ECS's STOPPED) to the job's log line.
+  // Stop detection: from stopped.json's first write (and from ECS's STOPPED) to the job seeing it.
   const fromWrite: number[] = []
   const fromStop: number[] = []
   let noticedByExit = 0
   for (const o of outcomes) {
     const t = tasks.get(o.id)
-    const seen = o.noticedAt ?? o.endedAt
-    if (o.noticedAt === undefined) noticedByExit++
+    const seen = noticed.get(o.id) ?? o.endedAt
+    if (!noticed.has(o.id)) noticedByExit++
     if (t?.stopEventWrittenAt !== undefined) fromWrite.push(seen - t.stopEventWrittenAt)
     if (t?.stoppedAt !== undefined) fromStop.push(seen - t.stoppedAt)
   }
-  lines.push('Stop detection latency (to the job logging "Task ... stopped")')
+  lines.push('Stop detection latency (to the first answer that showed the job its task stopped)')
   lines.push(
     textTable(
       ['from', 'median', 'p95', 'max', 'jobs'],
@@ -388,7 +395,7 @@ function summary(run: {
   lines.push(
     `  (real seconds; "ECS task STOPPED" includes the simulated EventBridge delivery delay` +
       `${run.lossy ? ' and, for lost events, the verify-interval of 10 s' : ''}` +
-      `${noticedByExit > 0 ? `; ${noticedByExit} jobs printed no stop line and count at their process end` : ''})`
+      `${noticedByExit > 0 ? `; ${noticedByExit} jobs got no answer showing the stop and count at their process end` : ''})`
   )
   lines.push('')
   const rss = outcomes.map((o) => o.maxRssBytes).filter((v): v is number => v !== undefined)

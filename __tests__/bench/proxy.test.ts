@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
+  answerSawStop,
   appIdOf,
   operationOf,
   requestBarrier,
@@ -97,6 +98,65 @@ describe('startRecordingProxy', () => {
         ['job-1', 'PutObject', 403],
         ['job-1', 'PutObject', 200]
       ])
+    } finally {
+      await proxy.close()
+      await new Promise<void>((resolve) => upstream.close(() => resolve()))
+    }
+  })
+})
+
+describe('answerSawStop', () => {
+  const stopped = JSON.stringify({ tasks: [{ lastStatus: 'STOPPED' }], failures: [] })
+  it.each([
+    ['s3', 'GetObject', '/bucket/oneshot/arn%3Aaws/stopped.json?x-id=GetObject', 200, '', true],
+    ['s3', 'GetObject', '/bucket/oneshot/arn%3Aaws/stopped.json?x-id=GetObject', 404, '', false],
+    ['s3', 'GetObject', '/bucket/oneshot/arn%3Aaws/started.json?x-id=GetObject', 200, '', false],
+    ['ecs', 'DescribeTasks', '/', 200, stopped, true],
+    ['ecs', 'DescribeTasks', '/', 200, '{"tasks":[{"lastStatus":"RUNNING"}]}', false],
+    ['ecs', 'DescribeTasks', '/', 400, stopped, false],
+    ['ecs', 'DescribeTasks', '/', 200, 'not json', false],
+    ['ecs', 'StopTask', '/', 200, stopped, false]
+  ] as const)('%s %s %s %i %s -> %s', (service, operation, url, status, body, expected) => {
+    expect(answerSawStop(service, operation, url, status, body)).toBe(expected)
+  })
+})
+
+describe('startRecordingProxy records what the answers told the job', () => {
+  it('marks a DescribeTasks answer with the task STOPPED and a stopped.json read that answered', async () => {
+    const upstream = createServer((req, res) => {
+      req.resume()
+      if (req.headers['x-amz-target']) {
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
+        res.end(JSON.stringify({ tasks: [{ lastStatus: 'STOPPED' }], failures: [] }))
+      } else {
+        res.writeHead(req.url?.includes('/missing/') ? 404 : 200)
+        res.end('{}')
+      }
+    })
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', () => resolve()))
+    const { port } = upstream.address() as AddressInfo
+    const proxy = await startRecordingProxy(`http://127.0.0.1:${port}`)
+    try {
+      const headers = { 'user-agent': 'sdk app/job-2' }
+      await (
+        await fetch(`${proxy.endpoint}/`, {
+          method: 'POST',
+          body: '{}',
+          headers: {
+            ...headers,
+            'x-amz-target': 'AmazonEC2ContainerServiceV20141113.DescribeTasks'
+          }
+        })
+      ).text()
+      await (await fetch(`${proxy.endpoint}/b/p/missing/stopped.json`, { headers })).text()
+      await (await fetch(`${proxy.endpoint}/b/p/arn/stopped.json`, { headers })).text()
+      const recorded = proxy.requests()
+      expect(recorded.map((r) => [r.appId, r.operation, r.status, r.sawStop])).toEqual([
+        ['job-2', 'DescribeTasks', 200, true],
+        ['job-2', 'GetObject', 404, false],
+        ['job-2', 'GetObject', 200, true]
+      ])
+      for (const r of recorded) expect(r.answeredAt).toBeGreaterThanOrEqual(r.at)
     } finally {
       await proxy.close()
       await new Promise<void>((resolve) => upstream.close(() => resolve()))

@@ -1,18 +1,15 @@
 /**
  * Runs job processes for the demo and the benchmark: the action's bundle through
  * sim/action-runner.ts (exactly as the runner starts it), or any Node script, each with its own
- * `AWS_SDK_UA_APP_ID` so the recording proxy can attribute its requests, and the time its log
- * says it saw the task stop.
+ * `AWS_SDK_UA_APP_ID` so the recording proxy can attribute its requests. How a job ended comes
+ * from its process exit code, its outputs (the GITHUB_OUTPUT file) and the answers the recording
+ * proxy saw it get, never from the words it logs: rewording a log line changes no figure.
  */
-import { runAction, runNode, type ActionResult } from '../../sim/action-runner.js'
-
-/**
- * The lines the action prints when its wait sees the stop: the S3 waiter's
- * `Task <id> stopped at ...` (or, when its verify check finds the stop first, `ECS reports task
- * <id> STOPPED ...`) and the DescribeTasks waiter's `Task <id> is STOPPED`; the bench's
- * SDK-waiter script prints the latter too.
- */
-export const STOP_LINE = /(?:Task \S+ (?:stopped\b|is STOPPED)|ECS reports task \S+ STOPPED)/
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseCommandFile, runAction, runNode } from '../../sim/action-runner.js'
+import type { RecordedRequest } from './proxy.js'
 
 /** What one job process did. */
 export interface JobOutcome {
@@ -21,28 +18,53 @@ export interface JobOutcome {
   exitCode: number | null
   /** Epoch ms just before the process was spawned. */
   startedAt: number
-  /** Epoch ms when its stdout first showed STOP_LINE; undefined if it never did. */
-  noticedAt?: number
   /** Epoch ms when the process ended. */
   endedAt: number
   maxRssBytes?: number
   stdout: string
   stderr: string
+  /** What the job wrote to GITHUB_OUTPUT. */
   outputs: Record<string, string>
 }
 
-/** Watches a growing stdout for STOP_LINE; returns the time it first appeared. */
-export function stopWatcher(): { check(stdout: string): void; noticedAt(): number | undefined } {
-  let noticed: number | undefined
-  let from = 0
+/** How a job ended, as the bench and the demo count it. */
+export interface JobEnd {
+  /** The task's exit code from the job's `exit-code` output; undefined without one. */
+  taskExitCode?: number
+  /** Epoch ms of the first answer that told the job its task stopped (see stopSeenAt). */
+  noticedAt?: number
+  /** The step succeeded, the task exited 0, and the job saw it stop. */
+  ok: boolean
+}
+
+/** The `exit-code` output as a number; undefined when absent or empty. */
+export function taskExitCode(outputs: Readonly<Record<string, string>>): number | undefined {
+  const raw = outputs['exit-code']
+  return raw === undefined || raw === '' ? undefined : Number(raw)
+}
+
+/**
+ * When a job first got an answer saying its task stopped: the earliest `answeredAt` of its
+ * requests marked `sawStop` (a stopped.json read that answered 200, or a DescribeTasks answer
+ * with the task STOPPED); undefined when none did.
+ */
+export function stopSeenAt(requests: readonly RecordedRequest[]): number | undefined {
+  let first: number | undefined
+  for (const r of requests) {
+    if (!r.sawStop || r.answeredAt === undefined) continue
+    if (first === undefined || r.answeredAt < first) first = r.answeredAt
+  }
+  return first
+}
+
+/** A job's end from its outcome and the requests the proxies recorded for it (any service). */
+export function jobEnd(o: JobOutcome, requests: readonly RecordedRequest[]): JobEnd {
+  const code = taskExitCode(o.outputs)
+  const noticedAt = stopSeenAt(requests)
   return {
-    check(stdout) {
-      if (noticed !== undefined) return
-      // Only the text not looked at yet (plus a line's worth of overlap for split chunks).
-      if (STOP_LINE.test(stdout.slice(Math.max(0, from - 200)))) noticed = Date.now()
-      from = stdout.length
-    },
-    noticedAt: () => noticed
+    ...(code !== undefined ? { taskExitCode: code } : {}),
+    ...(noticedAt !== undefined ? { noticedAt } : {}),
+    ok: o.exitCode === 0 && code === 0 && noticedAt !== undefined
   }
 }
 
@@ -54,19 +76,16 @@ export async function runActionJob(options: {
   cwd: string
   killAfterMs?: number
 }): Promise<JobOutcome> {
-  const watcher = stopWatcher()
-  const result: ActionResult = await runAction({
+  const result = await runAction({
     inputs: options.inputs,
     env: { ...options.env, AWS_SDK_UA_APP_ID: options.id },
     cwd: options.cwd,
-    killAfterMs: options.killAfterMs,
-    onStdout: (stdout) => watcher.check(stdout)
+    killAfterMs: options.killAfterMs
   })
   return {
     id: options.id,
     exitCode: result.exitCode,
     startedAt: result.startedAt,
-    noticedAt: watcher.noticedAt(),
     endedAt: result.startedAt + result.durationMs,
     maxRssBytes: result.maxRssBytes,
     stdout: result.stdout,
@@ -75,7 +94,10 @@ export async function runActionJob(options: {
   }
 }
 
-/** Runs `node <script>` as one job, with the same bookkeeping as runActionJob. */
+/**
+ * Runs `node <script>` as one job, with the same bookkeeping as runActionJob: a GITHUB_OUTPUT
+ * file of its own, read back as its outputs.
+ */
 export async function runScriptJob(options: {
   id: string
   script: string
@@ -84,24 +106,28 @@ export async function runScriptJob(options: {
   cwd: string
   killAfterMs?: number
 }): Promise<JobOutcome> {
-  const watcher = stopWatcher()
-  const { exitCode, stdout, stderr, startedAt, durationMs, maxRssBytes } = await runNode({
-    script: options.script,
-    args: options.args,
-    env: { ...options.env, AWS_SDK_UA_APP_ID: options.id },
-    cwd: options.cwd,
-    killAfterMs: options.killAfterMs ?? 600_000,
-    onStdout: (out) => watcher.check(out)
-  })
-  return {
-    id: options.id,
-    exitCode,
-    startedAt,
-    noticedAt: watcher.noticedAt(),
-    endedAt: startedAt + durationMs,
-    maxRssBytes,
-    stdout,
-    stderr,
-    outputs: {}
+  const dir = mkdtempSync(join(tmpdir(), 'bench-job-'))
+  const outputFile = join(dir, 'output')
+  writeFileSync(outputFile, '')
+  try {
+    const { exitCode, stdout, stderr, startedAt, durationMs, maxRssBytes } = await runNode({
+      script: options.script,
+      args: options.args,
+      env: { ...options.env, AWS_SDK_UA_APP_ID: options.id, GITHUB_OUTPUT: outputFile },
+      cwd: options.cwd,
+      killAfterMs: options.killAfterMs ?? 600_000
+    })
+    return {
+      id: options.id,
+      exitCode,
+      startedAt,
+      endedAt: startedAt + durationMs,
+      maxRssBytes,
+      stdout,
+      stderr,
+      outputs: parseCommandFile(readFileSync(outputFile, 'utf8'))
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -23,6 +23,14 @@ export interface RecordedRequest {
   status: number
   /** The answer was a ThrottlingException (AWS JSON) or SlowDown (S3). */
   throttled: boolean
+  /** Epoch ms when the answer was complete (undefined: never forwarded). */
+  answeredAt?: number
+  /**
+   * The answer told the job its task stopped: an S3 GET of a `stopped.json` answered 200, or a
+   * DescribeTasks answered 200 with a task whose lastStatus is STOPPED. From the protocol's
+   * answers, never from what the job prints.
+   */
+  sawStop?: boolean
 }
 
 export interface RecordingProxy {
@@ -54,6 +62,30 @@ export function operationOf(method: string, url: string, target: string | undefi
   if (method === 'HEAD') return 'HeadObject'
   if (method === 'PUT') return 'PutObject'
   return method
+}
+
+/**
+ * Whether an answer tells its job that the task stopped (see RecordedRequest.sawStop): read from
+ * the request's path and the answer's status and JSON body only.
+ */
+export function answerSawStop(
+  service: RecordedRequest['service'],
+  operation: string,
+  url: string,
+  status: number,
+  body: string
+): boolean {
+  if (status !== 200) return false
+  if (service === 's3') {
+    return operation === 'GetObject' && (url.split('?')[0] ?? '').endsWith('/stopped.json')
+  }
+  if (operation !== 'DescribeTasks') return false
+  try {
+    const parsed = JSON.parse(body) as { tasks?: { lastStatus?: unknown }[] }
+    return (parsed.tasks ?? []).some((t) => t.lastStatus === 'STOPPED')
+  } catch {
+    return false
+  }
 }
 
 /** The service of a request from its X-Amz-Target (none: S3's REST protocol). */
@@ -152,15 +184,19 @@ export async function startRecordingProxy(
           answer.on('data', (chunk: Buffer) => chunks.push(chunk))
           answer.on('end', () => {
             const body = Buffer.concat(chunks)
-            // Only error answers are small enough, and interesting enough, to look into.
-            const text = status >= 400 ? body.toString('utf8') : ''
+            // Only error answers and DescribeTasks answers are worth decoding.
+            const text = status >= 400 || operation === 'DescribeTasks' ? body.toString('utf8') : ''
             recorded.push({
               appId,
               service,
               operation,
               at,
               status,
-              throttled: text.includes('ThrottlingException') || text.includes('<Code>SlowDown')
+              throttled:
+                status >= 400 &&
+                (text.includes('ThrottlingException') || text.includes('<Code>SlowDown')),
+              answeredAt: Date.now(),
+              sawStop: answerSawStop(service, operation, req.url ?? '/', status, text)
             })
             res.writeHead(status, answer.headers)
             res.end(body)

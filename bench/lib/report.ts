@@ -325,14 +325,17 @@ export function resultsMarkdown(input: {
       `time scale ${settings.timeScale} (real seconds per simulated second${settings.timeScale === 1 ? ': real time, so every latency below is in real and simulated seconds alike' : ''}).`,
     `- The action's \`poll-interval\` is ${settings.pollInterval} s (its default) and \`verify-interval\` 300 s (its default).`,
     '- Job processes are all spawned at once; in one process jobs start evenly over a window (see Notes). "processes": every job is its own `node dist/index.js` process (the baseline: its own ' +
-      'bundled script), all on this machine\'s cores; "one process": the action\'s library code ' +
-      '(resolveTaskDefinition, runTask, the S3 / DescribeTasks waiter) runs every job concurrently in one bundled process.',
+      'bundled script), all on this machine\'s cores; "one process": every job is the action\'s own main step ' +
+      '(`run` of src/main.ts with its own inputs, GITHUB_* variables, state and outputs: the task set with its work ' +
+      'queue and token bucket, the registration race and the wait engine), all concurrently in one bundled process on ' +
+      'one shared set of clients.',
     "- Calls are attributed to jobs by a recording proxy (each job's `AWS_SDK_UA_APP_ID`), or by a counting " +
-      'wrapper around the clients in one process. "Before the wait" is every ECS call up to the RunTask that ' +
+      'wrapper around the shared clients in one process. "Before the wait" is every ECS call up to the RunTask that ' +
       'started the task; "during" is everything after it.',
-    "- Stop latency: from the task's STOPPED time in the simulator (and for (a) from the first write of its " +
-      'stopped.json) to the moment the job printed that it saw the stop (its stdout, timestamped by the bench); ' +
-      'in one process, to the moment its waiter returned.',
+    '- A job succeeded when its step did (process exit code 0, or no failure in one process) and its `exit-code` output is 0. ' +
+      "Stop latency: from the task's STOPPED time in the simulator (and for (a) from the first write of its " +
+      'stopped.json) to the first answer that told the job its task stopped: a read of its stopped.json that answered, ' +
+      'or DescribeTasks showing it STOPPED (the recording proxy, or the counting wrapper in one process). Nothing is read from what a job logs.',
     "- Peak RSS: the kernel's VmHWM of each job process. Start to first request: from spawning the process to " +
       'the proxy receiving its first request.',
     ''

@@ -7,7 +7,15 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
-import { duration, followAppLogs, followLogs, type FollowOptions } from '../../src/logs/follow.js'
+import {
+  drainMsFor,
+  duration,
+  followAppLogs,
+  followLogs,
+  type FollowOptions
+} from '../../src/logs/follow.js'
+import { logsShareOf } from '../../src/logs/logs-quota.js'
+import { fanOutOf } from '../../src/model/fan-out.js'
 
 const T0 = Date.parse('2026-12-01T10:00:00Z')
 const GROUP = '/ecs/batch'
@@ -330,6 +338,33 @@ describe('followLogs', () => {
     expect(clock.sleeps.slice(sleeps)).toEqual([40, 500, 1000, 2000])
     expect(result).toMatchObject({ complete: true, throttled: 3 })
     expect(logger.lines).toEqual([])
+  })
+
+  it('takes its turn among 60 jobs on a 10/s quota: every 12 s, from its slot, and drains at once', async () => {
+    const { clock, logger } = setup()
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    const share = logsShareOf('eu-west-1', fanOutOf({ jobIndex: 7, jobTotal: 60, tasks: 1 }))
+    const follower = followLogs(
+      { logs, clock, random: () => 0, logger },
+      { ...options, region: 'eu-west-1', share }
+    )
+    await clock.advance(40_000)
+    // Slot 7 of 200 ms ticks: 1.4 s past each 12 s of the clock (T0 is a multiple of 12 s):
+    // reads at 1.4, 13.4, 25.4 and 37.4 s, the next one waiting.
+    expect(clock.sleeps).toEqual([1400, 12_000, 12_000, 12_000, 12_000])
+    expect(requests()).toHaveLength(4)
+    // The containers exited 2 s ago: settled; the drain's one read comes at once.
+    const result = await clock.run(follower.stop({ exitedAt: clock.now() - 2000 }))
+    expect(result).toMatchObject({ complete: true, calls: 5 })
+    expect(clock.now()).toBe(T0 + 40_000)
+  })
+
+  it('gives a throttled drain three turns of a slow share before its deadline', () => {
+    expect(drainMsFor({ perSecond: 12.5 })).toBe(60_000)
+    expect(drainMsFor({ perSecond: 5 / 60 })).toBe(60_000)
+    expect(drainMsFor({ perSecond: 5 / 200 })).toBe(120_000)
   })
 
   it('reads nothing when the step was already over', async () => {

@@ -105,8 +105,8 @@ export interface Follower {
 
 /**
  * How long after the containers' exit their last lines may still be on their way into
- * CloudWatch Logs. The awslogs driver sends what it holds when a container exits (moby
- * `daemon/logger/awslogs`, on Close); this covers CloudWatch's ingestion of that last batch.
+ * CloudWatch Logs: the awslogs driver sends what it holds as a container exits, and this covers
+ * CloudWatch's ingestion of that last batch (docs/limits.md, "When a container's last lines are in").
  */
 export const SETTLE_MS = 1000
 /** The longest drain by default, for a share that allows a read every few seconds or more often. */

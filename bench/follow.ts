@@ -1,20 +1,23 @@
 /**
  * `npm run bench` (last part): following the task's log (`follow-logs`) with 1, 60 and 200 job
- * processes against one simulated account whose CloudWatch Logs read quota is 10 per second
- * (the GetLogEvents quota of us-west-2, eu-west-1, eu-central-1 and a few more), with Docker's
- * awslogs batching (a stream's lines readable every 5 s). Each job is `node dist/index.js`; each
- * task prints uniquely named lines over its run; the bench timestamps every line a job prints
- * and compares it with the stream: lines lost or repeated, lag from a line's timestamp to its
- * print, GetLogEvents per second account-wide after the first minute, throttled answers; and,
- * against the same jobs with `follow-logs: false`, stop latency and ECS/S3 calls per job.
- * Writes bench/RESULTS-follow.md.
+ * processes of one matrix against one simulated account in eu-west-1, whose CloudWatch Logs
+ * read quota is 10 per second (src/logs/logs-quota.ts), with Docker's awslogs batching (a
+ * stream's lines readable every 5 s). Each job is `node dist/index.js` (or HAKO_ONESHOT_BUNDLE)
+ * with the strategy values the runner gives a matrix job (`job-index`, `job-total`,
+ * `job-max-parallel`); each task prints uniquely named lines over its run; the bench timestamps
+ * every line a job prints and compares it with the stream: lines lost or repeated, lag from a
+ * line's timestamp to its print, GetLogEvents per second account-wide after the first minute and
+ * at their peak over any 5 s, throttled answers by API, and the step's end after its stop
+ * detection; and, against the same jobs with `follow-logs: false` (`--baseline`), stop latency
+ * and ECS/S3 calls per job. Writes bench/RESULTS-follow.md.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus, platform, release, totalmem } from 'node:os'
-import { join, resolve } from 'node:path'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os'
+import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { format, resolveConfig } from 'prettier'
-import { runAction } from '../sim/action-runner.js'
+import { filterLogEventsQuota, getLogEventsQuota } from '../src/logs/logs-quota.js'
+import { BUNDLE, runAction } from '../sim/action-runner.js'
 import { startLocalAws, type LocalAws, type TaskTimeline } from '../sim/index.js'
 import {
   accountLines,
@@ -22,8 +25,10 @@ import {
   embedFollow,
   lagText,
   lineCollector,
+  peakPerSecond,
   ratePerSecond,
   sumAccounts,
+  throttledByOperation,
   type FollowGoal,
   type LineAccount
 } from './lib/follow.js'
@@ -42,7 +47,9 @@ const USAGE = `Usage: npx tsx bench/follow.ts [options]
   --baseline <n,n>     sizes also run with follow-logs: false (default 60,200); 0 for none
   --task-seconds <s>   seconds each task runs (default 180)
   --line-every <s>     seconds between two lines of a task (default 2)
-  --quota <n>          GetLogEvents and FilterLogEvents per second, account-wide (default 10)
+  --region <r>         the simulated account's region (default eu-west-1); its Logs quotas
+                       are the simulator's buckets and what each job takes its share of
+  --quota <n>          GetLogEvents and FilterLogEvents per second in the simulator instead
   --out <dir>          where RESULTS-follow.md goes (default bench/); '-' prints only
 `
 
@@ -51,7 +58,9 @@ interface Options {
   baseline: number[]
   taskSeconds: number
   lineEvery: number
-  quota: number
+  region: string
+  /** The simulator's Logs buckets, when not the region's. */
+  quota?: number
   out?: string
 }
 
@@ -63,7 +72,8 @@ function parse(argv: string[]): Options {
       baseline: { type: 'string', default: '60,200' },
       'task-seconds': { type: 'string', default: '180' },
       'line-every': { type: 'string', default: '2' },
-      quota: { type: 'string', default: '10' },
+      region: { type: 'string', default: 'eu-west-1' },
+      quota: { type: 'string' },
       out: { type: 'string', default: 'bench' },
       help: { type: 'boolean', default: false }
     }
@@ -85,7 +95,8 @@ function parse(argv: string[]): Options {
     baseline: list(values.baseline),
     taskSeconds: Number(values['task-seconds']),
     lineEvery: Number(values['line-every']),
-    quota: Number(values.quota),
+    region: values.region,
+    ...(values.quota === undefined ? {} : { quota: Number(values.quota) }),
     ...(values.out === '-' ? {} : { out: resolve(ROOT, values.out) })
   }
 }
@@ -97,6 +108,15 @@ interface FollowRun {
   lines: LineAccount
   logsCalls: number
   logsThrottled: number
+  /** The region's GetLogEvents quota, per second. */
+  quota: number
+  /** Throttled answers by API, every service. */
+  throttledByApi: string
+  getLogEventsThrottled: number
+  /** The most GetLogEvents in any 5 s, per second. */
+  peak5s: number
+  /** From each job's stop detection to its process's end. */
+  stepEnd: { median?: number; p95?: number }
   /** GetLogEvents per second account-wide, from a minute after the last RunTask to the first stop. */
   steadyRate?: number
   steadyWindowS?: number
@@ -115,12 +135,24 @@ function say(line = ''): void {
 async function oneRun(options: Options, jobs: number, follow: boolean): Promise<FollowRun> {
   const local: LocalAws = await startLocalAws({
     seed: 7,
+    region: options.region,
     clusters: ['e2e'],
-    throttling: {
-      logs: { burst: options.quota, refillPerSecond: options.quota },
-      'logs-filter': { burst: options.quota, refillPerSecond: options.quota }
-    }
+    ...(options.quota === undefined
+      ? {}
+      : {
+          throttling: {
+            logs: { burst: options.quota, refillPerSecond: options.quota },
+            'logs-filter': { burst: options.quota, refillPerSecond: options.quota }
+          }
+        })
   })
+  // The fixture's definition, in the simulated region: the job's clients and its log group there.
+  const dir = mkdtempSync(join(tmpdir(), 'bench-follow-'))
+  const definition = join(dir, 'oneshot.yml')
+  writeFileSync(
+    definition,
+    readFileSync(join(ROOT, DEFINITION), 'utf8').replaceAll('ap-northeast-1', options.region)
+  )
   const awsProxy = await startRecordingProxy(local.ecsEndpoint)
   const s3Proxy = await startRecordingProxy(local.s3Endpoint)
   const env = {
@@ -133,7 +165,7 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
   const begin = Date.now()
   try {
     const prep = await runAction({
-      inputs: { definition: DEFINITION, mode: 'register', 'notification-prefix': local.prefix },
+      inputs: { definition, mode: 'register', 'notification-prefix': local.prefix },
       env: { ...env, AWS_SDK_UA_APP_ID: 'prepare' },
       cwd: ROOT
     })
@@ -147,12 +179,17 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
         const collector = lineCollector()
         const result = await runAction({
           inputs: {
-            definition: DEFINITION,
+            definition,
             'notification-prefix': local.prefix,
             'task-definition': taskDefinition,
             'started-by': id,
             'follow-logs': String(follow),
             'log-lines': '50',
+            // What the runner puts in a matrix job's input defaults (docs/limits.md, "The
+            // strategy context in input defaults"): INPUT_JOB-INDEX and the rest.
+            'job-index': String(i),
+            'job-total': String(jobs),
+            'job-max-parallel': String(jobs),
             env: `SIM_RUN_SECONDS=${options.taskSeconds}\nSIM_LOG_LINES=${lines.join('\\n')}`
           },
           env: { ...env, AWS_SDK_UA_APP_ID: id, GITHUB_JOB: `shard-${i}` },
@@ -161,7 +198,12 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
           onStdout: (stdout) => collector.update(stdout)
         })
         collector.update(`${result.stdout}\n`)
-        return { id, result, printed: collector.lines() }
+        return {
+          id,
+          result,
+          printed: collector.lines(),
+          endedAt: result.startedAt + result.durationMs
+        }
       })
     )
     await local.settled()
@@ -183,6 +225,7 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
     }
     const accounts: LineAccount[] = []
     const latencies: number[] = []
+    const stepEnds: number[] = []
     let failed = 0
     let during = 0
     let reads = 0
@@ -212,6 +255,7 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
           .filter((l) => l.startsWith('::warning') || l.startsWith('::notice'))
         say(`  ${o.id}: ${account.lost} lost, ${account.repeated} repeated; ${said.join(' | ')}`)
       }
+      if (noticedAt !== undefined) stepEnds.push(o.endedAt - noticedAt)
       if (t?.stoppedAt !== undefined && noticedAt !== undefined) {
         latencies.push(noticedAt - t.stoppedAt)
         stops.push(t.stoppedAt)
@@ -226,6 +270,7 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
       reads += s3ByJob.get(o.id) ?? 0
     }
     const logs = requests.filter((r) => r.service === 'logs')
+    const quota = options.quota ?? getLogEventsQuota(options.region)
     const from = Math.max(...runTaskAts) + 60_000
     const to = Math.min(...stops)
     const perSecond = new Map<number, number>()
@@ -241,6 +286,12 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
       lines: sumAccounts(accounts),
       logsCalls: logs.length,
       logsThrottled: logs.filter((r) => r.throttled).length,
+      quota,
+      throttledByApi: throttledByOperation([...requests, ...s3Proxy.requests()]),
+      getLogEventsThrottled: logs.filter((r) => r.operation === 'GetLogEvents' && r.throttled)
+        .length,
+      peak5s: peakPerSecond(logs, 'GetLogEvents', 5000),
+      stepEnd: { median: median(stepEnds), p95: percentile(stepEnds, 95) },
       ...(to > from
         ? {
             steadyRate: ratePerSecond(logs, 'GetLogEvents', from, to),
@@ -257,6 +308,7 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
     await awsProxy.close()
     await s3Proxy.close()
     await local.close()
+    rmSync(dir, { recursive: true, force: true })
   }
 }
 
@@ -273,12 +325,14 @@ function row(r: FollowRun): string[] {
     r.follow ? lagText(r.lines.lagFromReadable) : '-',
     r.follow && r.jobs === 1 ? lagText(r.lines.lagYoung) : '-',
     String(r.logsCalls),
-    String(r.logsThrottled),
+    r.throttledByApi,
     r.steadyRate === undefined
       ? '-'
       : `${r.steadyRate.toFixed(2)}/s over ${Math.round(r.steadyWindowS ?? 0)} s`,
     String(r.peakPerSecond),
+    r.peak5s.toFixed(1),
     `${seconds(r.stopLatency.median)} / ${seconds(r.stopLatency.p99)}`,
+    `${seconds(r.stepEnd.median)} / ${seconds(r.stepEnd.p95)}`,
     r.ecsDuringPerJob.toFixed(2),
     r.s3ReadsPerTaskMinute.toFixed(1),
     r.wallS.toFixed(0)
@@ -294,10 +348,12 @@ const HEADER = [
   'lag from readable, median / p95',
   'lag, task < 1 min old',
   'Logs calls',
-  'throttled',
+  'throttled by API',
   'GetLogEvents/s after 1 min',
-  'peak/s',
+  'peak in 1 s',
+  'peak/s over 5 s',
   'stop latency median / p99',
+  'step end after stop detection, median / p95',
   'ECS calls/job during',
   'S3 reads/task-min',
   'wall s'
@@ -320,13 +376,14 @@ function goalsTable(goals: readonly FollowGoal[]): string {
 const FOLLOW_NOTES = [
   "Lag from a line's timestamp includes Docker's awslogs batching: a line waits up to 5 s (2.5 s on " +
     'average for a steady writer) before CloudWatch has it, and no reader can see it sooner. The lag from ' +
-    "when CloudWatch had it is the follower's own: about 0.6 s while the task is young, growing with the " +
-    "task's age by design (src/logs/follow-schedule.ts), so a median over a 3-minute task is several seconds.",
-  'Every job spawns at once, so all tasks are the same age: the worst case for a shared quota. In their ' +
-    'first minute they ask for more than 10 reads a second, are throttled, back off and catch up; lines ' +
-    'arrive later but none is lost, and the drain after the stop prints the rest.',
-  'Stop latency with and without following differs by what this 2-core machine, shared with other work, ' +
-    'does to 60 or 200 processes: following never touches the wait (its reads run on their own timers).'
+    "when CloudWatch had it is the follower's own: under a second while a lone task is young, growing with " +
+    "the task's age by design, and about half the turn interval in a wide fan-out (12 s for 60 jobs on a " +
+    '10/s quota, 40 s for 200): the price of the share (src/logs/follow-schedule.ts).',
+  'Every job spawns at once, so all tasks are the same age: the worst case for a shared quota. The jobs ' +
+    'take turns on the wall clock, so the live reads stay within half the quota; the reads at the stop ' +
+    "(the drain) come on top of them, within each task's share.",
+  'Stop latency and step end depend on what this 2-core machine, shared with other work, does to 60 or ' +
+    '200 processes: following never touches the wait (its reads run on their own timers).'
 ]
 
 async function main(): Promise<void> {
@@ -344,18 +401,23 @@ async function main(): Promise<void> {
     say(row(r).join(' | '))
   }
   if (!options.out) return
+  const quotaText =
+    options.quota === undefined
+      ? `the region's quotas, ${getLogEventsQuota(options.region)} GetLogEvents and ${filterLogEventsQuota(options.region)} FilterLogEvents`
+      : `${options.quota} GetLogEvents and ${options.quota} FilterLogEvents (--quota)`
   const markdown = `# Following the log: benchmark results
 
 Written by \`npx tsx bench/follow.ts\` (part of \`npm run bench\`) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${platform()} ${release()}.
 
 ## Setup
 
-- One local simulator per run (sim/), real time. Its CloudWatch Logs allows ${options.quota} GetLogEvents and ${options.quota} FilterLogEvents per second for the whole account (a token bucket of ${options.quota}, refilled ${options.quota} per second), the GetLogEvents quota of us-west-2, eu-west-1, eu-central-1 and a few more regions; every other call answers ThrottlingException.
+- One local simulator per run (sim/), real time, in ${options.region}. Its CloudWatch Logs allows ${quotaText} per second for the whole account (token buckets of one second of each, refilled at that rate); every other call answers ThrottlingException. Nothing else reads the account's logs.
 - A task's lines become readable as Docker's awslogs driver sends them: in batches every 5 s from the container's start, and the rest at its exit, each batch 0.1 to 0.5 s after it is sent.
-- Each job is \`node dist/index.js\` (S3 notifications, a shared task definition), all spawned at once on this machine. Each task runs ${options.taskSeconds} s and prints a uniquely named line every ${options.lineEvery} s.
+- Each job is \`node ${relative(ROOT, BUNDLE)}\` (S3 notifications, a shared task definition), all spawned at once on this machine, with the strategy values a matrix job gets (\`job-index\` 0 to N-1, \`job-total\` and \`job-max-parallel\` N), so each takes its share of the region's quota. Each task runs ${options.taskSeconds} s and prints a uniquely named line every ${options.lineEvery} s.
 - A recording proxy attributes every request to its job. The bench timestamps each line a job prints and matches it with the stream by its text.
 - "Lag from written": from the line's timestamp to its print; "from readable": from its ingestion time (when any reader could first have it). "Task < 1 min old": the lines printed in the first minute of the single job's task.
-- "GetLogEvents/s after 1 min": account-wide, from one minute after the last job's RunTask to the first task's stop, so every job is past its first minute of following. "Peak/s": the most GetLogEvents requests that arrived within one second.
+- "GetLogEvents/s after 1 min": account-wide, from one minute after the last job's RunTask to the first task's stop, so every job is past its first minute of following. "Peak in 1 s": the most GetLogEvents requests that arrived within one calendar second; "peak/s over 5 s": the most within any 5 s window, per second. "Throttled by API": ThrottlingException and SlowDown answers of every service.
+- "Step end after stop detection": from the moment a job's log showed its task's stop to the end of its process (the drain, the report, the outputs).
 - Stop latency, ECS calls per job during the wait and S3 reads per task-minute are measured the same way as in RESULTS.md; the follow-logs: false rows are the same jobs without following.
 
 ## Results

@@ -84,7 +84,7 @@ function classify(event: unknown): Notice {
  * and so is any field ECS adds later, until someone decides it is safe to keep.
  */
 const KEPT =
-  'version id detail-type source account time region resources detail taskArn clusterArn taskDefinitionArn containerInstanceArn lastStatus desiredStatus stopCode stoppedReason createdAt startedAt stoppingAt stoppedAt launchType availabilityZone group startedBy containers name exitCode reason'
+  'version id detail-type source account time region resources detail taskArn clusterArn taskDefinitionArn containerInstanceArn lastStatus desiredStatus stopCode stoppedReason createdAt startedAt stoppingAt stoppedAt executionStoppedAt launchType availabilityZone group startedBy containers name exitCode reason'
 
 /** `detail.version` of a stored notification; -1 when unreadable, so any event replaces it. */
 function storedVersion(text: string): number {

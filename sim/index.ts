@@ -23,7 +23,13 @@ import {
 } from './ecs.js'
 import type { TaskStateEvent } from './events.js'
 import { AwsError, startJsonServer, type JsonHandler } from './json-server.js'
-import { DEFAULT_LOG_DELIVERY, filterLogEvents, getLogEvents, LogStore } from './logs.js'
+import {
+  DEFAULT_LOG_DELIVERY,
+  filterLogEvents,
+  getLogEvents,
+  LogStore,
+  logsLimitsOf
+} from './logs.js'
 import { seededRandom } from './random.js'
 import { startS3Server, type S3ServerStats } from './s3-server.js'
 import { Throttler, type BucketLimit, type ThrottleCategory } from './token-bucket.js'
@@ -80,7 +86,10 @@ export interface LocalAwsOptions {
    * (default 0.1 to 0.5).
    */
   logDelivery?: { batchSeconds?: number; ingestSeconds?: [number, number] }
-  /** Token bucket limits by category (defaults: DEFAULT_LIMITS); `false` turns throttling off. */
+  /**
+   * Token bucket limits by category (defaults: DEFAULT_LIMITS, and the Logs quotas of `region`,
+   * sim/logs.ts `logsLimitsOf`); `false` turns throttling off.
+   */
   throttling?: Partial<Record<ThrottleCategory, BucketLimit>> | false
   /** Event delay, duplication, reordering and loss. */
   delivery?: DeliveryOptions
@@ -256,7 +265,9 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const sim = ecs
 
   const throttler =
-    options.throttling === false ? undefined : new Throttler(clock, options.throttling ?? {})
+    options.throttling === false
+      ? undefined
+      : new Throttler(clock, { ...logsLimitsOf(region), ...options.throttling })
   const ecsStats: CallStats = { calls: {}, throttled: {} }
   const logsStats: CallStats = { calls: {}, throttled: {} }
   const metered =

@@ -12,9 +12,26 @@
  *   same token comes back; `nextBackwardToken` reads older ones, likewise.
  * - FilterLogEvents answers ResourceNotFoundException when any named stream does not exist, at
  *   most 100 stream names, and a `nextToken` only while more events match.
+ * - Both are throttled with the region's quotas (`logsLimitsOf`), account-wide.
  */
+import { filterLogEventsQuota, getLogEventsQuota } from '../src/logs/logs-quota.js'
 import type { Clock, Random } from '../src/util/clock.js'
 import { AwsError } from './json-server.js'
+import type { BucketLimit } from './token-bucket.js'
+
+/**
+ * The Logs token buckets of an endpoint in `region`: GetLogEvents and FilterLogEvents at the
+ * region's quotas (src/logs/logs-quota.ts; docs/limits.md, "CloudWatch Logs read quotas"), each
+ * with a burst of one second of it. A run can still set its own (`throttling`).
+ */
+export function logsLimitsOf(region: string): { logs: BucketLimit; 'logs-filter': BucketLimit } {
+  const get = getLogEventsQuota(region)
+  const filter = filterLogEventsQuota(region)
+  return {
+    logs: { burst: get, refillPerSecond: get },
+    'logs-filter': { burst: filter, refillPerSecond: filter }
+  }
+}
 
 /** One line a container printed. */
 export interface LogEvent {

@@ -316,11 +316,12 @@ function taskLogs(ctx: RunContext): TaskLogs {
   const tails =
     inputs.wait && !live
       ? new FailedTaskTails(
-          { logs: clients.logs, clock, logger },
+          { logs: clients.logs, clock, random: deps.random, logger },
           {
             region: clients.region,
             logConfiguration: rendered.appLogConfiguration,
             logLines: inputs.logLines,
+            fanOut: inputs.fanOut,
             signal: deps.cancelSignal
           }
         )
@@ -337,6 +338,7 @@ function taskLogs(ctx: RunContext): TaskLogs {
           taskArn,
           startedAt: clock.now(),
           keepLines: inputs.logLines,
+          fanOut: inputs.fanOut,
           signal: done.signal
         }
       )
@@ -349,10 +351,11 @@ function taskLogs(ctx: RunContext): TaskLogs {
     async finish(outcome) {
       await tailsPrinted
       const end = outcome.records[0]?.end
+      // The containers' exit, when the awslogs driver sent their last lines.
+      const exitedAt =
+        end?.kind === 'stopped' ? (end.task.executionStoppedAt ?? end.task.stoppedAt) : undefined
       return follower?.stop({
-        ...(end?.kind === 'stopped' && end.task.stoppedAt
-          ? { stoppedAt: end.task.stoppedAt.getTime() }
-          : {}),
+        ...(exitedAt ? { exitedAt: exitedAt.getTime() } : {}),
         signal: deps.cancelSignal
       })
     },

@@ -5,8 +5,10 @@ import {
   embedFollow,
   lagText,
   lineCollector,
+  peakPerSecond,
   ratePerSecond,
-  sumAccounts
+  sumAccounts,
+  throttledByOperation
 } from '../../bench/lib/follow.js'
 import type { RecordedRequest } from '../../bench/lib/proxy.js'
 
@@ -91,6 +93,45 @@ describe('ratePerSecond', () => {
   })
 })
 
+describe('peakPerSecond and throttledByOperation', () => {
+  const r = (operation: string, at: number, throttled = false): RecordedRequest => ({
+    appId: 'j',
+    service: 'logs',
+    operation,
+    at,
+    status: throttled ? 400 : 200,
+    throttled
+  })
+
+  it('finds the busiest window, sliding from one request to the next, end excluded', () => {
+    const requests = [
+      r('GetLogEvents', 4000),
+      r('GetLogEvents', 0),
+      r('GetLogEvents', 1000),
+      r('GetLogEvents', 5000),
+      r('GetLogEvents', 5500),
+      r('GetLogEvents', 9999),
+      r('FilterLogEvents', 4500)
+    ]
+    // [1000, 6000) holds 1000, 4000, 5000 and 5500: 4 in 5 s.
+    expect(peakPerSecond(requests, 'GetLogEvents', 5000)).toBe(0.8)
+    expect(peakPerSecond(requests, 'GetLogEvents', 1000)).toBe(2)
+    expect(peakPerSecond([], 'GetLogEvents', 5000)).toBe(0)
+  })
+
+  it('counts throttled answers by API, most first', () => {
+    expect(
+      throttledByOperation([
+        r('GetLogEvents', 0, true),
+        r('RunTask', 0, true),
+        r('GetLogEvents', 1, true),
+        r('GetLogEvents', 2)
+      ])
+    ).toBe('GetLogEvents 2, RunTask 1')
+    expect(throttledByOperation([r('GetLogEvents', 2)])).toBe('0')
+  })
+})
+
 describe('embedFollow', () => {
   const follow =
     '# Following the log: benchmark results\n\nWritten on a day.\n\n## Setup\n\n- one\n'
@@ -111,20 +152,24 @@ describe('embedFollow', () => {
 })
 
 describe('checkFollowGoals', () => {
-  const lines = (lost: number, young: number[], readable: number[]) => ({
+  const lines = (lost: number, written: number[]) => ({
     expected: 90,
     lost,
     repeated: 0,
-    lagFromWritten: young,
-    lagFromReadable: readable,
-    lagYoung: young
+    lagFromWritten: written,
+    lagFromReadable: written,
+    lagYoung: written
   })
   const run = (jobs: number, follow: boolean, extra: object = {}) => ({
     jobs,
     follow,
     failed: 0,
-    lines: lines(0, [], []),
-    stopLatency: { median: 1000 },
+    lines: lines(0, [1000]),
+    quota: 10,
+    peak5s: 4.8,
+    getLogEventsThrottled: 0,
+    stepEnd: { median: 600 },
+    stopLatency: { median: 600 },
     ecsDuringPerJob: 0,
     s3ReadsPerTaskMinute: 30,
     ...extra
@@ -132,33 +177,52 @@ describe('checkFollowGoals', () => {
 
   it('checks each goal against its own numbers', () => {
     const goals = checkFollowGoals([
-      run(1, true, { lines: lines(0, [2000, 2500, 4000], [500, 700]) }),
-      run(60, true, { steadyRate: 2.98, stopLatency: { median: 1900 } }),
-      run(60, false, { s3ReadsPerTaskMinute: 28 })
+      run(1, true, { lines: lines(0, [2000, 2500, 4000]), stopLatency: { median: 650 } }),
+      run(60, true, { stepEnd: { median: 900 } }),
+      run(200, true, { peak5s: 5 }),
+      run(60, false, { s3ReadsPerTaskMinute: 28, stopLatency: { median: 1000 } })
     ])
-    expect(goals.map((g) => [g.reached, g.measured])).toEqual([
+    expect(goals.map((g) => [g.goal, g.reached, g.measured])).toEqual([
       [
+        '0 lines lost or repeated, 0 failed jobs',
         true,
-        '1 jobs: 0 lost, 0 repeated of 90, 0 failed; 60 jobs: 0 lost, 0 repeated of 90, 0 failed'
-      ],
-      [true, '2.98/s'],
-      [
-        true,
-        "from the line's timestamp 2.50 s / 4.00 s (median / p95); from when CloudWatch had it 0.50 s / 0.70 s over the whole task"
+        '1 jobs: 0 lost, 0 repeated of 90, 0 failed; 60 jobs: 0 lost, 0 repeated of 90, 0 failed; 200 jobs: 0 lost, 0 repeated of 90, 0 failed'
       ],
       [
+        'GetLogEvents at most half the regional quota over any 5 s, 0 throttled',
         true,
-        '60 jobs on / off: stop latency median 1.90 s / 1.00 s, ECS calls per job during the wait 0.00 / 0.00, S3 reads per task-minute 30.0 / 28.0'
+        '60 jobs: peak 4.8/s of 10/s, 0 throttled; 200 jobs: peak 5.0/s of 10/s, 0 throttled'
+      ],
+      [
+        'Step end at most 1 s after stop detection (median), following on',
+        true,
+        '1 jobs: 0.60 s; 60 jobs: 0.90 s; 200 jobs: 0.60 s'
+      ],
+      [
+        'One job: median lag at most 5 s, stop detection median at most 0.7 s',
+        true,
+        "lag from the line's timestamp 2.50 s / 4.00 s (median / p95), stop detection 0.65 s"
+      ],
+      [
+        'Stop detection and ECS/S3 calls unchanged by following',
+        true,
+        '60 jobs on / off: stop latency median 0.60 s / 1.00 s, ECS calls per job during the wait 0.00 / 0.00, S3 reads per task-minute 30.0 / 28.0'
       ]
     ])
   })
 
-  it('fails a goal on one lost line, a slow median or a changed ECS count', () => {
+  it('fails a goal on one lost line, one throttled read, a slow step end or a slow lone job', () => {
     const goals = checkFollowGoals([
-      run(1, true, { lines: lines(1, [3001], [100]) }),
-      run(60, true, { steadyRate: 5.01, ecsDuringPerJob: 1 }),
-      run(60, false)
+      run(1, true, { lines: lines(0, [5001]) }),
+      run(60, true, { lines: lines(1, [1000]), getLogEventsThrottled: 1 }),
+      run(200, true, { stepEnd: { median: 1001 } })
     ])
     expect(goals.map((g) => g.reached)).toEqual([false, false, false, false])
+    expect(goals).toHaveLength(4)
+  })
+
+  it('fails the share goal on a peak above half the quota', () => {
+    const goals = checkFollowGoals([run(60, true, { peak5s: 5.2 })])
+    expect(goals[1]?.reached).toBe(false)
   })
 })

@@ -1,11 +1,16 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   firstDelayMs,
+  firstReadAt,
   followDelayMs,
   followMeanMs,
   nextHeartbeatGapMs,
+  nextReadAt,
+  nextTurnAt,
   penaltyAfterAnswer,
-  penaltyAfterThrottle
+  penaltyAfterThrottle,
+  turnIntervalMs,
+  type Turns
 } from '../../src/logs/follow-schedule.js'
 
 const s = (seconds: number): number => seconds * 1000
@@ -79,6 +84,70 @@ describe('throttling: multiplicative backoff, slow recovery', () => {
 
   it('vanishes at once when the task has aged past it', () => {
     expect(penaltyAfterAnswer(20000, s(137))).toBe(0)
+  })
+
+  it("starts from twice the task's turns when they are further apart than the mean", () => {
+    const turns: Turns = { tickMs: 200, width: 60, slot: 0 }
+    expect(penaltyAfterThrottle(0, s(10), turns)).toBe(24000)
+    expect(penaltyAfterAnswer(15000, s(10), turns)).toBe(0)
+    expect(penaltyAfterAnswer(24000, s(10), turns)).toBe(19200)
+  })
+})
+
+describe('turns on a shared clock', () => {
+  // 60 tasks on a 10/s quota: ticks 200 ms apart, each task's every 12 s.
+  const sixty = (slot: number): Turns => ({ tickMs: 200, width: 60, slot })
+  const EPOCH_TURN = Date.parse('2026-12-01T10:00:00Z') // a multiple of 12 s
+
+  it('comes every N ticks from the slot, counted from the clock zero', () => {
+    expect(turnIntervalMs(sixty(0))).toBe(12_000)
+    expect(nextTurnAt(EPOCH_TURN, sixty(0))).toBe(EPOCH_TURN)
+    expect(nextTurnAt(EPOCH_TURN + 1, sixty(0))).toBe(EPOCH_TURN + 12_000)
+    expect(nextTurnAt(EPOCH_TURN, sixty(7))).toBe(EPOCH_TURN + 1400)
+    expect(nextTurnAt(EPOCH_TURN + 1401, sixty(7))).toBe(EPOCH_TURN + 13_400)
+    // Ticks that are not whole milliseconds (30/s in eu-west-3: 66.7 ms) never come early.
+    const thirty: Turns = { tickMs: 1000 / 15, width: 3, slot: 2 }
+    for (let at = 0; at < 1000; at += 7) expect(nextTurnAt(at, thirty)).toBeGreaterThanOrEqual(at)
+    expect([0, 134, 200, 334].map((at) => nextTurnAt(at, thirty))).toEqual([134, 334, 334, 534])
+  })
+
+  it('gives N tasks started together one tick each, in slot order, never two in one tick', () => {
+    const now = EPOCH_TURN + 123
+    for (const r of [0, 0.5, 0.999]) {
+      const first = Array.from({ length: 60 }, (_, slot) =>
+        firstReadAt({ now, turns: sixty(slot), random: () => r })
+      )
+      const ticks = first.map((at) => Math.floor(at / 200))
+      expect(new Set(ticks).size).toBe(60)
+      // Within the first half of each tick.
+      for (const at of first) expect(at % 200).toBeLessThan(100)
+      const later = first.map((at, slot) =>
+        nextReadAt({ now: at, ageMs: 5000, penaltyMs: 0, turns: sixty(slot), random: () => r })
+      )
+      expect(later.map((at, i) => at - (first[i] ?? 0))).toEqual(
+        later.map((at, i) => Math.floor(at / 200) * 200 - Math.floor((first[i] ?? 0) / 200) * 200)
+      )
+      expect(new Set(later.map((at) => Math.floor(at / 200))).size).toBe(60)
+    }
+  })
+
+  it('keeps the age-grown schedule when it is slower than the turns', () => {
+    const alone: Turns = { tickMs: 80, width: 1, slot: 0 }
+    // 1 s while young, to the next 80 ms tick; 30 s from 137 s of age.
+    expect(nextReadAt({ now: 0, ageMs: 0, penaltyMs: 0, turns: alone, random: () => 0 })).toBe(1040)
+    expect(nextReadAt({ now: 0, ageMs: s(200), penaltyMs: 0, turns: alone, random: () => 0 })).toBe(
+      30_000
+    )
+    // 60 tasks: the next 12 s turn after 30 s (and the jitter within the tick).
+    expect(
+      nextReadAt({
+        now: EPOCH_TURN,
+        ageMs: s(200),
+        penaltyMs: 0,
+        turns: sixty(0),
+        random: () => 0.5
+      })
+    ).toBe(EPOCH_TURN + 48_050)
   })
 })
 

@@ -7,7 +7,15 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
-import { duration, followAppLogs, followLogs, type FollowOptions } from '../../src/logs/follow.js'
+import {
+  drainMsFor,
+  duration,
+  followAppLogs,
+  followLogs,
+  type FollowOptions
+} from '../../src/logs/follow.js'
+import { logsShareOf } from '../../src/logs/logs-quota.js'
+import { fanOutOf } from '../../src/model/fan-out.js'
 
 const T0 = Date.parse('2026-12-01T10:00:00Z')
 const GROUP = '/ecs/batch'
@@ -81,7 +89,8 @@ describe('followLogs', () => {
       })
       .resolves({ events: [], nextForwardToken: 'f/3', nextBackwardToken: 'b/3' })
     const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
-    await clock.advance(3000)
+    // Alone in ap-northeast-1, the task owns every 80 ms tick: reads at 0, 1.04, 2.08, 3.12 s.
+    await clock.advance(3200)
     expect(requests()).toEqual([
       head,
       head,
@@ -94,20 +103,18 @@ describe('followLogs', () => {
       `info: ${at(900)} two b`,
       `info: ${at(2500)} three`
     ])
-    // The task stopped at 3 s: the drain reads to the head, then once more 2 s after the stop.
-    const stopping = follower.stop({ stoppedAt: T0 + 3000 })
+    // The containers exited at 3 s: the drain waits until their last lines are in, 1 s after,
+    // and one read to the head is the end of the stream.
+    const stopping = follower.stop({ exitedAt: T0 + 3000 })
     const result = await clock.run(stopping)
-    expect(requests().slice(4)).toEqual([
-      { ...head, nextToken: 'f/3' },
-      { ...head, nextToken: 'f/3' }
-    ])
-    expect(clock.now()).toBe(T0 + 5000)
+    expect(requests().slice(4)).toEqual([{ ...head, nextToken: 'f/3' }])
+    expect(clock.now()).toBe(T0 + 4000)
     expect(result).toEqual({
       tail: false,
       complete: true,
       printed: 4,
       lastLines: ['two b', 'three'],
-      calls: 6,
+      calls: 5,
       throttled: 0
     })
     expect(logger.lines).toHaveLength(4)
@@ -122,12 +129,13 @@ describe('followLogs', () => {
       .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
     const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
     await clock.advance(120_000)
-    // 0 ms first, then m(a): 1 s up to 25 s of age, (a / 25)^2 s after.
-    expect(clock.sleeps.slice(0, 4)).toEqual([0, 1000, 1000, 1000])
-    expect(clock.sleeps.slice(26, 32)).toEqual([1000, 1082, 1173, 1277, 1395, 1530])
-    // 26 reads in the first 25 s, then 625 (1/25 - 1/120) = 19.8 more by 120 s.
-    expect(requests()).toHaveLength(47)
-    await clock.run(follower.stop({ stoppedAt: clock.now() - 5000 }))
+    // 0 ms first, then m(a): 1 s up to 25 s of age, (a / 25)^2 s after, each to the next of the
+    // task's 80 ms ticks (alone in a 25/s region): 1.04 s, then 1082 ms at 26 s of age to 1.12 s.
+    expect(clock.sleeps.slice(0, 4)).toEqual([0, 1040, 1040, 1040])
+    expect(clock.sleeps.slice(25, 31)).toEqual([1040, 1120, 1200, 1360, 1440, 1600])
+    // 25 reads in the first 25 s, then about 625 (1/25 - 1/120) = 19.8 more by 120 s.
+    expect(requests()).toHaveLength(45)
+    await clock.run(follower.stop({ exitedAt: clock.now() - 5000 }))
   })
 
   it('backs off multiplicatively on ThrottlingException and recovers slowly', async () => {
@@ -141,9 +149,9 @@ describe('followLogs', () => {
     const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
     await clock.advance(45_000)
     // Reads at 0, 2, 6, 14 s; then the penalty falls by a fifth per answer (6.4, 5.12 ... 2.1 s)
-    // until the age-grown mean, 2.26 s at 37.6 s of age, is the larger.
+    // until the age-grown mean, 2.3 s at 38 s of age, is the larger; each to an 80 ms tick.
     expect(clock.sleeps.slice(0, 12)).toEqual([
-      0, 2000, 4000, 8000, 6400, 5120, 4096, 3277, 2622, 2098, 2264, 2544
+      0, 2000, 4000, 8000, 6400, 5120, 4160, 3280, 2640, 2160, 2320, 2640
     ])
     expect(logger.lines).toEqual([])
     const result = await clock.run(follower.stop())
@@ -158,10 +166,22 @@ describe('followLogs', () => {
     expect(logger.of('warning')).toEqual([
       `Reading the log stream ${GROUP} ${STREAM} (ap-northeast-1) keeps failing (ThrottlingException); new lines now come at most once a minute. CloudWatch Logs allows each account a few GetLogEvents calls per second in all; set follow-logs: false in large fan-outs to spare them.`
     ])
-    // Never read: the report prints the tail instead, and nothing is drained.
+    // Never read: the stop tails the stream instead (log-lines), retrying within the drain's time.
     const calls = requests().length
-    expect(await clock.run(follower.stop())).toMatchObject({ tail: true, complete: false })
-    expect(requests()).toHaveLength(calls)
+    const tailed = memoryLogger()
+    logsMock.reset()
+    logsMock
+      .on(GetLogEventsCommand)
+      .rejectsOnce(throttled())
+      .resolves({ events: [{ timestamp: T0 + 1, message: 'last' }], nextBackwardToken: 'b/0' })
+    const result = await clock.run(follower.stop())
+    expect(result).toMatchObject({ tail: false, complete: false, printed: 1, lastLines: ['last'] })
+    expect(requests()).toEqual([
+      { logGroupName: GROUP, logStreamName: STREAM, startFromHead: false, limit: 2 },
+      { logGroupName: GROUP, logStreamName: STREAM, startFromHead: false, limit: 2 }
+    ])
+    expect(calls).toBeGreaterThan(10)
+    expect(tailed.lines).toEqual([])
   })
 
   it('stops reading after AccessDeniedException with one warning, and asks for no tail', async () => {
@@ -196,8 +216,11 @@ describe('followLogs', () => {
     logsMock.on(GetLogEventsCommand).rejects(notFound())
     const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
     await clock.advance(5000)
-    expect(await clock.run(follower.stop())).toMatchObject({ tail: true, complete: false })
-    expect(logger.lines).toEqual([])
+    // The stop tails it, which says why there is nothing (the report no longer has to).
+    expect(await clock.run(follower.stop())).toMatchObject({ tail: false, complete: false })
+    expect(logger.lines).toEqual([
+      `warning: Could not read the last log lines of ${GROUP} ${STREAM} (ap-northeast-1): The specified log stream does not exist. The stream does not exist: the container may never have started, or logs to another group.`
+    ])
   })
 
   it('prints a heartbeat after a minute of silence, then after 2, 4, 8 and every 10 minutes', async () => {
@@ -215,16 +238,16 @@ describe('followLogs', () => {
     const beats = logger.of('info').filter((l) => l.startsWith('Task'))
     expect(beats).toEqual([
       // At the first read after each gap: reads come 5.8 s apart at 60 s of age, 30 s after 137 s.
-      `Task 0123 is still running (1m 3s); no new log lines for 1m 0s. Its log: ${URL}`,
-      `Task 0123 is still running (3m 15s); no new log lines for 2m 0s. Its log: ${URL}`,
-      `Task 0123 is still running (7m 15s); no new log lines for 4m 0s. Its log: ${URL}`,
-      `Task 0123 is still running (15m 15s); no new log lines for 8m 0s. Its log: ${URL}`,
-      `Task 0123 is still running (25m 15s); no new log lines for 10m 0s. Its log: ${URL}`
+      `Task 0123 is still running (1m 5s); no new log lines for 1m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (3m 23s); no new log lines for 2m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (7m 23s); no new log lines for 4m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (15m 23s); no new log lines for 8m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (25m 23s); no new log lines for 10m 0s. Its log: ${URL}`
     ])
     await clock.run(follower.stop())
   })
 
-  it('reads the next page after 1 s when a page came back full, however old the task', async () => {
+  it('reads the next page at the first turn after 1 s when a page came back full, however old the task', async () => {
     const { clock, logger } = setup()
     const big = 'x'.repeat(600 * 1024)
     logsMock
@@ -244,7 +267,7 @@ describe('followLogs', () => {
       }
     )
     await clock.advance(65_000)
-    expect(clock.sleeps).toEqual([0, 30_000, 1000, 30_000, 30_000])
+    expect(clock.sleeps).toEqual([0, 30_000, 1040, 30_000, 30_000])
     expect(requests()).toEqual([
       head,
       { ...head, nextToken: 'f/0' },
@@ -272,7 +295,9 @@ describe('followLogs', () => {
       `info: ${at(100)} first`,
       `notice: Printed the log of task 0123 up to ${at(100)}; the rest is at ${URL}`
     ])
-    expect(clock.now()).toBe(T0 + 11_500)
+    // Settled at 2.5 s; throttled at 2.5, 2.75, 3.25, 4.25, 6.25 and 10.25 s; the next turn
+    // (18.25 s) is past the 11.5 s deadline, so the job says so at once.
+    expect(clock.now()).toBe(T0 + 10_250)
   })
 
   it('drains with one call when the stop is older than the settle time', async () => {
@@ -288,12 +313,12 @@ describe('followLogs', () => {
       nextForwardToken: 'f/1',
       nextBackwardToken: 'b/0'
     })
-    const result = await clock.run(follower.stop({ stoppedAt: T0 + 7000 }))
+    const result = await clock.run(follower.stop({ exitedAt: T0 + 7000 }))
     expect(requests().slice(live)).toEqual([{ ...head, nextToken: 'f/0' }])
     expect(result).toMatchObject({ complete: true, tail: false, printed: 1 })
   })
 
-  it('retries a throttled drain soon, with full jitter, and warns of nothing', async () => {
+  it('retries a throttled drain at the backoff of its share, and warns of nothing', async () => {
     const { clock, logger } = setup()
     logsMock
       .on(GetLogEventsCommand)
@@ -308,11 +333,38 @@ describe('followLogs', () => {
       .rejectsOnce(throttled())
       .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
     const sleeps = clock.sleeps.length
-    const result = await clock.run(follower.stop({ stoppedAt: T0 }))
-    // 250 ms plus half of 0.5, 1 and 2 s.
-    expect(clock.sleeps.slice(sleeps)).toEqual([500, 750, 1250])
+    const result = await clock.run(follower.stop({ exitedAt: T0 }))
+    // The first read within 80 ms (the share alone in the region), then 0.5, 1 and 2 s of backoff.
+    expect(clock.sleeps.slice(sleeps)).toEqual([40, 500, 1000, 2000])
     expect(result).toMatchObject({ complete: true, throttled: 3 })
     expect(logger.lines).toEqual([])
+  })
+
+  it('takes its turn among 60 jobs on a 10/s quota: every 12 s, from its slot, and drains at once', async () => {
+    const { clock, logger } = setup()
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    const share = logsShareOf('eu-west-1', fanOutOf({ jobIndex: 7, jobTotal: 60, tasks: 1 }))
+    const follower = followLogs(
+      { logs, clock, random: () => 0, logger },
+      { ...options, region: 'eu-west-1', share }
+    )
+    await clock.advance(40_000)
+    // Slot 7 of 200 ms ticks: 1.4 s past each 12 s of the clock (T0 is a multiple of 12 s):
+    // reads at 1.4, 13.4, 25.4 and 37.4 s, the next one waiting.
+    expect(clock.sleeps).toEqual([1400, 12_000, 12_000, 12_000, 12_000])
+    expect(requests()).toHaveLength(4)
+    // The containers exited 2 s ago: settled; the drain's one read comes at once.
+    const result = await clock.run(follower.stop({ exitedAt: clock.now() - 2000 }))
+    expect(result).toMatchObject({ complete: true, calls: 5 })
+    expect(clock.now()).toBe(T0 + 40_000)
+  })
+
+  it('gives a throttled drain three turns of a slow share before its deadline', () => {
+    expect(drainMsFor({ perSecond: 12.5 })).toBe(60_000)
+    expect(drainMsFor({ perSecond: 5 / 60 })).toBe(60_000)
+    expect(drainMsFor({ perSecond: 5 / 200 })).toBe(120_000)
   })
 
   it('reads nothing when the step was already over', async () => {

@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
 import { logsLink, tailLogs } from '../../src/logs/logs.js'
+import { logStreamConsoleUrl } from '../../src/aws/console.js'
 
 const TASK_ARN = 'arn:aws:ecs:ap-northeast-1:123456789012:task/batch/0123456789abcdef'
 const awslogs = (options: Record<string, string>) => ({ logDriver: 'awslogs', options })
@@ -215,7 +216,7 @@ describe('tailLogs', () => {
     ])
   })
 
-  it('retries ThrottlingException with full jitter when given a clock, up to 3 attempts', async () => {
+  it("retries ThrottlingException at the pacer's backoff when given a clock, until its deadline", async () => {
     const throttled = new CloudWatchLogsServiceException({
       name: 'ThrottlingException',
       $fault: 'client',
@@ -231,15 +232,47 @@ describe('tailLogs', () => {
     const logger = memoryLogger()
     const tail = tailLogs({ logs, logger, clock, random: () => 0.5 }, options)
     expect(await clock.run(tail)).toEqual(['one'])
-    expect(clock.sleeps).toEqual([250, 500])
+    // Alone in ap-northeast-1: 12.5 reads/s, the first within 80 ms (here 40); then the backoff,
+    // 500 ms and 1 s (times 0.5 + r).
+    expect(clock.sleeps).toEqual([40, 500, 1000])
     expect(logger.of('warning')).toEqual([])
+
     logsMock.reset()
     logsMock.on(GetLogEventsCommand).rejects(throttled)
     const again = memoryLogger()
-    expect(await clock.run(tailLogs({ logs, logger: again, clock }, options))).toBeUndefined()
-    expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(3)
-    expect(again.of('warning')).toEqual([
-      'Could not read the last log lines of /ecs/batch app/app/0123 (ap-northeast-1): Rate exceeded.'
+    const start = clock.now()
+    const stuck = tailLogs({ logs, logger: again, clock, random: () => 0.5 }, options)
+    expect(await clock.run(stuck)).toBeUndefined()
+    // At 0.04, 0.54, 1.54, 3.54, 7.54, 15.54, 31.54 and 47.54 s; the next (63.54 s) is past the
+    // 60 s deadline, so it gives up there, without waiting for it.
+    expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(8)
+    expect(clock.now() - start).toBe(47_540)
+    expect(again.lines).toEqual([
+      'warning: Could not read the last log lines of /ecs/batch app/app/0123 (ap-northeast-1) in time: ' +
+        'CloudWatch Logs kept answering ThrottlingException (its GetLogEvents quota is the ' +
+        "account's, shared with every reader). They are at " +
+        logStreamConsoleUrl('ap-northeast-1', '/ecs/batch', 'app/app/0123')
+    ])
+  })
+
+  it('tries once without a clock, and never retries a denied read', async () => {
+    const denied = new CloudWatchLogsServiceException({
+      name: 'AccessDeniedException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: 'not authorized'
+    })
+    logsMock.on(GetLogEventsCommand).rejects(denied)
+    const logger = memoryLogger()
+    expect(await tailLogs({ logs, logger }, options)).toBeUndefined()
+    const clock = new FakeClock(at(0))
+    expect(await clock.run(tailLogs({ logs, logger, clock, random: () => 0 }, options))).toBe(
+      undefined
+    )
+    expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(2)
+    expect(logger.of('warning')).toEqual([
+      "Could not read the last log lines of /ecs/batch app/app/0123 (ap-northeast-1): not authorized. Grant logs:GetLogEvents on the log group to the action's role, or set log-lines: 0.",
+      "Could not read the last log lines of /ecs/batch app/app/0123 (ap-northeast-1): not authorized. Grant logs:GetLogEvents on the log group to the action's role, or set log-lines: 0."
     ])
   })
 

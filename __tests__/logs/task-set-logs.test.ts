@@ -3,7 +3,14 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { mockClient } from 'aws-sdk-client-mock'
 import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
-import { FailedTaskTails, MAX_FAILED_TAILS, taskSetLogMode } from '../../src/logs/task-set-logs.js'
+import { CloudWatchLogsServiceException } from '@aws-sdk/client-cloudwatch-logs'
+import { fanOutOf } from '../../src/model/fan-out.js'
+import {
+  FailedTaskTails,
+  MAX_FAILED_TAILS,
+  tailsPerSecond,
+  taskSetLogMode
+} from '../../src/logs/task-set-logs.js'
 
 const logsMock = mockClient(CloudWatchLogsClient)
 const logs = new CloudWatchLogsClient({ region: 'ap-northeast-1' })
@@ -41,7 +48,7 @@ describe('FailedTaskTails', () => {
     const clock = new FakeClock(T0)
     const logger = memoryLogger()
     const tails = new FailedTaskTails(
-      { logs, clock, logger },
+      { logs, clock, random: () => 0, logger },
       { region: 'ap-northeast-1', logConfiguration: awslogs, logLines }
     )
     return { clock, logger, tails }
@@ -100,10 +107,55 @@ describe('FailedTaskTails', () => {
     const { clock, tails } = setup(0)
     await clock.run(tails.ended({ index: 0, taskArn: arn(0), exitCode: 1, failed: true }))
     const noStream = new FailedTaskTails(
-      { logs, clock, logger: memoryLogger() },
+      { logs, clock, random: () => 0, logger: memoryLogger() },
       { region: 'ap-northeast-1', logConfiguration: undefined, logLines: 5 }
     )
     await clock.run(noStream.ended({ index: 0, taskArn: arn(0), exitCode: 1, failed: true }))
     expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(0)
+  })
+
+  it("paces the calls, retries included, within the job's share of a wide fan-out", async () => {
+    const throttled = new CloudWatchLogsServiceException({
+      name: 'ThrottlingException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: 'Rate exceeded'
+    })
+    logsMock
+      .on(GetLogEventsCommand)
+      .rejectsOnce(throttled)
+      .callsFake((input: { logStreamName: string }) => ({
+        events: [{ timestamp: T0, message: `boom in ${input.logStreamName.slice(-2)}` }],
+        nextBackwardToken: 'b/0'
+      }))
+    // 60 jobs of 2 tasks at once in eu-west-1: 5 reads/s for 120 tasks, this job's two shares 1/12 s.
+    const fanOut = fanOutOf({ jobIndex: 3, jobTotal: 60, tasks: 2 })
+    expect(tailsPerSecond('eu-west-1', fanOut)).toBeCloseTo(1 / 12, 10)
+    const clock = new FakeClock(T0)
+    const logger = memoryLogger()
+    const tails = new FailedTaskTails(
+      { logs, clock, random: () => 0, logger },
+      { region: 'eu-west-1', logConfiguration: awslogs, logLines: 2, fanOut }
+    )
+    const arnIn = (i: number): string => arn(i).replace('ap-northeast-1', 'eu-west-1')
+    await clock.run(
+      Promise.all([
+        tails.ended({ index: 0, taskArn: arnIn(0), exitCode: 1, failed: true }),
+        tails.ended({ index: 1, taskArn: arnIn(1), exitCode: 1, failed: true })
+      ])
+    )
+    // Throttled at once; the retry one interval (12 s) later, the next task's tail 12 s after.
+    expect(clock.sleeps).toEqual([12_000, 12_000])
+    expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(3)
+    expect(logger.of('info').filter((l) => l.startsWith('Last'))).toHaveLength(2)
+    expect(logger.of('warning')).toEqual([])
+  })
+
+  it('takes TAILS_PER_SECOND at most, and without a fan-out', () => {
+    expect(tailsPerSecond('ap-northeast-1', undefined)).toBe(2)
+    expect(tailsPerSecond('ap-northeast-1', fanOutOf({ tasks: 10 }))).toBe(2)
+    // Two jobs of 1 task in a 25/s region: 12.5 / 2 = 6.25 each, capped.
+    expect(tailsPerSecond('ap-northeast-1', fanOutOf({ jobTotal: 2, tasks: 1 }))).toBe(2)
+    expect(tailsPerSecond('us-west-2', fanOutOf({ jobTotal: 10, tasks: 1 }))).toBe(0.5)
   })
 })

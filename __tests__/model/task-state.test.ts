@@ -28,6 +28,7 @@ describe('snapshotFromEvent', () => {
       startedAt: new Date('2026-11-28T16:10:05.330Z'),
       stoppingAt: new Date('2026-11-28T16:12:31.004Z'),
       stoppedAt: new Date('2026-11-28T16:12:33.250Z'),
+      executionStoppedAt: new Date('2026-11-28T16:12:30.998Z'),
       containers: [
         {
           name: 'app',
@@ -85,6 +86,7 @@ describe('snapshotFromDescribe', () => {
       stopCode: 'TaskFailedToStart',
       stoppedReason: 'CannotPullContainerError: not found',
       stoppedAt: new Date('2026-11-28T16:10:07.002Z'),
+      executionStoppedAt: new Date('2026-11-28T16:10:06.500Z'),
       launchType: 'FARGATE',
       containers: [
         { name: 'app', lastStatus: 'STOPPED', reason: 'CannotPullContainerError: not found' }
@@ -96,6 +98,7 @@ describe('snapshotFromDescribe', () => {
       stopCode: 'TaskFailedToStart',
       stoppedReason: 'CannotPullContainerError: not found',
       stoppedAt: new Date('2026-11-28T16:10:07.002Z'),
+      executionStoppedAt: new Date('2026-11-28T16:10:06.500Z'),
       launchType: 'FARGATE',
       containers: [
         { name: 'app', lastStatus: 'STOPPED', reason: 'CannotPullContainerError: not found' }

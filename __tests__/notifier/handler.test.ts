@@ -144,13 +144,20 @@ describe('processEvent against a real S3 server', () => {
     expect((await stored(key('stopped')))?.event).toEqual(storedStoppedV(7))
   })
 
-  it('keeps what hako reads: started.json containerInstanceArn and startedAt, stopped.json the task and its containers', () => {
+  it('keeps what hako reads: started.json containerInstanceArn and startedAt, stopped.json the task and its containers, and when they exited', () => {
     const started = storedRunning().detail
     expect(started.containerInstanceArn).toBe(runningEvent().detail.containerInstanceArn)
     expect(started.startedAt).toBe(runningEvent().detail.startedAt)
     const full = stoppedEvent().detail
     const kept = storedStopped().detail
-    for (const field of ['stoppedAt', 'stoppedReason', 'stopCode', 'version', 'lastStatus'])
+    for (const field of [
+      'stoppedAt',
+      'executionStoppedAt',
+      'stoppedReason',
+      'stopCode',
+      'version',
+      'lastStatus'
+    ])
       expect([field, kept[field]]).toEqual([field, full[field]])
     expect(kept.containers).toEqual(
       full.containers.map((c) => ({

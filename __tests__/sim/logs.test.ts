@@ -7,6 +7,7 @@ import {
 import { ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs'
 import { FakeClock } from '../doubles/clock.js'
 import { startLocalAws, type LocalAws } from '../../sim/index.js'
+import { logsLimitsOf } from '../../sim/logs.js'
 
 const START = Date.parse('2025-06-01T00:00:00Z')
 
@@ -304,5 +305,44 @@ describe('awslogs delivery: batches every 5 s, the rest at exit, after an ingest
       logs.send(new FilterLogEventsCommand({ logGroupName: '/ecs/batch' }))
     ).rejects.toMatchObject({ name: 'ThrottlingException' })
     expect(local.stats().logs.throttled).toEqual({ FilterLogEvents: 1 })
+  })
+})
+
+describe("the Logs buckets of an endpoint's region", () => {
+  it('take the regional quotas, a burst of one second each (src/logs/logs-quota.ts)', () => {
+    expect(logsLimitsOf('eu-west-1')).toEqual({
+      logs: { burst: 10, refillPerSecond: 10 },
+      'logs-filter': { burst: 10, refillPerSecond: 10 }
+    })
+    expect(logsLimitsOf('us-east-1')).toEqual({
+      logs: { burst: 25, refillPerSecond: 25 },
+      'logs-filter': { burst: 25, refillPerSecond: 25 }
+    })
+    expect(logsLimitsOf('eu-central-1')['logs-filter']).toEqual({ burst: 5, refillPerSecond: 5 })
+  })
+
+  it('throttle the 11th GetLogEvents within a second in eu-west-1', async () => {
+    const clock = new FakeClock(START)
+    const local = await startLocalAws({ clock, region: 'eu-west-1', notifier: false })
+    try {
+      const logs = new CloudWatchLogsClient({ ...local.clientConfig('logs'), maxAttempts: 1 })
+      const outcomes: string[] = []
+      for (let i = 0; i < 11; i++) {
+        outcomes.push(
+          await logs
+            .send(new GetLogEventsCommand({ logGroupName: '/none', logStreamName: 's' }))
+            .then(
+              () => 'ok',
+              (e: { name: string }) => e.name
+            )
+        )
+      }
+      expect(outcomes).toEqual([
+        ...Array<string>(10).fill('ResourceNotFoundException'),
+        'ThrottlingException'
+      ])
+    } finally {
+      await local.close()
+    }
   })
 })

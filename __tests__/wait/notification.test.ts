@@ -40,6 +40,7 @@ const STOPPED: TaskSnapshot = {
   startedAt: new Date('2025-03-14T09:26:58.310Z'),
   stoppingAt: new Date('2025-03-14T09:31:06.002Z'),
   stoppedAt: new Date('2025-03-14T09:31:11.870Z'),
+  executionStoppedAt: new Date('2025-03-14T09:31:05.441Z'),
   containers: [
     { name: 'app', lastStatus: 'STOPPED', exitCode: 0 },
     { name: 'fluentd', lastStatus: 'STOPPED', exitCode: 143 }

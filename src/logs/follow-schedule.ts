@@ -1,45 +1,55 @@
 /**
- * When a log follower reads next: pure functions of the task's age, a throttling penalty and a
- * random number, in the style of src/wait/schedule.ts.
+ * When a log follower reads next: pure functions of the task's age, its share of the fan-out's
+ * reads, a throttling penalty and a random number, in the style of src/wait/schedule.ts.
  *
  * CloudWatch Logs' read quotas are small, account-wide and shared with the console and every
  * other tool: GetLogEvents 25 requests per second per account and region, only 10 in us-west-2,
  * eu-west-1, eu-central-1 and a few more, not adjustable (docs/limits.md, "CloudWatch Logs read
- * quotas"). So a follower spends a budget that shrinks as its task ages, instead of a loop.
+ * quotas"). So a follower spends the smaller of two budgets: one that shrinks as its task ages,
+ * and its share of the fan-out's half of the quota (logs-quota.ts), instead of a loop.
  *
- * ## The read interval
+ * ## The read interval from age
  *
  * The mean interval grows with the square of the task's age `a` (seconds since following began):
  *
  *     m(a) = clamp((a / YOUNG_S)^2, MIN_MEAN_S, MAX_MEAN_S)     YOUNG_S = 25, MIN 1 s, MAX 30 s
- *     delay = max(m(a), penalty) * (1 + r / 2),  r uniform in [0, 1)
+ *     wanted = now + max(m(a), penalty) * (1 + r / 2),  r uniform in [0, 1)
  *
  * so m is 1 s up to 25 s of age, 4 s at 50 s, 5.8 s at 60 s, 16 s at 100 s and 30 s from 137 s
  * on. The jitter only lengthens a gap (as for S3 reads), so reads of one stream are never closer
- * than 1 s, and jobs that started together drift apart.
+ * than 1 s.
  *
- * - **Lag of a young task.** A line waits on average E[d^2]/(2 E[d]) ≈ 0.63 m for the next read
- *   (d uniform in [m, 1.5 m)): 0.63 s up to 25 s of age, 0.9 s at 30 s, 2.5 s at 50 s, 3.6 s at
- *   60 s. The median line of a task that writes steadily through its first minute is 30 s old:
- *   about 0.9 s, plus CloudWatch's own ingestion delay.
- * - **Reads per task.** dn = da / (1.25 m(a)): 20 in the first 25 s, 500 (1/25 - 1/a) from 25 s
- *   to 137 s (16.4 in all), then one per 37.5 s: 31.7 in the first minute, 4.2 in the second,
- *   1.6 per minute after 137 s, so about 129 for an hour-long task (one per 28 s on average).
- * - **Account-wide load.** N jobs following tasks of the same age spend N * 4.2 / 60 reads per
- *   second between 60 s and 120 s of age (4.2/s for 60 jobs, under half the smallest quota) and
- *   N / 37.5 after 137 s (1.6/s for 60 jobs, 5.3/s for 200). In their first minute 60 jobs would
- *   ask for 31.7/s, more than a 10/s region grants: there the throttling penalty below decides,
- *   and lines arrive later but complete.
+ * ## The share: turns on a shared clock
+ *
+ * The read then waits for the task's next turn at or after `wanted`: the fan-out's reads are
+ * ticks `t = 1000 / (quota / 2)` ms apart on the wall clock (80 ms for a 25/s quota, 200 ms for
+ * 10/s), and the task in slot `s` of N owns the ticks `k ≡ s (mod N)`, so its turns come every
+ * `T = N × t` and it reads within the first half of its tick (`r2 × t / 2`). Every job of the
+ * fan-out computes the same ticks from its own clock, so N followers read one at a time, evenly
+ * spread, without a word between them; the whole fan-out reads at most `quota / 2` per second
+ * over any window, whatever the ages of its tasks.
+ *
+ * - **A lone task** (N = 1) owns every tick: `T` is 80 ms (200 ms in a 10/s region), under the
+ *   1 s of a young task, which keeps today's schedule.
+ * - **Lag of a young task.** A line waits on average E[d^2]/(2 E[d]) for the next read, with d
+ *   the gap: about 0.63 s while d is 1 to 1.5 s (a lone task up to 25 s of age), and T / 2 when
+ *   the share decides (6 s for 60 tasks on a 10/s quota, 20 s for 200): the price of the share.
+ * - **Reads per task.** From age alone dn = da / (1.25 m(a)): 20 in the first 25 s, 500 (1/25 -
+ *   1/a) from 25 s to 137 s (16.4 in all), then one per 37.5 s, about 129 for an hour-long task.
+ *   With the share, at most one per T.
+ * - **Account-wide load.** At most quota / 2 per second in all (5/s for a 10/s quota), and less
+ *   once the tasks are old: 60 tasks past 137 s read about once per 36 to 48 s each (the next
+ *   12 s turn after 30 to 45 s), 1.4/s in all.
  *
  * ## Throttling
  *
- * Each ThrottlingException doubles a penalty (starting from twice the current mean) up to
+ * Reads of readers the fan-out knows nothing of share the quota, so a ThrottlingException still
+ * doubles a penalty (starting from twice the current interval, the larger of m(a) and T) up to
  * MAX_PENALTY_S; each answer that is not throttled lowers it by a fifth (slow recovery: five good
- * answers in a row to fall by two thirds), and once it is below the age-grown mean it is gone.
- * N jobs in a bucket of R reads per second settle where N / (1.25 penalty) ≈ R: 60 jobs on a
- * 10/s quota near a 4.8 s penalty, 200 jobs near 16 s.
+ * answers in a row to fall by two thirds), and once it is below the interval it is gone.
  */
 import type { Random } from '../util/clock.js'
+import type { LogsShare } from './logs-quota.js'
 
 /** Age in seconds up to which the mean interval is MIN_MEAN_S; it grows as the square after. */
 export const YOUNG_S = 25
@@ -59,16 +69,75 @@ export function followMeanMs(ageMs: number): number {
   return Math.round(m * 1000)
 }
 
-/** After a ThrottlingException: double, from twice the current mean, up to MAX_PENALTY_S. */
-export function penaltyAfterThrottle(penaltyMs: number, ageMs: number): number {
-  const doubled = penaltyMs === 0 ? 2 * followMeanMs(ageMs) : 2 * penaltyMs
+/** A task's turns: every `width`-th tick of the fan-out, from its slot's. */
+export type Turns = Pick<LogsShare, 'tickMs' | 'width' | 'slot'>
+
+/** Milliseconds between two turns of one task: T = N × t. */
+export function turnIntervalMs(turns: Turns): number {
+  return turns.tickMs * turns.width
+}
+
+/** The current interval: the larger of the age-grown mean and the task's turns (ms). */
+function intervalMs(ageMs: number, turns: Turns | undefined): number {
+  return Math.max(followMeanMs(ageMs), turns ? Math.round(turnIntervalMs(turns)) : 0)
+}
+
+/**
+ * After a ThrottlingException: double, from twice the current interval (the age-grown mean, or
+ * the task's turns when they are further apart), up to MAX_PENALTY_S.
+ */
+export function penaltyAfterThrottle(penaltyMs: number, ageMs: number, turns?: Turns): number {
+  const doubled = penaltyMs === 0 ? 2 * intervalMs(ageMs, turns) : 2 * penaltyMs
   return Math.min(MAX_PENALTY_S * 1000, doubled)
 }
 
-/** After an answer that was not throttled: lower by a fifth; gone below the mean. */
-export function penaltyAfterAnswer(penaltyMs: number, ageMs: number): number {
+/** After an answer that was not throttled: lower by a fifth; gone below the interval. */
+export function penaltyAfterAnswer(penaltyMs: number, ageMs: number, turns?: Turns): number {
   const lowered = Math.round(penaltyMs * RECOVERY)
-  return lowered <= followMeanMs(ageMs) ? 0 : lowered
+  return lowered <= intervalMs(ageMs, turns) ? 0 : lowered
+}
+
+/**
+ * The start of the task's first turn at or after `at` (clock ms): the tick `k × t` with
+ * `k ≡ slot (mod width)`, counted from the clock's zero so every job finds the same ticks.
+ */
+export function nextTurnAt(at: number, turns: Turns): number {
+  const period = turnIntervalMs(turns)
+  const offset = turns.slot * turns.tickMs
+  let turn = offset + Math.ceil((at - offset) / period) * period
+  // Floating point: never a turn before `at`.
+  if (turn < at) turn += period
+  return Math.ceil(turn)
+}
+
+/**
+ * When to read next (clock ms): the age-grown, jittered, penalised delay from `now`, then the
+ * task's next turn at or after it, somewhere in the first half of that tick.
+ */
+export function nextReadAt(options: {
+  now: number
+  ageMs: number
+  penaltyMs: number
+  turns: Turns
+  random: Random
+}): number {
+  const wanted =
+    options.now +
+    followDelayMs({ ageMs: options.ageMs, penaltyMs: options.penaltyMs, random: options.random })
+  return (
+    nextTurnAt(wanted, options.turns) + Math.floor((options.random() * options.turns.tickMs) / 2)
+  )
+}
+
+/**
+ * The first read: anywhere in the first mean interval, then the task's next turn, so jobs
+ * started together take their turns one after another.
+ */
+export function firstReadAt(options: { now: number; turns: Turns; random: Random }): number {
+  const wanted = options.now + firstDelayMs(options.random)
+  return (
+    nextTurnAt(wanted, options.turns) + Math.floor((options.random() * options.turns.tickMs) / 2)
+  )
 }
 
 /** Milliseconds until the next read: the larger of mean and penalty, lengthened by up to half. */

@@ -1,8 +1,9 @@
 /**
  * Follows one task's app container log stream while the task runs: GetLogEvents from the head,
- * then with `nextForwardToken`, printing new lines as they arrive, on the age-grown, jittered,
- * throttle-backed-off budget of follow-schedule.ts. On stop it drains the stream to its end, so
- * the job log holds every line exactly once.
+ * then with `nextForwardToken`, printing new lines as they arrive, on the age-grown budget of
+ * follow-schedule.ts within the task's share of the fan-out's reads (logs-quota.ts), backed off
+ * when throttled. On stop it drains the stream to its end within the same share (read-pacer.ts),
+ * so the job log holds every line exactly once; a stream it never read it tails instead.
  *
  * Following is a passenger: it never delays or changes the wait, the exit code or the step's
  * result. A throttled, denied or missing stream costs at most one warning; a stream that does
@@ -13,28 +14,32 @@ import {
   type CloudWatchLogsClient,
   type GetLogEventsCommandOutput
 } from '@aws-sdk/client-cloudwatch-logs'
-import { fullJitter } from '../util/backoff.js'
 import type { Clock, Random } from '../util/clock.js'
 import { errorName, foreignErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import {
-  firstDelayMs,
-  followDelayMs,
+  firstReadAt,
   nextHeartbeatGapMs,
+  nextReadAt,
+  nextTurnAt,
   penaltyAfterAnswer,
   penaltyAfterThrottle,
   MAX_PENALTY_S,
   MIN_MEAN_S
 } from './follow-schedule.js'
+import type { FanOut } from '../model/fan-out.js'
 import { taskIdOf } from '../model/task-state.js'
+import { aloneShare, logsShareOf, type LogsShare } from './logs-quota.js'
 import {
   MAX_EVENTS,
   formatLogEvent,
   logsErrorHint,
   logsLink,
   pageBytes,
+  tailLogs,
   type LogConfiguration
 } from './logs.js'
+import { READ_DEADLINE_MS, ReadPacer } from './read-pacer.js'
 
 /** What a follower needs from outside. */
 export interface FollowDeps {
@@ -57,6 +62,8 @@ export interface FollowOptions {
   startedAt: number
   /** How many of the last lines to keep for the job summary (the `log-lines` input). */
   keepLines: number
+  /** The task's share of GetLogEvents (default: alone in `region`). */
+  share?: LogsShare
   /** Ends following at once, without a drain (the step is over, whatever happened). */
   signal?: AbortSignal
 }
@@ -64,9 +71,9 @@ export interface FollowOptions {
 /** How following went, for the report. */
 export interface FollowResult {
   /**
-   * True when the tail must still be printed: the stream was never read while the task ran, so
-   * `log-lines` keeps its meaning. False when following printed the lines (or was denied, and
-   * said so once).
+   * True when the tail must still be printed: the stream was never read, not even at the stop.
+   * False when following printed the lines (while the task ran, or its last `keepLines` at the
+   * stop), or was denied or ran out of time, and said so once.
    */
   tail: boolean
   /** Every line up to the stream's end was printed. */
@@ -83,28 +90,36 @@ export interface FollowResult {
 /** A follower at work. */
 export interface Follower {
   /**
-   * Ends following and drains the stream to its end, within `drainMs` (default 60 s) or until
-   * `signal` aborts. `stoppedAt` (clock ms), when known, is when the task stopped: lines may
-   * still be on their way into CloudWatch, so the drain reads once more SETTLE_MS after it.
+   * Ends following and drains the stream to its end, within `drainMs` (default drainMsFor the
+   * share) or until `signal` aborts. `exitedAt` (clock ms), when known, is when the task's
+   * containers exited (`executionStoppedAt`, else `stoppedAt`): the awslogs driver sends a
+   * container's last lines as it exits, so the drain reads once SETTLE_MS after it, when they
+   * are in CloudWatch.
    */
   stop(options?: {
-    stoppedAt?: number
+    exitedAt?: number
     signal?: AbortSignal
     drainMs?: number
   }): Promise<FollowResult>
 }
 
-/** How long after the task's stop its last lines may still be arriving in CloudWatch Logs. */
-export const SETTLE_MS = 2000
 /**
- * The longest drain by default. Jobs whose tasks stop together drain together: 200 of them need
- * at least 20 s of a 10-per-second quota.
+ * How long after the containers' exit their last lines may still be on their way into
+ * CloudWatch Logs: the awslogs driver sends what it holds as a container exits, and this covers
+ * CloudWatch's ingestion of that last batch (docs/limits.md, "When a container's last lines are in").
  */
-export const DRAIN_MS = 60_000
-/** Drain retries after throttling: at least this long, plus full jitter from this base to this cap. */
-const DRAIN_RETRY_MIN_MS = 250
-const DRAIN_RETRY_BASE_MS = 500
-const DRAIN_RETRY_CAP_MS = 8000
+export const SETTLE_MS = 1000
+/** The longest drain by default, for a share that allows a read every few seconds or more often. */
+export const DRAIN_MS = READ_DEADLINE_MS
+
+/**
+ * The drain's deadline for a share: DRAIN_MS, or three of the task's turns when they are
+ * further apart (200 tasks on a 10/s quota read once per 40 s each), so a throttled drain gets
+ * more than one retry before it gives up.
+ */
+export function drainMsFor(share: Pick<LogsShare, 'perSecond'>): number {
+  return Math.max(DRAIN_MS, Math.ceil(3000 / share.perSecond))
+}
 /** A page at least this full is followed by the next one at the shortest interval. */
 const FULL_PAGE_BYTES = 512 * 1024
 /** While reading is off (denied), the loop still wakes this often for the heartbeat. */
@@ -141,11 +156,13 @@ class StreamFollower {
   private lastActivity: number
   private heartbeatGap = 0
   private readonly halted = new AbortController()
+  private readonly share: LogsShare
 
   constructor(
     private readonly deps: FollowDeps,
     private readonly o: FollowOptions
   ) {
+    this.share = o.share ?? aloneShare(o.region)
     this.lastActivity = deps.clock.now()
     if (o.signal?.aborted) this.halted.abort()
     else o.signal?.addEventListener('abort', () => this.halted.abort(), { once: true })
@@ -166,7 +183,8 @@ class StreamFollower {
   /** Reads on the schedule until halted. Never throws. */
   async loop(): Promise<void> {
     const { clock, random } = this.deps
-    let delay = firstDelayMs(random)
+    const turns = this.share
+    let delay = firstReadAt({ now: clock.now(), turns, random }) - clock.now()
     for (;;) {
       await clock.sleep(delay, this.halted.signal)
       if (this.halted.signal.aborted) return
@@ -177,10 +195,12 @@ class StreamFollower {
       }
       const outcome = await this.read()
       this.heartbeat()
-      delay =
+      const now = clock.now()
+      const at =
         outcome === 'full'
-          ? MIN_MEAN_S * 1000
-          : followDelayMs({ ageMs: this.age(), penaltyMs: this.penaltyMs, random })
+          ? nextTurnAt(now + MIN_MEAN_S * 1000, turns)
+          : nextReadAt({ now, ageMs: this.age(), penaltyMs: this.penaltyMs, turns, random })
+      delay = at - now
     }
   }
 
@@ -202,7 +222,7 @@ class StreamFollower {
     } catch (error) {
       return this.failed(error)
     }
-    this.penaltyMs = penaltyAfterAnswer(this.penaltyMs, this.age())
+    this.penaltyMs = penaltyAfterAnswer(this.penaltyMs, this.age(), this.share)
     this.readOnce = true
     const events = page.events ?? []
     for (const event of events) {
@@ -230,7 +250,7 @@ class StreamFollower {
     const { logger } = this.deps
     if (name === 'ResourceNotFoundException') {
       // The awslogs driver creates the stream when the container starts: not yet is normal.
-      this.penaltyMs = penaltyAfterAnswer(this.penaltyMs, this.age())
+      this.penaltyMs = penaltyAfterAnswer(this.penaltyMs, this.age(), this.share)
       return 'missing'
     }
     if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException') {
@@ -243,7 +263,7 @@ class StreamFollower {
     // Throttling, and anything transient (5xx, network): back off the same way.
     if (name === 'ThrottlingException') this.throttled++
     else logger.debug(`GetLogEvents of ${this.where} failed: ${foreignErrorMessage(error)}`)
-    this.penaltyMs = penaltyAfterThrottle(this.penaltyMs, this.age())
+    this.penaltyMs = penaltyAfterThrottle(this.penaltyMs, this.age(), this.share)
     // While draining the notice at the end says it once; no warning on top.
     if (this.penaltyMs >= MAX_PENALTY_S * 1000 && !this.warnedThrottle && !this.draining) {
       this.warnedThrottle = true
@@ -269,9 +289,14 @@ class StreamFollower {
     )
   }
 
-  /** Reads to the end of the stream, after the loop has ended. */
+  /**
+   * Reads to the end of the stream, after the loop has ended: once the containers' last lines
+   * are in (SETTLE_MS after their exit), one read at the share's pace, more only for full pages
+   * or throttled answers, until the deadline. A stream never read while the task ran gets its
+   * last `keepLines` lines instead, paced the same way.
+   */
   async drain(options: {
-    stoppedAt?: number
+    exitedAt?: number
     signal?: AbortSignal
     drainMs?: number
   }): Promise<FollowResult> {
@@ -285,42 +310,59 @@ class StreamFollower {
       throttled: this.throttled
     })
     if (!this.reading) return result(false, false)
-    // Never read while the task ran: the tail prints the last `log-lines` lines instead.
-    if (!this.readOnce) return result(false, true)
     this.draining = true
-    const deadline = clock.now() + (options.drainMs ?? DRAIN_MS)
-    // Never later than SETTLE_MS from now: a stop time from another clock must not stall the drain.
-    const settleAt = Math.min(options.stoppedAt ?? Infinity, clock.now()) + SETTLE_MS
-    let failures = 0
-    while (!options.signal?.aborted && clock.now() < deadline) {
-      const issuedAt = clock.now()
+    const deadline = clock.now() + (options.drainMs ?? drainMsFor(this.share))
+    // Never later than SETTLE_MS from now: an exit time from another clock must not stall the drain.
+    const settleAt = Math.min(options.exitedAt ?? Infinity, clock.now()) + SETTLE_MS
+    // A read before it would need another after it: wait, so one read is usually the whole drain.
+    const settle = Math.min(settleAt, deadline) - clock.now()
+    if (settle > 0) await clock.sleep(settle, options.signal)
+    const pacer = new ReadPacer({ clock, random }, this.share.perSecond)
+    if (!this.readOnce && options.signal?.aborted) return result(false, true)
+    if (!this.readOnce) return this.tailInstead(pacer, deadline, options.signal, result)
+    while (await pacer.turn(deadline, options.signal)) {
       const outcome = await this.read()
       if (outcome === 'denied') return result(false, false)
-      if (outcome === 'head' || outcome === 'events') {
-        failures = 0
-        // Read after the container's last lines had time to arrive: a page not cut short by its
-        // size is the end of the stream, and needs no second call to see the same token.
-        if (issuedAt >= settleAt) return result(true, false)
-        if (outcome === 'head') {
-          await clock.sleep(Math.min(settleAt, deadline) - clock.now(), options.signal)
-        }
+      if (outcome === 'throttled' || outcome === 'error' || outcome === 'missing') {
+        pacer.throttled()
         continue
       }
-      if (outcome === 'full') continue
-      // Throttled or failed: every job whose task just stopped drains now, so retry soon and
-      // spread out (full jitter), whatever the penalty of the live reads was.
-      const wait = Math.min(
-        DRAIN_RETRY_MIN_MS +
-          fullJitter(failures++, DRAIN_RETRY_BASE_MS, DRAIN_RETRY_CAP_MS, random),
-        deadline - clock.now()
-      )
-      if (wait > 0) await clock.sleep(wait, options.signal)
+      pacer.answered()
+      // A page not cut short by its size, read after the last lines were in: the stream's end.
+      if (outcome !== 'full') return result(true, false)
     }
+    if (options.signal?.aborted) return result(false, false)
     const upTo =
       this.lastTimestamp === undefined ? 'no line' : new Date(this.lastTimestamp).toISOString()
     logger.notice(
       `Printed the log of task ${this.o.taskId} up to ${upTo}; the rest is at ${this.o.url}`
     )
+    return result(false, false)
+  }
+
+  /** The stream was never read while the task ran: its last `keepLines` lines, as `log-lines` says. */
+  private async tailInstead(
+    pacer: ReadPacer,
+    deadline: number,
+    signal: AbortSignal | undefined,
+    result: (complete: boolean, tail: boolean) => FollowResult
+  ): Promise<FollowResult> {
+    const { logs, logger, clock, random } = this.deps
+    const lines = await tailLogs(
+      { logs, logger, clock, random },
+      {
+        group: this.o.group,
+        stream: this.o.stream,
+        region: this.o.region,
+        lines: this.o.keepLines,
+        pacer,
+        deadline,
+        ...(signal ? { signal } : {})
+      }
+    )
+    if (lines === undefined) return result(false, false)
+    this.last.splice(0, this.last.length, ...lines.slice(-this.o.keepLines))
+    this.printed += lines.length
     return result(false, false)
   }
 }
@@ -349,6 +391,8 @@ export function followAppLogs(
     taskArn: string
     startedAt: number
     keepLines: number
+    /** The fan-out this task belongs to (default: alone), for its share of the reads. */
+    fanOut?: Pick<FanOut, 'width' | 'firstSlot'>
     signal?: AbortSignal
   }
 ): Follower | undefined {
@@ -368,6 +412,7 @@ export function followAppLogs(
     taskId: taskIdOf(options.taskArn),
     startedAt: options.startedAt,
     keepLines: options.keepLines,
+    share: options.fanOut ? logsShareOf(link.region, options.fanOut) : aloneShare(link.region),
     ...(options.signal ? { signal: options.signal } : {})
   })
 }

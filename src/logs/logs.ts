@@ -2,13 +2,14 @@
  * The app container's CloudWatch Logs: the console link and the last lines after the task stops.
  */
 import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
-import { fullJitter } from '../util/backoff.js'
 import type { Clock, Random } from '../util/clock.js'
 import { errorName, foreignErrorMessage } from '../util/errors.js'
 import { escapeLogText } from '../util/safe-text.js'
 import type { Logger } from '../util/logger.js'
 import { logStreamConsoleUrl } from '../aws/console.js'
 import { regionOfArn, taskIdOf } from '../model/task-state.js'
+import { aloneShare } from './logs-quota.js'
+import { READ_DEADLINE_MS, ReadPacer } from './read-pacer.js'
 
 /** A log stream and its console link. */
 export interface LogsLink {
@@ -111,7 +112,11 @@ export function pageBytes(events: readonly LogEventLike[]): number {
  * page with fewer events than asked for that is neither empty nor near the 1 MB page size had
  * nothing older to return. Otherwise a second call reads the page before it (an empty page, or
  * one cut by size, may have more behind its token), and no more.
- * Any failure is a warning: the task's result does not depend on its logs.
+ * Each call waits for its turn of `pacer` (with a clock and none given: one at the pace of a task
+ * alone in the region), and a throttled answer is retried at the pacer's backoff until
+ * `deadline` (default READ_DEADLINE_MS from now): many jobs whose tasks stop together tail
+ * together, on a quota of 10 or 25 calls a second for the whole account. Without a clock, one
+ * attempt. Any failure is a warning: the task's result does not depend on its logs.
  * @returns the lines printed (without timestamps), or undefined when the logs could not be read.
  */
 export async function tailLogs(
@@ -124,12 +129,29 @@ export async function tailLogs(
     signal?: AbortSignal
     /** What the header names (default the group, stream and region). */
     label?: string
+    /** Paces the calls (the task's or the job's share); see above for the default. */
+    pacer?: ReadPacer
+    /** Clock ms after which no call is sent. */
+    deadline?: number
   }
 ): Promise<string[] | undefined> {
-  const { logger } = deps
+  const { logger, clock } = deps
   const wanted = Math.min(Math.max(0, Math.floor(options.lines)), MAX_EVENTS)
   if (wanted === 0) return []
   const where = `${options.group} ${options.stream} (${options.region})`
+  const pacer =
+    options.pacer ??
+    (clock
+      ? new ReadPacer(
+          { clock, random: deps.random ?? Math.random },
+          aloneShare(options.region).perSecond
+        )
+      : undefined)
+  const paced = {
+    pacer,
+    deadline: options.deadline ?? (clock ? clock.now() + READ_DEADLINE_MS : Infinity),
+    ...(options.signal ? { signal: options.signal } : {})
+  }
   try {
     const events: LogEventLike[] = []
     let token: string | undefined
@@ -141,9 +163,20 @@ export async function tailLogs(
         limit: wanted - events.length,
         ...(token === undefined ? {} : { nextToken: token })
       })
-      const page = await sendThrottled(deps, () =>
+      const page = await sendPaced(paced, () =>
         deps.logs.send(command, { abortSignal: options.signal })
       )
+      if (page === undefined) {
+        if (options.signal?.aborted) return undefined
+        // Out of time, throttled all along: print what the first page brought, say where the rest is.
+        if (events.length > 0) break
+        logger.warning(
+          `Could not read the last log lines of ${where} in time: CloudWatch Logs kept answering ` +
+            `ThrottlingException (its GetLogEvents quota is the account's, shared with every ` +
+            `reader). They are at ${logStreamConsoleUrl(options.region, options.group, options.stream)}`
+        )
+        return undefined
+      }
       const got = page.events ?? []
       events.unshift(...got)
       const short = got.length > 0 && pageBytes(got) < NEAR_FULL_PAGE_BYTES
@@ -173,29 +206,38 @@ export async function tailLogs(
   }
 }
 
-/** Attempts of one tail call under ThrottlingException (the Logs client makes one each). */
-export const TAIL_ATTEMPTS = 3
-
 /**
- * Sends, retrying a ThrottlingException with full jitter (0.5 s base, 4 s cap) up to
- * TAIL_ATTEMPTS attempts when a clock is given: many jobs whose tasks stop together tail
- * together, on a quota of 10 or 25 calls a second for the whole account.
+ * Sends when `pacer` gives a turn, retrying ThrottlingException (and a server's passing failure)
+ * after its backoff; undefined when no turn came before `deadline` (or `signal` aborted).
+ * Without a pacer, one attempt.
  */
-async function sendThrottled<T>(
-  deps: { clock?: Clock; random?: Random },
+async function sendPaced<T>(
+  paced: { pacer: ReadPacer | undefined; deadline: number; signal?: AbortSignal },
   send: () => Promise<T>
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+): Promise<T | undefined> {
+  const { pacer, deadline, signal } = paced
+  if (!pacer) return send()
+  while (await pacer.turn(deadline, signal)) {
     try {
-      return await send()
+      const answer = await send()
+      pacer.answered()
+      return answer
     } catch (error) {
-      const { clock, random } = deps
-      if (errorName(error) !== 'ThrottlingException' || !clock || attempt >= TAIL_ATTEMPTS) {
-        throw error
-      }
-      await clock.sleep(fullJitter(attempt, 250, 4000, random ?? Math.random))
+      if (!isPassing(error) || signal?.aborted) throw error
+      pacer.throttled()
     }
   }
+  return undefined
+}
+
+/** A failure worth retrying at the stop: throttling, or a server's passing trouble. */
+function isPassing(error: unknown): boolean {
+  const name = errorName(error)
+  return (
+    name === 'ThrottlingException' ||
+    name === 'ServiceUnavailableException' ||
+    (error as { $fault?: string } | null)?.$fault === 'server'
+  )
 }
 
 /** How to fix a failed CloudWatch Logs read, after its message ('' when there is nothing to say). */

@@ -11,21 +11,39 @@
  *
  * So a task set prints, as each task ends, the last `log-lines` lines of each task that FAILED,
  * under a header naming the task, at most MAX_FAILED_TAILS tasks, with the GetLogEvents calls
- * paced to TAILS_PER_SECOND whatever the failure rate. A task that succeeded costs no call: its
- * log is a link in the job summary. A failure shows up in the job log the moment it is known,
- * with the lines that explain it.
+ * paced within the job's share of the fan-out's reads (its tasks' shares, logs-quota.ts), at most
+ * TAILS_PER_SECOND, whatever the failure rate; a throttled call waits its turn again until the
+ * tail's deadline (read-pacer.ts). A task that succeeded costs no call: its log is a link in the
+ * job summary. A failure shows up in the job log the moment it is known, with the lines that
+ * explain it.
  */
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
-import type { Clock } from '../util/clock.js'
+import type { Clock, Random } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
+import type { FanOut } from '../model/fan-out.js'
+import { logsShareOf } from './logs-quota.js'
 import { logsLink, tailLogs, type LogConfiguration } from './logs.js'
+import { READ_DEADLINE_MS, ReadPacer } from './read-pacer.js'
 
 /** Task sets up to this size are followed live (one task: the single-task path). */
 export const MAX_LIVE_TASKS = 1
 /** At most this many failed tasks get their tail printed; the rest are linked in the summary. */
 export const MAX_FAILED_TAILS = 20
-/** Tails started per second at most: a fifth of the smallest GetLogEvents quota. */
+/** GetLogEvents calls per second of a set's tails at most: a fifth of the smallest quota. */
 export const TAILS_PER_SECOND = 2
+
+/**
+ * The calls per second a job's tails may make: its tasks' shares together (one share per task
+ * it runs at once), at most TAILS_PER_SECOND.
+ */
+export function tailsPerSecond(
+  region: string,
+  fanOut: Pick<FanOut, 'width' | 'firstSlot' | 'tasksAtOnce'> | undefined
+): number {
+  if (!fanOut) return TAILS_PER_SECOND
+  const share = logsShareOf(region, fanOut).perSecond * Math.max(1, fanOut.tasksAtOnce)
+  return Math.min(TAILS_PER_SECOND, share)
+}
 
 /** How the logs of a set of `count` tasks reach the job log. */
 export function taskSetLogMode(count: number): 'follow' | 'failed-tails' {
@@ -45,21 +63,31 @@ export interface EndedTask {
 /** Prints the tails of failed tasks as they end, paced and bounded. */
 export class FailedTaskTails {
   private queue: Promise<void> = Promise.resolve()
-  private nextAt = 0
   private tailed = 0
   private skipped = 0
+  private readonly pacer: ReadPacer
 
   constructor(
-    private readonly deps: { logs: CloudWatchLogsClient; clock: Clock; logger: Logger },
+    private readonly deps: {
+      logs: CloudWatchLogsClient
+      clock: Clock
+      random: Random
+      logger: Logger
+    },
     private readonly options: {
       /** The region of `logs`. */
       region: string
       logConfiguration: LogConfiguration | undefined
       /** The `log-lines` input; 0 prints nothing. */
       logLines: number
+      /** The fan-out the job belongs to (default: alone), for its share of the reads. */
+      fanOut?: Pick<FanOut, 'width' | 'firstSlot' | 'tasksAtOnce'>
       signal?: AbortSignal
     }
-  ) {}
+  ) {
+    // One pacer for every tail of the job: its calls, retries included, stay within its share.
+    this.pacer = new ReadPacer(deps, tailsPerSecond(options.region, options.fanOut))
+  }
 
   /** Tasks whose tail was printed (or tried), and failed tasks beyond MAX_FAILED_TAILS. */
   get counts(): { tailed: number; skipped: number } {
@@ -94,18 +122,17 @@ export class FailedTaskTails {
     })
     const what = `task #${task.index} (exit code ${task.exitCode ?? 'none'})`
     if ('reason' in link || link.region !== this.options.region) return
-    const wait = this.nextAt - clock.now()
-    if (wait > 0) await clock.sleep(wait, this.options.signal)
     if (this.options.signal?.aborted) return
-    this.nextAt = clock.now() + 1000 / TAILS_PER_SECOND
     await tailLogs(
-      { logs: this.deps.logs, logger, clock },
+      { logs: this.deps.logs, logger, clock, random: this.deps.random },
       {
         group: link.group,
         stream: link.stream,
         region: link.region,
         lines: this.options.logLines,
         label: `${what}, ${link.stream}`,
+        pacer: this.pacer,
+        deadline: clock.now() + READ_DEADLINE_MS,
         ...(this.options.signal ? { signal: this.options.signal } : {})
       }
     )

@@ -22,6 +22,11 @@ export interface TaskSnapshot {
   startedAt?: Date
   stoppingAt?: Date
   stoppedAt?: Date
+  /**
+   * When the task's containers had exited (ECS's `executionStoppedAt`): the awslogs driver has
+   * sent a container's last lines by then, earlier than `stoppedAt` by the task's teardown.
+   */
+  executionStoppedAt?: Date
   containers: ContainerOutcome[]
   /** The container instance the task runs on (EC2 launch type). */
   containerInstanceArn?: string

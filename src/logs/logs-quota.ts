@@ -1,0 +1,85 @@
+/**
+ * CloudWatch Logs' read quotas by region, and one task's share of them.
+ *
+ * GetLogEvents and FilterLogEvents are limited per account and region, for every caller at once
+ * (the console, dashboards, log shippers and every job of a fan-out), and the limits are not
+ * adjustable (docs/limits.md, "CloudWatch Logs read quotas"). This table is the one place the
+ * code knows them; the simulator takes its default Logs buckets from it too.
+ */
+import { shareOf, type FanOut } from '../model/fan-out.js'
+
+/** GetLogEvents requests per second in most regions. */
+export const DEFAULT_GET_LOG_EVENTS_PER_SECOND = 25
+
+/** Regions whose GetLogEvents quota differs from the default (docs/limits.md). */
+const GET_LOG_EVENTS_PER_SECOND: Readonly<Record<string, number>> = {
+  'us-west-2': 10,
+  'eu-west-1': 10,
+  'eu-central-1': 10,
+  'ap-northeast-3': 10,
+  'ap-southeast-3': 10,
+  'ca-west-1': 10,
+  'il-central-1': 10,
+  'eu-west-3': 30
+}
+
+/** FilterLogEvents requests per second in most regions. */
+export const DEFAULT_FILTER_LOG_EVENTS_PER_SECOND = 10
+
+/** Regions whose FilterLogEvents quota differs from the default (docs/limits.md). */
+const FILTER_LOG_EVENTS_PER_SECOND: Readonly<Record<string, number>> = {
+  'us-east-1': 25,
+  'eu-central-1': 5
+}
+
+/** The account's GetLogEvents quota in `region`, requests per second. */
+export function getLogEventsQuota(region: string): number {
+  return GET_LOG_EVENTS_PER_SECOND[region] ?? DEFAULT_GET_LOG_EVENTS_PER_SECOND
+}
+
+/** The account's FilterLogEvents quota in `region`, requests per second. */
+export function filterLogEventsQuota(region: string): number {
+  return FILTER_LOG_EVENTS_PER_SECOND[region] ?? DEFAULT_FILTER_LOG_EVENTS_PER_SECOND
+}
+
+/**
+ * One task's share of GetLogEvents, and where its reads go among the fan-out's.
+ *
+ * The fan-out as a whole reads at most `quota × fraction` per second (half by default). That
+ * rate is cut into ticks `tickMs = 1000 / (quota × fraction)` apart on the wall clock, which
+ * every job of the fan-out shares; the N tasks take turns, task slot `s` owning the ticks
+ * `k ≡ s (mod N)`. So a task reads at most once per `N × tickMs`, its share, and N tasks that
+ * start together still read one at a time, evenly spread, without talking to each other.
+ */
+export interface LogsShare {
+  /** This task's reads per second: `quota × fraction / N`. */
+  perSecond: number
+  /** Milliseconds between two ticks of the fan-out (any task's). */
+  tickMs: number
+  /** N: the tasks that take turns. */
+  width: number
+  /** This task's turn among them, 0 to N-1. */
+  slot: number
+}
+
+/** The share of a task in slot `slot` (default the job's first) of a fan-out, in `region`. */
+export function logsShareOf(
+  region: string,
+  fanOut: Pick<FanOut, 'width' | 'firstSlot'>,
+  options: { slot?: number; fraction?: number } = {}
+): LogsShare {
+  const quota = getLogEventsQuota(region)
+  const width = Math.max(1, Math.floor(fanOut.width))
+  const perSecond = shareOf(quota, { width }, options.fraction)
+  return {
+    perSecond,
+    tickMs: 1000 / (perSecond * width),
+    width,
+    slot: (((options.slot ?? fanOut.firstSlot) % width) + width) % width
+  }
+}
+
+/** The share of a task alone in its region (no fan-out known): every tick is its own. */
+export function aloneShare(region: string): LogsShare {
+  return logsShareOf(region, { width: 1, firstSlot: 0 })
+}

@@ -1,18 +1,20 @@
-/** The rules of waiting, one table each (src/wait/rules.ts). */
+/** The rules of waiting and their messages, one table each (src/wait/end-rules.ts, messages.ts). */
 import { describe, expect, it } from '@jest/globals'
 import { isUnreachable } from '../../src/wait/notification.js'
 import {
   graceOver,
   isLost,
-  listBucketStatement,
   readsStartedNext,
   stopVerdict,
+  verifyBatch,
+  verifyVerdict
+} from '../../src/wait/end-rules.js'
+import {
+  listBucketStatement,
   stoppedByVerifyLine,
   unreachableMessage,
-  verifyBatch,
-  verifyVerdict,
   waitingThrough
-} from '../../src/wait/rules.js'
+} from '../../src/wait/messages.js'
 import type { TaskSnapshot } from '../../src/model/task.js'
 
 const ARN = 'arn:aws:ecs:us-east-1:123456789012:task/batch/abc'

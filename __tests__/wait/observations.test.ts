@@ -3,7 +3,8 @@
  * task changes in its record, whether it starts or ends the task, and the exact lines to log.
  */
 import { describe, expect, it } from '@jest/globals'
-import type { TaskSnapshot } from '../../src/model/task.js'
+import type { NotificationPrefix, TaskSnapshot } from '../../src/model/task.js'
+import { deniedMessage } from '../../src/wait/messages.js'
 import {
   applyObservation,
   type Applied,
@@ -224,6 +225,52 @@ describe('applyObservation', () => {
       w: task(),
       obs: { kind: 'absent', arn: ARN, name: 'stopped' },
       applied: { patch: {}, logs: [] }
+    },
+    {
+      case: '403 on stopped.json: noted with its time, and the warning said once',
+      w: task(),
+      obs: { kind: 'denied', arn: ARN, name: 'stopped' },
+      applied: {
+        patch: { stoppedDeniedAt: 50_000 },
+        logs: [
+          {
+            level: 'warning',
+            once: 'access-denied',
+            message: deniedMessage(ctx.prefix as NotificationPrefix, STOPPED_KEY)
+          }
+        ]
+      }
+    },
+    {
+      case: '403 on started.json: noted apart from stopped.json',
+      w: task({ stoppedDeniedAt: 40_000 }),
+      obs: { kind: 'denied', arn: ARN, name: 'started' },
+      applied: {
+        patch: { startedDeniedAt: 50_000 },
+        logs: [
+          {
+            level: 'warning',
+            once: 'access-denied',
+            message: deniedMessage(ctx.prefix as NotificationPrefix, STARTED_KEY)
+          }
+        ]
+      }
+    },
+    {
+      case: 'a 404 after a 403 clears the 403 of that object only',
+      w: task({ startedDeniedAt: 30_000, stoppedDeniedAt: 40_000 }),
+      obs: { kind: 'absent', arn: ARN, name: 'stopped' },
+      applied: { patch: { stoppedDeniedAt: undefined }, logs: [] }
+    },
+    {
+      case: 'started.json read after a 403 clears it',
+      w: task({ startedDeniedAt: 30_000 }),
+      obs: { kind: 'started', arn: ARN, task: running },
+      applied: {
+        patch: { startedDeniedAt: undefined, startedSeen: true },
+        start: { task: running },
+        logs: [{ level: 'info', message: 'Task t1 started at 2026-11-28T10:00:05.000Z' }]
+      }
     }
   ])('$case', ({ w, obs, applied }) => {
     const before = structuredClone(w)

@@ -31,6 +31,16 @@ export const VISIBILITY_TIMEOUT_MS = 60_000
 export const NOTIFIER_LAG_MS = 60_000
 
 /**
+ * How long after the time ECS gives for a task's start (or stop) its started.json (or
+ * stopped.json) must still answer 403 before s3:GetObject is blamed. The notifier writes the
+ * object when the event reaches it: seconds after the change when its first delivery succeeds
+ * (docs/ecs-events.md, "EventBridge to S3"). Ten seconds cover that, a Lambda cold start and a
+ * few seconds of clock difference between the runner and AWS; a slower notifier only delays
+ * the warning, it never causes a wrong one, since a read must answer 403 after the grace.
+ */
+export const NOTIFIER_WRITE_GRACE_MS = 10_000
+
+/**
  * After a StopTask call, how soon ECS is asked about the task when its stopped.json does not
  * come, and again at this pace while the confirm window lasts (src/tasks/policy.ts).
  */
@@ -100,6 +110,25 @@ export function verifyVerdict(
     return sinceStop >= NOTIFIER_LAG_MS ? 'stopped-late' : 'stopped'
   }
   return task.lastStatus === 'RUNNING' && !startedSeen ? 'silent' : 'pending'
+}
+
+/** When the last GETs of a task's objects answered 403 (undefined: the last did not). */
+export interface DeniedReads {
+  startedDeniedAt?: number
+  stoppedDeniedAt?: number
+}
+
+/**
+ * True when ECS shows that an object should exist while its GET still answers 403: started.json
+ * read 403 more than NOTIFIER_WRITE_GRACE_MS after the `startedAt` ECS reports, or stopped.json
+ * read 403 that long after `stoppedAt`. A 403 alone may be a key not written yet read without
+ * s3:ListBucket (docs/limits.md, "S3 403 versus 404"); this makes s3:GetObject the likely cause.
+ */
+export function deniedAfterKnownState(reads: DeniedReads, task: TaskSnapshot): boolean {
+  const after = (deniedAt: number | undefined, at: Date | undefined): boolean =>
+    deniedAt !== undefined && at !== undefined && deniedAt >= at.getTime() + NOTIFIER_WRITE_GRACE_MS
+  const stoppedAt = task.lastStatus === 'STOPPED' ? task.stoppedAt : undefined
+  return after(reads.startedDeniedAt, task.startedAt) || after(reads.stoppedDeniedAt, stoppedAt)
 }
 
 /**

@@ -7,6 +7,7 @@ import { escapeLogText } from '../util/safe-text.js'
 import { s3Url } from './prefix.js'
 import { taskIdOf } from '../model/task-state.js'
 import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
+import { NOTIFIER_WRITE_GRACE_MS } from './end-rules.js'
 
 /** How the set is waited on, and why. */
 export function waitingThrough(prefix: NotificationPrefix | 'none' | undefined): string {
@@ -26,9 +27,13 @@ export function waitingThrough(prefix: NotificationPrefix | 'none' | undefined):
   )
 }
 
-/** The IAM statement that makes S3 answer 404 for a missing notification. */
+/**
+ * The IAM statement that makes S3 answer 404 for a missing notification, as the
+ * `MissingNotificationsReadAs404` statement of docs/iam/action-policy.json words it.
+ */
 export function listBucketStatement(prefix: NotificationPrefix): string {
   const statement: Record<string, unknown> = {
+    Sid: 'MissingNotificationsReadAs404',
     Effect: 'Allow',
     Action: 's3:ListBucket',
     Resource: `arn:aws:s3:::${prefix.bucket}`
@@ -39,13 +44,52 @@ export function listBucketStatement(prefix: NotificationPrefix): string {
   return JSON.stringify(statement)
 }
 
-/** 403 on a GET is read as "not written yet" (docs/limits.md, "S3 403 versus 404"); said once. */
+/** `arn:aws:s3:::<bucket>/<prefix>/*`: every notification object. */
+export function notificationsResource(prefix: NotificationPrefix): string {
+  return `arn:aws:s3:::${prefix.bucket}/${prefix.prefix === '' ? '' : `${prefix.prefix}/`}*`
+}
+
+/**
+ * The IAM statement that lets the action read the notifications, as the `ReadNotifications`
+ * statement of docs/iam/action-policy.json words it.
+ */
+export function getObjectStatement(prefix: NotificationPrefix): string {
+  return JSON.stringify({
+    Sid: 'ReadNotifications',
+    Effect: 'Allow',
+    Action: 's3:GetObject',
+    Resource: notificationsResource(prefix)
+  })
+}
+
+/**
+ * A GET answered 403, read as "not written yet"; said once. S3 answers 403 for a missing key
+ * read without s3:ListBucket, and for any key read without s3:GetObject (docs/limits.md, "S3
+ * 403 versus 404"): one answer, two causes, so both fixes are given.
+ */
 export function deniedMessage(prefix: NotificationPrefix, key: string): string {
   return (
-    `Reading ${s3Url(prefix.bucket, key)} answered 403 AccessDenied. S3 answers 403 instead of ` +
-    `404 for a missing key when the role lacks s3:ListBucket, so this is read as "not written ` +
-    `yet"; to make it a 404 (and let the action list the prefix, which is cheaper for many ` +
-    `tasks), add to the action's role: ${listBucketStatement(prefix)}`
+    `Reading ${s3Url(prefix.bucket, key)} answered 403 AccessDenied, which has two possible ` +
+    `causes: the object is not written yet and the action's role lacks s3:ListBucket (S3 then ` +
+    `answers 403 instead of 404), or the role lacks s3:GetObject on ` +
+    `${notificationsResource(prefix)}. It is read as "not written yet" for now. For the first, ` +
+    `add to the action's role ${listBucketStatement(prefix)} (a missing key then answers 404, ` +
+    `and the action may list the prefix, which is cheaper for many tasks); for the second, add ` +
+    `${getObjectStatement(prefix)}.`
+  )
+}
+
+/**
+ * ECS reports tasks started or stopped while their started.json or stopped.json still answers
+ * 403 after NOTIFIER_WRITE_GRACE_MS: s3:GetObject is the likely cause; said once.
+ */
+export function getObjectDeniedMessage(prefix: NotificationPrefix, taskIds: string[]): string {
+  return (
+    `ECS reports ${taskIds.length} task(s) started or stopped whose started.json or ` +
+    `stopped.json still answered 403 AccessDenied more than ${NOTIFIER_WRITE_GRACE_MS / 1000} s ` +
+    `later (${nameSome(taskIds)}): the action's role is most likely denied s3:GetObject on ` +
+    `${notificationsResource(prefix)}, so each stop is learnt only from DescribeTasks, once per ` +
+    `verify-interval. Add to the action's role: ${getObjectStatement(prefix)}`
   )
 }
 

@@ -62,16 +62,17 @@ export function applyObservation(w: WatchedTask, obs: Observation, ctx: ApplyCon
     case 'started':
       return applyStarted(w, obs.task, {})
     case 'absent':
-      return { patch: {}, logs: [] }
+      return { patch: clearDenied(w, obs.name), logs: [] }
     case 'denied': {
-      const patch: Partial<WatchedTask> = {}
+      const patch: Partial<WatchedTask> =
+        obs.name === 'started' ? { startedDeniedAt: ctx.now } : { stoppedDeniedAt: ctx.now }
       if (ctx.prefix === undefined) return { patch, logs: [] }
       const message = deniedMessage(ctx.prefix, keyOf(w, obs.name))
       return { patch, logs: [{ level: 'warning', message, once: 'access-denied' }] }
     }
     case 'unusable': {
       const key = keyOf(w, obs.name)
-      const patch: Partial<WatchedTask> = {}
+      const patch = clearDenied(w, obs.name)
       if (obs.etag !== undefined && obs.name === 'stopped') patch.etag = obs.etag
       const url = s3Url(ctx.prefix?.bucket ?? '', key)
       const once = `${key}@${obs.etag ?? ''}`
@@ -90,13 +91,19 @@ export function applyObservation(w: WatchedTask, obs: Observation, ctx: ApplyCon
   }
 }
 
+function clearDenied(w: WatchedTask, name: NotificationName): Partial<WatchedTask> {
+  if (name === 'started')
+    return w.startedDeniedAt === undefined ? {} : { startedDeniedAt: undefined }
+  return w.stoppedDeniedAt === undefined ? {} : { stoppedDeniedAt: undefined }
+}
+
 /** started.json seen (or the task RUNNING in DescribeTasks): the first time only. */
 function applyStarted(
   w: WatchedTask,
   task: TaskSnapshot | undefined,
   before: Partial<WatchedTask>
 ): Applied {
-  const patch: Partial<WatchedTask> = { ...before }
+  const patch: Partial<WatchedTask> = { ...before, ...clearDenied(w, 'started') }
   if (w.startedSeen) return { patch, logs: [] }
   patch.startedSeen = true
   // A LIST shows only that started.json appeared, not what it says.
@@ -114,7 +121,7 @@ function applyStoppedJson(
   etag: string | undefined,
   now: number
 ): Applied {
-  const patch: Partial<WatchedTask> = {}
+  const patch = clearDenied(w, 'stopped')
   if (etag !== undefined) patch.etag = etag
   const verdict = stopVerdict(w.stopped, task)
   if (verdict === 'ignore') return { patch, logs: [] }

@@ -1,21 +1,28 @@
 /**
  * The verify check, batched for every task of a set (pure): a task that has gone
  * verify-interval without stopped.json is checked with DescribeTasks (with every task half-way
- * to its own check, 100 a call); ECS's answer finishes a stop the notifier missed, or says that
- * notifications are not arriving. Stops left open by an incomplete stopped.json are settled
- * here after the grace. The engine (engine.ts) makes the call and applies what these return.
+ * to its own check, 100 a call); ECS's answer finishes a stop the notifier missed, says that
+ * notifications are not arriving, or that s3:GetObject is denied. Stops left open by an
+ * incomplete stopped.json are settled here after the grace. The engine (engine.ts) makes the
+ * call and applies what these return.
  */
 import { escapeLogText } from '../util/safe-text.js'
 import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
 import {
   INCOMPLETE_STOP_GRACE_MS,
   NOTIFIER_LAG_MS,
+  deniedAfterKnownState,
   graceOver,
   stopVerdict,
   verifyBatch,
   verifyVerdict
 } from './end-rules.js'
-import { nameSome, notifierChecklist, stoppedByVerifyLine } from './messages.js'
+import {
+  getObjectDeniedMessage,
+  nameSome,
+  notifierChecklist,
+  stoppedByVerifyLine
+} from './messages.js'
 import type { Applied, LogLine } from './observations.js'
 import { s3Url } from './prefix.js'
 import type { DescribeAnswer } from './describe-tasks.js'
@@ -92,6 +99,7 @@ export function judgeVerify(
   const tasks: Judged['tasks'] = []
   const missing: string[] = []
   const silent: string[] = []
+  const denied: string[] = []
   let late = 0
   for (const w of verify) {
     const task = answer.found.get(w.arn)
@@ -100,26 +108,29 @@ export function judgeVerify(
       missing.push(`${escapeLogText(w.arn)} (${answer.missing.get(w.arn) ?? 'no task'})`)
       continue
     }
+    // Its objects answer 403 although ECS says they are written: s3:GetObject, not the notifier.
+    const deniedRead = deniedAfterKnownState(w, task)
+    if (deniedRead) denied.push(w.id)
     if (verdict === 'stopped' || verdict === 'stopped-late') {
-      if (verdict === 'stopped-late') late++
+      if (verdict === 'stopped-late' && !deniedRead) late++
       const message = stoppedByVerifyLine(task, s3Url(ctx.prefix.bucket, w.stoppedKey))
       tasks.push({
         w,
         applied: { patch: {}, end: { kind: 'stopped', task }, logs: [{ level: 'info', message }] }
       })
     } else if (verdict === 'silent') {
-      silent.push(escapeLogText(w.arn))
+      if (!deniedRead) silent.push(escapeLogText(w.arn))
     } else {
       const message = `ECS reports task ${w.id} ${escapeLogText(task.lastStatus)}; still waiting for stopped.json`
       tasks.push({ w, applied: { patch: {}, logs: [{ level: 'debug', message }] } })
     }
   }
-  return { tasks, logs: verifyLines(ctx, { late, silent, missing }) }
+  return { tasks, logs: verifyLines(ctx, { late, silent, missing, denied }) }
 }
 
 function verifyLines(
   ctx: Parameters<typeof judgeVerify>[2],
-  found: { late: number; silent: string[]; missing: string[] }
+  found: { late: number; silent: string[]; missing: string[]; denied: string[] }
 ): LogLine[] {
   const logs: LogLine[] = []
   const every = ctx.verifyIntervalSeconds
@@ -141,6 +152,13 @@ function verifyLines(
         `ECS reports ${found.silent.length} task(s) RUNNING whose started.json has not appeared after ` +
         `${every} s: notifications are not arriving (${nameSome(found.silent)}). ${checklist} ` +
         `Still waiting; ECS is checked again every ${every} s.`
+    })
+  }
+  if (found.denied.length > 0) {
+    logs.push({
+      level: 'warning',
+      once: 'get-object-denied',
+      message: getObjectDeniedMessage(ctx.prefix, found.denied)
     })
   }
   if (found.missing.length > 0) {

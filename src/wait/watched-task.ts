@@ -41,6 +41,10 @@ export interface WatchedTask {
   incompleteSince?: number
   /** Describe mode: when DescribeTasks last found the task. */
   lastFoundAt: number
+  /** When the last GET of started.json answered 403; unset once a GET answers otherwise. */
+  startedDeniedAt?: number
+  /** When the last GET of stopped.json answered 403; unset once a GET answers otherwise. */
+  stoppedDeniedAt?: number
 }
 
 /** The record of a task the wait begins on at `now`. */

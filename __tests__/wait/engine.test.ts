@@ -531,6 +531,31 @@ describe('WaitEngine, the rules of every task (one task here)', () => {
     expect(logger.of('warning')).toEqual([denied403(stoppedKey(one)), getObjectDenied])
   })
 
+  it('names s3:GetObject at once, and once, when a LIST shows a stopped.json whose GET answers 403', async () => {
+    const tasks = Array.from({ length: 20 }, (_, i) => arn(i))
+    const { logger, ends } = await watch({
+      initial: tasks,
+      at: [
+        {
+          at: 0,
+          action: (b) =>
+            (b.getError = (k) =>
+              k === stoppedKey(arn(5)) ? s3Error('AccessDenied', 403) : undefined)
+        },
+        { at: 1500, action: (b) => b.put(stoppedKey(arn(5)), stateEvent(arn(5))) }
+      ],
+      until: 4500
+    })
+    expect(ends).toEqual([])
+    expect(logger.of('warning')).toEqual([
+      denied403(stoppedKey(arn(5))),
+      `Listing the prefix shows ${url(stoppedKey(arn(5)))}, yet reading it answered 403 ` +
+        "AccessDenied: the action's role is denied s3:GetObject on arn:aws:s3:::notes/oneshot/*, " +
+        'so each stop is learnt only from DescribeTasks, once per verify-interval. Add to the ' +
+        `action's role: ${getObject}`
+    ])
+  })
+
   it('within the grace after the start ECS reports, a 403 started.json blames neither s3:GetObject nor anything new', async () => {
     const { logger } = await watch({
       initial: [one],

@@ -300,18 +300,20 @@ export class WaitEngine {
     await pool(round.toGet, GET_CONCURRENCY, async (arn) => {
       const w = this.watched.get(arn)
       if (signal.aborted || w === undefined) return
-      this.applyRead(await reader.read({ arn, key: w.stoppedKey, name: 'stopped' }, signal))
+      this.applyRead(
+        await reader.read({ arn, key: w.stoppedKey, name: 'stopped', listed: true }, signal)
+      )
     })
     this.nextListAt = clock.now() + this.listDelay()
   }
 
-  /** What a read says: lines, a change of read mode, then what it saw of its task. */
+  /** What a read says: what it saw of its task, then its lines and a change of read mode. */
   private applyRead(read: ReadResult | ListResult): void {
-    for (const line of read.logs) this.log(line)
-    if (read.mode !== undefined) this.setMode(read.mode)
     if ('observation' in read && read.observation !== undefined) {
       this.observe(read.observation, this.deps.clock.now())
     }
+    for (const line of read.logs) this.log(line)
+    if (read.mode !== undefined) this.setMode(read.mode)
   }
 
   /** DescribeTasks for up to 100 tasks a call, counted. */

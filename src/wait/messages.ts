@@ -93,6 +93,19 @@ export function getObjectDeniedMessage(prefix: NotificationPrefix, taskIds: stri
   )
 }
 
+/**
+ * A LIST showed the object, so it exists and s3:ListBucket works, yet its GET answered 403:
+ * s3:GetObject is denied; said once.
+ */
+export function listedButDeniedMessage(prefix: NotificationPrefix, url: string): string {
+  return (
+    `Listing the prefix shows ${url}, yet reading it answered 403 AccessDenied: the action's ` +
+    `role is denied s3:GetObject on ${notificationsResource(prefix)}, so each stop is learnt ` +
+    `only from DescribeTasks, once per verify-interval. Add to the action's role: ` +
+    `${getObjectStatement(prefix)}`
+  )
+}
+
 /** Listing the prefix answered 403: GETs instead; said once. */
 export function listDeniedMessage(prefix: NotificationPrefix, listUrl: string): string {
   return (

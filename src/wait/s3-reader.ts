@@ -6,8 +6,10 @@
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import type { NotificationPrefix } from '../model/task.js'
+import { listedButDeniedMessage } from './messages.js'
 import { readNotification, type NotificationRead } from './notification.js'
 import type { LogLine, Observation } from './observations.js'
+import { s3Url } from './prefix.js'
 import { LIST_PAGE_KEYS } from './read-mode.js'
 import {
   FRESH_HEALTH,
@@ -80,9 +82,9 @@ export class S3Reader {
     return this.health.listOff
   }
 
-  /** GETs `key`, the `name` object of task `arn`. */
+  /** GETs `key`, the `name` object of task `arn` (`listed`: a LIST just showed it). */
   async read(
-    task: { arn: string; key: string; name: NotificationName },
+    task: { arn: string; key: string; name: NotificationName; listed?: boolean },
     signal: AbortSignal
   ): Promise<ReadResult> {
     this.count('get', 1)
@@ -100,7 +102,14 @@ export class S3Reader {
       this.ctx
     )
     const observation = observationOf(task.arn, task.name, read)
-    return { ...this.take(change), ...(observation === undefined ? {} : { observation }) }
+    const result = this.take(change)
+    if (read.kind === 'denied' && task.listed === true) {
+      // The object exists (listed) and ListBucket works: only s3:GetObject can deny the GET.
+      const url = s3Url(this.ctx.prefix.bucket, task.key)
+      const message = listedButDeniedMessage(this.ctx.prefix, url)
+      result.logs = [...result.logs, { level: 'warning', message, once: 'get-object-denied' }]
+    }
+    return { ...result, ...(observation === undefined ? {} : { observation }) }
   }
 
   /** One LIST of `prefixes`, matched against the watched keys. */

@@ -200,18 +200,23 @@ describe('resolveThroughBucket', () => {
     ])
   })
 
-  it('without write permission: warns once with the IAM statement and falls back', async () => {
+  const RESOURCE = 'arn:aws:s3:::notes/oneshot/task-definitions/*'
+  const instead =
+    'Instead, this job describes the family and, when it differs, waits a random delay of up ' +
+    'to 20 s and describes again before registering (the jittered re-check). Add this ' +
+    "statement to the action's role (docs/iam/action-policy.json): "
+  const silence = ", or set 'task-definition-cache: false' to silence this warning."
+
+  it('without s3:PutObject: one warning naming it, its resource and the jittered re-check, then the fallback', async () => {
     bucket.denyWrites = true
     const result = await clock.run(job())
     expect(result).toEqual({ taskDefinitionArn: ARN(9), registered: true, source: 'fallback' })
     expect(calls).toEqual({ resolve: 0, fallback: 1 })
     expect(logger.of('warning')).toEqual([
-      `Cannot write ${URL} (403 AccessDenied), so jobs that start together on a changed task ` +
-        `definition cannot agree on one registration; each describes again after a random delay ` +
-        `before registering. Add this statement to the action's role ` +
-        `(docs/iam/action-policy.json): {"Effect":"Allow","Action":"s3:PutObject","Resource":` +
-        `"arn:aws:s3:::notes/oneshot/task-definitions/*"}, or set 'task-definition-cache: false' ` +
-        `to silence this warning.`
+      `Cannot write ${URL} (403 AccessDenied): the action's role lacks s3:PutObject on ` +
+        `${RESOURCE}, so jobs that start together on a changed task definition cannot agree ` +
+        `on one registration. ${instead}{"Effect":"Allow","Action":"s3:PutObject","Resource":` +
+        `"${RESOURCE}"}${silence}`
     ])
   })
 
@@ -219,16 +224,38 @@ describe('resolveThroughBucket', () => {
     bucket.noListBucket = true
     const result = await clock.run(job())
     expect(result.source).toBe('claim')
+    expect(logger.of('warning')).toEqual([])
   })
 
-  it('falls back when the entry exists but cannot be read', async () => {
-    bucket.put(KEY, claimedEntry())
+  it('without s3:GetObject on an entry that exists: one warning naming it, then the fallback', async () => {
+    bucket.put(KEY, resolvedEntry(ARN(7)))
     bucket.denyReads = true
+    const result = await clock.run(job())
+    expect(result).toEqual({ taskDefinitionArn: ARN(9), registered: true, source: 'fallback' })
+    expect(calls).toEqual({ resolve: 0, fallback: 1 })
+    expect(bucket.calls.map((c) => `${c.op} ${c.status}`)).toEqual([
+      'GetObject 403',
+      'PutObject 412'
+    ])
+    expect(logger.of('warning')).toEqual([
+      `Cannot read ${URL} (403 AccessDenied, though a conditional write found it there): the ` +
+        `action's role lacks s3:GetObject on ${RESOURCE}, so it cannot use the revision ` +
+        `another job resolved. ${instead}{"Effect":"Allow","Action":"s3:GetObject",` +
+        `"Resource":"${RESOURCE}"}${silence}`
+    ])
+  })
+
+  it('when reading and writing both answer 403: names s3:PutObject, and s3:GetObject as likely, in one warning', async () => {
+    bucket.denyReads = true
+    bucket.denyWrites = true
     const result = await clock.run(job())
     expect(result.source).toBe('fallback')
     expect(logger.of('warning')).toEqual([
-      `Could not coordinate through ${URL} (the entry exists but reading it answered 403 ` +
-        `AccessDenied); resolving the task definition without it`
+      `Cannot read or write ${URL} (403 AccessDenied): the action's role lacks s3:PutObject ` +
+        `on ${RESOURCE}, and s3:GetObject there too unless the entry is only not written yet ` +
+        `and s3:ListBucket is missing, so jobs that start together on a changed task ` +
+        `definition cannot agree on one registration. ${instead}{"Effect":"Allow","Action":` +
+        `["s3:GetObject","s3:PutObject"],"Resource":"${RESOURCE}"}${silence}`
     ])
   })
 

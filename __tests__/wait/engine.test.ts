@@ -441,7 +441,21 @@ describe('WaitEngine, the rules of every task (one task here)', () => {
     expect(ends).toEqual([`7000 ${one} s3 exit 3`])
   })
 
-  it('reads 403 AccessDenied as "not written yet" and warns once with the policy that fixes it', async () => {
+  const listBucket =
+    '{"Sid":"MissingNotificationsReadAs404","Effect":"Allow","Action":"s3:ListBucket",' +
+    '"Resource":"arn:aws:s3:::notes","Condition":{"StringLike":{"s3:prefix":"oneshot/*"}}}'
+  const getObject =
+    '{"Sid":"ReadNotifications","Effect":"Allow","Action":"s3:GetObject",' +
+    '"Resource":"arn:aws:s3:::notes/oneshot/*"}'
+  const denied403 = (key: string): string =>
+    `Reading ${url(key)} answered 403 AccessDenied, which has two possible causes: the object ` +
+    "is not written yet and the action's role lacks s3:ListBucket (S3 then answers 403 instead " +
+    'of 404), or the role lacks s3:GetObject on arn:aws:s3:::notes/oneshot/*. It is read as ' +
+    `"not written yet" for now. For the first, add to the action's role ${listBucket} (a ` +
+    'missing key then answers 404, and the action may list the prefix, which is cheaper for ' +
+    `many tasks); for the second, add ${getObject}.`
+
+  it('reads 403 AccessDenied as "not written yet" and warns once with both causes and both fixes', async () => {
     const { ends, logger } = await watch({
       initial: [one],
       at: [
@@ -455,12 +469,114 @@ describe('WaitEngine, the rules of every task (one task here)', () => {
       until: 6000
     })
     expect(ends).toEqual([`5000 ${one} s3 exit 0`])
+    expect(logger.of('warning')).toEqual([denied403(stoppedKey(one))])
+  })
+
+  const deniedEverywhere = (b: FakeBucket): void => {
+    b.getError = () => s3Error('AccessDenied', 403)
+  }
+  const getObjectDenied =
+    'ECS reports 1 task(s) started or stopped whose started.json or stopped.json still ' +
+    "answered 403 AccessDenied more than 10 s later (t0): the action's role is most likely " +
+    'denied s3:GetObject on arn:aws:s3:::notes/oneshot/*, so each stop is learnt only from ' +
+    `DescribeTasks, once per verify-interval. Add to the action's role: ${getObject}`
+
+  it('names s3:GetObject, once, when ECS shows the task running while started.json still answers 403 after the grace', async () => {
+    const { ends, logger, describeCalls } = await watch({
+      initial: [one],
+      verify: 30,
+      at: [{ at: 0, action: deniedEverywhere }],
+      until: 70_000,
+      describe: (arns, now) =>
+        arns.map((taskArn) =>
+          now >= 60_000
+            ? {
+                taskArn,
+                lastStatus: 'STOPPED',
+                startedAt: new Date(2000),
+                stoppedAt: new Date(55_000),
+                containers: [{ name: 'app', exitCode: 5 }]
+              }
+            : {
+                taskArn,
+                lastStatus: 'RUNNING',
+                startedAt: new Date(2000),
+                containers: [{ name: 'app' }]
+              }
+        )
+    })
+    expect(describeCalls.map(([t]) => t)).toEqual([30_000, 60_000])
+    expect(ends).toEqual([`60000 ${one} describe-tasks exit 5`])
+    // The 403 warning, then the GetObject one at the first verify; neither the "not arriving"
+    // warning nor a second GetObject warning at the second.
+    expect(logger.of('warning')).toEqual([denied403(stoppedKey(one)), getObjectDenied])
+  })
+
+  it('names s3:GetObject when ECS shows the task stopped while stopped.json still answers 403 after the grace', async () => {
+    const { ends, logger } = await watch({
+      initial: [one],
+      verify: 30,
+      at: [{ at: 0, action: deniedEverywhere }],
+      until: 35_000,
+      // No startedAt: only the stop is known; stopped.json read 403 at 29 s, 14 s after it.
+      describe: (arns) =>
+        arns.map((taskArn) => ({
+          taskArn,
+          lastStatus: 'STOPPED',
+          stoppedAt: new Date(15_000),
+          containers: [{ name: 'app', exitCode: 1 }]
+        }))
+    })
+    expect(ends).toEqual([`30000 ${one} describe-tasks exit 1`])
+    expect(logger.of('warning')).toEqual([denied403(stoppedKey(one)), getObjectDenied])
+  })
+
+  it('names s3:GetObject at once, and once, when a LIST shows a stopped.json whose GET answers 403', async () => {
+    const tasks = Array.from({ length: 20 }, (_, i) => arn(i))
+    const { logger, ends } = await watch({
+      initial: tasks,
+      at: [
+        {
+          at: 0,
+          action: (b) =>
+            (b.getError = (k) =>
+              k === stoppedKey(arn(5)) ? s3Error('AccessDenied', 403) : undefined)
+        },
+        { at: 1500, action: (b) => b.put(stoppedKey(arn(5)), stateEvent(arn(5))) }
+      ],
+      until: 4500
+    })
+    expect(ends).toEqual([])
     expect(logger.of('warning')).toEqual([
-      `Reading ${url(stoppedKey(one))} answered 403 AccessDenied. S3 answers 403 instead of 404 ` +
-        'for a missing key when the role lacks s3:ListBucket, so this is read as "not written ' +
-        'yet"; to make it a 404 (and let the action list the prefix, which is cheaper for many ' +
-        'tasks), add to the action\'s role: {"Effect":"Allow","Action":"s3:ListBucket",' +
-        '"Resource":"arn:aws:s3:::notes","Condition":{"StringLike":{"s3:prefix":"oneshot/*"}}}'
+      denied403(stoppedKey(arn(5))),
+      `Listing the prefix shows ${url(stoppedKey(arn(5)))}, yet reading it answered 403 ` +
+        "AccessDenied: the action's role is denied s3:GetObject on arn:aws:s3:::notes/oneshot/*, " +
+        'so each stop is learnt only from DescribeTasks, once per verify-interval. Add to the ' +
+        `action's role: ${getObject}`
+    ])
+  })
+
+  it('within the grace after the start ECS reports, a 403 started.json blames neither s3:GetObject nor anything new', async () => {
+    const { logger } = await watch({
+      initial: [one],
+      verify: 30,
+      at: [{ at: 0, action: deniedEverywhere }],
+      until: 31_000,
+      // Started at 21 s: the last read of started.json, at 30 s just before the check, is
+      // within 10 s of it.
+      describe: (arns) =>
+        arns.map((taskArn) => ({
+          taskArn,
+          lastStatus: 'RUNNING',
+          startedAt: new Date(21_000),
+          containers: [{ name: 'app' }]
+        }))
+    })
+    expect(logger.of('warning')).toEqual([
+      denied403(stoppedKey(one)),
+      expect.stringMatching(
+        /^ECS reports 1 task\(s\) RUNNING whose started.json has not appeared after 30 s: notifications are not arriving/
+      ) as unknown as string
     ])
   })
 

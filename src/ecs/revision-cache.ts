@@ -122,7 +122,7 @@ export function accountOfRequest(request: RegisterTaskDefinitionCommandInput): s
 
 export type EntryRead =
   | { kind: 'missing' }
-  /** 403: denied, or a missing key read without s3:ListBucket (docs/limits.md, "S3"). */
+  /** 403: denied, or a missing key read without s3:ListBucket (docs/limits.md, "S3 403 versus 404"). */
   | { kind: 'denied' }
   /** `entry` is undefined when the object is not a well-formed entry. */
   | { kind: 'found'; etag: string; entry: CacheEntry | undefined; size: number }

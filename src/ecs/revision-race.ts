@@ -10,7 +10,8 @@
  *     ├── claimed ── seen for < takeoverMs ──▶ wait (jittered), read again       (If-Match)
  *     │           └─ seen for ≥ takeoverMs (claimant died) ──▶ PUT If-Match: its ETag ─▶ claim
  *     ├── abandoned, malformed, untrusted or stale ──▶ PUT If-Match: its ETag ──────────▶ claim
- *     └── 403 on write, or S3 fails ──▶ warn, fallback (register on its own, jittered re-check)
+ *     └── 403 on write or on reading an entry that exists, or S3 fails ──▶ warn (naming the
+ *         permission), fallback (register on its own, jittered re-check)
  *
  * A claim is refreshed every heartbeatMs while its job works, so it only goes stale when that
  * job stopped. Pure logic over injected S3, clock and random: the tests drive it on a fake clock.
@@ -20,7 +21,7 @@ import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import type { Clock, Random } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import { describeError } from './errors.js'
-import type { RegisterResult } from './register.js'
+import { RECHECK_WINDOW_MS, type RegisterResult } from './register.js'
 import {
   cacheKey,
   cacheResourceArn,
@@ -56,7 +57,7 @@ export interface RaceTimings {
  * A winner describes and registers in about a second; waiting jobs re-read after 0.1-0.2 s,
  * then 0.2-0.4 s, ... up to 1-2 s, so most see the ARN within one read of its write and 200
  * jobs read at most about 200 times a second (S3 serves 5,500 GETs a second per prefix,
- * docs/limits.md, "S3"). A claim is refreshed every 10 s, so 30 s without a change means its
+ * docs/limits.md, "S3 request rates"). A claim is refreshed every 10 s, so 30 s without a change means its
  * job stopped: a dead job delays the others by 30 s once, never blocks them.
  */
 export const RACE_TIMINGS: RaceTimings = {
@@ -102,8 +103,8 @@ export async function resolveThroughBucket(
     return await race(deps, options, key, url)
   } catch (error) {
     if (error instanceof ClaimFailed) throw error.cause
-    if (error instanceof NoWritePermission) {
-      logger.warning(noPermissionMessage(options.location, url))
+    if (error instanceof NoPermission) {
+      logger.warning(noPermissionMessage(options.location, url, error.missing))
     } else {
       logger.warning(
         `Could not coordinate through ${url} (${describeError(error)}); resolving the task ` +
@@ -119,22 +120,64 @@ export async function resolveThroughBucket(
   }
 }
 
-/** The one warning for a job that cannot write the cache: what to grant, and where. */
-export function noPermissionMessage(location: CacheLocation, url: string): string {
+/**
+ * Which permission on the cache a job lacks, as far as S3's answers tell: 403 on a PUT is
+ * s3:PutObject; 403 on a GET of an entry that a conditional PUT found there is s3:GetObject (a
+ * 403 alone may be a missing key read without s3:ListBucket, docs/limits.md, "S3 403 versus
+ * 404"); 403 on both leaves s3:GetObject in doubt.
+ */
+export type MissingPermission = 'put' | 'get' | 'get-and-put'
+
+/**
+ * The one warning for a job that cannot use the cache: the permission and the resource it
+ * lacks, the statement that grants it, and what the job does instead (the jittered re-check
+ * of register.ts, RECHECK_WINDOW_MS).
+ */
+export function noPermissionMessage(
+  location: CacheLocation,
+  url: string,
+  missing: MissingPermission
+): string {
+  const resource = cacheResourceArn(location)
+  const actions = {
+    put: 's3:PutObject',
+    get: 's3:GetObject',
+    'get-and-put': ['s3:GetObject', 's3:PutObject']
+  }
   const statement = JSON.stringify({
     Effect: 'Allow',
-    Action: 's3:PutObject',
-    Resource: cacheResourceArn(location)
+    Action: actions[missing],
+    Resource: resource
   })
+  const what = {
+    put:
+      `Cannot write ${url} (403 AccessDenied): the action's role lacks s3:PutObject on ` +
+      `${resource}, so jobs that start together on a changed task definition cannot agree on ` +
+      `one registration.`,
+    get:
+      `Cannot read ${url} (403 AccessDenied, though a conditional write found it there): the ` +
+      `action's role lacks s3:GetObject on ${resource}, so it cannot use the revision another ` +
+      `job resolved.`,
+    'get-and-put':
+      `Cannot read or write ${url} (403 AccessDenied): the action's role lacks s3:PutObject on ` +
+      `${resource}, and s3:GetObject there too unless the entry is only not written yet and ` +
+      `s3:ListBucket is missing, so jobs that start together on a changed task definition ` +
+      `cannot agree on one registration.`
+  }[missing]
   return (
-    `Cannot write ${url} (403 AccessDenied), so jobs that start together on a changed task ` +
-    `definition cannot agree on one registration; each describes again after a random delay ` +
-    `before registering. Add this statement to the action's role (docs/iam/action-policy.json): ` +
-    `${statement}, or set 'task-definition-cache: false' to silence this warning.`
+    `${what} Instead, this job describes the family and, when it differs, waits a random ` +
+    `delay of up to ${RECHECK_WINDOW_MS / 1000} s and describes again before registering (the ` +
+    `jittered re-check). Add this statement to the action's role ` +
+    `(docs/iam/action-policy.json): ${statement}, or set 'task-definition-cache: false' to ` +
+    `silence this warning.`
   )
 }
 
-class NoWritePermission extends Error {}
+class NoPermission extends Error {
+  constructor(readonly missing: MissingPermission) {
+    super(`no ${missing} permission`)
+  }
+}
 /** The claimant's own resolve failed: its error, not the bucket's, fails the job. */
 class ClaimFailed extends Error {}
 
@@ -156,7 +199,7 @@ async function race(
       write = await claim(deps, options, key, { ifNoneMatch: '*' })
       if (write.kind === 'conflict' && read.kind === 'denied') {
         // It exists but this role cannot read it: no way to learn what it holds.
-        throw new Error(`the entry exists but reading it answered 403 AccessDenied`)
+        throw new NoPermission('get')
       }
     } else if (read.entry?.state === 'resolved' && usable(read.entry, options)) {
       logger.info(`Task definition from ${url}: ${read.entry.taskDefinitionArn}`)
@@ -183,7 +226,9 @@ async function race(
       write = await claim(deps, options, key, { ifMatch: read.etag })
     }
     if (write.kind === 'written') return holdClaim(deps, options, key, url, write.etag)
-    if (write.kind === 'denied') throw new NoWritePermission()
+    if (write.kind === 'denied') {
+      throw new NoPermission(read.kind === 'denied' ? 'get-and-put' : 'put')
+    }
     // Someone else wrote first: read what they wrote (after a short pause on 409).
     if (write.status === 409) await clock.sleep(Math.floor(random() * t.pollBaseMs))
   }

@@ -9,31 +9,46 @@
  *   then a GET of only the stopped.json objects that appeared or whose ETag changed (a newer
  *   event). A LIST costs about 12.5 GETs (read-mode.ts), so it wins once more than about a
  *   dozen young tasks are pending.
- * Both apply the rules of rules.ts to every task, one task or a thousand (s3-reads.ts). The
- * verify check applies per task, batched (verify-check.ts): after verify-interval seconds
- * without stopped.json, one DescribeTasks call covers up to 100 such tasks. Every tick is
- * jittered so many jobs never list in lockstep, and no task is read more than once a second.
+ * After verify-interval seconds without stopped.json, one DescribeTasks call checks up to 100
+ * such tasks (verify-check.ts). Every tick is jittered, and no task is read more than once a
+ * second. Without a prefix (or when the bucket cannot be read), DescribeTasks is polled for
+ * every pending task, 100 a call, with hako's throttling backoff (describe-tasks.ts).
  *
- * Without a prefix (or when the bucket cannot be read), DescribeTasks is polled for every
- * pending task, 100 tasks a call, with hako's throttling backoff (describe-polling.ts).
+ * The engine alone holds the task records (watched-task.ts). Its readers (s3-reader.ts,
+ * describe-tasks.ts) return what they saw; the pure steps (observations.ts, verify-check.ts,
+ * over end-rules.ts) say what that changes; the engine applies it, schedules the next reads,
+ * calls onStart and onEnd, and logs.
  */
 import type { ECSClient } from '@aws-sdk/client-ecs'
 import type { S3Client } from '@aws-sdk/client-s3'
-import { escapeLogText } from '../util/safe-text.js'
 import type { Clock, Random } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
-import { DescribePolling, type PollHost } from './describe-polling.js'
-import { notificationKey } from './prefix.js'
-import { MIN_READ_GAP_MS, chooseReadMode, listPrefixOf, type ReadMode } from './read-mode.js'
-import { taskIdOf } from '../model/task-state.js'
-import { INCOMPLETE_STOP_GRACE_MS, STOP_VERIFY_MS, startedLine } from './rules.js'
-import { S3Reads, type ReadHost } from './s3-reads.js'
-import { s3ReadDelayMs } from './schedule.js'
 import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
-import { verifyAndSettle, type VerifyHost } from './verify-check.js'
-import { describeTasks, type DescribeAnswer, type TaskEnd, type Watched } from './watched.js'
+import { DescribePoller, describeTasks, verifyCall, type DescribeAnswer } from './describe-tasks.js'
+import {
+  INCOMPLETE_STOP_GRACE_MS,
+  STOP_VERIFY_MS,
+  nextVerifyAt,
+  readsStartedNext
+} from './end-rules.js'
+import { applyObservation, type Applied, type LogLine, type Observation } from './observations.js'
+import { MIN_READ_GAP_MS, tickReadMode, type ReadMode } from './read-mode.js'
+import { S3Reader, pool, type KeyOwner, type ListResult, type ReadResult } from './s3-reader.js'
+import { s3ReadDelayMs } from './schedule.js'
+import { judgeVerify, planVerify, settleStop } from './verify-check.js'
+import {
+  keyOf,
+  paceAgeMs,
+  watchTask,
+  type NotificationName,
+  type TaskEnd,
+  type WatchedTask
+} from './watched-task.js'
 
-export type { TaskEnd } from './watched.js'
+export type { TaskEnd } from './watched-task.js'
+
+/** GETs in flight at once. */
+const GET_CONCURRENCY = 16
 
 export interface WaitEngineDeps {
   ecs: Pick<ECSClient, 'send'>
@@ -69,41 +84,42 @@ export interface WaitEngineOptions {
  * aborts, calling `onEnd` once per task as its end becomes known. A task can be added while
  * `run` is going.
  */
-export class WaitEngine implements ReadHost, PollHost, VerifyHost {
-  readonly watched = new Map<string, Watched>()
+export class WaitEngine {
+  private readonly watched = new Map<string, WatchedTask>()
   /** stopped.json and started.json keys of the watched tasks. */
-  readonly byKey = new Map<string, { w: Watched; name: 'started' | 'stopped' }>()
+  private readonly byKey = new Map<string, { arn: string; name: NotificationName }>()
   private readonly warned = new Set<string>()
+  /** The S3 reads and the bucket's health; undefined without a prefix. */
+  private readonly reader: S3Reader | undefined
+  /** DescribeTasks polling, when there is no prefix or after a fall-back. */
+  private readonly poller: DescribePoller
   private mode: ReadMode
   private lastLoggedMode: string | undefined
-  /** DescribeTasks polling, when there is no prefix or after a fall-back. */
-  private readonly polling: DescribePolling
-  /** The S3 reads; undefined without a prefix. */
-  private readonly reads: S3Reads | undefined
+  private nextListAt = Infinity
   private wake: AbortController = new AbortController()
   private wakeAt = Infinity
   /** Requests made, by kind, for the debug log and the benchmark. */
   readonly requests = { get: 0, list: 0, describe: 0 }
 
   constructor(
-    readonly deps: WaitEngineDeps,
-    readonly options: WaitEngineOptions
+    private readonly deps: WaitEngineDeps,
+    private readonly options: WaitEngineOptions
   ) {
     if (options.prefix !== undefined && deps.s3 === undefined) {
       throw new Error('WaitEngine: a notification prefix needs an S3 client')
     }
     this.mode = options.prefix === undefined ? 'describe' : 'get'
-    this.polling = new DescribePolling(this, deps, options)
-    this.reads =
-      options.prefix === undefined || deps.s3 === undefined
+    const { cluster, pollIntervalSeconds, prefix } = options
+    this.poller = new DescribePoller(this.describe, {
+      cluster,
+      pollIntervalSeconds,
+      random: deps.random
+    })
+    const count = (kind: 'get' | 'list', n: number): number => (this.requests[kind] += n)
+    this.reader =
+      prefix === undefined || deps.s3 === undefined
         ? undefined
-        : new S3Reads(this, deps, { s3: deps.s3, prefix: options.prefix })
-  }
-
-  /** Switches how the next tick reads; DescribeTasks at once. */
-  setMode(mode: ReadMode): void {
-    this.mode = mode
-    if (mode === 'describe') this.polling.nextPollAt = this.deps.clock.now()
+        : new S3Reader(deps.s3, prefix, count, deps.s3Endpoint)
   }
 
   /** Starts watching a task. */
@@ -112,27 +128,13 @@ export class WaitEngine implements ReadHost, PollHost, VerifyHost {
     const now = this.deps.clock.now()
     const first = now + this.readDelay(0, false)
     const prefix = this.options.prefix?.prefix ?? ''
-    const verifyMs = this.options.verifyIntervalSeconds * 1000
-    const w: Watched = {
-      arn: taskArn,
-      // Shown in log lines only; the ARN is RunTask's answer (escapeLogText).
-      id: escapeLogText(taskIdOf(taskArn)),
-      startedKey: notificationKey(prefix, taskArn, 'started'),
-      stoppedKey: notificationKey(prefix, taskArn, 'stopped'),
-      listPrefix: listPrefixOf(prefix, taskArn),
-      addedAt: now,
-      nextReadAt: first,
-      nextVerifyAt: verifyMs > 0 ? now + verifyMs : Infinity,
-      startedSeen: false,
-      reads: 0,
-      lastFoundAt: now
-    }
+    const w = watchTask({ arn: taskArn, prefix, now, firstReadAt: first, verifyMs: this.verifyMs })
     this.watched.set(taskArn, w)
-    this.byKey.set(w.stoppedKey, { w, name: 'stopped' })
-    this.byKey.set(w.startedKey, { w, name: 'started' })
+    this.byKey.set(w.stoppedKey, { arn: taskArn, name: 'stopped' })
+    this.byKey.set(w.startedKey, { arn: taskArn, name: 'started' })
     // A young task is read at the base rate: bring the shared ticks forward for it.
-    if (this.reads) this.reads.nextListAt = Math.min(this.reads.nextListAt, first)
-    this.polling.nextPollAt = Math.min(this.polling.nextPollAt, first)
+    if (this.reader) this.nextListAt = Math.min(this.nextListAt, first)
+    this.poller.nextPollAt = Math.min(this.poller.nextPollAt, first)
     if (first < this.wakeAt) this.wake.abort()
   }
 
@@ -180,35 +182,31 @@ export class WaitEngine implements ReadHost, PollHost, VerifyHost {
     }
   }
 
-  get prefix(): NotificationPrefix {
-    return this.options.prefix as NotificationPrefix
-  }
-
-  get s3Answered(): boolean {
-    return this.reads?.s3Answered ?? false
-  }
-
-  get verifyMs(): number {
+  private get verifyMs(): number {
     return this.options.verifyIntervalSeconds * 1000
   }
 
-  readDelay(ageMs: number, incomplete: boolean): number {
+  private readDelay(ageMs: number, incomplete: boolean): number {
     return Math.max(
       MIN_READ_GAP_MS,
       s3ReadDelayMs({
         baseSeconds: this.options.pollIntervalSeconds,
         // The incomplete-stop grace is short: re-read at the base rate, not the age-grown one.
         ageMs: incomplete ? 0 : ageMs,
-        consecutiveErrors: this.reads?.errors ?? 0,
+        consecutiveErrors: this.reader?.errors ?? 0,
         random: this.deps.random
       })
     )
   }
 
+  private listDelay(): number {
+    return this.readDelay(paceAgeMs(this.watched.values(), this.deps.clock.now()), false)
+  }
+
   private nextWakeAt(): number {
     let at = Infinity
-    if (this.mode === 'describe') at = this.polling.nextPollAt
-    else if (this.mode === 'list') at = this.reads?.nextListAt ?? Infinity
+    if (this.mode === 'describe') at = this.poller.nextPollAt
+    else if (this.mode === 'list') at = this.nextListAt
     for (const w of this.watched.values()) {
       if (this.mode === 'get') at = Math.min(at, w.nextReadAt)
       if (this.mode !== 'describe') {
@@ -222,79 +220,179 @@ export class WaitEngine implements ReadHost, PollHost, VerifyHost {
     return at
   }
 
-  warnOnce(tag: string, message: string): void {
-    if (this.warned.has(tag)) return
-    this.warned.add(tag)
-    this.deps.logger.warning(message)
+  /** Switches how the next tick reads; DescribeTasks at once. */
+  private setMode(mode: ReadMode): void {
+    this.mode = mode
+    if (mode === 'describe') this.poller.nextPollAt = this.deps.clock.now()
   }
 
-  end(w: Watched, end: TaskEnd): void {
+  private async tick(signal: AbortSignal): Promise<void> {
+    const now = this.deps.clock.now()
+    const reader = this.reader
+    if (this.mode !== 'describe' && reader !== undefined) this.chooseMode(reader, now)
+    if (this.mode === 'describe' || reader === undefined) {
+      if (now >= this.poller.nextPollAt) await this.pollRound(signal)
+      return
+    }
+    if (this.mode === 'list') {
+      if (now >= this.nextListAt) await this.listRound(reader, signal)
+    } else {
+      await this.getRound(reader, signal)
+    }
+    if (signal.aborted || (this.mode as ReadMode) === 'describe') return
+    await this.verifyRound(reader, signal)
+  }
+
+  /** LIST or GET for this tick, by cost (read-mode.ts), unless listing was given up. */
+  private chooseMode(reader: S3Reader, now: number): void {
+    const ages = [...this.watched.values()]
+      .filter((w) => w.incompleteSince === undefined)
+      .map((w) => now - w.addedAt)
+    const baseSeconds = this.options.pollIntervalSeconds
+    const { listOff, pages } = reader
+    const { mode, reason } = tickReadMode({ ages, baseSeconds, pages, listOff })
+    if (mode !== this.mode || this.lastLoggedMode === undefined) {
+      this.deps.logger.debug(reason)
+      this.lastLoggedMode = mode
+    }
+    if (mode === 'get' && this.mode === 'list') {
+      // Spread the first GETs after a LIST phase over one base interval.
+      for (const w of this.watched.values()) {
+        w.nextReadAt = Math.max(w.nextReadAt, now + this.readDelay(0, false) - MIN_READ_GAP_MS)
+      }
+    }
+    this.mode = mode
+  }
+
+  /** A GET of each task whose read is due: its stopped.json, or now and then its started.json. */
+  private async getRound(reader: S3Reader, signal: AbortSignal): Promise<void> {
+    const { clock } = this.deps
+    const now = clock.now()
+    const due = [...this.watched.values()].filter((w) => w.nextReadAt <= now)
+    await pool(due, GET_CONCURRENCY, async (w) => {
+      if (signal.aborted || !this.watched.has(w.arn)) return
+      const name = readsStartedNext(w.reads, w.startedSeen || w.stopped !== undefined)
+        ? 'started'
+        : 'stopped'
+      w.reads++
+      const read = await reader.read({ arn: w.arn, key: keyOf(w, name), name }, signal)
+      if (signal.aborted) return
+      this.applyRead(read)
+      const t = clock.now()
+      w.nextReadAt = t + this.readDelay(t - w.addedAt, w.incompleteSince !== undefined)
+    })
+  }
+
+  /** One LIST of every cluster prefix the pending tasks sit under, then the GETs it calls for. */
+  private async listRound(reader: S3Reader, signal: AbortSignal): Promise<void> {
+    const { clock } = this.deps
+    const prefixes = [...new Set([...this.watched.values()].map((w) => w.listPrefix))]
+    const owners = (key: string): KeyOwner | undefined => {
+      const hit = this.byKey.get(key)
+      const w = hit === undefined ? undefined : this.watched.get(hit.arn)
+      if (hit === undefined || w === undefined) return undefined
+      return w.etag === undefined ? hit : { ...hit, etag: w.etag }
+    }
+    const round = await reader.list(prefixes, owners, signal)
+    for (const obs of round.started) this.observe(obs, clock.now())
+    this.applyRead(round)
+    if (round.failed && signal.aborted) return
+    await pool(round.toGet, GET_CONCURRENCY, async (arn) => {
+      const w = this.watched.get(arn)
+      if (signal.aborted || w === undefined) return
+      this.applyRead(
+        await reader.read({ arn, key: w.stoppedKey, name: 'stopped', listed: true }, signal)
+      )
+    })
+    this.nextListAt = clock.now() + this.listDelay()
+  }
+
+  /** What a read says: what it saw of its task, then its lines and a change of read mode. */
+  private applyRead(read: ReadResult | ListResult): void {
+    if ('observation' in read && read.observation !== undefined) {
+      this.observe(read.observation, this.deps.clock.now())
+    }
+    for (const line of read.logs) this.log(line)
+    if (read.mode !== undefined) this.setMode(read.mode)
+  }
+
+  /** DescribeTasks for up to 100 tasks a call, counted. */
+  private readonly describe = (arns: string[], signal: AbortSignal): Promise<DescribeAnswer> =>
+    describeTasks(this.deps.ecs, {
+      cluster: this.options.cluster,
+      arns,
+      signal,
+      onCall: () => this.requests.describe++
+    })
+
+  /** Describe mode: one DescribeTasks call per 100 pending tasks per round. */
+  private async pollRound(signal: AbortSignal): Promise<void> {
+    const { clock } = this.deps
+    const round = await this.poller.poll([...this.watched.keys()], signal)
+    if (round === undefined) return
+    const now = clock.now()
+    for (const obs of round.observations) this.observe(obs, now)
+    if (round.line !== undefined) this.log(round.line)
+    const t = clock.now()
+    this.poller.schedule(t, paceAgeMs(this.watched.values(), t))
+  }
+
+  /** The verify round and the settling of incomplete stops (verify-check.ts). */
+  private async verifyRound(reader: S3Reader, signal: AbortSignal): Promise<void> {
+    const { clock } = this.deps
+    const verifyMs = this.verifyMs
+    const plan = planVerify([...this.watched.values()], verifyMs, clock.now())
+    if (plan.settle.length === 0 && plan.verify.length === 0) return
+    if (verifyMs === 0) {
+      for (const w of plan.settle) this.commit(w, settleStop(w, undefined, false))
+      return
+    }
+    const arns = [...plan.settle, ...plan.verify].map((w) => w.arn)
+    const { verifyIntervalSeconds, cluster } = this.options
+    const call = await verifyCall(this.describe, arns, { signal, verifyIntervalSeconds })
+    if (call === undefined) return
+    if (call.line !== undefined) this.log(call.line)
+    const answer = call.answer
+    for (const w of plan.settle) this.commit(w, settleStop(w, answer, true))
+    const t = clock.now()
+    for (const w of plan.verify)
+      w.nextVerifyAt = nextVerifyAt(w.stopRequested === true, verifyMs, t)
+    if (answer === undefined) return
+    const prefix = this.options.prefix as NotificationPrefix
+    const s3Answered = reader.answered
+    const ctx = { now: t, prefix, cluster, verifyIntervalSeconds, s3Answered }
+    const judged = judgeVerify(plan.verify, answer, ctx)
+    for (const { w, applied } of judged.tasks) this.commit(w, applied)
+    for (const line of judged.logs) this.log(line)
+  }
+
+  private observe(obs: Observation, now: number): void {
+    const w = this.watched.get(obs.arn)
+    if (w === undefined) return
+    const ctx = { now, cluster: this.options.cluster, prefix: this.options.prefix }
+    this.commit(w, applyObservation(w, obs, ctx))
+  }
+
+  /** Applies a change to a task: its record, the lines, onStart, and its end. */
+  private commit(w: WatchedTask, applied: Applied): void {
+    Object.assign(w, applied.patch)
+    for (const line of applied.logs) this.log(line)
+    if (applied.start !== undefined) this.options.onStart?.(w.arn, applied.start.task)
+    if (applied.end !== undefined) this.end(w, applied.end)
+  }
+
+  private end(w: WatchedTask, end: TaskEnd): void {
     if (!this.watched.delete(w.arn)) return
     this.byKey.delete(w.stoppedKey)
     this.byKey.delete(w.startedKey)
     this.options.onEnd(end)
   }
 
-  private async tick(signal: AbortSignal): Promise<void> {
-    const now = this.deps.clock.now()
-    if (this.mode !== 'describe') {
-      const ages = [...this.watched.values()]
-        .filter((w) => w.incompleteSince === undefined)
-        .map((w) => now - w.addedAt)
-      const choice = chooseReadMode({
-        ages,
-        baseSeconds: this.options.pollIntervalSeconds,
-        pages: this.reads?.pages ?? 1
-      })
-      const listOff = this.reads?.listOff
-      const mode = listOff !== undefined ? 'get' : choice.mode
-      if (mode !== this.mode || this.lastLoggedMode === undefined) {
-        this.deps.logger.debug(
-          listOff !== undefined ? `Reading each task's stopped.json: ${listOff}` : choice.reason
-        )
-        this.lastLoggedMode = mode
-      }
-      if (mode === 'get' && this.mode === 'list') {
-        // Spread the first GETs after a LIST phase over one base interval.
-        for (const w of this.watched.values()) {
-          w.nextReadAt = Math.max(w.nextReadAt, now + this.readDelay(0, false) - MIN_READ_GAP_MS)
-        }
-      }
-      this.mode = mode
+  private log(line: LogLine): void {
+    if (line.once !== undefined) {
+      if (this.warned.has(line.once)) return
+      this.warned.add(line.once)
     }
-    if (this.mode === 'describe') {
-      if (now >= this.polling.nextPollAt) await this.polling.poll(signal)
-      return
-    }
-    const reads = this.reads as S3Reads
-    if (this.mode === 'list') {
-      if (now >= reads.nextListAt) await reads.listTick(signal)
-    } else {
-      await reads.getTick(signal)
-    }
-    if (signal.aborted || (this.mode as ReadMode) === 'describe') return
-    await verifyAndSettle(this, signal)
-  }
-
-  /** The first sign that a task runs: logged once, and told to `onStart`. */
-  started(w: Watched, task: TaskSnapshot | undefined): void {
-    if (w.startedSeen) return
-    w.startedSeen = true
-    // A LIST shows only that started.json appeared, not what it says.
-    if (task === undefined) this.deps.logger.debug(`started.json of task ${w.id} appeared`)
-    else this.deps.logger.info(startedLine(task))
-    this.options.onStart?.(w.arn, task)
-  }
-
-  // ---- DescribeTasks ----------------------------------------------------------------------
-
-  /** DescribeTasks for up to 100 tasks a call, counted. */
-  describe(arns: string[], signal: AbortSignal): Promise<DescribeAnswer> {
-    return describeTasks(this.deps.ecs, {
-      cluster: this.options.cluster,
-      arns,
-      signal,
-      onCall: () => this.requests.describe++
-    })
+    this.deps.logger[line.level](line.message)
   }
 }

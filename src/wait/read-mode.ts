@@ -4,7 +4,7 @@
  */
 import { meanIntervalMs } from './schedule.js'
 
-/** What one LIST request costs in GETs (S3 request pricing, docs/limits.md, "S3"). */
+/** What one LIST request costs in GETs (docs/limits.md, "S3 pricing"). */
 export const LIST_COST_IN_GETS = 12.5
 /** ListObjectsV2 answers at most 1,000 keys a page. */
 export const LIST_PAGE_KEYS = 1000
@@ -63,6 +63,21 @@ export function chooseReadMode(input: ModeInputs): ModeChoice {
         ? `Listing the prefix instead of reading each task's stopped.json: ${costs}`
         : `Reading each task's stopped.json: ${costs}`
   }
+}
+
+/**
+ * How one tick of the engine reads: by cost (chooseReadMode), or a GET per task once listing
+ * was given up (`listOff` says why); with the sentence for the debug log.
+ */
+export function tickReadMode(input: ModeInputs & { listOff?: string }): {
+  mode: 'get' | 'list'
+  reason: string
+} {
+  if (input.listOff !== undefined) {
+    return { mode: 'get', reason: `Reading each task's stopped.json: ${input.listOff}` }
+  }
+  const { mode, reason } = chooseReadMode(input)
+  return { mode, reason }
 }
 
 /**

@@ -1,162 +1,173 @@
 /**
- * The verify check, batched for every task of a set: a task that has gone verify-interval
- * without stopped.json is checked with DescribeTasks (with every task half-way to its own check,
- * 100 a call); ECS's answer finishes a stop the notifier missed, or says that notifications are
- * not arriving. Stops left open by an incomplete stopped.json are settled here after the grace.
+ * The verify check, batched for every task of a set (pure): a task that has gone
+ * verify-interval without stopped.json is checked with DescribeTasks (with every task half-way
+ * to its own check, 100 a call); ECS's answer finishes a stop the notifier missed, says that
+ * notifications are not arriving, or that s3:GetObject is denied. Stops left open by an
+ * incomplete stopped.json are settled here after the grace. The engine (engine.ts) makes the
+ * call and applies what these return.
  */
-import { isThrottling } from '../ecs/errors.js'
 import { escapeLogText } from '../util/safe-text.js'
-import type { Clock } from '../util/clock.js'
-import { errorName, foreignErrorMessage } from '../util/errors.js'
-import type { Logger } from '../util/logger.js'
-import { s3Url } from './prefix.js'
+import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
 import {
   INCOMPLETE_STOP_GRACE_MS,
   NOTIFIER_LAG_MS,
-  STOP_VERIFY_MS,
+  deniedAfterKnownState,
   graceOver,
-  nameSome,
-  notifierChecklist,
   stopVerdict,
-  stoppedByVerifyLine,
   verifyBatch,
   verifyVerdict
-} from './rules.js'
-import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
-import type { DescribeAnswer, TaskEnd, Watched } from './watched.js'
+} from './end-rules.js'
+import {
+  getObjectDeniedMessage,
+  nameSome,
+  notifierChecklist,
+  stoppedByVerifyLine
+} from './messages.js'
+import type { Applied, LogLine } from './observations.js'
+import { s3Url } from './prefix.js'
+import type { DescribeAnswer } from './describe-tasks.js'
+import type { WatchedTask } from './watched-task.js'
 
-/** What the verify check needs of the engine that owns the watched tasks. */
-export interface VerifyHost {
-  readonly deps: { clock: Clock; logger: Logger }
-  readonly options: { cluster: string; verifyIntervalSeconds: number }
-  readonly watched: ReadonlyMap<string, Watched>
-  readonly prefix: NotificationPrefix
-  readonly verifyMs: number
-  /** Some S3 request was answered: only then can the notifier be blamed. */
-  readonly s3Answered: boolean
-  describe(arns: string[], signal: AbortSignal): Promise<DescribeAnswer>
-  end(w: Watched, end: TaskEnd): void
-  warnOnce(tag: string, message: string): void
+/** Which tasks one verify round covers. */
+export interface VerifyPlan {
+  /** Incomplete stops whose grace is over. */
+  settle: WatchedTask[]
+  /** Tasks without stopped.json due (or half-way) to their check. */
+  verify: WatchedTask[]
+}
+
+export function planVerify(tasks: WatchedTask[], verifyMs: number, now: number): VerifyPlan {
+  return {
+    settle: tasks.filter((w) => graceOver(w.incompleteSince, now)),
+    verify: verifyBatch(
+      tasks.filter((w) => w.incompleteSince === undefined && w.stopped === undefined),
+      verifyMs,
+      now
+    )
+  }
 }
 
 /**
- * The verify rule, batched: when a task has gone verify-interval without stopped.json, one
- * DescribeTasks call covers it and every other task at least half-way to its own check (so the
- * checks of tasks launched seconds apart share calls); and the settling of stops whose grace
- * ran out.
+ * An incomplete stop whose grace is over: DescribeTasks' complete STOPPED state when it has
+ * one (`answer` is undefined when ECS was not asked or did not answer), else stopped.json's.
  */
-export async function verifyAndSettle(host: VerifyHost, signal: AbortSignal): Promise<void> {
-  const { clock, logger } = host.deps
-  const now = clock.now()
-  const verifyMs = host.verifyMs
-  const pending = [...host.watched.values()]
-  const settle = pending.filter((w) => graceOver(w.incompleteSince, now))
-  const verify = verifyBatch(
-    pending.filter((w) => w.incompleteSince === undefined && w.stopped === undefined),
-    verifyMs,
-    now
-  )
-  if (settle.length === 0 && verify.length === 0) return
-  if (verifyMs === 0) {
-    for (const w of settle) {
-      logger.info(
-        `stopped.json of task ${w.id} still has no exit code or reason for the app container ` +
-          `after ${INCOMPLETE_STOP_GRACE_MS / 1000} s; settling on it (verify-interval is 0, ` +
-          `so ECS is not asked)`
-      )
-      host.end(w, { kind: 'stopped', task: w.stopped as TaskSnapshot })
-    }
-    return
-  }
-  let answer: DescribeAnswer | undefined
-  try {
-    answer = await host.describe(
-      [...settle, ...verify].map((w) => w.arn),
-      signal
-    )
-  } catch (error) {
-    if (signal.aborted) return
-    if (isThrottling(error)) {
-      logger.info(
-        `DescribeTasks is throttled; checking again in ${host.options.verifyIntervalSeconds} s`
-      )
-    } else {
-      host.warnOnce(
-        `verify:${errorName(error)}`,
-        `Could not check tasks with DescribeTasks (${escapeLogText(errorName(error)) || 'error'}: ` +
-          `${foreignErrorMessage(error)}); the wait goes on through S3. Grant ecs:DescribeTasks to ` +
-          `the action's role, or set verify-interval: 0 to never check.`
-      )
+export function settleStop(
+  w: WatchedTask,
+  answer: DescribeAnswer | undefined,
+  ecsAsked: boolean
+): Applied {
+  const stopped = w.stopped as TaskSnapshot
+  if (!ecsAsked) {
+    const message =
+      `stopped.json of task ${w.id} still has no exit code or reason for the app container ` +
+      `after ${INCOMPLETE_STOP_GRACE_MS / 1000} s; settling on it (verify-interval is 0, ` +
+      `so ECS is not asked)`
+    return {
+      patch: {},
+      end: { kind: 'stopped', task: stopped },
+      logs: [{ level: 'info', message }]
     }
   }
-  for (const w of settle) {
-    const task = answer?.found.get(w.arn)
-    if (task?.lastStatus === 'STOPPED' && stopVerdict(undefined, task) === 'end') {
-      logger.info(`DescribeTasks completes the stop of task ${w.id} that stopped.json left open`)
-      host.end(w, { kind: 'stopped', task })
-    } else {
-      logger.info(`Settling on stopped.json of task ${w.id}: no exit code or reason for app`)
-      host.end(w, { kind: 'stopped', task: w.stopped as TaskSnapshot })
-    }
+  const task = answer?.found.get(w.arn)
+  if (task?.lastStatus === 'STOPPED' && stopVerdict(undefined, task) === 'end') {
+    const message = `DescribeTasks completes the stop of task ${w.id} that stopped.json left open`
+    return { patch: {}, end: { kind: 'stopped', task }, logs: [{ level: 'info', message }] }
   }
-  const t = clock.now()
-  for (const w of verify) {
-    w.nextVerifyAt = t + (w.stopRequested ? Math.min(verifyMs, STOP_VERIFY_MS) : verifyMs)
-  }
-  if (answer !== undefined) applyVerify(host, verify, answer, t)
+  const message = `Settling on stopped.json of task ${w.id}: no exit code or reason for app`
+  return { patch: {}, end: { kind: 'stopped', task: stopped }, logs: [{ level: 'info', message }] }
 }
 
-/** What one verify call found about tasks without stopped.json. */
-function applyVerify(
-  host: VerifyHost,
-  verify: Watched[],
+/** What the verify round learnt: per task in order, then the lines about them all. */
+export interface Judged {
+  tasks: { w: WatchedTask; applied: Applied }[]
+  logs: LogLine[]
+}
+
+/** What one verify call's answer means for the tasks without stopped.json (pure). */
+export function judgeVerify(
+  verify: WatchedTask[],
   answer: DescribeAnswer,
-  now: number
-): void {
-  const { logger } = host.deps
+  ctx: {
+    now: number
+    prefix: NotificationPrefix
+    cluster: string
+    verifyIntervalSeconds: number
+    /** Some S3 request was answered: only then can the notifier be blamed. */
+    s3Answered: boolean
+  }
+): Judged {
+  const tasks: Judged['tasks'] = []
   const missing: string[] = []
   const silent: string[] = []
+  const denied: string[] = []
   let late = 0
   for (const w of verify) {
     const task = answer.found.get(w.arn)
-    const verdict = verifyVerdict(task, w.startedSeen, now)
+    const verdict = verifyVerdict(task, w.startedSeen, ctx.now)
     if (task === undefined) {
       missing.push(`${escapeLogText(w.arn)} (${answer.missing.get(w.arn) ?? 'no task'})`)
       continue
     }
+    // Its objects answer 403 although ECS says they are written: s3:GetObject, not the notifier.
+    const deniedRead = deniedAfterKnownState(w, task)
+    if (deniedRead) denied.push(w.id)
     if (verdict === 'stopped' || verdict === 'stopped-late') {
-      if (verdict === 'stopped-late') late++
-      logger.info(stoppedByVerifyLine(task, s3Url(host.prefix.bucket, w.stoppedKey)))
-      host.end(w, { kind: 'stopped', task })
+      if (verdict === 'stopped-late' && !deniedRead) late++
+      const message = stoppedByVerifyLine(task, s3Url(ctx.prefix.bucket, w.stoppedKey))
+      tasks.push({
+        w,
+        applied: { patch: {}, end: { kind: 'stopped', task }, logs: [{ level: 'info', message }] }
+      })
     } else if (verdict === 'silent') {
-      silent.push(escapeLogText(w.arn))
+      if (!deniedRead) silent.push(escapeLogText(w.arn))
     } else {
-      logger.debug(
-        `ECS reports task ${w.id} ${escapeLogText(task.lastStatus)}; still waiting for stopped.json`
-      )
+      const message = `ECS reports task ${w.id} ${escapeLogText(task.lastStatus)}; still waiting for stopped.json`
+      tasks.push({ w, applied: { patch: {}, logs: [{ level: 'debug', message }] } })
     }
   }
-  const every = host.options.verifyIntervalSeconds
+  return { tasks, logs: verifyLines(ctx, { late, silent, missing, denied }) }
+}
+
+function verifyLines(
+  ctx: Parameters<typeof judgeVerify>[2],
+  found: { late: number; silent: string[]; missing: string[]; denied: string[] }
+): LogLine[] {
+  const logs: LogLine[] = []
+  const every = ctx.verifyIntervalSeconds
   // Without a single S3 answer the notifier is not to blame: S3 itself was not reached.
-  const checklist = notifierChecklist(host.prefix, host.options.cluster)
-  if (late > 0 && host.s3Answered) {
-    logger.warning(
-      `ECS reports ${late} task(s) stopped more than ${NOTIFIER_LAG_MS / 1000} s ago whose ` +
+  const checklist = notifierChecklist(ctx.prefix, ctx.cluster)
+  if (found.late > 0 && ctx.s3Answered) {
+    logs.push({
+      level: 'warning',
+      message:
+        `ECS reports ${found.late} task(s) stopped more than ${NOTIFIER_LAG_MS / 1000} s ago whose ` +
         `stopped.json has not appeared: the notifier missed the events. ${checklist}`
-    )
+    })
   }
-  if (silent.length > 0 && host.s3Answered) {
-    host.warnOnce(
-      'not-arriving',
-      `ECS reports ${silent.length} task(s) RUNNING whose started.json has not appeared after ` +
-        `${every} s: notifications are not arriving (${nameSome(silent)}). ${checklist} ` +
+  if (found.silent.length > 0 && ctx.s3Answered) {
+    logs.push({
+      level: 'warning',
+      once: 'not-arriving',
+      message:
+        `ECS reports ${found.silent.length} task(s) RUNNING whose started.json has not appeared after ` +
+        `${every} s: notifications are not arriving (${nameSome(found.silent)}). ${checklist} ` +
         `Still waiting; ECS is checked again every ${every} s.`
-    )
+    })
   }
-  if (missing.length > 0) {
-    logger.warning(
-      `DescribeTasks does not find ${missing.length} task(s) in cluster ` +
-        `'${host.options.cluster}': ${nameSome(missing)}; still waiting for their stopped.json`
-    )
+  if (found.denied.length > 0) {
+    logs.push({
+      level: 'warning',
+      once: 'get-object-denied',
+      message: getObjectDeniedMessage(ctx.prefix, found.denied)
+    })
   }
+  if (found.missing.length > 0) {
+    logs.push({
+      level: 'warning',
+      message:
+        `DescribeTasks does not find ${found.missing.length} task(s) in cluster ` +
+        `'${ctx.cluster}': ${nameSome(found.missing)}; still waiting for their stopped.json`
+    })
+  }
+  return logs
 }

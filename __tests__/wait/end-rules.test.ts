@@ -1,18 +1,24 @@
-/** The rules of waiting, one table each (src/wait/rules.ts). */
+/** The rules of waiting and their messages, one table each (src/wait/end-rules.ts, messages.ts). */
 import { describe, expect, it } from '@jest/globals'
 import { isUnreachable } from '../../src/wait/notification.js'
 import {
+  deniedAfterKnownState,
   graceOver,
   isLost,
-  listBucketStatement,
   readsStartedNext,
   stopVerdict,
+  verifyBatch,
+  verifyVerdict
+} from '../../src/wait/end-rules.js'
+import {
+  deniedMessage,
+  getObjectDeniedMessage,
+  getObjectStatement,
+  listBucketStatement,
   stoppedByVerifyLine,
   unreachableMessage,
-  verifyBatch,
-  verifyVerdict,
   waitingThrough
-} from '../../src/wait/rules.js'
+} from '../../src/wait/messages.js'
 import type { TaskSnapshot } from '../../src/model/task.js'
 
 const ARN = 'arn:aws:ecs:us-east-1:123456789012:task/batch/abc'
@@ -112,6 +118,60 @@ describe('timing rules', () => {
   })
 })
 
+describe('deniedAfterKnownState: a 403 more than 10 s after the start or stop ECS reports', () => {
+  const startedAt = new Date(100_000)
+  const stoppedAt = new Date(200_000)
+  const running = snapshot({ lastStatus: 'RUNNING', stopCode: undefined, startedAt })
+  const stopped = snapshot({ exit: 0, startedAt, stoppedAt })
+  it.each([
+    { case: 'no 403', reads: {}, task: stopped, denied: false },
+    {
+      case: 'started.json 403 9.999 s after the start',
+      reads: { startedDeniedAt: 109_999 },
+      task: running,
+      denied: false
+    },
+    {
+      case: 'started.json 403 10 s after the start',
+      reads: { startedDeniedAt: 110_000 },
+      task: running,
+      denied: true
+    },
+    {
+      case: 'started.json 403, no start reported',
+      reads: { startedDeniedAt: 500_000 },
+      task: snapshot({ lastStatus: 'RUNNING', stopCode: undefined }),
+      denied: false
+    },
+    {
+      case: 'stopped.json 403 while RUNNING (no stop yet)',
+      reads: { stoppedDeniedAt: 500_000 },
+      task: running,
+      denied: false
+    },
+    {
+      case: 'stopped.json 403 9.999 s after the stop',
+      reads: { stoppedDeniedAt: 209_999 },
+      task: stopped,
+      denied: false
+    },
+    {
+      case: 'stopped.json 403 10 s after the stop',
+      reads: { stoppedDeniedAt: 210_000 },
+      task: stopped,
+      denied: true
+    },
+    {
+      case: 'started.json 403 long after the start of a stopped task',
+      reads: { startedDeniedAt: 150_000 },
+      task: stopped,
+      denied: true
+    }
+  ])('$case: $denied', ({ reads, task, denied }) => {
+    expect(deniedAfterKnownState(reads, task)).toBe(denied)
+  })
+})
+
 describe('verifyVerdict: what DescribeTasks says of a task without stopped.json', () => {
   const stoppedAt = new Date(100_000)
   it.each([
@@ -177,13 +237,50 @@ describe('messages', () => {
     expect(waitingThrough(undefined)).toMatch(/^Waiting through DescribeTasks: no notification/)
   })
 
-  it('gives the s3:ListBucket statement, without a condition at the bucket root', () => {
+  it('gives the s3:ListBucket statement as docs/iam/action-policy.json words it, without a condition at the bucket root', () => {
     expect(listBucketStatement(prefix)).toBe(
-      '{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::notes",' +
-        '"Condition":{"StringLike":{"s3:prefix":"oneshot/*"}}}'
+      '{"Sid":"MissingNotificationsReadAs404","Effect":"Allow","Action":"s3:ListBucket",' +
+        '"Resource":"arn:aws:s3:::notes","Condition":{"StringLike":{"s3:prefix":"oneshot/*"}}}'
     )
     expect(listBucketStatement({ ...prefix, prefix: '' })).toBe(
-      '{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::notes"}'
+      '{"Sid":"MissingNotificationsReadAs404","Effect":"Allow","Action":"s3:ListBucket",' +
+        '"Resource":"arn:aws:s3:::notes"}'
+    )
+  })
+
+  it('gives the s3:GetObject statement as docs/iam/action-policy.json words it', () => {
+    expect(getObjectStatement(prefix)).toBe(
+      '{"Sid":"ReadNotifications","Effect":"Allow","Action":"s3:GetObject",' +
+        '"Resource":"arn:aws:s3:::notes/oneshot/*"}'
+    )
+    expect(getObjectStatement({ ...prefix, prefix: '' })).toBe(
+      '{"Sid":"ReadNotifications","Effect":"Allow","Action":"s3:GetObject",' +
+        '"Resource":"arn:aws:s3:::notes/*"}'
+    )
+  })
+
+  it('words a 403 at the bucket root as both causes, with both statements', () => {
+    expect(deniedMessage({ ...prefix, prefix: '' }, 'k/stopped.json')).toBe(
+      'Reading s3://notes/k/stopped.json answered 403 AccessDenied, which has two possible ' +
+        "causes: the object is not written yet and the action's role lacks s3:ListBucket (S3 " +
+        'then answers 403 instead of 404), or the role lacks s3:GetObject on ' +
+        'arn:aws:s3:::notes/*. It is read as "not written yet" for now. For the first, add to ' +
+        'the action\'s role {"Sid":"MissingNotificationsReadAs404","Effect":"Allow","Action":' +
+        '"s3:ListBucket","Resource":"arn:aws:s3:::notes"} (a missing key then answers 404, and ' +
+        'the action may list the prefix, which is cheaper for many tasks); for the second, add ' +
+        '{"Sid":"ReadNotifications","Effect":"Allow","Action":"s3:GetObject","Resource":' +
+        '"arn:aws:s3:::notes/*"}.'
+    )
+  })
+
+  it('names s3:GetObject on the prefix and some of the tasks', () => {
+    expect(getObjectDeniedMessage(prefix, ['a', 'b', 'c', 'd', 'e', 'f', 'g'])).toBe(
+      'ECS reports 7 task(s) started or stopped whose started.json or stopped.json still ' +
+        'answered 403 AccessDenied more than 10 s later (a, b, c, d, e and 2 more): the ' +
+        "action's role is most likely denied s3:GetObject on arn:aws:s3:::notes/oneshot/*, so " +
+        'each stop is learnt only from DescribeTasks, once per verify-interval. Add to the ' +
+        'action\'s role: {"Sid":"ReadNotifications","Effect":"Allow","Action":"s3:GetObject",' +
+        '"Resource":"arn:aws:s3:::notes/oneshot/*"}'
     )
   })
 

@@ -25,6 +25,13 @@ describe('TokenBucket', () => {
     expect(await takeTimes(clock, bucket, c.n)).toEqual(c.times)
   })
 
+  it('with firstAt in the future, is empty until then and fills from then on: no burst behind the gate', async () => {
+    const clock = new FakeClock(0)
+    const bucket = new TokenBucket(clock, { ratePerSecond: 2, burst: 2, firstAt: 7525 })
+    expect(bucket.waitMs()).toBe(7525)
+    expect(await takeTimes(clock, bucket, 3)).toEqual([7525, 8025, 8525])
+  })
+
   it('refills while idle, never past the burst', async () => {
     const clock = new FakeClock(0)
     const bucket = new TokenBucket(clock, { ratePerSecond: 10, burst: 3 })

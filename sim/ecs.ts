@@ -23,6 +23,7 @@ import {
   type TaskScript
 } from './script.js'
 import { taskStateEvent, type TaskStateEvent } from './events.js'
+import { AccountQuotas, type AccountQuotaOptions } from './account-quotas.js'
 
 /** Lifecycle durations, in simulated seconds. */
 export interface LifecycleTimings {
@@ -92,6 +93,8 @@ export interface EcsSimOptions {
   logs: LogStore
   emit: (event: TaskStateEvent) => void
   signal: AbortSignal
+  /** The account's Fargate quotas (sim/account-quotas.ts); none by default. */
+  quotas?: AccountQuotaOptions
 }
 
 /** When things happened to one task, epoch milliseconds, for the benchmark. */
@@ -211,8 +214,10 @@ export class EcsSim {
   private readonly idempotency = new Map<string, { fingerprint: string; taskArns: string[] }>()
   private readonly capacityAttempts = new Map<string, number>()
   private readonly clusterTags = new Map<string, Tag[]>()
+  readonly quotas: AccountQuotas
 
   constructor(private readonly o: EcsSimOptions) {
+    this.quotas = new AccountQuotas(o.quotas)
     for (const [cluster, fleet] of Object.entries(o.fleet ?? {})) {
       this.addContainerInstances(cluster, fleet.instances, fleet)
     }
@@ -545,6 +550,11 @@ export class EcsSim {
       )
     }
     for (let i = 0; i < count; i++) {
+      const refusal = this.quotas.refusal(body, need.cpu)
+      if (refusal !== undefined) {
+        failures.push({ arn: this.arn(`cluster/${cluster}`), reason: refusal })
+        continue
+      }
       let instance: ContainerInstance | undefined
       if (fleet) {
         instance = fleet.find(
@@ -562,9 +572,18 @@ export class EcsSim {
         instance.usedMemory += need.memory
         instance.running++
       }
-      tasks.push(
-        this.createTask({ body, cluster, definition, overrides, script, scripts, instance, need })
-      )
+      const task = this.createTask({
+        body,
+        cluster,
+        definition,
+        overrides,
+        script,
+        scripts,
+        instance,
+        need
+      })
+      this.quotas.hold(task.taskArn, body, need.cpu)
+      tasks.push(task)
     }
     if (tokenKey && tasks.length > 0) {
       this.idempotency.set(tokenKey, { fingerprint, taskArns: tasks.map((t) => t.taskArn) })
@@ -835,6 +854,7 @@ export class EcsSim {
   }
 
   private release(task: SimTask): void {
+    this.quotas.release(task.taskArn)
     if (!task.containerInstanceArn) return
     const instance = this.instances
       .get(task.cluster)

@@ -38,6 +38,8 @@ export interface ActionRun {
    * `INPUT_JOB-TOTAL` and `INPUT_JOB-MAX-PARALLEL`; `inputs` given by name still win.
    */
   strategy?: MatrixPlace
+  /** The bundle to run (default BUNDLE), e.g. a baseline's for a before/after benchmark. */
+  bundle?: string
 }
 
 /** The strategy context of one job: its index (from 0), the matrix's jobs, and how many at once. */
@@ -121,7 +123,7 @@ export async function runAction(run: ActionRun): Promise<ActionResult> {
 
   let signalledAt: number | undefined
   const ran = await runNode({
-    script: BUNDLE,
+    script: run.bundle ?? BUNDLE,
     env,
     cwd: run.cwd ?? process.cwd(),
     killAfterMs: run.killAfterMs ?? 120_000,

@@ -14,7 +14,7 @@ async function takeTimes(clock: FakeClock, bucket: TokenBucket, n: number): Prom
 
 describe('TokenBucket', () => {
   it.each([
-    // The default launch-rate: 10 RunTask calls per second, well under the account's 40/s (docs/limits.md, "Token buckets").
+    // 10 RunTask calls per second, one at a time, well under the account's 40/s (docs/limits.md, "Token buckets").
     { rate: 10, burst: 1, n: 6, times: [0, 100, 200, 300, 400, 500] },
     { rate: 10, burst: 10, n: 13, times: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 200, 300] },
     { rate: 4, burst: 2, n: 5, times: [0, 0, 250, 500, 750] },

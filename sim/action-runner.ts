@@ -31,6 +31,34 @@ export interface ActionRun {
   killAfterMs?: number
   /** Called with the whole stdout so far on every chunk (e.g. to timestamp a log line). */
   onStdout?: (stdout: string) => void
+  /**
+   * The job's place in its matrix (default: a job outside a matrix, index 0 of 1). The runner
+   * evaluates action.yml's `${{ strategy.* }}` input defaults with it (docs/limits.md, "The
+   * strategy context in input defaults"), so every job gets `INPUT_JOB-INDEX`,
+   * `INPUT_JOB-TOTAL` and `INPUT_JOB-MAX-PARALLEL`; `inputs` given by name still win.
+   */
+  strategy?: MatrixPlace
+  /** The bundle to run (default BUNDLE), e.g. a baseline's for a before/after benchmark. */
+  bundle?: string
+}
+
+/** The strategy context of one job: its index (from 0), the matrix's jobs, and how many at once. */
+export interface MatrixPlace {
+  jobIndex: number
+  jobTotal: number
+  /** The matrix's max-parallel; default all of its jobs. */
+  maxParallel?: number
+}
+
+/** The strategy inputs as the runner sets them from action.yml's defaults. */
+export function strategyInputs(
+  place: MatrixPlace = { jobIndex: 0, jobTotal: 1 }
+): Record<string, string> {
+  return {
+    'job-index': String(place.jobIndex),
+    'job-total': String(place.jobTotal),
+    'job-max-parallel': String(place.maxParallel ?? place.jobTotal)
+  }
 }
 
 export interface ActionResult {
@@ -89,12 +117,13 @@ export async function runAction(run: ActionRun): Promise<ActionResult> {
     RUNNER_TEMP: dir,
     ...run.env
   }
-  for (const [name, value] of Object.entries(run.inputs)) env[inputVariable(name)] = value
+  const inputs = { ...strategyInputs(run.strategy), ...run.inputs }
+  for (const [name, value] of Object.entries(inputs)) env[inputVariable(name)] = value
   for (const [name, value] of Object.entries(run.state ?? {})) env[`STATE_${name}`] = value
 
   let signalledAt: number | undefined
   const ran = await runNode({
-    script: BUNDLE,
+    script: run.bundle ?? BUNDLE,
     env,
     cwd: run.cwd ?? process.cwd(),
     killAfterMs: run.killAfterMs ?? 120_000,

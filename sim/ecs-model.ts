@@ -2,6 +2,7 @@
  * The simulated ECS control plane's data: lifecycle timings, options, and the records it keeps
  * of task definitions, tasks, containers and container instances (sim/ecs.ts is the service).
  */
+import type { AccountQuotaOptions } from './account-quotas.js'
 import type { ContainerDefinition, ContainerOverride, Tag } from '@aws-sdk/client-ecs'
 import type { Clock, Random } from '../src/util/clock.js'
 import type { LogStore } from './logs.js'
@@ -76,6 +77,8 @@ export interface EcsSimOptions {
   logs: LogStore
   emit: (event: TaskStateEvent) => void
   signal: AbortSignal
+  /** The account's Fargate quotas (sim/account-quotas.ts); none by default. */
+  quotas?: AccountQuotaOptions
 }
 
 /** When things happened to one task, epoch milliseconds, for the benchmark. */

@@ -29,6 +29,7 @@ import {
   type TaskTimeline
 } from './ecs-model.js'
 import { buildTask, requirements, wireTask } from './ecs-task.js'
+import { AccountQuotas } from './account-quotas.js'
 
 export {
   DEFAULT_TIMINGS,
@@ -47,6 +48,8 @@ export class EcsSim {
   private readonly definitions: TaskDefinitions
   private readonly fleet: Fleet
   private readonly lifecycle: TaskLifecycle
+  /** The account's Fargate quotas (sim/account-quotas.ts). */
+  readonly quotas: AccountQuotas
 
   constructor(private readonly o: EcsSimOptions) {
     const arn = (resource: string): string => this.arn(resource)
@@ -58,7 +61,11 @@ export class EcsSim {
       arn
     })
     this.fleet = new Fleet({ clock: o.clock, random: o.random, arn })
-    this.lifecycle = new TaskLifecycle(o, this.timelines, (task) => this.fleet.release(task))
+    this.quotas = new AccountQuotas(o.quotas)
+    this.lifecycle = new TaskLifecycle(o, this.timelines, (task) => {
+      this.quotas.release(task.taskArn)
+      this.fleet.release(task)
+    })
     for (const [cluster, fleet] of Object.entries(o.fleet ?? {})) {
       this.addContainerInstances(cluster, fleet.instances, fleet)
     }
@@ -218,15 +225,29 @@ export class EcsSim {
       )
     }
     for (let i = 0; i < count; i++) {
+      const refusal = this.quotas.refusal(body, need.cpu)
+      if (refusal !== undefined) {
+        failures.push({ arn: this.arn(`cluster/${cluster}`), reason: refusal })
+        continue
+      }
       const placed = fleet ? this.fleet.place(fleet, need) : undefined
       if (placed && 'failure' in placed) {
         failures.push(placed.failure)
         continue
       }
       const instance = placed?.instance
-      tasks.push(
-        this.createTask({ body, cluster, definition, overrides, script, scripts, instance, need })
-      )
+      const task = this.createTask({
+        body,
+        cluster,
+        definition,
+        overrides,
+        script,
+        scripts,
+        instance,
+        need
+      })
+      this.quotas.hold(task.taskArn, body, need.cpu)
+      tasks.push(task)
     }
     if (tokenKey && tasks.length > 0) {
       this.idempotency.set(tokenKey, { fingerprint, taskArns: tasks.map((t) => t.taskArn) })

@@ -22,6 +22,7 @@ import {
   type TaskTimeline
 } from './ecs.js'
 import type { TaskStateEvent } from './events.js'
+import type { AccountQuotaOptions } from './account-quotas.js'
 import { AwsError, startJsonServer, type JsonHandler } from './json-server.js'
 import {
   DEFAULT_LOG_DELIVERY,
@@ -36,6 +37,7 @@ import { Throttler, type BucketLimit, type ThrottleCategory } from './token-buck
 
 export type { DeliveryOptions, DeliveryRecord, DeliveryStats, EventSink } from './delivery.js'
 export type { FleetOptions, LifecycleTimings, TaskTimeline } from './ecs.js'
+export type { AccountQuotaOptions } from './account-quotas.js'
 export type { TaskStateEvent, TaskStateDetail } from './events.js'
 export type { BucketLimit, ThrottleCategory } from './token-bucket.js'
 export { DEFAULT_LIMITS } from './token-bucket.js'
@@ -78,6 +80,8 @@ export interface LocalAwsOptions {
   clusters?: string[]
   /** EC2 container instances by cluster; a cluster without a fleet has unlimited capacity. */
   fleet?: Record<string, FleetOptions>
+  /** The account's Fargate vCPU and task quotas (sim/account-quotas.ts); none by default. */
+  quotas?: AccountQuotaOptions
   /** Lifecycle durations in simulated seconds (see DEFAULT_TIMINGS). */
   timings?: Partial<LifecycleTimings>
   /**
@@ -254,6 +258,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     timings: { ...DEFAULT_TIMINGS, ...options.timings },
     clusters: options.clusters,
     fleet: options.fleet,
+    quotas: options.quotas,
     logs,
     emit: (event) => {
       emitted.push(event)

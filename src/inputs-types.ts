@@ -74,8 +74,11 @@ export interface ActionInputs {
   tasks: TaskSpec[]
   /** At most this many tasks running at once; undefined means all at once. */
   maxParallel?: number
-  /** RunTask calls per second this job may spend. */
-  launchRate: number
+  /**
+   * At most this many RunTask calls per second (`launch-rate`); undefined: the job's share of
+   * the fan-out's (src/tasks/pace.ts).
+   */
+  launchRate?: number
   /** On the first failed task, stop the others and start no more. */
   failFast: boolean
   /**

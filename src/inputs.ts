@@ -28,7 +28,6 @@ export const INPUT_DEFAULTS: Readonly<Record<string, string>> = {
   'log-lines': '50',
   'follow-logs': 'true',
   'fail-on-error': 'true',
-  'launch-rate': '10',
   'fail-fast': 'false',
   'job-index': '${{ strategy.job-index }}',
   'job-total': '${{ strategy.job-total }}',
@@ -141,7 +140,8 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
     failOnError: take('fail-on-error', (v) => parseBoolean('fail-on-error', v)) ?? true,
     tasks: [{ env: {} }] as TaskSpec[],
     maxParallel: optional((n, v) => parseInteger(n, v, 1, MAX_TASKS))('max-parallel'),
-    launchRate: take('launch-rate', (v) => parseNumber('launch-rate', v, 0.1, 40)) ?? 10,
+    // An upper bound: the job spends its share of the fan-out's RunTask rate when that is less.
+    launchRate: optional((n, v) => parseNumber(n, v, 0.1, 40))('launch-rate'),
     failFast: take('fail-fast', (v) => parseBoolean('fail-fast', v)) ?? false,
     fanOut: fanOutOf({ tasks: 1 })
   } satisfies ActionInputs

@@ -45,7 +45,7 @@ describe('readInputs', () => {
       failOnError: true,
       tasks: [{ env: {} }],
       maxParallel: undefined,
-      launchRate: 10,
+      launchRate: undefined,
       failFast: false,
       fanOut: {
         jobIndex: 0,

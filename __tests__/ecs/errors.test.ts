@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { describeError } from '../../src/ecs/errors.js'
+import { accountQuotaOf, describeError } from '../../src/ecs/errors.js'
 import { clientException, networkError } from './ecs-errors.js'
 
 describe('describeError', () => {
@@ -18,5 +18,20 @@ describe('describeError', () => {
     ]
   ])('%s', (_name, error, expected) => {
     expect(describeError(error)).toBe(expected)
+  })
+})
+
+describe('accountQuotaOf (docs/limits.md, "Account quotas")', () => {
+  it.each([
+    ["You've reached the limit on the number of vCPUs you can run concurrently", 'fargate-vcpu'],
+    ["you've REACHED the limit on the number of vcpus you can run concurrently.", 'fargate-vcpu'],
+    ["You've reached the limit on the number of tasks you can run concurrently", 'fargate-tasks'],
+    ['Tasks provisioning capacity limit exceeded.', 'provisioning'],
+    ['RESOURCE:CPU', undefined],
+    ['Capacity is unavailable at this time. Please try again later', undefined],
+    ['MISSING', undefined],
+    [undefined, undefined]
+  ])('%j → %s', (reason, kind) => {
+    expect(accountQuotaOf(reason)?.kind).toBe(kind)
   })
 })

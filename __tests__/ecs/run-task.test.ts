@@ -594,3 +594,108 @@ describe('formatFailure', () => {
     expect(formatFailure(failure)).toBe(expected)
   })
 })
+
+describe('runTask under an account quota (docs/limits.md, "Account quotas")', () => {
+  const VCPU = "You've reached the limit on the number of vCPUs you can run concurrently"
+  const TASKS = "You've reached the limit on the number of tasks you can run concurrently"
+  const CLUSTER_ARN = 'arn:aws:ecs:ap-northeast-1:123456789012:cluster/batch'
+  const quotaFailure = (reason: string) => ({
+    tasks: [],
+    failures: [{ arn: CLUSTER_ARN, reason }]
+  })
+  const VCPU_NAME =
+    'Fargate vCPU quota (Fargate On-Demand vCPU resource count, L-3032A538; Spot: L-36FBB829)'
+
+  it('waits for room instead of failing, says so once, and spreads retries by the fan-out width', async () => {
+    ecsMock
+      .on(RunTaskCommand)
+      .resolvesOnce(quotaFailure(VCPU))
+      .resolvesOnce(quotaFailure(VCPU))
+      .resolvesOnce(quotaFailure(VCPU))
+      .resolves({ tasks: [TASK] })
+    random = 0.5
+    const waited: [number, string][] = []
+    const tasks = await clock.run(
+      runTask(
+        deps(),
+        options({
+          fanOutWidth: 60,
+          onRoomWaited: (ms, quota) => void waited.push([ms, quota.kind])
+        })
+      )
+    )
+    expect(tasks).toEqual([TASK])
+    // 60 tasks share half of 40 a second: each retries at least 60 / 20 = 3 s after its last,
+    // equal jitter over [3 s, 6 s]; random 0.5 gives 4.5 s (until the backoff passes 6 s).
+    expect(clock.sleeps).toEqual([4500, 4500, 6000])
+    expect(runTaskInputs().map((i) => i.clientToken)).toEqual([
+      TOKEN,
+      'token-2',
+      'token-3',
+      'token-4'
+    ])
+    expect(waited).toEqual([[15000, 'fargate-vcpu']])
+    expect(logger.of('info')).toEqual([
+      `Waiting for room under the account's ${VCPU_NAME}: RunTask answered ${VCPU} for ${CLUSTER_ARN}. ` +
+        "Retrying until 1970-01-01T00:10:00.000Z (10m 0s from now: the start deadline, which is the 'timeout' " +
+        "input, else 10 minutes), at first every 3.0 to 6.0 s, spread over the fan-out's 60 task(s). " +
+        'To wait less, raise the quota in Service Quotas or lower max-parallel.',
+      `Started task: ${TASK_ARN}`
+    ])
+    expect(logger.of('debug')).toEqual([
+      `RunTask started no task (${VCPU} for ${CLUSTER_ARN}); retrying in 4.5 s`,
+      `RunTask started no task (${VCPU} for ${CLUSTER_ARN}); retrying in 6.0 s`
+    ])
+  })
+
+  it('prints the line once per job: a quota already announced by another call of the set is not repeated', async () => {
+    ecsMock
+      .on(RunTaskCommand)
+      .resolvesOnce(quotaFailure(TASKS))
+      .resolves({ tasks: [TASK] })
+    const announced = new Set<'fargate-vcpu' | 'fargate-tasks' | 'provisioning'>(['fargate-tasks'])
+    await clock.run(runTask(deps(), options({ announcedQuotas: announced })))
+    expect(logger.of('info')).toEqual([`Started task: ${TASK_ARN}`])
+  })
+
+  it('retries the PROVISIONING limit, which ECS answers as a ClientException, under a fresh token', async () => {
+    ecsMock
+      .on(RunTaskCommand)
+      .rejectsOnce(clientException('Tasks provisioning capacity limit exceeded.'))
+      .resolves({ tasks: [TASK] })
+    random = 0
+    expect(await clock.run(runTask(deps(), options()))).toEqual([TASK])
+    expect(runTaskInputs().map((i) => i.clientToken)).toEqual([TOKEN, 'token-2'])
+    // Width 1: the floor is the capacity backoff, 2 s / 2 = 1 s, to 2 s.
+    expect(clock.sleeps).toEqual([1000])
+    expect(logger.of('info')[0]).toMatch(
+      /^Waiting for room under the account's limit of tasks in the PROVISIONING state \(Tasks in PROVISIONING state per cluster, L-B7718569\): RunTask answered Tasks provisioning capacity limit exceeded\. Retrying/
+    )
+  })
+
+  it('gives up at the start deadline naming the quota and the ways out, never sleeping past it', async () => {
+    ecsMock.on(RunTaskCommand).resolves(quotaFailure(VCPU))
+    random = 0.999
+    const error = await clock
+      .run(runTask(deps(), options({ deadline: 100_000, fanOutWidth: 1000 })))
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UserError)
+    expect((error as Error).message).toBe(
+      `Could not start a task of '${TD}' on cluster 'batch' before the deadline (1970-01-01T00:01:40.000Z): ` +
+        `the account's ${VCPU_NAME} stayed full (ECS answered ${VCPU} for ${CLUSTER_ARN}). Raise the quota in ` +
+        "Service Quotas, run fewer tasks at once (max-parallel), or raise the 'timeout' input."
+    )
+    // 1,000 tasks: at least 50 s between a task's retries; the second wait is cut at the deadline.
+    expect(clock.sleeps).toEqual([99950, 50])
+    expect(clock.now()).toBe(100_000)
+  })
+
+  it('keeps failing at once for a reason that is no quota', async () => {
+    ecsMock.on(RunTaskCommand).resolves(quotaFailure('MISSING'))
+    const error = await clock.run(runTask(deps(), options())).catch((e: unknown) => e)
+    expect((error as Error).message).toBe(
+      `Could not start a task of '${TD}' on cluster 'batch': ECS answered MISSING for ${CLUSTER_ARN}.`
+    )
+    expect(runTaskInputs()).toHaveLength(1)
+  })
+})

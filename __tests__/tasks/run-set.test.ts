@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-ecs'
 import { mockClient } from 'aws-sdk-client-mock'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { fanOutOf } from '../../src/model/fan-out.js'
 import { reportTaskSet } from '../../src/report/set.js'
 import { runTaskSet, type TaskSetOptions } from '../../src/tasks/run-set.js'
 import { FakeClock } from '../doubles/clock.js'
@@ -81,11 +82,26 @@ async function fanOut(options: Partial<TaskSetOptions> & { cancelAt?: number }) 
       )
     })
   }
+  const runTimes: number[] = []
+  const refused = new Map<string, number>()
   ecsMock.on(RunTaskCommand).callsFake((input: RunTaskCommandInput) => {
     runCalls.push(input)
+    runTimes.push(clock.now())
     const env = new Map(
       (input.overrides?.containerOverrides?.[0]?.environment ?? []).map((e) => [e.name, e.value])
     )
+    // QUOTA_REFUSALS=n: the account's vCPU quota refuses this spec's first n calls.
+    const key = JSON.stringify([...env])
+    const refusals = refused.get(key) ?? 0
+    if (refusals < Number(env.get('QUOTA_REFUSALS') ?? 0)) {
+      refused.set(key, refusals + 1)
+      return {
+        tasks: [],
+        failures: [
+          { reason: "You've reached the limit on the number of vCPUs you can run concurrently" }
+        ]
+      }
+    }
     const tasks = Array.from({ length: input.count ?? 1 }, () => {
       const taskArn = arn(next++)
       bucket.put(startedKey(taskArn), stateEvent(taskArn, { lastStatus: 'RUNNING' }))
@@ -163,7 +179,7 @@ async function fanOut(options: Partial<TaskSetOptions> & { cancelAt?: number }) 
   )
   const result = { ...outcome, failureMessage }
   bucket.restore()
-  return { result, runCalls, stopCalls, saved, outputs, summaries, logger, events }
+  return { result, runCalls, runTimes, stopCalls, saved, outputs, summaries, logger, events }
 }
 
 describe('runTaskSet', () => {
@@ -290,5 +306,75 @@ describe('runTaskSet', () => {
     })
     expect(summaries).toHaveLength(1)
     expect(result.failureMessage).toBe(`Timed out after 10s waiting for ${arn(0)} to stop`)
+  })
+})
+
+describe('runTaskSet in a wide fan-out (src/model/run-task-pacing.ts)', () => {
+  it("spreads a matrix job's first RunTask by its slot: job 151 of 200 waits 150 / 20 s, jittered", async () => {
+    const { runTimes, logger, result } = await fanOut({
+      specs: [{ env: {} }],
+      launchRate: undefined,
+      fanOut: fanOutOf({ jobIndex: 150, jobTotal: 200, tasks: 1 })
+    })
+    expect(runTimes).toEqual([7525])
+    expect(logger.of('info').slice(0, 2)).toEqual([
+      "Running 1 task on cluster 'batch'",
+      "The fan-out's 200 tasks start their first RunTask spread over 10.0 s (half of RunTask's " +
+        "bucket (100 burst, 40 a second)): this job's first call waits 7.5 s (slot 151 of 200)."
+    ])
+    expect(result.failureMessage).toBeUndefined()
+  })
+
+  it("paces a job's own tasks at its share: 4 tasks of a 100-wide fan-out take 4 × 20 / 100 a second", async () => {
+    const { runTimes, logger } = await fanOut({
+      specs: [{ env: { A: '1' } }, { env: { A: '2' } }, { env: { A: '3' } }, { env: { A: '4' } }],
+      launchRate: undefined,
+      fanOut: fanOutOf({ jobIndex: 0, jobTotal: 25, tasks: 4 })
+    })
+    expect(runTimes).toEqual([25, 1275, 2525, 3775])
+    expect(logger.of('info')[0]).toBe(
+      "Running 4 tasks on cluster 'batch': all at once, 0.8 RunTask call(s) per second"
+    )
+  })
+
+  it('waits out an account quota and says how long in the summary (one task)', async () => {
+    const { runTimes, summaries, result } = await fanOut({
+      specs: [{ env: { QUOTA_REFUSALS: '2' } }]
+    })
+    // Width 1: retries back off as RESOURCE:* do, equal jitter, random 0.5: 1.5 s, then 3 s.
+    expect(runTimes).toEqual([0, 1500, 4500])
+    expect(result.roomWaits).toEqual([
+      {
+        index: 0,
+        waitedMs: 4500,
+        quota:
+          'Fargate vCPU quota (Fargate On-Demand vCPU resource count, L-3032A538; Spot: L-36FBB829)'
+      }
+    ])
+    expect(summaries.at(-1)).toBe(
+      "⏳ The task waited 5s for room under the account's Fargate vCPU quota &#40;Fargate On&#45;Demand " +
+        'vCPU resource count, L&#45;3032A538; Spot&#58; L&#45;36FBB829&#41; before it started.\n'
+    )
+    expect(result.failureMessage).toBeUndefined()
+  })
+
+  it('counts the tasks of a set that waited, with median and longest wait, and announces the quota once', async () => {
+    const { summaries, logger, result } = await fanOut({
+      specs: [
+        { env: { A: '1', QUOTA_REFUSALS: '1' } },
+        { env: { A: '2', QUOTA_REFUSALS: '1' } },
+        { env: { A: '3' } }
+      ]
+    })
+    expect(result.roomWaits.map((w) => [w.index, w.waitedMs])).toEqual([
+      [0, 1500],
+      [1, 1500]
+    ])
+    expect(logger.of('info').filter((l) => l.startsWith('Waiting for room'))).toHaveLength(1)
+    expect(summaries).toHaveLength(1)
+    expect(summaries[0]).toContain(
+      "\n⏳ 2 of 3 tasks waited for room under the account's Fargate vCPU quota"
+    )
+    expect(summaries[0]).toContain('before they started: 2s median, 2s at most.\n')
   })
 })

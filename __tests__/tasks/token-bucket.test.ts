@@ -14,7 +14,7 @@ async function takeTimes(clock: FakeClock, bucket: TokenBucket, n: number): Prom
 
 describe('TokenBucket', () => {
   it.each([
-    // The default launch-rate: 10 RunTask calls per second, well under the account's 40/s (docs/limits.md, "Token buckets").
+    // 10 RunTask calls per second, one at a time, well under the account's 40/s (docs/limits.md, "Token buckets").
     { rate: 10, burst: 1, n: 6, times: [0, 100, 200, 300, 400, 500] },
     { rate: 10, burst: 10, n: 13, times: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 200, 300] },
     { rate: 4, burst: 2, n: 5, times: [0, 0, 250, 500, 750] },
@@ -23,6 +23,13 @@ describe('TokenBucket', () => {
     const clock = new FakeClock(0)
     const bucket = new TokenBucket(clock, { ratePerSecond: c.rate, burst: c.burst })
     expect(await takeTimes(clock, bucket, c.n)).toEqual(c.times)
+  })
+
+  it('with firstAt in the future, is empty until then and fills from then on: no burst behind the gate', async () => {
+    const clock = new FakeClock(0)
+    const bucket = new TokenBucket(clock, { ratePerSecond: 2, burst: 2, firstAt: 7525 })
+    expect(bucket.waitMs()).toBe(7525)
+    expect(await takeTimes(clock, bucket, 3)).toEqual([7525, 8025, 8525])
   })
 
   it('refills while idle, never past the burst', async () => {

@@ -79,3 +79,46 @@ export function describeError(error: unknown): string {
     name && name !== 'Error' && !message.startsWith(name) ? `${name}: ${message}` : message
   )
 }
+
+/** An account quota that refused a RunTask: which one, and its Service Quotas code. */
+export interface AccountQuota {
+  kind: 'fargate-vcpu' | 'fargate-tasks' | 'provisioning'
+  /** The quota as Service Quotas names it, with its code. */
+  name: string
+}
+
+/**
+ * The account quotas RunTask answers with (docs/limits.md, "Account quotas"): each is a
+ * case-insensitive part of the failure reason (or, for the PROVISIONING limit, of a
+ * ClientException's message), and the quota it names.
+ */
+const ACCOUNT_QUOTAS: { text: string; quota: AccountQuota }[] = [
+  {
+    text: 'reached the limit on the number of vcpus you can run concurrently',
+    quota: {
+      kind: 'fargate-vcpu',
+      name: 'Fargate vCPU quota (Fargate On-Demand vCPU resource count, L-3032A538; Spot: L-36FBB829)'
+    }
+  },
+  {
+    text: 'reached the limit on the number of tasks you can run concurrently',
+    quota: {
+      kind: 'fargate-tasks',
+      name: 'Fargate task quota (Fargate On-Demand resource count, L-790AF391, now the vCPU quota L-3032A538)'
+    }
+  },
+  {
+    text: 'tasks provisioning capacity limit exceeded',
+    quota: {
+      kind: 'provisioning',
+      name: 'limit of tasks in the PROVISIONING state (Tasks in PROVISIONING state per cluster, L-B7718569)'
+    }
+  }
+]
+
+/** The account quota a RunTask failure reason (or error message) names; undefined for others. */
+export function accountQuotaOf(reason: string | undefined): AccountQuota | undefined {
+  if (!reason) return undefined
+  const text = reason.toLowerCase()
+  return ACCOUNT_QUOTAS.find((q) => text.includes(q.text))?.quota
+}

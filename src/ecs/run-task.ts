@@ -2,7 +2,9 @@
  * RunTask with retries: transient errors (throttling, 5xx, network) with full-jitter backoff
  * under the same clientToken, so a retry never starts a second task; failures that can clear
  * (no room on the cluster yet) until a deadline, scaling an Auto Scaling group out as hako does
- * when the definition names one; everything else fails at once with ECS's reason.
+ * when the definition names one; account quotas (Fargate vCPUs or tasks, tasks in PROVISIONING)
+ * until the deadline too, with retries spread over the fan-out; everything else fails at once
+ * with ECS's reason.
  */
 import {
   RunTaskCommand,
@@ -15,10 +17,17 @@ import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling'
 import type { SNSClient } from '@aws-sdk/client-sns'
 import { fullJitter } from '../util/backoff.js'
 import type { Clock, Random } from '../util/clock.js'
-import { UserError, errorName } from '../util/errors.js'
+import { UserError, errorMessage, errorName } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { escapeLogText } from '../util/safe-text.js'
-import { describeError, isThrottling, isTransient } from './errors.js'
+import { quotaRetryDelayMs, runTaskBudgetOf, type RunTaskBudget } from '../model/run-task-pacing.js'
+import {
+  accountQuotaOf,
+  describeError,
+  isThrottling,
+  isTransient,
+  type AccountQuota
+} from './errors.js'
 import { newClientToken } from './launch.js'
 import { publishScaleOutRequest, scaleOutUntilCapacity, type TaskResources } from './scale-out.js'
 
@@ -54,6 +63,20 @@ export interface RunTaskOptions {
   onStarted?: (tasks: Task[]) => void
   /** Attempts for transient errors in a row (default RUN_TASK_MAX_TRANSIENT_ATTEMPTS). */
   maxTransientAttempts?: number
+  /**
+   * The fan-out's width N (src/model/fan-out.ts): retries under an account quota are spread so
+   * that N waiting tasks stay within the fan-out's share of RunTask's refill (default 1).
+   */
+  fanOutWidth?: number
+  /** The RunTask bucket that binds (default runTaskBudgetOf(request)). */
+  budget?: RunTaskBudget
+  /**
+   * Account quotas this job has already announced (kinds): the line that says the job waits
+   * for room is printed once per job, not once per call or retry. Shared by a set's calls.
+   */
+  announcedQuotas?: Set<AccountQuota['kind']>
+  /** Called when tasks started after waiting for room under an account quota, with how long. */
+  onRoomWaited?: (waitedMs: number, quota: AccountQuota) => void
 }
 
 /** Transient errors: 8 attempts, full jitter from 1 s, capped at 20 s (about a minute in all). */
@@ -128,6 +151,10 @@ export async function runTask(deps: RunTaskDeps, options: RunTaskOptions): Promi
   const counts: RetryCounts = { transient: 0, throttled: 0 }
   let clientToken = options.clientToken
   let capacityRounds = 0
+  let quotaRounds = 0
+  /** Since when, and under which quota, this call has waited for room. */
+  let room: { since: number; quota: AccountQuota } | undefined
+  const announced = options.announcedQuotas ?? new Set<AccountQuota['kind']>()
 
   for (;;) {
     if (signal?.aborted) throw new Error(`Cancelled before starting ${what}`)
@@ -139,6 +166,7 @@ export async function runTask(deps: RunTaskDeps, options: RunTaskOptions): Promi
     }
     const { tasks, failures } = attempt
     if (tasks.length > 0) {
+      if (room !== undefined) options.onRoomWaited?.(clock.now() - room.since, room.quota)
       options.onStarted?.(tasks)
       for (const task of tasks)
         logger.info(`Started task: ${escapeLogText(task.taskArn ?? '(no ARN)')}`)
@@ -150,12 +178,29 @@ export async function runTask(deps: RunTaskDeps, options: RunTaskOptions): Promi
       throw new Error(`Could not start ${what}: RunTask answered with neither tasks nor failures`)
     }
     const fatal = failures.find(
-      (f) => f.reason !== NO_CONTAINER_INSTANCES && !isClearableFailure(f.reason)
+      (f) =>
+        f.reason !== NO_CONTAINER_INSTANCES &&
+        !isClearableFailure(f.reason) &&
+        accountQuotaOf(f.reason) === undefined
     )
     if (fatal) {
       throw new UserError(`Could not start ${what}: ECS answered ${formatFailure(fatal)}.`)
     }
     const reasons = failures.map(formatFailure).join('; ')
+    const quota = failures.map((f) => accountQuotaOf(f.reason)).find((q) => q !== undefined)
+    if (quota !== undefined) {
+      room ??= { since: clock.now(), quota }
+      if (clock.now() >= deadline) {
+        throw new UserError(
+          `Could not start ${what} before the deadline (${new Date(deadline).toISOString()}): ` +
+            `the account's ${quota.name} stayed full (ECS answered ${reasons}). Raise the quota ` +
+            `in Service Quotas, run fewer tasks at once (max-parallel), or raise the 'timeout' input.`
+        )
+      }
+      clientToken = nextToken()
+      await waitForRoom(deps, options, { quota, reasons, round: quotaRounds++, announced })
+      continue
+    }
     if (clock.now() >= deadline) {
       throw new UserError(
         `Could not start ${what} before the deadline (${new Date(deadline).toISOString()}): ` +
@@ -238,6 +283,11 @@ async function callRunTask(
     ) {
       return { kind: 'answer', tasks: [], failures: [{ reason: NO_CONTAINER_INSTANCES }] }
     }
+    if (errorName(error) === 'ClientException' && accountQuotaOf(errorMessage(error))) {
+      // The PROVISIONING limit answers as an error, not a failure: nothing started, and room
+      // comes as provisioning tasks move on (docs/limits.md, "Account quotas").
+      return { kind: 'answer', tasks: [], failures: [{ reason: errorMessage(error) }] }
+    }
     if (USER_ERROR_NAMES.has(errorName(error))) {
       throw new UserError(`Could not start ${what}: ${describeError(error)}.`)
     }
@@ -296,6 +346,49 @@ async function waitForCapacity(
   )
   logger.info(`Waiting ${(delay / 1000).toFixed(1)} s for capacity before retrying RunTask`)
   await clock.sleep(delay, signal)
+}
+
+/**
+ * Waits before retrying a RunTask an account quota refused: spread by the fan-out's width so
+ * that every waiting task together stays within half of RunTask's refill (quotaRetryDelayMs,
+ * src/model/run-task-pacing.ts). The job says once that it waits, for what, and how long at most.
+ */
+async function waitForRoom(
+  deps: RunTaskDeps,
+  options: RunTaskOptions,
+  at: { quota: AccountQuota; reasons: string; round: number; announced: Set<AccountQuota['kind']> }
+): Promise<void> {
+  const { clock, random, logger } = deps
+  const { deadline, signal } = options
+  const budget = options.budget ?? runTaskBudgetOf(options.request)
+  const fanOut = { width: options.fanOutWidth ?? 1 }
+  const untilDeadlineMs = Math.max(0, deadline - clock.now())
+  const delay = quotaRetryDelayMs({ round: at.round, fanOut, budget, random, untilDeadlineMs })
+  const announced = at.announced
+  if (!announced.has(at.quota.kind)) {
+    announced.add(at.quota.kind)
+    const first = quotaRetryDelayMs({ round: 0, fanOut, budget, random: () => 0, untilDeadlineMs })
+    logger.info(
+      `Waiting for room under the account's ${at.quota.name}: RunTask answered ${at.reasons.replace(/\.+$/, '')}. ` +
+        `Retrying until ${new Date(deadline).toISOString()} (${minutesAndSeconds(untilDeadlineMs)} ` +
+        `from now: the start deadline, which is the 'timeout' input, else 10 minutes), at first ` +
+        `every ${(first / 1000).toFixed(1)} to ${((2 * first) / 1000).toFixed(1)} s, spread over ` +
+        `the fan-out's ${fanOut.width} task(s). To wait less, raise the quota in Service Quotas ` +
+        `or lower max-parallel.`
+    )
+  } else {
+    logger.debug(
+      `RunTask started no task (${at.reasons}); retrying in ${(delay / 1000).toFixed(1)} s`
+    )
+  }
+  await clock.sleep(delay, signal)
+}
+
+/** `9m 58s`, `45s`. */
+function minutesAndSeconds(ms: number): string {
+  const total = Math.round(ms / 1000)
+  const m = Math.floor(total / 60)
+  return m > 0 ? `${m}m ${total % 60}s` : `${total}s`
 }
 
 /** `REASON (detail) for arn`, as much as ECS gave, safe for a log line (escapeLogText). */

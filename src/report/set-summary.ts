@@ -8,6 +8,7 @@ import { escapeLogText } from '../util/safe-text.js'
 import { exitCodeOf, taskIdOf } from '../model/task-state.js'
 import type { TaskSnapshot } from '../model/task.js'
 import type { HaltReason, TaskRecord } from '../model/outcome.js'
+import type { RoomWait } from '../tasks/pace.js'
 
 /** How one task of the fan-out ended. */
 export type TaskStatus =
@@ -321,4 +322,23 @@ export function failureMessageOf(
   }
   if (messages.length > 0) messages.push('See the job summary for every task.')
   return messages.length > 0 ? messages.join(' ') : undefined
+}
+
+/**
+ * The summary line for tasks that waited for room under an account quota before they started
+ * (src/ecs/run-task.ts): how many, under which quota, and how long; undefined when none did.
+ */
+export function roomWaitLine(waits: readonly RoomWait[], total: number): string | undefined {
+  if (waits.length === 0) return undefined
+  const longest = Math.max(...waits.map((w) => w.waitedMs))
+  const quotas = [...new Set(waits.map((w) => w.quota))].map(escapeMarkdown).join('; ')
+  if (total === 1) {
+    return `⏳ The task waited ${formatDuration(longest)} for room under the account's ${quotas} before it started.\n`
+  }
+  const sorted = waits.map((w) => w.waitedMs).sort((a, b) => a - b)
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] as number
+  return (
+    `⏳ ${waits.length} of ${total} tasks waited for room under the account's ${quotas} before ` +
+    `they started: ${formatDuration(median)} median, ${formatDuration(longest)} at most.\n`
+  )
 }

@@ -20,6 +20,7 @@ import {
   fanoutOutputs,
   fanoutSummary,
   resultsOf,
+  roomWaitLine,
   type FanoutTaskResult
 } from './set-summary.js'
 
@@ -76,7 +77,12 @@ export async function reportTaskSet(
     if (options.wait || name === 'task-arns') deps.setOutput(name, value)
   }
   const only = results.length === 1 ? (results[0] as FanoutTaskResult) : undefined
-  if (only !== undefined) return reportOne(deps, outcome, only, options)
+  const waited = roomWaitLine(outcome.roomWaits, results.length)
+  if (only !== undefined) {
+    const failure = await reportOne(deps, outcome, only, options)
+    if (waited !== undefined) await writeSummaryLine(deps, waited)
+    return failure
+  }
   const ran = results.filter((r) => r.taskArn !== undefined)
   if (ran.length === 1) {
     // One task of many ran (fail-fast, a halt): its own outputs too.
@@ -90,7 +96,8 @@ export async function reportTaskSet(
 
   try {
     await deps.writeSummary(
-      fanoutSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel })
+      fanoutSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel }) +
+        (waited !== undefined ? `\n${waited}` : '')
     )
   } catch (error) {
     logger.warning(`Could not write the job summary: ${shownErrorMessage(error)}`)
@@ -155,4 +162,13 @@ async function reportOne(
   }
   if (end?.kind === 'lost') return `Could not wait for ${escapeLogText(taskArn)}: ${end.reason}`
   return options.failOnError ? report.failureMessage : undefined
+}
+
+/** One more line of the job summary; a failure to write it only warns. */
+async function writeSummaryLine(deps: SetReportDeps, line: string): Promise<void> {
+  try {
+    await deps.writeSummary(line)
+  } catch (error) {
+    deps.logger.warning(`Could not write the job summary: ${shownErrorMessage(error)}`)
+  }
 }

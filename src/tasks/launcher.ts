@@ -1,9 +1,11 @@
 /**
  * The one launcher of a task set: a RunTask call (with its own retries) for tasks whose
  * overrides are identical, retrying capacity failures until the start deadline and scaling an
- * Auto Scaling group out when the definition names one.
+ * Auto Scaling group out when the definition names one; account quotas are waited out with
+ * retries spread over the fan-out, and the job says once which quota it waits for.
  */
 import type { KeyValuePair, RunTaskCommandInput } from '@aws-sdk/client-ecs'
+import type { AccountQuota } from '../ecs/errors.js'
 import { newClientToken } from '../ecs/launch.js'
 import { runTask, type RunTaskDeps } from '../ecs/run-task.js'
 import type { TaskResources } from '../ecs/scale-out.js'
@@ -31,6 +33,10 @@ export interface LauncherOptions {
   scaleOut?: ScaleOut
   /** Called the moment a RunTask call returns tasks, with their ARNs. */
   onStarted(arns: string[]): void
+  /** The fan-out's width N: retries under an account quota are spread by it (default 1). */
+  fanOutWidth?: number
+  /** Called when tasks started after waiting for room under an account quota. */
+  onRoomWaited?(indexes: number[], waitedMs: number, quota: AccountQuota): void
 }
 
 /**
@@ -42,6 +48,8 @@ export function launcher(
   options: LauncherOptions
 ): (indexes: number[], signal: AbortSignal) => Promise<string[]> {
   const { clock, logger } = deps
+  // One line per job for each quota it meets, whatever the number of calls and retries.
+  const announcedQuotas = new Set<AccountQuota['kind']>()
   return async (indexes, signal) => {
     const app = options.apps[indexes[0] as number] ?? {}
     const count = Math.min(indexes.length, MAX_RUN_TASK_COUNT)
@@ -55,7 +63,10 @@ export function launcher(
       ...(scaleOut?.group !== undefined ? { autoscalingGroup: scaleOut.group } : {}),
       ...(scaleOut?.topic !== undefined ? { autoscalingTopic: scaleOut.topic } : {}),
       ...(scaleOut?.taskResources !== undefined ? { taskResources: scaleOut.taskResources } : {}),
-      onStarted: (started) => options.onStarted(started.flatMap((t) => t.taskArn ?? []))
+      onStarted: (started) => options.onStarted(started.flatMap((t) => t.taskArn ?? [])),
+      fanOutWidth: options.fanOutWidth ?? 1,
+      announcedQuotas,
+      onRoomWaited: (ms, quota) => options.onRoomWaited?.(indexes.slice(0, count), ms, quota)
     })
     return tasks.flatMap((t) => (t.taskArn ? [t.taskArn] : [])).slice(0, indexes.length)
   }

@@ -18,6 +18,8 @@ import { launcher, type LauncherDeps, type ScaleOut } from './launcher.js'
 import { STOP_RATE, stopReasons } from './policy.js'
 import { WorkQueue, type QueueOutcome } from './queue.js'
 import { TokenBucket } from './token-bucket.js'
+import { launchPace, type RoomWait } from './pace.js'
+import type { FanOut } from '../model/fan-out.js'
 
 /**
  * The moments of each task, for whoever follows them (a live log follower, a progress line):
@@ -62,8 +64,13 @@ export interface TaskSetOptions {
   specs: TaskSpec[]
   /** Most tasks running at once; undefined: all. */
   maxParallel?: number
-  /** RunTask (and StopTask) calls per second. */
-  launchRate: number
+  /**
+   * The `launch-rate` input: at most this many RunTask calls per second; the job takes its
+   * share of the fan-out's (src/tasks/pace.ts) when that is less. Undefined: the share.
+   */
+  launchRate?: number
+  /** The fan-out this job belongs to (inputs.fanOut); default: this set alone. */
+  fanOut?: FanOut
   failFast: boolean
   /** false: start the tasks and leave them running (`wait: false`). */
   wait?: boolean
@@ -91,6 +98,8 @@ export interface TaskSetOutcome extends QueueOutcome {
   settledArns: string[]
   /** Requests the wait engine made, by kind. */
   waitRequests: { get: number; list: number; describe: number }
+  /** Tasks that waited for room under an account quota before they started, and how long. */
+  roomWaits: RoomWait[]
 }
 
 /** Runs every spec's task and watches it to its end; never throws for a task's failure. */
@@ -106,8 +115,11 @@ export async function runTaskSet(
   const prefix = options.prefix === 'none' ? undefined : options.prefix
   const wait = options.wait ?? true
   const started: string[] = []
+  const pace = launchPace(options, random, startedAt)
+  const roomWaits: RoomWait[] = []
 
-  logger.info(setLine(options, cluster))
+  logger.info(setLine(options, cluster, pace.ratePerSecond))
+  if (pace.note !== undefined) logger.info(pace.note)
   if (wait) logger.info(waitingThrough(options.prefix))
 
   // The queue and the engine report to each other; both exist before either runs.
@@ -140,10 +152,7 @@ export async function runTaskSet(
     {
       clock,
       logger,
-      bucket: new TokenBucket(clock, {
-        ratePerSecond: options.launchRate,
-        burst: Math.max(1, Math.floor(options.launchRate))
-      }),
+      bucket: new TokenBucket(clock, pace),
       stopBucket: new TokenBucket(clock, STOP_RATE),
       launch: launcher(deps, {
         baseRequest: options.baseRequest,
@@ -154,7 +163,10 @@ export async function runTaskSet(
         onStarted: (arns) => {
           started.push(...arns)
           deps.saveStartedArns([...started])
-        }
+        },
+        fanOutWidth: pace.width,
+        onRoomWaited: (indexes, waitedMs, quota) =>
+          roomWaits.push(...indexes.map((index) => ({ index, waitedMs, quota: quota.name })))
       }),
       ...(wait ? { watch: (arn: string) => engine.add(arn) } : {}),
       stop: stopper(deps, cluster),
@@ -183,7 +195,7 @@ export async function runTaskSet(
   await engineDone
 
   const settledArns = settledArnsOf(outcome, { wait, stopOnCancel: options.stopOnCancel })
-  return { ...outcome, startedAt, settledArns, waitRequests: { ...engine.requests } }
+  return { ...outcome, startedAt, settledArns, waitRequests: { ...engine.requests }, roomWaits }
 }
 
 /**
@@ -210,13 +222,13 @@ export function settledArnsOf(
 }
 
 /** The opening line: how many tasks, where, and how fast. */
-function setLine(options: TaskSetOptions, cluster: string): string {
+function setLine(options: TaskSetOptions, cluster: string, launchRate: number): string {
   const n = options.specs.length
   if (n === 1) return `Running 1 task on cluster '${cluster}'`
   const parallel =
     options.maxParallel === undefined ? 'all at once' : `at most ${options.maxParallel} at once`
   return (
-    `Running ${n} tasks on cluster '${cluster}': ${parallel}, ${options.launchRate} RunTask ` +
+    `Running ${n} tasks on cluster '${cluster}': ${parallel}, ${+launchRate.toFixed(2)} RunTask ` +
     `call(s) per second${options.failFast ? ', fail-fast' : ''}`
   )
 }

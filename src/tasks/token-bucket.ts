@@ -15,6 +15,12 @@ export interface TokenBucketOptions {
   ratePerSecond: number
   /** Tokens the bucket holds when full: the largest burst (>= 1; default 1). */
   burst?: number
+  /**
+   * Clock ms of the first token (default now, full at start). Later: the bucket is empty until
+   * then and fills from then on, so no burst waits behind the gate (a spread first call,
+   * src/model/run-task-pacing.ts).
+   */
+  firstAt?: number
 }
 
 export class TokenBucket {
@@ -37,8 +43,9 @@ export class TokenBucket {
     const burst = Math.max(1, Math.floor(options.burst ?? 1))
     this.intervalMs = 1000 / options.ratePerSecond
     this.toleranceMs = (burst - 1) * this.intervalMs
-    // Full at start.
-    this.tat = clock.now()
+    // Full at start, or empty until firstAt.
+    const firstAt = options.firstAt ?? clock.now()
+    this.tat = firstAt > clock.now() ? firstAt + this.toleranceMs : clock.now()
   }
 
   /**

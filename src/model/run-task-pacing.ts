@@ -1,0 +1,131 @@
+/**
+ * How a fan-out of N tasks shares RunTask's account-wide bucket (pure): the bucket that applies
+ * to a request, how long each task slot's first RunTask waits so N first calls spread over the
+ * time the refill needs for them, how far apart a job's retries under an account quota come, and
+ * the launch rate that is this job's share (docs/limits.md, "Spreading RunTask over a fan-out").
+ *
+ * The maths, with B the bucket's burst, R its refill per second, f = ½ the fan-out's share
+ * (docs/limits.md, "Shares of a budget") and N the fan-out's width:
+ *
+ * - The fan-out may spend f·R calls a second and f·B at once. While N ≤ f·B every first call may
+ *   go at once. Beyond it, slot s (0 ≤ s < N) makes its first call at s / (f·R) seconds plus a
+ *   uniform jitter within its own slot, [0, 1 / (f·R)): the N first calls take N / (f·R) seconds
+ *   (200 slots on the 40-per-second bucket: 10 s), at f·R a second on average and never more
+ *   than two in one slot's width.
+ * - A job waiting for room under an account quota retries with "equal jitter" over [m, 2m],
+ *   m = max(N / (f·R), backoff / 2), backoff = min(30 s, 2 s × 2^round). Every retry of every job
+ *   comes at least N / (f·R) after its previous one, so N waiting jobs send at most f·R
+ *   retries a second in the first wave (all N met the quota together: their first retries
+ *   spread over a window of m) and 2/3 of that afterwards (mean 1.5 m). Full jitter, [0, 2m),
+ *   would have the same mean but let a job retry again at once, and a first wave of N jobs would
+ *   pile into the window's front just as densely as into its back; with a floor of m, no job
+ *   ever spends more than its share, whatever the others draw. 1,000 jobs on the 40-per-second
+ *   bucket: a retry every 50 to 100 s each, 13 to 20 retries a second together.
+ */
+import type { CapacityProviderStrategyItem } from '@aws-sdk/client-ecs'
+import type { Random } from '../util/clock.js'
+import { DEFAULT_BUDGET_FRACTION, type FanOut } from './fan-out.js'
+
+/** One of RunTask's token buckets: how many calls at once, and how many a second after. */
+export interface RunTaskBudget {
+  burst: number
+  refillPerSecond: number
+  /** Which bucket, for the job log. */
+  name: string
+}
+
+/**
+ * RunTask, StartTask and StopTask: 100 at once, 40 a second, per account and region
+ * (docs/limits.md, "Token buckets").
+ */
+export const RUN_TASK_BUDGET: RunTaskBudget = {
+  burst: 100,
+  refillPerSecond: 40,
+  name: "RunTask's bucket (100 burst, 40 a second)"
+}
+
+/**
+ * RunTask calls that launch on Fargate: 20 a second, burst and sustained (docs/limits.md,
+ * "Fargate"), below the shared bucket, so it is the one that binds.
+ */
+export const FARGATE_RUN_TASK_BUDGET: RunTaskBudget = {
+  burst: 20,
+  refillPerSecond: 20,
+  name: "Fargate's RunTask rate (20 a second)"
+}
+
+/** Capacity retries back off from 2 s to 30 s, as RESOURCE:* failures do (src/ecs/run-task.ts). */
+export const QUOTA_RETRY_BASE_MS = 2000
+export const QUOTA_RETRY_CAP_MS = 30000
+
+/** The bucket that binds a RunTask request: Fargate's when it launches on Fargate. */
+export function runTaskBudgetOf(request: {
+  launchType?: string
+  capacityProviderStrategy?: CapacityProviderStrategyItem[]
+}): RunTaskBudget {
+  const providers = request.capacityProviderStrategy ?? []
+  const fargate =
+    request.launchType === 'FARGATE' ||
+    (providers.length > 0 &&
+      providers.every(
+        (p) => p.capacityProvider === 'FARGATE' || p.capacityProvider === 'FARGATE_SPOT'
+      ))
+  return fargate ? FARGATE_RUN_TASK_BUDGET : RUN_TASK_BUDGET
+}
+
+/** Calls a second the whole fan-out may spend: f·R. */
+export function fanOutRate(budget: RunTaskBudget, fraction = DEFAULT_BUDGET_FRACTION): number {
+  return budget.refillPerSecond * fraction
+}
+
+/**
+ * Milliseconds this job waits before its first RunTask: 0 while the fan-out's first calls fit in
+ * its share of the burst (N ≤ f·B); else its first slot's place in the spread, jittered within
+ * the slot.
+ */
+export function firstLaunchDelayMs(
+  fanOut: Pick<FanOut, 'width' | 'firstSlot'>,
+  budget: RunTaskBudget,
+  random: Random,
+  fraction = DEFAULT_BUDGET_FRACTION
+): number {
+  if (fanOut.width <= budget.burst * fraction) return 0
+  const slotMs = 1000 / fanOutRate(budget, fraction)
+  return Math.floor((fanOut.firstSlot + random()) * slotMs)
+}
+
+/**
+ * Milliseconds to wait before retry `round` (from 0) of a RunTask that an account quota refused:
+ * equal jitter over [m, 2m] (see the module comment), never past `untilDeadlineMs`.
+ */
+export function quotaRetryDelayMs(options: {
+  round: number
+  fanOut: Pick<FanOut, 'width'>
+  budget: RunTaskBudget
+  random: Random
+  untilDeadlineMs: number
+  fraction?: number
+}): number {
+  const { round, fanOut, budget, random } = options
+  const spacingMs = (Math.max(1, fanOut.width) * 1000) / fanOutRate(budget, options.fraction)
+  const backoffMs = Math.min(QUOTA_RETRY_CAP_MS, QUOTA_RETRY_BASE_MS * 2 ** Math.max(0, round))
+  const floorMs = Math.max(spacingMs, backoffMs / 2)
+  const delay = Math.floor(floorMs + random() * floorMs)
+  return Math.max(0, Math.min(delay, options.untilDeadlineMs))
+}
+
+/**
+ * This job's share of the fan-out's RunTask rate: f·R × (its tasks at once) / N, and at most
+ * `bound` (the `launch-rate` input) when one is given.
+ */
+export function jobLaunchRate(
+  fanOut: Pick<FanOut, 'width' | 'tasksAtOnce'>,
+  budget: RunTaskBudget,
+  bound?: number,
+  fraction = DEFAULT_BUDGET_FRACTION
+): number {
+  const share =
+    (fanOutRate(budget, fraction) * Math.min(fanOut.tasksAtOnce, fanOut.width)) /
+    Math.max(1, fanOut.width)
+  return bound === undefined ? share : Math.min(bound, share)
+}

@@ -1,0 +1,67 @@
+/**
+ * The launch pace of a task set (pure): its share of RunTask's bucket and when its first call
+ * may go (src/model/run-task-pacing.ts has the rules and the maths), as TokenBucket options,
+ * and the job-log line that says why the first call waits.
+ */
+import type { CapacityProviderStrategyItem } from '@aws-sdk/client-ecs'
+import { fanOutOf, type FanOut } from '../model/fan-out.js'
+import {
+  fanOutRate,
+  firstLaunchDelayMs,
+  jobLaunchRate,
+  runTaskBudgetOf
+} from '../model/run-task-pacing.js'
+import type { Random } from '../util/clock.js'
+
+/** A task that waited for room under an account quota before it started. */
+export interface RoomWait {
+  /** The task's place in the set. */
+  index: number
+  waitedMs: number
+  /** The quota, as the job log named it. */
+  quota: string
+}
+
+/** What a set's pace comes from. */
+export interface PaceInputs {
+  baseRequest: { launchType?: string; capacityProviderStrategy?: CapacityProviderStrategyItem[] }
+  /** The `launch-rate` input: an upper bound. */
+  launchRate?: number
+  fanOut?: FanOut
+  /** Used for the fan-out of this set alone when `fanOut` is not given. */
+  specs: unknown[]
+  maxParallel?: number
+}
+
+export interface LaunchPace {
+  ratePerSecond: number
+  burst: number
+  /** Clock ms of the set's first RunTask. */
+  firstAt: number
+  /** The fan-out's width N. */
+  width: number
+  /** Why the first call waits, when it does. */
+  note?: string
+}
+
+/** The pace of a set that begins at `startedAt` (clock ms). */
+export function launchPace(inputs: PaceInputs, random: Random, startedAt: number): LaunchPace {
+  const fanOut =
+    inputs.fanOut ?? fanOutOf({ tasks: inputs.specs.length, maxParallel: inputs.maxParallel })
+  const budget = runTaskBudgetOf(inputs.baseRequest)
+  const ratePerSecond = jobLaunchRate(fanOut, budget, inputs.launchRate)
+  const delayMs = firstLaunchDelayMs(fanOut, budget, random)
+  const pace: LaunchPace = {
+    ratePerSecond,
+    burst: Math.max(1, Math.floor(ratePerSecond)),
+    firstAt: startedAt + delayMs,
+    width: fanOut.width
+  }
+  if (delayMs > 0) {
+    pace.note =
+      `The fan-out's ${fanOut.width} tasks start their first RunTask spread over ` +
+      `${(fanOut.width / fanOutRate(budget)).toFixed(1)} s (half of ${budget.name}): this job's ` +
+      `first call waits ${(delayMs / 1000).toFixed(1)} s (slot ${fanOut.firstSlot + 1} of ${fanOut.width}).`
+  }
+  return pace
+}

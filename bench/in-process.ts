@@ -12,10 +12,11 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { ECSClient, type RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import { createAwsClients } from '../src/aws/clients.js'
-import { newClientToken } from '../src/ecs/launch.js'
+import { newClientToken } from '../src/ecs/run-task-fields.js'
 import { cacheSetting, resolveTaskDefinition } from '../src/ecs/resolve.js'
 import { runTask } from '../src/ecs/run-task.js'
 import { systemClock } from '../src/util/clock.js'
+import { gitHubContextOf } from '../src/util/github.js'
 import type { Logger } from '../src/util/logger.js'
 import { WaitEngine, type TaskEnd } from '../src/wait/engine.js'
 import { parseNotificationPrefix } from '../src/wait/prefix.js'
@@ -180,7 +181,7 @@ async function main(): Promise<void> {
           prefix,
           s3: (r) => clients.s3(r),
           region: clients.region,
-          env: { GITHUB_JOB: id },
+          github: gitHubContextOf({ GITHUB_JOB: id }),
           random: Math.random
         })
       })

@@ -12,6 +12,7 @@ import type {
   SchedulerDefinition,
   VolumeDefinition
 } from './schema.js'
+import { compact } from '../util/objects.js'
 
 /** The docker label hako adds to every container it registers. */
 export const HAKO_VERSION_LABEL = 'cc.wanko.hako.version'
@@ -36,11 +37,6 @@ export function oneshotFamily(appId: string): string {
 export function appImage(app: Definition['app'], tag: string | undefined): string {
   const chosen = tag ?? (app.tag === undefined ? undefined : String(app.tag)) ?? DEFAULT_APP_TAG
   return `${app.image}:${chosen}`
-}
-
-/** Drops keys whose value is undefined, so that a request never carries `key: undefined`. */
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
 }
 
 /** Copies a user-data map (labels, options) keeping every key verbatim, prototype-safe. */
@@ -253,11 +249,11 @@ export function renderRegisterRequest(
   })
 }
 
-/** The app container override of a run (hako oneshot's command, `-e`, `--app-*`). */
+/**
+ * The app container's resources of a run (hako oneshot's `--app-*`). Its command and env are
+ * each task's own and are applied once, by the run plan (src/tasks/batch.ts, requestFor).
+ */
 export interface AppOverrides {
-  command?: string[]
-  /** Names to values, in input order. */
-  env: Record<string, string>
   cpu?: number
   memory?: number
   memoryReservation?: number
@@ -276,11 +272,8 @@ export interface RunTaskRenderParams {
  * (no empty override is ever sent).
  */
 export function renderAppOverride(overrides: AppOverrides): ContainerOverride | undefined {
-  const environment = Object.entries(overrides.env).map(([name, value]) => ({ name, value }))
   const override = compact<ContainerOverride>({
     name: 'app',
-    command: overrides.command && overrides.command.length > 0 ? [...overrides.command] : undefined,
-    environment: environment.length > 0 ? environment : undefined,
     cpu: overrides.cpu,
     memory: overrides.memory,
     memoryReservation: overrides.memoryReservation
@@ -289,9 +282,9 @@ export function renderAppOverride(overrides: AppOverrides): ContainerOverride | 
 }
 
 /**
- * The RunTask request as hako sends it (count 1, propagateTags TASK_DEFINITION, the app
- * override), with `taskDefinition` set to the family: the launcher replaces it with the
- * resolved ARN and adds startedBy, group, tags and clientToken.
+ * The RunTask request as hako sends it (count 1, propagateTags TASK_DEFINITION, the app's
+ * resources), with `taskDefinition` set to the family: the run plan (src/plan.ts) adds
+ * startedBy, group and tags, each task's command and env, and the resolved ARN.
  */
 export function renderRunTaskRequest(
   params: RunTaskRenderParams

@@ -19,7 +19,7 @@ import { UserError, errorName } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { escapeLogText } from '../util/safe-text.js'
 import { describeError, isThrottling, isTransient } from './errors.js'
-import { newClientToken } from './launch.js'
+import { newClientToken } from './run-task-fields.js'
 import { publishScaleOutRequest, scaleOutUntilCapacity, type TaskResources } from './scale-out.js'
 
 export interface RunTaskDeps {

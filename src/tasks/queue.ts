@@ -17,7 +17,7 @@ import { exitCodeOf, taskIdOf } from '../model/task-state.js'
 import { nextBatch } from './batch.js'
 import type { TaskEnd } from '../wait/engine.js'
 import type { TaskSnapshot } from '../model/task.js'
-import { confirmWindowMs } from './policy.js'
+import { confirmWindowMs } from './start-and-stop-rules.js'
 import type { HaltReason, StoppingHalt, TaskRecord } from '../model/outcome.js'
 import type { TokenBucket } from './token-bucket.js'
 

@@ -4,18 +4,18 @@
  * (src/wait/engine.ts). Reporting is src/report/set.ts's; this module only runs and watches.
  */
 import { setMaxListeners } from 'node:events'
-import type { ECSClient, RunTaskCommandInput } from '@aws-sdk/client-ecs'
+import type { ECSClient } from '@aws-sdk/client-ecs'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { stopTasks } from '../ecs/stop-task.js'
-import type { TaskSpec } from '../model/task.js'
-import type { Clock, Random } from '../util/clock.js'
-import type { Logger } from '../util/logger.js'
+import { describeFanOut } from '../model/fan-out.js'
+import type { Runtime } from '../util/runtime.js'
 import { WaitEngine, type TaskEnd } from '../wait/engine.js'
 import { waitingThrough } from '../wait/rules.js'
-import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
-import { appOverrideOf, overrideKey } from './batch.js'
-import { launcher, type LauncherDeps, type ScaleOut } from './launcher.js'
-import { STOP_RATE, stopReasons } from './policy.js'
+import type { TaskSnapshot } from '../model/task.js'
+import { overrideKey } from './batch.js'
+import { launcher, type LauncherDeps } from './launcher.js'
+import { STOP_RATE, stopReasons } from './start-and-stop-rules.js'
+import type { RunPlan } from './plan.js'
 import { WorkQueue, type QueueOutcome } from './queue.js'
 import { TokenBucket } from './token-bucket.js'
 
@@ -30,13 +30,10 @@ export interface TaskEvents {
   stopped?(taskArn: string, end: TaskEnd, index: number | undefined): void
 }
 
-export interface TaskSetDeps extends LauncherDeps {
+export interface TaskSetDeps extends LauncherDeps, Runtime {
   ecs: Pick<ECSClient, 'send'>
   /** For the notification prefix's region; undefined when waiting through DescribeTasks. */
   s3?: Pick<S3Client, 'send'>
-  clock: Clock
-  random: Random
-  logger: Logger
   /**
    * Called the moment each RunTask returns, with every task ARN this set has started so far
    * (save it to state: the post step stops what is left).
@@ -47,38 +44,10 @@ export interface TaskSetDeps extends LauncherDeps {
   events?: TaskEvents
 }
 
-export interface TaskSetOptions {
-  /**
-   * The RunTask request, complete but for the app container's command and environment:
-   * taskDefinition ARN, cluster, startedBy, group, tags, launch settings, and any cpu/memory
-   * overrides (kept).
-   */
-  baseRequest: RunTaskCommandInput
-  /** The step's `command`; a spec's own command replaces it. */
-  appCommand?: string[]
-  /** The step's `env`; a spec's env is merged over it (the spec wins). */
-  appEnv: Record<string, string>
-  /** One per task, in task order. */
-  specs: TaskSpec[]
-  /** Most tasks running at once; undefined: all. */
-  maxParallel?: number
-  /** RunTask (and StopTask) calls per second. */
-  launchRate: number
-  failFast: boolean
-  /** false: start the tasks and leave them running (`wait: false`). */
-  wait?: boolean
-  /** Where the notifier writes; 'none' or undefined (none set) waits through DescribeTasks. */
-  prefix: NotificationPrefix | 'none' | undefined
-  pollIntervalSeconds: number
-  verifyIntervalSeconds: number
-  /** The `timeout` input; undefined: none. */
-  timeoutSeconds?: number
-  stopOnCancel: boolean
+/** The plan of the run, with the job's cancel signal. */
+export interface TaskSetOptions extends RunPlan {
   /** Aborted when the job is cancelled. */
   signal: AbortSignal
-  /** The workflow run's URL, for StopTask reasons. */
-  runUrl: string
-  scaleOut?: ScaleOut
 }
 
 export interface TaskSetOutcome extends QueueOutcome {
@@ -101,13 +70,15 @@ export async function runTaskSet(
   const { clock, logger, random } = deps
   const startedAt = clock.now()
   const cluster = options.baseRequest.cluster ?? 'default'
-  const step = { command: options.appCommand, env: options.appEnv }
-  const apps = options.specs.map((spec) => appOverrideOf(spec, step))
+  const apps = options.apps
   const prefix = options.prefix === 'none' ? undefined : options.prefix
   const wait = options.wait ?? true
   const started: string[] = []
 
   logger.info(setLine(options, cluster))
+  if (options.fanOut !== undefined && options.fanOut.width > 1) {
+    logger.info(describeFanOut(options.fanOut))
+  }
   if (wait) logger.info(waitingThrough(options.prefix))
 
   // The queue and the engine report to each other; both exist before either runs.
@@ -211,7 +182,7 @@ export function settledArnsOf(
 
 /** The opening line: how many tasks, where, and how fast. */
 function setLine(options: TaskSetOptions, cluster: string): string {
-  const n = options.specs.length
+  const n = options.apps.length
   if (n === 1) return `Running 1 task on cluster '${cluster}'`
   const parallel =
     options.maxParallel === undefined ? 'all at once' : `at most ${options.maxParallel} at once`

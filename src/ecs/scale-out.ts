@@ -17,9 +17,8 @@ import {
   type ECSClient
 } from '@aws-sdk/client-ecs'
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns'
-import type { Clock } from '../util/clock.js'
 import { UserError } from '../util/errors.js'
-import type { Logger } from '../util/logger.js'
+import type { Runtime } from '../util/runtime.js'
 import { escapeLogText } from '../util/safe-text.js'
 import { describeError, isThrottling, isTransient } from './errors.js'
 
@@ -59,11 +58,9 @@ export function hasCapacity(needed: TaskResources, instances: ContainerInstance[
   })
 }
 
-export interface ScaleOutDeps {
+export interface ScaleOutDeps extends Pick<Runtime, 'clock' | 'logger'> {
   ecs: Pick<ECSClient, 'send'>
   autoScaling: Pick<AutoScalingClient, 'send'>
-  clock: Clock
-  logger: Logger
 }
 
 export interface ScaleOutOptions {
@@ -221,10 +218,8 @@ async function activeContainerInstances(
 /** hako waits this long after publishing to the scale-out topic. */
 export const SNS_RETRY_INTERVAL_MS = 10000
 
-export interface PublishDeps {
+export interface PublishDeps extends Pick<Runtime, 'clock' | 'logger'> {
   sns: Pick<SNSClient, 'send'>
-  clock: Clock
-  logger: Logger
 }
 
 /**

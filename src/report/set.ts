@@ -17,10 +17,10 @@ import type { TaskSetOutcome } from '../tasks/run-set.js'
 import {
   countByStatus,
   failureMessageOf,
-  fanoutOutputs,
-  fanoutSummary,
+  setOutputs,
+  setSummary,
   resultsOf,
-  type FanoutTaskResult
+  type SetTaskResult
 } from './set-summary.js'
 
 export interface SetReportDeps extends ReportDeps {
@@ -72,15 +72,15 @@ export async function reportTaskSet(
     )
   }
   // Left running, the tasks have no exit codes yet: only their ARNs are known.
-  for (const [name, value] of Object.entries(fanoutOutputs(results))) {
+  for (const [name, value] of Object.entries(setOutputs(results))) {
     if (options.wait || name === 'task-arns') deps.setOutput(name, value)
   }
-  const only = results.length === 1 ? (results[0] as FanoutTaskResult) : undefined
+  const only = results.length === 1 ? (results[0] as SetTaskResult) : undefined
   if (only !== undefined) return reportOne(deps, outcome, only, options)
   const ran = results.filter((r) => r.taskArn !== undefined)
   if (ran.length === 1) {
     // One task of many ran (fail-fast, a halt): its own outputs too.
-    const one = ran[0] as FanoutTaskResult
+    const one = ran[0] as SetTaskResult
     const single = resultOutputs(
       { task: one.task, exitCode: one.exitCode },
       { taskArn: one.taskArn, logsUrl: one.logsUrl ?? '' }
@@ -90,7 +90,7 @@ export async function reportTaskSet(
 
   try {
     await deps.writeSummary(
-      fanoutSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel })
+      setSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel })
     )
   } catch (error) {
     logger.warning(`Could not write the job summary: ${shownErrorMessage(error)}`)
@@ -106,7 +106,7 @@ export async function reportTaskSet(
 async function reportOne(
   deps: SetReportDeps,
   outcome: TaskSetOutcome,
-  result: FanoutTaskResult,
+  result: SetTaskResult,
   options: SetReportOptions
 ): Promise<string | undefined> {
   const { logger } = deps

@@ -1,7 +1,9 @@
 import type {
   ContainerDefinition,
   ContainerOverride,
+  HealthCheck,
   KeyValuePair,
+  LinuxParameters,
   RegisterTaskDefinitionCommandInput,
   RunTaskCommandInput,
   Volume
@@ -70,7 +72,6 @@ export function renderContainer(container: ContainerToRender): ContainerDefiniti
     ...(c.docker_labels ?? {}),
     [HAKO_VERSION_LABEL]: HAKO_COMPAT_VERSION
   })
-  const lp = c.linux_parameters
   return compact<ContainerDefinition>({
     name: container.name,
     image: container.image,
@@ -95,29 +96,7 @@ export function renderContainer(container: ContainerToRender): ContainerDefiniti
     entryPoint: c.entry_point,
     command: c.command,
     privileged: c.privileged ?? false,
-    linuxParameters: lp
-      ? compact({
-          capabilities: lp.capabilities
-            ? { add: lp.capabilities.add ?? [], drop: lp.capabilities.drop ?? [] }
-            : undefined,
-          devices: lp.devices?.map((d) =>
-            compact({
-              hostPath: d.host_path,
-              containerPath: d.container_path,
-              permissions: d.permissions ?? []
-            })
-          ),
-          initProcessEnabled: lp.init_process_enabled,
-          sharedMemorySize: lp.shared_memory_size,
-          tmpfs: lp.tmpfs?.map((t) => ({
-            containerPath: t.container_path,
-            mountOptions: t.mount_options ?? [],
-            size: t.size
-          })),
-          maxSwap: lp.max_swap,
-          swappiness: lp.swappiness
-        })
-      : undefined,
+    linuxParameters: c.linux_parameters ? renderLinuxParameters(c.linux_parameters) : undefined,
     dependsOn: c.depends_on?.map((d) => ({
       containerName: d.container_name,
       condition: d.condition
@@ -130,15 +109,7 @@ export function renderContainer(container: ContainerToRender): ContainerDefiniti
     logConfiguration: c.log_configuration
       ? { logDriver: c.log_configuration.log_driver, options: userMap(c.log_configuration.options) }
       : undefined,
-    healthCheck: c.health_check
-      ? compact({
-          command: c.health_check.command,
-          interval: c.health_check.interval ?? 30,
-          retries: c.health_check.retries ?? 3,
-          timeout: c.health_check.timeout ?? 5,
-          startPeriod: c.health_check.start_period
-        })
-      : undefined,
+    healthCheck: c.health_check ? renderHealthCheck(c.health_check) : undefined,
     ulimits: c.ulimits?.map((u) => ({
       name: u.name,
       softLimit: u.soft_limit,
@@ -155,11 +126,47 @@ export function renderContainer(container: ContainerToRender): ContainerDefiniti
     firelensConfiguration: c.firelens_configuration
       ? compact({
           type: c.firelens_configuration.type,
-          options: c.firelens_configuration.options
-            ? userMap(c.firelens_configuration.options)
-            : undefined
+          options: c.firelens_configuration.options && userMap(c.firelens_configuration.options)
         })
       : undefined
+  })
+}
+
+/** linux_parameters, with hako's defaults (capabilities and device permissions as empty lists). */
+function renderLinuxParameters(
+  lp: NonNullable<ContainerDefinitionKeys['linux_parameters']>
+): LinuxParameters {
+  return compact({
+    capabilities: lp.capabilities
+      ? { add: lp.capabilities.add ?? [], drop: lp.capabilities.drop ?? [] }
+      : undefined,
+    devices: lp.devices?.map((d) =>
+      compact({
+        hostPath: d.host_path,
+        containerPath: d.container_path,
+        permissions: d.permissions ?? []
+      })
+    ),
+    initProcessEnabled: lp.init_process_enabled,
+    sharedMemorySize: lp.shared_memory_size,
+    tmpfs: lp.tmpfs?.map((t) => ({
+      containerPath: t.container_path,
+      mountOptions: t.mount_options ?? [],
+      size: t.size
+    })),
+    maxSwap: lp.max_swap,
+    swappiness: lp.swappiness
+  })
+}
+
+/** health_check, with hako's defaults: interval 30, retries 3, timeout 5. */
+function renderHealthCheck(hc: NonNullable<ContainerDefinitionKeys['health_check']>): HealthCheck {
+  return compact({
+    command: hc.command,
+    interval: hc.interval ?? 30,
+    retries: hc.retries ?? 3,
+    timeout: hc.timeout ?? 5,
+    startPeriod: hc.start_period
   })
 }
 

@@ -70,10 +70,8 @@ export async function runTaskSet(
   const { clock, logger, random } = deps
   const startedAt = clock.now()
   const cluster = options.baseRequest.cluster ?? 'default'
-  const apps = options.apps
   const prefix = options.prefix === 'none' ? undefined : options.prefix
   const wait = options.wait ?? true
-  const started: string[] = []
 
   logger.info(setLine(options, cluster))
   if (options.fanOut !== undefined && options.fanOut.width > 1) {
@@ -107,43 +105,7 @@ export async function runTaskSet(
       }
     }
   )
-  const queue = new WorkQueue(
-    {
-      clock,
-      logger,
-      bucket: new TokenBucket(clock, {
-        ratePerSecond: options.launchRate,
-        burst: Math.max(1, Math.floor(options.launchRate))
-      }),
-      stopBucket: new TokenBucket(clock, STOP_RATE),
-      launch: launcher(deps, {
-        baseRequest: options.baseRequest,
-        apps,
-        startedAt,
-        ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
-        ...(options.scaleOut !== undefined ? { scaleOut: options.scaleOut } : {}),
-        onStarted: (arns) => {
-          started.push(...arns)
-          deps.saveStartedArns([...started])
-        }
-      }),
-      ...(wait ? { watch: (arn: string) => engine.add(arn) } : {}),
-      stop: stopper(deps, cluster),
-      stopped: (arn) => engine.expectStop(arn)
-    },
-    {
-      keys: apps.map(overrideKey),
-      maxParallel: options.maxParallel,
-      failFast: options.failFast,
-      stopOnCancel: options.stopOnCancel,
-      signal: options.signal,
-      deadline:
-        options.timeoutSeconds !== undefined
-          ? startedAt + options.timeoutSeconds * 1000
-          : undefined,
-      stopReasons: stopReasons(options)
-    }
-  )
+  const queue = workQueueOf(deps, options, { startedAt, cluster, wait, engine })
 
   const waiting = new AbortController()
   // Every S3 request in flight listens on it (up to 16 GETs at once).
@@ -155,6 +117,57 @@ export async function runTaskSet(
 
   const settledArns = settledArnsOf(outcome, { wait, stopOnCancel: options.stopOnCancel })
   return { ...outcome, startedAt, settledArns, waitRequests: { ...engine.requests } }
+}
+
+/**
+ * The work queue of the set: RunTask paced by the launch rate, StopTask by STOP_RATE, each
+ * started task handed to `engine` (unless left running) and its ARN saved at once.
+ */
+function workQueueOf(
+  deps: TaskSetDeps,
+  options: TaskSetOptions,
+  run: { startedAt: number; cluster: string; wait: boolean; engine: WaitEngine }
+): WorkQueue {
+  const { clock, logger } = deps
+  const { startedAt, engine } = run
+  const started: string[] = []
+  return new WorkQueue(
+    {
+      clock,
+      logger,
+      bucket: new TokenBucket(clock, {
+        ratePerSecond: options.launchRate,
+        burst: Math.max(1, Math.floor(options.launchRate))
+      }),
+      stopBucket: new TokenBucket(clock, STOP_RATE),
+      launch: launcher(deps, {
+        baseRequest: options.baseRequest,
+        apps: options.apps,
+        startedAt,
+        ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+        ...(options.scaleOut !== undefined ? { scaleOut: options.scaleOut } : {}),
+        onStarted: (arns) => {
+          started.push(...arns)
+          deps.saveStartedArns([...started])
+        }
+      }),
+      ...(run.wait ? { watch: (arn: string) => engine.add(arn) } : {}),
+      stop: stopper(deps, run.cluster),
+      stopped: (arn) => engine.expectStop(arn)
+    },
+    {
+      keys: options.apps.map(overrideKey),
+      maxParallel: options.maxParallel,
+      failFast: options.failFast,
+      stopOnCancel: options.stopOnCancel,
+      signal: options.signal,
+      deadline:
+        options.timeoutSeconds !== undefined
+          ? startedAt + options.timeoutSeconds * 1000
+          : undefined,
+      stopReasons: stopReasons(options)
+    }
+  )
 }
 
 /**

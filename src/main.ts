@@ -1,6 +1,7 @@
 /**
- * The main step: load → resolve the task definition → run the task set → report → fail or not,
- * one phase per log group, and the only place that fails the step. One task is a set of one. Everything external comes in through `MainDeps`.
+ * The main step, wiring only: inputs → load → plan (src/plan.ts) → resolve the task definition
+ * → run the plan → report → fail or not, one phase per log group, and the only place that
+ * fails the step. One task is a set of one. Everything external comes in through `MainDeps`.
  */
 import type { AwsClients, ClientOptions } from './aws/clients.js'
 import { loadAndRender } from './definition/index.js'
@@ -27,7 +28,6 @@ import type { Runtime } from './util/runtime.js'
 import { planRun, stepRequest, type PlanSources } from './plan.js'
 import { resolveNotificationPrefix } from './wait/prefix.js'
 import { exitCodeOf } from './model/task-state.js'
-import type { NotificationPrefix } from './model/task.js'
 import type { TaskEnd } from './model/task.js'
 
 /** What the main step needs from the outside world. */
@@ -61,7 +61,12 @@ export async function run(deps: MainDeps): Promise<void> {
       publish: rendered.autoscalingTopicForOneshot !== undefined
     })
     // Validated before any AWS call, so a typo costs no task.
-    const prefix = notificationPrefix(inputs, rendered, clients.region)
+    const prefix = resolveNotificationPrefix({
+      input: inputs.notificationPrefix,
+      definitionValue: rendered.notificationPrefix,
+      definitionFile: inputs.definition,
+      defaultRegion: clients.region
+    })
     const plan = planRun({ inputs, rendered, github, prefix })
     const resolved = await logger.group('Register the task definition', () =>
       resolveTaskDefinition(
@@ -127,20 +132,6 @@ async function dryRun(deps: MainDeps, sources: PlanSources): Promise<void> {
   })
   deps.setOutput('register-request', JSON.stringify(registerRequest))
   deps.setOutput('run-task-request', JSON.stringify(JSON.parse(runTask)))
-}
-
-/** The notification prefix, validated before any AWS call so a typo costs no task. */
-function notificationPrefix(
-  inputs: ActionInputs,
-  rendered: RenderedDefinition,
-  region: string
-): NotificationPrefix | 'none' | undefined {
-  return resolveNotificationPrefix({
-    input: inputs.notificationPrefix,
-    definitionValue: rendered.notificationPrefix,
-    definitionFile: inputs.definition,
-    defaultRegion: region
-  })
 }
 
 /** What the run needs once the task definition is resolved. */

@@ -20,6 +20,7 @@ import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { startLocalAws } from '../sim/index.js'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { reportTaskSet } from '../src/report/set.js'
+import { appOverrideOf } from '../src/tasks/batch.js'
 import { runTaskSet } from '../src/tasks/run-set.js'
 import { seededRandom } from '../sim/random.js'
 import type { TaskSpec } from '../src/model/task.js'
@@ -129,8 +130,7 @@ async function main(): Promise<void> {
       { ecs, s3: local.s3, clock, random: seededRandom(1), logger, saveStartedArns: () => {} },
       {
         baseRequest: { cluster: 'bench', taskDefinition, startedBy: 'bench' },
-        appEnv: {},
-        specs,
+        apps: specs.map((spec) => appOverrideOf(spec, { env: {} })),
         maxParallel: MAX_PARALLEL,
         launchRate: LAUNCH_RATE,
         failFast: false,

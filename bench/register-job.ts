@@ -17,7 +17,7 @@ import {
   type CacheSetting,
   type ResolvedTaskDefinition
 } from '../src/ecs/resolve.js'
-import { newClientToken } from '../src/ecs/launch.js'
+import { newClientToken } from '../src/ecs/run-task-fields.js'
 import { runTask } from '../src/ecs/run-task.js'
 import { systemClock } from '../src/util/clock.js'
 import type { Logger } from '../src/util/logger.js'

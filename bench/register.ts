@@ -299,7 +299,7 @@ async function main(): Promise<void> {
       ],
       { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] }
     )
-    const rendered = await loadAndRender(DEFINITION, { containers: [], env: {}, cwd: ROOT })
+    const rendered = await loadAndRender(DEFINITION, { containers: [], cwd: ROOT })
     const ctx: Ctx = {
       script: join(work, 'job', 'index.js'),
       work,

@@ -119,7 +119,7 @@ async function main(): Promise<number> {
     say('Bundling the baseline job and the in-process runner with ncc ...')
     const sdkJob = bundle('bench/sdk-waiter-job.ts', join(work, 'sdk-waiter-job'))
     const inProcessJob = bundle('bench/in-process.ts', join(work, 'in-process'), false)
-    const rendered = await loadAndRender(DEFINITION, { containers: [], env: {}, cwd: ROOT })
+    const rendered = await loadAndRender(DEFINITION, { containers: [], cwd: ROOT })
     const spec: SdkWaiterSpec = {
       registerRequest: rendered.registerRequest,
       runTaskRequest: { ...rendered.runTaskRequest },

@@ -6,7 +6,7 @@
  */
 import * as core from '@actions/core'
 import type { ActionInputs, Mode } from './inputs-types.js'
-import { fanOutOf } from './model/fan-out.js'
+import { fanOutOf, type FanOut } from './model/fan-out.js'
 import type { TaskSpec } from './model/task.js'
 import { redactInput } from './util/redact.js'
 import { UserError } from './util/errors.js'
@@ -57,32 +57,8 @@ const defaultReader: InputReader = (name) => core.getInput(name)
 
 /** Reads, validates and returns every input. Throws UserError listing every bad input. */
 export function readInputs(read: InputReader = defaultReader, log = core.debug): ActionInputs {
-  const errors: string[] = []
-  const raw = (name: string): string => {
-    const value = read(name).trim()
-    const given = value === '' ? (INPUT_DEFAULTS[name] ?? '') : value
-    return CONTEXT_DEFAULT.test(given) ? '' : given
-  }
-  /** Runs a parser, collecting its error instead of stopping at the first bad input. */
-  const take = <T>(name: string, parse: (value: string) => T): T | undefined => {
-    const value = raw(name)
-    // env values may be secrets: the log shows their names only.
-    log(`input ${name}: ${JSON.stringify(redactInput(name, value))}`)
-    try {
-      return parse(value)
-    } catch (error) {
-      if (error instanceof UserError) {
-        errors.push(error.message)
-        return undefined
-      }
-      throw error
-    }
-  }
-  const optional =
-    <T>(parse: (name: string, value: string) => T) =>
-    (name: string) =>
-      take(name, (value) => (value === '' ? undefined : parse(name, value)))
-
+  const inputs = inputCollector(read, log)
+  const { take, optional, text } = inputs
   const definition = take('definition', (value) => {
     if (value === '') {
       throw new UserError(
@@ -95,8 +71,6 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
   const command = optional(parseCommand)('command')
   const env = take('env', (value) => parseKeyValueLines('env', value, ENV_NAME)) ?? {}
   const tags = take('tags', (value) => parseKeyValueLines('tags', value, TAG_KEY)) ?? {}
-  const text = (name: string): string | undefined =>
-    take(name, (value) => (value === '' ? undefined : value))
   const containers =
     take('containers', (value) =>
       value
@@ -106,7 +80,7 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
     ) ?? []
   const count = optional((name, value) => parseInteger(name, value, 1, MAX_TASKS))('count')
   const tasksJson = optional(parseTasks)('tasks')
-  const inputs = {
+  const settings = {
     definition: definition ?? '',
     mode: mode ?? 'run',
     command,
@@ -138,24 +112,69 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
     group: text('group'),
     tags,
     failOnError: take('fail-on-error', (v) => parseBoolean('fail-on-error', v)) ?? true,
-    tasks: [{ env: {} }] as TaskSpec[],
     maxParallel: optional((n, v) => parseInteger(n, v, 1, MAX_TASKS))('max-parallel'),
     // An upper bound: the job spends its share of the fan-out's RunTask rate when that is less.
     launchRate: optional((n, v) => parseNumber(n, v, 0.1, 40))('launch-rate'),
-    failFast: take('fail-fast', (v) => parseBoolean('fail-fast', v)) ?? false,
-    fanOut: fanOutOf({ tasks: 1 })
-  } satisfies ActionInputs
+    failFast: take('fail-fast', (v) => parseBoolean('fail-fast', v)) ?? false
+  } satisfies Omit<ActionInputs, 'tasks' | 'fanOut'>
+  const result = { ...settings, ...tasksAndFanOut(inputs, { ...settings, count, tasksJson }) }
+  if (inputs.errors.length > 0) throw new UserError(inputs.errors.join('\n'))
+  return result
+}
 
+/** Reads inputs one at a time, collecting every error instead of stopping at the first. */
+function inputCollector(read: InputReader, log: (message: string) => void) {
+  const errors: string[] = []
+  const raw = (name: string): string => {
+    const value = read(name).trim()
+    const given = value === '' ? (INPUT_DEFAULTS[name] ?? '') : value
+    return CONTEXT_DEFAULT.test(given) ? '' : given
+  }
+  /** Runs a parser on one input; a UserError is collected and the input reads as undefined. */
+  const take = <T>(name: string, parse: (value: string) => T): T | undefined => {
+    const value = raw(name)
+    // env values may be secrets: the log shows their names only.
+    log(`input ${name}: ${JSON.stringify(redactInput(name, value))}`)
+    try {
+      return parse(value)
+    } catch (error) {
+      if (error instanceof UserError) {
+        errors.push(error.message)
+        return undefined
+      }
+      throw error
+    }
+  }
+  const optional =
+    <T>(parse: (name: string, value: string) => T) =>
+    (name: string) =>
+      take(name, (value) => (value === '' ? undefined : parse(name, value)))
+  const text = (name: string): string | undefined =>
+    take(name, (value) => (value === '' ? undefined : value))
+  return { errors, take, optional, text }
+}
+
+/**
+ * The tasks of this job (`count` or `tasks`; one task without either) and the fan-out they
+ * belong to (`job-index`, `job-total`, `job-max-parallel`, `fan-out-width`).
+ */
+function tasksAndFanOut(
+  inputs: ReturnType<typeof inputCollector>,
+  given: { count?: number; tasksJson?: TaskSpec[]; wait: boolean; maxParallel?: number }
+): { tasks: TaskSpec[]; fanOut: FanOut } {
+  const { errors, optional } = inputs
+  const { count, tasksJson } = given
+  let tasks: TaskSpec[] = [{ env: {} }]
   if (count !== undefined && tasksJson !== undefined) {
     errors.push("Inputs 'count' and 'tasks' cannot be used together: give one of them")
   } else if (count !== undefined) {
-    inputs.tasks = Array.from({ length: count }, (_, index) => ({
+    tasks = Array.from({ length: count }, (_, index) => ({
       env: { ONESHOT_INDEX: String(index), ONESHOT_COUNT: String(count) }
     }))
   } else if (tasksJson !== undefined) {
-    inputs.tasks = tasksJson
+    tasks = tasksJson
   }
-  if (!inputs.wait && (count !== undefined || tasksJson !== undefined)) {
+  if (!given.wait && (count !== undefined || tasksJson !== undefined)) {
     errors.push(
       "Inputs 'count' and 'tasks' need 'wait: true': a fan-out waits for its tasks to report " +
         'each one and to stop them all if the job is cancelled'
@@ -169,16 +188,15 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
         'job-index counts from 0'
     )
   }
-  inputs.fanOut = fanOutOf({
+  const fanOut = fanOutOf({
     jobIndex,
     jobTotal,
     jobMaxParallel: optional((n, v) => parseInteger(n, v, 1, MAX_FAN_OUT))('job-max-parallel'),
     width: optional((n, v) => parseInteger(n, v, 1, MAX_FAN_OUT * MAX_TASKS))('fan-out-width'),
-    tasks: inputs.tasks.length,
-    maxParallel: inputs.maxParallel
+    tasks: tasks.length,
+    ...(given.maxParallel !== undefined ? { maxParallel: given.maxParallel } : {})
   })
-  if (errors.length > 0) throw new UserError(errors.join('\n'))
-  return inputs
+  return { tasks, fanOut }
 }
 
 function parseMode(value: string): Mode {

@@ -1,21 +1,18 @@
 /**
- * The main step: load → resolve the task definition → run the task set → report → fail or not,
- * one phase per log group, and the only place that fails the step. One task is a set of one. Everything external comes in through `MainDeps`.
+ * The main step, wiring only: inputs → load → plan (src/plan.ts) → resolve the task definition
+ * → run the plan → report → fail or not, one phase per log group, and the only place that
+ * fails the step. One task is a set of one. Everything external comes in through `MainDeps`.
  */
-import type { RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import type { AwsClients, ClientOptions } from './aws/clients.js'
 import { loadAndRender } from './definition/index.js'
 import type { RenderedDefinition } from './definition/rendered.js'
 import { ecsTaskConsoleUrl } from './aws/console.js'
-import { defaultStartedBy, launchTags } from './ecs/launch.js'
-import { taskDeadline } from './ecs/deadline.js'
 import {
   cacheSetting,
   resolveTaskDefinition,
   runResolved,
   type ResolvedTaskDefinition
 } from './ecs/resolve.js'
-import { taskResourcesOf } from './ecs/scale-out.js'
 import type { ActionInputs } from './inputs-types.js'
 import { followAppLogs, type Follower, type FollowResult } from './logs/follow.js'
 import type { ReportIO } from './report/report.js'
@@ -23,21 +20,20 @@ import { FailedTaskTails, taskSetLogMode } from './logs/task-set-logs.js'
 import { STATE, saveList, type StateStore } from './state.js'
 import { reportTaskSet } from './report/set.js'
 import { runTaskSet, type TaskSetOutcome } from './tasks/run-set.js'
-import type { Clock, Random } from './util/clock.js'
+import type { RunPlan } from './tasks/plan.js'
 import { UserError, foreignErrorMessage } from './util/errors.js'
+import { gitHubContextOf } from './util/github.js'
 import type { Logger } from './util/logger.js'
+import type { Runtime } from './util/runtime.js'
+import { planRun, stepRequest, type PlanSources } from './plan.js'
 import { resolveNotificationPrefix } from './wait/prefix.js'
 import { exitCodeOf } from './model/task-state.js'
-import type { NotificationPrefix } from './model/task.js'
 import type { TaskEnd } from './model/task.js'
 
 /** What the main step needs from the outside world. */
-export interface MainDeps extends ReportIO {
+export interface MainDeps extends ReportIO, Runtime {
   readInputs(): ActionInputs
   createClients(options: ClientOptions): Promise<AwsClients>
-  logger: Logger
-  clock: Clock
-  random: Random
   state: StateStore
   /** The process environment (GITHUB_* variables for tags, startedBy and links). */
   env: NodeJS.ProcessEnv
@@ -52,9 +48,10 @@ export async function run(deps: MainDeps): Promise<void> {
   state.save(STATE.isPost, 'true')
   try {
     const inputs = deps.readInputs()
+    const github = gitHubContextOf(deps.env)
     const rendered = await logger.group('Load the hako definition', () => load(inputs, logger))
     if (inputs.mode === 'dry-run') {
-      await dryRun(deps, inputs, rendered)
+      await dryRun(deps, { inputs, rendered, github, env: deps.env, now: deps.clock.now() })
       return
     }
     const clients = await deps.createClients({
@@ -63,7 +60,14 @@ export async function run(deps: MainDeps): Promise<void> {
       scaleOut: rendered.autoscalingGroupForOneshot !== undefined,
       publish: rendered.autoscalingTopicForOneshot !== undefined
     })
-    const prefix = inputs.wait ? notificationPrefix(inputs, rendered, clients.region) : undefined
+    // Validated before any AWS call, so a typo costs no task.
+    const prefix = resolveNotificationPrefix({
+      input: inputs.notificationPrefix,
+      definitionValue: rendered.notificationPrefix,
+      definitionFile: inputs.definition,
+      defaultRegion: clients.region
+    })
+    const plan = planRun({ inputs, rendered, github, prefix, env: deps.env, now: deps.clock.now() })
     const resolved = await logger.group('Register the task definition', () =>
       resolveTaskDefinition(
         { ecs: clients.ecs, clock: deps.clock, random: deps.random, logger },
@@ -72,10 +76,10 @@ export async function run(deps: MainDeps): Promise<void> {
           taskDefinitionInput: inputs.taskDefinition,
           cache: cacheSetting({
             enabled: inputs.taskDefinitionCache,
-            prefix: prefix ?? notificationPrefix(inputs, rendered, clients.region),
+            prefix,
             s3: (region) => clients.s3(region),
             region: clients.region,
-            env: deps.env,
+            github,
             random: deps.random
           })
         }
@@ -87,7 +91,7 @@ export async function run(deps: MainDeps): Promise<void> {
     // For the post step, before any task exists: where to stop what this step starts.
     state.save(STATE.cluster, rendered.cluster)
     state.save(STATE.region, clients.region)
-    await runAndReport({ deps, inputs, rendered, clients, resolved, prefix })
+    await runAndReport({ deps, inputs, rendered, clients, resolved, plan })
   } catch (error) {
     if (error instanceof UserError) {
       deps.setFailed(error.message)
@@ -99,16 +103,8 @@ export async function run(deps: MainDeps): Promise<void> {
 }
 
 async function load(inputs: ActionInputs, logger: Logger): Promise<RenderedDefinition> {
-  const rendered = await loadAndRender(inputs.definition, {
-    tag: inputs.tag,
-    containers: inputs.containers,
-    cluster: inputs.cluster,
-    command: inputs.command,
-    env: inputs.env,
-    appCpu: inputs.appCpu,
-    appMemory: inputs.appMemory,
-    appMemoryReservation: inputs.appMemoryReservation
-  })
+  // The inputs carry the definition's options under the same names (tag, containers, ...).
+  const rendered = await loadAndRender(inputs.definition, inputs)
   for (const notice of rendered.notices) logger.notice(notice)
   const containers = rendered.registerRequest.containerDefinitions?.map((c) => c.name) ?? []
   logger.info(
@@ -118,36 +114,10 @@ async function load(inputs: ActionInputs, logger: Logger): Promise<RenderedDefin
   return rendered
 }
 
-/** The complete RunTask request of one task, as it will be sent at `now` (epoch ms). */
-export function runTaskRequest(
-  inputs: ActionInputs,
-  rendered: RenderedDefinition,
-  env: NodeJS.ProcessEnv,
-  taskDefinition: string,
-  now: number
-): RunTaskCommandInput {
-  const deadline = taskDeadline({ ...inputs, now, env })
-  const tags = launchTags(env, inputs.tags, deadline)
-  return {
-    ...rendered.runTaskRequest,
-    taskDefinition,
-    startedBy: inputs.startedBy ?? defaultStartedBy(env),
-    ...(inputs.group !== undefined ? { group: inputs.group } : {}),
-    ...(tags.length > 0 ? { tags } : {})
-  }
-}
-
-async function dryRun(
-  deps: MainDeps,
-  inputs: ActionInputs,
-  rendered: RenderedDefinition
-): Promise<void> {
-  const register = JSON.stringify(rendered.registerRequest, null, 2)
-  const runTask = JSON.stringify(
-    runTaskRequest(inputs, rendered, deps.env, rendered.family, deps.clock.now()),
-    null,
-    2
-  )
+async function dryRun(deps: MainDeps, sources: PlanSources): Promise<void> {
+  const { registerRequest } = sources.rendered
+  const register = JSON.stringify(registerRequest, null, 2)
+  const runTask = JSON.stringify(stepRequest(sources), null, 2)
   await deps.logger.group('RegisterTaskDefinition request', () => {
     deps.logger.info(register)
     return Promise.resolve()
@@ -160,22 +130,8 @@ async function dryRun(
     )
     return Promise.resolve()
   })
-  deps.setOutput('register-request', JSON.stringify(rendered.registerRequest))
+  deps.setOutput('register-request', JSON.stringify(registerRequest))
   deps.setOutput('run-task-request', JSON.stringify(JSON.parse(runTask)))
-}
-
-/** The notification prefix, validated before any AWS call so a typo costs no task. */
-function notificationPrefix(
-  inputs: ActionInputs,
-  rendered: RenderedDefinition,
-  region: string
-): NotificationPrefix | 'none' | undefined {
-  return resolveNotificationPrefix({
-    input: inputs.notificationPrefix,
-    definitionValue: rendered.notificationPrefix,
-    definitionFile: inputs.definition,
-    defaultRegion: region
-  })
 }
 
 /** What the run needs once the task definition is resolved. */
@@ -185,8 +141,7 @@ interface RunContext {
   rendered: RenderedDefinition
   clients: AwsClients
   resolved: ResolvedTaskDefinition
-  /** Where to wait: an S3 prefix; 'none' or undefined (none set) for DescribeTasks. */
-  prefix: NotificationPrefix | 'none' | undefined
+  plan: RunPlan
 }
 
 /** Runs the task set of `count`, `tasks` or neither (one task), reports it, fails or not. */
@@ -237,26 +192,26 @@ function refusalOf(outcome: TaskSetOutcome): string | undefined {
   return outcome.records.find((r) => r.error !== undefined)?.error
 }
 
-/** Launches the task set with `taskDefinitionArn` and waits for it. */
+/** Runs the plan with `taskDefinitionArn`: launches the task set and waits for it. */
 function runSet(
   ctx: RunContext,
   logs: TaskLogs,
   taskDefinitionArn: string
 ): Promise<TaskSetOutcome> {
-  const { deps, inputs, rendered, clients, prefix } = ctx
-  const { logger, clock, state } = deps
-  const n = inputs.tasks.length
-  const s3Prefix = prefix === undefined || prefix === 'none' ? undefined : prefix
+  const { deps, rendered, clients, plan } = ctx
+  const { clock, random, logger, state } = deps
+  const n = plan.apps.length
+  const s3Prefix = plan.prefix === undefined || plan.prefix === 'none' ? undefined : plan.prefix
   return logger.group(n === 1 ? 'Run the task' : `Run ${n} tasks`, () =>
     runTaskSet(
       {
         ecs: clients.ecs,
-        s3: s3Prefix === undefined ? undefined : clients.s3(s3Prefix.region),
         autoScaling: clients.autoScaling,
         sns: clients.sns,
         clock,
-        random: deps.random,
+        random,
         logger,
+        s3: s3Prefix === undefined ? undefined : clients.s3(s3Prefix.region),
         s3Endpoint: s3EndpointOf(deps.env, s3Prefix?.region ?? clients.region),
         saveStartedArns: (arns) => {
           saveList(state, STATE.taskArns, arns)
@@ -268,27 +223,9 @@ function runSet(
         events: { stopped: (taskArn, end, index) => logs.ended(taskArn, end, index) }
       },
       {
-        baseRequest: runTaskRequest(inputs, rendered, deps.env, taskDefinitionArn, clock.now()),
-        appCommand: inputs.command,
-        appEnv: inputs.env,
-        specs: inputs.tasks,
-        maxParallel: inputs.maxParallel,
-        ...(inputs.launchRate !== undefined ? { launchRate: inputs.launchRate } : {}),
-        fanOut: inputs.fanOut,
-        failFast: inputs.failFast,
-        wait: inputs.wait,
-        prefix,
-        pollIntervalSeconds: inputs.pollIntervalSeconds,
-        verifyIntervalSeconds: inputs.verifyIntervalSeconds,
-        ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),
-        stopOnCancel: inputs.stopOnCancel,
-        signal: deps.cancelSignal,
-        runUrl: runUrl(deps.env),
-        scaleOut: {
-          group: rendered.autoscalingGroupForOneshot,
-          topic: rendered.autoscalingTopicForOneshot,
-          taskResources: taskResourcesOf(rendered.registerRequest)
-        }
+        ...plan,
+        baseRequest: { ...plan.baseRequest, taskDefinition: taskDefinitionArn },
+        signal: deps.cancelSignal
       }
     )
   )
@@ -369,11 +306,4 @@ function taskLogs(ctx: RunContext): TaskLogs {
 /** The S3 endpoint the SDK talks to, for the message when it cannot be reached. */
 function s3EndpointOf(env: NodeJS.ProcessEnv, region: string): string {
   return env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? `https://s3.${region}.amazonaws.com`
-}
-
-/** The workflow run's URL, for StopTask reasons and logs. */
-export function runUrl(env: NodeJS.ProcessEnv): string {
-  const server = env.GITHUB_SERVER_URL ?? 'https://github.com'
-  if (!env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID) return 'outside GitHub Actions'
-  return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
 }

@@ -5,16 +5,12 @@
 import type { AwsClients, ClientOptions } from './aws/clients.js'
 import { stopTasks } from './ecs/stop-task.js'
 import { STATE, readList, type StateStore } from './state.js'
-import type { Clock, Random } from './util/clock.js'
 import { foreignErrorMessage } from './util/errors.js'
-import type { Logger } from './util/logger.js'
+import type { Runtime } from './util/runtime.js'
 
-export interface PostDeps {
+export interface PostDeps extends Runtime {
   state: StateStore
   createClients(options: ClientOptions): Promise<AwsClients>
-  logger: Logger
-  clock: Clock
-  random: Random
   env: NodeJS.ProcessEnv
 }
 

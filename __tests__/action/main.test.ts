@@ -23,7 +23,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling'
 import { SNSClient } from '@aws-sdk/client-sns'
 import type { AwsClients } from '../../src/aws/clients.js'
 import { readInputs } from '../../src/inputs.js'
-import { run, runUrl, type MainDeps } from '../../src/main.js'
+import { run, type MainDeps } from '../../src/main.js'
 import { post } from '../../src/post.js'
 import type { StateStore } from '../../src/state.js'
 import { FakeClock } from '../doubles/clock.js'
@@ -431,18 +431,5 @@ describe('post', () => {
     expect(logger.of('info')).toContain(
       `Stop it by hand: aws ecs stop-task --cluster e2e --task ${TASK_ARN}`
     )
-  })
-})
-
-describe('runUrl', () => {
-  it('links the workflow run', () => {
-    expect(
-      runUrl({
-        GITHUB_SERVER_URL: 'https://ghe.example',
-        GITHUB_REPOSITORY: 'a/b',
-        GITHUB_RUN_ID: '5'
-      })
-    ).toBe('https://ghe.example/a/b/actions/runs/5')
-    expect(runUrl({})).toBe('outside GitHub Actions')
   })
 })

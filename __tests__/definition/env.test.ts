@@ -14,12 +14,12 @@ import { UserError } from '../../src/util/errors.js'
 const FIXTURES = path.resolve('__fixtures__/definitions')
 
 async function renderedEnv(file: string): Promise<unknown> {
-  const rendered = await loadAndRender(file, { containers: [], env: {}, cwd: FIXTURES })
+  const rendered = await loadAndRender(file, { containers: [], cwd: FIXTURES })
   return rendered.registerRequest.containerDefinitions?.[0]?.environment
 }
 
 async function errorLines(file: string): Promise<string[]> {
-  const error = await loadAndRender(file, { containers: [], env: {}, cwd: FIXTURES }).then(
+  const error = await loadAndRender(file, { containers: [], cwd: FIXTURES }).then(
     () => undefined,
     (e: unknown) => e
   )

@@ -20,7 +20,6 @@ describe('Jsonnet definitions, read as hako reads them (docs/hako.md, "Jsonnet")
   it('renders a definition that imports a libsonnet file and uses provide.file and provide.yaml', async () => {
     const rendered = await loadAndRender('jsonnet/batch.jsonnet', {
       containers: [],
-      env: {},
       cwd: FIXTURES
     })
     expect(rendered.appId).toBe('batch')
@@ -74,7 +73,6 @@ describe('Jsonnet definitions, read as hako reads them (docs/hako.md, "Jsonnet")
     async (name, notices) => {
       const rendered = await loadAndRender(`hako-style/${name}.jsonnet`, {
         containers: [],
-        env: {},
         cwd: FIXTURES
       })
       expect(rendered.appId).toBe(name)
@@ -105,7 +103,6 @@ describe('Jsonnet definitions, read as hako reads them (docs/hako.md, "Jsonnet")
     for (const name of ['storefront', 'storefront-preview']) {
       const rendered = await loadAndRender(`hako-style/${name}.jsonnet`, {
         containers: [],
-        env: {},
         cwd: FIXTURES
       })
       const app = rendered.registerRequest.containerDefinitions?.find((c) => c.name === 'app')
@@ -122,7 +119,6 @@ describe('Jsonnet definitions, read as hako reads them (docs/hako.md, "Jsonnet")
   it('composes the imported storefront with +: and super: tag, memory and the sidecars', async () => {
     const rendered = await loadAndRender('hako-style/storefront-preview.jsonnet', {
       containers: [],
-      env: {},
       cwd: FIXTURES
     })
     expect(rendered.cluster).toBe('shop-preview')
@@ -148,7 +144,6 @@ describe('Jsonnet definitions, read as hako reads them (docs/hako.md, "Jsonnet")
   it('renders a Fargate service as a one-off task: provide.yaml values, awsvpc, the shared proxy on its fixed port', async () => {
     const rendered = await loadAndRender('hako-style/catalog-api.jsonnet', {
       containers: [],
-      env: {},
       cwd: FIXTURES
     })
     const request = rendered.registerRequest
@@ -174,7 +169,6 @@ describe('Jsonnet definitions, read as hako reads them (docs/hako.md, "Jsonnet")
   it('renders a Fargate batch job with its ephemeral storage read as a number', async () => {
     const rendered = await loadAndRender('hako-style/invoice-export.jsonnet', {
       containers: [],
-      env: {},
       cwd: FIXTURES
     })
     const request = rendered.registerRequest
@@ -194,7 +188,7 @@ describe('Jsonnet definitions, read as hako reads them (docs/hako.md, "Jsonnet")
 
   it('keeps container ordering, shared volumes, secrets, labels and capabilities', async () => {
     const render = (name: string) =>
-      loadAndRender(`hako-style/${name}.jsonnet`, { containers: [], env: {}, cwd: FIXTURES })
+      loadAndRender(`hako-style/${name}.jsonnet`, { containers: [], cwd: FIXTURES })
     const media = (await render('media-pipeline')).registerRequest
     expect(media.containerDefinitions?.map((c) => [c.name, c.essential])).toEqual([
       ['app', true],

@@ -16,7 +16,7 @@ import {
 const FIXTURES = path.resolve('__fixtures__/definitions')
 
 function render(file: string, options: Partial<DefinitionOptions> = {}) {
-  return loadAndRender(file, { containers: [], env: {}, cwd: FIXTURES, ...options })
+  return loadAndRender(file, { containers: [], cwd: FIXTURES, ...options })
 }
 
 // Typed as the SDK inputs: the compiler checks every member name and enum value of the
@@ -204,8 +204,7 @@ describe('rendering (container keys, defaults, user-data keys verbatim, docs/hak
 
   it('produces JSON that round-trips unchanged and the SDK commands accept', async () => {
     const { registerRequest, runTaskRequest } = await render('render/all-keys.yml', {
-      command: ['a'],
-      env: { K: 'v' }
+      appCpu: 128
     })
     const registerJson = JSON.parse(
       JSON.stringify(registerRequest)
@@ -272,33 +271,19 @@ describe('rendering (container keys, defaults, user-data keys verbatim, docs/hak
 
 describe('RunTask app override (only set values, unset omitted, docs/hako.md, "RunTask")', () => {
   it.each([
-    ['nothing set: no override at all', { env: {} }, undefined],
-    ['an empty command is not an override', { command: [], env: {} }, undefined],
-    ['command only', { command: ['rake', 'x'], env: {} }, { name: 'app', command: ['rake', 'x'] }],
-    [
-      'env in input order',
-      { env: { B: '2', A: '1' } },
-      {
-        name: 'app',
-        environment: [
-          { name: 'B', value: '2' },
-          { name: 'A', value: '1' }
-        ]
-      }
-    ],
+    ['nothing set: no override at all', {}, undefined],
     [
       'cpu, memory and reservation',
-      { env: {}, cpu: 256, memory: 512, memoryReservation: 128 },
+      { cpu: 256, memory: 512, memoryReservation: 128 },
       { name: 'app', cpu: 256, memory: 512, memoryReservation: 128 }
-    ]
+    ],
+    ['memory only', { memory: 512 }, { name: 'app', memory: 512 }]
   ])('%s', (_name, overrides, expected) => {
     expect(renderAppOverride(overrides)).toStrictEqual(expected)
   })
 
-  it('carries the override into the request', async () => {
+  it("carries the app's resources into the request, and no command or env", async () => {
     const rendered = await render('render/minimal.yml', {
-      command: ['echo', 'hi'],
-      env: { SHARD: '3' },
       appCpu: 128,
       appMemory: 256,
       appMemoryReservation: 64
@@ -307,8 +292,6 @@ describe('RunTask app override (only set values, unset omitted, docs/hako.md, "R
       containerOverrides: [
         {
           name: 'app',
-          command: ['echo', 'hi'],
-          environment: [{ name: 'SHARD', value: '3' }],
           cpu: 128,
           memory: 256,
           memoryReservation: 64

@@ -52,7 +52,6 @@ describe('validateDefinition: every problem, as <file>: <key.path>: <message>', 
   it('accepts service-only scheduler keys, notes ignored scripts and additional_containers', async () => {
     const rendered = await loadAndRender('schema/service.yml', {
       containers: ['new'],
-      env: {},
       cwd: FIXTURES
     })
     expect(rendered.notices).toEqual([
@@ -122,7 +121,6 @@ describe('validateDefinition: the spellings hako accepts, normalised with a noti
     ])
     const rendered = await loadAndRender('schema/lenient.yml', {
       containers: [],
-      env: {},
       cwd: FIXTURES
     })
     expect(rendered.notices).toEqual([

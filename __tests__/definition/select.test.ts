@@ -40,7 +40,7 @@ describe('selectContainers: app, the containers input, and the closure (docs/hak
       ]
     ]
   ])('%s', async (_name, file, containers, expected) => {
-    const error = await loadAndRender(file, { containers, env: {}, cwd: FIXTURES }).then(
+    const error = await loadAndRender(file, { containers, cwd: FIXTURES }).then(
       () => undefined,
       (e: unknown) => e
     )
@@ -57,14 +57,13 @@ describe('selectContainers: app, the containers input, and the closure (docs/hak
     ],
     ['sidecars wins over additional_containers', 'select/both.yml', ['new'], ['app', 'new']]
   ])('%s', async (_name, file, containers, expected) => {
-    const rendered = await loadAndRender(file, { containers, env: {}, cwd: FIXTURES })
+    const rendered = await loadAndRender(file, { containers, cwd: FIXTURES })
     expect(rendered.registerRequest.containerDefinitions?.map((c) => c.name)).toEqual(expected)
   })
 
   it('an additional_containers name is unknown when sidecars is set', async () => {
     const error = await loadAndRender('select/both.yml', {
       containers: ['old'],
-      env: {},
       cwd: FIXTURES
     }).then(
       () => undefined,

@@ -13,6 +13,7 @@ import {
   runResolved,
   type ResolvedTaskDefinition
 } from '../../src/ecs/resolve.js'
+import { gitHubContextOf } from '../../src/util/github.js'
 import { cacheKey } from '../../src/ecs/revision-cache.js'
 import { UserError } from '../../src/util/errors.js'
 import { FakeBucket } from './fake-bucket.js'
@@ -226,7 +227,11 @@ describe('cacheSetting', () => {
       return new FakeBucket(new FakeClock(0))
     },
     region: 'ap-northeast-1',
-    env: { GITHUB_REPOSITORY: 'acme/batch', GITHUB_RUN_ID: '7', GITHUB_JOB: 'shard' },
+    github: gitHubContextOf({
+      GITHUB_REPOSITORY: 'acme/batch',
+      GITHUB_RUN_ID: '7',
+      GITHUB_JOB: 'shard'
+    }),
     random: () => 0.5
   }
 
@@ -253,6 +258,8 @@ describe('cacheSetting', () => {
   })
 
   it('names a claimant outside GitHub Actions too', () => {
-    expect(claimantOf({}, () => 0)).toBe('job ? (000000) of a run outside GitHub Actions')
+    expect(claimantOf(gitHubContextOf({}), () => 0)).toBe(
+      'job ? (000000) of a run outside GitHub Actions'
+    )
   })
 })

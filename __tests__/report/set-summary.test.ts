@@ -3,11 +3,11 @@ import type { TaskRecord } from '../../src/model/outcome.js'
 import {
   SUMMARY_LIMIT_BYTES,
   failureMessageOf,
-  fanoutOutputs,
-  fanoutSummary,
+  setOutputs,
+  setSummary,
   indexRanges,
   resultsOf,
-  type FanoutTaskResult
+  type SetTaskResult
 } from '../../src/report/set-summary.js'
 import { snapshotFromEvent } from '../../src/model/task-state.js'
 import { arn, stateEvent } from '../tasks/fakes.js'
@@ -55,7 +55,7 @@ const logsUrl = (taskArn: string): string =>
 
 describe('fan-out outputs', () => {
   it('lists ARNs and exit codes in task order, null where there is none', () => {
-    expect(fanoutOutputs(resultsOf(MIXED, logsUrl))).toEqual({
+    expect(setOutputs(resultsOf(MIXED, logsUrl))).toEqual({
       'task-arns': JSON.stringify([arn(0), arn(1), null, arn(3), arn(4), null, null]),
       'exit-codes': '[0,3,null,143,null,null,null]',
       succeeded: '1',
@@ -66,7 +66,7 @@ describe('fan-out outputs', () => {
 
 describe('fan-out summary', () => {
   it('puts failures first, then stopped, then successes collapsed; escapes untrusted text', () => {
-    expect(fanoutSummary(resultsOf(MIXED, logsUrl), { halt: 'fail-fast' })).toBe(
+    expect(setSummary(resultsOf(MIXED, logsUrl), { halt: 'fail-fast' })).toBe(
       [
         '### ❌ ECS tasks: 1 succeeded, 2 failed, 1 stopped, 1 unfinished, 2 not started (7 in all)',
         '',
@@ -105,7 +105,7 @@ describe('fan-out summary', () => {
     const records = Array.from({ length: 1000 }, (_, i) =>
       ended(i, { exitCode: i % 2, stoppedReason: long })
     )
-    const summary = fanoutSummary(resultsOf(records, logsUrl))
+    const summary = setSummary(resultsOf(records, logsUrl))
     const bytes = Buffer.byteLength(summary)
     expect(bytes).toBeLessThan(SUMMARY_LIMIT_BYTES)
     const rows = summary.split('\n').filter((l) => /^\| \d+ \|/.test(l))
@@ -133,7 +133,7 @@ describe('failure message', () => {
   })
 
   it('names the first 5 and counts the rest', () => {
-    const many: FanoutTaskResult[] = Array.from({ length: 8 }, (_, index) => ({
+    const many: SetTaskResult[] = Array.from({ length: 8 }, (_, index) => ({
       index,
       status: 'failed',
       taskArn: arn(index),

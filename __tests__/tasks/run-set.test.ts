@@ -9,6 +9,8 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { fanOutOf } from '../../src/model/fan-out.js'
 import { reportTaskSet } from '../../src/report/set.js'
+import type { TaskSpec } from '../../src/model/task.js'
+import { appOverrideOf } from '../../src/tasks/batch.js'
 import { runTaskSet, type TaskSetOptions } from '../../src/tasks/run-set.js'
 import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
@@ -39,24 +41,23 @@ const BASE: RunTaskCommandInput = {
   startedBy: 'gha-1-1',
   overrides: {
     containerOverrides: [
-      {
-        name: 'app',
-        cpu: 256,
-        memory: 512,
-        command: ['old'],
-        environment: [{ name: 'OLD', value: '1' }]
-      },
+      { name: 'app', cpu: 256, memory: 512 },
       { name: 'log-router', environment: [{ name: 'KEEP', value: 'yes' }] }
     ]
   }
 }
+
+/** The step's `command` and `env`, under each task's own. */
+const STEP = { command: ['run'], env: { STEP: 's', A: '0' } }
 
 /**
  * Runs runTaskSet and reportTaskSet against a mocked ECS whose tasks write stopped.json into the fake bucket: each
  * task runs RUN_MS of its env (default 5000) and exits with EXIT (default 0); StopTask ends a
  * task 1 s later with 143.
  */
-async function fanOut(options: Partial<TaskSetOptions> & { cancelAt?: number }) {
+async function fanOut(
+  options: Partial<TaskSetOptions> & { cancelAt?: number; specs?: TaskSpec[] }
+) {
   const clock = new FakeClock(0)
   const bucket = fakeBucket(clock)
   const logger = memoryLogger()
@@ -134,9 +135,7 @@ async function fanOut(options: Partial<TaskSetOptions> & { cancelAt?: number }) 
       },
       {
         baseRequest: BASE,
-        appCommand: ['run'],
-        appEnv: { STEP: 's', A: '0' },
-        specs: [],
+        apps: (options.specs ?? []).map((spec) => appOverrideOf(spec, STEP)),
         launchRate: 10,
         failFast: false,
         prefix: { bucket: BUCKET, prefix: PREFIX, region: REGION },

@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-ecs'
 import { mockClient } from 'aws-sdk-client-mock'
 import { reportTaskSet } from '../../src/report/set.js'
+import { appOverrideOf } from '../../src/tasks/batch.js'
 import { runTaskSet } from '../../src/tasks/run-set.js'
 import type { Logger } from '../../src/util/logger.js'
 import { WaitEngine, type TaskEnd } from '../../src/wait/engine.js'
@@ -263,9 +264,9 @@ describe('a set of two, given foreign text', () => {
         },
         {
           baseRequest: { cluster: CLUSTER, taskDefinition: 'batch-oneshot:7' },
-          appCommand: ['run'],
-          appEnv: {},
-          specs: [{ env: { A: '1' } }, { env: { A: '2' } }],
+          apps: [{ env: { A: '1' } }, { env: { A: '2' } }].map((spec) =>
+            appOverrideOf(spec, { command: ['run'], env: {} })
+          ),
           launchRate: 10,
           failFast: false,
           prefix: { bucket: BUCKET, prefix: PREFIX, region: REGION },

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { errorMessage } from '../util/errors.js'
+import { errorMessage, readErrorReason } from '../util/errors.js'
 import { isPlainMap, loadYamlData } from './load.js'
 import type { KeySegment, Problem } from './problems.js'
 import type { EnvProviderDefinition } from './schema.js'
@@ -98,7 +98,7 @@ export function fileProviderSource(definitionDir: string, displayDir: string): P
       try {
         text = await readFile(absolute, 'utf8')
       } catch (error) {
-        throw new Error(`cannot read '${display}': ${describeFsError(error)}`, { cause: error })
+        throw new Error(`cannot read '${display}': ${readErrorReason(error)}`, { cause: error })
       }
       return parseEnvFile(text)
     }
@@ -118,13 +118,6 @@ export function fileProviderSource(definitionDir: string, displayDir: string): P
       return entry
     }
   }
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code
-  if (code === 'ENOENT') return 'no such file'
-  if (code === 'EISDIR') return 'it is a directory, not a file'
-  return errorMessage(error)
 }
 
 /** The inputs of one container's env expansion. */

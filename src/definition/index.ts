@@ -46,10 +46,6 @@ export interface DefinitionOptions {
   containers: string[]
   /** The `cluster` input; overrides scheduler.cluster. */
   cluster?: string
-  /** App command override (RunTask containerOverrides). */
-  command?: string[]
-  /** App env override (RunTask containerOverrides environment), in input order. */
-  env: Record<string, string>
   /** The `app-cpu` input. */
   appCpu?: number
   /** The `app-memory` input. */
@@ -172,7 +168,7 @@ export async function prepareContainers(
 
 /**
  * Loads, validates and renders a hako definition into the RegisterTaskDefinition and RunTask
- * requests of a oneshot run. Throws a UserError listing every problem (one per line,
+ * requests of a oneshot run (the RunTask request without any task's command and env). Throws a UserError listing every problem (one per line,
  * `<file>: <key.path>: <what is wrong>`).
  */
 export async function loadAndRender(
@@ -204,8 +200,6 @@ export async function loadAndRender(
     family,
     scheduler,
     overrides: {
-      command: options.command,
-      env: options.env,
       cpu: options.appCpu,
       memory: options.appMemory,
       memoryReservation: options.appMemoryReservation

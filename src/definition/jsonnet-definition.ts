@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { errorMessage, UserError } from '../util/errors.js'
+import { errorMessage, readErrorReason, UserError } from '../util/errors.js'
 import { fileProviderSource, type ProviderSource } from './env.js'
 import {
   evaluateSnippet,
@@ -141,13 +141,6 @@ async function readDefinitionText(file: string, cwd: string): Promise<string> {
   try {
     return await readFile(path.resolve(cwd, file), 'utf8')
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory, not a file'
-          : errorMessage(error)
-    throw new UserError(`${file}: cannot read the definition: ${reason}`)
+    throw new UserError(`${file}: cannot read the definition: ${readErrorReason(error)}`)
   }
 }

@@ -9,7 +9,7 @@ import {
   YAML11_SCHEMA,
   YAMLException
 } from 'js-yaml'
-import { errorMessage, UserError } from '../util/errors.js'
+import { errorMessage, readErrorReason, UserError } from '../util/errors.js'
 import { formatProblem, type KeySegment, type Problem, problemsError } from './problems.js'
 
 /**
@@ -174,7 +174,7 @@ class Loader {
     try {
       text = await readFile(frame.absolute, 'utf8')
     } catch (error) {
-      const reason = describeReadError(error)
+      const reason = readErrorReason(error)
       if (from) {
         this.problems.push({
           file: from.file,
@@ -290,14 +290,6 @@ class Loader {
     if (value !== null && typeof value === 'object') this.origins.recordNode(value, next.display)
     return value
   }
-}
-
-function describeReadError(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code
-  if (code === 'ENOENT') return 'no such file'
-  if (code === 'EISDIR') return 'it is a directory, not a file'
-  if (code === 'EACCES') return 'permission denied'
-  return errorMessage(error)
 }
 
 function describeYamlError(error: unknown): string {

@@ -1,7 +1,9 @@
 import type {
   ContainerDefinition,
   ContainerOverride,
+  HealthCheck,
   KeyValuePair,
+  LinuxParameters,
   RegisterTaskDefinitionCommandInput,
   RunTaskCommandInput,
   Volume
@@ -12,6 +14,7 @@ import type {
   SchedulerDefinition,
   VolumeDefinition
 } from './schema.js'
+import { compact } from '../util/objects.js'
 
 /** The docker label hako adds to every container it registers. */
 export const HAKO_VERSION_LABEL = 'cc.wanko.hako.version'
@@ -36,11 +39,6 @@ export function oneshotFamily(appId: string): string {
 export function appImage(app: Definition['app'], tag: string | undefined): string {
   const chosen = tag ?? (app.tag === undefined ? undefined : String(app.tag)) ?? DEFAULT_APP_TAG
   return `${app.image}:${chosen}`
-}
-
-/** Drops keys whose value is undefined, so that a request never carries `key: undefined`. */
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
 }
 
 /** Copies a user-data map (labels, options) keeping every key verbatim, prototype-safe. */
@@ -74,7 +72,6 @@ export function renderContainer(container: ContainerToRender): ContainerDefiniti
     ...(c.docker_labels ?? {}),
     [HAKO_VERSION_LABEL]: HAKO_COMPAT_VERSION
   })
-  const lp = c.linux_parameters
   return compact<ContainerDefinition>({
     name: container.name,
     image: container.image,
@@ -99,29 +96,7 @@ export function renderContainer(container: ContainerToRender): ContainerDefiniti
     entryPoint: c.entry_point,
     command: c.command,
     privileged: c.privileged ?? false,
-    linuxParameters: lp
-      ? compact({
-          capabilities: lp.capabilities
-            ? { add: lp.capabilities.add ?? [], drop: lp.capabilities.drop ?? [] }
-            : undefined,
-          devices: lp.devices?.map((d) =>
-            compact({
-              hostPath: d.host_path,
-              containerPath: d.container_path,
-              permissions: d.permissions ?? []
-            })
-          ),
-          initProcessEnabled: lp.init_process_enabled,
-          sharedMemorySize: lp.shared_memory_size,
-          tmpfs: lp.tmpfs?.map((t) => ({
-            containerPath: t.container_path,
-            mountOptions: t.mount_options ?? [],
-            size: t.size
-          })),
-          maxSwap: lp.max_swap,
-          swappiness: lp.swappiness
-        })
-      : undefined,
+    linuxParameters: c.linux_parameters ? renderLinuxParameters(c.linux_parameters) : undefined,
     dependsOn: c.depends_on?.map((d) => ({
       containerName: d.container_name,
       condition: d.condition
@@ -134,15 +109,7 @@ export function renderContainer(container: ContainerToRender): ContainerDefiniti
     logConfiguration: c.log_configuration
       ? { logDriver: c.log_configuration.log_driver, options: userMap(c.log_configuration.options) }
       : undefined,
-    healthCheck: c.health_check
-      ? compact({
-          command: c.health_check.command,
-          interval: c.health_check.interval ?? 30,
-          retries: c.health_check.retries ?? 3,
-          timeout: c.health_check.timeout ?? 5,
-          startPeriod: c.health_check.start_period
-        })
-      : undefined,
+    healthCheck: c.health_check ? renderHealthCheck(c.health_check) : undefined,
     ulimits: c.ulimits?.map((u) => ({
       name: u.name,
       softLimit: u.soft_limit,
@@ -159,11 +126,47 @@ export function renderContainer(container: ContainerToRender): ContainerDefiniti
     firelensConfiguration: c.firelens_configuration
       ? compact({
           type: c.firelens_configuration.type,
-          options: c.firelens_configuration.options
-            ? userMap(c.firelens_configuration.options)
-            : undefined
+          options: c.firelens_configuration.options && userMap(c.firelens_configuration.options)
         })
       : undefined
+  })
+}
+
+/** linux_parameters, with hako's defaults (capabilities and device permissions as empty lists). */
+function renderLinuxParameters(
+  lp: NonNullable<ContainerDefinitionKeys['linux_parameters']>
+): LinuxParameters {
+  return compact({
+    capabilities: lp.capabilities
+      ? { add: lp.capabilities.add ?? [], drop: lp.capabilities.drop ?? [] }
+      : undefined,
+    devices: lp.devices?.map((d) =>
+      compact({
+        hostPath: d.host_path,
+        containerPath: d.container_path,
+        permissions: d.permissions ?? []
+      })
+    ),
+    initProcessEnabled: lp.init_process_enabled,
+    sharedMemorySize: lp.shared_memory_size,
+    tmpfs: lp.tmpfs?.map((t) => ({
+      containerPath: t.container_path,
+      mountOptions: t.mount_options ?? [],
+      size: t.size
+    })),
+    maxSwap: lp.max_swap,
+    swappiness: lp.swappiness
+  })
+}
+
+/** health_check, with hako's defaults: interval 30, retries 3, timeout 5. */
+function renderHealthCheck(hc: NonNullable<ContainerDefinitionKeys['health_check']>): HealthCheck {
+  return compact({
+    command: hc.command,
+    interval: hc.interval ?? 30,
+    retries: hc.retries ?? 3,
+    timeout: hc.timeout ?? 5,
+    startPeriod: hc.start_period
   })
 }
 
@@ -253,11 +256,11 @@ export function renderRegisterRequest(
   })
 }
 
-/** The app container override of a run (hako oneshot's command, `-e`, `--app-*`). */
+/**
+ * The app container's resources of a run (hako oneshot's `--app-*`). Its command and env are
+ * each task's own and are applied once, by the run plan (src/tasks/batch.ts, requestFor).
+ */
 export interface AppOverrides {
-  command?: string[]
-  /** Names to values, in input order. */
-  env: Record<string, string>
   cpu?: number
   memory?: number
   memoryReservation?: number
@@ -276,11 +279,8 @@ export interface RunTaskRenderParams {
  * (no empty override is ever sent).
  */
 export function renderAppOverride(overrides: AppOverrides): ContainerOverride | undefined {
-  const environment = Object.entries(overrides.env).map(([name, value]) => ({ name, value }))
   const override = compact<ContainerOverride>({
     name: 'app',
-    command: overrides.command && overrides.command.length > 0 ? [...overrides.command] : undefined,
-    environment: environment.length > 0 ? environment : undefined,
     cpu: overrides.cpu,
     memory: overrides.memory,
     memoryReservation: overrides.memoryReservation
@@ -289,9 +289,9 @@ export function renderAppOverride(overrides: AppOverrides): ContainerOverride | 
 }
 
 /**
- * The RunTask request as hako sends it (count 1, propagateTags TASK_DEFINITION, the app
- * override), with `taskDefinition` set to the family: the launcher replaces it with the
- * resolved ARN and adds startedBy, group, tags and clientToken.
+ * The RunTask request as hako sends it (count 1, propagateTags TASK_DEFINITION, the app's
+ * resources), with `taskDefinition` set to the family: the run plan (src/plan.ts) adds
+ * startedBy, group and tags, each task's command and env, and the resolved ARN.
  */
 export function renderRunTaskRequest(
   params: RunTaskRenderParams

@@ -25,8 +25,9 @@ export interface RenderedDefinition {
   /** The RegisterTaskDefinition request, exactly as it would be sent. */
   registerRequest: RegisterTaskDefinitionCommandInput
   /**
-   * The RunTask request before launch-time fields: `taskDefinition` is the family name (the
-   * launcher replaces it with the resolved ARN); no startedBy, group, tags or clientToken yet.
+   * The RunTask request as the definition gives it: `taskDefinition` is the family name (the
+   * run replaces it with the resolved ARN); no startedBy, group, tags, clientToken, nor any
+   * task's command and env yet (the run plan adds them, src/plan.ts).
    */
   runTaskRequest: RunTaskCommandInput & { taskDefinition: string; cluster: string }
   /**

@@ -13,9 +13,8 @@ import {
   type TaskDefinition
 } from '@aws-sdk/client-ecs'
 import { fullJitter } from '../util/backoff.js'
-import type { Clock, Random } from '../util/clock.js'
 import { UserError } from '../util/errors.js'
-import type { Logger } from '../util/logger.js'
+import type { Runtime } from '../util/runtime.js'
 import { compareTaskDefinition, formatDifference } from './compare.js'
 import {
   describeError,
@@ -25,11 +24,8 @@ import {
   isTransient
 } from './errors.js'
 
-export interface RegisterDeps {
+export interface RegisterDeps extends Runtime {
   ecs: Pick<ECSClient, 'send'>
-  clock: Clock
-  random: Random
-  logger: Logger
 }
 
 export interface RegisterOptions {
@@ -163,7 +159,7 @@ export async function registerIfChanged(
 
 /** Logs whether `latest` equals `request` and how it differs; true when it is unchanged. */
 function reportDifferences(
-  logger: Logger,
+  logger: Runtime['logger'],
   request: RegisterTaskDefinitionCommandInput,
   latest: Latest | undefined
 ): boolean {

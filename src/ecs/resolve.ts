@@ -8,6 +8,7 @@
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { errorMessage, foreignErrorMessage } from '../util/errors.js'
+import type { GitHubContext } from '../util/github.js'
 import type { Logger } from '../util/logger.js'
 import {
   RECHECK_WINDOW_MS,
@@ -58,7 +59,7 @@ export function cacheSetting(options: {
   s3: (region?: string) => Pick<S3Client, 'send'>
   /** The ECS client's region. */
   region: string
-  env: NodeJS.ProcessEnv
+  github: GitHubContext
   random: () => number
 }): CacheSetting {
   if (!options.enabled) return 'off'
@@ -68,21 +69,16 @@ export function cacheSetting(options: {
     location: { bucket: where.bucket, prefix: where.prefix },
     s3: options.s3(where.region),
     region: options.region,
-    claimant: claimantOf(options.env, options.random)
+    claimant: claimantOf(options.github, options.random)
   }
 }
 
 /** `job <name> (<id>) of <run URL>`: the random id tells the jobs of one matrix apart. */
-export function claimantOf(env: NodeJS.ProcessEnv, random: () => number): string {
+export function claimantOf(github: GitHubContext, random: () => number): string {
   const id = Math.floor(random() * 0x1000000)
     .toString(16)
     .padStart(6, '0')
-  const server = env.GITHUB_SERVER_URL ?? 'https://github.com'
-  const run =
-    env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-      ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-      : 'a run outside GitHub Actions'
-  return `job ${env.GITHUB_JOB ?? '?'} (${id}) of ${run}`
+  return `job ${github.job ?? '?'} (${id}) of ${github.runUrl ?? 'a run outside GitHub Actions'}`
 }
 
 export async function resolveTaskDefinition(

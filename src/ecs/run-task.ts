@@ -28,7 +28,7 @@ import {
   isTransient,
   type AccountQuota
 } from './errors.js'
-import { newClientToken } from './launch.js'
+import { newClientToken } from './run-task-fields.js'
 import { publishScaleOutRequest, scaleOutUntilCapacity, type TaskResources } from './scale-out.js'
 
 export interface RunTaskDeps {

@@ -7,7 +7,8 @@
 import {
   DescribeAutoScalingGroupsCommand,
   SetDesiredCapacityCommand,
-  type AutoScalingClient
+  type AutoScalingClient,
+  type AutoScalingGroup
 } from '@aws-sdk/client-auto-scaling'
 import {
   DescribeContainerInstancesCommand,
@@ -17,9 +18,8 @@ import {
   type ECSClient
 } from '@aws-sdk/client-ecs'
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns'
-import type { Clock } from '../util/clock.js'
 import { UserError } from '../util/errors.js'
-import type { Logger } from '../util/logger.js'
+import type { Runtime } from '../util/runtime.js'
 import { escapeLogText } from '../util/safe-text.js'
 import { describeError, isThrottling, isTransient } from './errors.js'
 
@@ -59,11 +59,9 @@ export function hasCapacity(needed: TaskResources, instances: ContainerInstance[
   })
 }
 
-export interface ScaleOutDeps {
+export interface ScaleOutDeps extends Pick<Runtime, 'clock' | 'logger'> {
   ecs: Pick<ECSClient, 'send'>
   autoScaling: Pick<AutoScalingClient, 'send'>
-  clock: Clock
-  logger: Logger
 }
 
 export interface ScaleOutOptions {
@@ -88,7 +86,7 @@ export async function scaleOutUntilCapacity(
   deps: ScaleOutDeps,
   options: ScaleOutOptions
 ): Promise<void> {
-  const { ecs, autoScaling, clock, logger } = deps
+  const { autoScaling, clock, logger } = deps
   const { cluster, group, needed, deadline, signal } = options
   let interval = MIN_INTERVAL_MS
   let atMaxLogged = false
@@ -103,96 +101,122 @@ export async function scaleOutUntilCapacity(
           `raise the 'timeout' input.`
       )
     }
-    const sleep = async (): Promise<void> => {
-      await clock.sleep(Math.max(0, Math.min(interval, deadline - clock.now())), signal)
-    }
-    let asg
-    try {
-      const out = await autoScaling.send(
-        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [group] })
-      )
-      asg = out.AutoScalingGroups?.[0]
-    } catch (error) {
-      if (!isTransient(error)) {
-        throw new Error(
-          `Could not describe Auto Scaling group '${group}': ${describeError(error)}`,
-          { cause: error }
-        )
-      }
-      if (isThrottling(error)) interval = Math.min(interval * 2, MAX_INTERVAL_MS)
-      logger.info(
-        `DescribeAutoScalingGroups failed (${describeError(error)}); retrying in ${interval / 1000} s`
-      )
-      await sleep()
-      continue
-    }
-    if (!asg) {
-      throw new UserError(
-        `Auto Scaling group '${group}' (scheduler.autoscaling_group_for_oneshot) does not exist ` +
-          `in this region. Fix the name in the definition.`
-      )
-    }
-    let instances: ContainerInstance[]
-    try {
-      instances = await activeContainerInstances(ecs, cluster)
-    } catch (error) {
-      if (!isTransient(error)) {
-        throw new Error(
-          `Could not list the container instances of cluster '${cluster}': ${describeError(error)}`,
-          {
-            cause: error
-          }
-        )
-      }
-      if (isThrottling(error)) interval = Math.min(interval * 2, MAX_INTERVAL_MS)
-      await sleep()
-      continue
-    }
-    if (hasCapacity(needed, instances)) {
-      logger.info("There's remaining capacity. Retrying RunTask")
-      return
-    }
-    interval = Math.max(interval / 2, MIN_INTERVAL_MS)
-    const inService = (asg.Instances ?? []).filter((i) => i.LifecycleState === 'InService').length
-    if (asg.DesiredCapacity !== inService) {
-      logger.debug(
-        `${group} isn't in desired state: desired capacity ${asg.DesiredCapacity}, ` +
-          `in-service instances ${inService}. Retrying in ${interval / 1000} s`
-      )
-      await sleep()
-      continue
-    }
-    const registered = new Set(instances.map((ci) => ci.ec2InstanceId))
-    const unregistered = (asg.Instances ?? [])
-      .map((i) => i.InstanceId)
-      .filter((id) => !registered.has(id))
-    if (unregistered.length > 0) {
-      logger.debug(
-        `Instances running but not registered as container instances: ${unregistered.join(', ')}. ` +
-          `Retrying in ${interval / 1000} s`
-      )
-      await sleep()
-      continue
-    }
-    const desired = inService + 1
-    const max = asg.MaxSize ?? Number.POSITIVE_INFINITY
-    if (desired > max) {
-      if (!atMaxLogged) {
+    const seen = await readGroupAndCluster(deps, options)
+    if ('retry' in seen) {
+      if (isThrottling(seen.retry)) interval = Math.min(interval * 2, MAX_INTERVAL_MS)
+      if (seen.of === 'group') {
         logger.info(
-          `${group} is at its MaxSize (${max}); waiting for room on the cluster until ` +
-            `${new Date(deadline).toISOString()}`
+          `DescribeAutoScalingGroups failed (${describeError(seen.retry)}); retrying in ${interval / 1000} s`
         )
-        atMaxLogged = true
       }
-      await sleep()
-      continue
+    } else {
+      const step = scaleOutStep({ name: group, ...seen, needed })
+      if (step.kind === 'room') {
+        logger.info("There's remaining capacity. Retrying RunTask")
+        return
+      }
+      interval = Math.max(interval / 2, MIN_INTERVAL_MS)
+      if (step.kind === 'settling') {
+        logger.debug(`${step.why}. Retrying in ${interval / 1000} s`)
+      } else if (step.kind === 'at-max') {
+        if (!atMaxLogged) {
+          logger.info(
+            `${group} is at its MaxSize (${step.max}); waiting for room on the cluster until ` +
+              `${new Date(deadline).toISOString()}`
+          )
+        }
+        atMaxLogged = true
+      } else {
+        atMaxLogged = false
+        logger.info(`Increment desired capacity of ${group} from ${step.from} to ${step.to}`)
+        await autoScaling.send(
+          new SetDesiredCapacityCommand({ AutoScalingGroupName: group, DesiredCapacity: step.to })
+        )
+      }
     }
-    atMaxLogged = false
-    logger.info(`Increment desired capacity of ${group} from ${inService} to ${desired}`)
-    await autoScaling.send(
-      new SetDesiredCapacityCommand({ AutoScalingGroupName: group, DesiredCapacity: desired })
+    await clock.sleep(Math.max(0, Math.min(interval, deadline - clock.now())), signal)
+  }
+}
+
+/** What the group and the cluster call for next (pure). */
+export type ScaleOutStep =
+  /** An instance has room: retry RunTask. */
+  | { kind: 'room' }
+  /** The group is still moving (launching, or instances not yet registered): wait. */
+  | { kind: 'settling'; why: string }
+  /** One more instance would pass MaxSize: wait for room. */
+  | { kind: 'at-max'; max: number }
+  /** Raise the desired capacity by one. */
+  | { kind: 'raise'; from: number; to: number }
+
+/** hako's rule for the next step of a scale-out, with MaxSize respected. */
+export function scaleOutStep(seen: {
+  /** The group's name, for the messages. */
+  name: string
+  group: AutoScalingGroup
+  instances: ContainerInstance[]
+  needed: TaskResources
+}): ScaleOutStep {
+  const { name, group, instances, needed } = seen
+  if (hasCapacity(needed, instances)) return { kind: 'room' }
+  const inService = (group.Instances ?? []).filter((i) => i.LifecycleState === 'InService').length
+  if (group.DesiredCapacity !== inService) {
+    const why = `desired capacity ${group.DesiredCapacity}, in-service instances ${inService}`
+    return { kind: 'settling', why: `${name} isn't in desired state: ${why}` }
+  }
+  const registered = new Set(instances.map((ci) => ci.ec2InstanceId))
+  const unregistered = (group.Instances ?? [])
+    .map((i) => i.InstanceId)
+    .filter((id) => !registered.has(id))
+  if (unregistered.length > 0) {
+    const ids = unregistered.join(', ')
+    return {
+      kind: 'settling',
+      why: `Instances running but not registered as container instances: ${ids}`
+    }
+  }
+  const max = group.MaxSize ?? Number.POSITIVE_INFINITY
+  if (inService + 1 > max) return { kind: 'at-max', max }
+  return { kind: 'raise', from: inService, to: inService + 1 }
+}
+
+/**
+ * The group and the cluster's usable instances, or the transient error to retry after; any
+ * other error is thrown with what was being read.
+ */
+async function readGroupAndCluster(
+  deps: ScaleOutDeps,
+  options: ScaleOutOptions
+): Promise<
+  { group: AutoScalingGroup; instances: ContainerInstance[] } | { retry: unknown; of: string }
+> {
+  const { group, cluster } = options
+  let found: AutoScalingGroup | undefined
+  try {
+    const out = await deps.autoScaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [group] })
     )
-    await sleep()
+    found = out.AutoScalingGroups?.[0]
+  } catch (error) {
+    if (isTransient(error)) return { retry: error, of: 'group' }
+    throw new Error(`Could not describe Auto Scaling group '${group}': ${describeError(error)}`, {
+      cause: error
+    })
+  }
+  if (!found) {
+    throw new UserError(
+      `Auto Scaling group '${group}' (scheduler.autoscaling_group_for_oneshot) does not exist ` +
+        `in this region. Fix the name in the definition.`
+    )
+  }
+  try {
+    return { group: found, instances: await activeContainerInstances(deps.ecs, cluster) }
+  } catch (error) {
+    if (isTransient(error)) return { retry: error, of: 'cluster' }
+    const why = describeError(error)
+    throw new Error(`Could not list the container instances of cluster '${cluster}': ${why}`, {
+      cause: error
+    })
   }
 }
 
@@ -221,10 +245,8 @@ async function activeContainerInstances(
 /** hako waits this long after publishing to the scale-out topic. */
 export const SNS_RETRY_INTERVAL_MS = 10000
 
-export interface PublishDeps {
+export interface PublishDeps extends Pick<Runtime, 'clock' | 'logger'> {
   sns: Pick<SNSClient, 'send'>
-  clock: Clock
-  logger: Logger
 }
 
 /**

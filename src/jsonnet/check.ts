@@ -6,10 +6,6 @@ import { staticError } from './errors.js'
  * bound where it is used, so a misspelt name fails even in a branch that is never evaluated.
  */
 export function checkVariables(expr: Expr, scope: ReadonlySet<string>, inObject = false): void {
-  const walk = (e: Expr, s: ReadonlySet<string>): void => checkVariables(e, s, inObject)
-  const walkInside = (e: Expr, s: ReadonlySet<string>): void => checkVariables(e, s, true)
-  const extend = (s: ReadonlySet<string>, names: string[]): ReadonlySet<string> =>
-    names.length === 0 ? s : new Set([...s, ...names])
   switch (expr.k) {
     case 'var':
       if (!scope.has(expr.name)) throw staticError(expr.loc, `unknown variable: ${expr.name}`)
@@ -19,9 +15,28 @@ export function checkVariables(expr: Expr, scope: ReadonlySet<string>, inObject 
       if (!inObject)
         throw staticError(expr.loc, `${expr.k === 'self' ? 'self' : '$'} used outside of an object`)
       return
-    case 'lit':
-    case 'import':
+    case 'superindex':
+    case 'insuper':
+      if (!inObject) throw staticError(expr.loc, 'super used outside of an object')
+      break
+    case 'local':
+    case 'function':
+    case 'object':
+    case 'objcomp':
+    case 'arrcomp':
+      checkBinder(expr, scope, inObject)
       return
+  }
+  for (const child of childrenOf(expr)) checkVariables(child, scope, inObject)
+}
+
+type Binder = Extract<Expr, { k: 'local' | 'function' | 'object' | 'objcomp' | 'arrcomp' }>
+
+/** An expression that binds names: its parts, each checked in the scope it sees. */
+function checkBinder(expr: Binder, scope: ReadonlySet<string>, inObject: boolean): void {
+  const walk = (e: Expr, s: ReadonlySet<string>): void => checkVariables(e, s, inObject)
+  const walkInside = (e: Expr, s: ReadonlySet<string>): void => checkVariables(e, s, true)
+  switch (expr.k) {
     case 'local': {
       const inner = extend(
         scope,
@@ -58,7 +73,7 @@ export function checkVariables(expr: Expr, scope: ReadonlySet<string>, inObject 
       return
     }
     case 'objcomp': {
-      const vars = specsScope(expr.specs, scope, walk, extend)
+      const vars = specsScope(expr.specs, scope, walk)
       walk(expr.name, vars)
       const inner = extend(
         vars,
@@ -69,56 +84,51 @@ export function checkVariables(expr: Expr, scope: ReadonlySet<string>, inObject 
       return
     }
     case 'arrcomp':
-      walk(expr.body, specsScope(expr.specs, scope, walk, extend))
-      return
-    case 'array':
-      for (const item of expr.items) walk(item, scope)
-      return
-    case 'index':
-      walk(expr.target, scope)
-      walk(expr.index, scope)
-      return
-    case 'superindex':
-    case 'insuper':
-      if (!inObject) throw staticError(expr.loc, 'super used outside of an object')
-      walk(expr.k === 'superindex' ? expr.index : expr.key, scope)
-      return
-    case 'slice':
-      walk(expr.target, scope)
-      for (const part of [expr.from, expr.to, expr.step]) if (part) walk(part, scope)
-      return
-    case 'apply':
-      walk(expr.fn, scope)
-      for (const a of expr.args) walk(a, scope)
-      for (const [, a] of expr.named) walk(a, scope)
-      return
-    case 'binary':
-      walk(expr.left, scope)
-      walk(expr.right, scope)
-      return
-    case 'unary':
-    case 'error':
-      walk(expr.expr, scope)
-      return
-    case 'if':
-      walk(expr.cond, scope)
-      walk(expr.then, scope)
-      if (expr.else) walk(expr.else, scope)
-      return
-    case 'assert':
-      walk(expr.assert.cond, scope)
-      if (expr.assert.msg) walk(expr.assert.msg, scope)
-      walk(expr.rest, scope)
+      walk(expr.body, specsScope(expr.specs, scope, walk))
       return
   }
+}
+
+/** The parts of an expression that binds no name, in the order they are checked. */
+function childrenOf(expr: Expr): Expr[] {
+  const present = (parts: (Expr | undefined)[]): Expr[] =>
+    parts.filter((e): e is Expr => e !== undefined)
+  switch (expr.k) {
+    case 'array':
+      return expr.items
+    case 'index':
+      return [expr.target, expr.index]
+    case 'superindex':
+      return [expr.index]
+    case 'insuper':
+      return [expr.key]
+    case 'slice':
+      return present([expr.target, expr.from, expr.to, expr.step])
+    case 'apply':
+      return [expr.fn, ...expr.args, ...expr.named.map(([, a]) => a)]
+    case 'binary':
+      return [expr.left, expr.right]
+    case 'unary':
+    case 'error':
+      return [expr.expr]
+    case 'if':
+      return present([expr.cond, expr.then, expr.else])
+    case 'assert':
+      return present([expr.assert.cond, expr.assert.msg, expr.rest])
+    default:
+      return []
+  }
+}
+
+function extend(s: ReadonlySet<string>, names: string[]): ReadonlySet<string> {
+  return names.length === 0 ? s : new Set([...s, ...names])
 }
 
 /** The scope after a comprehension's `for` and `if` clauses, each checked in its own scope. */
 function specsScope(
   specs: CompSpec[],
   scope: ReadonlySet<string>,
-  walk: (e: Expr, s: ReadonlySet<string>) => void,
-  extend: (s: ReadonlySet<string>, names: string[]) => ReadonlySet<string>
+  walk: (e: Expr, s: ReadonlySet<string>) => void
 ): ReadonlySet<string> {
   let current = scope
   for (const spec of specs) {

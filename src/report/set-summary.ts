@@ -1,5 +1,5 @@
 /**
- * Results and report of a fan-out (pure): the outputs in task order, the job summary with one
+ * Results and report of a task set (pure): the outputs in task order, the job summary with one
  * row per task (failures first, successes in a collapsed block, kept under GitHub's 1 MiB step
  * summary limit, docs/limits.md, "GitHub Actions limits") and the step's failure message.
  */
@@ -10,7 +10,7 @@ import type { TaskSnapshot } from '../model/task.js'
 import type { HaltReason, TaskRecord } from '../model/outcome.js'
 import type { RoomWait } from '../tasks/pace.js'
 
-/** How one task of the fan-out ended. */
+/** How one task of the set ended. */
 export type TaskStatus =
   /** It stopped with exit code 0. */
   | 'succeeded'
@@ -24,7 +24,7 @@ export type TaskStatus =
   | 'not-started'
 
 /** One task's result, by spec index. */
-export interface FanoutTaskResult {
+export interface SetTaskResult {
   /** Position in the `tasks` list (ONESHOT_INDEX with `count`). */
   index: number
   status: TaskStatus
@@ -54,9 +54,9 @@ export const NAMED_FAILURES = 5
 export function resultsOf(
   records: readonly TaskRecord[],
   logsUrlOf: (taskArn: string) => string | undefined
-): FanoutTaskResult[] {
+): SetTaskResult[] {
   return records.map((r) => {
-    const result: FanoutTaskResult = { index: r.index, status: 'not-started' }
+    const result: SetTaskResult = { index: r.index, status: 'not-started' }
     if (r.taskArn !== undefined) {
       result.taskArn = r.taskArn
       const url = logsUrlOf(r.taskArn)
@@ -93,10 +93,10 @@ export function resultsOf(
 }
 
 /**
- * The fan-out outputs: `task-arns` and `exit-codes` as JSON arrays in task order (null for a
+ * The task set outputs: `task-arns` and `exit-codes` as JSON arrays in task order (null for a
  * task that never started, and for an exit code not seen), `succeeded` and `failed` counts.
  */
-export function fanoutOutputs(results: readonly FanoutTaskResult[]): Record<string, string> {
+export function setOutputs(results: readonly SetTaskResult[]): Record<string, string> {
   return {
     'task-arns': JSON.stringify(results.map((r) => r.taskArn ?? null)),
     'exit-codes': JSON.stringify(results.map((r) => r.exitCode ?? null)),
@@ -106,7 +106,7 @@ export function fanoutOutputs(results: readonly FanoutTaskResult[]): Record<stri
 }
 
 /** Counts by status. */
-export function countByStatus(results: readonly FanoutTaskResult[]): Record<TaskStatus, number> {
+export function countByStatus(results: readonly SetTaskResult[]): Record<TaskStatus, number> {
   const counts: Record<TaskStatus, number> = {
     succeeded: 0,
     failed: 0,
@@ -145,7 +145,7 @@ function cut(text: string, max: number): string {
 }
 
 /** The stop reason cell text: stop code, stopped reason and the app container's reason. */
-export function stopReasonOf(result: FanoutTaskResult): string {
+export function stopReasonOf(result: SetTaskResult): string {
   if (result.error !== undefined) return result.error
   const task = result.task
   if (task === undefined) return ''
@@ -161,7 +161,7 @@ const TABLE_HEAD = [
 ]
 
 /** One summary row; every untrusted value escaped. */
-export function summaryRow(result: FanoutTaskResult): string {
+export function summaryRow(result: SetTaskResult): string {
   const id =
     result.taskArn === undefined ? '' : `<code>${escapeMarkdown(taskIdOf(result.taskArn))}</code>`
   const code = result.exitCode === undefined ? '' : String(result.exitCode)
@@ -187,8 +187,8 @@ const HALT_TEXT: Record<HaltReason, string> = {
  * stopped or unfinished, then the successes in a collapsed block; never-started tasks as index
  * ranges. Rows that would pass `budgetBytes` are left out, with a note saying how many.
  */
-export function fanoutSummary(
-  results: readonly FanoutTaskResult[],
+export function setSummary(
+  results: readonly SetTaskResult[],
   options: { halt?: HaltReason; stopOnCancel?: boolean; budgetBytes?: number } = {}
 ): string {
   const budget = options.budgetBytes ?? SUMMARY_BUDGET_BYTES
@@ -221,7 +221,7 @@ export function fanoutSummary(
     head.push(`Not started: ${indexRanges(notStarted)}`, '')
   }
 
-  const groups: { title: string; rows: FanoutTaskResult[]; collapsed: boolean }[] = [
+  const groups: { title: string; rows: SetTaskResult[]; collapsed: boolean }[] = [
     { title: 'Failed', rows: results.filter((r) => r.status === 'failed'), collapsed: false },
     {
       title: 'Stopped or unfinished',
@@ -274,7 +274,7 @@ export function fanoutSummary(
 }
 
 /** `#4 (exit code 1, arn)`, `#7 (could not start: ...)`. */
-function nameFailure(r: FanoutTaskResult): string {
+function nameFailure(r: SetTaskResult): string {
   const what =
     r.exitCode !== undefined
       ? `exit code ${r.exitCode}`
@@ -290,7 +290,7 @@ function nameFailure(r: FanoutTaskResult): string {
  * timeout or a failed wait always fails the step.
  */
 export function failureMessageOf(
-  results: readonly FanoutTaskResult[],
+  results: readonly SetTaskResult[],
   options: { halt?: HaltReason; failOnError: boolean; error?: string }
 ): string | undefined {
   const total = results.length

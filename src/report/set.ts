@@ -17,11 +17,11 @@ import type { TaskSetOutcome } from '../tasks/run-set.js'
 import {
   countByStatus,
   failureMessageOf,
-  fanoutOutputs,
-  fanoutSummary,
+  setOutputs,
+  setSummary,
   resultsOf,
   roomWaitLine,
-  type FanoutTaskResult
+  type SetTaskResult
 } from './set-summary.js'
 
 export interface SetReportDeps extends ReportDeps {
@@ -73,10 +73,10 @@ export async function reportTaskSet(
     )
   }
   // Left running, the tasks have no exit codes yet: only their ARNs are known.
-  for (const [name, value] of Object.entries(fanoutOutputs(results))) {
+  for (const [name, value] of Object.entries(setOutputs(results))) {
     if (options.wait || name === 'task-arns') deps.setOutput(name, value)
   }
-  const only = results.length === 1 ? (results[0] as FanoutTaskResult) : undefined
+  const only = results.length === 1 ? (results[0] as SetTaskResult) : undefined
   const waited = roomWaitLine(outcome.roomWaits, results.length)
   if (only !== undefined) {
     const failure = await reportOne(deps, outcome, only, options)
@@ -86,7 +86,7 @@ export async function reportTaskSet(
   const ran = results.filter((r) => r.taskArn !== undefined)
   if (ran.length === 1) {
     // One task of many ran (fail-fast, a halt): its own outputs too.
-    const one = ran[0] as FanoutTaskResult
+    const one = ran[0] as SetTaskResult
     const single = resultOutputs(
       { task: one.task, exitCode: one.exitCode },
       { taskArn: one.taskArn, logsUrl: one.logsUrl ?? '' }
@@ -96,7 +96,7 @@ export async function reportTaskSet(
 
   try {
     await deps.writeSummary(
-      fanoutSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel }) +
+      setSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel }) +
         (waited !== undefined ? `\n${waited}` : '')
     )
   } catch (error) {
@@ -113,7 +113,7 @@ export async function reportTaskSet(
 async function reportOne(
   deps: SetReportDeps,
   outcome: TaskSetOutcome,
-  result: FanoutTaskResult,
+  result: SetTaskResult,
   options: SetReportOptions
 ): Promise<string | undefined> {
   const { logger } = deps

@@ -1,11 +1,18 @@
 /**
- * Per-task RunTask requests and their batching (pure). Each task's app container override is
- * the step's command and env with the task's own on top; tasks whose overrides are identical
- * may share one RunTask call, up to ECS's `count` limit of 10 (docs/limits.md, "RunTask count").
+ * Per-task RunTask requests and their batching (pure). Each task's app container command and
+ * env are the step's with the task's own on top, put into the request once (requestFor); tasks
+ * whose overrides are identical may share one RunTask call, up to ECS's `count` limit of 10
+ * (docs/limits.md, "RunTask count").
  */
 import type { ContainerOverride, KeyValuePair, RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import type { TaskSpec } from '../model/task.js'
 import { APP_CONTAINER } from '../model/task-state.js'
+
+/** The app container's command and environment of one task, as RunTask overrides them. */
+export interface AppCommandEnv {
+  command?: string[]
+  environment?: KeyValuePair[]
+}
 
 /** RunTask starts at most 10 tasks per call (docs/limits.md, "RunTask count"). */
 export const MAX_RUN_TASK_COUNT = 10
@@ -18,7 +25,7 @@ export const MAX_RUN_TASK_COUNT = 10
 export function appOverrideOf(
   spec: TaskSpec,
   step: { command?: string[]; env: Record<string, string> }
-): { command?: string[]; environment?: KeyValuePair[] } {
+): AppCommandEnv {
   const command = spec.command ?? step.command
   const env = { ...step.env, ...spec.env }
   const environment = Object.entries(env).map(([name, value]) => ({ name, value }))
@@ -29,36 +36,38 @@ export function appOverrideOf(
 }
 
 /**
- * The RunTask request of one call: `base` with the app container's command and environment
- * replaced by `app` and `count` set. Every other field of the app override (cpu, memory,
- * memoryReservation) and the other containers' overrides are kept as they are.
+ * The RunTask request of one call: `base` (which carries no command or environment for the
+ * app container) with the app's `command` and `environment` put into its app container
+ * override, after its name and before its resources, and `count` set; the other containers'
+ * overrides are kept. No empty override is ever sent: when nothing is set for any container,
+ * the request has no `overrides`.
  */
 export function requestFor(
   base: RunTaskCommandInput,
-  app: { command?: string[]; environment?: KeyValuePair[] },
+  app: AppCommandEnv,
   count: number
 ): RunTaskCommandInput {
-  const overrides = base.overrides ?? {}
-  const containers = overrides.containerOverrides ?? []
+  const containers = base.overrides?.containerOverrides ?? []
   const existing = containers.find((c) => c.name === APP_CONTAINER)
-  const rest: ContainerOverride = { ...(existing ?? { name: APP_CONTAINER }) }
-  delete rest.command
-  delete rest.environment
-  const appOverride: ContainerOverride = { ...rest, ...app }
+  // The task's own command and env win; the name first and them next, as hako orders them.
+  const appOverride: ContainerOverride = { name: APP_CONTAINER, ...app, ...existing, ...app }
   const containerOverrides = existing
     ? containers.map((c) => (c === existing ? appOverride : c))
-    : [appOverride, ...containers]
-  const request: RunTaskCommandInput = {
-    ...base,
-    count,
-    overrides: { ...overrides, containerOverrides }
-  }
+    : Object.keys(appOverride).length > 1
+      ? [appOverride, ...containers]
+      : containers
+  const request: RunTaskCommandInput = { ...base, count }
   delete request.clientToken
+  if (containerOverrides.length > 0) {
+    request.overrides = { ...base.overrides, containerOverrides }
+  } else {
+    delete request.overrides
+  }
   return request
 }
 
 /** A stable text of an app override: equal texts mean the tasks may share a RunTask call. */
-export function overrideKey(app: { command?: string[]; environment?: KeyValuePair[] }): string {
+export function overrideKey(app: AppCommandEnv): string {
   return JSON.stringify([app.command ?? null, app.environment ?? []])
 }
 

@@ -6,11 +6,11 @@
  */
 import type { KeyValuePair, RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import type { AccountQuota } from '../ecs/errors.js'
-import { newClientToken } from '../ecs/launch.js'
+import { newClientToken } from '../ecs/run-task-fields.js'
 import { runTask, type RunTaskDeps } from '../ecs/run-task.js'
 import type { TaskResources } from '../ecs/scale-out.js'
 import { MAX_RUN_TASK_COUNT, requestFor } from './batch.js'
-import { startDeadline } from './policy.js'
+import { startDeadline } from './start-and-stop-rules.js'
 
 /** RunTask's needs: ECS, clock, random, logger, and Auto Scaling or SNS to scale out. */
 export type LauncherDeps = RunTaskDeps

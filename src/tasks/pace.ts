@@ -29,7 +29,7 @@ export interface PaceInputs {
   launchRate?: number
   fanOut?: FanOut
   /** Used for the fan-out of this set alone when `fanOut` is not given. */
-  specs: unknown[]
+  apps: unknown[]
   maxParallel?: number
 }
 
@@ -47,7 +47,7 @@ export interface LaunchPace {
 /** The pace of a set that begins at `startedAt` (clock ms). */
 export function launchPace(inputs: PaceInputs, random: Random, startedAt: number): LaunchPace {
   const fanOut =
-    inputs.fanOut ?? fanOutOf({ tasks: inputs.specs.length, maxParallel: inputs.maxParallel })
+    inputs.fanOut ?? fanOutOf({ tasks: inputs.apps.length, maxParallel: inputs.maxParallel })
   const budget = runTaskBudgetOf(inputs.baseRequest)
   const ratePerSecond = jobLaunchRate(fanOut, budget, inputs.launchRate)
   const delayMs = firstLaunchDelayMs(fanOut, budget, random)

@@ -1,5 +1,5 @@
 /**
- * The work queue of a fan-out: at most `maxParallel` tasks running at once, the next starting
+ * The work queue of a task set: at most `maxParallel` tasks running at once, the next starting
  * when one stops (like a matrix's max-parallel), in spec order; RunTask calls paced by the
  * client-side token bucket; fail-fast; cancel and timeout stopping every task this job started,
  * in StopTask calls paced by the same bucket (RunTask and StopTask share one account bucket,
@@ -10,20 +10,17 @@
  */
 import { setMaxListeners } from 'node:events'
 import { escapeLogText } from '../util/safe-text.js'
-import type { Clock } from '../util/clock.js'
 import { UserError, shownErrorMessage } from '../util/errors.js'
-import type { Logger } from '../util/logger.js'
+import type { Runtime } from '../util/runtime.js'
 import { exitCodeOf, taskIdOf } from '../model/task-state.js'
 import { nextBatch } from './batch.js'
 import type { TaskEnd } from '../wait/engine.js'
 import type { TaskSnapshot } from '../model/task.js'
-import { confirmWindowMs } from './policy.js'
+import { confirmWindowMs } from './start-and-stop-rules.js'
 import type { HaltReason, StoppingHalt, TaskRecord } from '../model/outcome.js'
 import type { TokenBucket } from './token-bucket.js'
 
-export interface QueueDeps {
-  clock: Clock
-  logger: Logger
+export interface QueueDeps extends Pick<Runtime, 'clock' | 'logger'> {
   /** Paces RunTask calls (and StopTask calls, unless `stopBucket` is given). */
   bucket: TokenBucket
   /** Paces the StopTask calls of a halt (cancel, timeout, fail-fast). */

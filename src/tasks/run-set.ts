@@ -4,18 +4,18 @@
  * (src/wait/engine.ts). Reporting is src/report/set.ts's; this module only runs and watches.
  */
 import { setMaxListeners } from 'node:events'
-import type { ECSClient, RunTaskCommandInput } from '@aws-sdk/client-ecs'
+import type { ECSClient } from '@aws-sdk/client-ecs'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { stopTasks } from '../ecs/stop-task.js'
-import type { TaskSpec } from '../model/task.js'
-import type { Clock, Random } from '../util/clock.js'
-import type { Logger } from '../util/logger.js'
+import { describeFanOut } from '../model/fan-out.js'
+import type { Runtime } from '../util/runtime.js'
 import { WaitEngine, type TaskEnd } from '../wait/engine.js'
 import { waitingThrough } from '../wait/messages.js'
-import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
-import { appOverrideOf, overrideKey } from './batch.js'
-import { launcher, type LauncherDeps, type ScaleOut } from './launcher.js'
-import { STOP_RATE, stopReasons } from './policy.js'
+import type { TaskSnapshot } from '../model/task.js'
+import { overrideKey } from './batch.js'
+import { launcher, type LauncherDeps } from './launcher.js'
+import { STOP_RATE, stopReasons } from './start-and-stop-rules.js'
+import type { RunPlan } from './plan.js'
 import { WorkQueue, type QueueOutcome } from './queue.js'
 import { TokenBucket } from './token-bucket.js'
 import { launchPace, type RoomWait } from './pace.js'
@@ -32,13 +32,10 @@ export interface TaskEvents {
   stopped?(taskArn: string, end: TaskEnd, index: number | undefined): void
 }
 
-export interface TaskSetDeps extends LauncherDeps {
+export interface TaskSetDeps extends LauncherDeps, Runtime {
   ecs: Pick<ECSClient, 'send'>
   /** For the notification prefix's region; undefined when waiting through DescribeTasks. */
   s3?: Pick<S3Client, 'send'>
-  clock: Clock
-  random: Random
-  logger: Logger
   /**
    * Called the moment each RunTask returns, with every task ARN this set has started so far
    * (save it to state: the post step stops what is left).
@@ -49,43 +46,10 @@ export interface TaskSetDeps extends LauncherDeps {
   events?: TaskEvents
 }
 
-export interface TaskSetOptions {
-  /**
-   * The RunTask request, complete but for the app container's command and environment:
-   * taskDefinition ARN, cluster, startedBy, group, tags, launch settings, and any cpu/memory
-   * overrides (kept).
-   */
-  baseRequest: RunTaskCommandInput
-  /** The step's `command`; a spec's own command replaces it. */
-  appCommand?: string[]
-  /** The step's `env`; a spec's env is merged over it (the spec wins). */
-  appEnv: Record<string, string>
-  /** One per task, in task order. */
-  specs: TaskSpec[]
-  /** Most tasks running at once; undefined: all. */
-  maxParallel?: number
-  /**
-   * The `launch-rate` input: at most this many RunTask calls per second; the job takes its
-   * share of the fan-out's (src/tasks/pace.ts) when that is less. Undefined: the share.
-   */
-  launchRate?: number
-  /** The fan-out this job belongs to (inputs.fanOut); default: this set alone. */
-  fanOut?: FanOut
-  failFast: boolean
-  /** false: start the tasks and leave them running (`wait: false`). */
-  wait?: boolean
-  /** Where the notifier writes; 'none' or undefined (none set) waits through DescribeTasks. */
-  prefix: NotificationPrefix | 'none' | undefined
-  pollIntervalSeconds: number
-  verifyIntervalSeconds: number
-  /** The `timeout` input; undefined: none. */
-  timeoutSeconds?: number
-  stopOnCancel: boolean
+/** The plan of the run, with the job's cancel signal. */
+export interface TaskSetOptions extends RunPlan {
   /** Aborted when the job is cancelled. */
   signal: AbortSignal
-  /** The workflow run's URL, for StopTask reasons. */
-  runUrl: string
-  scaleOut?: ScaleOut
 }
 
 export interface TaskSetOutcome extends QueueOutcome {
@@ -110,15 +74,15 @@ export async function runTaskSet(
   const { clock, logger, random } = deps
   const startedAt = clock.now()
   const cluster = options.baseRequest.cluster ?? 'default'
-  const step = { command: options.appCommand, env: options.appEnv }
-  const apps = options.specs.map((spec) => appOverrideOf(spec, step))
   const prefix = options.prefix === 'none' ? undefined : options.prefix
   const wait = options.wait ?? true
-  const started: string[] = []
   const pace = launchPace(options, random, startedAt)
   const roomWaits: RoomWait[] = []
 
   logger.info(setLine(options, cluster, pace.ratePerSecond))
+  if (options.fanOut !== undefined && options.fanOut.width > 1) {
+    logger.info(describeFanOut(options.fanOut))
+  }
   if (pace.note !== undefined) logger.info(pace.note)
   if (wait) logger.info(waitingThrough(options.prefix))
 
@@ -148,43 +112,7 @@ export async function runTaskSet(
       }
     }
   )
-  const queue = new WorkQueue(
-    {
-      clock,
-      logger,
-      bucket: new TokenBucket(clock, pace),
-      stopBucket: new TokenBucket(clock, STOP_RATE),
-      launch: launcher(deps, {
-        baseRequest: options.baseRequest,
-        apps,
-        startedAt,
-        ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
-        ...(options.scaleOut !== undefined ? { scaleOut: options.scaleOut } : {}),
-        onStarted: (arns) => {
-          started.push(...arns)
-          deps.saveStartedArns([...started])
-        },
-        fanOutWidth: pace.width,
-        onRoomWaited: (indexes, waitedMs, quota) =>
-          roomWaits.push(...indexes.map((index) => ({ index, waitedMs, quota: quota.name })))
-      }),
-      ...(wait ? { watch: (arn: string) => engine.add(arn) } : {}),
-      stop: stopper(deps, cluster),
-      stopped: (arn) => engine.expectStop(arn)
-    },
-    {
-      keys: apps.map(overrideKey),
-      maxParallel: options.maxParallel,
-      failFast: options.failFast,
-      stopOnCancel: options.stopOnCancel,
-      signal: options.signal,
-      deadline:
-        options.timeoutSeconds !== undefined
-          ? startedAt + options.timeoutSeconds * 1000
-          : undefined,
-      stopReasons: stopReasons(options)
-    }
-  )
+  const queue = workQueueOf(deps, options, { startedAt, cluster, wait, engine, pace, roomWaits })
 
   const waiting = new AbortController()
   // Every S3 request in flight listens on it (up to 16 GETs at once).
@@ -196,6 +124,64 @@ export async function runTaskSet(
 
   const settledArns = settledArnsOf(outcome, { wait, stopOnCancel: options.stopOnCancel })
   return { ...outcome, startedAt, settledArns, waitRequests: { ...engine.requests }, roomWaits }
+}
+
+/**
+ * The work queue of the set: RunTask paced by the launch rate, StopTask by STOP_RATE, each
+ * started task handed to `engine` (unless left running) and its ARN saved at once.
+ */
+function workQueueOf(
+  deps: TaskSetDeps,
+  options: TaskSetOptions,
+  run: {
+    startedAt: number
+    cluster: string
+    wait: boolean
+    engine: WaitEngine
+    pace: ReturnType<typeof launchPace>
+    roomWaits: RoomWait[]
+  }
+): WorkQueue {
+  const { clock, logger } = deps
+  const { startedAt, engine } = run
+  const started: string[] = []
+  return new WorkQueue(
+    {
+      clock,
+      logger,
+      bucket: new TokenBucket(clock, run.pace),
+      stopBucket: new TokenBucket(clock, STOP_RATE),
+      launch: launcher(deps, {
+        baseRequest: options.baseRequest,
+        apps: options.apps,
+        startedAt,
+        ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+        ...(options.scaleOut !== undefined ? { scaleOut: options.scaleOut } : {}),
+        onStarted: (arns) => {
+          started.push(...arns)
+          deps.saveStartedArns([...started])
+        },
+        fanOutWidth: run.pace.width,
+        onRoomWaited: (indexes, waitedMs, quota) =>
+          run.roomWaits.push(...indexes.map((index) => ({ index, waitedMs, quota: quota.name })))
+      }),
+      ...(run.wait ? { watch: (arn: string) => engine.add(arn) } : {}),
+      stop: stopper(deps, run.cluster),
+      stopped: (arn) => engine.expectStop(arn)
+    },
+    {
+      keys: options.apps.map(overrideKey),
+      maxParallel: options.maxParallel,
+      failFast: options.failFast,
+      stopOnCancel: options.stopOnCancel,
+      signal: options.signal,
+      deadline:
+        options.timeoutSeconds !== undefined
+          ? startedAt + options.timeoutSeconds * 1000
+          : undefined,
+      stopReasons: stopReasons(options)
+    }
+  )
 }
 
 /**
@@ -223,7 +209,7 @@ export function settledArnsOf(
 
 /** The opening line: how many tasks, where, and how fast. */
 function setLine(options: TaskSetOptions, cluster: string, launchRate: number): string {
-  const n = options.specs.length
+  const n = options.apps.length
   if (n === 1) return `Running 1 task on cluster '${cluster}'`
   const parallel =
     options.maxParallel === undefined ? 'all at once' : `at most ${options.maxParallel} at once`

@@ -49,3 +49,15 @@ export function httpStatus(error: unknown): number | undefined {
   }
   return undefined
 }
+
+/**
+ * Why a file could not be read, in words for the user: the one wording of every definition,
+ * include and env file read (`no such file`, `it is a directory, not a file`, ...).
+ */
+export function readErrorReason(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code
+  if (code === 'ENOENT') return 'no such file'
+  if (code === 'EISDIR') return 'it is a directory, not a file'
+  if (code === 'EACCES') return 'permission denied'
+  return errorMessage(error)
+}

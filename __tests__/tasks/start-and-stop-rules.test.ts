@@ -1,6 +1,10 @@
-/** The task set's timing and wording rules (src/tasks/policy.ts). */
+/** The task set's timing and wording rules (src/tasks/start-and-stop-rules.ts). */
 import { describe, expect, it } from '@jest/globals'
-import { confirmWindowMs, startDeadline, stopReasons } from '../../src/tasks/policy.js'
+import {
+  confirmWindowMs,
+  startDeadline,
+  stopReasons
+} from '../../src/tasks/start-and-stop-rules.js'
 
 describe('startDeadline: one capacity rule for every size', () => {
   it.each([

@@ -1,10 +1,11 @@
 /**
- * Pure helpers for the launch-time fields of RunTask: startedBy, tags, the idempotency token
- * and the console link.
+ * The fields of a RunTask request that say who started the task and make a retry safe
+ * (pure): startedBy, the tags, the idempotency token.
  */
 import { randomUUID } from 'node:crypto'
 import type { Tag } from '@aws-sdk/client-ecs'
 import { UserError } from '../util/errors.js'
+import type { GitHubContext } from '../util/github.js'
 import { DEADLINE_TAG } from './deadline.js'
 
 /** ECS startedBy: up to 128 letters, numbers, hyphens and underscores (RunTask reference). */
@@ -23,11 +24,9 @@ const TAG_BAD_CHAR = /[^\p{L}\p{N}\s_.:/=+\-@]/gu
  * of that attempt with `aws ecs list-tasks --cluster C --started-by gha-<run id>-<attempt>`.
  * Outside Actions (no GITHUB_RUN_ID) it is `hako-oneshot-action`.
  */
-export function defaultStartedBy(env: NodeJS.ProcessEnv): string {
-  const runId = env.GITHUB_RUN_ID?.trim()
-  if (!runId) return 'hako-oneshot-action'
-  const attempt = env.GITHUB_RUN_ATTEMPT?.trim() || '1'
-  return sanitizeStartedBy(`gha-${runId}-${attempt}`)
+export function defaultStartedBy(github: GitHubContext): string {
+  if (github.runId === undefined) return 'hako-oneshot-action'
+  return sanitizeStartedBy(`gha-${github.runId}-${github.runAttempt ?? '1'}`)
 }
 
 /** Keeps a startedBy within ECS's rule: other characters become `_`, at most 128. */
@@ -54,7 +53,7 @@ export const TAG_KEYS = {
  * (`propagateTags: TASK_DEFINITION`) count toward ECS's 50 too; that total is ECS's to check.
  */
 export function launchTags(
-  env: NodeJS.ProcessEnv,
+  github: GitHubContext,
   userTags: Record<string, string>,
   deadline?: number
 ): Tag[] {
@@ -71,14 +70,13 @@ export function launchTags(
   const ours: [string, string | undefined][] = [
     // Digits only: within ECS's tag rules, and what the sweeper accepts.
     [TAG_KEYS.deadline, deadline === undefined ? undefined : String(Math.trunc(deadline))],
-    [TAG_KEYS.repository, env.GITHUB_REPOSITORY],
-    [TAG_KEYS.runId, env.GITHUB_RUN_ID],
-    [TAG_KEYS.runAttempt, env.GITHUB_RUN_ATTEMPT],
-    [TAG_KEYS.job, env.GITHUB_JOB]
+    [TAG_KEYS.repository, github.repository],
+    [TAG_KEYS.runId, github.runId],
+    [TAG_KEYS.runAttempt, github.runAttempt],
+    [TAG_KEYS.job, github.job]
   ]
-  for (const [key, raw] of ours) {
-    const value = raw?.trim()
-    if (!value || key in userTags || tags.length >= MAX_TAGS) continue
+  for (const [key, value] of ours) {
+    if (value === undefined || key in userTags || tags.length >= MAX_TAGS) continue
     tags.push({ key, value: value.replace(TAG_BAD_CHAR, '_').slice(0, TAG_VALUE_MAX) })
   }
   return tags

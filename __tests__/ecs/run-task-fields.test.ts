@@ -5,8 +5,9 @@ import {
   MAX_TAGS,
   newClientToken,
   sanitizeStartedBy
-} from '../../src/ecs/launch.js'
+} from '../../src/ecs/run-task-fields.js'
 import { UserError } from '../../src/util/errors.js'
+import { gitHubContextOf } from '../../src/util/github.js'
 
 const ENV = {
   GITHUB_REPOSITORY: 'octo-org/batch',
@@ -21,7 +22,7 @@ describe('defaultStartedBy', () => {
     [{ GITHUB_RUN_ID: '42' }, 'gha-42-1'],
     [{}, 'hako-oneshot-action']
   ])('%j -> %s', (env, expected) => {
-    expect(defaultStartedBy(env)).toBe(expected)
+    expect(defaultStartedBy(gitHubContextOf(env))).toBe(expected)
   })
 
   it('keeps to ECS rule: letters, numbers, hyphens, underscores, at most 128', () => {
@@ -32,7 +33,9 @@ describe('defaultStartedBy', () => {
 
 describe('launchTags', () => {
   it('puts user tags first, then tags naming the repository, run, attempt and job', () => {
-    expect(launchTags(ENV, { team: 'data', 'cost center': 'batch/nightly' })).toEqual([
+    expect(
+      launchTags(gitHubContextOf(ENV), { team: 'data', 'cost center': 'batch/nightly' })
+    ).toEqual([
       { key: 'team', value: 'data' },
       { key: 'cost center', value: 'batch/nightly' },
       { key: 'github:repository', value: 'octo-org/batch' },
@@ -45,7 +48,7 @@ describe('launchTags', () => {
   it('lets a user tag win over ours, skips unset ones, and sanitises and truncates ours', () => {
     expect(
       launchTags(
-        { GITHUB_REPOSITORY: 'o/r', GITHUB_JOB: `build(${'j'.repeat(300)})` },
+        gitHubContextOf({ GITHUB_REPOSITORY: 'o/r', GITHUB_JOB: `build(${'j'.repeat(300)})` }),
         { 'github:repository': 'mine' }
       )
     ).toEqual([
@@ -55,7 +58,7 @@ describe('launchTags', () => {
   })
 
   it('adds the deadline after the user tags and before the GitHub ones, in epoch seconds', () => {
-    expect(launchTags(ENV, { team: 'data' }, 1_796_184_000)).toEqual([
+    expect(launchTags(gitHubContextOf(ENV), { team: 'data' }, 1_796_184_000)).toEqual([
       { key: 'team', value: 'data' },
       { key: 'hako-oneshot:deadline', value: '1796184000' },
       { key: 'github:repository', value: 'octo-org/batch' },
@@ -64,21 +67,21 @@ describe('launchTags', () => {
       { key: 'github:job', value: 'shard' }
     ])
     // A deadline the user set through `tags` wins, like any of ours.
-    expect(launchTags({}, { 'hako-oneshot:deadline': '1700000000' }, 1_796_184_000)).toEqual([
-      { key: 'hako-oneshot:deadline', value: '1700000000' }
-    ])
+    expect(
+      launchTags(gitHubContextOf({}), { 'hako-oneshot:deadline': '1700000000' }, 1_796_184_000)
+    ).toEqual([{ key: 'hako-oneshot:deadline', value: '1700000000' }])
   })
 
   it('keeps the deadline when only one tag is left under the limit', () => {
     const user = Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`k${i}`, 'v']))
-    expect(launchTags(ENV, user, 1_796_184_000).slice(49)).toEqual([
+    expect(launchTags(gitHubContextOf(ENV), user, 1_796_184_000).slice(49)).toEqual([
       { key: 'hako-oneshot:deadline', value: '1796184000' }
     ])
   })
 
   it('stops adding ours at the 50-tag limit', () => {
     const user = Object.fromEntries(Array.from({ length: 48 }, (_, i) => [`k${i}`, 'v']))
-    const tags = launchTags(ENV, user)
+    const tags = launchTags(gitHubContextOf(ENV), user)
     expect(tags).toHaveLength(MAX_TAGS)
     expect(tags.slice(48)).toEqual([
       { key: 'github:repository', value: 'octo-org/batch' },
@@ -116,11 +119,13 @@ describe('launchTags', () => {
       "Input 'tags' has 51 tags; ECS allows at most 50 on a task. Remove some."
     ]
   ])('rejects %j', (user, message) => {
-    expect(() => launchTags(ENV, user)).toThrow(new UserError(message))
+    expect(() => launchTags(gitHubContextOf(ENV), user)).toThrow(new UserError(message))
   })
 
   it('accepts unicode letters and the allowed punctuation', () => {
-    expect(launchTags({}, { チーム: 'データ', 'a_b.c:d/e=f+g-h@i': 'ok' })).toEqual([
+    expect(
+      launchTags(gitHubContextOf({}), { チーム: 'データ', 'a_b.c:d/e=f+g-h@i': 'ok' })
+    ).toEqual([
       { key: 'チーム', value: 'データ' },
       { key: 'a_b.c:d/e=f+g-h@i', value: 'ok' }
     ])

@@ -1,0 +1,140 @@
+/** The run plan (src/plan.ts): each task's request built once, the wait, the fan-out. */
+import { describe, expect, it } from '@jest/globals'
+import { loadAndRender } from '../../src/definition/index.js'
+import { readInputs } from '../../src/inputs.js'
+import { planRun, stepRequest } from '../../src/plan.js'
+import { requestFor } from '../../src/tasks/batch.js'
+import { gitHubContextOf } from '../../src/util/github.js'
+
+const FIXTURE = '__fixtures__/definitions/dry-run/batch.yml'
+const GITHUB = gitHubContextOf({
+  GITHUB_REPOSITORY: 'acme/batch',
+  GITHUB_RUN_ID: '99',
+  GITHUB_RUN_ATTEMPT: '2',
+  GITHUB_JOB: 'render'
+})
+const PREFIX = { bucket: 'notes', prefix: 'batch', region: 'ap-northeast-1' }
+
+async function sources(values: Record<string, string>) {
+  const inputs = readInputs(
+    (name) => ({ definition: FIXTURE, ...values })[name] ?? '',
+    () => {}
+  )
+  const rendered = await loadAndRender(FIXTURE, inputs)
+  return { inputs, rendered, github: GITHUB, prefix: PREFIX, env: {}, now: 1_800_000_000_000 }
+}
+
+const SHARED = {
+  cluster: 'batch',
+  taskDefinition: 'batch-oneshot',
+  count: 1,
+  launchType: 'FARGATE',
+  platformVersion: 'LATEST',
+  networkConfiguration: {
+    awsvpcConfiguration: {
+      subnets: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
+      securityGroups: ['sg-0a1b2c3d4e5f60003'],
+      assignPublicIp: 'DISABLED'
+    }
+  },
+  propagateTags: 'TASK_DEFINITION',
+  startedBy: 'gha-99-2',
+  tags: [
+    { key: 'github:repository', value: 'acme/batch' },
+    { key: 'github:run-id', value: '99' },
+    { key: 'github:run-attempt', value: '2' },
+    { key: 'github:job', value: 'render' }
+  ]
+}
+
+describe('planRun', () => {
+  it("gives every task its command and env once, over the shared request's resources", async () => {
+    const plan = planRun(
+      await sources({ command: 'rake shard', env: 'STEP=1', count: '2', 'app-cpu': '256' })
+    )
+    expect(plan.baseRequest).toStrictEqual({
+      ...SHARED,
+      overrides: { containerOverrides: [{ name: 'app', cpu: 256 }] }
+    })
+    expect(plan.apps).toStrictEqual(
+      [0, 1].map((i) => ({
+        command: ['rake', 'shard'],
+        environment: [
+          { name: 'STEP', value: '1' },
+          { name: 'ONESHOT_INDEX', value: String(i) },
+          { name: 'ONESHOT_COUNT', value: '2' }
+        ]
+      }))
+    )
+    expect(requestFor(plan.baseRequest, plan.apps[1] ?? {}, 1)).toStrictEqual({
+      ...SHARED,
+      overrides: {
+        containerOverrides: [
+          {
+            name: 'app',
+            command: ['rake', 'shard'],
+            environment: [
+              { name: 'STEP', value: '1' },
+              { name: 'ONESHOT_INDEX', value: '1' },
+              { name: 'ONESHOT_COUNT', value: '2' }
+            ],
+            cpu: 256
+          }
+        ]
+      }
+    })
+    expect(plan.fanOut?.width).toBe(2)
+    expect(plan.prefix).toBe(PREFIX)
+    expect(plan.runUrl).toBe('https://github.com/acme/batch/actions/runs/99')
+  })
+
+  it('sends no override at all when nothing is set for any container', async () => {
+    const plan = planRun(await sources({}))
+    expect(plan.apps).toStrictEqual([{}])
+    expect(requestFor(plan.baseRequest, plan.apps[0] ?? {}, 1)).toStrictEqual(SHARED)
+  })
+
+  it('waits nowhere with wait: false, and names no run outside Actions', async () => {
+    const plan = planRun({ ...(await sources({ wait: 'false' })), github: gitHubContextOf({}) })
+    expect(plan.wait).toBe(false)
+    expect(plan.prefix).toBeUndefined()
+    expect(plan.runUrl).toBe('outside GitHub Actions')
+    expect(plan.baseRequest.startedBy).toBe('hako-oneshot-action')
+    expect(plan.baseRequest.tags).toBeUndefined()
+  })
+})
+
+describe('stepRequest', () => {
+  it("is the dry run's request, in hako's order: overrides before startedBy, group and tags", async () => {
+    const request = stepRequest(
+      await sources({ command: 'echo hi', env: 'A=1', group: 'nightly', count: '3' })
+    )
+    expect(Object.keys(request)).toEqual([
+      'cluster',
+      'taskDefinition',
+      'count',
+      'launchType',
+      'platformVersion',
+      'networkConfiguration',
+      'propagateTags',
+      'overrides',
+      'startedBy',
+      'group',
+      'tags'
+    ])
+    // The step's own command and env, not a task's (`count` adds ONESHOT_* per task).
+    expect(request.overrides).toStrictEqual({
+      containerOverrides: [
+        { name: 'app', command: ['echo', 'hi'], environment: [{ name: 'A', value: '1' }] }
+      ]
+    })
+  })
+
+  it('tags every task with its deadline: the run's start + timeout + the 5-minute margin', async () => {
+    const plan = planRun({ ...(await sources({ timeout: '30m' })), now: 1_800_000_000_000 })
+    expect(plan.baseRequest.tags).toContainEqual({
+      key: 'hako-oneshot:deadline',
+      value: String(1_800_000_000 + 1800 + 300)
+    })
+  })
+})

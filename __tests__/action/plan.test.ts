@@ -130,7 +130,7 @@ describe('stepRequest', () => {
     })
   })
 
-  it('tags every task with its deadline: the run's start + timeout + the 5-minute margin', async () => {
+  it('tags every task with its deadline: the start of the run + timeout + the 5-minute margin', async () => {
     const plan = planRun({ ...(await sources({ timeout: '30m' })), now: 1_800_000_000_000 })
     expect(plan.baseRequest.tags).toContainEqual({
       key: 'hako-oneshot:deadline',

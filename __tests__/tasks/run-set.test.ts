@@ -316,8 +316,9 @@ describe('runTaskSet in a wide fan-out (src/model/run-task-pacing.ts)', () => {
       fanOut: fanOutOf({ jobIndex: 150, jobTotal: 200, tasks: 1 })
     })
     expect(runTimes).toEqual([7525])
-    expect(logger.of('info').slice(0, 2)).toEqual([
+    expect(logger.of('info').slice(0, 3)).toEqual([
       "Running 1 task on cluster 'batch'",
+      'fan-out width 200 (job 151 of 200)',
       "The fan-out's 200 tasks start their first RunTask spread over 10.0 s (half of RunTask's " +
         "bucket (100 burst, 40 a second)): this job's first call waits 7.5 s (slot 151 of 200)."
     ])

@@ -7,8 +7,10 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
-import { resolve } from 'node:path'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { BUNDLE, runNode } from '../../sim/action-runner.js'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
@@ -175,6 +177,50 @@ describe('npm run -s local', () => {
       /^local: an input is name=value, got 'command'\n\nUsage: npm run -s local -- /
     )
   }, 60_000)
+})
+
+describe('the recipe by hand (docs/local-run.md, "By hand")', () => {
+  it('runs one task, prints the outputs file, and stops the simulator', async () => {
+    const page = readFileSync(join(ROOT, 'docs', 'local-run.md'), 'utf8')
+    const block = /## By hand\n[\s\S]*?```sh\n([\s\S]*?)```/.exec(page)?.[1]
+    expect(block).toBeDefined()
+    const scratch = mkdtempSync(join(tmpdir(), 'by-hand-'))
+    const simEnv = join(scratch, 'sim.env')
+    // The page's script as written, with the bundle of the current sources for dist/ and a
+    // private file for the simulator's variables.
+    const script = block!
+      .replaceAll('node dist/index.js', `node '${BUNDLE}'`)
+      .replaceAll('/tmp/sim.env', simEnv)
+    expect(script).toContain(`node '${BUNDLE}'`)
+    const env: Record<string, string | undefined> = { ...process.env }
+    delete env.NODE_OPTIONS
+    const run = await new Promise<{ status: number | null; stdout: string }>((resolveRun) => {
+      const child = spawn('bash', ['-c', script], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe']
+      })
+      let stdout = ''
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+      child.on('close', (status) => resolveRun({ status, stdout }))
+    })
+    try {
+      expect(run.status).toBe(0)
+      expect(run.stdout).toContain('the step failed with status 1\n')
+      expect(run.stdout).toMatch(/^exit-code<<(ghadelimiter_[-\w]+)\n3\n\1$/m)
+      expect(run.stdout).toMatch(
+        /^stop-code<<(ghadelimiter_[-\w]+)\nEssentialContainerExited\n\1$/m
+      )
+      const sim = readFileSync(simEnv, 'utf8')
+      const ports = [
+        ...sim.matchAll(/^export AWS_ENDPOINT_URL_(?:ECS|S3)=http:\/\/127\.0\.0\.1:(\d+)$/gm)
+      ]
+      expect(ports).toHaveLength(2)
+      for (const [, port] of ports) expect(await listening(Number(port))).toBe(false)
+    } finally {
+      rmSync(scratch, { recursive: true, force: true })
+    }
+  }, 90_000)
 })
 
 describe('the bundle, run by hand with a missing command file', () => {

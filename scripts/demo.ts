@@ -304,11 +304,23 @@ function summary(run: {
   const n = outcomes.length
   lines.push('ECS API calls (every job together)')
   if (total(prepareCalls) > 0) lines.push(`  prepare step:         ${formatCounts(prepareCalls)}`)
+  // What the per-job figures are made of, so 1.03 reads as "one RunTask each, and retries".
+  const runTasks = before.RunTask ?? 0
+  const definitionCalls = total(before) - runTasks
+  const beforeParts = [
+    'one RunTask each',
+    ...(runTasks > n
+      ? [`${runTasks - n} RunTask retries after a capacity failure or a throttled answer`]
+      : []),
+    ...(definitionCalls > 0 ? [`${definitionCalls} task-definition calls`] : [])
+  ]
   lines.push(
-    `  before the wait:      ${formatCounts(before)}  (${(total(before) / n).toFixed(2)} per job)`
+    `  before the wait:      ${formatCounts(before)}  (${(total(before) / n).toFixed(2)} per job: ` +
+      `${beforeParts.join(', ')})`
   )
   lines.push(
-    `  during the wait:      ${formatCounts(during)}  (${(total(during) / n).toFixed(2)} per job)`
+    `  during the wait:      ${formatCounts(during)}  (${(total(during) / n).toFixed(2)} per job: ` +
+      'none while S3 answers; a DescribeTasks only for a stop notification that is missing or lacks exit codes)'
   )
   lines.push(`  by operation (all):   ${formatCounts(stats.ecs.calls)}`)
   const throttled = total(stats.ecs.throttled)
@@ -319,7 +331,11 @@ function summary(run: {
   const logsThrottled = total(stats.logs.throttled)
   lines.push(
     `  CloudWatch Logs:      ${logsCalls} GetLogEvents, ${logsThrottled} throttled ` +
-      `(each job follows its task's log while it runs, then drains it)`
+      "(each job follows its task's log while it runs, then drains it" +
+      (logsThrottled > 0
+        ? "; the account's read quota, 25 calls a second shared by every job, throttled jobs " +
+          'reading at once: they back off, and no line is lost)'
+        : ')')
   )
   const registered =
     (stats.ecs.calls.RegisterTaskDefinition ?? 0) -
@@ -351,8 +367,12 @@ function summary(run: {
     `  ${reads} GetObject over ${(waitMs / 60000).toFixed(1)} task-minutes of waiting: ` +
       `${(perTaskSecond * 60).toFixed(1)} per task-minute (${perTaskSecond.toFixed(2)} per task-second)`
   )
+  // The notifier's own writes, not the jobs' (task-definitions/ entries are PutObjects too).
+  const written = local.notifierLog().filter((line) => line.startsWith('written ')).length
   lines.push(
-    `  the notifier wrote ${stats.s3.byOperation.PutObject ?? 0} objects for ${stats.events.emitted ?? stats.tasks.length} events`
+    `  the notifier wrote ${written} objects (a started.json and a stopped.json per task, ` +
+      `rewritten only by a newer event) for ${stats.events.emitted} task state events ` +
+      `(PROVISIONING and PENDING are not written)`
   )
   lines.push('')
 

@@ -1,7 +1,9 @@
 /**
  * `npm run sim`: starts the local ECS + CloudWatch Logs endpoint and the S3 server, prints the
- * environment to export for trying the action (or any AWS CLI/SDK call) by hand, logs each task
- * state change, and stops on SIGINT or SIGTERM with a summary of the calls it answered.
+ * environment to export for trying the action (or any AWS CLI/SDK call) by hand, with the
+ * notification prefix as SIM_NOTIFICATION_PREFIX, logs each task state change, and stops on
+ * SIGINT or SIGTERM with a summary of the calls it answered. A shell starts a background job
+ * with SIGINT ignored, so stop a backgrounded simulator with SIGTERM (`kill <pid>`).
  */
 import { parseArgs } from 'node:util'
 import { startLocalAws, type FleetOptions, type LocalAwsOptions } from './index.js'
@@ -119,15 +121,17 @@ async function main(): Promise<void> {
           )
         }
   })
+  // stdout carries only lines a shell can source (`npm run -s sim > sim.env`; without -s npm
+  // adds its banner), the prefix among them, so a script never has to read stderr for it.
   process.stdout.write(
-    Object.entries(local.env)
+    Object.entries({ ...local.env, SIM_NOTIFICATION_PREFIX: local.prefix })
       .map(([name, value]) => `export ${name}=${value}\n`)
       .join('')
   )
   err(`[sim] ECS + CloudWatch Logs: ${local.ecsEndpoint}`)
   err(`[sim] S3: ${local.s3Endpoint} (bucket ${local.bucket})`)
   err(`[sim] oneshot_notification_prefix: ${local.prefix}`)
-  err('[sim] script tasks with SIM_* env vars (sim/README.md); Ctrl-C stops')
+  err('[sim] script tasks with SIM_* env vars (sim/README.md); Ctrl-C or SIGTERM stops')
 
   let stopping = false
   const stop = (): void => {

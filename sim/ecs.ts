@@ -195,7 +195,9 @@ export class EcsSim {
     const appDefinition = definition.containers.find((c) => c.name === appName)
     const script = taskScript(appDefinition ? envOf(appDefinition) : new Map())
     const scripts = definition.containers.map((c) =>
-      containerScript(envOf(c), c.name === appName, this.o.timings.defaultRunSeconds)
+      containerScript(envOf(c), c.name === appName, this.o.timings.defaultRunSeconds, {
+        command: overrides.containerOverrides.find((o) => o.name === c.name)?.command ?? c.command
+      })
     )
 
     // Scripted capacity failures: the same request (by its content, whatever its client token)

@@ -3,6 +3,7 @@
  * the task definition's `environment` with the RunTask container override's `environment` on
  * top (so one registered definition can play every outcome). Pure parsing, no state.
  */
+import { commandExitCode } from './command-exit.js'
 import { AwsError } from './json-server.js'
 
 /** What one simulated container does. All durations are simulated seconds. */
@@ -83,12 +84,15 @@ export function parseLogLines(raw: string | undefined): string[] {
 /**
  * The script of one container. `isApp`: a container without SIM_RUN_SECONDS runs
  * `defaultRunSeconds` when it is the app container and until the task stops otherwise, so a
- * sidecar never ends a task on its own unless told to.
+ * sidecar never ends a task on its own unless told to. `container.command` is the container's
+ * command (the override's, else the definition's); it decides the exit code when it is
+ * `exit N` or `sh -c "exit N"` and SIM_EXIT_CODE is not set.
  */
 export function containerScript(
   env: Env,
   isApp: boolean,
-  defaultRunSeconds: number
+  defaultRunSeconds: number,
+  container: { command?: readonly string[] } = {}
 ): ContainerScript {
   const run = env.get('SIM_RUN_SECONDS')
   const forever = run === 'forever' || run === 'inf'
@@ -97,7 +101,9 @@ export function containerScript(
     runSeconds: forever
       ? undefined
       : (number(env, 'SIM_RUN_SECONDS', 0) ?? (isApp ? defaultRunSeconds : undefined)),
-    exitCode: number(env, 'SIM_EXIT_CODE', 0) ?? 0,
+    // SIM_EXIT_CODE scripts the outcome explicitly; else a command such as `sh -c "exit 3"`
+    // ends as a shell would end it (sim/command-exit.ts); else 0.
+    exitCode: number(env, 'SIM_EXIT_CODE', 0) ?? commandExitCode(container.command) ?? 0,
     pullFailure: flag(env, 'SIM_PULL_FAILURE'),
     logLines: parseLogLines(env.get('SIM_LOG_LINES')),
     sigtermExitCode:

@@ -3,8 +3,10 @@
  * file twice; the main step leaves `isPost` in the state so the second run knows). It only
  * wires the real dependencies; the logic lives in main.ts and post.ts.
  */
+import { existsSync } from 'node:fs'
 import * as core from '@actions/core'
 import { createAwsClients } from './aws/clients.js'
+import { commandFilesProblem } from './command-files.js'
 import { readInputs } from './inputs.js'
 import { run } from './main.js'
 import { post } from './post.js'
@@ -21,7 +23,12 @@ const common = {
   env: process.env
 }
 
-if (core.getState(STATE.isPost) === 'true') {
+const filesProblem = commandFilesProblem(process.env, existsSync)
+if (filesProblem !== undefined) {
+  // Nothing has started yet, so there is nothing to clean up; setFailed prints through
+  // stdout, not through the missing files.
+  core.setFailed(filesProblem)
+} else if (core.getState(STATE.isPost) === 'true') {
   await post(common)
 } else {
   // The runner cancels a job with SIGINT, then SIGTERM 7.5 s later, then kills it 2.5 s after

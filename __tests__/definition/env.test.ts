@@ -169,25 +169,25 @@ describe('env expansion through a definition', () => {
       'unresolved names and #{} name the container and the variable',
       'env/errors.yml',
       [
-        'env/errors.yml: app.env.EMPTY: empty #{} is not allowed; write #{NAME} with the name a provider answers for',
-        'env/errors.yml: app.env.MISSING: cannot resolve #{NOPE}: no provider in env.$providers answers for it (file: values.env)',
-        'env/errors.yml: app.env.MISSING: cannot resolve #{ALSO_NOPE}: no provider in env.$providers answers for it (file: values.env)',
-        'env/errors.yml: sidecars.worker.env.TOKEN: cannot resolve #{TOKEN}: env.$providers lists no provider'
+        'env/errors.yml:10:5: app.env.EMPTY: empty #{} is not allowed; write #{NAME} with the name a provider answers for',
+        'env/errors.yml:9:5: app.env.MISSING: cannot resolve #{NOPE}: no provider in env.$providers answers for it (file: values.env)',
+        'env/errors.yml:9:5: app.env.MISSING: cannot resolve #{ALSO_NOPE}: no provider in env.$providers answers for it (file: values.env)',
+        'env/errors.yml:17:7: sidecars.worker.env.TOKEN: cannot resolve #{TOKEN}: env.$providers lists no provider'
       ]
     ],
     [
       'non-string values are errors (YAML numbers and booleans must be quoted)',
       'env/not-strings.yml',
       [
-        'env/not-strings.yml: app.env.PORT: expected a string, got 3000; quote it ("3000")',
-        'env/not-strings.yml: app.env.DEBUG: expected a string, got true; YAML reads yes/no/on/off/true/false as booleans, quote the value'
+        'env/not-strings.yml:6:5: app.env.PORT: expected a string, got 3000; quote it ("3000")',
+        'env/not-strings.yml:7:5: app.env.DEBUG: expected a string, got true; YAML reads yes/no/on/off/true/false as booleans, quote the value'
       ]
     ],
     [
       'an unreadable provider file, while a later provider still answers',
       'env/missing-provider.yml',
       [
-        "env/missing-provider.yml: app.env.$providers[0].path: cannot read 'env/no-such.env': no such file"
+        "env/missing-provider.yml:8:9: app.env.$providers[0].path: cannot read 'env/no-such.env': no such file"
       ]
     ]
   ])('%s', async (_name, file, expected) => {

@@ -310,17 +310,17 @@ describe('Jsonnet definitions: errors a person can act on', () => {
   })
 })
 
-describe("the README's Jsonnet example", () => {
+describe("docs/jsonnet.md's example", () => {
   it('is the tested fixture, line for line', async () => {
     const { readFile } = await import('node:fs/promises')
-    const readme = await readFile('README.md', 'utf8')
+    const readme = await readFile('docs/jsonnet.md', 'utf8')
     const blocks = [...readme.matchAll(/```jsonnet\n\/\/ hako\/(\S+).*\n([\s\S]*?)```/g)].map(
       (m) => [m[1], m[2]] as const
     )
     expect(blocks.map(([name]) => name)).toEqual(['batch.jsonnet', 'lib/defaults.libsonnet'])
     for (const [name, body] of blocks) {
       const fixture = await readFile(path.join(FIXTURES, 'jsonnet', name!), 'utf8')
-      // The README names the file in the first line where the fixture has a comment.
+      // The page names the file in the first line where the fixture has a comment.
       expect(body).toBe(name === 'batch.jsonnet' ? fixture.replace(/^.*\n/, '') : fixture)
     }
   })

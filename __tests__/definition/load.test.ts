@@ -54,17 +54,39 @@ describe('loadDefinitionTree: !include (docs/hako.md, "YAML extensions")', () =>
     expect(await loadError(file)).toEqual(expected)
   })
 
-  it('records which file each key came from', async () => {
+  it('records the file, line and column each key was written at', async () => {
     const { tree, origins } = await loadDefinitionTree('include/main.yml', FIXTURES)
-    expect(origins.fileOf(tree, ['app', 'cpu'])).toBe('include/app-base.yml')
-    expect(origins.fileOf(tree, ['app', 'memory'])).toBe('include/main.yml')
+    expect(origins.fileOf(tree, ['app', 'cpu'])).toBe('include/app-base.yml:2:1')
+    expect(origins.fileOf(tree, ['app', 'memory'])).toBe('include/main.yml:5:3')
+    // image is written in both; the key written after << wins, here the merged one
+    expect(origins.fileOf(tree, ['app', 'image'])).toBe('include/app-base.yml:1:1')
     expect(origins.fileOf(tree, ['sidecars', 'front', 'image_tag'])).toBe(
-      'include/sidecars/all.yml'
+      'include/sidecars/all.yml:2:3'
     )
     expect(origins.fileOf(tree, ['sidecars', 'front', 'log_configuration', 'options'])).toBe(
-      'include/common/log.yml'
+      'include/common/log.yml:2:1'
     )
-    expect(origins.fileOf(tree, ['app', 'missing_key'])).toBe('include/main.yml')
+    // A key that is missing: where its map starts.
+    expect(origins.fileOf(tree, ['app', 'missing_key'])).toBe('include/main.yml:3:3')
+  })
+
+  it.each([
+    ['flow maps, quoted keys, anchors and aliases', 'a: {x: 1, "y": 2}\nb: &m\n  c: 3\nd: *m\n'],
+    ['a list of maps', "l:\n  - k: 1\n    'q': 2\n"]
+  ])('places keys in %s', async (_, text) => {
+    const { mappingPositions } = await import('../../src/definition/load.js')
+    expect(mappingPositions(text, 'x.yml')).toEqual(
+      text.startsWith('a:')
+        ? [
+            { start: '1:1', keys: ['1:1', '2:1', '4:1'] },
+            { start: '1:4', keys: ['1:5', '1:11'] },
+            { start: '3:3', keys: ['3:3'] }
+          ]
+        : [
+            { start: '1:1', keys: ['1:1'] },
+            { start: '2:5', keys: ['2:5', '3:5'] }
+          ]
+    )
   })
 })
 
@@ -154,9 +176,7 @@ describe('loadDefinitionTree: formats and scalars', () => {
         () => undefined,
         (e: unknown) => e
       )
-      expect(error).toEqual(
-        new UserError('syntax.yml: invalid YAML: deficient indentation (line 3, column 1)')
-      )
+      expect(error).toEqual(new UserError('syntax.yml:3:1: invalid YAML: deficient indentation'))
     } finally {
       await rm(dir, { recursive: true })
     }

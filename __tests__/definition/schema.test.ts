@@ -21,29 +21,30 @@ describe('validateDefinition: every problem, as <file>: <key.path>: <message>', 
       'unknown keys with a "did you mean" suggestion',
       'schema/typo.yml',
       [
-        "schema/typo.yml: app.memory_reservaton: unknown key; did you mean 'memory_reservation'?",
-        'schema/typo.yml: sidecars.front.image_tag: is required',
-        "schema/typo.yml: sidecars.front.image: unknown key; did you mean 'image_tag'?"
+        "schema/typo.yml:5:3: app.memory_reservaton: unknown key; did you mean 'memory_reservation'?",
+        // the unknown key comes first: it explains the missing one
+        "schema/typo.yml:8:5: sidecars.front.image: unknown key; did you mean 'image_tag'?",
+        'schema/typo.yml:8:5: sidecars.front.image_tag: is required'
       ]
     ],
     [
       'several errors at once, service-only scheduler keys accepted',
       'schema/many-errors.yml',
       [
-        'schema/many-errors.yml: scheduler.launch_type: expected one of "EC2", "EXTERNAL", "FARGATE", "MANAGED_INSTANCES", got "fargate"',
-        'schema/many-errors.yml: app.memory: expected a number, got "1GB"',
-        'schema/many-errors.yml: app.port_mappings[0].host_port: is required',
-        'schema/many-errors.yml: app.docker_labels["com.example.team"]: expected a string, got true; YAML reads yes/no/on/off/true/false as booleans, quote the value',
-        "schema/many-errors.yml: app.comand: unknown key; did you mean 'command'?",
-        'schema/many-errors.yml: sidecars.worker.image_tag: is required',
-        'schema/many-errors.yml: sidecars.worker.cpu: expected an integer, got 1.5',
-        'schema/many-errors.yml: volumes.data: give only one of source_path, docker_volume_configuration, efs_volume_configuration (found source_path and efs_volume_configuration)'
+        'schema/many-errors.yml:3:3: scheduler.launch_type: expected one of "EC2", "EXTERNAL", "FARGATE", "MANAGED_INSTANCES", got "fargate"',
+        'schema/many-errors.yml:9:3: app.memory: expected a number, got "1GB"',
+        'schema/many-errors.yml:12:7: app.port_mappings[0].host_port: is required',
+        'schema/many-errors.yml:14:5: app.docker_labels["com.example.team"]: expected a string, got true; YAML reads yes/no/on/off/true/false as booleans, quote the value',
+        "schema/many-errors.yml:10:3: app.comand: unknown key; did you mean 'command'?",
+        'schema/many-errors.yml:17:5: sidecars.worker.image_tag: is required',
+        'schema/many-errors.yml:17:5: sidecars.worker.cpu: expected an integer, got 1.5',
+        'schema/many-errors.yml:19:3: volumes.data: give only one of source_path, docker_volume_configuration, efs_volume_configuration (found source_path and efs_volume_configuration)'
       ]
     ],
     [
       'a bad key from an included file names that file',
       'schema/included.yml',
-      ['schema/partial/app.yml: app.essential: expected a boolean (true or false), got "maybe"']
+      ['schema/partial/app.yml:2:1: app.essential: expected a boolean (true or false), got "maybe"']
     ]
   ])('%s', async (_name, file, expected) => {
     expect(await errorLines(file)).toEqual(expected)
@@ -70,16 +71,16 @@ describe('validateDefinition: every problem, as <file>: <key.path>: <message>', 
       (e: unknown) => e
     )
     expect((error as UserError).message.split('\n')).toEqual([
-      'json/../yaml11.yml: scheduler: is required',
-      'json/../yaml11.yml: app: is required',
-      'json/../yaml11.yml: a: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
-      'json/../yaml11.yml: b: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
-      'json/../yaml11.yml: c: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
-      'json/../yaml11.yml: d: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
-      'json/../yaml11.yml: e: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
-      'json/../yaml11.yml: f: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
-      'json/../yaml11.yml: g: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
-      'json/../yaml11.yml: h: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts'
+      'json/../yaml11.yml:2:1: scheduler: is required',
+      'json/../yaml11.yml:2:1: app: is required',
+      'json/../yaml11.yml:2:1: a: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
+      'json/../yaml11.yml:3:1: b: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
+      'json/../yaml11.yml:4:1: c: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
+      'json/../yaml11.yml:5:1: d: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
+      'json/../yaml11.yml:6:1: e: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
+      'json/../yaml11.yml:7:1: f: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
+      'json/../yaml11.yml:8:1: g: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts',
+      'json/../yaml11.yml:9:1: h: unknown key; expected one of: scheduler, app, sidecars, additional_containers, volumes, scripts'
     ])
   })
 })
@@ -124,11 +125,11 @@ describe('validateDefinition: the spellings hako accepts, normalised with a noti
       cwd: FIXTURES
     })
     expect(rendered.notices).toEqual([
-      'schema/lenient.yml: scheduler.network_mode: read "AWSVPC" as "awsvpc", the spelling ECS takes',
-      'schema/lenient.yml: scheduler.ephemeral_storage.size_in_gi_b: read the string "25" as the number 25; write 25 without quotes',
-      'schema/lenient.yml: app.cpu: read the string "256" as the number 256; write 256 without quotes',
-      'schema/lenient.yml: app.port_mappings[0].container_port: read the string "8080" as the number 8080; write 8080 without quotes',
-      'schema/lenient.yml: app.port_mappings[0].protocol: read "TCP" as "tcp", the spelling ECS takes'
+      'schema/lenient.yml:5:3: scheduler.network_mode: read "AWSVPC" as "awsvpc", the spelling ECS takes',
+      'schema/lenient.yml:7:5: scheduler.ephemeral_storage.size_in_gi_b: read the string "25" as the number 25; write 25 without quotes',
+      'schema/lenient.yml:10:3: app.cpu: read the string "256" as the number 256; write 256 without quotes',
+      'schema/lenient.yml:13:7: app.port_mappings[0].container_port: read the string "8080" as the number 8080; write 8080 without quotes',
+      'schema/lenient.yml:15:7: app.port_mappings[0].protocol: read "TCP" as "tcp", the spelling ECS takes'
     ])
     expect(rendered.registerRequest.ephemeralStorage).toEqual({ sizeInGiB: 25 })
     expect(rendered.registerRequest.containerDefinitions?.[0]?.portMappings).toEqual([
@@ -138,9 +139,9 @@ describe('validateDefinition: the spellings hako accepts, normalised with a noti
 
   it('still rejects non-numeric strings and enums whose ECS spelling is not lower case', async () => {
     expect(await errorLines('schema/not-lenient.yml')).toEqual([
-      'schema/not-lenient.yml: scheduler.launch_type: expected one of "EC2", "EXTERNAL", "FARGATE", "MANAGED_INSTANCES", got "fargate"',
-      'schema/not-lenient.yml: app.memory: expected a number, got "512MB"',
-      'schema/not-lenient.yml: app.port_mappings[0].protocol: expected one of "tcp", "udp", got "SCTP"'
+      'schema/not-lenient.yml:4:3: scheduler.launch_type: expected one of "EC2", "EXTERNAL", "FARGATE", "MANAGED_INSTANCES", got "fargate"',
+      'schema/not-lenient.yml:7:3: app.memory: expected a number, got "512MB"',
+      'schema/not-lenient.yml:11:7: app.port_mappings[0].protocol: expected one of "tcp", "udp", got "SCTP"'
     ])
   })
 })

@@ -35,8 +35,8 @@ describe('selectContainers: app, the containers input, and the closure (docs/hak
       ['nobody'],
       [
         "select/unknown.yml: the 'containers' input names 'nobody', which is not a container of this definition (containers: app, helper)",
-        "select/unknown.yml: app.links[0]: no container named 'ghost' (containers: app, helper)",
-        "select/unknown.yml: sidecars.helper.volumes_from[0].source_container: no container named 'phantom' (containers: app, helper)"
+        "select/unknown.yml:5:3: app.links[0]: no container named 'ghost' (containers: app, helper)",
+        "select/unknown.yml:13:9: sidecars.helper.volumes_from[0].source_container: no container named 'phantom' (containers: app, helper)"
       ]
     ]
   ])('%s', async (_name, file, containers, expected) => {

@@ -315,9 +315,11 @@ describe('dist/index.js against the local simulator', () => {
       cwd: ROOT
     })
     expect(result.exitCode).toBe(1)
-    expect(errors(result)).toEqual([expect.stringContaining('__fixtures__/e2e/bad.yml: app.cpu: ')])
+    expect(errors(result)).toEqual([
+      expect.stringContaining('__fixtures__/e2e/bad.yml:9:3: app.cpu: ')
+    ])
     expect(errors(result)[0]).toContain(
-      "__fixtures__/e2e/bad.yml: app.memroy: unknown key; did you mean 'memory'?"
+      "__fixtures__/e2e/bad.yml:8:3: app.memroy: unknown key; did you mean 'memory'?"
     )
     expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /)
     expect(callsSince(local, before)).toEqual({})

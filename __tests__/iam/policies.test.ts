@@ -192,16 +192,22 @@ describe('the notifier policy', () => {
   })
 })
 
-describe('README.md, Set up notifications', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+describe('docs/iam/README.md, and the deploy commands of README.md and docs/notifier.md', () => {
+  const read = (path: string): string =>
+    readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
+  const iamPage = read('docs/iam/README.md')
 
-  it.each(['action-policy.json', 'notifier-policy.json'])('quotes docs/iam/%s verbatim', (file) => {
-    expect(readme).toContain('```json\n' + text(file))
-  })
+  it.each(['action-policy.json', 'notifier-policy.json', 'github-oidc-trust-policy.json'])(
+    'quotes docs/iam/%s verbatim',
+    (file) => {
+      expect(iamPage).toContain('```json\n' + text(file))
+    }
+  )
 
   it('deploys with parameters the template declares', () => {
     const declared = Object.keys(at(loadNotifierTemplate(), 'Parameters') as object)
-    const used = [...readme.matchAll(/^ {4}([A-Za-z]+)=/gm)].map((m) => m[1])
+    const commands = read('README.md') + read('docs/notifier.md')
+    const used = [...commands.matchAll(/^ {4}([A-Za-z]+)=/gm)].map((m) => m[1])
     expect(new Set(used)).toEqual(new Set(['ClusterArns', 'Prefix', 'RetentionDays', 'BucketName']))
     for (const name of used) expect(declared).toContain(name)
   })
@@ -233,5 +239,27 @@ describe('the sweeper policy', () => {
         Condition: { Null: { 'aws:ResourceTag/hako-oneshot:deadline': 'false' } }
       }
     ])
+  })
+})
+
+describe('docs/iam/github-oidc-trust-policy.json', () => {
+  it("trusts GitHub's OIDC provider for one repository, with the audience and sub conditions", () => {
+    expect(JSON.parse(text('github-oidc-trust-policy.json'))).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'GitHubActionsOfOneRepository',
+          Effect: 'Allow',
+          Principal: {
+            Federated: 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com'
+          },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+            StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:OWNER/REPOSITORY:*' }
+          }
+        }
+      ]
+    })
   })
 })

@@ -3,11 +3,15 @@ import path from 'node:path'
 import {
   defineMappingTag,
   defineScalarTag,
+  EVENT_ID,
   load as parseYaml,
   NOT_RESOLVED,
+  parseEvents,
+  SCALAR_STYLE,
   Schema,
   YAML11_SCHEMA,
-  YAMLException
+  YAMLException,
+  type Event
 } from 'js-yaml'
 import { errorMessage, readErrorReason, UserError } from '../util/errors.js'
 import { formatProblem, type KeySegment, type Problem, problemsError } from './problems.js'
@@ -77,9 +81,85 @@ class IncludeRef {
   constructor(readonly target: string) {}
 }
 
-/** A YAML mapping as written: every pair in document order, `<<` and duplicates kept. */
+/**
+ * A YAML mapping as written: every pair in document order, `<<` and duplicates kept, with where
+ * the mapping and each of its keys start (`line:column`, both from 1), when known.
+ */
 class PairList {
-  constructor(readonly pairs: ReadonlyArray<readonly [unknown, unknown]>) {}
+  constructor(
+    readonly pairs: ReadonlyArray<readonly [unknown, unknown]>,
+    readonly at: MappingPositions | undefined
+  ) {}
+}
+
+/** Where one mapping and its keys start in the text, as `line:column`. */
+interface MappingPositions {
+  start: string
+  keys: string[]
+}
+
+/**
+ * Where every mapping of a YAML text and each of its keys start, in the order the parser opens
+ * the mappings, which is the order js-yaml's constructor creates them (depth first, an alias
+ * creating nothing). The mapping tag below takes one entry per mapping it creates, so each key
+ * of the tree knows its line and column.
+ */
+export function mappingPositions(text: string, filename: string): MappingPositions[] {
+  const lineStarts = [0]
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1)
+  const place = (offset: number): string => {
+    let low = 0
+    let high = lineStarts.length - 1
+    while (low < high) {
+      const mid = (low + high + 1) >> 1
+      if (lineStarts[mid]! <= offset) low = mid
+      else high = mid - 1
+    }
+    return `${low + 1}:${offset - lineStarts[low]! + 1}`
+  }
+  /** Where an event's node starts: a quoted scalar at its quote, an alias at its `*`. */
+  const startOf = (event: Event): number | undefined => {
+    switch (event.type) {
+      case EVENT_ID.SCALAR:
+        return event.tagStart >= 0
+          ? event.tagStart
+          : event.anchorStart >= 0
+            ? event.anchorStart - 1
+            : event.style === SCALAR_STYLE.SINGLE_QUOTED ||
+                event.style === SCALAR_STYLE.DOUBLE_QUOTED
+              ? event.valueStart - 1
+              : event.valueStart
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE:
+        return event.start
+      case EVENT_ID.ALIAS:
+        return event.anchorStart - 1
+      default:
+        return undefined
+    }
+  }
+  const maps: MappingPositions[] = []
+  // One frame per open document, sequence or mapping; a mapping alternates key and value.
+  const stack: { map?: MappingPositions; expectKey: boolean }[] = []
+  for (const event of parseEvents(text, { filename })) {
+    if (event.type === EVENT_ID.POP) {
+      stack.pop()
+      continue
+    }
+    const parent = stack[stack.length - 1]
+    if (parent?.map) {
+      if (parent.expectKey) parent.map.keys.push(place(startOf(event) ?? 0))
+      parent.expectKey = !parent.expectKey
+    }
+    if (event.type === EVENT_ID.MAPPING) {
+      const map: MappingPositions = { start: place(event.start), keys: [] }
+      maps.push(map)
+      stack.push({ map, expectKey: true })
+    } else if (event.type === EVENT_ID.SEQUENCE || event.type === EVENT_ID.DOCUMENT) {
+      stack.push({ expectKey: false })
+    }
+  }
+  return maps
 }
 
 const includeTag = defineScalarTag<IncludeRef>('!include', {
@@ -90,12 +170,15 @@ const includeTag = defineScalarTag<IncludeRef>('!include', {
 // Mappings are kept as ordered pairs so that `<<` can be applied the way hako applies it (in
 // document order), not the way the YAML 1.1 spec or js-yaml's merge tag does (explicit keys
 // always win). docs/hako.md, "YAML extensions".
-const pairMapTag = defineMappingTag<Array<readonly [unknown, unknown]>, PairList>(
-  'tag:yaml.org,2002:map',
-  {
-    create: () => [],
+const pairMapTag = (positions: readonly MappingPositions[]) => {
+  let next = 0
+  return defineMappingTag<
+    { pairs: Array<readonly [unknown, unknown]>; at: MappingPositions | undefined },
+    PairList
+  >('tag:yaml.org,2002:map', {
+    create: () => ({ pairs: [], at: positions[next++] }),
     addPair: (carrier, key, value) => {
-      carrier.push([key, value])
+      carrier.pairs.push([key, value])
       return ''
     },
     // Duplicate keys are allowed, the later one winning, as in Ruby's Psych which hako uses.
@@ -106,10 +189,10 @@ const pairMapTag = defineMappingTag<Array<readonly [unknown, unknown]>, PairList
       for (const [k, v] of result.pairs) if (k === key) found = v
       return found
     },
-    finalize: (carrier) => new PairList(carrier),
+    finalize: (carrier) => new PairList(carrier.pairs, carrier.at),
     identify: () => false
-  }
-)
+  })
+}
 
 // Psych (YAML 1.1 as Ruby reads it) takes yes/no/true/false/on/off in any case as booleans, but
 // not y/n, which js-yaml's YAML 1.1 boolean also takes.
@@ -124,10 +207,17 @@ const psychBoolTag = defineScalarTag<boolean>('tag:yaml.org,2002:bool', {
   identify: (data) => typeof data === 'boolean'
 })
 
-/** YAML 1.1 scalars as Psych reads them, `<<` left as an ordinary key, and hako's `!include`. */
-const HAKO_SCHEMA = new Schema(
-  YAML11_SCHEMA.tags.filter((tag) => tag.tagName !== 'tag:yaml.org,2002:merge')
-).withTags(psychBoolTag, pairMapTag, includeTag)
+const YAML11_WITHOUT_MERGE = YAML11_SCHEMA.tags.filter(
+  (tag) => tag.tagName !== 'tag:yaml.org,2002:merge'
+)
+
+/**
+ * YAML 1.1 scalars as Psych reads them, `<<` left as an ordinary key, and hako's `!include`;
+ * one schema per file, whose mappings take their positions from `positions`.
+ */
+function hakoSchema(positions: readonly MappingPositions[]): Schema {
+  return new Schema(YAML11_WITHOUT_MERGE).withTags(psychBoolTag, pairMapTag(positions), includeTag)
+}
 
 /** The format of a definition file from its extension, or undefined when it is not supported. */
 export function definitionFormat(file: string): DefinitionFormat | undefined {
@@ -187,9 +277,16 @@ class Loader {
     }
     let parsed: unknown
     try {
-      parsed = parseYaml(text, { schema: HAKO_SCHEMA, filename: frame.display })
+      const positions = mappingPositions(text, frame.display)
+      parsed = parseYaml(text, { schema: hakoSchema(positions), filename: frame.display })
     } catch (error) {
-      const problem: Problem = { file: frame.display, path: [], message: describeYamlError(error) }
+      // A syntax error names its line and column the way every other problem does.
+      const mark = error instanceof YAMLException ? error.mark : undefined
+      const problem: Problem = {
+        file: mark ? `${frame.display}:${mark.line + 1}:${mark.column + 1}` : frame.display,
+        path: [],
+        message: describeYamlError(error)
+      }
       if (from) {
         this.problems.push(problem)
         return undefined
@@ -200,30 +297,39 @@ class Loader {
   }
 
   /** Replaces includes, applies `<<`, and turns pair lists into plain maps. */
+  /**
+   * Replaces includes, applies `<<`, and turns pair lists into plain maps. Each key is recorded
+   * as written at `file:line:column`, so a problem names the line; a list takes the place of
+   * the key that holds it (`at`).
+   */
   private async resolve(
     node: unknown,
     chain: readonly FileFrame[],
-    keyPath: KeySegment[]
+    keyPath: KeySegment[],
+    at?: string
   ): Promise<unknown> {
     const frame = chain[chain.length - 1]!
+    const where = (position: string | undefined): string =>
+      position === undefined ? frame.display : `${frame.display}:${position}`
     if (node instanceof IncludeRef) return this.include(node, chain, keyPath)
     if (Array.isArray(node)) {
       const out: unknown[] = []
       for (const [index, item] of node.entries())
-        out.push(await this.resolve(item, chain, [...keyPath, index]))
-      this.origins.recordNode(out, frame.display)
+        out.push(await this.resolve(item, chain, [...keyPath, index], at))
+      this.origins.recordNode(out, where(at))
       return out
     }
     if (node instanceof PairList) {
       const out: PlainMap = {}
-      this.origins.recordNode(out, frame.display)
-      for (const [rawKey, rawValue] of node.pairs) {
+      this.origins.recordNode(out, where(node.at?.start))
+      for (const [index, [rawKey, rawValue]] of node.pairs.entries()) {
         const key = String(rawKey)
-        const value = await this.resolve(rawValue, chain, [...keyPath, key])
+        const keyAt = node.at?.keys[index]
+        const value = await this.resolve(rawValue, chain, [...keyPath, key], keyAt)
         if (key === '<<') this.merge(out, value, frame, keyPath)
         else {
           setKey(out, key, value)
-          this.origins.recordKey(out, key, frame.display)
+          this.origins.recordKey(out, key, where(keyAt))
         }
       }
       return out
@@ -286,17 +392,15 @@ class Loader {
       })
       return undefined
     }
-    const value = await this.loadFile([...chain, next], { file: frame.display, path: keyPath })
-    if (value !== null && typeof value === 'object') this.origins.recordNode(value, next.display)
-    return value
+    // The included file's maps and lists record their own file and lines as they are resolved.
+    return this.loadFile([...chain, next], { file: frame.display, path: keyPath })
   }
 }
 
 function describeYamlError(error: unknown): string {
   if (error instanceof YAMLException) {
-    const at = error.mark ? ` (line ${error.mark.line + 1}, column ${error.mark.column + 1})` : ''
     if (error.reason === 'expected a document, but the input is empty') return 'the file is empty'
-    return `invalid YAML: ${error.reason}${at}`
+    return `invalid YAML: ${error.reason}`
   }
   return `invalid YAML: ${errorMessage(error)}`
 }

@@ -5,7 +5,10 @@ export type KeySegment = string | number
 
 /** A problem found in a definition, reported to the user as `<file>: <key.path>: <message>`. */
 export interface Problem {
-  /** The file the offending key was written in (the definition, or a file it includes). */
+  /**
+   * Where the offending key was written (the definition, or a file it includes), with its
+   * line, and for YAML its column, when known: `hako/batch.yml:9:3`, `lib/app.libsonnet:4`.
+   */
   file: string
   /** Where in the merged tree the problem is; empty for a problem with the whole file. */
   path: KeySegment[]
@@ -15,11 +18,6 @@ export interface Problem {
 
 const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/
 
-/**
- * Formats a key path the way users write it: `app.env.PORT`, `app.port_mappings[0].host_port`;
- * keys that are not plain identifiers (docker label keys such as `com.example.team`) are quoted
- * so that the path stays unambiguous: `app.docker_labels["com.example.team"]`.
- */
 /** The value at `path` in a parsed definition tree, or undefined where there is none. */
 export function valueAt(tree: unknown, path: readonly KeySegment[]): unknown {
   let node = tree
@@ -32,6 +30,11 @@ export function valueAt(tree: unknown, path: readonly KeySegment[]): unknown {
   return node
 }
 
+/**
+ * Formats a key path the way users write it: `app.env.PORT`, `app.port_mappings[0].host_port`;
+ * keys that are not plain identifiers (docker label keys such as `com.example.team`) are quoted
+ * so that the path stays unambiguous: `app.docker_labels["com.example.team"]`.
+ */
 export function formatKeyPath(path: readonly KeySegment[]): string {
   let out = ''
   for (const segment of path) {

@@ -420,9 +420,16 @@ function issueMessage(issue: Issue, value: unknown, present: boolean): string {
   }
 }
 
-/** Turns zod issues into problems, one per unknown key, each with its file and key path. */
+/**
+ * Turns zod issues into problems, one per unknown key, each with its file and key path. An
+ * unknown key whose suggestion is a required key missing beside it is listed just before that
+ * key's "is required", which it explains (`app.imgae: ... did you mean 'image'?`, then
+ * `app.image: is required`).
+ */
 export function formatIssues(issues: readonly Issue[], tree: unknown, origins: Origins): Problem[] {
   const problems: Problem[] = []
+  /** Unknown-key problems by the path of the key they suggest. */
+  const suggesting = new Map<string, Problem[]>()
   for (const issue of issues) {
     const path = issue.path.filter((s): s is KeySegment => typeof s !== 'symbol')
     if (issue.code === 'unrecognized_keys') {
@@ -435,7 +442,12 @@ export function formatIssues(issues: readonly Issue[], tree: unknown, origins: O
         const message = suggestion
           ? `unknown key; did you mean '${suggestion}'?`
           : `unknown key; expected one of: ${known.join(', ')}`
-        problems.push({ file: origins.fileOf(tree, keyPath), path: keyPath, message })
+        const problem = { file: origins.fileOf(tree, keyPath), path: keyPath, message }
+        problems.push(problem)
+        if (suggestion !== undefined) {
+          const suggested = JSON.stringify([...path, suggestion])
+          suggesting.set(suggested, [...(suggesting.get(suggested) ?? []), problem])
+        }
       }
       continue
     }
@@ -454,5 +466,25 @@ export function formatIssues(issues: readonly Issue[], tree: unknown, origins: O
       message: issueMessage(issue, value, present)
     })
   }
-  return problems
+  return explainedFirst(problems, suggesting)
+}
+
+/** Moves each suggesting problem just before the "is required" of the key it suggests. */
+function explainedFirst(problems: Problem[], suggesting: Map<string, Problem[]>): Problem[] {
+  const moved = new Set<Problem>()
+  for (const problem of problems) {
+    if (!problem.message.startsWith('is required')) continue
+    for (const explaining of suggesting.get(JSON.stringify(problem.path)) ?? [])
+      moved.add(explaining)
+  }
+  const ordered: Problem[] = []
+  for (const problem of problems) {
+    if (moved.has(problem)) continue
+    if (problem.message.startsWith('is required')) {
+      for (const explaining of suggesting.get(JSON.stringify(problem.path)) ?? [])
+        ordered.push(explaining)
+    }
+    ordered.push(problem)
+  }
+  return ordered
 }

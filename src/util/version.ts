@@ -3,4 +3,4 @@
  * package.json at run time: the bundle in dist/ has no package.json beside it. A test keeps
  * it equal to package.json's `version`.
  */
-export const VERSION = '0.1.0'
+export const VERSION = '1.0.0'

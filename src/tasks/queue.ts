@@ -18,7 +18,13 @@ import { nextBatch } from './batch.js'
 import type { TaskEnd } from '../wait/engine.js'
 import type { TaskSnapshot } from '../model/task.js'
 import { confirmWindowMs } from './policy.js'
-import type { HaltReason, StoppingHalt, TaskRecord } from '../model/outcome.js'
+import {
+  attemptsOf,
+  type HaltReason,
+  type StoppingHalt,
+  type TaskRecord
+} from '../model/outcome.js'
+import type { RetryPolicy } from './retry.js'
 import type { TokenBucket } from './token-bucket.js'
 
 export interface QueueDeps {
@@ -56,6 +62,14 @@ export interface QueueOptions {
   deadline?: number
   /** StopTask reasons (ECS shows them as stoppedReason). */
   stopReasons: Record<StoppingHalt, string>
+  /**
+   * Decides whether an ended attempt runs again (`attempts`, `retry-on`); absent: never. A
+   * retried task goes back to the front of the queue for a fresh RunTask call (a new client
+   * token), within the same launch bucket, `timeout` and slots; a halt starts no attempt.
+   */
+  retry?: RetryPolicy
+  /** Spec indexes to run, in order (a re-run skips those done before); absent: all. */
+  only?: readonly number[]
 }
 
 export interface QueueOutcome {
@@ -98,7 +112,7 @@ export class WorkQueue {
       state: 'not-started',
       stopRequested: false
     }))
-    this.queue = options.keys.map((_, index) => index)
+    this.queue = options.only !== undefined ? [...options.only] : options.keys.map((_, i) => i)
     // Every launch in flight and every wait for a token listens on it; hundreds are normal.
     setMaxListeners(0, this.halt.signal)
   }
@@ -118,7 +132,8 @@ export class WorkQueue {
   onEnd(end: TaskEnd): void {
     const arn = end.kind === 'stopped' ? end.task.taskArn : end.taskArn
     const record = this.byArn.get(arn)
-    if (record === undefined || record.state !== 'running') return
+    // An earlier attempt's end, seen again, changes nothing.
+    if (record === undefined || record.state !== 'running' || record.taskArn !== arn) return
     record.state = 'ended'
     record.end = end
     record.endedAt = this.deps.clock.now()
@@ -138,10 +153,72 @@ export class WorkQueue {
         .join(': ')
       logger.info(`Task ${id} stopped${t} with exit code ${code}${how ? ` (${how})` : ''}${which}`)
     }
+    if (!succeeded(record) && this.retried(record, end)) {
+      this.notify()
+      return
+    }
     if (!succeeded(record) && !record.stopRequested && this.options.failFast) {
       this.stop('fail-fast')
     }
     this.notify()
+  }
+
+  /**
+   * Asks the retry rules about a failed attempt; when they say retry (and the set is not
+   * halting), keeps the attempt and puts the task back at the front of the queue.
+   */
+  private retried(record: TaskRecord, end: TaskEnd): boolean {
+    const policy = this.options.retry
+    if (policy === undefined) return false
+    const attempt = attemptsOf(record)
+    const decision = policy.decide({
+      index: record.index,
+      attempt,
+      end,
+      stopRequested: record.stopRequested
+    })
+    const { logger } = this.deps
+    if (decision.storm !== undefined) logger.warning(decision.storm)
+    const which = this.records.length > 1 ? `Task #${record.index}` : 'The task'
+    const how = `${decision.class.kind} (${decision.class.cause})`
+    if (!decision.retry || this.halted !== undefined) {
+      const why = decision.retry ? 'the task set was stopping' : decision.why
+      record.retry = { endClass: decision.class, why }
+      if (decision.retry) return false
+      if (attempt > 1 || decision.class.kind !== 'app-exit') {
+        logger.info(`${which} ended by ${how} on attempt ${attempt}; not retried: ${decision.why}`)
+      }
+      return false
+    }
+    record.attempts = [
+      ...(record.attempts ?? []),
+      {
+        attempt,
+        taskArn: record.taskArn as string,
+        ...(record.launchedAt !== undefined ? { launchedAt: record.launchedAt } : {}),
+        ...(record.endedAt !== undefined ? { endedAt: record.endedAt } : {}),
+        end,
+        ...(record.seen !== undefined ? { seen: record.seen } : {}),
+        endClass: decision.class,
+        why: decision.why
+      }
+    ]
+    delete record.taskArn
+    delete record.launchedAt
+    delete record.endedAt
+    delete record.end
+    delete record.seen
+    record.state = 'not-started'
+    this.queue = [record.index, ...this.queue]
+    logger.info(
+      `${which} ended by ${how} on attempt ${attempt} of ${this.retryAttempts}: ` +
+        `starting attempt ${attempt + 1} (${escapeLogText(decision.why)})`
+    )
+    return true
+  }
+
+  private get retryAttempts(): number {
+    return this.options.retry?.attempts ?? 1
   }
 
   /** The waiter failed for good: stop what runs (nothing can see it end) and finish. */
@@ -197,7 +274,13 @@ export class WorkQueue {
   /** Launches in spec order while slots are free, each RunTask call after a token. */
   private async launchAll(): Promise<void> {
     const { bucket } = this.deps
-    while (this.halted === undefined && this.queue.length > 0) {
+    while (this.halted === undefined) {
+      if (this.queue.length === 0) {
+        // A retry may put a task back while others still run.
+        if (this.active <= 0 || this.options.retry === undefined || !this.deps.watch) break
+        await this.changed()
+        continue
+      }
       const free = this.maxParallel - this.active
       if (free <= 0) {
         await this.changed()

@@ -205,6 +205,11 @@ export class RetryPolicy {
     return Math.max(STORM_MIN_TASKS, Math.ceil(STORM_SHARE * this.tasks))
   }
 
+  /** Total attempts per task (`attempts`). */
+  get attempts(): number {
+    return this.settings.attempts
+  }
+
   /** Causes the storm guard stopped retrying, as `kind (cause)`. */
   get stormedCauses(): string[] {
     return [...this.stormed]

@@ -10,6 +10,7 @@ import { fanOutOf } from './model/fan-out.js'
 import type { TaskSpec } from './model/task.js'
 import { redactInput } from './util/redact.js'
 import { UserError } from './util/errors.js'
+import { DEFAULTS_LINE, MAX_ATTEMPTS, parseRetryOn } from './tasks/retry.js'
 
 export type { ActionInputs, Mode } from './inputs-types.js'
 export type { TaskSpec } from './model/task.js'
@@ -30,6 +31,9 @@ export const INPUT_DEFAULTS: Readonly<Record<string, string>> = {
   'fail-on-error': 'true',
   'launch-rate': '10',
   'fail-fast': 'false',
+  attempts: '3',
+  'retry-on': DEFAULTS_LINE,
+  rerun: 'failed',
   'job-index': '${{ strategy.job-index }}',
   'job-total': '${{ strategy.job-total }}',
   'job-max-parallel': '${{ strategy.max-parallel }}'
@@ -142,6 +146,9 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
     maxParallel: optional((n, v) => parseInteger(n, v, 1, MAX_TASKS))('max-parallel'),
     launchRate: take('launch-rate', (v) => parseNumber('launch-rate', v, 0.1, 40)) ?? 10,
     failFast: take('fail-fast', (v) => parseBoolean('fail-fast', v)) ?? false,
+    attempts: take('attempts', (v) => parseInteger('attempts', v, 1, MAX_ATTEMPTS)) ?? 3,
+    retryOn: take('retry-on', (v) => parseRetryOn('retry-on', v)) ?? [],
+    rerun: take('rerun', (v) => parseRerun(v)) ?? 'failed',
     fanOut: fanOutOf({ tasks: 1 })
   } satisfies ActionInputs
 
@@ -178,6 +185,14 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
   })
   if (errors.length > 0) throw new UserError(errors.join('\n'))
   return inputs
+}
+
+function parseRerun(value: string): 'failed' | 'all' {
+  if (value === 'failed' || value === 'all') return value
+  throw new UserError(
+    `Input 'rerun' must be failed (start only the tasks that did not succeed in an earlier ` +
+      `attempt of the workflow run) or all, got '${value}'`
+  )
 }
 
 function parseMode(value: string): Mode {

@@ -122,6 +122,18 @@ export class WorkQueue {
     return this.byArn.get(taskArn)?.index
   }
 
+  /**
+   * Which attempt of its task `taskArn` is (1-based), and whether that attempt was retried.
+   * Undefined for a task this queue did not start.
+   */
+  attemptOf(taskArn: string): { attempt: number; retried: boolean } | undefined {
+    const record = this.byArn.get(taskArn)
+    if (record === undefined) return undefined
+    const earlier = record.attempts?.find((a) => a.taskArn === taskArn)
+    if (earlier !== undefined) return { attempt: earlier.attempt, retried: true }
+    return { attempt: attemptsOf(record), retried: false }
+  }
+
   /** The wait's report that a task was seen started, with the state read (if any). */
   onStart(taskArn: string, task: TaskSnapshot | undefined): void {
     const record = this.byArn.get(taskArn)

@@ -18,6 +18,7 @@ import { launcher, type LauncherDeps, type ScaleOut } from './launcher.js'
 import { STOP_RATE, stopReasons } from './policy.js'
 import { WorkQueue, type QueueOutcome } from './queue.js'
 import { TokenBucket } from './token-bucket.js'
+import { RetryPolicy, type RetrySettings } from './retry.js'
 
 /**
  * The moments of each task, for whoever follows them (a live log follower, a progress line):
@@ -26,8 +27,16 @@ import { TokenBucket } from './token-bucket.js'
  */
 export interface TaskEvents {
   started?(taskArn: string, task: TaskSnapshot | undefined): void
-  /** `index` is the task's place in the set (0-based), as the summary numbers it. */
-  stopped?(taskArn: string, end: TaskEnd, index: number | undefined): void
+  /**
+   * `index` is the task's place in the set (0-based), as the summary numbers it; `attempt`
+   * which attempt of it this was, and whether it runs again (retry-on).
+   */
+  stopped?(
+    taskArn: string,
+    end: TaskEnd,
+    index: number | undefined,
+    attempt?: { attempt: number; retried: boolean }
+  ): void
 }
 
 export interface TaskSetDeps extends LauncherDeps {
@@ -79,6 +88,10 @@ export interface TaskSetOptions {
   /** The workflow run's URL, for StopTask reasons. */
   runUrl: string
   scaleOut?: ScaleOut
+  /** `attempts` and `retry-on`; absent: no retries. */
+  retry?: RetrySettings
+  /** Spec indexes to run (a re-run skips those that succeeded before); absent: all. */
+  only?: readonly number[]
 }
 
 export interface TaskSetOutcome extends QueueOutcome {
@@ -132,7 +145,7 @@ export async function runTaskSet(
       onEnd: (end) => {
         queue.onEnd(end)
         const taskArn = end.kind === 'stopped' ? end.task.taskArn : end.taskArn
-        deps.events?.stopped?.(taskArn, end, queue.indexOf(taskArn))
+        deps.events?.stopped?.(taskArn, end, queue.indexOf(taskArn), queue.attemptOf(taskArn))
       }
     }
   )
@@ -170,7 +183,11 @@ export async function runTaskSet(
         options.timeoutSeconds !== undefined
           ? startedAt + options.timeoutSeconds * 1000
           : undefined,
-      stopReasons: stopReasons(options)
+      stopReasons: stopReasons(options),
+      ...(options.retry !== undefined
+        ? { retry: new RetryPolicy(options.retry, options.specs.length) }
+        : {}),
+      ...(options.only !== undefined ? { only: options.only } : {})
     }
   )
 
@@ -200,12 +217,14 @@ export function settledArnsOf(
     !options.wait ||
     (!options.stopOnCancel && (outcome.halt === 'cancelled' || outcome.halt === 'timed-out'))
   return outcome.records.flatMap((r) => {
-    if (r.taskArn === undefined) return []
+    // Earlier attempts were seen to end.
+    const earlier = (r.attempts ?? []).map((a) => a.taskArn)
+    if (r.taskArn === undefined) return earlier
     const settled =
       r.state === 'ended' ||
       (r.stopRequested && !stopFailed.has(r.taskArn)) ||
       (r.state === 'running' && leftOnPurpose)
-    return settled ? [r.taskArn] : []
+    return settled ? [...earlier, r.taskArn] : earlier
   })
 }
 

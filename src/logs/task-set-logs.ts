@@ -40,6 +40,11 @@ export interface EndedTask {
   /** The app container's exit code, when known. */
   exitCode?: number
   failed: boolean
+  /**
+   * Which attempt of the task this was, for a task that ran more than once (retry-on): each
+   * failed attempt's tail prints under its own header.
+   */
+  attempt?: number
 }
 
 /** Prints the tails of failed tasks as they end, paced and bounded. */
@@ -92,7 +97,8 @@ export class FailedTaskTails {
       taskArn: task.taskArn,
       taskRegion: this.options.region
     })
-    const what = `task #${task.index} (exit code ${task.exitCode ?? 'none'})`
+    const attempt = task.attempt !== undefined ? ` attempt ${task.attempt}` : ''
+    const what = `task #${task.index}${attempt} (exit code ${task.exitCode ?? 'none'})`
     if ('reason' in link || link.region !== this.options.region) return
     const wait = this.nextAt - clock.now()
     if (wait > 0) await clock.sleep(wait, this.options.signal)

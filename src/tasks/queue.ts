@@ -80,6 +80,8 @@ export interface QueueOutcome {
   error?: unknown
   /** Tasks StopTask could not stop. */
   stopFailures: string[]
+  /** The storm guard's warnings, when it stopped retrying a cause. */
+  storms?: string[]
 }
 
 /** True for a task that ended with exit code 0. */
@@ -100,6 +102,7 @@ export class WorkQueue {
   private waiters: (() => void)[] = []
   private readonly stopping: Promise<void>[] = []
   private readonly stopFailures: string[] = []
+  private readonly storms: string[] = []
   /** When the last StopTask call of a cancel or timeout was made. */
   private stopsDoneAt: number | undefined
 
@@ -190,7 +193,10 @@ export class WorkQueue {
       stopRequested: record.stopRequested
     })
     const { logger } = this.deps
-    if (decision.storm !== undefined) logger.warning(decision.storm)
+    if (decision.storm !== undefined) {
+      logger.warning(decision.storm)
+      this.storms.push(decision.storm)
+    }
     const which = this.records.length > 1 ? `Task #${record.index}` : 'The task'
     const how = `${decision.class.kind} (${decision.class.cause})`
     if (!decision.retry || this.halted !== undefined) {
@@ -266,6 +272,7 @@ export class WorkQueue {
     }
     if (this.halted !== undefined) outcome.halt = this.halted
     if (this.haltError !== undefined) outcome.error = this.haltError
+    if (this.storms.length > 0) outcome.storms = [...this.storms]
     return outcome
   }
 

@@ -303,3 +303,80 @@ export async function writeRunRecords(
   }
   return { written: records.length - failed, failed }
 }
+
+/** A fan-out's re-run state: where its records live, this run attempt, and what it starts. */
+export interface RerunState {
+  place?: RunRecordPlace
+  runAttempt: number
+  plan: RerunPlan
+  specs: readonly TaskSpec[]
+}
+
+/**
+ * Before a fan-out starts: where its records live and, on a re-run, which tasks to start. A
+ * set of one task keeps no records (a re-run of its job is GitHub's, docs/retries.md, "Re-runs
+ * on GitHub"), nor does a set without a notification bucket or outside a workflow run.
+ */
+export async function startRerun(
+  deps: { s3?: Pick<S3Client, 'send'>; logger: Logger },
+  input: {
+    bucket?: { bucket: string; prefix: string }
+    env: NodeJS.ProcessEnv
+    jobIndex: number
+    jobTotal: number
+    rerun: 'failed' | 'all'
+    specs: readonly TaskSpec[]
+  }
+): Promise<RerunState> {
+  const runAttempt = runAttemptOf(input.env)
+  const none: RerunState = { runAttempt, plan: { earlier: new Map() }, specs: input.specs }
+  if (input.specs.length < 2 || input.bucket === undefined || deps.s3 === undefined) {
+    if (input.specs.length >= 2 && runAttempt > 1 && input.rerun === 'failed') {
+      deps.logger.notice(
+        `Run attempt ${runAttempt}: every task starts again, since the results of earlier ` +
+          `attempts live in the notification bucket and this run has none (notification-prefix)`
+      )
+    }
+    return none
+  }
+  const place = runRecordPlace({
+    bucket: input.bucket.bucket,
+    prefix: input.bucket.prefix,
+    env: input.env,
+    jobIndex: input.jobIndex,
+    jobTotal: input.jobTotal
+  })
+  if (place === undefined) return none
+  if (runAttempt <= 1 || input.rerun === 'all') return { ...none, place }
+  const records = await readRunRecords({ s3: deps.s3, logger: deps.logger }, place)
+  const plan = planRerun({ runAttempt, rerun: input.rerun, specs: input.specs, records })
+  const starting = plan.only?.length ?? input.specs.length
+  deps.logger.info(
+    `Run attempt ${runAttempt}: ${plan.earlier.size} of ${input.specs.length} tasks succeeded ` +
+      `in an earlier attempt; starting the other ${starting} (rerun: failed)`
+  )
+  return { place, runAttempt, plan, specs: input.specs }
+}
+
+/** After the fan-out: records the final result of each task this attempt ran. Never throws. */
+export async function finishRerun(
+  deps: { s3?: Pick<S3Client, 'send'>; logger: Logger },
+  state: RerunState,
+  records: readonly TaskRecord[]
+): Promise<void> {
+  if (state.place === undefined || deps.s3 === undefined) return
+  const results = records.flatMap((r) => {
+    if (state.plan.earlier.has(r.index)) return []
+    const record = recordOf(r, { runAttempt: state.runAttempt, specs: state.specs })
+    return record === undefined ? [] : [record]
+  })
+  if (results.length === 0) return
+  const { written } = await writeRunRecords(
+    { s3: deps.s3, logger: deps.logger },
+    state.place,
+    results
+  )
+  deps.logger.debug(
+    `Recorded ${written} task result(s) under s3://${state.place.bucket}/${state.place.keyPrefix}`
+  )
+}

@@ -22,6 +22,14 @@ import {
   type ContainerScript,
   type TaskScript
 } from './script.js'
+import {
+  ENI_TIMEOUT_REASON,
+  FaultInjector,
+  SPOT_REASON,
+  pullThrottleReason,
+  spotAfterSeconds
+} from './faults.js'
+import type { Fault, FaultRates } from './faults.js'
 import { taskStateEvent, type TaskStateEvent } from './events.js'
 
 /** Lifecycle durations, in simulated seconds. */
@@ -92,6 +100,8 @@ export interface EcsSimOptions {
   logs: LogStore
   emit: (event: TaskStateEvent) => void
   signal: AbortSignal
+  /** Random infrastructure failures of new tasks (faults.ts); scripted ones need none. */
+  faults?: FaultRates
 }
 
 /** When things happened to one task, epoch milliseconds, for the benchmark. */
@@ -170,6 +180,9 @@ interface SimTask {
   memory: number
   cpuText?: string
   memoryText?: string
+  /** The infrastructure failure this task meets (faults.ts), and when Spot reclaims it. */
+  fault?: Fault
+  spotAfterSeconds?: number
 }
 
 interface ContainerInstance {
@@ -211,8 +224,10 @@ export class EcsSim {
   private readonly idempotency = new Map<string, { fingerprint: string; taskArns: string[] }>()
   private readonly capacityAttempts = new Map<string, number>()
   private readonly clusterTags = new Map<string, Tag[]>()
+  private readonly faults: FaultInjector
 
   constructor(private readonly o: EcsSimOptions) {
+    this.faults = new FaultInjector(o.random, o.faults)
     for (const [cluster, fleet] of Object.entries(o.fleet ?? {})) {
       this.addContainerInstances(cluster, fleet.instances, fleet)
     }
@@ -562,9 +577,25 @@ export class EcsSim {
         instance.usedMemory += need.memory
         instance.running++
       }
-      tasks.push(
-        this.createTask({ body, cluster, definition, overrides, script, scripts, instance, need })
+      const task = this.createTask({
+        body,
+        cluster,
+        definition,
+        overrides,
+        script,
+        scripts,
+        instance,
+        need
+      })
+      const appEnv = appDefinition ? envOf(appDefinition) : new Map<string, string>()
+      // Attempts of one task: the same definition and overrides, whatever the tags and token.
+      const taskKey = JSON.stringify([cluster, body.taskDefinition, body.overrides])
+      task.fault = this.faults.next(taskKey, appEnv)
+      task.spotAfterSeconds = spotAfterSeconds(
+        appEnv,
+        task.containers.find((c) => c.name === appName)?.script.runSeconds
       )
+      tasks.push(task)
     }
     if (tokenKey && tasks.length > 0) {
       this.idempotency.set(tokenKey, { fingerprint, taskArns: tasks.map((t) => t.taskArn) })
@@ -708,6 +739,15 @@ export class EcsSim {
 
   private toPending(task: SimTask): void {
     if (task.desiredStatus !== 'RUNNING') return
+    if (task.fault === 'eni-timeout') {
+      task.desiredStatus = 'STOPPED'
+      task.stopCode = 'TaskFailedToStart'
+      task.stoppedReason = ENI_TIMEOUT_REASON
+      task.stoppingAt = this.o.clock.now()
+      for (const c of task.containers) c.lastStatus = 'STOPPED'
+      this.finishStop(task)
+      return
+    }
     task.lastStatus = 'PENDING'
     task.pullStartedAt = this.o.clock.now()
     this.changed(task)
@@ -720,13 +760,18 @@ export class EcsSim {
     if (task.desiredStatus !== 'RUNNING') return
     const now = this.o.clock.now()
     task.pullStoppedAt = now
-    const failing = task.containers.filter((c) => c.script.pullFailure)
+    const throttled = (c: SimContainer): boolean =>
+      task.fault === 'pull-throttle' &&
+      c === (task.containers.find((x) => x.name === 'app') ?? task.containers[0])
+    const failing = task.containers.filter((c) => c.script.pullFailure || throttled(c))
     if (failing.length > 0) {
       const reasonOf = (c: SimContainer): string =>
-        `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${c.image}: not found`
+        throttled(c)
+          ? pullThrottleReason(c.image)
+          : `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${c.image}: not found`
       for (const c of task.containers) {
         c.lastStatus = 'STOPPED'
-        if (c.script.pullFailure) c.reason = reasonOf(c)
+        if (failing.includes(c)) c.reason = reasonOf(c)
       }
       task.desiredStatus = 'STOPPED'
       task.stopCode = 'TaskFailedToStart'
@@ -749,6 +794,11 @@ export class EcsSim {
       }
     }
     this.changed(task)
+    if (task.fault === 'spot-interruption') {
+      this.after(task.spotAfterSeconds ?? 1, () => {
+        if (task.desiredStatus === 'RUNNING') this.beginStop(task, 'SpotInterruption', SPOT_REASON)
+      })
+    }
   }
 
   /** Prints a container's lines spread evenly over its run time (all at once if it runs on). */

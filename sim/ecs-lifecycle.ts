@@ -4,6 +4,7 @@
  * spread over the run. Every state change bumps the task's `version` and emits an
  * "ECS Task State Change" event.
  */
+import { ENI_TIMEOUT_REASON, SPOT_REASON, pullThrottleReason } from './faults.js'
 import { randomHex, randomUuid } from './random.js'
 import { taskStateEvent } from './events.js'
 import type { EcsSimOptions, SimContainer, SimTask, TaskTimeline } from './ecs-model.js'
@@ -65,6 +66,15 @@ export class TaskLifecycle {
 
   private toPending(task: SimTask): void {
     if (task.desiredStatus !== 'RUNNING') return
+    if (task.fault === 'eni-timeout') {
+      task.desiredStatus = 'STOPPED'
+      task.stopCode = 'TaskFailedToStart'
+      task.stoppedReason = ENI_TIMEOUT_REASON
+      task.stoppingAt = this.o.clock.now()
+      for (const c of task.containers) c.lastStatus = 'STOPPED'
+      this.finishStop(task)
+      return
+    }
     task.lastStatus = 'PENDING'
     task.pullStartedAt = this.o.clock.now()
     this.changed(task)
@@ -77,13 +87,18 @@ export class TaskLifecycle {
     if (task.desiredStatus !== 'RUNNING') return
     const now = this.o.clock.now()
     task.pullStoppedAt = now
-    const failing = task.containers.filter((c) => c.script.pullFailure)
+    const throttled = (c: SimContainer): boolean =>
+      task.fault === 'pull-throttle' &&
+      c === (task.containers.find((x) => x.name === 'app') ?? task.containers[0])
+    const failing = task.containers.filter((c) => c.script.pullFailure || throttled(c))
     if (failing.length > 0) {
       const reasonOf = (c: SimContainer): string =>
-        `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${c.image}: not found`
+        throttled(c)
+          ? pullThrottleReason(c.image)
+          : `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${c.image}: not found`
       for (const c of task.containers) {
         c.lastStatus = 'STOPPED'
-        if (c.script.pullFailure) c.reason = reasonOf(c)
+        if (failing.includes(c)) c.reason = reasonOf(c)
       }
       task.desiredStatus = 'STOPPED'
       task.stopCode = 'TaskFailedToStart'
@@ -106,6 +121,11 @@ export class TaskLifecycle {
       }
     }
     this.changed(task)
+    if (task.fault === 'spot-interruption') {
+      this.after(task.spotAfterSeconds ?? 1, () => {
+        if (task.desiredStatus === 'RUNNING') this.beginStop(task, 'SpotInterruption', SPOT_REASON)
+      })
+    }
   }
 
   /** Prints a container's lines spread evenly over its run time (all at once if it runs on). */

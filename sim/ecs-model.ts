@@ -3,6 +3,7 @@
  * of task definitions, tasks, containers and container instances (sim/ecs.ts is the service).
  */
 import type { AccountQuotaOptions } from './account-quotas.js'
+import type { Fault, FaultRates } from './faults.js'
 import type { ContainerDefinition, ContainerOverride, Tag } from '@aws-sdk/client-ecs'
 import type { Clock, Random } from '../src/util/clock.js'
 import type { LogStore } from './logs.js'
@@ -79,6 +80,8 @@ export interface EcsSimOptions {
   signal: AbortSignal
   /** The account's Fargate quotas (sim/account-quotas.ts); none by default. */
   quotas?: AccountQuotaOptions
+  /** Random infrastructure failures of new tasks (faults.ts); scripted ones need none. */
+  faults?: FaultRates
 }
 
 /** When things happened to one task, epoch milliseconds, for the benchmark. */
@@ -157,6 +160,9 @@ export interface SimTask {
   memory: number
   cpuText?: string
   memoryText?: string
+  /** The infrastructure failure this task meets (faults.ts), and when Spot reclaims it. */
+  fault?: Fault
+  spotAfterSeconds?: number
 }
 
 export interface ContainerInstance {

@@ -30,6 +30,7 @@ import {
 } from './ecs-model.js'
 import { buildTask, requirements, wireTask } from './ecs-task.js'
 import { AccountQuotas } from './account-quotas.js'
+import { FaultInjector, spotAfterSeconds } from './faults.js'
 
 export {
   DEFAULT_TIMINGS,
@@ -50,6 +51,8 @@ export class EcsSim {
   private readonly lifecycle: TaskLifecycle
   /** The account's Fargate quotas (sim/account-quotas.ts). */
   readonly quotas: AccountQuotas
+  /** Infrastructure failures injected into new tasks (sim/faults.ts). */
+  private readonly faults: FaultInjector
 
   constructor(private readonly o: EcsSimOptions) {
     const arn = (resource: string): string => this.arn(resource)
@@ -62,6 +65,7 @@ export class EcsSim {
     })
     this.fleet = new Fleet({ clock: o.clock, random: o.random, arn })
     this.quotas = new AccountQuotas(o.quotas)
+    this.faults = new FaultInjector(o.random, o.faults)
     this.lifecycle = new TaskLifecycle(o, this.timelines, (task) => {
       this.quotas.release(task.taskArn)
       this.fleet.release(task)
@@ -249,6 +253,14 @@ export class EcsSim {
         need
       })
       this.quotas.hold(task.taskArn, body, need.cpu)
+      const appEnv = appDefinition ? envOf(appDefinition) : new Map<string, string>()
+      // Attempts of one task: the same definition and overrides, whatever the tags and token.
+      const taskKey = JSON.stringify([cluster, body.taskDefinition, body.overrides])
+      task.fault = this.faults.next(taskKey, appEnv)
+      task.spotAfterSeconds = spotAfterSeconds(
+        appEnv,
+        task.containers.find((c) => c.name === appName)?.script.runSeconds
+      )
       tasks.push(task)
     }
     if (tokenKey && tasks.length > 0) {

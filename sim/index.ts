@@ -3,6 +3,7 @@
  * bucket, and one loopback endpoint speaking ECS and CloudWatch Logs (AWS JSON 1.1), whose
  * task state events reach the project's notifier handler, which writes them into the s3rver.
  */
+import type { FaultRates } from './faults.js'
 import { setMaxListeners } from 'node:events'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { processEvent as notifierProcessEvent } from '../notifier/handler.js'
@@ -112,6 +113,8 @@ export interface LocalAwsOptions {
   onEvent?: (event: TaskStateEvent) => void
   /** Where the notifier's log lines go (default: kept, see `notifierLog()`). */
   log?: (line: string) => void
+  /** Random Spot interruptions, pull throttling and ENI timeouts of new tasks (faults.ts). */
+  faults?: FaultRates
 }
 
 /** Calls by operation and throttled calls by operation. */
@@ -265,7 +268,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       options.onEvent?.(event)
       channel.send(event)
     },
-    signal: abort.signal
+    signal: abort.signal,
+    ...(options.faults !== undefined ? { faults: options.faults } : {})
   })
   const sim = ecs
 

@@ -1,5 +1,6 @@
 import type { FanOut } from './model/fan-out.js'
 import type { TaskSpec } from './model/task.js'
+import type { RetryRule } from './tasks/retry.js'
 
 /** The action's inputs after validation. `src/inputs.ts` is the only module that builds this. */
 export type Mode = 'run' | 'register' | 'dry-run'
@@ -81,6 +82,15 @@ export interface ActionInputs {
   launchRate?: number
   /** On the first failed task, stop the others and start no more. */
   failFast: boolean
+  /** Attempts per task in all (1 to 10); 1 turns retries off. */
+  attempts: number
+  /** The `retry-on` rules, first match wins (the default set when the input is `defaults`). */
+  retryOn: RetryRule[]
+  /**
+   * On a re-run of the workflow run: `failed` starts only the tasks that did not succeed in an
+   * earlier attempt, `all` starts every task.
+   */
+  rerun: 'failed' | 'all'
   /**
    * The fan-out this job belongs to (`job-index`, `job-total`, `job-max-parallel` from the
    * strategy context, `fan-out-width`, and this job's own tasks): its width divides every

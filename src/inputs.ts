@@ -10,6 +10,7 @@ import { fanOutOf, type FanOut } from './model/fan-out.js'
 import type { TaskSpec } from './model/task.js'
 import { redactInput } from './util/redact.js'
 import { UserError } from './util/errors.js'
+import { DEFAULTS_LINE, MAX_ATTEMPTS, parseRetryOn } from './tasks/retry.js'
 
 export type { ActionInputs, Mode } from './inputs-types.js'
 export type { TaskSpec } from './model/task.js'
@@ -29,6 +30,9 @@ export const INPUT_DEFAULTS: Readonly<Record<string, string>> = {
   'follow-logs': 'true',
   'fail-on-error': 'true',
   'fail-fast': 'false',
+  attempts: '3',
+  'retry-on': DEFAULTS_LINE,
+  rerun: 'failed',
   'job-index': '${{ strategy.job-index }}',
   'job-total': '${{ strategy.job-total }}',
   'job-max-parallel': '${{ strategy.max-parallel }}'
@@ -115,7 +119,10 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
     maxParallel: optional((n, v) => parseInteger(n, v, 1, MAX_TASKS))('max-parallel'),
     // An upper bound: the job spends its share of the fan-out's RunTask rate when that is less.
     launchRate: optional((n, v) => parseNumber(n, v, 0.1, 40))('launch-rate'),
-    failFast: take('fail-fast', (v) => parseBoolean('fail-fast', v)) ?? false
+    failFast: take('fail-fast', (v) => parseBoolean('fail-fast', v)) ?? false,
+    attempts: take('attempts', (v) => parseInteger('attempts', v, 1, MAX_ATTEMPTS)) ?? 3,
+    retryOn: take('retry-on', (v) => parseRetryOn('retry-on', v)) ?? [],
+    rerun: take('rerun', (v) => parseRerun(v)) ?? 'failed'
   } satisfies Omit<ActionInputs, 'tasks' | 'fanOut'>
   const result = { ...settings, ...tasksAndFanOut(inputs, { ...settings, count, tasksJson }) }
   if (inputs.errors.length > 0) throw new UserError(inputs.errors.join('\n'))
@@ -197,6 +204,14 @@ function tasksAndFanOut(
     ...(given.maxParallel !== undefined ? { maxParallel: given.maxParallel } : {})
   })
   return { tasks, fanOut }
+}
+
+function parseRerun(value: string): 'failed' | 'all' {
+  if (value === 'failed' || value === 'all') return value
+  throw new UserError(
+    `Input 'rerun' must be failed (start only the tasks that did not succeed in an earlier ` +
+      `attempt of the workflow run) or all, got '${value}'`
+  )
 }
 
 function parseMode(value: string): Mode {

@@ -21,6 +21,7 @@ import { STATE, saveList, type StateStore } from './state.js'
 import { reportTaskSet } from './report/set.js'
 import { runTaskSet, type TaskSetOutcome } from './tasks/run-set.js'
 import type { RunPlan } from './tasks/plan.js'
+import { finishRerun, startRerun, type RerunState } from './tasks/rerun.js'
 import { UserError, foreignErrorMessage } from './util/errors.js'
 import { gitHubContextOf } from './util/github.js'
 import type { Logger } from './util/logger.js'
@@ -149,12 +150,26 @@ async function runAndReport(ctx: RunContext): Promise<void> {
   const { deps, inputs, rendered, clients } = ctx
   const { logger, state } = deps
   const logs = taskLogs(ctx)
+  const s3Prefix =
+    ctx.plan.prefix === undefined || ctx.plan.prefix === 'none' ? undefined : ctx.plan.prefix
+  const recordsS3 = s3Prefix === undefined ? undefined : clients.s3(s3Prefix.region)
+  const rerun = await startRerun(
+    { ...(recordsS3 !== undefined ? { s3: recordsS3 } : {}), logger },
+    {
+      ...(s3Prefix !== undefined ? { bucket: s3Prefix } : {}),
+      env: deps.env,
+      jobIndex: inputs.fanOut.jobIndex,
+      jobTotal: inputs.fanOut.jobTotal,
+      rerun: inputs.rerun,
+      specs: inputs.tasks
+    }
+  )
   let taskDefinitionArn = ctx.resolved.taskDefinitionArn
   let outcome: TaskSetOutcome
   let followed: FollowResult | undefined
   try {
     // A revision read from the bucket may have been deregistered since: replaced once.
-    outcome = await runResolved(ctx.resolved, (arn) => runSet(ctx, logs, arn), {
+    outcome = await runResolved(ctx.resolved, (arn) => runSet(ctx, logs, arn, rerun), {
       logger,
       onReplaced: (replacement) => {
         taskDefinitionArn = replacement.taskDefinitionArn
@@ -164,6 +179,11 @@ async function runAndReport(ctx: RunContext): Promise<void> {
       refusedBy: refusalOf
     })
     saveList(state, STATE.settledArns, outcome.settledArns)
+    await finishRerun(
+      { ...(recordsS3 !== undefined ? { s3: recordsS3 } : {}), logger },
+      rerun,
+      outcome.records
+    )
     deps.setOutput('cluster', rendered.cluster)
     followed = await logs.finish(outcome)
   } finally {
@@ -180,7 +200,9 @@ async function runAndReport(ctx: RunContext): Promise<void> {
       failOnError: inputs.failOnError,
       stopOnCancel: inputs.stopOnCancel,
       ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),
-      wait: inputs.wait
+      wait: inputs.wait,
+      runAttempt: rerun.runAttempt,
+      earlier: rerun.plan.earlier
     })
   )
   if (failure !== undefined) deps.setFailed(failure)
@@ -196,9 +218,10 @@ function refusalOf(outcome: TaskSetOutcome): string | undefined {
 function runSet(
   ctx: RunContext,
   logs: TaskLogs,
-  taskDefinitionArn: string
+  taskDefinitionArn: string,
+  rerun: RerunState
 ): Promise<TaskSetOutcome> {
-  const { deps, rendered, clients, plan } = ctx
+  const { deps, inputs, rendered, clients, plan } = ctx
   const { clock, random, logger, state } = deps
   const n = plan.apps.length
   const s3Prefix = plan.prefix === undefined || plan.prefix === 'none' ? undefined : plan.prefix
@@ -215,17 +238,23 @@ function runSet(
         s3Endpoint: s3EndpointOf(deps.env, s3Prefix?.region ?? clients.region),
         saveStartedArns: (arns) => {
           saveList(state, STATE.taskArns, arns)
-          if (n === 1 && arns[0] !== undefined) {
-            logger.info(`Console: ${ecsTaskConsoleUrl(clients.region, rendered.cluster, arns[0])}`)
-            logs.launched(arns[0])
+          // A set of one: its latest attempt is the task to link and follow.
+          const latest = arns[arns.length - 1]
+          if (n === 1 && latest !== undefined) {
+            logger.info(`Console: ${ecsTaskConsoleUrl(clients.region, rendered.cluster, latest)}`)
+            logs.launched(latest)
           }
         },
-        events: { stopped: (taskArn, end, index) => logs.ended(taskArn, end, index) }
+        events: {
+          stopped: (taskArn, end, index, attempt) => logs.ended(taskArn, end, index, attempt)
+        }
       },
       {
         ...plan,
         baseRequest: { ...plan.baseRequest, taskDefinition: taskDefinitionArn },
-        signal: deps.cancelSignal
+        signal: deps.cancelSignal,
+        retry: { attempts: inputs.attempts, rules: inputs.retryOn },
+        ...(rerun.plan.only !== undefined ? { only: rerun.plan.only } : {})
       }
     )
   )
@@ -238,7 +267,12 @@ function runSet(
  */
 interface TaskLogs {
   launched(taskArn: string): void
-  ended(taskArn: string, end: TaskEnd, index: number | undefined): void
+  ended(
+    taskArn: string,
+    end: TaskEnd,
+    index: number | undefined,
+    attempt?: { attempt: number; retried: boolean }
+  ): void
   finish(outcome: TaskSetOutcome): Promise<FollowResult | undefined>
   /** Ends any log read at once (after `finish`, or when the run failed). */
   close(): void
@@ -281,10 +315,33 @@ function taskLogs(ctx: RunContext): TaskLogs {
         }
       )
     },
-    ended(taskArn, end, index) {
+    ended(taskArn, end, index, attempt) {
+      if (live && attempt?.retried === true && follower !== undefined) {
+        // The retried attempt's lines were printed as it ran; drain them, then follow the next.
+        const previous = follower
+        follower = undefined
+        tailsPrinted = tailsPrinted.then(async () => {
+          const exitedAt =
+            end.kind === 'stopped' ? (end.task.executionStoppedAt ?? end.task.stoppedAt) : undefined
+          await previous.stop({
+            ...(exitedAt ? { exitedAt: exitedAt.getTime() } : {}),
+            signal: deps.cancelSignal
+          })
+          logger.info(`Attempt ${attempt.attempt} of the task ended; its log lines are above`)
+        })
+        return
+      }
       if (tails === undefined || index === undefined) return
       const exitCode = end.kind === 'stopped' ? exitCodeOf(end.task) : undefined
-      tailsPrinted = tails.ended({ index, taskArn, exitCode, failed: exitCode !== 0 })
+      tailsPrinted = tails.ended({
+        index,
+        taskArn,
+        exitCode,
+        failed: exitCode !== 0,
+        ...(attempt !== undefined && (attempt.retried || attempt.attempt > 1)
+          ? { attempt: attempt.attempt }
+          : {})
+      })
     },
     async finish(outcome) {
       await tailsPrinted

@@ -7,6 +7,7 @@ import {
   splitShellWords
 } from '../../src/inputs.js'
 import { UserError } from '../../src/util/errors.js'
+import { defaultRetryRules } from '../../src/tasks/retry.js'
 
 /** An input reader over a plain map, like INPUT_* variables. */
 const reader =
@@ -47,6 +48,9 @@ describe('readInputs', () => {
       maxParallel: undefined,
       launchRate: undefined,
       failFast: false,
+      attempts: 3,
+      retryOn: defaultRetryRules(),
+      rerun: 'failed',
       fanOut: {
         jobIndex: 0,
         jobTotal: 1,
@@ -395,4 +399,40 @@ describe('readInputs keeps env values out of logs and errors', () => {
       expect(message).not.toContain('hunter2')
     }
   )
+})
+
+describe('attempts, retry-on and rerun', () => {
+  const read = (values: Record<string, string>) =>
+    readInputs(reader({ definition: 'd.yml', ...values }), quiet)
+
+  it('reads attempts 1 to 10, retry rules and rerun', () => {
+    const inputs = read({ attempts: '1', 'retry-on': 'exit-code=137\ndefaults', rerun: 'all' })
+    expect(inputs.attempts).toBe(1)
+    expect(inputs.retryOn.map((r) => r.text)).toEqual([
+      'exit-code=137',
+      'kind=infrastructure',
+      'kind=start-transient'
+    ])
+    expect(inputs.rerun).toBe('all')
+    expect(read({ attempts: '10' }).attempts).toBe(10)
+  })
+
+  it('names every bad one', () => {
+    expect(() => read({ attempts: '11', 'retry-on': 'exitcode=1', rerun: 'some' })).toThrow(
+      new UserError(
+        [
+          "Input 'attempts' must be a whole number from 1 to 10, got '11'",
+          "Input 'retry-on' line 1 must be conditions like stop-code=SpotInterruption; " +
+            'reason=CannotPullContainerError*toomanyrequests*; exit-code=137 (optionally after ' +
+            "'retry' or 'exit'), got 'exitcode=1': unknown key 'exitcode'; the keys are " +
+            'stop-code, reason, exit-code, kind',
+          "Input 'rerun' must be failed (start only the tasks that did not succeed in an earlier " +
+            "attempt of the workflow run) or all, got 'some'"
+        ].join('\n')
+      )
+    )
+    expect(() => read({ attempts: '0' })).toThrow(
+      "Input 'attempts' must be a whole number from 1 to 10, got '0'"
+    )
+  })
 })

@@ -130,9 +130,10 @@ describe('who may write which key', () => {
       .Statement.filter((s) => list(s.Action).includes('s3:PutObject'))
       .flatMap((s) => list(s.Resource))
 
-  it('lets the action write only the task definition cache', () => {
+  it('lets the action write only the task definition cache and the re-run records', () => {
     expect(putResources('action-policy.json')).toEqual([
-      'arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/task-definitions/*'
+      'arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/task-definitions/*',
+      'arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/runs/*'
     ])
   })
 

@@ -54,6 +54,22 @@ describe('FailedTaskTails', () => {
     return { clock, logger, tails }
   }
 
+  it('prints each failed attempt of a retried task under its own header', async () => {
+    logsMock.on(GetLogEventsCommand).callsFake((input: { logStreamName: string }) => ({
+      events: [{ timestamp: T0, message: `SIGTERM in ${input.logStreamName.slice(-2)}` }],
+      nextBackwardToken: 'b/0'
+    }))
+    const { clock, logger, tails } = setup()
+    await clock.run(
+      tails.ended({ index: 4, taskArn: arn(41), exitCode: 143, failed: true, attempt: 1 })
+    )
+    const at = new Date(T0).toISOString()
+    expect(logger.lines).toEqual([
+      `info: Last 1 log lines of task #4 attempt 1 (exit code 143), ecs/app/${String(41).padStart(32, '0')}:`,
+      `info: ${at} SIGTERM in 41`
+    ])
+  })
+
   it('prints the tail of each failed task as it ends, two a second at most, and nothing for the others', async () => {
     logsMock.on(GetLogEventsCommand).callsFake((input: { logStreamName: string }) => ({
       events: [{ timestamp: T0, message: `boom in ${input.logStreamName.slice(-2)}` }],

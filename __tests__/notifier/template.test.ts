@@ -48,6 +48,11 @@ describe('notifier/template.yml', () => {
       Type: 'Number',
       MinValue: 1
     })
+    expect(at(template, 'Parameters', 'RunRecordRetentionDays')).toMatchObject({
+      Type: 'Number',
+      Default: 30,
+      MinValue: 1
+    })
     expect(at(template, 'Conditions', 'CreateBucket')).toEqual({
       'Fn::Equals': [{ Ref: 'BucketName' }, '']
     })
@@ -76,6 +81,12 @@ describe('notifier/template.yml', () => {
             Status: 'Enabled',
             Prefix: { 'Fn::Sub': '${Prefix}/' },
             ExpirationInDays: { Ref: 'RetentionDays' }
+          },
+          {
+            Id: 'expire-oneshot-run-records',
+            Status: 'Enabled',
+            Prefix: { 'Fn::Sub': '${Prefix}/runs/' },
+            ExpirationInDays: { Ref: 'RunRecordRetentionDays' }
           }
         ]
       }

@@ -58,6 +58,11 @@ export interface EndedTask {
   /** The app container's exit code, when known. */
   exitCode?: number
   failed: boolean
+  /**
+   * Which attempt of the task this was, for a task that ran more than once (retry-on): each
+   * failed attempt's tail prints under its own header.
+   */
+  attempt?: number
 }
 
 /** Prints the tails of failed tasks as they end, paced and bounded. */
@@ -120,7 +125,8 @@ export class FailedTaskTails {
       taskArn: task.taskArn,
       taskRegion: this.options.region
     })
-    const what = `task #${task.index} (exit code ${task.exitCode ?? 'none'})`
+    const attempt = task.attempt !== undefined ? ` attempt ${task.attempt}` : ''
+    const what = `task #${task.index}${attempt} (exit code ${task.exitCode ?? 'none'})`
     if ('reason' in link || link.region !== this.options.region) return
     if (this.options.signal?.aborted) return
     await tailLogs(

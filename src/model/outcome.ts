@@ -1,7 +1,8 @@
 /**
  * How the tasks of a task set stand and ended: the records the work queue keeps and the report
- * reads. Plain data, no behaviour.
+ * reads. Plain data, and one count.
  */
+import type { EndClass } from './task-end-kind.js'
 import type { TaskEnd, TaskSnapshot } from './task.js'
 
 /** Why a task set stopped early. */
@@ -21,7 +22,22 @@ export type TaskState =
   /** Started, and its end was seen (`end`). */
   | 'ended'
 
-/** One task of the fan-out, by spec index. */
+/** An attempt of a task that ended and ran again (retry-on, src/tasks/retry.ts). */
+export interface AttemptRecord {
+  /** 1-based. */
+  attempt: number
+  taskArn: string
+  launchedAt?: number
+  endedAt?: number
+  end: TaskEnd
+  seen?: TaskSnapshot
+  /** How it ended. */
+  endClass: EndClass
+  /** Which rule retried it. */
+  why: string
+}
+
+/** One task of the fan-out, by spec index; its fields are those of its latest attempt. */
 export interface TaskRecord {
   index: number
   state: TaskState
@@ -37,4 +53,13 @@ export interface TaskRecord {
   error?: string
   /** StopTask was called for it (fail-fast, cancel or timeout). */
   stopRequested: boolean
+  /** Its earlier attempts, each ended and retried, oldest first; absent: none. */
+  attempts?: AttemptRecord[]
+  /** How the latest attempt ended and why it was not retried, when it failed under retry rules. */
+  retry?: { endClass: EndClass; why: string }
+}
+
+/** Attempts a task has started: its earlier attempts, and the latest one if it started. */
+export function attemptsOf(record: Pick<TaskRecord, 'attempts' | 'taskArn'>): number {
+  return (record.attempts?.length ?? 0) + (record.taskArn !== undefined ? 1 : 0)
 }

@@ -23,6 +23,8 @@ import {
   roomWaitLine,
   type SetTaskResult
 } from './set-summary.js'
+import { attemptOutputs, attemptsSummary, withEarlier } from './attempts.js'
+import type { RunRecord } from '../tasks/rerun.js'
 
 export interface SetReportDeps extends ReportDeps {
   clock: Clock
@@ -42,6 +44,10 @@ export interface SetReportOptions {
   wait: boolean
   /** How following the log of a set of one went (`follow-logs`); it replaces the tail. */
   followed?: FollowResult
+  /** This workflow run attempt (GITHUB_RUN_ATTEMPT), for `run-attempts`; default 1. */
+  runAttempt?: number
+  /** Tasks a re-run did not start again: their earlier results (src/tasks/rerun.ts). */
+  earlier?: ReadonlyMap<number, RunRecord>
 }
 
 /** Reports the set; returns the step's failure message, undefined when the step passes. */
@@ -59,7 +65,11 @@ export async function reportTaskSet(
     })
     return 'url' in link ? link.url : undefined
   }
-  const results = resultsOf(outcome.records, logsUrlOf)
+  const results = withEarlier(resultsOf(outcome.records, logsUrlOf), options.earlier)
+  const attempts = {
+    runAttempt: options.runAttempt ?? 1,
+    ...(options.earlier !== undefined ? { earlier: options.earlier } : {})
+  }
   const counts = countByStatus(results)
   const requests = outcome.waitRequests
   if (options.wait) {
@@ -76,11 +86,26 @@ export async function reportTaskSet(
   for (const [name, value] of Object.entries(setOutputs(results))) {
     if (options.wait || name === 'task-arns') deps.setOutput(name, value)
   }
+  // Left running, the tasks' attempts are not known yet either.
+  for (const [name, value] of Object.entries(attemptOutputs(outcome.records, attempts))) {
+    if (options.wait) deps.setOutput(name, value)
+  }
+  const attemptsMarkdown = attemptsSummary(outcome.records, {
+    ...attempts,
+    ...(outcome.storms !== undefined ? { storm: outcome.storms } : {})
+  })
   const only = results.length === 1 ? (results[0] as SetTaskResult) : undefined
   const waited = roomWaitLine(outcome.roomWaits, results.length)
   if (only !== undefined) {
     const failure = await reportOne(deps, outcome, only, options)
     if (waited !== undefined) await writeSummaryLine(deps, waited)
+    if (attemptsMarkdown !== '') {
+      try {
+        await deps.writeSummary(attemptsMarkdown)
+      } catch (error) {
+        logger.warning(`Could not write the job summary: ${shownErrorMessage(error)}`)
+      }
+    }
     return failure
   }
   const ran = results.filter((r) => r.taskArn !== undefined)
@@ -97,7 +122,8 @@ export async function reportTaskSet(
   try {
     await deps.writeSummary(
       setSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel }) +
-        (waited !== undefined ? `\n${waited}` : '')
+        (waited !== undefined ? `\n${waited}` : '') +
+        (attemptsMarkdown === '' ? '' : `\n${attemptsMarkdown}`)
     )
   } catch (error) {
     logger.warning(`Could not write the job summary: ${shownErrorMessage(error)}`)

@@ -17,7 +17,13 @@ import { nextBatch } from './batch.js'
 import type { TaskEnd } from '../wait/engine.js'
 import type { TaskSnapshot } from '../model/task.js'
 import { confirmWindowMs } from './start-and-stop-rules.js'
-import type { HaltReason, StoppingHalt, TaskRecord } from '../model/outcome.js'
+import {
+  attemptsOf,
+  type HaltReason,
+  type StoppingHalt,
+  type TaskRecord
+} from '../model/outcome.js'
+import type { RetryPolicy } from './retry.js'
 import type { TokenBucket } from './token-bucket.js'
 
 export interface QueueDeps extends Pick<Runtime, 'clock' | 'logger'> {
@@ -53,6 +59,14 @@ export interface QueueOptions {
   deadline?: number
   /** StopTask reasons (ECS shows them as stoppedReason). */
   stopReasons: Record<StoppingHalt, string>
+  /**
+   * Decides whether an ended attempt runs again (`attempts`, `retry-on`); absent: never. A
+   * retried task goes back to the front of the queue for a fresh RunTask call (a new client
+   * token), within the same launch bucket, `timeout` and slots; a halt starts no attempt.
+   */
+  retry?: RetryPolicy
+  /** Spec indexes to run, in order (a re-run skips those done before); absent: all. */
+  only?: readonly number[]
 }
 
 export interface QueueOutcome {
@@ -63,6 +77,8 @@ export interface QueueOutcome {
   error?: unknown
   /** Tasks StopTask could not stop. */
   stopFailures: string[]
+  /** The storm guard's warnings, when it stopped retrying a cause. */
+  storms?: string[]
 }
 
 /** True for a task that ended with exit code 0. */
@@ -83,6 +99,7 @@ export class WorkQueue {
   private waiters: (() => void)[] = []
   private readonly stopping: Promise<void>[] = []
   private readonly stopFailures: string[] = []
+  private readonly storms: string[] = []
   /** When the last StopTask call of a cancel or timeout was made. */
   private stopsDoneAt: number | undefined
 
@@ -95,7 +112,7 @@ export class WorkQueue {
       state: 'not-started',
       stopRequested: false
     }))
-    this.queue = options.keys.map((_, index) => index)
+    this.queue = options.only !== undefined ? [...options.only] : options.keys.map((_, i) => i)
     // Every launch in flight and every wait for a token listens on it; hundreds are normal.
     setMaxListeners(0, this.halt.signal)
   }
@@ -103,6 +120,18 @@ export class WorkQueue {
   /** The task's place in the set (0-based), once RunTask has returned it. */
   indexOf(taskArn: string): number | undefined {
     return this.byArn.get(taskArn)?.index
+  }
+
+  /**
+   * Which attempt of its task `taskArn` is (1-based), and whether that attempt was retried.
+   * Undefined for a task this queue did not start.
+   */
+  attemptOf(taskArn: string): { attempt: number; retried: boolean } | undefined {
+    const record = this.byArn.get(taskArn)
+    if (record === undefined) return undefined
+    const earlier = record.attempts?.find((a) => a.taskArn === taskArn)
+    if (earlier !== undefined) return { attempt: earlier.attempt, retried: true }
+    return { attempt: attemptsOf(record), retried: false }
   }
 
   /** The wait's report that a task was seen started, with the state read (if any). */
@@ -115,7 +144,8 @@ export class WorkQueue {
   onEnd(end: TaskEnd): void {
     const arn = end.kind === 'stopped' ? end.task.taskArn : end.taskArn
     const record = this.byArn.get(arn)
-    if (record === undefined || record.state !== 'running') return
+    // An earlier attempt's end, seen again, changes nothing.
+    if (record === undefined || record.state !== 'running' || record.taskArn !== arn) return
     record.state = 'ended'
     record.end = end
     record.endedAt = this.deps.clock.now()
@@ -135,10 +165,75 @@ export class WorkQueue {
         .join(': ')
       logger.info(`Task ${id} stopped${t} with exit code ${code}${how ? ` (${how})` : ''}${which}`)
     }
+    if (!succeeded(record) && this.retried(record, end)) {
+      this.notify()
+      return
+    }
     if (!succeeded(record) && !record.stopRequested && this.options.failFast) {
       this.stop('fail-fast')
     }
     this.notify()
+  }
+
+  /**
+   * Asks the retry rules about a failed attempt; when they say retry (and the set is not
+   * halting), keeps the attempt and puts the task back at the front of the queue.
+   */
+  private retried(record: TaskRecord, end: TaskEnd): boolean {
+    const policy = this.options.retry
+    if (policy === undefined) return false
+    const attempt = attemptsOf(record)
+    const decision = policy.decide({
+      index: record.index,
+      attempt,
+      end,
+      stopRequested: record.stopRequested
+    })
+    const { logger } = this.deps
+    if (decision.storm !== undefined) {
+      logger.warning(decision.storm)
+      this.storms.push(decision.storm)
+    }
+    const which = this.records.length > 1 ? `Task #${record.index}` : 'The task'
+    const how = `${decision.class.kind} (${decision.class.cause})`
+    if (!decision.retry || this.halted !== undefined) {
+      const why = decision.retry ? 'the task set was stopping' : decision.why
+      record.retry = { endClass: decision.class, why }
+      if (decision.retry) return false
+      if (attempt > 1 || decision.class.kind !== 'app-exit') {
+        logger.info(`${which} ended by ${how} on attempt ${attempt}; not retried: ${decision.why}`)
+      }
+      return false
+    }
+    record.attempts = [
+      ...(record.attempts ?? []),
+      {
+        attempt,
+        taskArn: record.taskArn as string,
+        ...(record.launchedAt !== undefined ? { launchedAt: record.launchedAt } : {}),
+        ...(record.endedAt !== undefined ? { endedAt: record.endedAt } : {}),
+        end,
+        ...(record.seen !== undefined ? { seen: record.seen } : {}),
+        endClass: decision.class,
+        why: decision.why
+      }
+    ]
+    delete record.taskArn
+    delete record.launchedAt
+    delete record.endedAt
+    delete record.end
+    delete record.seen
+    record.state = 'not-started'
+    this.queue = [record.index, ...this.queue]
+    logger.info(
+      `${which} ended by ${how} on attempt ${attempt} of ${this.retryAttempts}: ` +
+        `starting attempt ${attempt + 1} (${escapeLogText(decision.why)})`
+    )
+    return true
+  }
+
+  private get retryAttempts(): number {
+    return this.options.retry?.attempts ?? 1
   }
 
   /** The waiter failed for good: stop what runs (nothing can see it end) and finish. */
@@ -174,6 +269,7 @@ export class WorkQueue {
     }
     if (this.halted !== undefined) outcome.halt = this.halted
     if (this.haltError !== undefined) outcome.error = this.haltError
+    if (this.storms.length > 0) outcome.storms = [...this.storms]
     return outcome
   }
 
@@ -194,7 +290,13 @@ export class WorkQueue {
   /** Launches in spec order while slots are free, each RunTask call after a token. */
   private async launchAll(): Promise<void> {
     const { bucket } = this.deps
-    while (this.halted === undefined && this.queue.length > 0) {
+    while (this.halted === undefined) {
+      if (this.queue.length === 0) {
+        // A retry may put a task back while others still run.
+        if (this.active <= 0 || this.options.retry === undefined || !this.deps.watch) break
+        await this.changed()
+        continue
+      }
       const free = this.maxParallel - this.active
       if (free <= 0) {
         await this.changed()

@@ -20,6 +20,7 @@ import { WorkQueue, type QueueOutcome } from './queue.js'
 import { TokenBucket } from './token-bucket.js'
 import { launchPace, type RoomWait } from './pace.js'
 import type { FanOut } from '../model/fan-out.js'
+import { RetryPolicy, type RetrySettings } from './retry.js'
 
 /**
  * The moments of each task, for whoever follows them (a live log follower, a progress line):
@@ -28,8 +29,16 @@ import type { FanOut } from '../model/fan-out.js'
  */
 export interface TaskEvents {
   started?(taskArn: string, task: TaskSnapshot | undefined): void
-  /** `index` is the task's place in the set (0-based), as the summary numbers it. */
-  stopped?(taskArn: string, end: TaskEnd, index: number | undefined): void
+  /**
+   * `index` is the task's place in the set (0-based), as the summary numbers it; `attempt`
+   * which attempt of it this was, and whether it runs again (retry-on).
+   */
+  stopped?(
+    taskArn: string,
+    end: TaskEnd,
+    index: number | undefined,
+    attempt?: { attempt: number; retried: boolean }
+  ): void
 }
 
 export interface TaskSetDeps extends LauncherDeps, Runtime {
@@ -50,6 +59,10 @@ export interface TaskSetDeps extends LauncherDeps, Runtime {
 export interface TaskSetOptions extends RunPlan {
   /** Aborted when the job is cancelled. */
   signal: AbortSignal
+  /** `attempts` and `retry-on`; absent: no retries. */
+  retry?: RetrySettings
+  /** Spec indexes to run (a re-run skips those that succeeded before); absent: all. */
+  only?: readonly number[]
 }
 
 export interface TaskSetOutcome extends QueueOutcome {
@@ -108,7 +121,7 @@ export async function runTaskSet(
       onEnd: (end) => {
         queue.onEnd(end)
         const taskArn = end.kind === 'stopped' ? end.task.taskArn : end.taskArn
-        deps.events?.stopped?.(taskArn, end, queue.indexOf(taskArn))
+        deps.events?.stopped?.(taskArn, end, queue.indexOf(taskArn), queue.attemptOf(taskArn))
       }
     }
   )
@@ -179,7 +192,11 @@ function workQueueOf(
         options.timeoutSeconds !== undefined
           ? startedAt + options.timeoutSeconds * 1000
           : undefined,
-      stopReasons: stopReasons(options)
+      stopReasons: stopReasons(options),
+      ...(options.retry !== undefined
+        ? { retry: new RetryPolicy(options.retry, options.apps.length) }
+        : {}),
+      ...(options.only !== undefined ? { only: options.only } : {})
     }
   )
 }
@@ -198,12 +215,14 @@ export function settledArnsOf(
     !options.wait ||
     (!options.stopOnCancel && (outcome.halt === 'cancelled' || outcome.halt === 'timed-out'))
   return outcome.records.flatMap((r) => {
-    if (r.taskArn === undefined) return []
+    // Earlier attempts were seen to end.
+    const earlier = (r.attempts ?? []).map((a) => a.taskArn)
+    if (r.taskArn === undefined) return earlier
     const settled =
       r.state === 'ended' ||
       (r.stopRequested && !stopFailed.has(r.taskArn)) ||
       (r.state === 'running' && leftOnPurpose)
-    return settled ? [r.taskArn] : []
+    return settled ? [...earlier, r.taskArn] : earlier
   })
 }
 

@@ -1,0 +1,183 @@
+/**
+ * Every attempt, reported (pure): the attempt outputs (`attempts` for one task, `task-attempts`
+ * and `run-attempts` beside the list outputs), the results of tasks a re-run did not start
+ * again (their earlier run attempt's record), and the job summary's list of attempts: task id,
+ * stop code, reason and run time of each, and why it ran again.
+ */
+import { escapeMarkdown, formatDuration } from './summary.js'
+import { attemptsOf, type TaskRecord } from '../model/outcome.js'
+import { taskIdOf } from '../model/task-state.js'
+import type { TaskEnd, TaskSnapshot } from '../model/task.js'
+import type { RunRecord } from '../tasks/rerun.js'
+import type { SetTaskResult } from './set-summary.js'
+
+/** Reasons are cut to this many characters in an attempt row. */
+const REASON_MAX = 300
+
+/** Results of a set: the tasks of this attempt, and those a re-run took from an earlier one. */
+export function withEarlier(
+  results: readonly SetTaskResult[],
+  earlier: ReadonlyMap<number, RunRecord> | undefined
+): SetTaskResult[] {
+  if (earlier === undefined || earlier.size === 0) return [...results]
+  return results.map((r) => {
+    const e = earlier.get(r.index)
+    if (e === undefined) return r
+    const result: SetTaskResult = { index: r.index, status: 'succeeded' }
+    if (e.taskArn !== null) result.taskArn = e.taskArn
+    if (e.exitCode !== null) result.exitCode = e.exitCode
+    if (e.startedAt !== null && e.stoppedAt !== null) {
+      result.durationMs = Date.parse(e.stoppedAt) - Date.parse(e.startedAt)
+    }
+    return result
+  })
+}
+
+/**
+ * The attempt outputs: `task-attempts` (attempts of each task in task order, 0 for one never
+ * started; an earlier run attempt's count for a task a re-run did not start), `run-attempts`
+ * (the run attempt whose result each entry is, null for a task with no result), and
+ * `attempts` for a set of one task.
+ */
+export function attemptOutputs(
+  records: readonly TaskRecord[],
+  options: { runAttempt: number; earlier?: ReadonlyMap<number, RunRecord> }
+): Record<string, string> {
+  const counts = records.map((r) => options.earlier?.get(r.index)?.attempts ?? attemptsOf(r))
+  const runs = records.map((r) => {
+    const e = options.earlier?.get(r.index)
+    if (e !== undefined) return e.runAttempt
+    return r.state === 'not-started' ? null : options.runAttempt
+  })
+  const outputs: Record<string, string> = {
+    'task-attempts': JSON.stringify(counts),
+    'run-attempts': JSON.stringify(runs)
+  }
+  if (records.length === 1) outputs.attempts = String(counts[0] ?? 0)
+  return outputs
+}
+
+/** One attempt as the summary shows it. */
+interface AttemptRow {
+  index: number
+  attempt: number
+  taskArn: string
+  end?: TaskEnd
+  launchedAt?: number
+  endedAt?: number
+  outcome: string
+}
+
+function runTimeOf(row: AttemptRow): string {
+  const task: TaskSnapshot | undefined = row.end?.kind === 'stopped' ? row.end.task : undefined
+  const start = task?.startedAt ?? task?.createdAt
+  if (start !== undefined && task?.stoppedAt !== undefined) {
+    return formatDuration(task.stoppedAt.getTime() - start.getTime())
+  }
+  if (row.launchedAt !== undefined && row.endedAt !== undefined) {
+    return formatDuration(row.endedAt - row.launchedAt)
+  }
+  return ''
+}
+
+function reasonOf(end: TaskEnd | undefined): string {
+  if (end === undefined) return ''
+  if (end.kind === 'lost') return end.reason
+  const app = end.task.containers.find((c) => c.name === 'app')
+  const text = [end.task.stoppedReason, app?.reason].filter((s) => s).join(': ')
+  return text.length > REASON_MAX ? `${text.slice(0, REASON_MAX)}…` : text
+}
+
+function rowsOf(record: TaskRecord): AttemptRow[] {
+  const rows: AttemptRow[] = (record.attempts ?? []).map((a) => ({
+    index: record.index,
+    attempt: a.attempt,
+    taskArn: a.taskArn,
+    end: a.end,
+    ...(a.launchedAt !== undefined ? { launchedAt: a.launchedAt } : {}),
+    ...(a.endedAt !== undefined ? { endedAt: a.endedAt } : {}),
+    outcome: `${a.endClass.kind} (${a.endClass.cause}): retried by ${a.why}`
+  }))
+  if (record.taskArn !== undefined) {
+    const last = record.end
+    const outcome =
+      record.state === 'running'
+        ? 'unfinished'
+        : last?.kind === 'stopped'
+          ? `exit code ${last.task.containers.find((c) => c.name === 'app')?.exitCode ?? 'none'}` +
+            (record.retry !== undefined && record.retry.endClass.kind !== 'app-exit'
+              ? `; not retried: ${record.retry.why}`
+              : '')
+          : 'lost'
+    rows.push({
+      index: record.index,
+      attempt: rows.length + 1,
+      taskArn: record.taskArn,
+      ...(last !== undefined ? { end: last } : {}),
+      ...(record.launchedAt !== undefined ? { launchedAt: record.launchedAt } : {}),
+      ...(record.endedAt !== undefined ? { endedAt: record.endedAt } : {}),
+      outcome
+    })
+  }
+  return rows
+}
+
+/** Rows of the attempts table at most; the rest are counted in a note. */
+export const MAX_ATTEMPT_ROWS = 500
+
+/**
+ * The summary's attempts section: one row per attempt of every task that ran more than once,
+ * and a line for the tasks a re-run took from an earlier run attempt. '' when there is neither.
+ */
+export function attemptsSummary(
+  records: readonly TaskRecord[],
+  options: { earlier?: ReadonlyMap<number, RunRecord>; runAttempt: number; storm?: string[] }
+): string {
+  const retried = records.filter((r) => (r.attempts?.length ?? 0) > 0)
+  const out: string[] = []
+  const earlier = options.earlier ?? new Map<number, RunRecord>()
+  if (earlier.size > 0) {
+    const byRun = new Map<number, number>()
+    for (const e of earlier.values()) byRun.set(e.runAttempt, (byRun.get(e.runAttempt) ?? 0) + 1)
+    const from = [...byRun.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([run, n]) => `${n} in run attempt ${run}`)
+      .join(', ')
+    out.push(
+      `#### Re-run (attempt ${options.runAttempt})`,
+      '',
+      `${earlier.size} of ${records.length} tasks succeeded before and were not started again ` +
+        `(${from}); ${records.length - earlier.size} were started in this attempt.`,
+      ''
+    )
+  }
+  for (const storm of options.storm ?? []) out.push(`> ${escapeMarkdown(storm)}`, '')
+  if (retried.length === 0) return out.join('\n')
+  const total = retried.reduce((n, r) => n + attemptsOf(r), 0)
+  out.push(
+    `#### Attempts (${retried.length} task(s) retried, ${total} attempts)`,
+    '',
+    '| # | Attempt | Task | Stop code | Reason | Run time | Outcome |',
+    '|---:|---:|---|---|---|---:|---|'
+  )
+  let shown = 0
+  let omitted = 0
+  for (const record of retried) {
+    for (const row of rowsOf(record)) {
+      if (shown >= MAX_ATTEMPT_ROWS) {
+        omitted++
+        continue
+      }
+      shown++
+      const stopCode = row.end?.kind === 'stopped' ? (row.end.task.stopCode ?? '') : ''
+      out.push(
+        `| ${row.index} | ${row.attempt} | <code>${escapeMarkdown(taskIdOf(row.taskArn))}</code> | ` +
+          `${escapeMarkdown(stopCode)} | ${escapeMarkdown(reasonOf(row.end))} | ${runTimeOf(row)} | ` +
+          `${escapeMarkdown(row.outcome)} |`
+      )
+    }
+  }
+  if (omitted > 0) out.push('', `_${omitted} more attempt rows were left out._`)
+  out.push('')
+  return out.join('\n')
+}

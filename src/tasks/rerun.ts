@@ -1,0 +1,382 @@
+/**
+ * A re-run finishes the work: each task of a fan-out records its final result in the bucket,
+ * under the workflow run, at `<prefix>/runs/<run id>/<job>/<index>.json`; a re-run of the
+ * workflow run (GITHUB_RUN_ATTEMPT above 1, docs/retries.md, "Re-runs on GitHub") reads them and
+ * starts only the tasks that did not succeed. A record is small and holds no environment value:
+ * the index, the run attempt, the status, the exit code, the task ARN, the stop code, the
+ * attempts, and a fingerprint of the task's command and env names (never values) so a changed
+ * task list is run again rather than trusted.
+ *
+ * The planning is pure (`planRerun`); reading and writing take the S3 client as a parameter and
+ * never fail the step: a record that cannot be read means the task runs again.
+ */
+import { createHash } from 'node:crypto'
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client
+} from '@aws-sdk/client-s3'
+import type { TaskSpec } from '../model/task.js'
+import { attemptsOf, type TaskRecord } from '../model/outcome.js'
+import { exitCodeOf } from '../model/task-state.js'
+import { errorName, shownErrorMessage } from '../util/errors.js'
+import type { Logger } from '../util/logger.js'
+
+/** Bumped when the record's shape changes; records of another version are not read. */
+export const RUN_RECORD_VERSION = 1
+
+/** Reads and writes in flight at once: far below S3's 3,500 PUT / 5,500 GET a second per prefix. */
+export const RECORD_CONCURRENCY = 16
+
+/** The stopped reason kept in a record, at most this many characters. */
+const REASON_MAX = 256
+
+/** One task's final result in one attempt of the workflow run. */
+export interface RunRecord {
+  version: number
+  index: number
+  /** The workflow run attempt (GITHUB_RUN_ATTEMPT) it ran in. */
+  runAttempt: number
+  status: 'succeeded' | 'failed'
+  exitCode: number | null
+  taskArn: string | null
+  stopCode: string | null
+  stoppedReason: string | null
+  /** Task attempts it took in that run attempt (retry-on). */
+  attempts: number
+  startedAt: string | null
+  stoppedAt: string | null
+  /** Tasks in the set, and the task's fingerprint (specFingerprint). */
+  tasks: number
+  spec: string
+}
+
+/** Where one job's records live. */
+export interface RunRecordPlace {
+  bucket: string
+  /** `<prefix>/runs/<run id>/<job>/`, ending in `/`. */
+  keyPrefix: string
+}
+
+/**
+ * The place of this job's records, or undefined when there is none: outside a workflow run, or
+ * without a notification prefix. `<job>` is GITHUB_JOB, with the matrix job's index and the
+ * step (GITHUB_ACTION) when known, so two steps or two matrix jobs never share records.
+ */
+export function runRecordPlace(input: {
+  bucket: string
+  prefix: string
+  env: NodeJS.ProcessEnv
+  jobIndex: number
+  jobTotal: number
+}): RunRecordPlace | undefined {
+  const { env } = input
+  const runId = env.GITHUB_RUN_ID
+  const job = env.GITHUB_JOB
+  if (!runId || !job) return undefined
+  const parts = [job]
+  if (input.jobTotal > 1) parts.push(`m${input.jobIndex}`)
+  if (env.GITHUB_ACTION) parts.push(env.GITHUB_ACTION)
+  const segment = parts.map((p) => p.replace(/[^A-Za-z0-9_.-]/g, '_')).join('.')
+  const base = input.prefix === '' ? '' : `${input.prefix}/`
+  return { bucket: input.bucket, keyPrefix: `${base}runs/${runId}/${segment}/` }
+}
+
+/** The workflow run attempt: GITHUB_RUN_ATTEMPT, 1 when absent or not a number. */
+export function runAttemptOf(env: NodeJS.ProcessEnv): number {
+  const n = Number(env.GITHUB_RUN_ATTEMPT)
+  return Number.isSafeInteger(n) && n >= 1 ? n : 1
+}
+
+/** A fingerprint of a task: its command and the names (not values) of its env. */
+export function specFingerprint(spec: TaskSpec): string {
+  const text = JSON.stringify([spec.command ?? null, Object.keys(spec.env).sort()])
+  return createHash('sha256').update(text).digest('hex').slice(0, 16)
+}
+
+/** What a run does about earlier attempts. */
+export interface RerunPlan {
+  /** Indexes to start, in order; undefined: all. */
+  only?: number[]
+  /** Indexes that succeeded in an earlier attempt, with their record. */
+  earlier: Map<number, RunRecord>
+}
+
+/**
+ * Which tasks to start (pure): on run attempt 1, or with `rerun: all`, every task; else every
+ * task without a record of success that fits the task (same set size, same fingerprint).
+ */
+export function planRerun(input: {
+  runAttempt: number
+  rerun: 'failed' | 'all'
+  specs: readonly TaskSpec[]
+  records: ReadonlyMap<number, RunRecord>
+}): RerunPlan {
+  if (input.runAttempt <= 1 || input.rerun === 'all') return { earlier: new Map() }
+  const earlier = new Map<number, RunRecord>()
+  const only: number[] = []
+  input.specs.forEach((spec, index) => {
+    const r = input.records.get(index)
+    const fits =
+      r !== undefined &&
+      r.status === 'succeeded' &&
+      r.tasks === input.specs.length &&
+      r.spec === specFingerprint(spec) &&
+      r.runAttempt < input.runAttempt
+    if (fits) earlier.set(index, r)
+    else only.push(index)
+  })
+  return { only, earlier }
+}
+
+/** The record of one task of this attempt, or undefined when it has no final result. */
+export function recordOf(
+  record: TaskRecord,
+  context: { runAttempt: number; specs: readonly TaskSpec[] }
+): RunRecord | undefined {
+  const spec = context.specs[record.index]
+  if (spec === undefined) return undefined
+  const base = {
+    version: RUN_RECORD_VERSION,
+    index: record.index,
+    runAttempt: context.runAttempt,
+    attempts: attemptsOf(record),
+    tasks: context.specs.length,
+    spec: specFingerprint(spec)
+  }
+  if (record.state === 'start-failed') {
+    return {
+      ...base,
+      status: 'failed',
+      exitCode: null,
+      taskArn: null,
+      stopCode: null,
+      stoppedReason: null,
+      startedAt: null,
+      stoppedAt: null
+    }
+  }
+  if (record.state !== 'ended' || record.end === undefined) return undefined
+  const end = record.end
+  const task = end.kind === 'stopped' ? end.task : undefined
+  const exitCode = task !== undefined ? exitCodeOf(task) : null
+  return {
+    ...base,
+    status: exitCode === 0 ? 'succeeded' : 'failed',
+    exitCode,
+    taskArn: record.taskArn ?? null,
+    stopCode: task?.stopCode ?? null,
+    stoppedReason: task?.stoppedReason?.slice(0, REASON_MAX) ?? null,
+    startedAt: task?.startedAt?.toISOString() ?? null,
+    stoppedAt: task?.stoppedAt?.toISOString() ?? null
+  }
+}
+
+/** Parses a record's JSON; undefined when it is not a record of this version. */
+export function parseRunRecord(text: string): RunRecord | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (value === null || typeof value !== 'object') return undefined
+  const r = value as Partial<RunRecord>
+  const ok =
+    r.version === RUN_RECORD_VERSION &&
+    Number.isSafeInteger(r.index) &&
+    Number.isSafeInteger(r.runAttempt) &&
+    (r.status === 'succeeded' || r.status === 'failed') &&
+    Number.isSafeInteger(r.tasks) &&
+    typeof r.spec === 'string'
+  return ok ? (r as RunRecord) : undefined
+}
+
+/** Runs `fn` over `items`, at most `limit` at once. */
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>
+): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}
+
+function accessHint(error: unknown, action: string, place: RunRecordPlace): string {
+  const name = errorName(error)
+  const hint =
+    name === 'AccessDenied' || name === 'Forbidden'
+      ? `; grant ${action} on arn:aws:s3:::${place.bucket}/${place.keyPrefix}*`
+      : ''
+  return `${shownErrorMessage(error)}${hint}`
+}
+
+/**
+ * Reads this job's records. Never throws: when the records cannot be listed or read, the
+ * tasks they would have spared run again, with a warning saying why.
+ */
+export async function readRunRecords(
+  deps: { s3: Pick<S3Client, 'send'>; logger: Logger },
+  place: RunRecordPlace
+): Promise<Map<number, RunRecord>> {
+  const { s3, logger } = deps
+  const keys: string[] = []
+  try {
+    let token: string | undefined
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({
+          Bucket: place.bucket,
+          Prefix: place.keyPrefix,
+          ...(token !== undefined ? { ContinuationToken: token } : {})
+        })
+      )
+      for (const o of page.Contents ?? []) if (o.Key?.endsWith('.json')) keys.push(o.Key)
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined
+    } while (token !== undefined)
+  } catch (error) {
+    logger.warning(
+      `Could not list the results of earlier attempts under s3://${place.bucket}/${place.keyPrefix}, ` +
+        `so every task runs again: ${accessHint(error, 's3:ListBucket', place)}`
+    )
+    return new Map()
+  }
+  const records = new Map<number, RunRecord>()
+  let unreadable = 0
+  await eachLimited(keys, RECORD_CONCURRENCY, async (key) => {
+    try {
+      const out = await s3.send(new GetObjectCommand({ Bucket: place.bucket, Key: key }))
+      const record = parseRunRecord((await out.Body?.transformToString()) ?? '')
+      const expected = `${place.keyPrefix}${record?.index}.json`
+      if (record === undefined || key !== expected) unreadable++
+      else records.set(record.index, record)
+    } catch (error) {
+      unreadable++
+      logger.debug(`Could not read ${key}: ${shownErrorMessage(error)}`)
+    }
+  })
+  if (unreadable > 0) {
+    logger.warning(
+      `${unreadable} result(s) of earlier attempts under s3://${place.bucket}/${place.keyPrefix} ` +
+        `could not be read; their tasks run again`
+    )
+  }
+  return records
+}
+
+/**
+ * Writes the records of this attempt, one object per task. Never throws: a record that cannot
+ * be written costs a task's re-run later, never this run; a warning says so.
+ */
+export async function writeRunRecords(
+  deps: { s3: Pick<S3Client, 'send'>; logger: Logger },
+  place: RunRecordPlace,
+  records: readonly RunRecord[]
+): Promise<{ written: number; failed: number }> {
+  let failed = 0
+  let firstError: unknown
+  await eachLimited(records, RECORD_CONCURRENCY, async (record) => {
+    try {
+      await deps.s3.send(
+        new PutObjectCommand({
+          Bucket: place.bucket,
+          Key: `${place.keyPrefix}${record.index}.json`,
+          Body: JSON.stringify(record),
+          ContentType: 'application/json'
+        })
+      )
+    } catch (error) {
+      failed++
+      firstError ??= error
+    }
+  })
+  if (failed > 0) {
+    deps.logger.warning(
+      `Could not record ${failed} of ${records.length} task result(s) under ` +
+        `s3://${place.bucket}/${place.keyPrefix}, so a re-run starts those tasks again: ` +
+        accessHint(firstError, 's3:PutObject', place)
+    )
+  }
+  return { written: records.length - failed, failed }
+}
+
+/** A fan-out's re-run state: where its records live, this run attempt, and what it starts. */
+export interface RerunState {
+  place?: RunRecordPlace
+  runAttempt: number
+  plan: RerunPlan
+  specs: readonly TaskSpec[]
+}
+
+/**
+ * Before a fan-out starts: where its records live and, on a re-run, which tasks to start. A
+ * set of one task keeps no records (a re-run of its job is GitHub's, docs/retries.md, "Re-runs
+ * on GitHub"), nor does a set without a notification bucket or outside a workflow run.
+ */
+export async function startRerun(
+  deps: { s3?: Pick<S3Client, 'send'>; logger: Logger },
+  input: {
+    bucket?: { bucket: string; prefix: string }
+    env: NodeJS.ProcessEnv
+    jobIndex: number
+    jobTotal: number
+    rerun: 'failed' | 'all'
+    specs: readonly TaskSpec[]
+  }
+): Promise<RerunState> {
+  const runAttempt = runAttemptOf(input.env)
+  const none: RerunState = { runAttempt, plan: { earlier: new Map() }, specs: input.specs }
+  if (input.specs.length < 2 || input.bucket === undefined || deps.s3 === undefined) {
+    if (input.specs.length >= 2 && runAttempt > 1 && input.rerun === 'failed') {
+      deps.logger.notice(
+        `Run attempt ${runAttempt}: every task starts again, since the results of earlier ` +
+          `attempts live in the notification bucket and this run has none (notification-prefix)`
+      )
+    }
+    return none
+  }
+  const place = runRecordPlace({
+    bucket: input.bucket.bucket,
+    prefix: input.bucket.prefix,
+    env: input.env,
+    jobIndex: input.jobIndex,
+    jobTotal: input.jobTotal
+  })
+  if (place === undefined) return none
+  if (runAttempt <= 1 || input.rerun === 'all') return { ...none, place }
+  const records = await readRunRecords({ s3: deps.s3, logger: deps.logger }, place)
+  const plan = planRerun({ runAttempt, rerun: input.rerun, specs: input.specs, records })
+  const starting = plan.only?.length ?? input.specs.length
+  deps.logger.info(
+    `Run attempt ${runAttempt}: ${plan.earlier.size} of ${input.specs.length} tasks succeeded ` +
+      `in an earlier attempt; starting the other ${starting} (rerun: failed)`
+  )
+  return { place, runAttempt, plan, specs: input.specs }
+}
+
+/** After the fan-out: records the final result of each task this attempt ran. Never throws. */
+export async function finishRerun(
+  deps: { s3?: Pick<S3Client, 'send'>; logger: Logger },
+  state: RerunState,
+  records: readonly TaskRecord[]
+): Promise<void> {
+  if (state.place === undefined || deps.s3 === undefined) return
+  const results = records.flatMap((r) => {
+    if (state.plan.earlier.has(r.index)) return []
+    const record = recordOf(r, { runAttempt: state.runAttempt, specs: state.specs })
+    return record === undefined ? [] : [record]
+  })
+  if (results.length === 0) return
+  const { written } = await writeRunRecords(
+    { s3: deps.s3, logger: deps.logger },
+    state.place,
+    results
+  )
+  deps.logger.debug(
+    `Recorded ${written} task result(s) under s3://${state.place.bucket}/${state.place.keyPrefix}`
+  )
+}

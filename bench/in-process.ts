@@ -17,7 +17,6 @@ import { createAwsClients, type AwsClients, type ClientOptions } from '../src/aw
 import { readInputs } from '../src/inputs.js'
 import { run, type MainDeps } from '../src/main.js'
 import { systemClock } from '../src/util/clock.js'
-import { gitHubContextOf } from '../src/util/github.js'
 import type { Logger } from '../src/util/logger.js'
 import { counted, jobCalls, jobClients, type JobCalls } from './lib/job-clients.js'
 import { runSdkWaiterJob, type SdkWaiterSpec } from './lib/sdk-waiter.js'

@@ -82,7 +82,8 @@ export async function run(deps: MainDeps): Promise<void> {
             region: clients.region,
             github,
             random: deps.random
-          })
+          }),
+          alone: inputs.fanOut.width === 1
         }
       )
     )

@@ -123,6 +123,30 @@ describe('resolveTaskDefinition', () => {
     ])
   })
 
+  it.each(['off', 'no-prefix'] as const)(
+    'a job that is the whole fan-out (cache %s) registers at once: no delay, no warning',
+    async (cache) => {
+      ecsMock.on(DescribeTaskDefinitionCommand).resolves(describeOutput('batch'))
+      const request = registerRequest('batch')
+      const app = request.containerDefinitions?.[0]
+      if (app) app.image = 'changed:1'
+      ecsMock.on(RegisterTaskDefinitionCommand).resolves({
+        taskDefinition: {
+          ...describeOutput('batch').taskDefinition,
+          revision: 8,
+          taskDefinitionArn: ARN8
+        }
+      })
+      const result = await clock.run(
+        resolveTaskDefinition(deps(), { registerRequest: request, cache, alone: true })
+      )
+      expect(result).toEqual({ taskDefinitionArn: ARN8, registered: true })
+      expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(1)
+      expect(clock.sleeps).toEqual([])
+      expect(logger.of('warning')).toEqual([])
+    }
+  )
+
   describe('through the bucket', () => {
     let bucket: FakeBucket
     const KEY = cacheKey('oneshot', registerRequest('batch'))

@@ -102,6 +102,14 @@ describe('resolveThroughBucket', () => {
     ])
   })
 
+  it('a job that is the whole fan-out says it resolves the task definition, not for other jobs', async () => {
+    await clock.run(job({ alone: true }))
+    expect(logger.of('info')).toEqual([
+      `Claimed ${URL}; resolving the task definition`,
+      `Wrote ${ARN(8)} to ${URL}`
+    ])
+  })
+
   it('waits on a jittered, doubling schedule while another job holds the claim, then runs its ARN', async () => {
     bucket.put(KEY, claimedEntry())
     const waiting = job()

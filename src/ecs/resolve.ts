@@ -91,6 +91,12 @@ export async function resolveTaskDefinition(
     registerOptions?: RegisterOptions
     /** Undefined: describe and register at once, as without racing jobs. */
     cache?: CacheSetting
+    /**
+     * This job is the whole fan-out (`job-total` 1, one task, no `fan-out-width`): no other job
+     * of it can race for the registration, so without a bucket it describes and registers at
+     * once, with no random delay and no warning.
+     */
+    alone?: boolean
   }
 ): Promise<ResolvedTaskDefinition> {
   const given = options.taskDefinitionInput?.trim()
@@ -107,6 +113,9 @@ export async function resolveTaskDefinition(
     })
   const cache = options.cache
   if (cache === undefined) return pick(await direct())
+  if (options.alone === true && (cache === 'off' || cache === 'no-prefix')) {
+    return pick(await direct())
+  }
   if (cache === 'off') return pick(await jittered())
   if (cache === 'no-prefix') {
     deps.logger.warning(
@@ -134,7 +143,8 @@ export async function resolveTaskDefinition(
         resolve: direct,
         fallback: jittered,
         staleArn,
-        timings: cache.timings
+        timings: cache.timings,
+        ...(options.alone === true ? { alone: true } : {})
       }
     )
     const resolved = pick(result)

@@ -80,6 +80,8 @@ export interface RaceOptions {
   fallback: () => Promise<RegisterResult>
   /** A revision RunTask just refused (inactive or unknown): an entry naming it is replaced. */
   staleArn?: string
+  /** No other job of the fan-out waits on this claim (for the wording of the claim's line). */
+  alone?: boolean
   timings?: Partial<RaceTimings>
 }
 
@@ -293,7 +295,10 @@ async function holdClaim(
 ): Promise<RaceResult> {
   const { clock, logger, s3 } = deps
   const t = { ...RACE_TIMINGS, ...options.timings }
-  logger.info(`Claimed ${url}; resolving the task definition for the other jobs`)
+  logger.info(
+    `Claimed ${url}; resolving the task definition` +
+      (options.alone === true ? '' : ' for the other jobs')
+  )
   let etag: string | undefined = claimEtag
   const stop = new AbortController()
   const heartbeat = (async () => {

@@ -19,7 +19,6 @@ import type { RunPlan } from './plan.js'
 import { WorkQueue, type QueueOutcome } from './queue.js'
 import { TokenBucket } from './token-bucket.js'
 import { launchPace, type RoomWait } from './pace.js'
-import type { FanOut } from '../model/fan-out.js'
 import { RetryPolicy, type RetrySettings } from './retry.js'
 
 /**

@@ -11,7 +11,7 @@ export const DEADLINE_TAG = 'hako-oneshot:deadline'
  * Seconds added to the action's own limit (`timeout`, or a GitHub-hosted job's 6 hours) before
  * the sweeper may act, so the action's own StopTask always comes first: at its timeout the
  * action stops a set of 1,000 tasks within about 40 s (50 at once, then 25 a second,
- * src/tasks/policy.ts `STOP_RATE`), and a cancelled job's post step gets its turn after the
+ * src/tasks/start-and-stop-rules.ts `STOP_RATE`), and a cancelled job's post step gets its turn after the
  * runner's signals (docs/deadlines.md, "Which deadline a task gets").
  */
 export const DEADLINE_MARGIN_SECONDS = 300

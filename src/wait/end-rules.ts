@@ -42,7 +42,7 @@ export const NOTIFIER_WRITE_GRACE_MS = 10_000
 
 /**
  * After a StopTask call, how soon ECS is asked about the task when its stopped.json does not
- * come, and again at this pace while the confirm window lasts (src/tasks/policy.ts).
+ * come, and again at this pace while the confirm window lasts (src/tasks/start-and-stop-rules.ts).
  */
 export const STOP_VERIFY_MS = 5_000
 

@@ -24,8 +24,7 @@ import { appOverrideOf } from '../src/tasks/batch.js'
 import { runTaskSet } from '../src/tasks/run-set.js'
 import { seededRandom } from '../sim/random.js'
 import type { TaskSpec } from '../src/model/task.js'
-import { systemClock, type Clock } from '../src/util/clock.js'
-import type { Logger } from '../src/util/logger.js'
+import { quietLogger, scaledClock } from './lib/quiet-run.js'
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -45,35 +44,6 @@ const LIMIT_S = arg('limit', 300)
 const OUT = argText('out', 'bench/RESULTS-fanout.md')
 const MIN_RUN_S = 20
 const MAX_RUN_S = 40
-
-/** Simulated time: `scale` real ms per simulated ms. */
-function scaledClock(scale: number): Clock {
-  const realStart = Date.now()
-  return {
-    now: () => realStart + (Date.now() - realStart) / scale,
-    sleep: (ms, signal) => systemClock.sleep(ms * scale, signal)
-  }
-}
-
-/** Counts log lines; prints warnings and errors only. */
-function quietLogger(): Logger & { counts: Record<string, number> } {
-  const counts: Record<string, number> = {}
-  const count =
-    (level: string, print: boolean) =>
-    (m: string): void => {
-      counts[level] = (counts[level] ?? 0) + 1
-      if (print) process.stderr.write(`${level}: ${m}\n`)
-    }
-  return {
-    counts,
-    debug: count('debug', false),
-    info: count('info', false),
-    notice: count('notice', true),
-    warning: count('warning', true),
-    error: count('error', true),
-    group: (_name, fn) => fn()
-  }
-}
 
 function machine(): string {
   const sh = (cmd: string): string => {

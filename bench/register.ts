@@ -13,9 +13,9 @@ import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { format, resolveConfig } from 'prettier'
-import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { loadAndRender } from '../src/definition/index.js'
 import { startLocalAws, type LocalAws } from '../sim/index.js'
+import { registerPreviousImage } from './lib/fanout-sim.js'
 import { runScriptJob } from './lib/jobs.js'
 import { requestBarrier, startRecordingProxy } from './lib/proxy.js'
 import {
@@ -97,17 +97,7 @@ async function registerPrevious(
   local: LocalAws,
   request: RegisterTaskDefinitionSpec
 ): Promise<void> {
-  const ecs = new ECSClient(local.clientConfig('ecs'))
-  await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      ...request,
-      containerDefinitions: (request.containerDefinitions ?? []).map((c) => ({
-        ...c,
-        image: `${(c.image ?? '').split(':')[0] ?? ''}:previous`
-      }))
-    })
-  )
-  ecs.destroy()
+  await registerPreviousImage(local, request)
   // Let it become visible, and its registration lock and token pass.
   await new Promise((r) => setTimeout(r, 2500))
 }

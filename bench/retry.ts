@@ -28,8 +28,8 @@ import { runTaskSet, type TaskSetOutcome } from '../src/tasks/run-set.js'
 import { defaultRetryRules } from '../src/tasks/retry.js'
 import { finishRerun, startRerun } from '../src/tasks/rerun.js'
 import type { TaskSpec } from '../src/model/task.js'
-import { systemClock, type Clock } from '../src/util/clock.js'
-import type { Logger } from '../src/util/logger.js'
+import type { Clock } from '../src/util/clock.js'
+import { quietLogger, scaledClock } from './lib/quiet-run.js'
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -47,33 +47,6 @@ const LIMIT_S = arg('limit', 600)
 const OUT = argText('out', 'bench/RESULTS-retry.md')
 /** Spot reclaims 1 s into a 20 s run, so the app is surely still running. */
 const SPOT_ENV = { SIM_SPOT_INTERRUPTION: '1', SIM_SPOT_AFTER_SECONDS: '1', SIM_RUN_SECONDS: '20' }
-
-function scaledClock(scale: number): Clock {
-  const realStart = Date.now()
-  return {
-    now: () => realStart + (Date.now() - realStart) / scale,
-    sleep: (ms, signal) => systemClock.sleep(ms * scale, signal)
-  }
-}
-
-function quietLogger(): Logger & { counts: Record<string, number> } {
-  const counts: Record<string, number> = {}
-  const count =
-    (level: string, print: boolean) =>
-    (m: string): void => {
-      counts[level] = (counts[level] ?? 0) + 1
-      if (print) process.stderr.write(`${level}: ${m}\n`)
-    }
-  return {
-    counts,
-    debug: count('debug', false),
-    info: count('info', false),
-    notice: count('notice', true),
-    warning: count('warning', true),
-    error: count('error', true),
-    group: (_name, fn) => fn()
-  }
-}
 
 function machine(): string {
   const sh = (cmd: string): string => {

@@ -7,12 +7,10 @@
  * everything it started: also on Ctrl-C, which reaches the action as SIGINT, as a cancel does.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync, rmSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { BUNDLE, inputVariable, parseCommandFile } from '../sim/action-runner.js'
+import { BUNDLE, commandFiles, inputVariable, parseCommandFile } from '../sim/action-runner.js'
 import { startLocalAws, type LocalAws } from '../sim/index.js'
 
 const USAGE = `Usage: npm run -s local -- <definition> [input=value ...] [options]
@@ -139,13 +137,7 @@ async function main(): Promise<number> {
     return 0
   }
 
-  const dir = mkdtempSync(join(tmpdir(), 'hako-oneshot-local-'))
-  const files = {
-    GITHUB_OUTPUT: join(dir, 'output'),
-    GITHUB_STATE: join(dir, 'state'),
-    GITHUB_STEP_SUMMARY: join(dir, 'summary')
-  }
-  for (const file of Object.values(files)) writeFileSync(file, '')
+  const { dir, files } = commandFiles('hako-oneshot-local-')
 
   let local: LocalAws | undefined
   let step: ReturnType<typeof runStep> | undefined

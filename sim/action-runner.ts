@@ -104,14 +104,26 @@ export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
 }
 
-export async function runAction(run: ActionRun): Promise<ActionResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'action-run-'))
+/**
+ * A fresh folder with the empty command files the runner gives a step (GITHUB_OUTPUT,
+ * GITHUB_STATE, GITHUB_STEP_SUMMARY), as env values by name.
+ */
+export function commandFiles(prefix: string): {
+  dir: string
+  files: { GITHUB_OUTPUT: string; GITHUB_STATE: string; GITHUB_STEP_SUMMARY: string }
+} {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
   const files = {
     GITHUB_OUTPUT: join(dir, 'output'),
     GITHUB_STATE: join(dir, 'state'),
     GITHUB_STEP_SUMMARY: join(dir, 'summary')
   }
   for (const file of Object.values(files)) writeFileSync(file, '')
+  return { dir, files }
+}
+
+export async function runAction(run: ActionRun): Promise<ActionResult> {
+  const { dir, files } = commandFiles('action-run-')
   const env: Record<string, string> = {
     ...files,
     RUNNER_TEMP: dir,

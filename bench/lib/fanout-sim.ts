@@ -5,7 +5,11 @@
  */
 import { execFileSync } from 'node:child_process'
 import { join, resolve } from 'node:path'
-import { RegisterTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs'
+import {
+  RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
+  ECSClient
+} from '@aws-sdk/client-ecs'
 import { startLocalAws, type LocalAws } from '../../sim/index.js'
 import type { JobEnd, JobOutcome } from './jobs.js'
 import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from './proxy.js'
@@ -87,8 +91,15 @@ export async function freshSim(ctx: Context): Promise<LocalAws> {
  * every job's compare finds a difference and they race to register.
  */
 export async function registerPrevious(local: LocalAws, ctx: Context): Promise<void> {
+  await registerPreviousImage(local, ctx.spec.registerRequest)
+}
+
+/** Registers `request` with every image tagged `previous`: a revision the benches' differs from. */
+export async function registerPreviousImage(
+  local: LocalAws,
+  request: RegisterTaskDefinitionCommandInput
+): Promise<void> {
   const ecs = new ECSClient(local.clientConfig('ecs'))
-  const request = ctx.spec.registerRequest
   await ecs.send(
     new RegisterTaskDefinitionCommand({
       ...request,

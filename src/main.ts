@@ -198,6 +198,7 @@ async function runAndReport(ctx: RunContext): Promise<void> {
       taskDefinitionArn,
       logLines: inputs.logLines,
       ...(followed !== undefined ? { followed } : {}),
+      fanOut: inputs.fanOut,
       failOnError: inputs.failOnError,
       stopOnCancel: inputs.stopOnCancel,
       ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),

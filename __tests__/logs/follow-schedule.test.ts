@@ -111,6 +111,17 @@ describe('turns on a shared clock', () => {
     expect([0, 134, 200, 334].map((at) => nextTurnAt(at, thirty))).toEqual([134, 334, 334, 534])
   })
 
+  it('gives a job of several slots each of their ticks, and wraps to the next period', () => {
+    // Slots 58 and 59 of 60, and the first of the next period.
+    const two: Turns = { ...sixty(58), slots: 2 }
+    expect(turnIntervalMs(two)).toBe(6000)
+    expect(
+      [0, 11_601, 11_801, 11_999].map((at) => nextTurnAt(EPOCH_TURN + at, two) - EPOCH_TURN)
+    ).toEqual([11_600, 11_800, 23_600, 23_600])
+    // More slots than the width: every tick.
+    expect(nextTurnAt(EPOCH_TURN + 1, { ...sixty(0), slots: 99 })).toBe(EPOCH_TURN + 200)
+  })
+
   it('gives N tasks started together one tick each, in slot order, never two in one tick', () => {
     const now = EPOCH_TURN + 123
     for (const r of [0, 0.5, 0.999]) {

@@ -295,9 +295,10 @@ describe('followLogs', () => {
       `info: ${at(100)} first`,
       `notice: Printed the log of task 0123 up to ${at(100)}; the rest is at ${URL}`
     ])
-    // Settled at 2.5 s; throttled at 2.5, 2.75, 3.25, 4.25, 6.25 and 10.25 s; the next turn
-    // (18.25 s) is past the 11.5 s deadline, so the job says so at once.
-    expect(clock.now()).toBe(T0 + 10_250)
+    // Settled at 2.5 s; throttled on the 80 ms ticks at 2.56, 2.88, 3.44, 4.48, 6.48 and 10.48 s
+    // (backoffs of 0.5 to 8 s, each waited for half, then the next tick); the next turn
+    // (18.48 s) is past the 11.5 s deadline, so the job says so at once.
+    expect(clock.now()).toBe(T0 + 10_480)
   })
 
   it('drains with one call when the stop is older than the settle time', async () => {
@@ -334,13 +335,14 @@ describe('followLogs', () => {
       .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
     const sleeps = clock.sleeps.length
     const result = await clock.run(follower.stop({ exitedAt: T0 }))
-    // The first read within 80 ms (the share alone in the region), then 0.5, 1 and 2 s of backoff.
-    expect(clock.sleeps.slice(sleeps)).toEqual([40, 500, 1000, 2000])
+    // The first read on the next 80 ms tick (alone in the region every tick is the task's), 20 ms
+    // into it; then 0.5, 1 and 2 s of backoff, each to the next tick.
+    expect(clock.sleeps.slice(sleeps)).toEqual([20, 560, 1040, 2080])
     expect(result).toMatchObject({ complete: true, throttled: 3 })
     expect(logger.lines).toEqual([])
   })
 
-  it('takes its turn among 60 jobs on a 10/s quota: every 12 s, from its slot, and drains at once', async () => {
+  it('takes its turn among 60 jobs on a 10/s quota: every 12 s, from its slot, the drain too', async () => {
     const { clock, logger } = setup()
     logsMock
       .on(GetLogEventsCommand)
@@ -355,10 +357,11 @@ describe('followLogs', () => {
     // reads at 1.4, 13.4, 25.4 and 37.4 s, the next one waiting.
     expect(clock.sleeps).toEqual([1400, 12_000, 12_000, 12_000, 12_000])
     expect(requests()).toHaveLength(4)
-    // The containers exited 2 s ago: settled; the drain's one read comes at once.
+    // The containers exited 2 s ago: settled; the drain's one read takes the task's next turn, at
+    // 49.4 s, so 60 tasks that stop together still read one at a time.
     const result = await clock.run(follower.stop({ exitedAt: clock.now() - 2000 }))
     expect(result).toMatchObject({ complete: true, calls: 5 })
-    expect(clock.now()).toBe(T0 + 40_000)
+    expect(clock.now()).toBe(T0 + 49_400)
   })
 
   it('gives a throttled drain three turns of a slow share before its deadline', () => {

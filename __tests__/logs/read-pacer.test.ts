@@ -22,32 +22,64 @@ async function turns(
   return at
 }
 
+/** 60 tasks on a 10/s quota: ticks 200 ms apart, each task's turn every 12 s. */
+const sixty = (slot: number) => ({ tickMs: 200, width: 60, slot })
+
 describe('ReadPacer', () => {
-  it('reads at the share, each gap lengthened by up to half, the first within 500 ms', async () => {
+  it('reads on its own turns, one per turn, in the first half of the tick', async () => {
     const clock = new FakeClock(T0)
-    const pacer = new ReadPacer({ clock, random: () => 0.5 }, 0.25)
-    expect(pacer.intervalMs).toBe(4000)
-    // First at 250 ms (half of 500), then 4 s × 1.25 apart.
-    expect(await turns(pacer, clock, T0 + 16_000, () => pacer.answered())).toEqual([
-      250, 5250, 10_250, 15_250
+    const pacer = new ReadPacer({ clock, random: () => 0.5 }, sixty(7))
+    expect(pacer.intervalMs).toBe(12_000)
+    // Slot 7: the ticks at 1.4 s of every 12 s (T0 is a multiple of 12 s), 50 ms into each.
+    expect(await turns(pacer, clock, T0 + 40_000, () => pacer.answered())).toEqual([
+      1450, 13_450, 25_450, 37_450
     ])
   })
 
-  it('backs off throttled reads, doubling up to the cap, never below the share', async () => {
+  it('never reads before notBefore, nor twice in a tick; a task alone owns every tick', async () => {
     const clock = new FakeClock(T0)
-    const pacer = new ReadPacer({ clock, random: () => 0 }, 10)
+    const settled = new ReadPacer({ clock, random: () => 0 }, sixty(7), { notBefore: T0 + 1401 })
+    expect(await turns(settled, clock, T0 + 14_000)).toEqual([13_400])
+    const aloneClock = new FakeClock(T0)
+    const alone = new ReadPacer(
+      { clock: aloneClock, random: () => 0 },
+      { tickMs: 200, width: 1, slot: 0 }
+    )
+    expect(await turns(alone, aloneClock, T0 + 1000)).toEqual([0, 200, 400, 600, 800, 1000])
+  })
+
+  it('backs off throttled reads, doubling up to the cap, onto later turns', async () => {
+    const clock = new FakeClock(T0)
+    const pacer = new ReadPacer({ clock, random: () => 0 }, { tickMs: 100, width: 1, slot: 0 })
     const at = await turns(pacer, clock, T0 + 60_000, () => pacer.throttled())
-    // Backoffs 0.5, 1, 2, 4, 8, 16, 16 s, each waited for half (r = 0).
-    expect(at.slice(0, 8)).toEqual([0, 250, 750, 1750, 3750, 7750, 15_750, 23_750])
+    // Backoffs 0.5, 1, 2, 4, 8, 16, 16 s, each waited for half (r = 0), then the next tick.
+    expect(at.slice(0, 8)).toEqual([0, 300, 800, 1800, 3800, 7800, 15_800, 23_800])
     expect(pacer.backoff).toBe(BACKOFF_CAP_MS)
-    // A share slower than the backoff decides: 200 tasks on 10/s read once per 40 s each.
-    const slow = new ReadPacer({ clock: new FakeClock(T0), random: () => 0 }, 5 / 200)
+    // Turns further apart than the backoff decide: 200 tasks on 10/s read once per 40 s each.
+    const slow = new ReadPacer(
+      { clock: new FakeClock(T0), random: () => 0 },
+      { tickMs: 200, width: 200, slot: 0 }
+    )
     slow.throttled()
     expect(slow.backoff).toBe(BACKOFF_CAP_MS)
   })
 
+  it('keeps its own gap when the turns come more often', async () => {
+    const clock = new FakeClock(T0)
+    const pacer = new ReadPacer(
+      { clock, random: () => 0 },
+      { tickMs: 80, width: 10, slot: 0, slots: 10 },
+      { minGapMs: 500 }
+    )
+    expect(pacer.intervalMs).toBe(80)
+    expect(await turns(pacer, clock, T0 + 2000)).toEqual([0, 560, 1120, 1680])
+  })
+
   it('recovers by a fifth per answer, and forgets the backoff below the interval', () => {
-    const pacer = new ReadPacer({ clock: new FakeClock(T0), random: () => 0 }, 1)
+    const pacer = new ReadPacer(
+      { clock: new FakeClock(T0), random: () => 0 },
+      { tickMs: 1000, width: 1, slot: 0 }
+    )
     pacer.throttled()
     pacer.throttled()
     expect(pacer.backoff).toBe(4000)
@@ -67,7 +99,7 @@ describe('ReadPacer', () => {
 
   it('gives no turn past the deadline, without waiting for it, nor once the signal aborted', async () => {
     const clock = new FakeClock(T0)
-    const pacer = new ReadPacer({ clock, random: () => 0 }, 0.1)
+    const pacer = new ReadPacer({ clock, random: () => 0 }, { tickMs: 10_000, width: 1, slot: 0 })
     expect(await clock.run(pacer.turn(T0 + 1000))).toBe(true)
     expect(await clock.run(pacer.turn(T0 + 9_999))).toBe(false)
     expect(clock.now()).toBe(T0)

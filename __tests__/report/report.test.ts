@@ -1,7 +1,9 @@
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { mockClient } from 'aws-sdk-client-mock'
+import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
+import { fanOutOf } from '../../src/model/fan-out.js'
 import { reportTask, type ReportDeps } from '../../src/report/report.js'
 import { snapshotFromEvent } from '../../src/model/task-state.js'
 import { TASK_ARN, fixture } from '../wait/fixtures.js'
@@ -69,6 +71,30 @@ describe('reportTask', () => {
       'Container app (STOPPED): exit code 137: OutOfMemoryError: Container killed due to memory usage',
       'Container log-router (STOPPED): exit code 0'
     ])
+  })
+
+  it("tails on the task's turn among the fan-out's reads", async () => {
+    logsMock.on(GetLogEventsCommand).resolves({
+      events: [{ timestamp: 0, message: 'Killed' }],
+      nextBackwardToken: 'b'
+    })
+    // Job 7 of 60 in ap-northeast-1 (25/s): ticks 80 ms apart, its turn 560 ms into every 4.8 s.
+    const clock = new FakeClock(Date.parse('2026-12-01T10:00:00Z'))
+    const deps = { ...io(), clock, random: () => 0 }
+    await clock.run(
+      reportTask(deps, {
+        clients: { region: 'ap-northeast-1', logs },
+        rendered,
+        taskArn: TASK_ARN,
+        snapshot: snapshotFromEvent(fixture('stopped-oom').detail),
+        stopped: true,
+        logLines: 1,
+        fanOut: fanOutOf({ jobIndex: 7, jobTotal: 60, tasks: 1 })
+      })
+    )
+    expect(clock.sleeps).toEqual([560])
+    expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(1)
+    expect(deps.summaries[0]).toContain('<pre>Killed</pre>')
   })
 
   it('reports a timeout with what was seen, no exit code and no tail', async () => {

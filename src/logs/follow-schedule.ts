@@ -69,12 +69,20 @@ export function followMeanMs(ageMs: number): number {
   return Math.round(m * 1000)
 }
 
-/** A task's turns: every `width`-th tick of the fan-out, from its slot's. */
-export type Turns = Pick<LogsShare, 'tickMs' | 'width' | 'slot'>
+/**
+ * A task's turns: every `width`-th tick of the fan-out, from its slot's. `slots` (default 1):
+ * consecutive slots owned from `slot` on, for a job that reads for several tasks (a set's tails).
+ */
+export type Turns = Pick<LogsShare, 'tickMs' | 'width' | 'slot'> & { slots?: number }
 
-/** Milliseconds between two turns of one task: T = N × t. */
+/** The slots of `turns` owned, between 1 and the width. */
+function ownedSlots(turns: Turns): number {
+  return Math.min(turns.width, Math.max(1, Math.floor(turns.slots ?? 1)))
+}
+
+/** Milliseconds between two turns on average: T = N × t, over the slots owned. */
 export function turnIntervalMs(turns: Turns): number {
-  return turns.tickMs * turns.width
+  return (turns.tickMs * turns.width) / ownedSlots(turns)
 }
 
 /** The current interval: the larger of the age-grown mean and the task's turns (ms). */
@@ -98,15 +106,18 @@ export function penaltyAfterAnswer(penaltyMs: number, ageMs: number, turns?: Tur
 }
 
 /**
- * The start of the task's first turn at or after `at` (clock ms): the tick `k × t` with
- * `k ≡ slot (mod width)`, counted from the clock's zero so every job finds the same ticks.
+ * The start of the task's first turn at or after `at` (clock ms): the first tick `k × t` with
+ * `(k - slot) mod width < slots`, counted from the clock's zero so every job finds the same ticks.
  */
 export function nextTurnAt(at: number, turns: Turns): number {
-  const period = turnIntervalMs(turns)
-  const offset = turns.slot * turns.tickMs
-  let turn = offset + Math.ceil((at - offset) / period) * period
+  const { tickMs, width, slot } = turns
+  const offset = slot * tickMs
+  let k = Math.ceil((at - offset) / tickMs)
+  const place = ((k % width) + width) % width
+  if (place >= ownedSlots(turns)) k += width - place
+  let turn = offset + k * tickMs
   // Floating point: never a turn before `at`.
-  if (turn < at) turn += period
+  if (turn < at) turn = nextTurnAt(at + tickMs / 2, turns)
   return Math.ceil(turn)
 }
 

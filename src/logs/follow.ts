@@ -2,7 +2,7 @@
  * Follows one task's app container log stream while the task runs: GetLogEvents from the head,
  * then with `nextForwardToken`, printing new lines as they arrive, on the age-grown budget of
  * follow-schedule.ts within the task's share of the fan-out's reads (logs-quota.ts), backed off
- * when throttled. On stop it drains the stream to its end within the same share (read-pacer.ts),
+ * when throttled. On stop it drains the stream to its end on the same turns (read-pacer.ts),
  * so the job log holds every line exactly once; a stream it never read it tails instead.
  *
  * Following is a passenger: it never delays or changes the wait, the exit code or the step's
@@ -150,6 +150,8 @@ class StreamFollower {
   private throttled = 0
   private printed = 0
   private lastTimestamp: number | undefined
+  /** Clock ms the last live read was sent (-Infinity: none). */
+  private lastReadAt = -Infinity
   private readonly last: string[] = []
   private warnedThrottle = false
   private draining = false
@@ -210,6 +212,7 @@ class StreamFollower {
     const sent = this.token
     let page: GetLogEventsCommandOutput
     this.calls++
+    this.lastReadAt = clock.now()
     try {
       page = await logs.send(
         new GetLogEventsCommand({
@@ -291,9 +294,9 @@ class StreamFollower {
 
   /**
    * Reads to the end of the stream, after the loop has ended: once the containers' last lines
-   * are in (SETTLE_MS after their exit), one read at the share's pace, more only for full pages
-   * or throttled answers, until the deadline. A stream never read while the task ran gets its
-   * last `keepLines` lines instead, paced the same way.
+   * are in (SETTLE_MS after their exit), one read on the task's next turn, more (on its later
+   * turns) only for full pages or throttled answers, until the deadline. A stream never read while
+   * the task ran gets its last `keepLines` lines instead, paced the same way.
    */
   async drain(options: {
     exitedAt?: number
@@ -314,10 +317,11 @@ class StreamFollower {
     const deadline = clock.now() + (options.drainMs ?? drainMsFor(this.share))
     // Never later than SETTLE_MS from now: an exit time from another clock must not stall the drain.
     const settleAt = Math.min(options.exitedAt ?? Infinity, clock.now()) + SETTLE_MS
-    // A read before it would need another after it: wait, so one read is usually the whole drain.
-    const settle = Math.min(settleAt, deadline) - clock.now()
-    if (settle > 0) await clock.sleep(settle, options.signal)
-    const pacer = new ReadPacer({ clock, random }, this.share.perSecond)
+    // A read before the last lines are in would need another after it: one read is usually the
+    // whole drain. It takes the task's next turn, after the one its last live read used.
+    const pacer = new ReadPacer({ clock, random }, this.share, {
+      notBefore: Math.max(settleAt, this.lastReadAt + 1)
+    })
     if (!this.readOnce && options.signal?.aborted) return result(false, true)
     if (!this.readOnce) return this.tailInstead(pacer, deadline, options.signal, result)
     while (await pacer.turn(deadline, options.signal)) {

@@ -142,10 +142,7 @@ export async function tailLogs(
   const pacer =
     options.pacer ??
     (clock
-      ? new ReadPacer(
-          { clock, random: deps.random ?? Math.random },
-          aloneShare(options.region).perSecond
-        )
+      ? new ReadPacer({ clock, random: deps.random ?? Math.random }, aloneShare(options.region))
       : undefined)
   const paced = {
     pacer,

@@ -1,27 +1,28 @@
 /**
- * Paces a task's reads at the stop (the drain, the tail) within its share of GetLogEvents
- * (logs-quota.ts), and backs off throttled answers without giving up before a deadline.
+ * Paces a task's reads at the stop (the drain, the tail) on its turns of the fan-out's reads
+ * (follow-schedule.ts, "The share: turns on a shared clock"), and backs off throttled answers
+ * without giving up before a deadline.
  *
- * - **The share.** Two reads are at least `interval = 1000 / share` apart, lengthened by up to
- *   half (`interval × (1 + r / 2)`, r uniform in [0, 1)), so a task never reads faster than its
- *   share and tasks that stop together drift apart.
- * - **The first read.** It comes anywhere in the first `min(interval, FIRST_SPREAD_MS)`: tasks
- *   stopping in the same instant do not all send theirs in it, and a stopped task's job does not
- *   wait a whole interval of a wide fan-out for its last lines. Live reads have ended by then,
- *   so this one read stays within what the task was spending.
+ * - **Turns, as while following.** Every read at the stop goes in one of the task's own ticks
+ *   (in the first half of it), after the one it used last. So live reads and reads at the stop
+ *   together never take more than one tick in N, and the whole fan-out reads at most its half of
+ *   the quota over any window, however many tasks stop together: 60 tasks that stop in the same
+ *   second read one at a time, over the next T = N × t (12 s on a 10/s quota). A task alone owns
+ *   every tick (200 ms apart on a 10/s quota).
+ * - **A gap of its own** (`minGapMs`): a job that owns several slots (a set's tails) may read
+ *   less often than its turns come.
  * - **Throttling (AIMD on top).** CloudWatch Logs' quota is the account's, shared with readers
  *   this fan-out knows nothing of. Each ThrottlingException (or transient failure) doubles a
- *   backoff, from `max(2 × interval, BACKOFF_BASE_MS)` up to BACKOFF_CAP_MS, and the next read
- *   waits `max(interval, backoff × (0.5 + r))`; each answer takes a fifth off, and below the
- *   interval it is gone. Nothing gives up: `turn` answers false only when the next read would
- *   come after the deadline (or the signal aborts), and the caller then says how far it got.
+ *   backoff, from `max(2 × T, BACKOFF_BASE_MS)` up to BACKOFF_CAP_MS, and the next read takes the
+ *   first turn after `backoff × (0.5 + r)`; each answer takes a fifth off, and below T it is gone.
+ *   Nothing gives up: `turn` answers false only when the next read would come after the deadline
+ *   (or the signal aborts), and the caller then says how far it got.
  */
 import type { Clock, Random } from '../util/clock.js'
+import { nextTurnAt, turnIntervalMs, type Turns } from './follow-schedule.js'
 
 /** How long reads at the stop (the drain, a tail) may go on by default, throttled or not. */
 export const READ_DEADLINE_MS = 60_000
-/** The first read comes within this much at most (less when the share allows a read sooner). */
-export const FIRST_SPREAD_MS = 500
 /** The first backoff after a throttled answer is at least this long. */
 export const BACKOFF_BASE_MS = 500
 /** The longest backoff. */
@@ -29,23 +30,36 @@ export const BACKOFF_CAP_MS = 16_000
 /** What one good answer leaves of the backoff. */
 const RECOVERY = 0.8
 
-/** Paces one task's reads; see the module comment. */
+/** Paces one task's (or one job's) reads; see the module comment. */
 export class ReadPacer {
+  /** Clock ms of the next read, and the start of the tick it goes in. */
   private nextAt: number
+  private tick: number
+  /** The start of the tick the last read used (-Infinity: none yet). */
+  private used = -Infinity
+  /** Clock ms of the last read given a turn. */
   private lastAt: number
   private backoffMs = 0
-  /** Milliseconds between two reads at the share. */
+  /** No two reads closer than this (ms). */
+  private readonly minGapMs: number
+  /** Milliseconds between two turns on average (T). */
   readonly intervalMs: number
 
-  /** `perSecond`: the task's share (or a job's, for a set's tails). */
+  /**
+   * `notBefore` (clock ms, default now): no read before it, e.g. until the containers' last
+   * lines are in, or after the tick the task's last live read used.
+   */
   constructor(
     private readonly deps: { clock: Clock; random: Random },
-    perSecond: number
+    private readonly turns: Turns,
+    options: { notBefore?: number; minGapMs?: number } = {}
   ) {
-    this.intervalMs = 1000 / Math.max(perSecond, Number.MIN_VALUE)
+    this.intervalMs = turnIntervalMs(turns)
+    this.minGapMs = options.minGapMs ?? 0
     const now = deps.clock.now()
     this.lastAt = now
-    this.nextAt = now + Math.floor(deps.random() * Math.min(this.intervalMs, FIRST_SPREAD_MS))
+    this.tick = nextTurnAt(Math.max(now, options.notBefore ?? now), turns)
+    this.nextAt = this.inTick(this.tick)
   }
 
   /** The current backoff in ms (0: none). */
@@ -53,30 +67,41 @@ export class ReadPacer {
     return this.backoffMs
   }
 
+  /** A moment in the first half of the tick starting at `tick`. */
+  private inTick(tick: number): number {
+    return tick + Math.floor((this.deps.random() * this.turns.tickMs) / 2)
+  }
+
+  /** Schedules the next read at the first turn after the one used and not before `at`. */
+  private scheduleFrom(at: number): void {
+    this.tick = nextTurnAt(Math.max(at, this.used + 1), this.turns)
+    this.nextAt = this.inTick(this.tick)
+  }
+
   /**
    * Waits for the next read. True: read now. False: the next read would come after `deadline`
    * (clock ms), or `signal` aborted; nothing was waited for in the first case.
    */
   async turn(deadline: number, signal?: AbortSignal): Promise<boolean> {
-    const { clock, random } = this.deps
+    const { clock } = this.deps
     if (signal?.aborted || this.nextAt > deadline) return false
     const wait = this.nextAt - clock.now()
     if (wait > 0) await clock.sleep(wait, signal)
     if (signal?.aborted) return false
     this.lastAt = clock.now()
-    this.nextAt = this.lastAt + Math.round(this.intervalMs * (1 + random() / 2))
+    this.used = this.tick
+    this.scheduleFrom(this.lastAt + this.minGapMs)
     return true
   }
 
   /** The read was throttled (or failed in passing): back off before the next. */
   throttled(): void {
-    const { random } = this.deps
     this.backoffMs = Math.min(
       BACKOFF_CAP_MS,
       this.backoffMs === 0 ? Math.max(2 * this.intervalMs, BACKOFF_BASE_MS) : 2 * this.backoffMs
     )
-    const gap = Math.max(this.intervalMs, this.backoffMs * (0.5 + random()))
-    this.nextAt = Math.max(this.nextAt, this.lastAt + Math.round(gap))
+    const gap = Math.max(this.minGapMs, this.backoffMs * (0.5 + this.deps.random()))
+    this.scheduleFrom(this.lastAt + Math.round(gap))
   }
 
   /** The read was answered: recover slowly. */

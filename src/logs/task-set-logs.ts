@@ -12,8 +12,8 @@
  * So a task set prints, as each task ends, the last `log-lines` lines of each task that FAILED,
  * under a header naming the task, at most MAX_FAILED_TAILS tasks, with the GetLogEvents calls
  * paced within the job's share of the fan-out's reads (its tasks' shares, logs-quota.ts), at most
- * TAILS_PER_SECOND, whatever the failure rate; a throttled call waits its turn again until the
- * tail's deadline (read-pacer.ts). A task that succeeded costs no call: its log is a link in the
+ * TAILS_PER_SECOND, whatever the failure rate, on the turns of the job's slots; a throttled call
+ * waits for a later turn until the tail's deadline (read-pacer.ts). A task that succeeded costs no call: its log is a link in the
  * job summary. A failure shows up in the job log the moment it is known, with the lines that
  * explain it.
  */
@@ -21,6 +21,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { Clock, Random } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { FanOut } from '../model/fan-out.js'
+import { turnIntervalMs, type Turns } from './follow-schedule.js'
 import { logsShareOf } from './logs-quota.js'
 import { logsLink, tailLogs, type LogConfiguration } from './logs.js'
 import { READ_DEADLINE_MS, ReadPacer } from './read-pacer.js'
@@ -33,16 +34,17 @@ export const MAX_FAILED_TAILS = 20
 export const TAILS_PER_SECOND = 2
 
 /**
- * The calls per second a job's tails may make: its tasks' shares together (one share per task
- * it runs at once), at most TAILS_PER_SECOND.
+ * The turns a job's tails take: those of every slot its tasks hold at once (one per task it runs
+ * at once), and no two calls closer than 1 / TAILS_PER_SECOND when the turns come more often.
  */
-export function tailsPerSecond(
+export function tailTurns(
   region: string,
   fanOut: Pick<FanOut, 'width' | 'firstSlot' | 'tasksAtOnce'> | undefined
-): number {
-  if (!fanOut) return TAILS_PER_SECOND
-  const share = logsShareOf(region, fanOut).perSecond * Math.max(1, fanOut.tasksAtOnce)
-  return Math.min(TAILS_PER_SECOND, share)
+): { turns: Turns; minGapMs: number } {
+  const share = logsShareOf(region, fanOut ?? { width: 1, firstSlot: 0 })
+  const turns: Turns = { ...share, slots: Math.max(1, fanOut?.tasksAtOnce ?? 1) }
+  const capMs = 1000 / TAILS_PER_SECOND
+  return { turns, minGapMs: turnIntervalMs(turns) < capMs ? capMs : 0 }
 }
 
 /** How the logs of a set of `count` tasks reach the job log. */
@@ -91,7 +93,8 @@ export class FailedTaskTails {
     }
   ) {
     // One pacer for every tail of the job: its calls, retries included, stay within its share.
-    this.pacer = new ReadPacer(deps, tailsPerSecond(options.region, options.fanOut))
+    const { turns, minGapMs } = tailTurns(options.region, options.fanOut)
+    this.pacer = new ReadPacer(deps, turns, { minGapMs })
   }
 
   /** Tasks whose tail was printed (or tried), and failed tasks beyond MAX_FAILED_TAILS. */

@@ -11,7 +11,10 @@ import type { Logger } from '../util/logger.js'
 import { describeContainers, exitCodeOf } from '../model/task-state.js'
 import type { TaskSnapshot } from '../model/task.js'
 import type { FollowResult } from '../logs/follow.js'
+import { logsShareOf } from '../logs/logs-quota.js'
 import { logsLink, tailLogs } from '../logs/logs.js'
+import { ReadPacer } from '../logs/read-pacer.js'
+import type { FanOut } from '../model/fan-out.js'
 import { resultOutputs } from './outputs.js'
 import { escapeLogText } from '../util/safe-text.js'
 import { failureAnnotation, taskSummary, type SummaryStatus } from './summary.js'
@@ -49,6 +52,8 @@ export interface ReportOptions {
   durationMs?: number
   /** How following the log went (follow-logs); the tail is printed only when it asks for one. */
   followed?: FollowResult
+  /** The fan-out the job belongs to (default: alone): the tail reads on the task's turns. */
+  fanOut?: Pick<FanOut, 'width' | 'firstSlot'>
 }
 
 /** The step's failure message when the task ended with a non-zero exit code. */
@@ -96,7 +101,20 @@ export async function reportTask(deps: ReportDeps, options: ReportOptions): Prom
             ...(deps.clock ? { clock: deps.clock } : {}),
             ...(deps.random ? { random: deps.random } : {})
           },
-          { group: link.group, stream: link.stream, region: link.region, lines: options.logLines }
+          {
+            group: link.group,
+            stream: link.stream,
+            region: link.region,
+            lines: options.logLines,
+            ...(deps.clock
+              ? {
+                  pacer: new ReadPacer(
+                    { clock: deps.clock, random: deps.random ?? Math.random },
+                    logsShareOf(link.region, options.fanOut ?? { width: 1, firstSlot: 0 })
+                  )
+                }
+              : {})
+          }
         )
       } else {
         logger.notice(

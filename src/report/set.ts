@@ -14,6 +14,7 @@ import type { Clock } from '../util/clock.js'
 import { shownErrorMessage } from '../util/errors.js'
 import { taskIdOf } from '../model/task-state.js'
 import type { TaskSetOutcome } from '../tasks/run-set.js'
+import type { FanOut } from '../model/fan-out.js'
 import {
   countByStatus,
   failureMessageOf,
@@ -44,6 +45,8 @@ export interface SetReportOptions {
   wait: boolean
   /** How following the log of a set of one went (`follow-logs`); it replaces the tail. */
   followed?: FollowResult
+  /** The fan-out the job belongs to (default: alone), for the tail's share of the reads. */
+  fanOut?: Pick<FanOut, 'width' | 'firstSlot'>
   /** This workflow run attempt (GITHUB_RUN_ATTEMPT), for `run-attempts`; default 1. */
   runAttempt?: number
   /** Tasks a re-run did not start again: their earlier results (src/tasks/rerun.ts). */
@@ -176,6 +179,7 @@ async function reportOne(
       : {}),
     logLines: options.logLines,
     ...(options.followed !== undefined ? { followed: options.followed } : {}),
+    ...(options.fanOut !== undefined ? { fanOut: options.fanOut } : {}),
     durationMs: deps.clock.now() - outcome.startedAt
   })
   if (halt === 'cancelled') return 'The workflow run was cancelled while the task was running'

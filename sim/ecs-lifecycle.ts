@@ -152,6 +152,10 @@ export class TaskLifecycle {
     // The awslogs driver sends the lines it still holds when the container exits.
     if (c.log) this.o.logs.flush(c.log.group, c.log.stream, this.o.clock.now())
     c.exitCode = exitCode
+    // The task's execution stopped when its last container did; the teardown to STOPPED follows.
+    if (task.containers.every((x) => x.lastStatus === 'STOPPED')) {
+      task.executionStoppedAt = this.o.clock.now()
+    }
     if (c.essential && task.desiredStatus === 'RUNNING') {
       this.beginStop(task, 'EssentialContainerExited', 'Essential container in task exited')
       return
@@ -189,6 +193,8 @@ export class TaskLifecycle {
     const now = this.o.clock.now()
     task.lastStatus = 'STOPPED'
     task.stoppedAt = now
+    // A task none of whose containers ran stops its execution with the task.
+    task.executionStoppedAt ??= now
     for (const c of task.containers) c.lastStatus = 'STOPPED'
     this.release(task)
     this.changed(task)

@@ -149,6 +149,8 @@ export interface SimTask {
   pullStoppedAt?: number
   startedAt?: number
   stoppingAt?: number
+  /** When the last container exited (ECS's `executionStoppedAt`), before the teardown's `stoppedAt`. */
+  executionStoppedAt?: number
   stoppedAt?: number
   version: number
   tags: Tag[]

@@ -151,7 +151,7 @@ export function wireTask(task: SimTask, region: string): Record<string, unknown>
     createdAt: seconds(task.createdAt),
     desiredStatus: task.desiredStatus,
     enableExecuteCommand: false,
-    executionStoppedAt: task.lastStatus === 'STOPPED' ? seconds(task.stoppedAt) : undefined,
+    executionStoppedAt: seconds(task.executionStoppedAt),
     group: task.group,
     healthStatus: 'UNKNOWN',
     lastStatus: task.lastStatus,

@@ -286,7 +286,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     ): JsonHandler =>
     (operation, body) => {
       bump(stats.calls, operation)
-      if (throttler && !throttler.allow(operation)) {
+      if (throttler && !throttler.allow(operation, body)) {
         bump(stats.throttled, operation)
         return Promise.reject(new AwsError('ThrottlingException', 'Rate exceeded'))
       }

@@ -28,13 +28,23 @@ export class TokenBucket {
 
   /** Takes one token if there is one; false means "throttle this call". */
   take(): boolean {
+    if (!this.has(1)) return false
+    this.tokens -= 1
+    return true
+  }
+
+  /** Refills, then whether `n` tokens are there (none taken). */
+  has(n: number): boolean {
     const now = this.clock.now()
     const elapsed = Math.max(0, now - this.last) / 1000
     this.tokens = Math.min(this.limit.burst, this.tokens + elapsed * this.limit.refillPerSecond)
     this.last = now
-    if (this.tokens < 1) return false
-    this.tokens -= 1
-    return true
+    return this.tokens >= n
+  }
+
+  /** Takes `n` tokens, which `has(n)` just found. */
+  spend(n: number): void {
+    this.tokens -= n
   }
 }
 
@@ -44,7 +54,10 @@ export class TokenBucket {
  * ECS) is this simulator's choice. `logs` and `logs-filter` are CloudWatch Logs' GetLogEvents
  * (25 per second per account and region, 10 in us-west-2, eu-west-1, eu-central-1 and a few
  * more) and FilterLogEvents (10, 5 in some regions) quotas (docs/limits.md, "CloudWatch Logs
- * read quotas"); the burst of a per-second quota is taken as one second of it.
+ * read quotas"); the burst of a per-second quota is taken as one second of it. `fargate-run-task`
+ * and `fargate-launch` are Fargate's own on top of ECS's: RunTask calls that launch on Fargate,
+ * 20 a second (burst and sustained), and the tasks they launch, 100 at once and 20 a second
+ * (docs/limits.md, "Fargate").
  */
 export const DEFAULT_LIMITS = {
   'run-stop': { burst: 100, refillPerSecond: 40 },
@@ -54,7 +67,9 @@ export const DEFAULT_LIMITS = {
   'ecs-other': { burst: 50, refillPerSecond: 20 },
   logs: { burst: 25, refillPerSecond: 25 },
   'logs-filter': { burst: 10, refillPerSecond: 10 },
-  autoscaling: { burst: 40, refillPerSecond: 20 }
+  autoscaling: { burst: 40, refillPerSecond: 20 },
+  'fargate-run-task': { burst: 20, refillPerSecond: 20 },
+  'fargate-launch': { burst: 100, refillPerSecond: 20 }
 } satisfies Record<string, BucketLimit>
 
 /** A throttling category name. */
@@ -94,9 +109,33 @@ export class Throttler {
     }
   }
 
-  /** Takes a token for `operation`; false when the call must be throttled. */
-  allow(operation: string): boolean {
-    const bucket = this.buckets.get(categoryOf(operation))
-    return bucket ? bucket.take() : true
+  /**
+   * Takes a token for `operation`; false when the call must be throttled. A RunTask that launches
+   * on Fargate (`body`'s launch type or capacity providers) must also find a token in Fargate's
+   * RunTask bucket and one per task in its launch bucket; nothing is taken when any is short.
+   */
+  allow(operation: string, body?: Record<string, unknown>): boolean {
+    const needs: [TokenBucket | undefined, number][] = [
+      [this.buckets.get(categoryOf(operation)), 1]
+    ]
+    if (operation === 'RunTask' && body !== undefined && launchesOnFargate(body)) {
+      const count = typeof body.count === 'number' && body.count > 0 ? body.count : 1
+      needs.push(
+        [this.buckets.get('fargate-run-task'), 1],
+        [this.buckets.get('fargate-launch'), count]
+      )
+    }
+    if (!needs.every(([bucket, n]) => bucket === undefined || bucket.has(n))) return false
+    for (const [bucket, n] of needs) bucket?.spend(n)
+    return true
   }
+}
+
+/** A RunTask request for Fargate: its launch type, or capacity providers that are Fargate's. */
+function launchesOnFargate(body: Record<string, unknown>): boolean {
+  if (body.launchType === 'FARGATE') return true
+  const strategy = Array.isArray(body.capacityProviderStrategy) ? body.capacityProviderStrategy : []
+  return strategy.some((item: { capacityProvider?: unknown }) =>
+    ['FARGATE', 'FARGATE_SPOT'].includes(String(item.capacityProvider))
+  )
 }

@@ -130,11 +130,11 @@ describe('followLogs', () => {
     const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
     await clock.advance(120_000)
     // 0 ms first, then m(a): 1 s up to 25 s of age, (a / 25)^2 s after, each to the next of the
-    // task's 80 ms ticks (alone in a 25/s region): 1.04 s, then 1082 ms at 26 s of age to 1.12 s.
-    expect(clock.sleeps.slice(0, 4)).toEqual([0, 1040, 1040, 1040])
-    expect(clock.sleeps.slice(25, 31)).toEqual([1040, 1120, 1200, 1360, 1440, 1600])
-    // 25 reads in the first 25 s, then about 625 (1/25 - 1/120) = 19.8 more by 120 s.
-    expect(requests()).toHaveLength(45)
+    // task's 100 ms ticks (alone in a 25/s region): 1 s, then 1082 ms at 26 s of age to 1.1 s.
+    expect(clock.sleeps.slice(0, 4)).toEqual([0, 1000, 1000, 1000])
+    expect(clock.sleeps.slice(25, 31)).toEqual([1000, 1000, 1100, 1200, 1300, 1500])
+    // 26 reads by 25 s (one a second from 0), then about 625 (1/25 - 1/120) = 19.8 more by 120 s.
+    expect(requests()).toHaveLength(46)
     await clock.run(follower.stop({ exitedAt: clock.now() - 5000 }))
   })
 
@@ -149,9 +149,9 @@ describe('followLogs', () => {
     const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
     await clock.advance(45_000)
     // Reads at 0, 2, 6, 14 s; then the penalty falls by a fifth per answer (6.4, 5.12 ... 2.1 s)
-    // until the age-grown mean, 2.3 s at 38 s of age, is the larger; each to an 80 ms tick.
+    // until the age-grown mean, 2.3 s at 38 s of age, is the larger; each to a 100 ms tick.
     expect(clock.sleeps.slice(0, 12)).toEqual([
-      0, 2000, 4000, 8000, 6400, 5120, 4160, 3280, 2640, 2160, 2320, 2640
+      0, 2000, 4000, 8000, 6400, 5200, 4100, 3300, 2700, 2100, 2300, 2600
     ])
     expect(logger.lines).toEqual([])
     const result = await clock.run(follower.stop())
@@ -239,10 +239,10 @@ describe('followLogs', () => {
     expect(beats).toEqual([
       // At the first read after each gap: reads come 5.8 s apart at 60 s of age, 30 s after 137 s.
       `Task 0123 is still running (1m 5s); no new log lines for 1m 0s. Its log: ${URL}`,
-      `Task 0123 is still running (3m 23s); no new log lines for 2m 0s. Its log: ${URL}`,
-      `Task 0123 is still running (7m 23s); no new log lines for 4m 0s. Its log: ${URL}`,
-      `Task 0123 is still running (15m 23s); no new log lines for 8m 0s. Its log: ${URL}`,
-      `Task 0123 is still running (25m 23s); no new log lines for 10m 0s. Its log: ${URL}`
+      `Task 0123 is still running (3m 25s); no new log lines for 2m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (7m 25s); no new log lines for 4m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (15m 25s); no new log lines for 8m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (25m 25s); no new log lines for 10m 0s. Its log: ${URL}`
     ])
     await clock.run(follower.stop())
   })
@@ -267,7 +267,7 @@ describe('followLogs', () => {
       }
     )
     await clock.advance(65_000)
-    expect(clock.sleeps).toEqual([0, 30_000, 1040, 30_000, 30_000])
+    expect(clock.sleeps).toEqual([0, 30_000, 1000, 30_000, 30_000])
     expect(requests()).toEqual([
       head,
       { ...head, nextToken: 'f/0' },
@@ -295,10 +295,10 @@ describe('followLogs', () => {
       `info: ${at(100)} first`,
       `notice: Printed the log of task 0123 up to ${at(100)}; the rest is at ${URL}`
     ])
-    // Settled at 2.5 s; throttled on the 80 ms ticks at 2.56, 2.88, 3.44, 4.48, 6.48 and 10.48 s
+    // Settled at 2.5 s; throttled on the 100 ms ticks at 2.5, 2.8, 3.3, 4.3, 6.3 and 10.3 s
     // (backoffs of 0.5 to 8 s, each waited for half, then the next tick); the next turn
-    // (18.48 s) is past the 11.5 s deadline, so the job says so at once.
-    expect(clock.now()).toBe(T0 + 10_480)
+    // (18.3 s) is past the 11.5 s deadline, so the job says so at once.
+    expect(clock.now()).toBe(T0 + 10_300)
   })
 
   it('drains with one call when the stop is older than the settle time', async () => {
@@ -335,14 +335,14 @@ describe('followLogs', () => {
       .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
     const sleeps = clock.sleeps.length
     const result = await clock.run(follower.stop({ exitedAt: T0 }))
-    // The first read on the next 80 ms tick (alone in the region every tick is the task's), 20 ms
+    // The first read on the next 100 ms tick (alone in the region every tick is the task's), 25 ms
     // into it; then 0.5, 1 and 2 s of backoff, each to the next tick.
-    expect(clock.sleeps.slice(sleeps)).toEqual([20, 560, 1040, 2080])
+    expect(clock.sleeps.slice(sleeps)).toEqual([25, 600, 1100, 2100])
     expect(result).toMatchObject({ complete: true, throttled: 3 })
     expect(logger.lines).toEqual([])
   })
 
-  it('takes its turn among 60 jobs on a 10/s quota: every 12 s, from its slot, the drain too', async () => {
+  it('takes its turn among 60 jobs on a 10/s quota: every 15 s, from its slot, the drain too', async () => {
     const { clock, logger } = setup()
     logsMock
       .on(GetLogEventsCommand)
@@ -353,15 +353,15 @@ describe('followLogs', () => {
       { ...options, region: 'eu-west-1', share }
     )
     await clock.advance(40_000)
-    // Slot 7 of 200 ms ticks: 1.4 s past each 12 s of the clock (T0 is a multiple of 12 s):
-    // reads at 1.4, 13.4, 25.4 and 37.4 s, the next one waiting.
-    expect(clock.sleeps).toEqual([1400, 12_000, 12_000, 12_000, 12_000])
-    expect(requests()).toHaveLength(4)
+    // Slot 7 of 250 ms ticks (four fifths of half of 10/s): 1.75 s past each 15 s of the clock
+    // (T0 is a multiple of 15 s): reads at 1.75, 16.75 and 31.75 s, the next one waiting.
+    expect(clock.sleeps).toEqual([1750, 15_000, 15_000, 15_000])
+    expect(requests()).toHaveLength(3)
     // The containers exited 2 s ago: settled; the drain's one read takes the task's next turn, at
-    // 49.4 s, so 60 tasks that stop together still read one at a time.
+    // 46.75 s, so 60 tasks that stop together still read one at a time.
     const result = await clock.run(follower.stop({ exitedAt: clock.now() - 2000 }))
-    expect(result).toMatchObject({ complete: true, calls: 5 })
-    expect(clock.now()).toBe(T0 + 49_400)
+    expect(result).toMatchObject({ complete: true, calls: 4 })
+    expect(clock.now()).toBe(T0 + 46_750)
   })
 
   it('gives a throttled drain three turns of a slow share before its deadline', () => {

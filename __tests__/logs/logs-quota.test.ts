@@ -33,17 +33,17 @@ describe('the regional quotas (docs/limits.md, "CloudWatch Logs read quotas")', 
   })
 })
 
-describe('logsShareOf: half the quota over N, in ticks every job computes alike', () => {
-  it('gives a lone task every tick of half the quota', () => {
-    expect(aloneShare('ap-northeast-1')).toEqual({ perSecond: 12.5, tickMs: 80, width: 1, slot: 0 })
-    expect(aloneShare('eu-west-1')).toEqual({ perSecond: 5, tickMs: 200, width: 1, slot: 0 })
+describe('logsShareOf: four fifths of half the quota over N, in ticks every job computes alike', () => {
+  it('gives a lone task every tick of four fifths of half the quota', () => {
+    expect(aloneShare('ap-northeast-1')).toEqual({ perSecond: 10, tickMs: 100, width: 1, slot: 0 })
+    expect(aloneShare('eu-west-1')).toEqual({ perSecond: 4, tickMs: 250, width: 1, slot: 0 })
   })
 
   it('divides by the width and places the task at its slot', () => {
     const fanOut = fanOutOf({ jobIndex: 7, jobTotal: 60, tasks: 1 })
     expect(logsShareOf('eu-west-1', fanOut)).toEqual({
-      perSecond: 5 / 60,
-      tickMs: 200,
+      perSecond: 4 / 60,
+      tickMs: 250,
       width: 60,
       slot: 7
     })
@@ -52,14 +52,14 @@ describe('logsShareOf: half the quota over N, in ticks every job computes alike'
     expect(logsShareOf('us-east-1', wide, { slot: wide.firstSlot + 2 })).toMatchObject({
       width: 12,
       slot: 8,
-      tickMs: 80
+      tickMs: 100
     })
   })
 
   it('takes another fraction, and wraps a slot beyond the width', () => {
     expect(logsShareOf('us-west-2', { width: 4, firstSlot: 0 }, { fraction: 1, slot: 5 })).toEqual({
-      perSecond: 2.5,
-      tickMs: 100,
+      perSecond: 2,
+      tickMs: 125,
       width: 4,
       slot: 1
     })

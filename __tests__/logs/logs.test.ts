@@ -232,9 +232,9 @@ describe('tailLogs', () => {
     const logger = memoryLogger()
     const tail = tailLogs({ logs, logger, clock, random: () => 0.5 }, options)
     expect(await clock.run(tail)).toEqual(['one'])
-    // Alone in ap-northeast-1 every 80 ms tick is the job's: the first call 20 ms into the first;
+    // Alone in ap-northeast-1 every 100 ms tick is the job's: the first call 25 ms into the first;
     // then the backoff, 500 ms and 1 s (times 0.5 + r), each to the next tick.
-    expect(clock.sleeps).toEqual([20, 560, 1040])
+    expect(clock.sleeps).toEqual([25, 600, 1100])
     expect(logger.of('warning')).toEqual([])
 
     logsMock.reset()
@@ -243,10 +243,10 @@ describe('tailLogs', () => {
     const start = clock.now()
     const stuck = tailLogs({ logs, logger: again, clock, random: () => 0.5 }, options)
     expect(await clock.run(stuck)).toBeUndefined()
-    // At 0.08, 0.64, 1.68, 3.76, 7.84, 15.92, 32 and 48.08 s (each backoff, then the next 80 ms
-    // tick); the next (64.08 s) is past the 60 s deadline, so it gives up there, without waiting.
+    // At 0.1, 0.7, 1.8, 3.9, 8, 16.1, 32.2 and 48.3 s (each backoff, then the next 100 ms tick);
+    // the next (64.3 s) is past the 60 s deadline, so it gives up there, without waiting.
     expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(8)
-    expect(clock.now() - start).toBe(48_080)
+    expect(clock.now() - start).toBe(48_300)
     expect(again.lines).toEqual([
       'warning: Could not read the last log lines of /ecs/batch app/app/0123 (ap-northeast-1) in time: ' +
         'CloudWatch Logs kept answering ThrottlingException (its GetLogEvents quota is the ' +

@@ -83,9 +83,9 @@ describe('FailedTaskTails', () => {
       tails.ended({ index: 3, taskArn: arn(3), exitCode: 3, failed: true })
     ])
     await clock.run(ended)
-    // Alone in a 25/s region every 80 ms tick is the job's; no two calls closer than 500 ms.
-    expect(clock.now()).toBe(T0 + 1120)
-    expect(clock.sleeps).toEqual([560, 560])
+    // Alone in a 25/s region every 100 ms tick is the job's; no two calls closer than 500 ms.
+    expect(clock.now()).toBe(T0 + 1000)
+    expect(clock.sleeps).toEqual([500, 500])
     expect(logsMock.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input)).toEqual(
       [1, 2, 3].map((i) => ({
         logGroupName: '/ecs/batch',
@@ -145,11 +145,11 @@ describe('FailedTaskTails', () => {
         events: [{ timestamp: T0, message: `boom in ${input.logStreamName.slice(-2)}` }],
         nextBackwardToken: 'b/0'
       }))
-    // 60 jobs of 2 tasks at once in eu-west-1: 5 reads/s for 120 tasks (ticks 200 ms apart), this
-    // job's two slots 6 and 7 of 120: the ticks at 1.2 s and 1.4 s of every 24 s.
+    // 60 jobs of 2 tasks at once in eu-west-1: 4 reads/s for 120 tasks (ticks 250 ms apart), this
+    // job's two slots 6 and 7 of 120: the ticks at 1.5 s and 1.75 s of every 30 s.
     const fanOut = fanOutOf({ jobIndex: 3, jobTotal: 60, tasks: 2 })
     expect(tailTurns('eu-west-1', fanOut)).toEqual({
-      turns: { perSecond: 5 / 120, tickMs: 200, width: 120, slot: 6, slots: 2 },
+      turns: { perSecond: 4 / 120, tickMs: 250, width: 120, slot: 6, slots: 2 },
       minGapMs: 0
     })
     const clock = new FakeClock(T0)
@@ -165,25 +165,25 @@ describe('FailedTaskTails', () => {
         tails.ended({ index: 1, taskArn: arnIn(1), exitCode: 1, failed: true })
       ])
     )
-    // The first call on the turn at 1.2 s, throttled; the backoff (twice the job's 12 s between
-    // turns, half of it waited with r = 0) puts the retry on the turn at 25.2 s; the next task's
-    // tail on the following turn, at 25.4 s.
-    expect(clock.sleeps).toEqual([1200, 24_000, 200])
+    // The first call on the turn at 1.5 s, throttled; the backoff (twice the job's 15 s between
+    // turns, at most 16 s, half of it waited with r = 0) puts the retry on the turn at 31.5 s; the
+    // next task's tail on the following turn, at 31.75 s.
+    expect(clock.sleeps).toEqual([1500, 30_000, 250])
     expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(3)
     expect(logger.of('info').filter((l) => l.startsWith('Last'))).toHaveLength(2)
     expect(logger.of('warning')).toEqual([])
   })
 
   it('takes TAILS_PER_SECOND at most, and without a fan-out', () => {
-    // Alone in a 25/s region: every tick (80 ms) is the job's, so the cap decides.
+    // Alone in a 25/s region: every tick (100 ms) is the job's, so the cap decides.
     expect(tailTurns('ap-northeast-1', undefined)).toEqual({
-      turns: { perSecond: 12.5, tickMs: 80, width: 1, slot: 0, slots: 1 },
+      turns: { perSecond: 10, tickMs: 100, width: 1, slot: 0, slots: 1 },
       minGapMs: 500
     })
     expect(tailTurns('ap-northeast-1', fanOutOf({ tasks: 10 })).minGapMs).toBe(500)
-    // Ten jobs of one task in us-west-2: a turn every 2 s each, under the cap.
+    // Ten jobs of one task in us-west-2: a turn every 2.5 s each, under the cap.
     expect(tailTurns('us-west-2', fanOutOf({ jobIndex: 4, jobTotal: 10, tasks: 1 }))).toEqual({
-      turns: { perSecond: 0.5, tickMs: 200, width: 10, slot: 4, slots: 1 },
+      turns: { perSecond: 0.4, tickMs: 250, width: 10, slot: 4, slots: 1 },
       minGapMs: 0
     })
   })

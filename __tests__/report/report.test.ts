@@ -78,7 +78,7 @@ describe('reportTask', () => {
       events: [{ timestamp: 0, message: 'Killed' }],
       nextBackwardToken: 'b'
     })
-    // Job 7 of 60 in ap-northeast-1 (25/s): ticks 80 ms apart, its turn 560 ms into every 4.8 s.
+    // Job 7 of 60 in ap-northeast-1 (25/s): ticks 100 ms apart, its turn 700 ms into every 6 s.
     const clock = new FakeClock(Date.parse('2026-12-01T10:00:00Z'))
     const deps = { ...io(), clock, random: () => 0 }
     await clock.run(
@@ -92,7 +92,7 @@ describe('reportTask', () => {
         fanOut: fanOutOf({ jobIndex: 7, jobTotal: 60, tasks: 1 })
       })
     )
-    expect(clock.sleeps).toEqual([560])
+    expect(clock.sleeps).toEqual([700])
     expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(1)
     expect(deps.summaries[0]).toContain('<pre>Killed</pre>')
   })

@@ -279,6 +279,8 @@ describe('tasks', () => {
       pullStoppedAt: new Date(START + 3000),
       startedAt: new Date(START + 3000),
       stoppingAt: new Date(START + 23000),
+      // The app container exited at 23 s; the teardown ended at 24 s.
+      executionStoppedAt: new Date(START + 23000),
       stoppedAt: new Date(START + 24000)
     })
   })

@@ -51,4 +51,26 @@ describe('Throttler', () => {
     ]).toEqual([true, true, false])
     expect(throttler.allow('DescribeTasks')).toBe(true)
   })
+
+  it("adds Fargate's RunTask rate and launch rate to RunTask calls that launch on Fargate", async () => {
+    const clock = new FakeClock()
+    const throttler = new Throttler(clock)
+    const fargate = { launchType: 'FARGATE', count: 1 }
+    // 20 RunTask calls a second, burst and sustained, below ECS's 100 / 40.
+    const first = Array.from({ length: 21 }, () => throttler.allow('RunTask', fargate))
+    expect(first.filter(Boolean)).toHaveLength(20)
+    // EC2 launches draw only from ECS's bucket: 80 of its 100 tokens are left.
+    const ec2 = Array.from({ length: 81 }, () => throttler.allow('RunTask', { launchType: 'EC2' }))
+    expect(ec2.filter(Boolean)).toHaveLength(80)
+    // Task launches: 100 at once, 20 a second; a refused call takes no token from any bucket.
+    await clock.advance(5000)
+    const spot = { capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT' }], count: 10 }
+    const tens = Array.from({ length: 11 }, () => throttler.allow('RunTask', spot))
+    expect(tens.filter(Boolean)).toHaveLength(10)
+    expect(tens[10]).toBe(false)
+    expect(throttler.allow('RunTask', fargate)).toBe(false)
+    await clock.advance(100)
+    expect(throttler.allow('RunTask', { ...fargate, count: 2 })).toBe(true)
+    expect(throttler.allow('RunTask', fargate)).toBe(false)
+  })
 })

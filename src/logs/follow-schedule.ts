@@ -22,24 +22,24 @@
  * ## The share: turns on a shared clock
  *
  * The read then waits for the task's next turn at or after `wanted`: the fan-out's reads are
- * ticks `t = 1000 / (quota / 2)` ms apart on the wall clock (80 ms for a 25/s quota, 200 ms for
- * 10/s), and the task in slot `s` of N owns the ticks `k ≡ s (mod N)`, so its turns come every
- * `T = N × t` and it reads within the first half of its tick (`r2 × t / 2`). Every job of the
- * fan-out computes the same ticks from its own clock, so N followers read one at a time, evenly
- * spread, without a word between them; the whole fan-out reads at most `quota / 2` per second
- * over any window, whatever the ages of its tasks.
+ * ticks `t = 1000 / (0.8 × quota / 2)` ms apart on the wall clock (100 ms for a 25/s quota, 250 ms
+ * for 10/s; logs-quota.ts, TURN_FILL), and the task in slot `s` of N owns the ticks
+ * `k ≡ s (mod N)`, so its turns come every `T = N × t` and it reads within the first half of its
+ * tick (`r2 × t / 2`). Every job of the fan-out computes the same ticks from its own clock, so N
+ * followers read one at a time, evenly spread, without a word between them; the whole fan-out
+ * reads at most `quota / 2` per second over any 5 s, whatever the ages of its tasks.
  *
- * - **A lone task** (N = 1) owns every tick: `T` is 80 ms (200 ms in a 10/s region), under the
+ * - **A lone task** (N = 1) owns every tick: `T` is 100 ms (250 ms in a 10/s region), under the
  *   1 s of a young task, which keeps today's schedule.
  * - **Lag of a young task.** A line waits on average E[d^2]/(2 E[d]) for the next read, with d
  *   the gap: about 0.63 s while d is 1 to 1.5 s (a lone task up to 25 s of age), and T / 2 when
- *   the share decides (6 s for 60 tasks on a 10/s quota, 20 s for 200): the price of the share.
+ *   the share decides (7.5 s for 60 tasks on a 10/s quota, 25 s for 200): the price of the share.
  * - **Reads per task.** From age alone dn = da / (1.25 m(a)): 20 in the first 25 s, 500 (1/25 -
  *   1/a) from 25 s to 137 s (16.4 in all), then one per 37.5 s, about 129 for an hour-long task.
  *   With the share, at most one per T.
- * - **Account-wide load.** At most quota / 2 per second in all (5/s for a 10/s quota), and less
- *   once the tasks are old: 60 tasks past 137 s read about once per 36 to 48 s each (the next
- *   12 s turn after 30 to 45 s), 1.4/s in all.
+ * - **Account-wide load.** At most 0.8 × quota / 2 per second in all (4/s for a 10/s quota), and
+ *   less once the tasks are old: 60 tasks past 137 s read about once per 45 s each (the next
+ *   15 s turn after 30 to 45 s), 1.3/s in all.
  *
  * ## Throttling
  *

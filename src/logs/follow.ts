@@ -114,7 +114,7 @@ export const DRAIN_MS = READ_DEADLINE_MS
 
 /**
  * The drain's deadline for a share: DRAIN_MS, or three of the task's turns when they are
- * further apart (200 tasks on a 10/s quota read once per 40 s each), so a throttled drain gets
+ * further apart (200 tasks on a 10/s quota read once per 50 s each), so a throttled drain gets
  * more than one retry before it gives up.
  */
 export function drainMsFor(share: Pick<LogsShare, 'perSecond'>): number {

@@ -43,16 +43,25 @@ export function filterLogEventsQuota(region: string): number {
 }
 
 /**
+ * The part of the fan-out's share its turns fill: four fifths. The last fifth is room for what
+ * the ticks cannot rule out: a read lands anywhere in the first half of its tick, a busy runner's
+ * timer fires late, and runners' clocks differ by a few milliseconds; so the fan-out's reads stay
+ * under its share over any 5 s, not only on average.
+ */
+export const TURN_FILL = 0.8
+
+/**
  * One task's share of GetLogEvents, and where its reads go among the fan-out's.
  *
- * The fan-out as a whole reads at most `quota × fraction` per second (half by default). That
- * rate is cut into ticks `tickMs = 1000 / (quota × fraction)` apart on the wall clock, which
- * every job of the fan-out shares; the N tasks take turns, task slot `s` owning the ticks
- * `k ≡ s (mod N)`. So a task reads at most once per `N × tickMs`, its share, and N tasks that
- * start together still read one at a time, evenly spread, without talking to each other.
+ * The fan-out as a whole may read `quota × fraction` per second (half by default), and its turns
+ * fill TURN_FILL of that: ticks `tickMs = 1000 / (quota × fraction × TURN_FILL)` apart on the
+ * wall clock (250 ms for a 10/s quota, 100 ms for 25/s), which every job of the fan-out shares;
+ * the N tasks take turns, task slot `s` owning the ticks `k ≡ s (mod N)`. So a task reads at
+ * most once per `N × tickMs`, and N tasks that start together still read one at a time, evenly
+ * spread, without talking to each other.
  */
 export interface LogsShare {
-  /** This task's reads per second: `quota × fraction / N`. */
+  /** This task's reads per second at most: `quota × fraction × TURN_FILL / N`. */
   perSecond: number
   /** Milliseconds between two ticks of the fan-out (any task's). */
   tickMs: number
@@ -70,10 +79,11 @@ export function logsShareOf(
 ): LogsShare {
   const quota = getLogEventsQuota(region)
   const width = Math.max(1, Math.floor(fanOut.width))
-  const perSecond = shareOf(quota, { width }, options.fraction)
+  // The fan-out's turns per second: its share of the quota, times TURN_FILL.
+  const turnsPerSecond = shareOf(quota * TURN_FILL, { width: 1 }, options.fraction)
   return {
-    perSecond,
-    tickMs: 1000 / (perSecond * width),
+    perSecond: turnsPerSecond / width,
+    tickMs: 1000 / turnsPerSecond,
     width,
     slot: (((options.slot ?? fanOut.firstSlot) % width) + width) % width
   }

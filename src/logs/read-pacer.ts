@@ -7,8 +7,8 @@
  *   (in the first half of it), after the one it used last. So live reads and reads at the stop
  *   together never take more than one tick in N, and the whole fan-out reads at most its half of
  *   the quota over any window, however many tasks stop together: 60 tasks that stop in the same
- *   second read one at a time, over the next T = N × t (12 s on a 10/s quota). A task alone owns
- *   every tick (200 ms apart on a 10/s quota).
+ *   second read one at a time, over the next T = N × t (15 s on a 10/s quota). A task alone owns
+ *   every tick (250 ms apart on a 10/s quota).
  * - **A gap of its own** (`minGapMs`): a job that owns several slots (a set's tails) may read
  *   less often than its turns come.
  * - **Throttling (AIMD on top).** CloudWatch Logs' quota is the account's, shared with readers

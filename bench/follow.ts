@@ -17,7 +17,7 @@ import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { format, resolveConfig } from 'prettier'
 import { filterLogEventsQuota, getLogEventsQuota } from '../src/logs/logs-quota.js'
-import { BUNDLE, runAction } from '../sim/action-runner.js'
+import { BUNDLE, runAction, type ActionResult } from '../sim/action-runner.js'
 import { startLocalAws, type LocalAws, type TaskTimeline } from '../sim/index.js'
 import {
   accountLines,
@@ -128,6 +128,20 @@ interface FollowRun {
   wallS: number
 }
 
+/** Why a job counts as failed: its first error annotation, else what was missing. */
+function failureOf(result: ActionResult, noticedAt: number | undefined): string {
+  const error = result.stdout.split('\n').find((l) => l.startsWith('::error'))
+  if (error !== undefined) return error.replace(/^::error[^:]*::/, '').slice(0, 160)
+  if (result.exitCode !== 0) {
+    return `exit ${result.exitCode ?? 'killed'}: ${result.stderr.trim().split('\n').pop() ?? ''}`.slice(
+      0,
+      160
+    )
+  }
+  if (result.outputs['exit-code'] !== '0') return `exit-code output ${result.outputs['exit-code']}`
+  return noticedAt === undefined ? 'no answer showed the stop' : 'unknown'
+}
+
 function say(line = ''): void {
   process.stdout.write(`${line}\n`)
 }
@@ -227,6 +241,8 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
     const latencies: number[] = []
     const stepEnds: number[] = []
     let failed = 0
+    // Why jobs failed: the first error annotation, or what else was missing, with its count.
+    const why = new Map<string, number>()
     let during = 0
     let reads = 0
     let waitMs = 0
@@ -239,8 +255,10 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
         o.result.exitCode !== 0 ||
         o.result.outputs['exit-code'] !== '0' ||
         noticedAt === undefined
-      )
+      ) {
         failed++
+        why.set(failureOf(o.result, noticedAt), (why.get(failureOf(o.result, noticedAt)) ?? 0) + 1)
+      }
       const taskId = o.result.outputs['task-id'] ?? ''
       const events = local.logs.events(GROUP, `ecs/app/${taskId}`) ?? []
       const account = accountLines(events, o.printed, {
@@ -270,9 +288,17 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
       reads += s3ByJob.get(o.id) ?? 0
     }
     const logs = requests.filter((r) => r.service === 'logs')
+    if (process.env.BENCH_DUMP_LOGS) {
+      // Every Logs request, for a closer look at a peak: job, operation and arrival time.
+      writeFileSync(
+        `${process.env.BENCH_DUMP_LOGS}-${jobs}.json`,
+        JSON.stringify(logs.map((r) => ({ job: r.appId, op: r.operation, at: r.at })))
+      )
+    }
     const quota = options.quota ?? getLogEventsQuota(options.region)
     const from = Math.max(...runTaskAts) + 60_000
     const to = Math.min(...stops)
+    for (const [reason, n] of why) say(`  ${n} of ${jobs} jobs failed: ${reason}`)
     const perSecond = new Map<number, number>()
     for (const r of logs) {
       if (r.operation !== 'GetLogEvents') continue

@@ -125,3 +125,15 @@ export async function flushMicrotasks(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve()
   await new Promise<void>((resolve) => setImmediate(resolve))
 }
+
+/** A FakeClock whose next `times` sleeps fire `lateMs` late, as a busy runner's timers do. */
+export class LateClock extends FakeClock {
+  lateMs = 0
+  times = 0
+
+  override sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.times <= 0) return super.sleep(ms, signal)
+    this.times--
+    return super.sleep(ms + this.lateMs, signal)
+  }
+}

@@ -5,7 +5,7 @@ import {
   GetLogEventsCommand
 } from '@aws-sdk/client-cloudwatch-logs'
 import { mockClient } from 'aws-sdk-client-mock'
-import { FakeClock } from '../doubles/clock.js'
+import { FakeClock, LateClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
 import {
   drainMsFor,
@@ -340,6 +340,26 @@ describe('followLogs', () => {
     expect(clock.sleeps.slice(sleeps)).toEqual([25, 600, 1100, 2100])
     expect(result).toMatchObject({ complete: true, throttled: 3 })
     expect(logger.lines).toEqual([])
+  })
+
+  it('waits for its next turn when a busy runner wakes it too late for this one', async () => {
+    const clock = new LateClock(T0)
+    const sent: number[] = []
+    logsMock.on(GetLogEventsCommand).callsFake(() => {
+      sent.push(clock.now() - T0)
+      return { events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' }
+    })
+    const share = logsShareOf('eu-west-1', fanOutOf({ jobIndex: 7, jobTotal: 60, tasks: 1 }))
+    // The first read is due at 1.75 s; its timer fires 3 s late, in another task's tick.
+    clock.lateMs = 3000
+    clock.times = 1
+    const follower = followLogs(
+      { logs, clock, random: () => 0, logger: memoryLogger() },
+      { ...options, region: 'eu-west-1', share }
+    )
+    await clock.advance(20_000)
+    expect(sent).toEqual([16_750])
+    await clock.run(follower.stop({ exitedAt: clock.now() }))
   })
 
   it('takes its turn among 60 jobs on a 10/s quota: every 15 s, from its slot, the drain too', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { FakeClock } from '../doubles/clock.js'
+import { FakeClock, LateClock } from '../doubles/clock.js'
 import { BACKOFF_CAP_MS, ReadPacer } from '../../src/logs/read-pacer.js'
 
 const T0 = Date.parse('2026-12-01T10:00:00Z')
@@ -46,6 +46,19 @@ describe('ReadPacer', () => {
       { tickMs: 200, width: 1, slot: 0 }
     )
     expect(await turns(alone, aloneClock, T0 + 1000)).toEqual([0, 200, 400, 600, 800, 1000])
+  })
+
+  it('takes the next turn when its timer fires too late for this one, once per read', async () => {
+    const clock = new LateClock(T0)
+    // Due at 1.4 s, woken at 4.4 s: in another task's tick, so the next own turn, 13.4 s.
+    clock.lateMs = 3000
+    clock.times = 1
+    const pacer = new ReadPacer({ clock, random: () => 0 }, sixty(7))
+    expect(await turns(pacer, clock, T0 + 14_000)).toEqual([13_400])
+    // Late twice in a row (due at 25.4 s, woken at 28.4 s; due at 37.4 s, woken at 40.4 s): the
+    // second time it reads anyway, so a runner that is always busy still reads.
+    clock.times = 2
+    expect(await turns(pacer, clock, T0 + 45_000)).toEqual([40_400])
   })
 
   it('backs off throttled reads, doubling up to the cap, onto later turns', async () => {

@@ -122,6 +122,21 @@ export function nextTurnAt(at: number, turns: Turns): number {
 }
 
 /**
+ * A read due at `dueAt` (in the first half of its tick) whose timer fired at `now` has missed
+ * its turn when it is more than half a tick late: sent now, it would land in another task's tick.
+ * A busy runner's late timer (or 60 job processes starting on one machine) must wait for the
+ * task's next turn instead, or the late reads of many tasks pile into the same ticks.
+ */
+export function missedTurn(dueAt: number, now: number, turns: Turns): boolean {
+  return now - dueAt > turns.tickMs / 2
+}
+
+/** The next turn from `now`, somewhere in the first half of its tick (clock ms). */
+export function nextTurnReadAt(now: number, turns: Turns, random: Random): number {
+  return nextTurnAt(now, turns) + Math.floor((random() * turns.tickMs) / 2)
+}
+
+/**
  * When to read next (clock ms): the age-grown, jittered, penalised delay from `now`, then the
  * task's next turn at or after it, somewhere in the first half of that tick.
  */

@@ -19,7 +19,9 @@ import { errorName, foreignErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import {
   firstReadAt,
+  missedTurn,
   nextHeartbeatGapMs,
+  nextTurnReadAt,
   nextReadAt,
   nextTurnAt,
   penaltyAfterAnswer,
@@ -186,7 +188,9 @@ class StreamFollower {
   async loop(): Promise<void> {
     const { clock, random } = this.deps
     const turns = this.share
-    let delay = firstReadAt({ now: clock.now(), turns, random }) - clock.now()
+    let due = firstReadAt({ now: clock.now(), turns, random })
+    let delay = due - clock.now()
+    let missed = false
     for (;;) {
       await clock.sleep(delay, this.halted.signal)
       if (this.halted.signal.aborted) return
@@ -195,6 +199,14 @@ class StreamFollower {
         delay = IDLE_WAKE_MS
         continue
       }
+      // Woken too late for this turn: the next one (once; late again, it reads anyway).
+      if (!missed && missedTurn(due, clock.now(), turns)) {
+        missed = true
+        due = nextTurnReadAt(clock.now(), turns, random)
+        delay = due - clock.now()
+        continue
+      }
+      missed = false
       const outcome = await this.read()
       this.heartbeat()
       const now = clock.now()
@@ -202,6 +214,7 @@ class StreamFollower {
         outcome === 'full'
           ? nextTurnAt(now + MIN_MEAN_S * 1000, turns)
           : nextReadAt({ now, ageMs: this.age(), penaltyMs: this.penaltyMs, turns, random })
+      due = at
       delay = at - now
     }
   }

@@ -9,6 +9,9 @@
  *   the quota over any window, however many tasks stop together: 60 tasks that stop in the same
  *   second read one at a time, over the next T = N × t (15 s on a 10/s quota). A task alone owns
  *   every tick (250 ms apart on a 10/s quota).
+ * - **A late timer waits for the next turn.** Woken more than half a tick after its read was
+ *   due (a busy runner), a read would land in another task's tick; it takes the next turn
+ *   instead, once per read (late again, it reads anyway).
  * - **A gap of its own** (`minGapMs`): a job that owns several slots (a set's tails) may read
  *   less often than its turns come.
  * - **Throttling (AIMD on top).** CloudWatch Logs' quota is the account's, shared with readers
@@ -19,7 +22,7 @@
  *   (or the signal aborts), and the caller then says how far it got.
  */
 import type { Clock, Random } from '../util/clock.js'
-import { nextTurnAt, turnIntervalMs, type Turns } from './follow-schedule.js'
+import { missedTurn, nextTurnAt, turnIntervalMs, type Turns } from './follow-schedule.js'
 
 /** How long reads at the stop (the drain, a tail) may go on by default, throttled or not. */
 export const READ_DEADLINE_MS = 60_000
@@ -84,10 +87,15 @@ export class ReadPacer {
    */
   async turn(deadline: number, signal?: AbortSignal): Promise<boolean> {
     const { clock } = this.deps
-    if (signal?.aborted || this.nextAt > deadline) return false
-    const wait = this.nextAt - clock.now()
-    if (wait > 0) await clock.sleep(wait, signal)
-    if (signal?.aborted) return false
+    for (let late = 0; ; late++) {
+      if (signal?.aborted || this.nextAt > deadline) return false
+      const wait = this.nextAt - clock.now()
+      if (wait > 0) await clock.sleep(wait, signal)
+      if (signal?.aborted) return false
+      // Woken too late for this turn (follow-schedule.ts, missedTurn): the next one, once.
+      if (late > 0 || !missedTurn(this.nextAt, clock.now(), this.turns)) break
+      this.scheduleFrom(clock.now())
+    }
     this.lastAt = clock.now()
     this.used = this.tick
     this.scheduleFrom(this.lastAt + this.minGapMs)

@@ -212,6 +212,9 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
           onStdout: (stdout) => collector.update(stdout)
         })
         collector.update(`${result.stdout}\n`)
+        if (process.env.BENCH_DUMP_LOGS) {
+          writeFileSync(`${process.env.BENCH_DUMP_LOGS}-${jobs}-${id}.stdout`, result.stdout)
+        }
         return {
           id,
           result,
@@ -292,7 +295,7 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
       // Every Logs request, for a closer look at a peak: job, operation and arrival time.
       writeFileSync(
         `${process.env.BENCH_DUMP_LOGS}-${jobs}.json`,
-        JSON.stringify(logs.map((r) => ({ job: r.appId, op: r.operation, at: r.at })))
+        JSON.stringify(requests.map((r) => ({ job: r.appId, op: r.operation, at: r.at })))
       )
     }
     const quota = options.quota ?? getLogEventsQuota(options.region)

@@ -123,6 +123,8 @@ interface FollowRun {
   /** Peak GetLogEvents in any one second. */
   peakPerSecond: number
   stopLatency: { median?: number; p99?: number }
+  /** From the notifier's write of stopped.json to the job's first answer showing the stop. */
+  detection: { median?: number }
   ecsDuringPerJob: number
   s3ReadsPerTaskMinute: number
   wallS: number
@@ -242,6 +244,7 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
     }
     const accounts: LineAccount[] = []
     const latencies: number[] = []
+    const detections: number[] = []
     const stepEnds: number[] = []
     let failed = 0
     // Why jobs failed: the first error annotation, or what else was missing, with its count.
@@ -279,6 +282,7 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
       if (noticedAt !== undefined) stepEnds.push(o.endedAt - noticedAt)
       if (t?.stoppedAt !== undefined && noticedAt !== undefined) {
         latencies.push(noticedAt - t.stoppedAt)
+        if (t.stopEventWrittenAt !== undefined) detections.push(noticedAt - t.stopEventWrittenAt)
         stops.push(t.stoppedAt)
       }
       const mine = (byJob.get(o.id) ?? []).filter((r) => r.service === 'ecs')
@@ -329,6 +333,7 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
         : {}),
       peakPerSecond: Math.max(0, ...perSecond.values()),
       stopLatency: { median: median(latencies), p99: percentile(latencies, 99) },
+      detection: { median: median(detections) },
       ecsDuringPerJob: during / jobs,
       s3ReadsPerTaskMinute: waitMs > 0 ? reads / (waitMs / 60_000) : 0,
       wallS: (Date.now() - begin) / 1000
@@ -361,6 +366,7 @@ function row(r: FollowRun): string[] {
     String(r.peakPerSecond),
     r.peak5s.toFixed(1),
     `${seconds(r.stopLatency.median)} / ${seconds(r.stopLatency.p99)}`,
+    seconds(r.detection.median),
     `${seconds(r.stepEnd.median)} / ${seconds(r.stepEnd.p95)}`,
     r.ecsDuringPerJob.toFixed(2),
     r.s3ReadsPerTaskMinute.toFixed(1),
@@ -382,6 +388,7 @@ const HEADER = [
   'peak in 1 s',
   'peak/s over 5 s',
   'stop latency median / p99',
+  'stop detection after stopped.json, median',
   'step end after stop detection, median / p95',
   'ECS calls/job during',
   'S3 reads/task-min',

@@ -170,6 +170,7 @@ describe('checkFollowGoals', () => {
     getLogEventsThrottled: 0,
     stepEnd: { median: 600 },
     stopLatency: { median: 600 },
+    detection: { median: 600 },
     ecsDuringPerJob: 0,
     s3ReadsPerTaskMinute: 30,
     ...extra
@@ -177,7 +178,11 @@ describe('checkFollowGoals', () => {
 
   it('checks each goal against its own numbers', () => {
     const goals = checkFollowGoals([
-      run(1, true, { lines: lines(0, [2000, 2500, 4000]), stopLatency: { median: 650 } }),
+      run(1, true, {
+        lines: lines(0, [2000, 2500, 4000]),
+        stopLatency: { median: 1300 },
+        detection: { median: 650 }
+      }),
       run(60, true, { stepEnd: { median: 900 } }),
       run(200, true, { peak5s: 5 }),
       run(60, false, { s3ReadsPerTaskMinute: 28, stopLatency: { median: 1000 } })
@@ -201,7 +206,7 @@ describe('checkFollowGoals', () => {
       [
         'One job: median lag at most 5 s, stop detection median at most 0.7 s',
         true,
-        "lag from the line's timestamp 2.50 s / 4.00 s (median / p95), stop detection 0.65 s"
+        "lag from the line's timestamp 2.50 s / 4.00 s (median / p95), stop detection 0.65 s after stopped.json was written"
       ],
       [
         'Stop detection and ECS/S3 calls unchanged by following',

@@ -20,6 +20,7 @@ import { systemClock } from '../src/util/clock.js'
 import type { Logger } from '../src/util/logger.js'
 import { counted, jobCalls, jobClients, type JobCalls } from './lib/job-clients.js'
 import { runSdkWaiterJob, type SdkWaiterSpec } from './lib/sdk-waiter.js'
+import { strategyInputs } from '../sim/action-runner.js'
 
 export type InProcessVariant = 'a' | 'a-register' | 'b' | 'c'
 
@@ -82,6 +83,8 @@ async function actionJob(
   cancelSignal: AbortSignal
 ): Promise<void> {
   const inputs: Record<string, string> = {
+    // A matrix job: the strategy values the runner gives it (sim/action-runner.ts).
+    ...strategyInputs({ jobIndex: job.index, jobTotal: config.jobs }),
     ...config.inputs,
     'started-by': job.id,
     env: `${config.inputs.env ?? ''}\nSHARD=${job.index}`.trim()

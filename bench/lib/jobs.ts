@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseCommandFile, runAction, runNode } from '../../sim/action-runner.js'
+import { parseCommandFile, runAction, runNode, type MatrixPlace } from '../../sim/action-runner.js'
 import type { RecordedRequest } from './proxy.js'
 
 /** What one job process did. */
@@ -75,9 +75,12 @@ export async function runActionJob(options: {
   env: Record<string, string>
   cwd: string
   killAfterMs?: number
+  /** The job's place in its matrix, whose strategy values the runner gives it. */
+  strategy?: MatrixPlace
 }): Promise<JobOutcome> {
   const result = await runAction({
     inputs: options.inputs,
+    ...(options.strategy ? { strategy: options.strategy } : {}),
     env: { ...options.env, AWS_SDK_UA_APP_ID: options.id },
     cwd: options.cwd,
     killAfterMs: options.killAfterMs

@@ -127,6 +127,8 @@ function launchJobs(
           'started-by': id,
           env: `SIM_RUN_SECONDS=${ctx.options.taskSeconds}\nSHARD=${i}`
         },
+        // A matrix job: the runner gives it its strategy values (sim/action-runner.ts).
+        strategy: { jobIndex: i, jobTotal: jobs },
         env: { ...run.env, GITHUB_JOB: `shard-${i}` },
         cwd: ROOT,
         killAfterMs

@@ -23,6 +23,7 @@ import type { ECSClient } from '@aws-sdk/client-ecs'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { Clock, Random } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
+import { pool } from '../util/pool.js'
 import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
 import { DescribePoller, describeTasks, verifyCall, type DescribeAnswer } from './describe-tasks.js'
 import {
@@ -33,7 +34,7 @@ import {
 } from './end-rules.js'
 import { applyObservation, type Applied, type LogLine, type Observation } from './observations.js'
 import { MIN_READ_GAP_MS, tickReadMode, type ReadMode } from './read-mode.js'
-import { S3Reader, pool, type KeyOwner, type ListResult, type ReadResult } from './s3-reader.js'
+import { S3Reader, type KeyOwner, type ListResult, type ReadResult } from './s3-reader.js'
 import { s3ReadDelayMs } from './schedule.js'
 import { judgeVerify, planVerify, settleStop } from './verify-check.js'
 import {

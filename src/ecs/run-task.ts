@@ -61,8 +61,6 @@ export interface RunTaskOptions {
   taskResources?: TaskResources
   /** Called with the started tasks as soon as RunTask returns them (save the ARN to state). */
   onStarted?: (tasks: Task[]) => void
-  /** Attempts for transient errors in a row (default RUN_TASK_MAX_TRANSIENT_ATTEMPTS). */
-  maxTransientAttempts?: number
   /**
    * The fan-out's width N (src/model/fan-out.ts): retries under an account quota are spread so
    * that N waiting tasks stay within the fan-out's share of RunTask's refill (default 1).
@@ -250,7 +248,7 @@ async function callRunTask(
     }
     if (isTransient(error)) {
       counts.transient++
-      if (counts.transient >= (options.maxTransientAttempts ?? RUN_TASK_MAX_TRANSIENT_ATTEMPTS)) {
+      if (counts.transient >= RUN_TASK_MAX_TRANSIENT_ATTEMPTS) {
         throw new Error(
           `Could not start ${what}: RunTask failed ${counts.transient} times in a row; last ` +
             `error: ${describeError(error)}`,

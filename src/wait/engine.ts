@@ -1,23 +1,11 @@
 /**
- * Waiting on many tasks at once with few requests.
- *
- * With a notification prefix there are two ways to look for stopped.json objects, and each tick
- * takes the cheaper by count:
- * - a GET of `<prefix>/<task ARN>/stopped.json` per pending task, each on its own age-grown,
- *   jittered schedule (src/wait/schedule.ts);
- * - one LIST of `<prefix>/arn:aws:ecs:<region>:<account>:task/<cluster>/` (1,000 keys a page),
- *   then a GET of only the stopped.json objects that appeared or whose ETag changed (a newer
- *   event). A LIST costs about 12.5 GETs (read-mode.ts), so it wins once more than about a
- *   dozen young tasks are pending.
- * After verify-interval seconds without stopped.json, one DescribeTasks call checks up to 100
- * such tasks (verify-check.ts). Every tick is jittered, and no task is read more than once a
- * second. Without a prefix (or when the bucket cannot be read), DescribeTasks is polled for
- * every pending task, 100 a call, with hako's throttling backoff (describe-tasks.ts).
- *
- * The engine alone holds the task records (watched-task.ts). Its readers (s3-reader.ts,
- * describe-tasks.ts) return what they saw; the pure steps (observations.ts, verify-check.ts,
- * over end-rules.ts) say what that changes; the engine applies it, schedules the next reads,
- * calls onStart and onEnd, and logs.
+ * Waiting on many tasks at once with few requests (docs/waiting.md, "Reading the notification
+ * objects"): each tick reads the pending tasks' stopped.json by GET or by LIST, whichever costs
+ * less (read-mode.ts), verifies silent tasks with DescribeTasks (verify-check.ts), or polls
+ * DescribeTasks without a prefix (describe-tasks.ts). The engine alone holds the task records
+ * (watched-task.ts); its readers return what they saw, the pure steps (observations.ts,
+ * verify-check.ts, over end-rules.ts) say what that changes, and the engine applies it,
+ * schedules the next reads, calls onStart and onEnd, and logs.
  */
 import type { ECSClient } from '@aws-sdk/client-ecs'
 import type { S3Client } from '@aws-sdk/client-s3'

@@ -223,6 +223,9 @@ async function callRunTask(
 ): Promise<Attempt> {
   const { clock, random } = deps
   const { deadline } = options
+  /** The wait before the `n`th retry in a row (from 1) of a call whose outcome is unknown. */
+  const backoff = (n: number): number =>
+    fullJitter(n - 1, RUN_TASK_TRANSIENT_BASE_MS, RUN_TASK_TRANSIENT_CAP_MS, random)
   try {
     const out = await deps.ecs.send(new RunTaskCommand(input))
     counts.transient = 0
@@ -234,12 +237,7 @@ async function callRunTask(
       // refills at 40 a second. Wait for it until the start deadline rather than a fixed
       // number of attempts, so no job of a large fan-out fails for having been unlucky.
       counts.throttled++
-      const delay = fullJitter(
-        Math.min(counts.throttled, 16) - 1,
-        RUN_TASK_TRANSIENT_BASE_MS,
-        RUN_TASK_TRANSIENT_CAP_MS,
-        random
-      )
+      const delay = backoff(Math.min(counts.throttled, 16))
       return {
         kind: 'retry',
         delayMs: Math.min(delay, Math.max(0, deadline - clock.now())),
@@ -255,12 +253,7 @@ async function callRunTask(
           { cause: error }
         )
       }
-      const delay = fullJitter(
-        counts.transient - 1,
-        RUN_TASK_TRANSIENT_BASE_MS,
-        RUN_TASK_TRANSIENT_CAP_MS,
-        random
-      )
+      const delay = backoff(counts.transient)
       return {
         kind: 'retry',
         delayMs: delay,

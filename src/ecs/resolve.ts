@@ -10,12 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { errorMessage, foreignErrorMessage } from '../util/errors.js'
 import type { GitHubContext } from '../util/github.js'
 import type { Logger } from '../util/logger.js'
-import {
-  RECHECK_WINDOW_MS,
-  registerIfChanged,
-  type RegisterDeps,
-  type RegisterOptions
-} from './register.js'
+import { RECHECK_WINDOW_MS, registerIfChanged, type RegisterDeps } from './register.js'
 import { accountOfRequest, type CacheLocation } from './revision-cache.js'
 import { resolveThroughBucket, type RaceTimings } from './revision-race.js'
 
@@ -88,7 +83,6 @@ export async function resolveTaskDefinition(
     registerRequest: RegisterTaskDefinitionCommandInput
     /** The `task-definition` input; undefined or empty to register if changed. */
     taskDefinitionInput?: string
-    registerOptions?: RegisterOptions
     /** Undefined: describe and register at once, as without racing jobs. */
     cache?: CacheSetting
     /**
@@ -105,12 +99,8 @@ export async function resolveTaskDefinition(
     return { taskDefinitionArn: given, registered: false }
   }
   const request = options.registerRequest
-  const direct = () => registerIfChanged(deps, request, options.registerOptions)
-  const jittered = () =>
-    registerIfChanged(deps, request, {
-      recheckWindowMs: RECHECK_WINDOW_MS,
-      ...options.registerOptions
-    })
+  const direct = () => registerIfChanged(deps, request)
+  const jittered = () => registerIfChanged(deps, request, { recheckWindowMs: RECHECK_WINDOW_MS })
   const cache = options.cache
   if (cache === undefined) return pick(await direct())
   if (options.alone === true && (cache === 'off' || cache === 'no-prefix')) {

@@ -12,7 +12,7 @@ import type { GitHubContext } from '../util/github.js'
 import type { Logger } from '../util/logger.js'
 import { RECHECK_WINDOW_MS, registerIfChanged, type RegisterDeps } from './register.js'
 import { accountOfRequest, type CacheLocation } from './revision-cache.js'
-import { resolveThroughBucket, type RaceTimings } from './revision-race.js'
+import { resolveThroughBucket } from './revision-race.js'
 
 export interface ResolvedTaskDefinition {
   /** An ARN, or `family:revision` when the input gave one (RunTask accepts both). */
@@ -35,7 +35,6 @@ export type CacheSetting =
       region: string
       /** Who claims, for the other jobs' logs: the run URL and job. */
       claimant: string
-      timings?: Partial<RaceTimings>
     }
   /** `task-definition-cache: false`: the jittered re-check, no warning. */
   | 'off'
@@ -133,7 +132,6 @@ export async function resolveTaskDefinition(
         resolve: direct,
         fallback: jittered,
         staleArn,
-        timings: cache.timings,
         ...(options.alone === true ? { alone: true } : {})
       }
     )

@@ -20,7 +20,7 @@ import type { Clock, Random } from '../util/clock.js'
 import { UserError, errorMessage, errorName } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { escapeLogText } from '../util/safe-text.js'
-import { quotaRetryDelayMs, runTaskBudgetOf, type RunTaskBudget } from '../model/run-task-pacing.js'
+import { quotaRetryDelayMs, runTaskBudgetOf } from '../model/run-task-pacing.js'
 import {
   accountQuotaOf,
   describeError,
@@ -66,8 +66,6 @@ export interface RunTaskOptions {
    * that N waiting tasks stay within the fan-out's share of RunTask's refill (default 1).
    */
   fanOutWidth?: number
-  /** The RunTask bucket that binds (default runTaskBudgetOf(request)). */
-  budget?: RunTaskBudget
   /**
    * Account quotas this job has already announced (kinds): the line that says the job waits
    * for room is printed once per job, not once per call or retry. Shared by a set's calls.
@@ -351,7 +349,7 @@ async function waitForRoom(
 ): Promise<void> {
   const { clock, random, logger } = deps
   const { deadline, signal } = options
-  const budget = options.budget ?? runTaskBudgetOf(options.request)
+  const budget = runTaskBudgetOf(options.request)
   const fanOut = { width: options.fanOutWidth ?? 1 }
   const untilDeadlineMs = Math.max(0, deadline - clock.now())
   const delay = quotaRetryDelayMs({ round: at.round, fanOut, budget, random, untilDeadlineMs })

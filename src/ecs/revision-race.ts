@@ -6,8 +6,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
-import type { Clock, Random } from '../util/clock.js'
-import type { Logger } from '../util/logger.js'
+import type { Runtime } from '../util/runtime.js'
 import { describeError } from './errors.js'
 import { RECHECK_WINDOW_MS, type RegisterResult } from './register.js'
 import {
@@ -22,11 +21,8 @@ import {
   type TrustScope
 } from './revision-cache.js'
 
-export interface RaceDeps {
+export interface RaceDeps extends Runtime {
   s3: Pick<S3Client, 'send'>
-  clock: Clock
-  random: Random
-  logger: Logger
 }
 
 export interface RaceTimings {

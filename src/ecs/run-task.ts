@@ -16,9 +16,8 @@ import {
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling'
 import type { SNSClient } from '@aws-sdk/client-sns'
 import { fullJitter } from '../util/backoff.js'
-import type { Clock, Random } from '../util/clock.js'
 import { UserError, errorMessage, errorName } from '../util/errors.js'
-import type { Logger } from '../util/logger.js'
+import type { Runtime } from '../util/runtime.js'
 import { escapeLogText } from '../util/safe-text.js'
 import { quotaRetryDelayMs, runTaskBudgetOf } from '../model/run-task-pacing.js'
 import {
@@ -31,11 +30,8 @@ import {
 import { newClientToken } from './run-task-fields.js'
 import { publishScaleOutRequest, scaleOutUntilCapacity, type TaskResources } from './scale-out.js'
 
-export interface RunTaskDeps {
+export interface RunTaskDeps extends Runtime {
   ecs: Pick<ECSClient, 'send'>
-  clock: Clock
-  random: Random
-  logger: Logger
   /** Needed with `autoscalingGroup` (without a topic). */
   autoScaling?: Pick<AutoScalingClient, 'send'>
   /** Needed with `autoscalingTopic`. */

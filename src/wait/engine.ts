@@ -9,8 +9,7 @@
  */
 import type { ECSClient } from '@aws-sdk/client-ecs'
 import type { S3Client } from '@aws-sdk/client-s3'
-import type { Clock, Random } from '../util/clock.js'
-import type { Logger } from '../util/logger.js'
+import type { Runtime } from '../util/runtime.js'
 import { pool } from '../util/pool.js'
 import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
 import { DescribePoller, describeTasks, verifyCall, type DescribeAnswer } from './describe-tasks.js'
@@ -39,13 +38,10 @@ export type { TaskEnd } from './watched-task.js'
 /** GETs in flight at once. */
 const GET_CONCURRENCY = 16
 
-export interface WaitEngineDeps {
+export interface WaitEngineDeps extends Runtime {
   ecs: Pick<ECSClient, 'send'>
   /** For the notification objects; required with a prefix. */
   s3?: Pick<S3Client, 'send'>
-  clock: Clock
-  random: Random
-  logger: Logger
   /** The S3 endpoint the client talks to, for the message when it cannot be reached. */
   s3Endpoint?: string
 }

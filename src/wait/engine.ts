@@ -11,7 +11,7 @@ import type { ECSClient } from '@aws-sdk/client-ecs'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { Runtime } from '../util/runtime.js'
 import { pool } from '../util/pool.js'
-import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
+import type { NotificationPrefix, TaskEnd, TaskSnapshot } from '../model/task.js'
 import { DescribePoller, describeTasks, verifyCall, type DescribeAnswer } from './describe-tasks.js'
 import {
   INCOMPLETE_STOP_GRACE_MS,
@@ -29,11 +29,10 @@ import {
   paceAgeMs,
   watchTask,
   type NotificationName,
-  type TaskEnd,
   type WatchedTask
 } from './watched-task.js'
 
-export type { TaskEnd } from './watched-task.js'
+export type { TaskEnd } from '../model/task.js'
 
 /** GETs in flight at once. */
 const GET_CONCURRENCY = 16

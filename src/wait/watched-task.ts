@@ -9,8 +9,6 @@ import type { TaskSnapshot } from '../model/task.js'
 import { notificationKey } from './prefix.js'
 import { listPrefixOf } from './read-mode.js'
 
-export type { TaskEnd } from '../model/task.js'
-
 /** Which notification object of a task: `started.json` or `stopped.json`. */
 export type NotificationName = 'started' | 'stopped'
 

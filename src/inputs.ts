@@ -12,9 +12,6 @@ import { redactInput } from './util/redact.js'
 import { UserError } from './util/errors.js'
 import { DEFAULTS_LINE, MAX_ATTEMPTS, parseRetryOn } from './tasks/retry.js'
 
-export type { ActionInputs, Mode } from './inputs-types.js'
-export type { TaskSpec } from './model/task.js'
-
 /**
  * Defaults of the inputs that have one, exactly as declared in action.yml (a test keeps the two
  * equal). Inputs not listed default to the empty string.

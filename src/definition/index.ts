@@ -20,23 +20,7 @@ import type { RenderedDefinition } from './rendered.js'
 import { type Definition, validateDefinition } from './schema.js'
 import { APP, selectContainers, sidecarsKey, sidecarsOf } from './select.js'
 
-export { loadDefinitionTree, Origins, definitionFormat } from './load.js'
-export { validateDefinition, type Definition } from './schema.js'
 export { selectContainers } from './select.js'
-export { expandEnv, parseEnvFile, flattenYaml, parseEnvValue, fileProviderSource } from './env.js'
-export {
-  appImage,
-  oneshotFamily,
-  renderContainer,
-  renderRegisterRequest,
-  renderRunTaskRequest,
-  renderAppOverride,
-  HAKO_COMPAT_VERSION,
-  HAKO_VERSION_LABEL,
-  DEFAULT_APP_TAG
-} from './render.js'
-export { formatKeyPath, formatProblem, type Problem } from './problems.js'
-export type { RenderedDefinition } from './rendered.js'
 
 /** How the action's inputs shape the rendered requests (hako oneshot's options). */
 export interface DefinitionOptions {

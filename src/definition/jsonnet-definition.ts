@@ -92,11 +92,9 @@ function parseProviderOptions(type: 'file' | 'yaml', options: unknown): EnvProvi
   return provider
 }
 
-/** Settings of a Jsonnet definition's evaluation (tests tighten the limits). */
+/** Settings of a Jsonnet definition's evaluation (tests tighten the limits); std.trace is dropped. */
 export interface JsonnetDefinitionOptions {
   limits?: Partial<Limits>
-  /** Where std.trace writes; dropped by default. */
-  trace?: (message: string) => void
 }
 
 /**
@@ -122,7 +120,6 @@ export async function loadJsonnetTree(
       onField: (container, key, loc) => origins.recordKey(container, key, `${loc.file}:${loc.line}`)
     }
     if (options.limits) jsonnetOptions.limits = options.limits
-    if (options.trace) jsonnetOptions.trace = options.trace
     try {
       const { value } = evaluateSnippet(text, file, jsonnetOptions, cwd)
       return { tree: value, origins }

@@ -165,9 +165,6 @@ const serviceOnlyKeys = Object.fromEntries(
   ].map((key) => [key, z.unknown().optional()])
 ) as Record<string, z.ZodOptional<z.ZodUnknown>>
 
-/** The names of the scheduler keys that a oneshot run ignores. */
-export const SERVICE_ONLY_SCHEDULER_KEYS: readonly string[] = Object.keys(serviceOnlyKeys)
-
 const schedulerSchema = z
   .strictObject({
     type: z.literal('ecs').optional(),
@@ -292,10 +289,6 @@ export type Definition = z.output<typeof definitionSchema>
 export type SchedulerDefinition = Definition['scheduler']
 /** The keys every container (app or sidecar) may have. */
 export type ContainerDefinitionKeys = z.output<z.ZodObject<typeof containerKeys>>
-/** The app container. */
-export type AppDefinition = Definition['app']
-/** A sidecar container. */
-export type SidecarDefinition = z.output<typeof sidecarSchema>
 /** A top-level volume. */
 export type VolumeDefinition = z.output<typeof volumeSchema>
 /** An env provider entry of `env.$providers`. */

@@ -34,17 +34,10 @@ export interface DeadlineSource {
 }
 
 /**
- * The task's deadline in epoch seconds (UTC), or undefined for none. The first that applies:
- *
- * 1. `timeout` while the action waits: now + timeout + DEADLINE_MARGIN_SECONDS.
- * 2. `max-run-time`: now + max-run-time, no margin: nothing of the action's own comes first.
- * 3. a GitHub-hosted runner (`RUNNER_ENVIRONMENT=github-hosted`) while the action waits:
- *    now + 6 h + DEADLINE_MARGIN_SECONDS; the job started before the action, so the job's
- *    own end comes earlier still.
- * 4. none: a self-hosted job may run for days, and `wait: false` means "outlive the job".
- *
- * `max-run-time` is an explicit choice and so comes before the hosted default; with
- * `wait: false` only `max-run-time` applies, since nothing waits for the task then.
+ * The task's deadline in epoch seconds (UTC), or undefined for none: the first of `timeout`
+ * (while the action waits, plus the margin), `max-run-time` (no margin), a GitHub-hosted job's
+ * 6 hours (while the action waits, plus the margin), and none (docs/deadlines.md, "Which
+ * deadline a task gets").
  */
 export function taskDeadline(source: DeadlineSource): number | undefined {
   // Rounded up, so the tag never names a second before the limit it stands for.

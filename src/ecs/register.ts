@@ -31,10 +31,6 @@ export interface RegisterDeps extends Runtime {
 export interface RegisterOptions {
   /** Describe-compare-register rounds before giving up (default 10, as hako). */
   maxAttempts?: number
-  /** Full-jitter base in ms (default REGISTER_BACKOFF_BASE_MS). */
-  baseMs?: number
-  /** Full-jitter cap in ms (default REGISTER_BACKOFF_CAP_MS). */
-  capMs?: number
   /**
    * The jittered re-check for jobs that race without a shared cache (no bucket, no write
    * permission, or the cache turned off): after a "differs" answer, wait a uniformly random
@@ -91,15 +87,13 @@ export async function registerIfChanged(
   const { ecs, clock, random, logger } = deps
   const family = request.family ?? ''
   const maxAttempts = options.maxAttempts ?? REGISTER_MAX_ATTEMPTS
-  const baseMs = options.baseMs ?? REGISTER_BACKOFF_BASE_MS
-  const capMs = options.capMs ?? REGISTER_BACKOFF_CAP_MS
   const recheckWindowMs = options.recheckWindowMs ?? 0
   let rechecked = recheckWindowMs <= 0
   let lastError: unknown
 
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     if (attempt > 0) {
-      let delay = fullJitter(attempt - 1, baseMs, capMs, random)
+      let delay = fullJitter(attempt - 1, REGISTER_BACKOFF_BASE_MS, REGISTER_BACKOFF_CAP_MS, random)
       if (isTooManyConcurrentRevisions(lastError)) {
         // Someone else is registering: give their revision time to become visible.
         delay += CONCURRENT_REGISTER_MIN_WAIT_MS

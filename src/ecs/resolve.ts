@@ -10,14 +10,9 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { errorMessage, foreignErrorMessage } from '../util/errors.js'
 import type { GitHubContext } from '../util/github.js'
 import type { Logger } from '../util/logger.js'
-import {
-  RECHECK_WINDOW_MS,
-  registerIfChanged,
-  type RegisterDeps,
-  type RegisterOptions
-} from './register.js'
+import { RECHECK_WINDOW_MS, registerIfChanged, type RegisterDeps } from './register.js'
 import { accountOfRequest, type CacheLocation } from './revision-cache.js'
-import { resolveThroughBucket, type RaceTimings } from './revision-race.js'
+import { resolveThroughBucket } from './revision-race.js'
 
 export interface ResolvedTaskDefinition {
   /** An ARN, or `family:revision` when the input gave one (RunTask accepts both). */
@@ -40,7 +35,6 @@ export type CacheSetting =
       region: string
       /** Who claims, for the other jobs' logs: the run URL and job. */
       claimant: string
-      timings?: Partial<RaceTimings>
     }
   /** `task-definition-cache: false`: the jittered re-check, no warning. */
   | 'off'
@@ -88,7 +82,6 @@ export async function resolveTaskDefinition(
     registerRequest: RegisterTaskDefinitionCommandInput
     /** The `task-definition` input; undefined or empty to register if changed. */
     taskDefinitionInput?: string
-    registerOptions?: RegisterOptions
     /** Undefined: describe and register at once, as without racing jobs. */
     cache?: CacheSetting
     /**
@@ -105,12 +98,8 @@ export async function resolveTaskDefinition(
     return { taskDefinitionArn: given, registered: false }
   }
   const request = options.registerRequest
-  const direct = () => registerIfChanged(deps, request, options.registerOptions)
-  const jittered = () =>
-    registerIfChanged(deps, request, {
-      recheckWindowMs: RECHECK_WINDOW_MS,
-      ...options.registerOptions
-    })
+  const direct = () => registerIfChanged(deps, request)
+  const jittered = () => registerIfChanged(deps, request, { recheckWindowMs: RECHECK_WINDOW_MS })
   const cache = options.cache
   if (cache === undefined) return pick(await direct())
   if (options.alone === true && (cache === 'off' || cache === 'no-prefix')) {
@@ -143,7 +132,6 @@ export async function resolveTaskDefinition(
         resolve: direct,
         fallback: jittered,
         staleArn,
-        timings: cache.timings,
         ...(options.alone === true ? { alone: true } : {})
       }
     )

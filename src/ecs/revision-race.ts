@@ -1,25 +1,12 @@
 /**
  * Many jobs, one registration: the claim / wait / take-over loop over the cache entry of
- * revision-cache.ts.
- *
- *   read ── resolved, trusted ──────────────────────────────▶ hit: run that ARN (0 ECS calls)
- *     │
- *     ├── missing ── PUT If-None-Match: * ── won ──▶ claim: describe, compare, register if
- *     │                                    └ lost ─▶ read again        needed, heartbeat the
- *     │                                                                claim, write the ARN
- *     ├── claimed ── seen for < takeoverMs ──▶ wait (jittered), read again       (If-Match)
- *     │           └─ seen for ≥ takeoverMs (claimant died) ──▶ PUT If-Match: its ETag ─▶ claim
- *     ├── abandoned, malformed, untrusted or stale ──▶ PUT If-Match: its ETag ──────────▶ claim
- *     └── 403 on write or on reading an entry that exists, or S3 fails ──▶ warn (naming the
- *         permission), fallback (register on its own, jittered re-check)
- *
- * A claim is refreshed every heartbeatMs while its job works, so it only goes stale when that
- * job stopped. Pure logic over injected S3, clock and random: the tests drive it on a fake clock.
+ * revision-cache.ts (docs/registration.md, "The claim loop"). A claim is refreshed every
+ * heartbeatMs while its job works, so it only goes stale when that job stopped. Pure logic over
+ * injected S3, clock and random: the tests drive it on a fake clock.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
-import type { Clock, Random } from '../util/clock.js'
-import type { Logger } from '../util/logger.js'
+import type { Runtime } from '../util/runtime.js'
 import { describeError } from './errors.js'
 import { RECHECK_WINDOW_MS, type RegisterResult } from './register.js'
 import {
@@ -34,11 +21,8 @@ import {
   type TrustScope
 } from './revision-cache.js'
 
-export interface RaceDeps {
+export interface RaceDeps extends Runtime {
   s3: Pick<S3Client, 'send'>
-  clock: Clock
-  random: Random
-  logger: Logger
 }
 
 export interface RaceTimings {

@@ -16,11 +16,10 @@ import {
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling'
 import type { SNSClient } from '@aws-sdk/client-sns'
 import { fullJitter } from '../util/backoff.js'
-import type { Clock, Random } from '../util/clock.js'
 import { UserError, errorMessage, errorName } from '../util/errors.js'
-import type { Logger } from '../util/logger.js'
+import type { Runtime } from '../util/runtime.js'
 import { escapeLogText } from '../util/safe-text.js'
-import { quotaRetryDelayMs, runTaskBudgetOf, type RunTaskBudget } from '../model/run-task-pacing.js'
+import { quotaRetryDelayMs, runTaskBudgetOf } from '../model/run-task-pacing.js'
 import {
   accountQuotaOf,
   describeError,
@@ -31,11 +30,8 @@ import {
 import { newClientToken } from './run-task-fields.js'
 import { publishScaleOutRequest, scaleOutUntilCapacity, type TaskResources } from './scale-out.js'
 
-export interface RunTaskDeps {
+export interface RunTaskDeps extends Runtime {
   ecs: Pick<ECSClient, 'send'>
-  clock: Clock
-  random: Random
-  logger: Logger
   /** Needed with `autoscalingGroup` (without a topic). */
   autoScaling?: Pick<AutoScalingClient, 'send'>
   /** Needed with `autoscalingTopic`. */
@@ -61,15 +57,11 @@ export interface RunTaskOptions {
   taskResources?: TaskResources
   /** Called with the started tasks as soon as RunTask returns them (save the ARN to state). */
   onStarted?: (tasks: Task[]) => void
-  /** Attempts for transient errors in a row (default RUN_TASK_MAX_TRANSIENT_ATTEMPTS). */
-  maxTransientAttempts?: number
   /**
    * The fan-out's width N (src/model/fan-out.ts): retries under an account quota are spread so
    * that N waiting tasks stay within the fan-out's share of RunTask's refill (default 1).
    */
   fanOutWidth?: number
-  /** The RunTask bucket that binds (default runTaskBudgetOf(request)). */
-  budget?: RunTaskBudget
   /**
    * Account quotas this job has already announced (kinds): the line that says the job waits
    * for room is printed once per job, not once per call or retry. Shared by a set's calls.
@@ -225,6 +217,9 @@ async function callRunTask(
 ): Promise<Attempt> {
   const { clock, random } = deps
   const { deadline } = options
+  /** The wait before the `n`th retry in a row (from 1) of a call whose outcome is unknown. */
+  const backoff = (n: number): number =>
+    fullJitter(n - 1, RUN_TASK_TRANSIENT_BASE_MS, RUN_TASK_TRANSIENT_CAP_MS, random)
   try {
     const out = await deps.ecs.send(new RunTaskCommand(input))
     counts.transient = 0
@@ -236,12 +231,7 @@ async function callRunTask(
       // refills at 40 a second. Wait for it until the start deadline rather than a fixed
       // number of attempts, so no job of a large fan-out fails for having been unlucky.
       counts.throttled++
-      const delay = fullJitter(
-        Math.min(counts.throttled, 16) - 1,
-        RUN_TASK_TRANSIENT_BASE_MS,
-        RUN_TASK_TRANSIENT_CAP_MS,
-        random
-      )
+      const delay = backoff(Math.min(counts.throttled, 16))
       return {
         kind: 'retry',
         delayMs: Math.min(delay, Math.max(0, deadline - clock.now())),
@@ -250,19 +240,14 @@ async function callRunTask(
     }
     if (isTransient(error)) {
       counts.transient++
-      if (counts.transient >= (options.maxTransientAttempts ?? RUN_TASK_MAX_TRANSIENT_ATTEMPTS)) {
+      if (counts.transient >= RUN_TASK_MAX_TRANSIENT_ATTEMPTS) {
         throw new Error(
           `Could not start ${what}: RunTask failed ${counts.transient} times in a row; last ` +
             `error: ${describeError(error)}`,
           { cause: error }
         )
       }
-      const delay = fullJitter(
-        counts.transient - 1,
-        RUN_TASK_TRANSIENT_BASE_MS,
-        RUN_TASK_TRANSIENT_CAP_MS,
-        random
-      )
+      const delay = backoff(counts.transient)
       return {
         kind: 'retry',
         delayMs: delay,
@@ -360,7 +345,7 @@ async function waitForRoom(
 ): Promise<void> {
   const { clock, random, logger } = deps
   const { deadline, signal } = options
-  const budget = options.budget ?? runTaskBudgetOf(options.request)
+  const budget = runTaskBudgetOf(options.request)
   const fanOut = { width: options.fanOutWidth ?? 1 }
   const untilDeadlineMs = Math.max(0, deadline - clock.now())
   const delay = quotaRetryDelayMs({ round: at.round, fanOut, budget, random, untilDeadlineMs })

@@ -255,15 +255,7 @@ export interface PublishDeps extends Pick<Runtime, 'clock' | 'logger'> {
  */
 export async function publishScaleOutRequest(
   deps: PublishDeps,
-  options: {
-    topicArn: string
-    group: string
-    cluster: string
-    needed: TaskResources
-    hakoTaskId: string
-    deadline: number
-    signal?: AbortSignal
-  }
+  options: ScaleOutOptions & { topicArn: string; hakoTaskId: string }
 ): Promise<void> {
   const { sns, clock, logger } = deps
   const message = JSON.stringify({

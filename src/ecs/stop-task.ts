@@ -4,16 +4,12 @@
  */
 import { StopTaskCommand, type ECSClient } from '@aws-sdk/client-ecs'
 import { fullJitter } from '../util/backoff.js'
-import type { Clock, Random } from '../util/clock.js'
 import { errorMessage, errorName } from '../util/errors.js'
-import type { Logger } from '../util/logger.js'
+import type { Runtime } from '../util/runtime.js'
 import { describeError, isTransient } from './errors.js'
 
-export interface StopTaskDeps {
+export interface StopTaskDeps extends Runtime {
   ecs: Pick<ECSClient, 'send'>
-  clock: Clock
-  random: Random
-  logger: Logger
 }
 
 export interface StopTasksOptions {

@@ -128,6 +128,14 @@ function padRight(s: string, width: number, ch: string): string {
   return len >= width ? s : s + ch.repeat(width - len)
 }
 
+/** The digits of a whole number `mag` >= 0 in `radix`, from `numerals` ('0' for 0). */
+function digitsOf(mag: number, radix: number, numerals: string): string {
+  if (mag === 0) return '0'
+  let digits = ''
+  for (let n = mag; n !== 0; n = Math.floor(n / radix)) digits = numerals[n % radix]! + digits
+  return digits
+}
+
 function renderInt(
   neg: boolean,
   mag: number,
@@ -138,16 +146,7 @@ function renderInt(
   radix: number,
   zeroPrefix: string
 ): string {
-  let digits = ''
-  if (mag === 0) digits = '0'
-  else {
-    let n = mag
-    while (n !== 0) {
-      digits = String(n % radix) + digits
-      n = Math.floor(n / radix)
-    }
-    digits = zeroPrefix + digits
-  }
+  const digits = mag === 0 ? '0' : zeroPrefix + digitsOf(mag, radix, '0123456789')
   const zp = minChars - (neg || blank || plus ? 1 : 0)
   const padded = padLeft(digits, Math.max(zp, minDigits), '0')
   return (neg ? '-' : plus ? '+' : blank ? ' ' : '') + padded
@@ -160,16 +159,7 @@ function renderHex(
   minDigits: number,
   code: Code
 ): string {
-  const numerals = code.caps ? '0123456789ABCDEF' : '0123456789abcdef'
-  let digits = ''
-  if (mag === 0) digits = '0'
-  else {
-    let n = mag
-    while (n !== 0) {
-      digits = numerals[n % 16]! + digits
-      n = Math.floor(n / 16)
-    }
-  }
+  const digits = digitsOf(mag, 16, code.caps ? '0123456789ABCDEF' : '0123456789abcdef')
   const zp = minChars - (neg || code.blank || code.plus ? 1 : 0) - (code.alt ? 2 : 0)
   const body =
     (code.alt ? (code.caps ? '0X' : '0x') : '') + padLeft(digits, Math.max(zp, minDigits), '0')

@@ -35,38 +35,35 @@ export const ARRAY_BUILTINS: Builtin[] = [
   [
     'makeArray',
     ['sz', 'func'],
-    (args, loc, cx) => {
-      const a = new Args('makeArray', loc)
+    (args, a, cx) => {
       const n = a.int(args[0], 'sz')
       const f = a.fn(args[1], 'func')
-      if (n < 0) throw runtimeError(loc, `std.makeArray: sz must be >= 0, got ${n}`)
-      cx.core.checkSize(n, loc)
+      if (n < 0) throw runtimeError(a.loc, `std.makeArray: sz must be >= 0, got ${n}`)
+      cx.core.checkSize(n, a.loc)
       return new JArray(
-        Array.from({ length: Math.max(0, n) }, (_, i) => new LazyCall(cx.core, f, [i], loc))
+        Array.from({ length: Math.max(0, n) }, (_, i) => new LazyCall(cx.core, f, [i], a.loc))
       )
     }
   ],
   [
     'range',
     ['from', 'to'],
-    (args, loc, cx) => {
-      const a = new Args('range', loc)
+    (args, a, cx) => {
       const from = a.int(args[0], 'from')
       const to = a.int(args[1], 'to')
-      cx.core.checkSize(to - from + 1, loc)
+      cx.core.checkSize(to - from + 1, a.loc)
       return makeArray(Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i))
     }
   ],
   [
     'repeat',
     ['what', 'count'],
-    (args, loc, cx) => {
-      const a = new Args('repeat', loc)
+    (args, a, cx) => {
       const n = a.int(args[1], 'count')
       const what = args[0]!
       const unit =
         typeof what === 'string' ? what.length : what instanceof JArray ? what.items.length : 0
-      cx.core.checkSize(unit * n, loc)
+      cx.core.checkSize(unit * n, a.loc)
       if (typeof what === 'string') return what.repeat(Math.max(0, n))
       const items = a.arr(what, 'what')
       return new JArray(Array.from({ length: Math.max(0, n) }, () => items).flat())
@@ -75,39 +72,36 @@ export const ARRAY_BUILTINS: Builtin[] = [
   [
     'map',
     ['func', 'arr'],
-    (args, loc, cx) => {
-      const a = new Args('map', loc)
+    (args, a, cx) => {
       const f = a.fn(args[0], 'func')
       const arr = args[1]!
       const items =
         typeof arr === 'string' ? codepoints(arr).map((c) => new Ready(c)) : a.arr(arr, 'arr')
-      return new JArray(items.map((i) => new LazyCall(cx.core, f, [i.force()], loc)))
+      return new JArray(items.map((i) => new LazyCall(cx.core, f, [i.force()], a.loc)))
     }
   ],
   [
     'mapWithIndex',
     ['func', 'arr'],
-    (args, loc, cx) => {
-      const a = new Args('mapWithIndex', loc)
+    (args, a, cx) => {
       const f = a.fn(args[0], 'func')
       const arr = args[1]!
       const items =
         typeof arr === 'string' ? codepoints(arr).map((c) => new Ready(c)) : a.arr(arr, 'arr')
-      return new JArray(items.map((item, i) => new LazyCall(cx.core, f, [i, item.force()], loc)))
+      return new JArray(items.map((item, i) => new LazyCall(cx.core, f, [i, item.force()], a.loc)))
     }
   ],
   [
     'filter',
     ['func', 'arr'],
-    (args, loc, cx) => {
-      const a = new Args('filter', loc)
+    (args, a, cx) => {
       const f = a.fn(args[0], 'func')
       return new JArray(
         a.arr(args[1], 'arr').filter((item) => {
-          const keep = cx.core.callValues(f, [item.force()], loc)
+          const keep = cx.core.callValues(f, [item.force()], a.loc)
           if (typeof keep !== 'boolean')
             throw runtimeError(
-              loc,
+              a.loc,
               `std.filter: the function must return a boolean, got ${typeOf(keep)}`
             )
           return keep
@@ -118,30 +112,28 @@ export const ARRAY_BUILTINS: Builtin[] = [
   [
     'filterMap',
     ['filter_func', 'map_func', 'arr'],
-    (args, loc, cx) => {
-      const a = new Args('filterMap', loc)
+    (args, a, cx) => {
       const ff = a.fn(args[0], 'filter_func')
       const mf = a.fn(args[1], 'map_func')
       const kept = a
         .arr(args[2], 'arr')
-        .filter((item) => cx.core.callValues(ff, [item.force()], loc) === true)
-      return new JArray(kept.map((item) => new LazyCall(cx.core, mf, [item.force()], loc)))
+        .filter((item) => cx.core.callValues(ff, [item.force()], a.loc) === true)
+      return new JArray(kept.map((item) => new LazyCall(cx.core, mf, [item.force()], a.loc)))
     }
   ],
   [
     'flatMap',
     ['func', 'arr'],
-    (args, loc, cx) => {
-      const a = new Args('flatMap', loc)
+    (args, a, cx) => {
       const f = a.fn(args[0], 'func')
       const arr = args[1]!
       if (typeof arr === 'string') {
         return codepoints(arr)
           .map((c) => {
-            const r = cx.core.callValues(f, [c], loc)
+            const r = cx.core.callValues(f, [c], a.loc)
             if (typeof r !== 'string')
               throw runtimeError(
-                loc,
+                a.loc,
                 `std.flatMap: on a string, the function must return strings, got ${typeOf(r)}`
               )
             return r
@@ -150,7 +142,7 @@ export const ARRAY_BUILTINS: Builtin[] = [
       }
       const out: Lazy[] = []
       for (const item of a.arr(arr, 'arr')) {
-        const r = cx.core.callValues(f, [item.force()], loc)
+        const r = cx.core.callValues(f, [item.force()], a.loc)
         out.push(...a.arr(r, 'the function result'))
       }
       return new JArray(out)
@@ -159,59 +151,52 @@ export const ARRAY_BUILTINS: Builtin[] = [
   [
     'foldl',
     ['func', 'arr', 'init'],
-    (args, loc, cx) => {
-      const a = new Args('foldl', loc)
+    (args, a, cx) => {
       const f = a.fn(args[0], 'func')
       let acc = args[2] as Value
       for (const item of a.arr(args[1], 'arr'))
-        acc = cx.core.callValues(f, [acc, item.force()], loc)
+        acc = cx.core.callValues(f, [acc, item.force()], a.loc)
       return acc
     }
   ],
   [
     'foldr',
     ['func', 'arr', 'init'],
-    (args, loc, cx) => {
-      const a = new Args('foldr', loc)
+    (args, a, cx) => {
       const f = a.fn(args[0], 'func')
       let acc = args[2] as Value
       const items = a.arr(args[1], 'arr')
       for (let i = items.length - 1; i >= 0; i--)
-        acc = cx.core.callValues(f, [items[i]!.force(), acc], loc)
+        acc = cx.core.callValues(f, [items[i]!.force(), acc], a.loc)
       return acc
     }
   ],
   [
     'member',
     ['arr', 'x'],
-    (args, loc, cx) => {
+    (args, a, cx) => {
       const arr = args[0]!
       if (typeof arr === 'string')
         return typeof args[1] === 'string' && codepoints(arr).includes(args[1])
-      return new Args('member', loc)
-        .arr(arr, 'arr')
-        .some((i) => cx.core.equals(i.force(), args[1]!))
+      return a.arr(arr, 'arr').some((i) => cx.core.equals(i.force(), args[1]!))
     }
   ],
   [
     'contains',
     ['arr', 'elem'],
-    (args, loc, cx) =>
-      new Args('contains', loc).arr(args[0], 'arr').some((i) => cx.core.equals(i.force(), args[1]!))
+    (args, a, cx) => a.arr(args[0], 'arr').some((i) => cx.core.equals(i.force(), args[1]!))
   ],
   [
     'count',
     ['arr', 'x'],
-    (args, loc, cx) =>
-      new Args('count', loc).arr(args[0], 'arr').filter((i) => cx.core.equals(i.force(), args[1]!))
-        .length
+    (args, a, cx) => a.arr(args[0], 'arr').filter((i) => cx.core.equals(i.force(), args[1]!)).length
   ],
   [
     'find',
     ['value', 'arr'],
-    (args, loc, cx) =>
+    (args, a, cx) =>
       makeArray(
-        new Args('find', loc)
+        a
           .arr(args[1], 'arr')
           .flatMap((item, i) => (cx.core.equals(item.force(), args[0]!) ? [i] : []))
       )
@@ -219,8 +204,8 @@ export const ARRAY_BUILTINS: Builtin[] = [
   [
     'remove',
     ['arr', 'elem'],
-    (args, loc, cx) => {
-      const items = new Args('remove', loc).arr(args[0], 'arr')
+    (args, a, cx) => {
+      const items = a.arr(args[0], 'arr')
       const i = items.findIndex((item) => cx.core.equals(item.force(), args[1]!))
       return new JArray(i < 0 ? items : [...items.slice(0, i), ...items.slice(i + 1)])
     }
@@ -228,25 +213,17 @@ export const ARRAY_BUILTINS: Builtin[] = [
   [
     'removeAt',
     ['arr', 'idx'],
-    (args, loc) => {
-      const a = new Args('removeAt', loc)
+    (args, a) => {
       const items = a.arr(args[0], 'arr')
       const i = a.int(args[1], 'idx')
       return new JArray(items.filter((_, j) => j !== i))
     }
   ],
-  [
-    'reverse',
-    ['arr'],
-    (args, loc) => new JArray([...new Args('reverse', loc).arr(args[0], 'arr')].reverse())
-  ],
+  ['reverse', ['arr'], (args, a) => new JArray([...a.arr(args[0], 'arr')].reverse())],
   [
     'flattenArrays',
     ['arrs'],
-    (args, loc) => {
-      const a = new Args('flattenArrays', loc)
-      return new JArray(a.arr(args[0], 'arrs').flatMap((i) => a.arr(i.force(), 'each element')))
-    }
+    (args, a) => new JArray(a.arr(args[0], 'arrs').flatMap((i) => a.arr(i.force(), 'each element')))
   ],
   [
     'flattenDeepArray',
@@ -264,34 +241,23 @@ export const ARRAY_BUILTINS: Builtin[] = [
   [
     'sort',
     ['arr', 'keyF?'],
-    (args, loc, cx) => {
-      const a = new Args('sort', loc)
-      return makeArray(sortValues(cx, a, a.values(args[0], 'arr'), args[1]))
-    }
+    (args, a, cx) => makeArray(sortValues(cx, a, a.values(args[0], 'arr'), args[1]))
   ],
   [
     'uniq',
     ['arr', 'keyF?'],
-    (args, loc, cx) => {
-      const a = new Args('uniq', loc)
-      return makeArray(uniqValues(cx, a, a.values(args[0], 'arr'), args[1]))
-    }
+    (args, a, cx) => makeArray(uniqValues(cx, a, a.values(args[0], 'arr'), args[1]))
   ],
   [
     'set',
     ['arr', 'keyF?'],
-    (args, loc, cx) => {
-      const a = new Args('set', loc)
-      return makeArray(
-        uniqValues(cx, a, sortValues(cx, a, a.values(args[0], 'arr'), args[1]), args[1])
-      )
-    }
+    (args, a, cx) =>
+      makeArray(uniqValues(cx, a, sortValues(cx, a, a.values(args[0], 'arr'), args[1]), args[1]))
   ],
   ...(['setInter', 'setUnion', 'setDiff'] as const).map((name): Builtin => [
     name,
     ['a', 'b', 'keyF?'],
-    (args, loc, cx) => {
-      const a = new Args(name, loc)
+    (args, a, cx) => {
       const key = keyed(cx, a, args[2])
       const xs = a.sequence(args[0], 'a')
       const ys = a.sequence(args[1], 'b')
@@ -309,7 +275,7 @@ export const ARRAY_BUILTINS: Builtin[] = [
           i++
           continue
         }
-        const c = cx.core.compare(key(xs[i]!), key(ys[j]!), loc)
+        const c = cx.core.compare(key(xs[i]!), key(ys[j]!), a.loc)
         if (c === 0) {
           if (name !== 'setDiff') out.push(xs[i]!)
           i++
@@ -328,8 +294,7 @@ export const ARRAY_BUILTINS: Builtin[] = [
   [
     'setMember',
     ['x', 'arr', 'keyF?'],
-    (args, loc, cx) => {
-      const a = new Args('setMember', loc)
+    (args, a, cx) => {
       const key = keyed(cx, a, args[2])
       const k = key(args[0]!)
       const xs = a.values(args[1], 'arr')
@@ -337,7 +302,7 @@ export const ARRAY_BUILTINS: Builtin[] = [
       let hi = xs.length - 1
       while (lo <= hi) {
         const mid = (lo + hi) >> 1
-        const c = cx.core.compare(key(xs[mid]!), k, loc)
+        const c = cx.core.compare(key(xs[mid]!), k, a.loc)
         if (c === 0) return true
         if (c < 0) lo = mid + 1
         else hi = mid - 1
@@ -348,54 +313,43 @@ export const ARRAY_BUILTINS: Builtin[] = [
   [
     'all',
     ['arr'],
-    (args, loc) => {
-      const a = new Args('all', loc)
-      return a.arr(args[0], 'arr').every((i) => a.bool(i.force(), 'each element'))
-    }
+    (args, a) => a.arr(args[0], 'arr').every((i) => a.bool(i.force(), 'each element'))
   ],
   [
     'any',
     ['arr'],
-    (args, loc) => {
-      const a = new Args('any', loc)
-      return a.arr(args[0], 'arr').some((i) => a.bool(i.force(), 'each element'))
-    }
+    (args, a) => a.arr(args[0], 'arr').some((i) => a.bool(i.force(), 'each element'))
   ],
   [
     'sum',
     ['arr'],
-    (args, loc) => {
-      const a = new Args('sum', loc)
-      return a.arr(args[0], 'arr').reduce((s, i) => s + a.num(i.force(), 'each element'), 0)
-    }
+    (args, a) => a.arr(args[0], 'arr').reduce((s, i) => s + a.num(i.force(), 'each element'), 0)
   ],
   [
     'avg',
     ['arr'],
-    (args, loc) => {
-      const a = new Args('avg', loc)
+    (args, a) => {
       const xs = a.arr(args[0], 'arr')
       if (xs.length === 0)
-        throw runtimeError(loc, 'std.avg: cannot take the average of an empty array')
+        throw runtimeError(a.loc, 'std.avg: cannot take the average of an empty array')
       return xs.reduce((s, i) => s + a.num(i.force(), 'each element'), 0) / xs.length
     }
   ],
   ...(['minArray', 'maxArray'] as const).map((name): Builtin => [
     name,
     ['arr', 'keyF?', 'onEmpty?'],
-    (args, loc, cx) => {
-      const a = new Args(name, loc)
+    (args, a, cx) => {
       const xs = a.values(args[0], 'arr')
       if (xs.length === 0) {
         if (args[2] !== undefined) return args[2]
-        throw runtimeError(loc, `std.${name}: expected a non-empty array`)
+        throw runtimeError(a.loc, `std.${name}: expected a non-empty array`)
       }
       const key = keyed(cx, a, args[1])
       let best: Value = xs[0]!
       let bestKey = key(best)
       for (const x of xs.slice(1)) {
         const k = key(x)
-        const c = cx.core.compare(k, bestKey, loc)
+        const c = cx.core.compare(k, bestKey, a.loc)
         if (name === 'minArray' ? c < 0 : c > 0) {
           best = x
           bestKey = k

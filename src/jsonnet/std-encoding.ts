@@ -45,10 +45,13 @@ function parseBase(name: string, radix: number, pattern: RegExp): Builtin {
   return [
     name,
     ['str'],
-    (args, loc) => {
-      const s = new Args(name, loc).str(args[0], 'str')
+    (args, a) => {
+      const s = a.str(args[0], 'str')
       if (!pattern.test(s))
-        throw runtimeError(loc, `std.${name}: ${JSON.stringify(s)} is not a base ${radix} integer`)
+        throw runtimeError(
+          a.loc,
+          `std.${name}: ${JSON.stringify(s)} is not a base ${radix} integer`
+        )
       const neg = s.startsWith('-')
       let n = 0
       for (const c of neg ? s.slice(1) : s) n = n * radix + parseInt(c, radix)
@@ -60,8 +63,7 @@ function parseBase(name: string, radix: number, pattern: RegExp): Builtin {
 const hash = (name: string, algorithm: string): Builtin => [
   name,
   ['s'],
-  (args, loc) =>
-    createHash(algorithm).update(new Args(name, loc).str(args[0], 's'), 'utf8').digest('hex')
+  (args, a) => createHash(algorithm).update(a.str(args[0], 's'), 'utf8').digest('hex')
 ]
 
 /** Parsing (numbers, JSON, YAML), UTF-8, base64 and hashes. */
@@ -72,63 +74,36 @@ export const ENCODING_BUILTINS: Builtin[] = [
   [
     'parseJson',
     ['str'],
-    (args, loc) => {
-      const s = new Args('parseJson', loc).str(args[0], 'str')
+    (args, a) => {
+      const s = a.str(args[0], 'str')
       let data: unknown
       try {
         data = JSON.parse(s)
       } catch (error) {
-        throw runtimeError(loc, `std.parseJson: invalid JSON: ${(error as Error).message}`)
+        throw runtimeError(a.loc, `std.parseJson: invalid JSON: ${(error as Error).message}`)
       }
-      return fromPlain(data, loc)
+      return fromPlain(data, a.loc)
     }
   ],
   [
     'parseYaml',
     ['str'],
-    (args, loc) => {
-      const s = new Args('parseYaml', loc).str(args[0], 'str')
+    (args, a) => {
+      const s = a.str(args[0], 'str')
       let docs: unknown[]
       try {
         docs = loadAll(s, { schema: CORE_SCHEMA })
       } catch (error) {
-        throw runtimeError(loc, `std.parseYaml: invalid YAML: ${(error as Error).message}`)
+        throw runtimeError(a.loc, `std.parseYaml: invalid YAML: ${(error as Error).message}`)
       }
-      return fromPlain(docs.length === 1 ? docs[0] : docs, loc)
+      return fromPlain(docs.length === 1 ? docs[0] : docs, a.loc)
     }
   ],
-  [
-    'encodeUTF8',
-    ['str'],
-    (args, loc) =>
-      makeArray([...Buffer.from(new Args('encodeUTF8', loc).str(args[0], 'str'), 'utf8')])
-  ],
-  [
-    'decodeUTF8',
-    ['arr'],
-    (args, loc) => {
-      const a = new Args('decodeUTF8', loc)
-      return Buffer.from(bytesOf(a, args[0], 'arr')).toString('utf8')
-    }
-  ],
-  [
-    'base64',
-    ['input'],
-    (args, loc) => {
-      const a = new Args('base64', loc)
-      return Buffer.from(bytesOf(a, args[0], 'input')).toString('base64')
-    }
-  ],
-  [
-    'base64DecodeBytes',
-    ['str'],
-    (args, loc) => makeArray([...decodeBase64(new Args('base64DecodeBytes', loc), args[0])])
-  ],
-  [
-    'base64Decode',
-    ['str'],
-    (args, loc) => String.fromCharCode(...decodeBase64(new Args('base64Decode', loc), args[0]))
-  ],
+  ['encodeUTF8', ['str'], (args, a) => makeArray([...Buffer.from(a.str(args[0], 'str'), 'utf8')])],
+  ['decodeUTF8', ['arr'], (args, a) => Buffer.from(bytesOf(a, args[0], 'arr')).toString('utf8')],
+  ['base64', ['input'], (args, a) => Buffer.from(bytesOf(a, args[0], 'input')).toString('base64')],
+  ['base64DecodeBytes', ['str'], (args, a) => makeArray([...decodeBase64(a, args[0])])],
+  ['base64Decode', ['str'], (args, a) => String.fromCharCode(...decodeBase64(a, args[0]))],
   hash('md5', 'md5'),
   hash('sha1', 'sha1'),
   hash('sha256', 'sha256'),

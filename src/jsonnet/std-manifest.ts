@@ -1,11 +1,8 @@
-import { Args, type Builtin, makeObject, type StdContext } from './std-support.js'
+import { type Builtin, makeObject } from './std-support.js'
 import { JArray, JObject, type Value } from './values.js'
 
-const manifestFn = (
-  name: string,
-  params: string[],
-  body: (args: Array<Value | undefined>, a: Args, cx: StdContext) => string
-): Builtin => [name, params, (args, loc, cx) => body(args, new Args(name, loc), cx)]
+/** One entry, written as a call so that the list reads one function a line. */
+const manifestFn = (...entry: Builtin): Builtin => entry
 
 /** Manifesting: JSON, YAML, Python, INI, XML and TOML text. */
 export const MANIFEST_BUILTINS: Builtin[] = [

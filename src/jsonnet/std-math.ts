@@ -1,5 +1,5 @@
 import { runtimeError } from './errors.js'
-import { Args, type Builtin } from './std-support.js'
+import type { Builtin } from './std-support.js'
 import { JArray, JFunction, JObject, typeOf } from './values.js'
 
 /** frexp: x = mantissa * 2^exponent with 0.5 <= |mantissa| < 1. */
@@ -21,9 +21,9 @@ export function frexp(x: number): [number, number] {
 const math1 = (name: string, f: (x: number) => number): Builtin => [
   name,
   ['x'],
-  (args, loc) => {
-    const r = f(new Args(name, loc).num(args[0], 'x'))
-    if (!Number.isFinite(r)) throw runtimeError(loc, r !== r ? 'not a number' : 'overflow')
+  (args, a) => {
+    const r = f(a.num(args[0], 'x'))
+    if (!Number.isFinite(r)) throw runtimeError(a.loc, r !== r ? 'not a number' : 'overflow')
     return r
   }
 ]
@@ -51,29 +51,21 @@ export const MATH_BUILTINS: Builtin[] = [
   math1('mantissa', (x) => frexp(x)[0]),
   math1('exponent', (x) => frexp(x)[1]),
   // The library defines these through std.round (floor(x + 0.5)).
-  [
-    'isEven',
-    ['x'],
-    (args, loc) => Math.floor(new Args('isEven', loc).num(args[0], 'x') + 0.5) % 2 === 0
-  ],
-  [
-    'isOdd',
-    ['x'],
-    (args, loc) => Math.floor(new Args('isOdd', loc).num(args[0], 'x') + 0.5) % 2 !== 0
-  ],
+  ['isEven', ['x'], (args, a) => Math.floor(a.num(args[0], 'x') + 0.5) % 2 === 0],
+  ['isOdd', ['x'], (args, a) => Math.floor(a.num(args[0], 'x') + 0.5) % 2 !== 0],
   [
     'isInteger',
     ['x'],
-    (args, loc) => {
-      const x = new Args('isInteger', loc).num(args[0], 'x')
+    (args, a) => {
+      const x = a.num(args[0], 'x')
       return Math.floor(x + 0.5) === x
     }
   ],
   [
     'isDecimal',
     ['x'],
-    (args, loc) => {
-      const x = new Args('isDecimal', loc).num(args[0], 'x')
+    (args, a) => {
+      const x = a.num(args[0], 'x')
       return Math.floor(x + 0.5) !== x
     }
   ],
@@ -86,8 +78,7 @@ export const MATH_BUILTINS: Builtin[] = [
         : name === 'hypot'
           ? ['a', 'b']
           : ['a', 'b'],
-    (args, loc) => {
-      const a = new Args(name, loc)
+    (args, a) => {
       const x = a.num(args[0], 'the first argument')
       const y = a.num(args[1], 'the second argument')
       const f = {
@@ -98,53 +89,36 @@ export const MATH_BUILTINS: Builtin[] = [
         hypot: Math.hypot
       }[name]
       const r = f(x, y)
-      if (!Number.isFinite(r)) throw runtimeError(loc, r !== r ? 'not a number' : 'overflow')
+      if (!Number.isFinite(r)) throw runtimeError(a.loc, r !== r ? 'not a number' : 'overflow')
       return r
     }
   ]),
   [
     'clamp',
     ['x', 'minVal', 'maxVal'],
-    (args, loc) => {
-      const a = new Args('clamp', loc)
-      return Math.min(
-        Math.max(a.num(args[0], 'x'), a.num(args[1], 'minVal')),
-        a.num(args[2], 'maxVal')
-      )
-    }
+    (args, a) =>
+      Math.min(Math.max(a.num(args[0], 'x'), a.num(args[1], 'minVal')), a.num(args[2], 'maxVal'))
   ],
   [
     'modulo',
     ['x', 'y'],
-    (args, loc, cx) =>
-      cx.core.binaryValues('%', new Args('modulo', loc).num(args[0], 'x'), args[1]!, loc)
+    (args, a, cx) => cx.core.binaryValues('%', a.num(args[0], 'x'), args[1]!, a.loc)
   ],
-  ['mod', ['a', 'b'], (args, loc, cx) => cx.core.binaryValues('%', args[0]!, args[1]!, loc)],
-  [
-    'xor',
-    ['x', 'y'],
-    (args, loc) => {
-      const a = new Args('xor', loc)
-      return a.bool(args[0], 'x') !== a.bool(args[1], 'y')
-    }
-  ],
-  [
-    'xnor',
-    ['x', 'y'],
-    (args, loc) => {
-      const a = new Args('xnor', loc)
-      return a.bool(args[0], 'x') === a.bool(args[1], 'y')
-    }
-  ],
-  ['equals', ['a', 'b'], (args, _loc, cx) => cx.core.equals(args[0]!, args[1]!)],
+  ['mod', ['a', 'b'], (args, a, cx) => cx.core.binaryValues('%', args[0]!, args[1]!, a.loc)],
+  ['xor', ['x', 'y'], (args, a) => a.bool(args[0], 'x') !== a.bool(args[1], 'y')],
+  ['xnor', ['x', 'y'], (args, a) => a.bool(args[0], 'x') === a.bool(args[1], 'y')],
+  ['equals', ['a', 'b'], (args, _a, cx) => cx.core.equals(args[0]!, args[1]!)],
   [
     'primitiveEquals',
     ['a', 'b'],
-    (args, loc) => {
+    (args, a) => {
       const [x, y] = [args[0]!, args[1]!]
       if (typeOf(x) !== typeOf(y)) return false
       if (x instanceof JArray || x instanceof JObject || x instanceof JFunction)
-        throw runtimeError(loc, 'std.primitiveEquals: cannot compare arrays, objects or functions')
+        throw runtimeError(
+          a.loc,
+          'std.primitiveEquals: cannot compare arrays, objects or functions'
+        )
       return x === y
     }
   ],

@@ -1,6 +1,6 @@
 import { runtimeError } from './errors.js'
 import { codepoints } from './primitives.js'
-import { Args, type Builtin, makeArray, makeObject, type StdContext } from './std-support.js'
+import { type Builtin, makeArray, makeObject, type StdContext } from './std-support.js'
 import { JArray, JFunction, JObject, type Lazy, Ready, typeOf, type Value } from './values.js'
 
 /** Objects' fields as [name, lazy value] (visible only unless `all`). */
@@ -69,65 +69,51 @@ export const OBJECT_BUILTINS: Builtin[] = [
   [
     'length',
     ['x'],
-    (args, loc, cx) => {
+    (args, a, cx) => {
       const x = args[0]!
       if (typeof x === 'string') return codepoints(x).length
       if (x instanceof JArray) return x.items.length
       if (x instanceof JObject) return cx.core.fieldNames(x, false).length
       if (x instanceof JFunction) return x.params.length
-      throw runtimeError(loc, `std.length: cannot take the length of ${typeOf(x)}`)
+      throw runtimeError(a.loc, `std.length: cannot take the length of ${typeOf(x)}`)
     }
   ],
   [
     'objectFields',
     ['o'],
-    (args, loc, cx) =>
-      makeArray(cx.core.fieldNames(new Args('objectFields', loc).obj(args[0], 'o'), false))
+    (args, a, cx) => makeArray(cx.core.fieldNames(a.obj(args[0], 'o'), false))
   ],
   [
     'objectFieldsAll',
     ['o'],
-    (args, loc, cx) =>
-      makeArray(cx.core.fieldNames(new Args('objectFieldsAll', loc).obj(args[0], 'o'), true))
+    (args, a, cx) => makeArray(cx.core.fieldNames(a.obj(args[0], 'o'), true))
   ],
   [
     'objectHas',
     ['o', 'f'],
-    (args, loc, cx) => {
-      const a = new Args('objectHas', loc)
-      return cx.core.fields(a.obj(args[0], 'o')).get(a.str(args[1], 'f')) === true
-    }
+    (args, a, cx) => cx.core.fields(a.obj(args[0], 'o')).get(a.str(args[1], 'f')) === true
   ],
   [
     'objectHasAll',
     ['o', 'f'],
-    (args, loc, cx) => {
-      const a = new Args('objectHasAll', loc)
-      return cx.core.fields(a.obj(args[0], 'o')).has(a.str(args[1], 'f'))
-    }
+    (args, a, cx) => cx.core.fields(a.obj(args[0], 'o')).has(a.str(args[1], 'f'))
   ],
   [
     'objectValues',
     ['o'],
-    (args, loc, cx) =>
-      new JArray(
-        entries(cx, new Args('objectValues', loc).obj(args[0], 'o'), false).map((e) => e[1])
-      )
+    (args, a, cx) => new JArray(entries(cx, a.obj(args[0], 'o'), false).map((e) => e[1]))
   ],
   [
     'objectValuesAll',
     ['o'],
-    (args, loc, cx) =>
-      new JArray(
-        entries(cx, new Args('objectValuesAll', loc).obj(args[0], 'o'), true).map((e) => e[1])
-      )
+    (args, a, cx) => new JArray(entries(cx, a.obj(args[0], 'o'), true).map((e) => e[1]))
   ],
   ...(['objectKeysValues', 'objectKeysValuesAll'] as const).map((name): Builtin => [
     name,
     ['o'],
-    (args, loc, cx) =>
+    (args, a, cx) =>
       new JArray(
-        entries(cx, new Args(name, loc).obj(args[0], 'o'), name === 'objectKeysValuesAll').map(
+        entries(cx, a.obj(args[0], 'o'), name === 'objectKeysValuesAll').map(
           ([k, v]) =>
             new Ready(
               makeObject([
@@ -141,21 +127,19 @@ export const OBJECT_BUILTINS: Builtin[] = [
   [
     'get',
     ['o', 'f', 'default?', 'inc_hidden?'],
-    (args, loc, cx) => {
-      const a = new Args('get', loc)
+    (args, a, cx) => {
       const o = a.obj(args[0], 'o')
       const f = a.str(args[1], 'f')
       const all = args[3] === undefined ? true : a.bool(args[3], 'inc_hidden')
       const visible = cx.core.fields(o).get(f)
       if (visible === undefined || (!all && !visible)) return args[2] ?? null
-      return cx.core.getField(o, f, loc)
+      return cx.core.getField(o, f, a.loc)
     }
   ],
   [
     'objectRemoveKey',
     ['obj', 'key'],
-    (args, loc, cx) => {
-      const a = new Args('objectRemoveKey', loc)
+    (args, a, cx) => {
       const key = a.str(args[1], 'key')
       return makeObject(entries(cx, a.obj(args[0], 'obj'), false).filter(([k]) => k !== key))
     }
@@ -163,8 +147,7 @@ export const OBJECT_BUILTINS: Builtin[] = [
   [
     'mapWithKey',
     ['func', 'obj'],
-    (args, loc, cx) => {
-      const a = new Args('mapWithKey', loc)
+    (args, a, cx) => {
       const f = a.fn(args[0], 'func')
       const o = a.obj(args[1], 'obj')
       return makeObject(
@@ -172,11 +155,11 @@ export const OBJECT_BUILTINS: Builtin[] = [
           .fieldNames(o, false)
           .map((k) => [
             k,
-            { force: () => cx.core.callValues(f, [k, cx.core.getField(o, k, loc)], loc) }
+            { force: () => cx.core.callValues(f, [k, cx.core.getField(o, k, a.loc)], a.loc) }
           ])
       )
     }
   ],
-  ['mergePatch', ['target', 'patch'], (args, _loc, cx) => mergePatch(cx, args[0]!, args[1]!)],
-  ['prune', ['a'], (args, _loc, cx) => prune(cx, args[0]!)]
+  ['mergePatch', ['target', 'patch'], (args, _a, cx) => mergePatch(cx, args[0]!, args[1]!)],
+  ['prune', ['a'], (args, _a, cx) => prune(cx, args[0]!)]
 ]

@@ -25,11 +25,14 @@ export interface StdContext {
   trace: (message: string, loc: Loc) => void
 }
 
-/** A library function: its documented parameter names (`?` marks optional) and its body. */
+/**
+ * A library function: its documented parameter names (`?` marks optional) and its body, which
+ * reads its arguments through `a` (named after the function, at the call's position `a.loc`).
+ */
 export type Builtin = [
   name: string,
   params: string[],
-  impl: (args: Array<Value | undefined>, loc: Loc, cx: StdContext) => Value
+  impl: (args: Array<Value | undefined>, a: Args, cx: StdContext) => Value
 ]
 
 const EMPTY_SCOPE: Scope = {

@@ -2,7 +2,7 @@ import type { Loc } from './ast.js'
 import { runtimeError } from './errors.js'
 import { codepoints, sliceValue } from './primitives.js'
 import { escapeJson } from './manifest.js'
-import { Args, type Builtin, makeArray } from './std-support.js'
+import { type Builtin, makeArray } from './std-support.js'
 import { JArray, typeOf, type Value } from './values.js'
 
 const WHITESPACE = ' \t\n\f\r\u0085\u00a0'
@@ -30,15 +30,15 @@ function splitLimit(s: string, c: string, maxSplits: number, fromRight: boolean,
 
 /** Strings, formatting, and the host (ext vars, natives, trace). */
 export const TEXT_BUILTINS: Builtin[] = [
-  ['toString', ['a'], (args, _loc, cx) => cx.core.toText(args[0]!)],
+  ['toString', ['a'], (args, _a, cx) => cx.core.toText(args[0]!)],
   [
     'codepoint',
     ['str'],
-    (args, loc) => {
-      const s = new Args('codepoint', loc).str(args[0], 'str')
+    (args, a) => {
+      const s = a.str(args[0], 'str')
       if (codepoints(s).length !== 1)
         throw runtimeError(
-          loc,
+          a.loc,
           `std.codepoint: expected a one-character string, got ${JSON.stringify(s)}`
         )
       return s.codePointAt(0)!
@@ -47,21 +47,20 @@ export const TEXT_BUILTINS: Builtin[] = [
   [
     'char',
     ['n'],
-    (args, loc) => {
-      const n = new Args('char', loc).num(args[0], 'n')
-      if (n < 0 || n > 0x10ffff) throw runtimeError(loc, `std.char: invalid code point ${n}`)
+    (args, a) => {
+      const n = a.num(args[0], 'n')
+      if (n < 0 || n > 0x10ffff) throw runtimeError(a.loc, `std.char: invalid code point ${n}`)
       return String.fromCodePoint(Math.floor(n))
     }
   ],
   [
     'substr',
     ['str', 'from', 'len'],
-    (args, loc) => {
-      const a = new Args('substr', loc)
+    (args, a) => {
       const from = a.int(args[1], 'from')
       const len = a.int(args[2], 'len')
       if (from < 0 || len < 0)
-        throw runtimeError(loc, 'std.substr: from and len must not be negative')
+        throw runtimeError(a.loc, 'std.substr: from and len must not be negative')
       return codepoints(a.str(args[0], 'str'))
         .slice(from, from + len)
         .join('')
@@ -70,8 +69,7 @@ export const TEXT_BUILTINS: Builtin[] = [
   [
     'findSubstr',
     ['pat', 'str'],
-    (args, loc) => {
-      const a = new Args('findSubstr', loc)
+    (args, a) => {
       const pat = codepoints(a.str(args[0], 'pat'))
       const s = codepoints(a.str(args[1], 'str'))
       const out: number[] = []
@@ -81,120 +79,78 @@ export const TEXT_BUILTINS: Builtin[] = [
       return makeArray(out)
     }
   ],
-  [
-    'startsWith',
-    ['a', 'b'],
-    (args, loc) => {
-      const a = new Args('startsWith', loc)
-      return a.str(args[0], 'a').startsWith(a.str(args[1], 'b'))
-    }
-  ],
-  [
-    'endsWith',
-    ['a', 'b'],
-    (args, loc) => {
-      const a = new Args('endsWith', loc)
-      return a.str(args[0], 'a').endsWith(a.str(args[1], 'b'))
-    }
-  ],
+  ['startsWith', ['a', 'b'], (args, a) => a.str(args[0], 'a').startsWith(a.str(args[1], 'b'))],
+  ['endsWith', ['a', 'b'], (args, a) => a.str(args[0], 'a').endsWith(a.str(args[1], 'b'))],
   [
     'stripChars',
     ['str', 'chars'],
-    (args, loc) => {
-      const a = new Args('stripChars', loc)
-      return strip(a.str(args[0], 'str'), a.str(args[1], 'chars'), true, true)
-    }
+    (args, a) => strip(a.str(args[0], 'str'), a.str(args[1], 'chars'), true, true)
   ],
   [
     'lstripChars',
     ['str', 'chars'],
-    (args, loc) => {
-      const a = new Args('lstripChars', loc)
-      return strip(a.str(args[0], 'str'), a.str(args[1], 'chars'), true, false)
-    }
+    (args, a) => strip(a.str(args[0], 'str'), a.str(args[1], 'chars'), true, false)
   ],
   [
     'rstripChars',
     ['str', 'chars'],
-    (args, loc) => {
-      const a = new Args('rstripChars', loc)
-      return strip(a.str(args[0], 'str'), a.str(args[1], 'chars'), false, true)
-    }
+    (args, a) => strip(a.str(args[0], 'str'), a.str(args[1], 'chars'), false, true)
   ],
-  [
-    'trim',
-    ['str'],
-    (args, loc) => strip(new Args('trim', loc).str(args[0], 'str'), WHITESPACE, true, true)
-  ],
+  ['trim', ['str'], (args, a) => strip(a.str(args[0], 'str'), WHITESPACE, true, true)],
   [
     'split',
     ['str', 'c'],
-    (args, loc) => {
-      const a = new Args('split', loc)
-      return splitLimit(a.str(args[0], 'str'), a.str(args[1], 'c'), -1, false, loc)
-    }
+    (args, a) => splitLimit(a.str(args[0], 'str'), a.str(args[1], 'c'), -1, false, a.loc)
   ],
   [
     'splitLimit',
     ['str', 'c', 'maxsplits'],
-    (args, loc) => {
-      const a = new Args('splitLimit', loc)
-      return splitLimit(
+    (args, a) =>
+      splitLimit(
         a.str(args[0], 'str'),
         a.str(args[1], 'c'),
         a.int(args[2], 'maxsplits'),
         false,
-        loc
+        a.loc
       )
-    }
   ],
   [
     'splitLimitR',
     ['str', 'c', 'maxsplits'],
-    (args, loc) => {
-      const a = new Args('splitLimitR', loc)
-      return splitLimit(
+    (args, a) =>
+      splitLimit(
         a.str(args[0], 'str'),
         a.str(args[1], 'c'),
         a.int(args[2], 'maxsplits'),
         true,
-        loc
+        a.loc
       )
-    }
   ],
   [
     'strReplace',
     ['str', 'from', 'to'],
-    (args, loc) => {
-      const a = new Args('strReplace', loc)
+    (args, a) => {
       const from = a.str(args[1], 'from')
-      if (from === '') throw runtimeError(loc, "std.strReplace: 'from' must not be empty")
+      if (from === '') throw runtimeError(a.loc, "std.strReplace: 'from' must not be empty")
       return a.str(args[0], 'str').split(from).join(a.str(args[2], 'to'))
     }
   ],
   [
     'asciiUpper',
     ['str'],
-    (args, loc) =>
-      new Args('asciiUpper', loc).str(args[0], 'str').replace(/[a-z]+/g, (m) => m.toUpperCase())
+    (args, a) => a.str(args[0], 'str').replace(/[a-z]+/g, (m) => m.toUpperCase())
   ],
   [
     'asciiLower',
     ['str'],
-    (args, loc) =>
-      new Args('asciiLower', loc).str(args[0], 'str').replace(/[A-Z]+/g, (m) => m.toLowerCase())
+    (args, a) => a.str(args[0], 'str').replace(/[A-Z]+/g, (m) => m.toLowerCase())
   ],
-  [
-    'stringChars',
-    ['str'],
-    (args, loc) => makeArray(codepoints(new Args('stringChars', loc).str(args[0], 'str')))
-  ],
-  ['isEmpty', ['str'], (args, loc) => new Args('isEmpty', loc).str(args[0], 'str') === ''],
+  ['stringChars', ['str'], (args, a) => makeArray(codepoints(a.str(args[0], 'str')))],
+  ['isEmpty', ['str'], (args, a) => a.str(args[0], 'str') === ''],
   [
     'equalsIgnoreCase',
     ['str1', 'str2'],
-    (args, loc) => {
-      const a = new Args('equalsIgnoreCase', loc)
+    (args, a) => {
       const lower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
       return lower(a.str(args[0], 'str1')) === lower(a.str(args[1], 'str2'))
     }
@@ -202,32 +158,32 @@ export const TEXT_BUILTINS: Builtin[] = [
   [
     'format',
     ['str', 'vals'],
-    (args, loc, cx) => cx.core.format(new Args('format', loc).str(args[0], 'str'), args[1]!, loc)
+    (args, a, cx) => cx.core.format(a.str(args[0], 'str'), args[1]!, a.loc)
   ],
   [
     'escapeStringJson',
     ['str'],
-    (args, _loc, cx) => escapeJson(typeof args[0] === 'string' ? args[0] : cx.core.toText(args[0]!))
+    (args, _a, cx) => escapeJson(typeof args[0] === 'string' ? args[0] : cx.core.toText(args[0]!))
   ],
   [
     'escapeStringPython',
     ['str'],
-    (args, _loc, cx) => escapeJson(typeof args[0] === 'string' ? args[0] : cx.core.toText(args[0]!))
+    (args, _a, cx) => escapeJson(typeof args[0] === 'string' ? args[0] : cx.core.toText(args[0]!))
   ],
   [
     'escapeStringBash',
     ['str'],
-    (args, _loc, cx) => `'${cx.core.toText(args[0]!).split("'").join(`'"'"'`)}'`
+    (args, _a, cx) => `'${cx.core.toText(args[0]!).split("'").join(`'"'"'`)}'`
   ],
   [
     'escapeStringDollars',
     ['str'],
-    (args, _loc, cx) => cx.core.toText(args[0]!).split('$').join('$$')
+    (args, _a, cx) => cx.core.toText(args[0]!).split('$').join('$$')
   ],
   [
     'escapeStringXml',
     ['str'],
-    (args, _loc, cx) =>
+    (args, _a, cx) =>
       cx.core
         .toText(args[0]!)
         .replace(/&/g, '&amp;')
@@ -239,7 +195,7 @@ export const TEXT_BUILTINS: Builtin[] = [
   [
     'escapeStringXML',
     ['str'],
-    (args, _loc, cx) =>
+    (args, _a, cx) =>
       cx.core
         .toText(args[0]!)
         .replace(/&/g, '&amp;')
@@ -251,8 +207,7 @@ export const TEXT_BUILTINS: Builtin[] = [
   [
     'join',
     ['sep', 'arr'],
-    (args, loc) => {
-      const a = new Args('join', loc)
+    (args, a) => {
       const sep = args[0]!
       const items = a.values(args[1], 'arr').filter((v) => v !== null)
       if (typeof sep === 'string')
@@ -269,11 +224,11 @@ export const TEXT_BUILTINS: Builtin[] = [
   [
     'deepJoin',
     ['arr'],
-    (args, loc, cx) => {
+    (args, a, cx) => {
       const walk = (v: Value): string => {
         if (typeof v === 'string') return v
         if (v instanceof JArray) return v.items.map((i) => walk(i.force())).join('')
-        throw runtimeError(loc, `std.deepJoin: expected strings or arrays, got ${typeOf(v)}`)
+        throw runtimeError(a.loc, `std.deepJoin: expected strings or arrays, got ${typeOf(v)}`)
       }
       void cx
       return walk(args[0]!)
@@ -282,21 +237,18 @@ export const TEXT_BUILTINS: Builtin[] = [
   [
     'lines',
     ['arr'],
-    (args, loc) => {
-      const a = new Args('lines', loc)
-      return a
+    (args, a) =>
+      a
         .values(args[0], 'arr')
         .filter((v) => v !== null)
         .map((v) => `${a.str(v, 'each element')}\n`)
         .join('')
-    }
   ],
   [
     'slice',
     ['indexable', 'index', 'end', 'step'],
-    (args, loc, cx) => {
+    (args, a, cx) => {
       void cx
-      const a = new Args('slice', loc)
       const opt = (v: Value | undefined, p: string): number | undefined =>
         v === null || v === undefined ? undefined : a.num(v, p)
       return sliceValue(
@@ -304,7 +256,7 @@ export const TEXT_BUILTINS: Builtin[] = [
         opt(args[1], 'index'),
         opt(args[2], 'end'),
         opt(args[3], 'step'),
-        loc
+        a.loc
       )
     }
   ],
@@ -312,12 +264,12 @@ export const TEXT_BUILTINS: Builtin[] = [
   [
     'extVar',
     ['x'],
-    (args, loc, cx) => {
-      const name = new Args('extVar', loc).str(args[0], 'x')
+    (args, a, cx) => {
+      const name = a.str(args[0], 'x')
       const value = cx.extVars.get(name)
       if (value === undefined) {
         const known = [...cx.extVars.keys()].join(', ') || 'none'
-        throw runtimeError(loc, `undefined external variable: ${name} (defined: ${known})`)
+        throw runtimeError(a.loc, `undefined external variable: ${name} (defined: ${known})`)
       }
       return value
     }
@@ -325,13 +277,13 @@ export const TEXT_BUILTINS: Builtin[] = [
   [
     'native',
     ['name'],
-    (args, loc, cx) => {
-      const name = new Args('native', loc).str(args[0], 'name')
+    (args, a, cx) => {
+      const name = a.str(args[0], 'name')
       const fn = cx.natives.get(name)
       if (!fn) {
         const known = [...cx.natives.keys()].map((k) => `'${k}'`).join(', ') || 'none'
         throw runtimeError(
-          loc,
+          a.loc,
           `std.native: unknown native function '${name}'; the ones that exist are ${known}`
         )
       }
@@ -341,18 +293,18 @@ export const TEXT_BUILTINS: Builtin[] = [
   [
     'trace',
     ['str', 'rest'],
-    (args, loc, cx) => {
-      cx.trace(new Args('trace', loc).str(args[0], 'str'), loc)
+    (args, a, cx) => {
+      cx.trace(a.str(args[0], 'str'), a.loc)
       return args[1]!
     }
   ],
   [
     'assertEqual',
     ['a', 'b'],
-    (args, loc, cx) => {
+    (args, a, cx) => {
       if (cx.core.equals(args[0]!, args[1]!)) return true
       throw runtimeError(
-        loc,
+        a.loc,
         `Assertion failed. ${cx.core.toText(args[0]!)} != ${cx.core.toText(args[1]!)}`
       )
     }
@@ -360,8 +312,7 @@ export const TEXT_BUILTINS: Builtin[] = [
   [
     'resolvePath',
     ['f', 'r'],
-    (args, loc) => {
-      const a = new Args('resolvePath', loc)
+    (args, a) => {
       const f = a.str(args[0], 'f')
       const slash = f.lastIndexOf('/')
       return slash < 0 ? a.str(args[1], 'r') : f.slice(0, slash + 1) + a.str(args[1], 'r')

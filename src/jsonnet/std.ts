@@ -5,7 +5,7 @@ import { ENCODING_BUILTINS } from './std-encoding.js'
 import { MANIFEST_BUILTINS } from './std-manifest.js'
 import { MATH_BUILTINS } from './std-math.js'
 import { OBJECT_BUILTINS } from './std-objects.js'
-import { makeObject, type StdContext } from './std-support.js'
+import { Args, makeObject, type StdContext } from './std-support.js'
 import { TEXT_BUILTINS } from './std-text.js'
 import { JFunction, JObject, type Lazy, Ready, type Value } from './values.js'
 
@@ -35,7 +35,7 @@ export function makeStd(cx: StdContext): JObject {
       (args: Array<Lazy | undefined>, loc: Loc): Value => {
         const values = args.map((a) => a?.force())
         try {
-          return impl(values, loc, cx)
+          return impl(values, new Args(name, loc), cx)
         } catch (error) {
           if (error instanceof RangeError && /call stack/i.test(error.message))
             throw runtimeError(

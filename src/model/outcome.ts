@@ -23,14 +23,11 @@ export type TaskState =
   | 'ended'
 
 /** An attempt of a task that ended and ran again (retry-on, src/tasks/retry.ts). */
-export interface AttemptRecord {
+export interface AttemptRecord extends Pick<TaskRecord, 'launchedAt' | 'endedAt' | 'seen'> {
   /** 1-based. */
   attempt: number
   taskArn: string
-  launchedAt?: number
-  endedAt?: number
   end: TaskEnd
-  seen?: TaskSnapshot
   /** How it ended. */
   endClass: EndClass
   /** Which rule retried it. */

@@ -44,10 +44,10 @@ const detailSchema = z.object({
 })
 
 /** Drops null and undefined fields, so snapshots compare and print cleanly. */
-function compact<T extends object>(value: T): T {
+function compact<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], null> } {
   return Object.fromEntries(
     Object.entries(value).filter(([, v]) => v !== undefined && v !== null)
-  ) as T
+  ) as { [K in keyof T]: Exclude<T[K], null> }
 }
 
 function container(c: {
@@ -75,25 +75,10 @@ export function snapshotFromEvent(detail: unknown): TaskSnapshot {
     const path = ['detail', ...(issue?.path ?? [])].join('.')
     throw new Error(`${path}: ${issue?.message ?? 'invalid'}`)
   }
-  const d = parsed.data
+  // The schema keeps only its own fields, so the parsed detail is the snapshot as it stands.
   return compact({
-    taskArn: d.taskArn,
-    clusterArn: d.clusterArn ?? undefined,
-    taskDefinitionArn: d.taskDefinitionArn ?? undefined,
-    lastStatus: d.lastStatus,
-    desiredStatus: d.desiredStatus ?? undefined,
-    stopCode: d.stopCode ?? undefined,
-    stoppedReason: d.stoppedReason ?? undefined,
-    createdAt: d.createdAt ?? undefined,
-    startedAt: d.startedAt ?? undefined,
-    stoppingAt: d.stoppingAt ?? undefined,
-    stoppedAt: d.stoppedAt ?? undefined,
-    executionStoppedAt: d.executionStoppedAt ?? undefined,
-    containers: d.containers.map(container),
-    containerInstanceArn: d.containerInstanceArn ?? undefined,
-    availabilityZone: d.availabilityZone ?? undefined,
-    launchType: d.launchType ?? undefined,
-    version: d.version ?? undefined,
+    ...parsed.data,
+    containers: parsed.data.containers.map(container),
     source: 's3' as const
   })
 }

@@ -185,13 +185,13 @@ const HALT_TEXT: Record<HaltReason, string> = {
 /**
  * The job summary: a heading with the counts, then one row per task: failed tasks, then tasks
  * stopped or unfinished, then the successes in a collapsed block; never-started tasks as index
- * ranges. Rows that would pass `budgetBytes` are left out, with a note saying how many.
+ * ranges. Rows that would pass SUMMARY_BUDGET_BYTES are left out, with a note saying how many.
  */
 export function setSummary(
   results: readonly SetTaskResult[],
-  options: { halt?: HaltReason; stopOnCancel?: boolean; budgetBytes?: number } = {}
+  options: { halt?: HaltReason; stopOnCancel?: boolean } = {}
 ): string {
-  const budget = options.budgetBytes ?? SUMMARY_BUDGET_BYTES
+  const budget = SUMMARY_BUDGET_BYTES
   const counts = countByStatus(results)
   const total = results.length
   const parts = [

@@ -101,14 +101,8 @@ export async function reportTaskSet(
   const waited = roomWaitLine(outcome.roomWaits, results.length)
   if (only !== undefined) {
     const failure = await reportOne(deps, outcome, only, options)
-    if (waited !== undefined) await writeSummaryLine(deps, waited)
-    if (attemptsMarkdown !== '') {
-      try {
-        await deps.writeSummary(attemptsMarkdown)
-      } catch (error) {
-        logger.warning(`Could not write the job summary: ${shownErrorMessage(error)}`)
-      }
-    }
+    if (waited !== undefined) await writeSummaryPart(deps, waited)
+    if (attemptsMarkdown !== '') await writeSummaryPart(deps, attemptsMarkdown)
     return failure
   }
   const ran = results.filter((r) => r.taskArn !== undefined)
@@ -122,15 +116,12 @@ export async function reportTaskSet(
     for (const [name, value] of Object.entries(single)) deps.setOutput(name, value)
   }
 
-  try {
-    await deps.writeSummary(
-      setSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel }) +
-        (waited !== undefined ? `\n${waited}` : '') +
-        (attemptsMarkdown === '' ? '' : `\n${attemptsMarkdown}`)
-    )
-  } catch (error) {
-    logger.warning(`Could not write the job summary: ${shownErrorMessage(error)}`)
-  }
+  await writeSummaryPart(
+    deps,
+    setSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel }) +
+      (waited !== undefined ? `\n${waited}` : '') +
+      (attemptsMarkdown === '' ? '' : `\n${attemptsMarkdown}`)
+  )
   return failureMessageOf(results, {
     halt: outcome.halt,
     failOnError: options.failOnError,
@@ -194,10 +185,10 @@ async function reportOne(
   return options.failOnError ? report.failureMessage : undefined
 }
 
-/** One more line of the job summary; a failure to write it only warns. */
-async function writeSummaryLine(deps: SetReportDeps, line: string): Promise<void> {
+/** Writes a part of the job summary; a failure to write it only warns. */
+async function writeSummaryPart(deps: SetReportDeps, markdown: string): Promise<void> {
   try {
-    await deps.writeSummary(line)
+    await deps.writeSummary(markdown)
   } catch (error) {
     deps.logger.warning(`Could not write the job summary: ${shownErrorMessage(error)}`)
   }

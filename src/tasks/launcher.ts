@@ -4,16 +4,13 @@
  * Auto Scaling group out when the definition names one; account quotas are waited out with
  * retries spread over the fan-out, and the job says once which quota it waits for.
  */
-import type { KeyValuePair, RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import type { AccountQuota } from '../ecs/errors.js'
 import { newClientToken } from '../ecs/run-task-fields.js'
 import { runTask, type RunTaskDeps } from '../ecs/run-task.js'
 import type { TaskResources } from '../ecs/scale-out.js'
 import { MAX_RUN_TASK_COUNT, requestFor } from './batch.js'
+import type { RunPlan } from './plan.js'
 import { startDeadline } from './start-and-stop-rules.js'
-
-/** RunTask's needs: ECS, clock, random, logger, and Auto Scaling or SNS to scale out. */
-export type LauncherDeps = RunTaskDeps
 
 /** scheduler.autoscaling_group_for_oneshot and its topic, with what one task needs. */
 export interface ScaleOut {
@@ -22,15 +19,12 @@ export interface ScaleOut {
   taskResources?: TaskResources
 }
 
-export interface LauncherOptions {
-  /** The RunTask request but for the app container's command and environment. */
-  baseRequest: RunTaskCommandInput
-  /** The app container override of each task, by index. */
-  apps: { command?: string[]; environment?: KeyValuePair[] }[]
-  /** When the set began (clock ms), and its `timeout`: the start deadline rule. */
+/** What the run plan gives the launcher, and when the set began (the start deadline rule). */
+export interface LauncherOptions extends Pick<
+  RunPlan,
+  'baseRequest' | 'apps' | 'timeoutSeconds' | 'scaleOut'
+> {
   startedAt: number
-  timeoutSeconds?: number
-  scaleOut?: ScaleOut
   /** Called the moment a RunTask call returns tasks, with their ARNs. */
   onStarted(arns: string[]): void
   /** The fan-out's width N: retries under an account quota are spread by it (default 1). */
@@ -44,7 +38,7 @@ export interface LauncherOptions {
  * overrides), resolving with the ARNs it started, at most one per index, in order.
  */
 export function launcher(
-  deps: LauncherDeps,
+  deps: RunTaskDeps,
   options: LauncherOptions
 ): (indexes: number[], signal: AbortSignal) => Promise<string[]> {
   const { clock, logger } = deps

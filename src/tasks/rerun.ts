@@ -22,6 +22,7 @@ import { attemptsOf, type TaskRecord } from '../model/outcome.js'
 import { exitCodeOf } from '../model/task-state.js'
 import { errorName, shownErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
+import { pool } from '../util/pool.js'
 
 /** Bumped when the record's shape changes; records of another version are not read. */
 export const RUN_RECORD_VERSION = 1
@@ -193,19 +194,6 @@ export function parseRunRecord(text: string): RunRecord | undefined {
   return ok ? (r as RunRecord) : undefined
 }
 
-/** Runs `fn` over `items`, at most `limit` at once. */
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>
-): Promise<void> {
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++] as T)
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-}
-
 function accessHint(error: unknown, action: string, place: RunRecordPlace): string {
   const name = errorName(error)
   const hint =
@@ -247,7 +235,7 @@ export async function readRunRecords(
   }
   const records = new Map<number, RunRecord>()
   let unreadable = 0
-  await eachLimited(keys, RECORD_CONCURRENCY, async (key) => {
+  await pool(keys, RECORD_CONCURRENCY, async (key) => {
     try {
       const out = await s3.send(new GetObjectCommand({ Bucket: place.bucket, Key: key }))
       const record = parseRunRecord((await out.Body?.transformToString()) ?? '')
@@ -279,7 +267,7 @@ export async function writeRunRecords(
 ): Promise<{ written: number; failed: number }> {
   let failed = 0
   let firstError: unknown
-  await eachLimited(records, RECORD_CONCURRENCY, async (record) => {
+  await pool(records, RECORD_CONCURRENCY, async (record) => {
     try {
       await deps.s3.send(
         new PutObjectCommand({

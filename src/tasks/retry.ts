@@ -1,17 +1,9 @@
 /**
- * Retry by rule (pure): the `retry-on` rules, their default set, the decision for one ended
- * attempt, and the storm guard. Modelled on AWS Batch's retry strategy (docs/retries.md, "AWS
- * Batch retry strategy"): `attempts` counts every attempt of a task, and each rule is a set of
- * conditions that must all match, with an action, retry or exit; the first rule that matches
- * decides. Unlike Batch, a task that no rule matches is not retried: an app's own exit is the
- * app's answer, and running it again by default would hide a bug or repeat a side effect.
- *
- * A rule line: an optional action (`retry`, the default, or `exit`), then conditions separated
- * by `;`, each `key=glob` where `*` matches any run of characters and the glob covers the whole
- * value: `stop-code=SpotInterruption`, `reason=CannotPullContainerError*toomanyrequests*`,
- * `exit-code=137`, `kind=infrastructure` (src/model/task-end-kind.ts). The line `defaults`
- * stands for the default set at that place. `reason` matches the stopped reason or any
- * container's reason; `exit-code` matches the app container's exit code when it has one.
+ * Retry by rule (pure): the `retry-on` rules (docs/retries.md, "Retry rules"), their default set,
+ * the decision for one ended attempt, and the storm guard. Modelled on AWS Batch's retry strategy
+ * (docs/retries.md, "AWS Batch retry strategy"), except that a task no rule matches is not
+ * retried: an app's own exit is the app's answer, and running it again by default would hide a
+ * bug or repeat a side effect.
  */
 import { TASK_END_KINDS, classifyEnd, describeEndClass } from '../model/task-end-kind.js'
 import type { EndClass, TaskEndKind } from '../model/task-end-kind.js'

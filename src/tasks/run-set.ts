@@ -4,16 +4,15 @@
  * (src/wait/engine.ts). Reporting is src/report/set.ts's; this module only runs and watches.
  */
 import { setMaxListeners } from 'node:events'
-import type { ECSClient } from '@aws-sdk/client-ecs'
 import type { S3Client } from '@aws-sdk/client-s3'
+import type { RunTaskDeps } from '../ecs/run-task.js'
 import { stopTasks } from '../ecs/stop-task.js'
 import { describeFanOut } from '../model/fan-out.js'
-import type { Runtime } from '../util/runtime.js'
 import { WaitEngine, type TaskEnd } from '../wait/engine.js'
 import { waitingThrough } from '../wait/messages.js'
 import type { TaskSnapshot } from '../model/task.js'
 import { overrideKey } from './batch.js'
-import { launcher, type LauncherDeps } from './launcher.js'
+import { launcher } from './launcher.js'
 import { STOP_RATE, stopReasons } from './start-and-stop-rules.js'
 import type { RunPlan } from './plan.js'
 import { WorkQueue, type QueueOutcome } from './queue.js'
@@ -40,8 +39,7 @@ export interface TaskEvents {
   ): void
 }
 
-export interface TaskSetDeps extends LauncherDeps, Runtime {
-  ecs: Pick<ECSClient, 'send'>
+export interface TaskSetDeps extends RunTaskDeps {
   /** For the notification prefix's region; undefined when waiting through DescribeTasks. */
   s3?: Pick<S3Client, 'send'>
   /**

@@ -1,27 +1,9 @@
 /**
- * Text the action does not control, made safe to print in the job log.
- *
- * The runner reads the step's stdout line by line and treats a line as a workflow command
- * (`::warning::`, `::add-mask::`, `::set-output::`, `::stop-commands::` ...) in two ways
- * (actions/runner, `src/Runner.Common/ActionCommand.cs` and
- * `src/Runner.Worker/ActionCommandManager.cs`):
- * - `TryParseV2`: the line, after `TrimStart()` (every Unicode white space, U+0085 included),
- *   starts with `::`;
- * - `TryParse`: the line contains `##[` anywhere (`##[warning]text`).
- * It splits lines with `StreamReader.ReadLine`: at `\n`, `\r` and `\r\n`. Its `StartsWith` and
- * `IndexOf` are culture-aware .NET comparisons, which may skip characters of no weight (controls,
- * soft hyphens, zero-width characters), so `:\u00AD:` can count as `::`.
- *
- * Text from outside (stopped and container reasons, which anyone allowed `ecs:StopTask` sets;
- * every field of a notification object, which anyone allowed to write the prefix sets; AWS error
- * messages; log lines) goes through `escapeLogText` before it is printed: it then stays on its
- * one line, readable, and cannot start or carry a command. `neutraliseCommands` is the second
+ * Text the action does not control, made safe to print in the job log: the runner reads a line
+ * as a workflow command when it starts with `::` (after white space or characters a culture-aware
+ * comparison skips) or holds `##[` (docs/limits.md, "Workflow commands in the job log"). Foreign
+ * text goes through `escapeLogText` before it is printed; `neutraliseCommands` is the second
  * layer, in the logger itself, for every line the action prints (see `src/util/logger.ts`).
- *
- * No `::stop-commands::<token>` guard around blocks of foreign text: every line is already inert
- * on its own, and while commands are stopped the runner also drops the action's own commands
- * (a warning or a group of another task printed meanwhile in a fan-out), and keeps dropping
- * them if the process dies inside the block.
  */
 
 /** Characters a culture-aware comparison may give no weight: controls and default ignorables. */

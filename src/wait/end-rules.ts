@@ -112,7 +112,7 @@ export function verifyVerdict(
   return task.lastStatus === 'RUNNING' && !startedSeen ? 'silent' : 'pending'
 }
 
-/** When the last GETs of a task's objects answered 403 (undefined: the last did not). */
+/** When the last GETs of a task's objects answered 403; unset once a GET answers otherwise. */
 export interface DeniedReads {
   startedDeniedAt?: number
   stoppedDeniedAt?: number

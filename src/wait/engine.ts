@@ -1,29 +1,17 @@
 /**
- * Waiting on many tasks at once with few requests.
- *
- * With a notification prefix there are two ways to look for stopped.json objects, and each tick
- * takes the cheaper by count:
- * - a GET of `<prefix>/<task ARN>/stopped.json` per pending task, each on its own age-grown,
- *   jittered schedule (src/wait/schedule.ts);
- * - one LIST of `<prefix>/arn:aws:ecs:<region>:<account>:task/<cluster>/` (1,000 keys a page),
- *   then a GET of only the stopped.json objects that appeared or whose ETag changed (a newer
- *   event). A LIST costs about 12.5 GETs (read-mode.ts), so it wins once more than about a
- *   dozen young tasks are pending.
- * After verify-interval seconds without stopped.json, one DescribeTasks call checks up to 100
- * such tasks (verify-check.ts). Every tick is jittered, and no task is read more than once a
- * second. Without a prefix (or when the bucket cannot be read), DescribeTasks is polled for
- * every pending task, 100 a call, with hako's throttling backoff (describe-tasks.ts).
- *
- * The engine alone holds the task records (watched-task.ts). Its readers (s3-reader.ts,
- * describe-tasks.ts) return what they saw; the pure steps (observations.ts, verify-check.ts,
- * over end-rules.ts) say what that changes; the engine applies it, schedules the next reads,
- * calls onStart and onEnd, and logs.
+ * Waiting on many tasks at once with few requests (docs/waiting.md, "Reading the notification
+ * objects"): each tick reads the pending tasks' stopped.json by GET or by LIST, whichever costs
+ * less (read-mode.ts), verifies silent tasks with DescribeTasks (verify-check.ts), or polls
+ * DescribeTasks without a prefix (describe-tasks.ts). The engine alone holds the task records
+ * (watched-task.ts); its readers return what they saw, the pure steps (observations.ts,
+ * verify-check.ts, over end-rules.ts) say what that changes, and the engine applies it,
+ * schedules the next reads, calls onStart and onEnd, and logs.
  */
 import type { ECSClient } from '@aws-sdk/client-ecs'
 import type { S3Client } from '@aws-sdk/client-s3'
-import type { Clock, Random } from '../util/clock.js'
-import type { Logger } from '../util/logger.js'
-import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
+import type { Runtime } from '../util/runtime.js'
+import { pool } from '../util/pool.js'
+import type { NotificationPrefix, TaskEnd, TaskSnapshot } from '../model/task.js'
 import { DescribePoller, describeTasks, verifyCall, type DescribeAnswer } from './describe-tasks.js'
 import {
   INCOMPLETE_STOP_GRACE_MS,
@@ -33,7 +21,7 @@ import {
 } from './end-rules.js'
 import { applyObservation, type Applied, type LogLine, type Observation } from './observations.js'
 import { MIN_READ_GAP_MS, tickReadMode, type ReadMode } from './read-mode.js'
-import { S3Reader, pool, type KeyOwner, type ListResult, type ReadResult } from './s3-reader.js'
+import { S3Reader, type KeyOwner, type ListResult, type ReadResult } from './s3-reader.js'
 import { s3ReadDelayMs } from './schedule.js'
 import { judgeVerify, planVerify, settleStop } from './verify-check.js'
 import {
@@ -41,22 +29,18 @@ import {
   paceAgeMs,
   watchTask,
   type NotificationName,
-  type TaskEnd,
   type WatchedTask
 } from './watched-task.js'
 
-export type { TaskEnd } from './watched-task.js'
+export type { TaskEnd } from '../model/task.js'
 
 /** GETs in flight at once. */
 const GET_CONCURRENCY = 16
 
-export interface WaitEngineDeps {
+export interface WaitEngineDeps extends Runtime {
   ecs: Pick<ECSClient, 'send'>
   /** For the notification objects; required with a prefix. */
   s3?: Pick<S3Client, 'send'>
-  clock: Clock
-  random: Random
-  logger: Logger
   /** The S3 endpoint the client talks to, for the message when it cannot be reached. */
   s3Endpoint?: string
 }

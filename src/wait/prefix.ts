@@ -5,8 +5,6 @@
 import { UserError } from '../util/errors.js'
 import type { NotificationPrefix } from '../model/task.js'
 
-export type { NotificationPrefix } from '../model/task.js'
-
 const EXPECTED =
   "expected 's3://<bucket>/<prefix>' (optionally '?region=<region>'), or 'none' to wait through DescribeTasks"
 

@@ -23,11 +23,9 @@ export interface ModeInputs {
   pages: number
 }
 
-/** The choice, its costs in GET-equivalents per second, and the sentence for the debug log. */
+/** The choice, and the sentence for the debug log (which gives the costs). */
 export interface ModeChoice {
   mode: 'get' | 'list'
-  getsPerSecond: number
-  listPerSecond: number
   reason: string
 }
 
@@ -56,8 +54,6 @@ export function chooseReadMode(input: ModeInputs): ModeChoice {
     `${listPerSecond.toFixed(1)} GET-equivalents/s (a LIST costs about ${LIST_COST_IN_GETS} GETs)`
   return {
     mode,
-    getsPerSecond,
-    listPerSecond,
     reason:
       mode === 'list'
         ? `Listing the prefix instead of reading each task's stopped.json: ${costs}`
@@ -69,15 +65,11 @@ export function chooseReadMode(input: ModeInputs): ModeChoice {
  * How one tick of the engine reads: by cost (chooseReadMode), or a GET per task once listing
  * was given up (`listOff` says why); with the sentence for the debug log.
  */
-export function tickReadMode(input: ModeInputs & { listOff?: string }): {
-  mode: 'get' | 'list'
-  reason: string
-} {
+export function tickReadMode(input: ModeInputs & { listOff?: string }): ModeChoice {
   if (input.listOff !== undefined) {
     return { mode: 'get', reason: `Reading each task's stopped.json: ${input.listOff}` }
   }
-  const { mode, reason } = chooseReadMode(input)
-  return { mode, reason }
+  return chooseReadMode(input)
 }
 
 /**

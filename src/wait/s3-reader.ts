@@ -180,22 +180,6 @@ export function observationOf(
   }
 }
 
-/** Runs `fn` over `items`, at most `limit` at a time. */
-export async function pool<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<void>
-): Promise<void> {
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T
-      await fn(item)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-}
-
 /** One object a LIST showed. */
 export interface ListedObject {
   key: string

@@ -1,33 +1,8 @@
 /**
  * When to read next: pure functions of the task's age, the base interval and a random number.
- *
- * ## S3 reads
- *
- * The mean interval grows with the task's age `a` (seconds since the wait began) so that a long
- * task costs few reads while a young one is seen promptly:
- *
- *     m(a) = max(base, min(MAX_MEAN_S, GROWTH * a))        GROWTH = 0.02, MAX_MEAN_S = 20
- *     delay = m(a) * (1 + r / 2),  r uniform in [0, 1)     so delay in [m, 1.5 m)
- *
- * The jitter spreads hundreds of jobs that started together, so they never read in lockstep;
- * it only lengthens a gap, so no two reads of a task are ever closer than `base`.
- * Bounds, for the default base of 1 s:
- * - Never more than one read per base-second per task (one per second with the default); the
- *   mean gap of a young task is 1.25 base.
- * - Until the task is 50 base-seconds old m = base: a stop is seen on average
- *   E[d^2]/(2 E[d]) = m (19/12) / 2.5 ≈ 0.63 m after the object appears (about 0.63 s, within
- *   the 1 s median goal), and never more than 1.5 m later.
- * - Older tasks: the gap is at most 1.5 * 0.02 = 3 % of the task's age (≈ 1.3 % on average),
- *   and never more than 1.5 * MAX_MEAN_S = 30 s once the mean reaches its cap (age >= 1000 s).
- * - Reads over a task of T seconds: about 40 while m = base, 40 ln(T / 50) in the growth phase
- *   (dn = da / (1.25 * 0.02 a)), then T / 25: about 260 for one hour, where polling every
- *   second costs 3600.
- *
- * ## DescribeTasks
- *
- * The same age-grown, jittered mean, raised by a throttling backoff as hako does: each
- * ThrottlingException doubles the backoff (from 2 * base) up to 120 s, each success halves it,
- * and below the base it vanishes (docs/hako.md, "DescribeTasks polling").
+ * S3 reads follow an age-grown mean, jittered upwards only (never two reads of a task closer than
+ * the base); DescribeTasks the same mean raised by hako's throttling backoff. The bounds and costs
+ * this gives: docs/waiting.md, "S3 read schedule" and "DescribeTasks schedule".
  */
 import type { Random } from '../util/clock.js'
 

@@ -47,6 +47,11 @@ export function planVerify(tasks: WatchedTask[], verifyMs: number, now: number):
   }
 }
 
+/** The end of a task at `task`, said at info level. */
+function endsAt(task: TaskSnapshot, message: string): Applied {
+  return { patch: {}, end: { kind: 'stopped', task }, logs: [{ level: 'info', message }] }
+}
+
 /**
  * An incomplete stop whose grace is over: DescribeTasks' complete STOPPED state when it has
  * one (`answer` is undefined when ECS was not asked or did not answer), else stopped.json's.
@@ -58,23 +63,21 @@ export function settleStop(
 ): Applied {
   const stopped = w.stopped as TaskSnapshot
   if (!ecsAsked) {
-    const message =
+    return endsAt(
+      stopped,
       `stopped.json of task ${w.id} still has no exit code or reason for the app container ` +
-      `after ${INCOMPLETE_STOP_GRACE_MS / 1000} s; settling on it (verify-interval is 0, ` +
-      `so ECS is not asked)`
-    return {
-      patch: {},
-      end: { kind: 'stopped', task: stopped },
-      logs: [{ level: 'info', message }]
-    }
+        `after ${INCOMPLETE_STOP_GRACE_MS / 1000} s; settling on it (verify-interval is 0, ` +
+        `so ECS is not asked)`
+    )
   }
   const task = answer?.found.get(w.arn)
   if (task?.lastStatus === 'STOPPED' && stopVerdict(undefined, task) === 'end') {
-    const message = `DescribeTasks completes the stop of task ${w.id} that stopped.json left open`
-    return { patch: {}, end: { kind: 'stopped', task }, logs: [{ level: 'info', message }] }
+    return endsAt(
+      task,
+      `DescribeTasks completes the stop of task ${w.id} that stopped.json left open`
+    )
   }
-  const message = `Settling on stopped.json of task ${w.id}: no exit code or reason for app`
-  return { patch: {}, end: { kind: 'stopped', task: stopped }, logs: [{ level: 'info', message }] }
+  return endsAt(stopped, `Settling on stopped.json of task ${w.id}: no exit code or reason for app`)
 }
 
 /** What the verify round learnt: per task in order, then the lines about them all. */
@@ -114,10 +117,7 @@ export function judgeVerify(
     if (verdict === 'stopped' || verdict === 'stopped-late') {
       if (verdict === 'stopped-late' && !deniedRead) late++
       const message = stoppedByVerifyLine(task, s3Url(ctx.prefix.bucket, w.stoppedKey))
-      tasks.push({
-        w,
-        applied: { patch: {}, end: { kind: 'stopped', task }, logs: [{ level: 'info', message }] }
-      })
+      tasks.push({ w, applied: endsAt(task, message) })
     } else if (verdict === 'silent') {
       if (!deniedRead) silent.push(escapeLogText(w.arn))
     } else {

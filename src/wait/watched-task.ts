@@ -7,15 +7,14 @@ import { escapeLogText } from '../util/safe-text.js'
 import { taskIdOf } from '../model/task-state.js'
 import type { TaskSnapshot } from '../model/task.js'
 import { notificationKey } from './prefix.js'
+import type { DeniedReads } from './end-rules.js'
 import { listPrefixOf } from './read-mode.js'
-
-export type { TaskEnd } from '../model/task.js'
 
 /** Which notification object of a task: `started.json` or `stopped.json`. */
 export type NotificationName = 'started' | 'stopped'
 
 /** One watched task: where its objects are, what was read of it, and when to read next. */
-export interface WatchedTask {
+export interface WatchedTask extends DeniedReads {
   readonly arn: string
   /** The task id, escaped: shown in log lines only (the ARN is RunTask's answer). */
   readonly id: string
@@ -41,10 +40,6 @@ export interface WatchedTask {
   incompleteSince?: number
   /** Describe mode: when DescribeTasks last found the task. */
   lastFoundAt: number
-  /** When the last GET of started.json answered 403; unset once a GET answers otherwise. */
-  startedDeniedAt?: number
-  /** When the last GET of stopped.json answered 403; unset once a GET answers otherwise. */
-  stoppedDeniedAt?: number
 }
 
 /** The record of a task the wait begins on at `now`. */

@@ -39,18 +39,26 @@ describe('runTaskBudgetOf (docs/limits.md, "Token buckets" and "Fargate")', () =
 describe('firstLaunchDelayMs', () => {
   it('lets every first call go at once while N fits half the burst (50 of 100)', () => {
     const fanOut = fanOutOf({ jobIndex: 49, jobTotal: 50, tasks: 1 })
-    expect(firstLaunchDelayMs(fanOut, RUN_TASK_BUDGET, () => 0.9)).toBe(0)
+    expect(firstLaunchDelayMs(fanOut, RUN_TASK_BUDGET, () => 0.9, 1234)).toBe(0)
   })
 
   it('spreads slots over N / (½ × 40) s beyond it: slot s at s / 20 s, jittered within the slot', () => {
-    const at = (jobIndex: number, r: number) =>
-      firstLaunchDelayMs(fanOutOf({ jobIndex, jobTotal: 200, tasks: 1 }), RUN_TASK_BUDGET, () => r)
+    const at = (jobIndex: number, r: number, now = 0) =>
+      firstLaunchDelayMs(
+        fanOutOf({ jobIndex, jobTotal: 200, tasks: 1 }),
+        RUN_TASK_BUDGET,
+        () => r,
+        now
+      )
     expect([at(0, 0), at(1, 0), at(199, 0), at(199, 0.999)]).toEqual([0, 50, 9950, 9999])
+    // On the wall clock: a job that starts 3 s into a period (or 3 s after another) still takes
+    // its own place, slot 1 at 10.05 s and slot 199 at 9.95 s; never two jobs in one place.
+    expect([at(1, 0, 3000), at(199, 0, 3000), at(100, 0, 23_000)]).toEqual([7050, 6950, 2000])
   })
 
   it('on Fargate (20 a second) a fan-out of 60 spreads over 6 s', () => {
     const fanOut = fanOutOf({ jobIndex: 59, jobTotal: 60, tasks: 1 })
-    expect(firstLaunchDelayMs(fanOut, FARGATE_RUN_TASK_BUDGET, () => 0.5)).toBe(5950)
+    expect(firstLaunchDelayMs(fanOut, FARGATE_RUN_TASK_BUDGET, () => 0.5, 0)).toBe(5950)
   })
 })
 

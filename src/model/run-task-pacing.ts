@@ -8,8 +8,9 @@
  * (docs/limits.md, "Shares of a budget") and N the fan-out's width:
  *
  * - The fan-out may spend f·R calls a second and f·B at once. While N ≤ f·B every first call may
- *   go at once. Beyond it, slot s (0 ≤ s < N) makes its first call at s / (f·R) seconds plus a
- *   uniform jitter within its own slot, [0, 1 / (f·R)): the N first calls take N / (f·R) seconds
+ *   go at once. Beyond it, slot s (0 ≤ s < N) makes its first call at s / (f·R) seconds into
+ *   every N / (f·R) of the wall clock, plus a uniform jitter within its own slot,
+ *   [0, 1 / (f·R)): the N first calls take N / (f·R) seconds
  *   (200 slots on the 40-per-second bucket: 10 s), at f·R a second on average and never more
  *   than two in one slot's width.
  * - A job waiting for room under an account quota retries with "equal jitter" over [m, 2m],
@@ -79,19 +80,26 @@ export function fanOutRate(budget: RunTaskBudget, fraction = DEFAULT_BUDGET_FRAC
 }
 
 /**
- * Milliseconds this job waits before its first RunTask: 0 while the fan-out's first calls fit in
- * its share of the burst (N ≤ f·B); else its first slot's place in the spread, jittered within
- * the slot.
+ * Milliseconds from `now` (clock ms) this job waits before its first RunTask: 0 while the
+ * fan-out's first calls fit in its share of the burst (N ≤ f·B); else until its first slot's next
+ * place in the spread, jittered within the slot. The places are counted on the wall clock from
+ * its zero, slot s at s / (f·R) seconds into every N / (f·R), so jobs whose runners start seconds
+ * apart still take distinct places (counting from each job's own start, two jobs that start that
+ * far apart could call together).
  */
 export function firstLaunchDelayMs(
   fanOut: Pick<FanOut, 'width' | 'firstSlot'>,
   budget: RunTaskBudget,
   random: Random,
+  now: number,
   fraction = DEFAULT_BUDGET_FRACTION
 ): number {
   if (fanOut.width <= budget.burst * fraction) return 0
   const slotMs = 1000 / fanOutRate(budget, fraction)
-  return Math.floor((fanOut.firstSlot + random()) * slotMs)
+  const periodMs = slotMs * fanOut.width
+  const offset = fanOut.firstSlot * slotMs
+  const place = offset + Math.ceil((now - offset) / periodMs) * periodMs
+  return Math.max(0, Math.floor(place - now + random() * slotMs))
 }
 
 /**

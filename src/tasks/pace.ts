@@ -50,7 +50,7 @@ export function launchPace(inputs: PaceInputs, random: Random, startedAt: number
     inputs.fanOut ?? fanOutOf({ tasks: inputs.apps.length, maxParallel: inputs.maxParallel })
   const budget = runTaskBudgetOf(inputs.baseRequest)
   const ratePerSecond = jobLaunchRate(fanOut, budget, inputs.launchRate)
-  const delayMs = firstLaunchDelayMs(fanOut, budget, random)
+  const delayMs = firstLaunchDelayMs(fanOut, budget, random, startedAt)
   const pace: LaunchPace = {
     ratePerSecond,
     burst: Math.max(1, Math.floor(ratePerSecond)),

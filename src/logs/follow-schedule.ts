@@ -1,52 +1,9 @@
 /**
  * When a log follower reads next: pure functions of the task's age, its share of the fan-out's
- * reads, a throttling penalty and a random number, in the style of src/wait/schedule.ts.
- *
- * CloudWatch Logs' read quotas are small, account-wide and shared with the console and every
- * other tool: GetLogEvents 25 requests per second per account and region, only 10 in us-west-2,
- * eu-west-1, eu-central-1 and a few more, not adjustable (docs/limits.md, "CloudWatch Logs read
- * quotas"). So a follower spends the smaller of two budgets: one that shrinks as its task ages,
- * and its share of the fan-out's half of the quota (logs-quota.ts), instead of a loop.
- *
- * ## The read interval from age
- *
- * The mean interval grows with the square of the task's age `a` (seconds since following began):
- *
- *     m(a) = clamp((a / YOUNG_S)^2, MIN_MEAN_S, MAX_MEAN_S)     YOUNG_S = 25, MIN 1 s, MAX 30 s
- *     wanted = now + max(m(a), penalty) * (1 + r / 2),  r uniform in [0, 1)
- *
- * so m is 1 s up to 25 s of age, 4 s at 50 s, 5.8 s at 60 s, 16 s at 100 s and 30 s from 137 s
- * on. The jitter only lengthens a gap (as for S3 reads), so reads of one stream are never closer
- * than 1 s.
- *
- * ## The share: turns on a shared clock
- *
- * The read then waits for the task's next turn at or after `wanted`: the fan-out's reads are
- * ticks `t = 1000 / (0.8 × quota / 2)` ms apart on the wall clock (100 ms for a 25/s quota, 250 ms
- * for 10/s; logs-quota.ts, TURN_FILL), and the task in slot `s` of N owns the ticks
- * `k ≡ s (mod N)`, so its turns come every `T = N × t` and it reads within the first half of its
- * tick (`r2 × t / 2`). Every job of the fan-out computes the same ticks from its own clock, so N
- * followers read one at a time, evenly spread, without a word between them; the whole fan-out
- * reads at most `quota / 2` per second over any 5 s, whatever the ages of its tasks.
- *
- * - **A lone task** (N = 1) owns every tick: `T` is 100 ms (250 ms in a 10/s region), under the
- *   1 s of a young task, which keeps today's schedule.
- * - **Lag of a young task.** A line waits on average E[d^2]/(2 E[d]) for the next read, with d
- *   the gap: about 0.63 s while d is 1 to 1.5 s (a lone task up to 25 s of age), and T / 2 when
- *   the share decides (7.5 s for 60 tasks on a 10/s quota, 25 s for 200): the price of the share.
- * - **Reads per task.** From age alone dn = da / (1.25 m(a)): 20 in the first 25 s, 500 (1/25 -
- *   1/a) from 25 s to 137 s (16.4 in all), then one per 37.5 s, about 129 for an hour-long task.
- *   With the share, at most one per T.
- * - **Account-wide load.** At most 0.8 × quota / 2 per second in all (4/s for a 10/s quota), and
- *   less once the tasks are old: 60 tasks past 137 s read about once per 45 s each (the next
- *   15 s turn after 30 to 45 s), 1.3/s in all.
- *
- * ## Throttling
- *
- * Reads of readers the fan-out knows nothing of share the quota, so a ThrottlingException still
- * doubles a penalty (starting from twice the current interval, the larger of m(a) and T) up to
- * MAX_PENALTY_S; each answer that is not throttled lowers it by a fifth (slow recovery: five good
- * answers in a row to fall by two thirds), and once it is below the interval it is gone.
+ * reads, a throttling penalty and a random number, in the style of src/wait/schedule.ts. A
+ * follower spends the smaller of two budgets: a read interval that grows with the square of its
+ * task's age, and its turns among the fan-out's reads (logs-quota.ts); a ThrottlingException
+ * doubles a penalty on top. The formulas and what they cost: docs/logs.md, "The read schedule".
  */
 import type { Random } from '../util/clock.js'
 import type { LogsShare } from './logs-quota.js'

@@ -1,6 +1,6 @@
 /**
  * Paces a task's reads at the stop (the drain, the tail) on its turns of the fan-out's reads
- * (follow-schedule.ts, "The share: turns on a shared clock"), and backs off throttled answers
+ * (docs/logs.md, "The share: turns on a shared clock"), and backs off throttled answers
  * without giving up before a deadline.
  *
  * - **Turns, as while following.** Every read at the stop goes in one of the task's own ticks

@@ -185,6 +185,8 @@ async function main(): Promise<number> {
             env: envInput(plan.env)
           },
           env: { ...env, GITHUB_JOB: `shard-${plan.index}` },
+          // A matrix job: the runner gives it its strategy values, so it takes its share.
+          strategy: { jobIndex: plan.index, jobTotal: jobs },
           cwd: ROOT,
           killAfterMs: 300_000
         })
@@ -331,11 +333,9 @@ function summary(run: {
   const logsThrottled = total(stats.logs.throttled)
   lines.push(
     `  CloudWatch Logs:      ${logsCalls} GetLogEvents, ${logsThrottled} throttled ` +
-      "(each job follows its task's log while it runs, then drains it" +
-      (logsThrottled > 0
-        ? "; the account's read quota, 25 calls a second shared by every job, throttled jobs " +
-          'reading at once: they back off, and no line is lost)'
-        : ')')
+      "(each job follows its task's log while it runs, then drains it, in turns with the other " +
+      "jobs within half the account's read quota of 25 calls a second" +
+      (logsThrottled > 0 ? '; a throttled job backs off, and no line is lost)' : ')')
   )
   const registered =
     (stats.ecs.calls.RegisterTaskDefinition ?? 0) -

@@ -18,8 +18,8 @@ const RECOVERY = 0.8
 /** Paces one task's (or one job's) reads; see the module comment. */
 export class ReadPacer {
   /** Clock ms of the next read, and the start of the tick it goes in. */
-  private nextAt: number
-  private tick: number
+  private nextAt = 0
+  private tick = 0
   /** The start of the tick the last read used (-Infinity: none yet). */
   private used = -Infinity
   /** Clock ms of the last read given a turn. */
@@ -43,8 +43,7 @@ export class ReadPacer {
     this.minGapMs = options.minGapMs ?? 0
     const now = deps.clock.now()
     this.lastAt = now
-    this.tick = nextTurnAt(Math.max(now, options.notBefore ?? now), turns)
-    this.nextAt = this.inTick(this.tick)
+    this.scheduleFrom(Math.max(now, options.notBefore ?? now))
   }
 
   /** The current backoff in ms (0: none). */
@@ -52,15 +51,10 @@ export class ReadPacer {
     return this.backoffMs
   }
 
-  /** A moment in the first half of the tick starting at `tick`. */
-  private inTick(tick: number): number {
-    return tick + Math.floor((this.deps.random() * this.turns.tickMs) / 2)
-  }
-
-  /** Schedules the next read at the first turn after the one used and not before `at`. */
+  /** The next read: the first turn after the one used, not before `at`, early in its tick. */
   private scheduleFrom(at: number): void {
     this.tick = nextTurnAt(Math.max(at, this.used + 1), this.turns)
-    this.nextAt = this.inTick(this.tick)
+    this.nextAt = this.tick + Math.floor((this.deps.random() * this.turns.tickMs) / 2)
   }
 
   /**

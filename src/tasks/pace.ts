@@ -12,6 +12,7 @@ import {
 } from '../model/run-task-pacing.js'
 import type { Random } from '../util/clock.js'
 import type { RunPlan } from './plan.js'
+import type { TokenBucketOptions } from './token-bucket.js'
 
 /** A task that waited for room under an account quota before it started. */
 export interface RoomWait {
@@ -28,11 +29,8 @@ export type PaceInputs = Pick<
   'baseRequest' | 'launchRate' | 'fanOut' | 'apps' | 'maxParallel'
 >
 
-export interface LaunchPace {
-  ratePerSecond: number
-  burst: number
-  /** Clock ms of the set's first RunTask. */
-  firstAt: number
+/** The set's bucket (`firstAt`: its first RunTask), and why it is what it is. */
+export interface LaunchPace extends Required<TokenBucketOptions> {
   /** The fan-out's width N. */
   width: number
   /** Why the first call waits, when it does. */

@@ -31,12 +31,6 @@ export interface DescribeAnswer {
   missing: Map<string, string>
 }
 
-export function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
-
 /** DescribeTasks for `arns`, 100 a call; answers by ARN, and the ARNs ECS did not find. */
 export async function describeTasks(
   ecs: Pick<ECSClient, 'send'>,
@@ -44,7 +38,8 @@ export async function describeTasks(
 ): Promise<DescribeAnswer> {
   const found = new Map<string, TaskSnapshot>()
   const missing = new Map<string, string>()
-  for (const chunk of chunks(options.arns, DESCRIBE_BATCH)) {
+  for (let i = 0; i < options.arns.length; i += DESCRIBE_BATCH) {
+    const chunk = options.arns.slice(i, i + DESCRIBE_BATCH)
     options.onCall?.()
     const out = await ecs.send(
       new DescribeTasksCommand({ cluster: options.cluster, tasks: chunk }),

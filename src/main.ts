@@ -19,7 +19,7 @@ import type { ReportIO } from './report/report.js'
 import { FailedTaskTails, taskSetLogMode } from './logs/task-set-logs.js'
 import { STATE, saveList, type StateStore } from './state.js'
 import { reportTaskSet } from './report/set.js'
-import { runTaskSet, type TaskSetOutcome } from './tasks/run-set.js'
+import { runTaskSet, type TaskEvents, type TaskSetOutcome } from './tasks/run-set.js'
 import type { RunPlan } from './tasks/plan.js'
 import { finishRerun, startRerun, type RerunState } from './tasks/rerun.js'
 import { UserError, foreignErrorMessage } from './util/errors.js'
@@ -154,17 +154,15 @@ async function runAndReport(ctx: RunContext): Promise<void> {
   const s3Prefix =
     ctx.plan.prefix === undefined || ctx.plan.prefix === 'none' ? undefined : ctx.plan.prefix
   const recordsS3 = s3Prefix === undefined ? undefined : clients.s3(s3Prefix.region)
-  const rerun = await startRerun(
-    { ...(recordsS3 !== undefined ? { s3: recordsS3 } : {}), logger },
-    {
-      ...(s3Prefix !== undefined ? { bucket: s3Prefix } : {}),
-      env: deps.env,
-      jobIndex: inputs.fanOut.jobIndex,
-      jobTotal: inputs.fanOut.jobTotal,
-      rerun: inputs.rerun,
-      specs: inputs.tasks
-    }
-  )
+  const records = { ...(recordsS3 !== undefined ? { s3: recordsS3 } : {}), logger }
+  const rerun = await startRerun(records, {
+    ...(s3Prefix !== undefined ? { bucket: s3Prefix } : {}),
+    env: deps.env,
+    jobIndex: inputs.fanOut.jobIndex,
+    jobTotal: inputs.fanOut.jobTotal,
+    rerun: inputs.rerun,
+    specs: inputs.tasks
+  })
   let taskDefinitionArn = ctx.resolved.taskDefinitionArn
   let outcome: TaskSetOutcome
   let followed: FollowResult | undefined
@@ -180,11 +178,7 @@ async function runAndReport(ctx: RunContext): Promise<void> {
       refusedBy: refusalOf
     })
     saveList(state, STATE.settledArns, outcome.settledArns)
-    await finishRerun(
-      { ...(recordsS3 !== undefined ? { s3: recordsS3 } : {}), logger },
-      rerun,
-      outcome.records
-    )
+    await finishRerun(records, rerun, outcome.records)
     deps.setOutput('cluster', rendered.cluster)
     followed = await logs.finish(outcome)
   } finally {
@@ -269,12 +263,7 @@ function runSet(
  */
 interface TaskLogs {
   launched(taskArn: string): void
-  ended(
-    taskArn: string,
-    end: TaskEnd,
-    index: number | undefined,
-    attempt?: { attempt: number; retried: boolean }
-  ): void
+  ended: NonNullable<TaskEvents['stopped']>
   finish(outcome: TaskSetOutcome): Promise<FollowResult | undefined>
   /** Ends any log read at once (after `finish`, or when the run failed). */
   close(): void
@@ -301,6 +290,15 @@ function taskLogs(ctx: RunContext): TaskLogs {
         )
       : undefined
   let tailsPrinted: Promise<void> = Promise.resolve()
+  // Drains a follower, from the containers' exit when the awslogs driver sent their last lines.
+  const drain = (f: Follower, end: TaskEnd | undefined): Promise<FollowResult> => {
+    const exitedAt =
+      end?.kind === 'stopped' ? (end.task.executionStoppedAt ?? end.task.stoppedAt) : undefined
+    return f.stop({
+      ...(exitedAt ? { exitedAt: exitedAt.getTime() } : {}),
+      signal: deps.cancelSignal
+    })
+  }
   return {
     launched(taskArn) {
       if (!live || follower !== undefined) return
@@ -323,12 +321,7 @@ function taskLogs(ctx: RunContext): TaskLogs {
         const previous = follower
         follower = undefined
         tailsPrinted = tailsPrinted.then(async () => {
-          const exitedAt =
-            end.kind === 'stopped' ? (end.task.executionStoppedAt ?? end.task.stoppedAt) : undefined
-          await previous.stop({
-            ...(exitedAt ? { exitedAt: exitedAt.getTime() } : {}),
-            signal: deps.cancelSignal
-          })
+          await drain(previous, end)
           logger.info(`Attempt ${attempt.attempt} of the task ended; its log lines are above`)
         })
         return
@@ -347,14 +340,7 @@ function taskLogs(ctx: RunContext): TaskLogs {
     },
     async finish(outcome) {
       await tailsPrinted
-      const end = outcome.records[0]?.end
-      // The containers' exit, when the awslogs driver sent their last lines.
-      const exitedAt =
-        end?.kind === 'stopped' ? (end.task.executionStoppedAt ?? end.task.stoppedAt) : undefined
-      return follower?.stop({
-        ...(exitedAt ? { exitedAt: exitedAt.getTime() } : {}),
-        signal: deps.cancelSignal
-      })
+      return follower === undefined ? undefined : drain(follower, outcome.records[0]?.end)
     },
     close() {
       done.abort()

@@ -107,9 +107,7 @@ export function nextReadAt(options: {
   const wanted =
     options.now +
     followDelayMs({ ageMs: options.ageMs, penaltyMs: options.penaltyMs, random: options.random })
-  return (
-    nextTurnAt(wanted, options.turns) + Math.floor((options.random() * options.turns.tickMs) / 2)
-  )
+  return nextTurnReadAt(wanted, options.turns, options.random)
 }
 
 /**
@@ -118,9 +116,7 @@ export function nextReadAt(options: {
  */
 export function firstReadAt(options: { now: number; turns: Turns; random: Random }): number {
   const wanted = options.now + firstDelayMs(options.random)
-  return (
-    nextTurnAt(wanted, options.turns) + Math.floor((options.random() * options.turns.tickMs) / 2)
-  )
+  return nextTurnReadAt(wanted, options.turns, options.random)
 }
 
 /** Milliseconds until the next read: the larger of mean and penalty, lengthened by up to half. */

@@ -14,9 +14,8 @@ import {
   type CloudWatchLogsClient,
   type GetLogEventsCommandOutput
 } from '@aws-sdk/client-cloudwatch-logs'
-import type { Clock, Random } from '../util/clock.js'
+import type { Runtime } from '../util/runtime.js'
 import { errorName, foreignErrorMessage } from '../util/errors.js'
-import type { Logger } from '../util/logger.js'
 import {
   firstReadAt,
   missedTurn,
@@ -39,25 +38,18 @@ import {
   logsLink,
   pageBytes,
   tailLogs,
-  type LogConfiguration
+  type LogConfiguration,
+  type LogsLink
 } from './logs.js'
 import { READ_DEADLINE_MS, ReadPacer } from './read-pacer.js'
 
 /** What a follower needs from outside. */
-export interface FollowDeps {
+export interface FollowDeps extends Runtime {
   logs: CloudWatchLogsClient
-  clock: Clock
-  random: Random
-  logger: Logger
 }
 
-/** The stream to follow. */
-export interface FollowOptions {
-  group: string
-  stream: string
-  region: string
-  /** The console link of the stream, for the heartbeat. */
-  url: string
+/** The stream to follow (its console link is for the heartbeat). */
+export interface FollowOptions extends LogsLink {
   /** The task's id, for the heartbeat. */
   taskId: string
   /** Clock ms the task was started: its age, and so the read interval, counts from here. */
@@ -422,10 +414,7 @@ export function followAppLogs(
   if ('reason' in link || link.region !== deps.region) return undefined
   deps.logger.info(`Following the log stream ${link.group} ${link.stream} as it is written`)
   return followLogs(deps, {
-    group: link.group,
-    stream: link.stream,
-    region: link.region,
-    url: link.url,
+    ...link,
     taskId: taskIdOf(options.taskArn),
     startedAt: options.startedAt,
     keepLines: options.keepLines,

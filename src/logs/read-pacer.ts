@@ -1,25 +1,7 @@
 /**
- * Paces a task's reads at the stop (the drain, the tail) on its turns of the fan-out's reads
- * (docs/logs.md, "The share: turns on a shared clock"), and backs off throttled answers
- * without giving up before a deadline.
- *
- * - **Turns, as while following.** Every read at the stop goes in one of the task's own ticks
- *   (in the first half of it), after the one it used last. So live reads and reads at the stop
- *   together never take more than one tick in N, and the whole fan-out reads at most its half of
- *   the quota over any window, however many tasks stop together: 60 tasks that stop in the same
- *   second read one at a time, over the next T = N × t (15 s on a 10/s quota). A task alone owns
- *   every tick (250 ms apart on a 10/s quota).
- * - **A late timer waits for the next turn.** Woken more than half a tick after its read was
- *   due (a busy runner), a read would land in another task's tick; it takes the next turn
- *   instead, once per read (late again, it reads anyway).
- * - **A gap of its own** (`minGapMs`): a job that owns several slots (a set's tails) may read
- *   less often than its turns come.
- * - **Throttling (AIMD on top).** CloudWatch Logs' quota is the account's, shared with readers
- *   this fan-out knows nothing of. Each ThrottlingException (or transient failure) doubles a
- *   backoff, from `max(2 × T, BACKOFF_BASE_MS)` up to BACKOFF_CAP_MS, and the next read takes the
- *   first turn after `backoff × (0.5 + r)`; each answer takes a fifth off, and below T it is gone.
- *   Nothing gives up: `turn` answers false only when the next read would come after the deadline
- *   (or the signal aborts), and the caller then says how far it got.
+ * Paces a task's reads at the stop (the drain, the tail) on its turns of the fan-out's reads,
+ * and backs off throttled answers without giving up before a deadline (the rules:
+ * docs/logs.md, "Reads at the stop").
  */
 import type { Clock, Random } from '../util/clock.js'
 import { missedTurn, nextTurnAt, turnIntervalMs, type Turns } from './follow-schedule.js'
@@ -36,8 +18,8 @@ const RECOVERY = 0.8
 /** Paces one task's (or one job's) reads; see the module comment. */
 export class ReadPacer {
   /** Clock ms of the next read, and the start of the tick it goes in. */
-  private nextAt: number
-  private tick: number
+  private nextAt = 0
+  private tick = 0
   /** The start of the tick the last read used (-Infinity: none yet). */
   private used = -Infinity
   /** Clock ms of the last read given a turn. */
@@ -61,8 +43,7 @@ export class ReadPacer {
     this.minGapMs = options.minGapMs ?? 0
     const now = deps.clock.now()
     this.lastAt = now
-    this.tick = nextTurnAt(Math.max(now, options.notBefore ?? now), turns)
-    this.nextAt = this.inTick(this.tick)
+    this.scheduleFrom(Math.max(now, options.notBefore ?? now))
   }
 
   /** The current backoff in ms (0: none). */
@@ -70,15 +51,10 @@ export class ReadPacer {
     return this.backoffMs
   }
 
-  /** A moment in the first half of the tick starting at `tick`. */
-  private inTick(tick: number): number {
-    return tick + Math.floor((this.deps.random() * this.turns.tickMs) / 2)
-  }
-
-  /** Schedules the next read at the first turn after the one used and not before `at`. */
+  /** The next read: the first turn after the one used, not before `at`, early in its tick. */
   private scheduleFrom(at: number): void {
     this.tick = nextTurnAt(Math.max(at, this.used + 1), this.turns)
-    this.nextAt = this.inTick(this.tick)
+    this.nextAt = this.tick + Math.floor((this.deps.random() * this.turns.tickMs) / 2)
   }
 
   /**

@@ -1,21 +1,9 @@
 /**
- * Logs of a task set of more than one task (count / tasks): what a reader of the job log gets.
- *
- * One task is followed live (follow.ts). Many tasks are not: hundreds of interleaved streams help
- * no one, and following each would multiply the reads on an account-wide quota of 10 or 25
- * GetLogEvents per second (docs/limits.md, "CloudWatch Logs read quotas"): 60 followed tasks in
- * their first minute already ask for three times the smaller one. FilterLogEvents over up to
- * 100 streams costs one call a tick, but its own quota is 5 or 10 per second, it answers
- * ResourceNotFoundException for the whole call while any named stream is not created yet, and
- * its interleaved lines still read badly.
- *
- * So a task set prints, as each task ends, the last `log-lines` lines of each task that FAILED,
- * under a header naming the task, at most MAX_FAILED_TAILS tasks, with the GetLogEvents calls
- * paced within the job's share of the fan-out's reads (its tasks' shares, logs-quota.ts), at most
- * TAILS_PER_SECOND, whatever the failure rate, on the turns of the job's slots; a throttled call
- * waits for a later turn until the tail's deadline (read-pacer.ts). A task that succeeded costs no call: its log is a link in the
- * job summary. A failure shows up in the job log the moment it is known, with the lines that
- * explain it.
+ * Logs of a task set of more than one task (count / tasks): as each task ends, the last
+ * `log-lines` lines of each task that FAILED, under a header naming the task, at most
+ * MAX_FAILED_TAILS tasks and TAILS_PER_SECOND, on the turns of the job's slots (read-pacer.ts);
+ * a task that succeeded costs no call. Why not follow them: docs/logs.md, "The task's log:
+ * live, and what it costs".
  */
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { Clock, Random } from '../util/clock.js'

@@ -2,26 +2,8 @@
  * How a fan-out of N tasks shares RunTask's account-wide bucket (pure): the bucket that applies
  * to a request, how long each task slot's first RunTask waits so N first calls spread over the
  * time the refill needs for them, how far apart a job's retries under an account quota come, and
- * the launch rate that is this job's share (docs/limits.md, "Spreading RunTask over a fan-out").
- *
- * The maths, with B the bucket's burst, R its refill per second, f = ½ the fan-out's share
- * (docs/limits.md, "Shares of a budget") and N the fan-out's width:
- *
- * - The fan-out may spend f·R calls a second and f·B at once. While N ≤ f·B every first call may
- *   go at once. Beyond it, slot s (0 ≤ s < N) makes its first call at s / (f·R) seconds into
- *   every N / (f·R) of the wall clock, plus a uniform jitter within its own slot,
- *   [0, 1 / (f·R)): the N first calls take N / (f·R) seconds
- *   (200 slots on the 40-per-second bucket: 10 s), at f·R a second on average and never more
- *   than two in one slot's width.
- * - A job waiting for room under an account quota retries with "equal jitter" over [m, 2m],
- *   m = max(N / (f·R), backoff / 2), backoff = min(30 s, 2 s × 2^round). Every retry of every job
- *   comes at least N / (f·R) after its previous one, so N waiting jobs send at most f·R
- *   retries a second in the first wave (all N met the quota together: their first retries
- *   spread over a window of m) and 2/3 of that afterwards (mean 1.5 m). Full jitter, [0, 2m),
- *   would have the same mean but let a job retry again at once, and a first wave of N jobs would
- *   pile into the window's front just as densely as into its back; with a floor of m, no job
- *   ever spends more than its share, whatever the others draw. 1,000 jobs on the 40-per-second
- *   bucket: a retry every 50 to 100 s each, 13 to 20 retries a second together.
+ * the launch rate that is this job's share. The arithmetic:
+ * docs/limits.md, "Spreading RunTask over a fan-out".
  */
 import type { CapacityProviderStrategyItem } from '@aws-sdk/client-ecs'
 import type { Random } from '../util/clock.js'

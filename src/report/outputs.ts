@@ -1,14 +1,9 @@
 /** The action's outputs for one task, as a plain record of output name to value. */
-import type { TaskSnapshot } from '../model/task.js'
+import type { TaskResult } from '../model/task.js'
 import { taskIdOf } from '../model/task-state.js'
 
 /** What is known of a task when outputs are written: a result, or only the last state seen. */
-export interface ResultLike {
-  /** The last state seen; undefined when the wait saw nothing. */
-  task?: TaskSnapshot
-  /** The exit code, when the task stopped. */
-  exitCode?: number
-}
+export type ResultLike = Partial<TaskResult>
 
 /** Values known outside the task state. */
 export interface OutputExtras {

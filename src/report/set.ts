@@ -3,18 +3,14 @@
  * `failed`) always; for a set of one task its own outputs, log tail and summary (report/); for
  * more, one summary row per task. Returns the step's failure message; never fails by itself.
  */
-import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
-import type { RenderedDefinition } from '../definition/rendered.js'
 import { logsLink } from '../logs/logs.js'
 import { resultOutputs } from './outputs.js'
 import { escapeLogText } from '../util/safe-text.js'
-import type { FollowResult } from '../logs/follow.js'
-import { reportTask, type ReportDeps } from './report.js'
+import { reportTask, type ReportDeps, type ReportOptions } from './report.js'
 import type { Clock } from '../util/clock.js'
 import { shownErrorMessage } from '../util/errors.js'
 import { taskIdOf } from '../model/task-state.js'
 import type { TaskSetOutcome } from '../tasks/run-set.js'
-import type { FanOut } from '../model/fan-out.js'
 import {
   countByStatus,
   failureMessageOf,
@@ -31,22 +27,16 @@ export interface SetReportDeps extends ReportDeps {
   clock: Clock
 }
 
-export interface SetReportOptions {
-  /** The region of `clients.logs`, and the CloudWatch Logs client for it. */
-  clients: { region: string; logs: CloudWatchLogsClient }
-  rendered: Pick<RenderedDefinition, 'appLogConfiguration'>
-  taskDefinitionArn?: string
-  /** Log lines to print for a set of one (`log-lines`); 0 off. */
-  logLines: number
+/** What reportTask takes for a set of one, and the set's own settings. */
+export interface SetReportOptions extends Pick<
+  ReportOptions,
+  'clients' | 'rendered' | 'taskDefinitionArn' | 'logLines' | 'followed' | 'fanOut'
+> {
   failOnError: boolean
   stopOnCancel: boolean
   timeoutSeconds?: number
   /** false: the tasks were left running (`wait: false`). */
   wait: boolean
-  /** How following the log of a set of one went (`follow-logs`); it replaces the tail. */
-  followed?: FollowResult
-  /** The fan-out the job belongs to (default: alone), for the tail's share of the reads. */
-  fanOut?: Pick<FanOut, 'width' | 'firstSlot'>
   /** This workflow run attempt (GITHUB_RUN_ATTEMPT), for `run-attempts`; default 1. */
   runAttempt?: number
   /** Tasks a re-run did not start again: their earlier results (src/tasks/rerun.ts). */
@@ -153,12 +143,8 @@ async function reportOne(
   const end = record?.end
   const halt = outcome.halt
   const report = await reportTask(deps, {
-    clients: options.clients,
-    rendered: options.rendered,
+    ...options,
     taskArn,
-    ...(options.taskDefinitionArn !== undefined
-      ? { taskDefinitionArn: options.taskDefinitionArn }
-      : {}),
     ...(end?.kind === 'stopped'
       ? { snapshot: end.task }
       : record?.seen !== undefined
@@ -168,9 +154,6 @@ async function reportOne(
     ...(end?.kind !== 'stopped' && halt !== undefined
       ? { unfinished: halt === 'cancelled' ? 'cancelled' : 'timed-out' }
       : {}),
-    logLines: options.logLines,
-    ...(options.followed !== undefined ? { followed: options.followed } : {}),
-    ...(options.fanOut !== undefined ? { fanOut: options.fanOut } : {}),
     durationMs: deps.clock.now() - outcome.startedAt
   })
   if (halt === 'cancelled') return 'The workflow run was cancelled while the task was running'

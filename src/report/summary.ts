@@ -1,5 +1,5 @@
 /** The job summary for one task and the one error annotation of a failed task (pure). */
-import type { TaskResult, TaskSnapshot } from '../model/task.js'
+import type { TaskResult } from '../model/task.js'
 import { appContainer, taskIdOf } from '../model/task-state.js'
 import { escapeLogText } from '../util/safe-text.js'
 
@@ -43,13 +43,9 @@ const HEADINGS: Record<SummaryStatus, string> = {
 }
 
 /** What the summary shows for one task. */
-export interface SummaryInput {
+export interface SummaryInput extends Partial<TaskResult> {
   taskArn: string
   status: SummaryStatus
-  /** The last state seen, if any. */
-  task?: TaskSnapshot
-  /** The exit code, when the task stopped. */
-  exitCode?: number
   /** The task definition ARN, when the task state does not carry it. */
   taskDefinitionArn?: string
   /** The logs console link. */

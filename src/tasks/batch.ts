@@ -4,15 +4,12 @@
  * whose overrides are identical may share one RunTask call, up to ECS's `count` limit of 10
  * (docs/limits.md, "RunTask count").
  */
-import type { ContainerOverride, KeyValuePair, RunTaskCommandInput } from '@aws-sdk/client-ecs'
+import type { ContainerOverride, RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import type { TaskSpec } from '../model/task.js'
 import { APP_CONTAINER } from '../model/task-state.js'
 
 /** The app container's command and environment of one task, as RunTask overrides them. */
-export interface AppCommandEnv {
-  command?: string[]
-  environment?: KeyValuePair[]
-}
+export type AppCommandEnv = Pick<ContainerOverride, 'command' | 'environment'>
 
 /** RunTask starts at most 10 tasks per call (docs/limits.md, "RunTask count"). */
 export const MAX_RUN_TASK_COUNT = 10

@@ -1,10 +1,9 @@
 /**
  * The launch pace of a task set (pure): its share of RunTask's bucket and when its first call
- * may go (src/model/run-task-pacing.ts has the rules and the maths), as TokenBucket options,
- * and the job-log line that says why the first call waits.
+ * may go, as TokenBucket options, and the job-log line that says why the first call waits
+ * (src/model/run-task-pacing.ts; docs/limits.md, "Spreading RunTask over a fan-out").
  */
-import type { CapacityProviderStrategyItem } from '@aws-sdk/client-ecs'
-import { fanOutOf, type FanOut } from '../model/fan-out.js'
+import { fanOutOf } from '../model/fan-out.js'
 import {
   fanOutRate,
   firstLaunchDelayMs,
@@ -12,6 +11,8 @@ import {
   runTaskBudgetOf
 } from '../model/run-task-pacing.js'
 import type { Random } from '../util/clock.js'
+import type { RunPlan } from './plan.js'
+import type { TokenBucketOptions } from './token-bucket.js'
 
 /** A task that waited for room under an account quota before it started. */
 export interface RoomWait {
@@ -22,22 +23,14 @@ export interface RoomWait {
   quota: string
 }
 
-/** What a set's pace comes from. */
-export interface PaceInputs {
-  baseRequest: { launchType?: string; capacityProviderStrategy?: CapacityProviderStrategyItem[] }
-  /** The `launch-rate` input: an upper bound. */
-  launchRate?: number
-  fanOut?: FanOut
-  /** Used for the fan-out of this set alone when `fanOut` is not given. */
-  apps: unknown[]
-  maxParallel?: number
-}
+/** What a set's pace comes from (`apps` and `maxParallel` when `fanOut` is not given). */
+export type PaceInputs = Pick<
+  RunPlan,
+  'baseRequest' | 'launchRate' | 'fanOut' | 'apps' | 'maxParallel'
+>
 
-export interface LaunchPace {
-  ratePerSecond: number
-  burst: number
-  /** Clock ms of the set's first RunTask. */
-  firstAt: number
+/** The set's bucket (`firstAt`: its first RunTask), and why it is what it is. */
+export interface LaunchPace extends Required<TokenBucketOptions> {
   /** The fan-out's width N. */
   width: number
   /** Why the first call waits, when it does. */

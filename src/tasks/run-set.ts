@@ -4,11 +4,10 @@
  * (src/wait/engine.ts). Reporting is src/report/set.ts's; this module only runs and watches.
  */
 import { setMaxListeners } from 'node:events'
-import type { S3Client } from '@aws-sdk/client-s3'
 import type { RunTaskDeps } from '../ecs/run-task.js'
 import { stopTasks } from '../ecs/stop-task.js'
 import { describeFanOut } from '../model/fan-out.js'
-import { WaitEngine, type TaskEnd } from '../wait/engine.js'
+import { WaitEngine, type TaskEnd, type WaitEngineDeps } from '../wait/engine.js'
 import { waitingThrough } from '../wait/messages.js'
 import type { TaskSnapshot } from '../model/task.js'
 import { overrideKey } from './batch.js'
@@ -39,16 +38,13 @@ export interface TaskEvents {
   ): void
 }
 
-export interface TaskSetDeps extends RunTaskDeps {
-  /** For the notification prefix's region; undefined when waiting through DescribeTasks. */
-  s3?: Pick<S3Client, 'send'>
+/** `s3` is for the notification prefix's region; undefined when waiting through DescribeTasks. */
+export interface TaskSetDeps extends RunTaskDeps, Pick<WaitEngineDeps, 's3' | 's3Endpoint'> {
   /**
    * Called the moment each RunTask returns, with every task ARN this set has started so far
    * (save it to state: the post step stops what is left).
    */
   saveStartedArns(arns: string[]): void
-  /** The S3 endpoint, for the message when S3 cannot be reached. */
-  s3Endpoint?: string
   events?: TaskEvents
 }
 

@@ -31,12 +31,6 @@ export interface DescribeAnswer {
   missing: Map<string, string>
 }
 
-export function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
-
 /** DescribeTasks for `arns`, 100 a call; answers by ARN, and the ARNs ECS did not find. */
 export async function describeTasks(
   ecs: Pick<ECSClient, 'send'>,
@@ -44,7 +38,8 @@ export async function describeTasks(
 ): Promise<DescribeAnswer> {
   const found = new Map<string, TaskSnapshot>()
   const missing = new Map<string, string>()
-  for (const chunk of chunks(options.arns, DESCRIBE_BATCH)) {
+  for (let i = 0; i < options.arns.length; i += DESCRIBE_BATCH) {
+    const chunk = options.arns.slice(i, i + DESCRIBE_BATCH)
     options.onCall?.()
     const out = await ecs.send(
       new DescribeTasksCommand({ cluster: options.cluster, tasks: chunk }),
@@ -110,7 +105,10 @@ export class DescribePoller {
       const throttled = isThrottling(error)
       if (!throttled && !isTransient(error)) throw describeDeniedError(this.options.cluster, error)
       this.backoff = afterThrottle(this.backoff, base)
-      round.line = pollFailureLine(throttled, error, this.backoff.throttleMs)
+      const message =
+        `DescribeTasks ${throttled ? 'is throttled' : `failed (${foreignErrorMessage(error)})`}; ` +
+        `next call in about ${Math.round(this.backoff.throttleMs / 1000)} s`
+      round.line = { level: throttled ? 'info' : 'warning', message }
     }
     return round
   }
@@ -136,49 +134,28 @@ export function describeDeniedError(cluster: string, error: unknown): UserError 
   )
 }
 
-/** A throttled or failed polling call, and when the next one comes. */
-export function pollFailureLine(throttled: boolean, error: unknown, nextInMs: number): LogLine {
-  const message =
-    `DescribeTasks ${throttled ? 'is throttled' : `failed (${foreignErrorMessage(error)})`}; ` +
-    `next call in about ${Math.round(nextInMs / 1000)} s`
-  return { level: throttled ? 'info' : 'warning', message }
-}
-
-/** A verify call that failed: throttled (checked again later), or a warning once. */
-export function verifyFailureLine(
-  throttled: boolean,
-  error: unknown,
-  verifyIntervalSeconds: number
-): LogLine {
-  if (throttled) {
-    return {
-      level: 'info',
-      message: `DescribeTasks is throttled; checking again in ${verifyIntervalSeconds} s`
-    }
-  }
-  return {
-    level: 'warning',
-    once: `verify:${errorName(error)}`,
-    message:
-      `Could not check tasks with DescribeTasks (${escapeLogText(errorName(error)) || 'error'}: ` +
-      `${foreignErrorMessage(error)}); the wait goes on through S3. Grant ecs:DescribeTasks to ` +
-      `the action's role, or set verify-interval: 0 to never check.`
-  }
-}
-
 /**
- * The verify call: DescribeTasks for `arns`, or the line that says why ECS gave no answer;
- * undefined when `signal` aborted it.
+ * The verify call: DescribeTasks for `arns`, or the line that says why ECS gave no answer
+ * (throttled: checked again later; else a warning once); undefined when `signal` aborted it.
  */
 export async function verifyCall(
   describe: (arns: string[], signal: AbortSignal) => Promise<DescribeAnswer>,
   arns: string[],
   options: { signal: AbortSignal; verifyIntervalSeconds: number }
 ): Promise<{ answer?: DescribeAnswer; line?: LogLine } | undefined> {
+  const { signal, verifyIntervalSeconds } = options
   try {
-    return { answer: await describe(arns, options.signal) }
+    return { answer: await describe(arns, signal) }
   } catch (error) {
-    if (options.signal.aborted) return undefined
-    return { line: verifyFailureLine(isThrottling(error), error, options.verifyIntervalSeconds) }
+    if (signal.aborted) return undefined
+    if (isThrottling(error)) {
+      const message = `DescribeTasks is throttled; checking again in ${verifyIntervalSeconds} s`
+      return { line: { level: 'info', message } }
+    }
+    const message =
+      `Could not check tasks with DescribeTasks (${escapeLogText(errorName(error)) || 'error'}: ` +
+      `${foreignErrorMessage(error)}); the wait goes on through S3. Grant ecs:DescribeTasks to ` +
+      `the action's role, or set verify-interval: 0 to never check.`
+    return { line: { level: 'warning', once: `verify:${errorName(error)}`, message } }
   }
 }

@@ -1,7 +1,6 @@
 /**
  * One read of a task's notification object, validated: at most MAX_OBJECT_BYTES, JSON, an ECS
- * task state event for this task, and for stopped.json a STOPPED state. The one-task S3 waiter
- * and the fan-out's multi-task waiter both read through it.
+ * task state event for this task, and for stopped.json a STOPPED state.
  *
  * Two shapes are read alike, since only the `detail` fields of TaskSnapshot are taken: the
  * reduced event this project's notifier writes (notifier/handler.ts keeps no `overrides`), and

@@ -1,11 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   firstDelayMs,
-  firstReadAt,
   followDelayMs,
   followMeanMs,
   nextHeartbeatGapMs,
-  nextReadAt,
   nextTurnAt,
   penaltyAfterAnswer,
   penaltyAfterThrottle,
@@ -126,17 +124,11 @@ describe('turns on a shared clock', () => {
     const now = EPOCH_TURN + 123
     for (const r of [0, 0.5, 0.999]) {
       const first = Array.from({ length: 60 }, (_, slot) =>
-        firstReadAt({ now, turns: sixty(slot), random: () => r })
+        nextTurnAt(now + firstDelayMs(() => r), sixty(slot))
       )
-      const ticks = first.map((at) => Math.floor(at / 200))
-      expect(new Set(ticks).size).toBe(60)
-      // Within the first half of each tick.
-      for (const at of first) expect(at % 200).toBeLessThan(100)
+      expect(new Set(first.map((at) => Math.floor(at / 200))).size).toBe(60)
       const later = first.map((at, slot) =>
-        nextReadAt({ now: at, ageMs: 5000, penaltyMs: 0, turns: sixty(slot), random: () => r })
-      )
-      expect(later.map((at, i) => at - (first[i] ?? 0))).toEqual(
-        later.map((at, i) => Math.floor(at / 200) * 200 - Math.floor((first[i] ?? 0) / 200) * 200)
+        nextTurnAt(at + followDelayMs({ ageMs: 5000, penaltyMs: 0, random: () => r }), sixty(slot))
       )
       expect(new Set(later.map((at) => Math.floor(at / 200))).size).toBe(60)
     }
@@ -144,21 +136,13 @@ describe('turns on a shared clock', () => {
 
   it('keeps the age-grown schedule when it is slower than the turns', () => {
     const alone: Turns = { tickMs: 80, width: 1, slot: 0 }
+    const after = (ageMs: number, turns: Turns, r: number, now = 0): number =>
+      nextTurnAt(now + followDelayMs({ ageMs, penaltyMs: 0, random: () => r }), turns)
     // 1 s while young, to the next 80 ms tick; 30 s from 137 s of age.
-    expect(nextReadAt({ now: 0, ageMs: 0, penaltyMs: 0, turns: alone, random: () => 0 })).toBe(1040)
-    expect(nextReadAt({ now: 0, ageMs: s(200), penaltyMs: 0, turns: alone, random: () => 0 })).toBe(
-      30_000
-    )
-    // 60 tasks: the next 12 s turn after 30 s (and the jitter within the tick).
-    expect(
-      nextReadAt({
-        now: EPOCH_TURN,
-        ageMs: s(200),
-        penaltyMs: 0,
-        turns: sixty(0),
-        random: () => 0.5
-      })
-    ).toBe(EPOCH_TURN + 48_050)
+    expect(after(0, alone, 0)).toBe(1040)
+    expect(after(s(200), alone, 0)).toBe(30_000)
+    // 60 tasks: the next 12 s turn after 37.5 s (30 s lengthened by a quarter).
+    expect(after(s(200), sixty(0), 0.5, EPOCH_TURN)).toBe(EPOCH_TURN + 48_000)
   })
 })
 

@@ -88,37 +88,6 @@ export function missedTurn(dueAt: number, now: number, turns: Turns): boolean {
   return now - dueAt > turns.tickMs / 2
 }
 
-/** The next turn from `now`, somewhere in the first half of its tick (clock ms). */
-export function nextTurnReadAt(now: number, turns: Turns, random: Random): number {
-  return nextTurnAt(now, turns) + Math.floor((random() * turns.tickMs) / 2)
-}
-
-/**
- * When to read next (clock ms): the age-grown, jittered, penalised delay from `now`, then the
- * task's next turn at or after it, somewhere in the first half of that tick.
- */
-export function nextReadAt(options: {
-  now: number
-  ageMs: number
-  penaltyMs: number
-  turns: Turns
-  random: Random
-}): number {
-  const wanted =
-    options.now +
-    followDelayMs({ ageMs: options.ageMs, penaltyMs: options.penaltyMs, random: options.random })
-  return nextTurnReadAt(wanted, options.turns, options.random)
-}
-
-/**
- * The first read: anywhere in the first mean interval, then the task's next turn, so jobs
- * started together take their turns one after another.
- */
-export function firstReadAt(options: { now: number; turns: Turns; random: Random }): number {
-  const wanted = options.now + firstDelayMs(options.random)
-  return nextTurnReadAt(wanted, options.turns, options.random)
-}
-
 /** Milliseconds until the next read: the larger of mean and penalty, lengthened by up to half. */
 export function followDelayMs(options: {
   ageMs: number

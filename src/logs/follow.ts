@@ -17,12 +17,9 @@ import {
 import type { Runtime } from '../util/runtime.js'
 import { errorName, foreignErrorMessage } from '../util/errors.js'
 import {
-  firstReadAt,
-  missedTurn,
+  firstDelayMs,
+  followDelayMs,
   nextHeartbeatGapMs,
-  nextTurnReadAt,
-  nextReadAt,
-  nextTurnAt,
   penaltyAfterAnswer,
   penaltyAfterThrottle,
   MAX_PENALTY_S,
@@ -144,8 +141,6 @@ class StreamFollower {
   private throttled = 0
   private printed = 0
   private lastTimestamp: number | undefined
-  /** Clock ms the last live read was sent (-Infinity: none). */
-  private lastReadAt = -Infinity
   private readonly last: string[] = []
   private warnedThrottle = false
   private draining = false
@@ -153,13 +148,19 @@ class StreamFollower {
   private heartbeatGap = 0
   private readonly halted = new AbortController()
   private readonly share: LogsShare
+  /** Every read of the stream, live and at the stop, on the task's turns. */
+  private readonly pacer: ReadPacer
 
   constructor(
     private readonly deps: FollowDeps,
     private readonly o: FollowOptions
   ) {
     this.share = o.share ?? aloneShare(o.region)
-    this.lastActivity = deps.clock.now()
+    // The first read anywhere in the first mean interval, then the task's next turn, so jobs
+    // started together take their turns one after another.
+    const now = deps.clock.now()
+    this.pacer = new ReadPacer(deps, this.share, { notBefore: now + firstDelayMs(deps.random) })
+    this.lastActivity = now
     if (o.signal?.aborted) this.halted.abort()
     else o.signal?.addEventListener('abort', () => this.halted.abort(), { once: true })
   }
@@ -179,35 +180,22 @@ class StreamFollower {
   /** Reads on the schedule until halted. Never throws. */
   async loop(): Promise<void> {
     const { clock, random } = this.deps
-    const turns = this.share
-    let due = firstReadAt({ now: clock.now(), turns, random })
-    let delay = due - clock.now()
-    let missed = false
     for (;;) {
-      await clock.sleep(delay, this.halted.signal)
-      if (this.halted.signal.aborted) return
       if (!this.reading) {
+        await clock.sleep(IDLE_WAKE_MS, this.halted.signal)
+        if (this.halted.signal.aborted) return
         this.heartbeat()
-        delay = IDLE_WAKE_MS
         continue
       }
-      // Woken too late for this turn: the next one (once; late again, it reads anyway).
-      if (!missed && missedTurn(due, clock.now(), turns)) {
-        missed = true
-        due = nextTurnReadAt(clock.now(), turns, random)
-        delay = due - clock.now()
-        continue
-      }
-      missed = false
+      if (!(await this.pacer.turn(Infinity, this.halted.signal))) return
       const outcome = await this.read()
       this.heartbeat()
       const now = clock.now()
-      const at =
+      this.pacer.readFrom(
         outcome === 'full'
-          ? nextTurnAt(now + MIN_MEAN_S * 1000, turns)
-          : nextReadAt({ now, ageMs: this.age(), penaltyMs: this.penaltyMs, turns, random })
-      due = at
-      delay = at - now
+          ? now + MIN_MEAN_S * 1000
+          : now + followDelayMs({ ageMs: this.age(), penaltyMs: this.penaltyMs, random })
+      )
     }
   }
 
@@ -217,7 +205,6 @@ class StreamFollower {
     const sent = this.token
     let page: GetLogEventsCommandOutput
     this.calls++
-    this.lastReadAt = clock.now()
     try {
       page = await logs.send(
         new GetLogEventsCommand({
@@ -308,7 +295,7 @@ class StreamFollower {
     signal?: AbortSignal
     drainMs?: number
   }): Promise<FollowResult> {
-    const { clock, logger, random } = this.deps
+    const { clock, logger } = this.deps
     const result = (complete: boolean, tail: boolean): FollowResult => ({
       tail,
       complete,
@@ -324,9 +311,8 @@ class StreamFollower {
     const settleAt = Math.min(options.exitedAt ?? Infinity, clock.now()) + SETTLE_MS
     // A read before the last lines are in would need another after it: one read is usually the
     // whole drain. It takes the task's next turn, after the one its last live read used.
-    const pacer = new ReadPacer({ clock, random }, this.share, {
-      notBefore: Math.max(settleAt, this.lastReadAt + 1)
-    })
+    const pacer = this.pacer
+    pacer.readFrom(settleAt)
     if (!this.readOnce && options.signal?.aborted) return result(false, true)
     if (!this.readOnce) return this.tailInstead(pacer, deadline, options.signal, result)
     while (await pacer.turn(deadline, options.signal)) {

@@ -1,7 +1,8 @@
 /**
- * Paces a task's reads at the stop (the drain, the tail) on its turns of the fan-out's reads,
- * and backs off throttled answers without giving up before a deadline (the rules:
- * docs/logs.md, "Reads at the stop").
+ * Paces a task's reads on its turns of the fan-out's reads: while it runs (the follower says
+ * when it wants the next one) and at the stop (the drain, the tail), where it also backs off
+ * throttled answers without giving up before a deadline (the rules: docs/logs.md, "Reads at
+ * the stop").
  */
 import type { Clock, Random } from '../util/clock.js'
 import { missedTurn, nextTurnAt, turnIntervalMs, type Turns } from './follow-schedule.js'
@@ -43,7 +44,7 @@ export class ReadPacer {
     this.minGapMs = options.minGapMs ?? 0
     const now = deps.clock.now()
     this.lastAt = now
-    this.scheduleFrom(Math.max(now, options.notBefore ?? now))
+    this.readFrom(Math.max(now, options.notBefore ?? now))
   }
 
   /** The current backoff in ms (0: none). */
@@ -52,7 +53,7 @@ export class ReadPacer {
   }
 
   /** The next read: the first turn after the one used, not before `at`, early in its tick. */
-  private scheduleFrom(at: number): void {
+  readFrom(at: number): void {
     this.tick = nextTurnAt(Math.max(at, this.used + 1), this.turns)
     this.nextAt = this.tick + Math.floor((this.deps.random() * this.turns.tickMs) / 2)
   }
@@ -70,11 +71,11 @@ export class ReadPacer {
       if (signal?.aborted) return false
       // Woken too late for this turn (follow-schedule.ts, missedTurn): the next one, once.
       if (late > 0 || !missedTurn(this.nextAt, clock.now(), this.turns)) break
-      this.scheduleFrom(clock.now())
+      this.readFrom(clock.now())
     }
     this.lastAt = clock.now()
     this.used = this.tick
-    this.scheduleFrom(this.lastAt + this.minGapMs)
+    this.readFrom(this.lastAt + this.minGapMs)
     return true
   }
 
@@ -85,7 +86,7 @@ export class ReadPacer {
       this.backoffMs === 0 ? Math.max(2 * this.intervalMs, BACKOFF_BASE_MS) : 2 * this.backoffMs
     )
     const gap = Math.max(this.minGapMs, this.backoffMs * (0.5 + this.deps.random()))
-    this.scheduleFrom(this.lastAt + Math.round(gap))
+    this.readFrom(this.lastAt + Math.round(gap))
   }
 
   /** The read was answered: recover slowly. */

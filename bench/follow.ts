@@ -263,7 +263,8 @@ async function oneRun(options: Options, jobs: number, follow: boolean): Promise<
         noticedAt === undefined
       ) {
         failed++
-        why.set(failureOf(o.result, noticedAt), (why.get(failureOf(o.result, noticedAt)) ?? 0) + 1)
+        const reason = failureOf(o.result, noticedAt)
+        why.set(reason, (why.get(reason) ?? 0) + 1)
       }
       const taskId = o.result.outputs['task-id'] ?? ''
       const events = local.logs.events(GROUP, `ecs/app/${taskId}`) ?? []

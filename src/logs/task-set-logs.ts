@@ -10,7 +10,7 @@ import type { Clock, Random } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { FanOut } from '../model/fan-out.js'
 import { turnIntervalMs, type Turns } from './follow-schedule.js'
-import { logsShareOf } from './logs-quota.js'
+import { aloneShare, logsShareOf } from './logs-quota.js'
 import { logsLink, tailLogs, type LogConfiguration } from './logs.js'
 import { READ_DEADLINE_MS, ReadPacer } from './read-pacer.js'
 
@@ -29,7 +29,7 @@ export function tailTurns(
   region: string,
   fanOut: Pick<FanOut, 'width' | 'firstSlot' | 'tasksAtOnce'> | undefined
 ): { turns: Turns; minGapMs: number } {
-  const share = logsShareOf(region, fanOut ?? { width: 1, firstSlot: 0 })
+  const share = fanOut ? logsShareOf(region, fanOut) : aloneShare(region)
   const turns: Turns = { ...share, slots: Math.max(1, fanOut?.tasksAtOnce ?? 1) }
   const capMs = 1000 / TAILS_PER_SECOND
   return { turns, minGapMs: turnIntervalMs(turns) < capMs ? capMs : 0 }

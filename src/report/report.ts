@@ -106,11 +106,12 @@ export async function reportTask(deps: ReportDeps, options: ReportOptions): Prom
             stream: link.stream,
             region: link.region,
             lines: options.logLines,
-            ...(deps.clock
+            // Alone, tailLogs paces itself at the share of a task alone in the region.
+            ...(deps.clock && options.fanOut
               ? {
                   pacer: new ReadPacer(
                     { clock: deps.clock, random: deps.random ?? Math.random },
-                    logsShareOf(link.region, options.fanOut ?? { width: 1, firstSlot: 0 })
+                    logsShareOf(link.region, options.fanOut)
                   )
                 }
               : {})

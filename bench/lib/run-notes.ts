@@ -40,17 +40,19 @@ export function notes(options: Options): string[] {
   )
   list.push(
     `"Start to first request" with many processes measures this ${cpus().length}-core machine, not the action: ` +
-      'each process needs about 0.3 s of CPU to start, and with fair scheduling 200 of them finish loading ' +
-      'together half a minute later (which also bunches their first ECS calls into a burst). On GitHub each job ' +
-      'has a runner of its own; the "one job at a time" figure is the one that applies there.'
+      'every process needs the CPU time of the "one job at a time" start to load, and with fair scheduling ' +
+      '200 of them finish loading together long after they were spawned. Their timers then fire late while ' +
+      'the others load, which is why the stop latency of 200 processes is seconds. On GitHub each job has a ' +
+      'runner of its own; the "one job at a time" figure is the one that applies there.'
   )
   if (options.spreadSeconds > 0) {
     list.push(
       `In one process, job i starts i × ${options.spreadSeconds} s / jobs after the first (1,000 jobs: ` +
         `${Math.round(1000 / options.spreadSeconds)} per second), as matrix jobs start when runners pick them up. ` +
-        "All 1,000 in the same second (--in-process-spread 0) cannot stay inside RunTask's bucket (100 burst, 40 " +
-        'per second) whatever the launcher: at least 900 throttled answers. The one-job fan-out ' +
-        '(count / tasks with launch-rate, below) paces its own launches instead.'
+        'Every job, in one process or as a process of its own, gets the strategy values a matrix job gets ' +
+        '(`job-index` 0 to N-1, `job-total` N), so its first RunTask waits for its place in a spread over ' +
+        'N / 10 seconds, half of Fargate\'s RunTask refill (docs/limits.md, "Spreading RunTask over a ' +
+        'fan-out"), whenever the job starts.'
     )
   }
   list.push(
@@ -123,7 +125,8 @@ export async function writePages(out: string, run: BenchRun): Promise<void> {
       taskSeconds: options.taskSeconds,
       pollInterval: 1,
       throttling:
-        'RunTask 100 burst / 40 per s, DescribeTasks 100 / 20, RegisterTaskDefinition 20 / 1, ' +
+        'RunTask 100 burst / 40 per s and, for Fargate, 20 / 20 and the tasks it launches 100 / 20; ' +
+        'DescribeTasks 100 / 20, RegisterTaskDefinition 20 / 1, ' +
         'DescribeTaskDefinition 50 / 20; a registration of a family within ' +
         `${REGISTER_CONFLICT_SECONDS} s of the previous one answers "Too many concurrent attempts to ` +
         'create a new revision of the specified family", as ECS refuses concurrent registrations',

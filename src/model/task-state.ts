@@ -132,6 +132,20 @@ export function isIncompleteStop(snapshot: TaskSnapshot): boolean {
   return app !== undefined && app.exitCode === undefined && app.reason === undefined
 }
 
+/**
+ * How long a task ran: from its start (or creation) to its stop by its own timestamps, else from
+ * RunTask's answer to when its end was seen; undefined when neither is known.
+ */
+export function runTimeMs(
+  task: TaskSnapshot | undefined,
+  seen: { launchedAt?: number; endedAt?: number } = {}
+): number | undefined {
+  const start = task?.startedAt ?? task?.createdAt
+  if (start && task?.stoppedAt) return task.stoppedAt.getTime() - start.getTime()
+  const { launchedAt, endedAt } = seen
+  return launchedAt !== undefined && endedAt !== undefined ? endedAt - launchedAt : undefined
+}
+
 /** One log line per container: name, exit code (or its absence) and reason. */
 export function describeContainers(snapshot: TaskSnapshot): string[] {
   return snapshot.containers.map((c) => {

@@ -6,8 +6,8 @@
  */
 import { escapeMarkdown, formatDuration } from './summary.js'
 import { attemptsOf, type TaskRecord } from '../model/outcome.js'
-import { taskIdOf } from '../model/task-state.js'
-import type { TaskEnd, TaskSnapshot } from '../model/task.js'
+import { appContainer, runTimeMs, taskIdOf } from '../model/task-state.js'
+import type { TaskEnd } from '../model/task.js'
 import type { RunRecord } from '../tasks/rerun.js'
 import type { SetTaskResult } from './set-summary.js'
 
@@ -69,22 +69,14 @@ interface AttemptRow {
 }
 
 function runTimeOf(row: AttemptRow): string {
-  const task: TaskSnapshot | undefined = row.end?.kind === 'stopped' ? row.end.task : undefined
-  const start = task?.startedAt ?? task?.createdAt
-  if (start !== undefined && task?.stoppedAt !== undefined) {
-    return formatDuration(task.stoppedAt.getTime() - start.getTime())
-  }
-  if (row.launchedAt !== undefined && row.endedAt !== undefined) {
-    return formatDuration(row.endedAt - row.launchedAt)
-  }
-  return ''
+  const ms = runTimeMs(row.end?.kind === 'stopped' ? row.end.task : undefined, row)
+  return ms === undefined ? '' : formatDuration(ms)
 }
 
 function reasonOf(end: TaskEnd | undefined): string {
   if (end === undefined) return ''
   if (end.kind === 'lost') return end.reason
-  const app = end.task.containers.find((c) => c.name === 'app')
-  const text = [end.task.stoppedReason, app?.reason].filter((s) => s).join(': ')
+  const text = [end.task.stoppedReason, appContainer(end.task)?.reason].filter((s) => s).join(': ')
   return text.length > REASON_MAX ? `${text.slice(0, REASON_MAX)}…` : text
 }
 
@@ -104,7 +96,7 @@ function rowsOf(record: TaskRecord): AttemptRow[] {
       record.state === 'running'
         ? 'unfinished'
         : last?.kind === 'stopped'
-          ? `exit code ${last.task.containers.find((c) => c.name === 'app')?.exitCode ?? 'none'}` +
+          ? `exit code ${appContainer(last.task)?.exitCode ?? 'none'}` +
             (record.retry !== undefined && record.retry.endClass.kind !== 'app-exit'
               ? `; not retried: ${record.retry.why}`
               : '')

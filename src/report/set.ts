@@ -13,6 +13,7 @@ import { taskIdOf } from '../model/task-state.js'
 import type { TaskSetOutcome } from '../tasks/run-set.js'
 import {
   countByStatus,
+  countsText,
   failureMessageOf,
   setOutputs,
   setSummary,
@@ -63,16 +64,11 @@ export async function reportTaskSet(
     runAttempt: options.runAttempt ?? 1,
     ...(options.earlier !== undefined ? { earlier: options.earlier } : {})
   }
-  const counts = countByStatus(results)
   const requests = outcome.waitRequests
   if (options.wait) {
     logger.info(
-      `${counts.succeeded} succeeded, ${counts.failed} failed` +
-        `${counts.stopped ? `, ${counts.stopped} stopped` : ''}` +
-        `${counts.unfinished ? `, ${counts.unfinished} unfinished` : ''}` +
-        `${counts['not-started'] ? `, ${counts['not-started']} not started` : ''}; ` +
-        `waiting took ${requests.list} LIST, ${requests.get} GET and ` +
-        `${requests.describe} DescribeTasks requests`
+      `${countsText(countByStatus(results))}; waiting took ${requests.list} LIST, ` +
+        `${requests.get} GET and ${requests.describe} DescribeTasks requests`
     )
   }
   // Left running, the tasks have no exit codes yet: only their ARNs are known.

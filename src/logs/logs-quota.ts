@@ -4,7 +4,8 @@
  * GetLogEvents and FilterLogEvents are limited per account and region, for every caller at once
  * (the console, dashboards, log shippers and every job of a fan-out), and the limits are not
  * adjustable (docs/limits.md, "CloudWatch Logs read quotas"). This table is the one place the
- * code knows them; the simulator takes its default Logs buckets from it too.
+ * code knows GetLogEvents' (the action calls no other); the simulator takes its default Logs
+ * buckets from it too, and keeps FilterLogEvents' itself (sim/logs.ts).
  */
 import { shareOf, type FanOut } from '../model/fan-out.js'
 
@@ -23,23 +24,9 @@ const GET_LOG_EVENTS_PER_SECOND: Readonly<Record<string, number>> = {
   'eu-west-3': 30
 }
 
-/** FilterLogEvents requests per second in most regions. */
-export const DEFAULT_FILTER_LOG_EVENTS_PER_SECOND = 10
-
-/** Regions whose FilterLogEvents quota differs from the default (docs/limits.md). */
-const FILTER_LOG_EVENTS_PER_SECOND: Readonly<Record<string, number>> = {
-  'us-east-1': 25,
-  'eu-central-1': 5
-}
-
 /** The account's GetLogEvents quota in `region`, requests per second. */
 export function getLogEventsQuota(region: string): number {
   return GET_LOG_EVENTS_PER_SECOND[region] ?? DEFAULT_GET_LOG_EVENTS_PER_SECOND
-}
-
-/** The account's FilterLogEvents quota in `region`, requests per second. */
-export function filterLogEventsQuota(region: string): number {
-  return FILTER_LOG_EVENTS_PER_SECOND[region] ?? DEFAULT_FILTER_LOG_EVENTS_PER_SECOND
 }
 
 /**

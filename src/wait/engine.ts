@@ -20,7 +20,7 @@ import {
   readsStartedNext
 } from './end-rules.js'
 import { applyObservation, type Applied, type LogLine, type Observation } from './observations.js'
-import { MIN_READ_GAP_MS, tickReadMode, type ReadMode } from './read-mode.js'
+import { MIN_READ_GAP_MS, chooseReadMode, type ReadMode } from './read-mode.js'
 import { S3Reader, type KeyOwner, type ListResult, type ReadResult } from './s3-reader.js'
 import { s3ReadDelayMs } from './schedule.js'
 import { judgeVerify, planVerify, settleStop } from './verify-check.js'
@@ -234,7 +234,7 @@ export class WaitEngine {
       .map((w) => now - w.addedAt)
     const baseSeconds = this.options.pollIntervalSeconds
     const { listOff, pages } = reader
-    const { mode, reason } = tickReadMode({ ages, baseSeconds, pages, listOff })
+    const { mode, reason } = chooseReadMode({ ages, baseSeconds, pages, listOff })
     if (mode !== this.mode || this.lastLoggedMode === undefined) {
       this.deps.logger.debug(reason)
       this.lastLoggedMode = mode

@@ -59,7 +59,7 @@ export class S3Reader {
     private readonly count: (kind: 'get' | 'list', n: number) => void,
     endpoint?: string
   ) {
-    this.ctx = endpoint === undefined ? { prefix } : { prefix, endpoint }
+    this.ctx = { prefix, endpoint }
   }
 
   /** Errors in a row, for the read backoff. */
@@ -109,7 +109,7 @@ export class S3Reader {
       const message = listedButDeniedMessage(this.ctx.prefix, url)
       result.logs = [...result.logs, { level: 'warning', message, once: 'get-object-denied' }]
     }
-    return { ...result, ...(observation === undefined ? {} : { observation }) }
+    return { ...result, observation }
   }
 
   /** One LIST of `prefixes`, matched against the watched keys. */
@@ -149,9 +149,7 @@ export class S3Reader {
 
   private take(change: HealthChange): Omit<ReadResult, 'observation'> {
     this.health = change.health
-    return change.mode === undefined
-      ? { logs: change.logs }
-      : { logs: change.logs, mode: change.mode }
+    return { logs: change.logs, mode: change.mode }
   }
 }
 
@@ -166,14 +164,10 @@ export function observationOf(
     case 'denied':
       return { kind: read.kind, arn, name }
     case 'ignored':
-      return read.etag === undefined
-        ? { kind: 'unusable', arn, name, why: read.why }
-        : { kind: 'unusable', arn, name, why: read.why, etag: read.etag }
+      return { kind: 'unusable', arn, name, why: read.why, etag: read.etag }
     case 'event':
       if (name === 'started') return { kind: 'started', arn, task: read.task }
-      return read.etag === undefined
-        ? { kind: 'stopped', arn, task: read.task }
-        : { kind: 'stopped', arn, task: read.task, etag: read.etag }
+      return { kind: 'stopped', arn, task: read.task, etag: read.etag }
     case 'retry':
     case 'broken':
       return undefined
@@ -225,9 +219,7 @@ export async function listNotifications(
       for (const object of out.Contents ?? []) {
         round.keys++
         if (object.Key === undefined) continue
-        round.objects.push(
-          object.ETag === undefined ? { key: object.Key } : { key: object.Key, etag: object.ETag }
-        )
+        round.objects.push({ key: object.Key, etag: object.ETag })
       }
       token = out.IsTruncated ? out.NextContinuationToken : undefined
     } while (token !== undefined && !options.signal.aborted)

@@ -82,12 +82,8 @@ function reasonOf(end: TaskEnd | undefined): string {
 
 function rowsOf(record: TaskRecord): AttemptRow[] {
   const rows: AttemptRow[] = (record.attempts ?? []).map((a) => ({
+    ...a,
     index: record.index,
-    attempt: a.attempt,
-    taskArn: a.taskArn,
-    end: a.end,
-    ...(a.launchedAt !== undefined ? { launchedAt: a.launchedAt } : {}),
-    ...(a.endedAt !== undefined ? { endedAt: a.endedAt } : {}),
     outcome: `${a.endClass.kind} (${a.endClass.cause}): retried by ${a.why}`
   }))
   if (record.taskArn !== undefined) {
@@ -101,15 +97,7 @@ function rowsOf(record: TaskRecord): AttemptRow[] {
               ? `; not retried: ${record.retry.why}`
               : '')
           : 'lost'
-    rows.push({
-      index: record.index,
-      attempt: rows.length + 1,
-      taskArn: record.taskArn,
-      ...(last !== undefined ? { end: last } : {}),
-      ...(record.launchedAt !== undefined ? { launchedAt: record.launchedAt } : {}),
-      ...(record.endedAt !== undefined ? { endedAt: record.endedAt } : {}),
-      outcome
-    })
+    rows.push({ ...record, taskArn: record.taskArn, attempt: rows.length + 1, outcome })
   }
   return rows
 }

@@ -11,6 +11,7 @@
 import { setMaxListeners } from 'node:events'
 import { escapeLogText } from '../util/safe-text.js'
 import { UserError, shownErrorMessage } from '../util/errors.js'
+import { compact } from '../util/objects.js'
 import type { Runtime } from '../util/runtime.js'
 import { exitCodeOf, taskIdOf } from '../model/task-state.js'
 import { nextBatch } from './batch.js'
@@ -165,11 +166,8 @@ export class WorkQueue {
         .join(': ')
       logger.info(`Task ${id} stopped${t} with exit code ${code}${how ? ` (${how})` : ''}${which}`)
     }
-    if (!succeeded(record) && this.retried(record, end)) {
-      this.notify()
-      return
-    }
-    if (!succeeded(record) && !record.stopRequested && this.options.failFast) {
+    const failed = !succeeded(record)
+    if (failed && !this.retried(record, end) && !record.stopRequested && this.options.failFast) {
       this.stop('fail-fast')
     }
     this.notify()
@@ -199,30 +197,21 @@ export class WorkQueue {
     if (!decision.retry || this.halted !== undefined) {
       const why = decision.retry ? 'the task set was stopping' : decision.why
       record.retry = { endClass: decision.class, why }
-      if (decision.retry) return false
-      if (attempt > 1 || decision.class.kind !== 'app-exit') {
+      if (!decision.retry && (attempt > 1 || decision.class.kind !== 'app-exit')) {
         logger.info(`${which} ended by ${how} on attempt ${attempt}; not retried: ${decision.why}`)
       }
       return false
     }
+    // The attempt keeps what is known of it; the record starts again from not-started.
+    const { taskArn, launchedAt, endedAt, seen } = record
+    const ended = { attempt, taskArn: taskArn as string, launchedAt, endedAt, end, seen }
+    const endClass = decision.class
     record.attempts = [
       ...(record.attempts ?? []),
-      {
-        attempt,
-        taskArn: record.taskArn as string,
-        ...(record.launchedAt !== undefined ? { launchedAt: record.launchedAt } : {}),
-        ...(record.endedAt !== undefined ? { endedAt: record.endedAt } : {}),
-        end,
-        ...(record.seen !== undefined ? { seen: record.seen } : {}),
-        endClass: decision.class,
-        why: decision.why
-      }
+      compact({ ...ended, endClass, why: decision.why })
     ]
-    delete record.taskArn
-    delete record.launchedAt
-    delete record.endedAt
-    delete record.end
-    delete record.seen
+    for (const key of ['taskArn', 'launchedAt', 'endedAt', 'end', 'seen'] as const)
+      delete record[key]
     record.state = 'not-started'
     this.queue = [record.index, ...this.queue]
     logger.info(
@@ -397,12 +386,8 @@ export class WorkQueue {
     const queued = this.queue.length
     const stopping = this.shouldStop(halt)
     logger.warning(haltMessage(halt, { running, queued, stopping, total: this.records.length }))
-    if (!stopping) {
-      this.stopsDoneAt = this.deps.clock.now()
-      this.notify()
-      return
-    }
-    this.stopEach(running, this.reasonFor(halt))
+    if (stopping) this.stopEach(running, this.reasonFor(halt))
+    else this.stopsDoneAt = this.deps.clock.now()
     this.notify()
   }
 

@@ -202,11 +202,6 @@ export class RetryPolicy {
     return this.settings.attempts
   }
 
-  /** Causes the storm guard stopped retrying, as `kind (cause)`. */
-  get stormedCauses(): string[] {
-    return [...this.stormed]
-  }
-
   /**
    * Decides whether attempt `attempt` (1-based) of task `index` runs again, given how it ended.
    * An exit code of 0 is never retried: the app says the work is done.

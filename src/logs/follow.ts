@@ -342,19 +342,15 @@ class StreamFollower {
     signal: AbortSignal | undefined,
     result: (complete: boolean, tail: boolean) => FollowResult
   ): Promise<FollowResult> {
-    const { logs, logger, clock, random } = this.deps
-    const lines = await tailLogs(
-      { logs, logger, clock, random },
-      {
-        group: this.o.group,
-        stream: this.o.stream,
-        region: this.o.region,
-        lines: this.o.keepLines,
-        pacer,
-        deadline,
-        ...(signal ? { signal } : {})
-      }
-    )
+    const lines = await tailLogs(this.deps, {
+      group: this.o.group,
+      stream: this.o.stream,
+      region: this.o.region,
+      lines: this.o.keepLines,
+      pacer,
+      deadline,
+      signal
+    })
     if (lines === undefined) return result(false, false)
     this.last.splice(0, this.last.length, ...lines.slice(-this.o.keepLines))
     this.printed += lines.length

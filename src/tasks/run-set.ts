@@ -172,7 +172,11 @@ function workQueueOf(
           run.roomWaits.push(...indexes.map((index) => ({ index, waitedMs, quota: quota.name })))
       }),
       ...(run.wait ? { watch: (arn: string) => engine.add(arn) } : {}),
-      stop: stopper(deps, run.cluster),
+      // One StopTask call (with its retries); false when it failed.
+      stop: async (taskArn, reason) => {
+        const stop = { cluster: run.cluster, taskArns: [taskArn], reason }
+        return (await stopTasks(deps, stop)).failed.length === 0
+      },
       stopped: (arn) => engine.expectStop(arn)
     },
     {
@@ -229,19 +233,4 @@ function setLine(options: TaskSetOptions, cluster: string, launchRate: number): 
     `Running ${n} tasks on cluster '${cluster}': ${parallel}, ${+launchRate.toFixed(2)} RunTask ` +
     `call(s) per second${options.failFast ? ', fail-fast' : ''}`
   )
-}
-
-/** One StopTask call (with its retries) for the queue; false when it failed. */
-function stopper(
-  deps: TaskSetDeps,
-  cluster: string
-): (taskArn: string, reason: string) => Promise<boolean> {
-  const { ecs, clock, random, logger } = deps
-  return async (taskArn, reason) => {
-    const result = await stopTasks(
-      { ecs, clock, random, logger },
-      { cluster, taskArns: [taskArn], reason }
-    )
-    return result.failed.length === 0
-  }
 }

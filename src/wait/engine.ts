@@ -22,6 +22,7 @@ import {
 import { applyObservation, type Applied, type LogLine, type Observation } from './observations.js'
 import { MIN_READ_GAP_MS, chooseReadMode, type ReadMode } from './read-mode.js'
 import { S3Reader, type KeyOwner, type ListResult, type ReadResult } from './s3-reader.js'
+import { errorsInARow } from './s3-health.js'
 import { s3ReadDelayMs } from './schedule.js'
 import { judgeVerify, planVerify, settleStop } from './verify-check.js'
 import {
@@ -142,14 +143,12 @@ export class WaitEngine {
     signal.addEventListener('abort', onAbort, { once: true })
     try {
       while (!signal.aborted) {
-        if (this.watched.size > 0) {
-          await this.tick(signal)
-          if (signal.aborted) break
-        }
+        if (this.watched.size > 0) await this.tick(signal)
         const wakeAt = this.watched.size > 0 ? this.nextWakeAt() : Infinity
         this.wake = new AbortController()
         this.wakeAt = wakeAt
         const sleep = this.wake.signal
+        // Aborted during the tick: the new wake-up would miss it.
         if (signal.aborted) break
         if (wakeAt === Infinity) {
           // Nothing to read until a task is added.
@@ -177,7 +176,7 @@ export class WaitEngine {
         baseSeconds: this.options.pollIntervalSeconds,
         // The incomplete-stop grace is short: re-read at the base rate, not the age-grown one.
         ageMs: incomplete ? 0 : ageMs,
-        consecutiveErrors: this.reader?.errors ?? 0,
+        consecutiveErrors: this.reader ? errorsInARow(this.reader.health) : 0,
         random: this.deps.random
       })
     )
@@ -233,7 +232,7 @@ export class WaitEngine {
       .filter((w) => w.incompleteSince === undefined)
       .map((w) => now - w.addedAt)
     const baseSeconds = this.options.pollIntervalSeconds
-    const { listOff, pages } = reader
+    const { listOff, pages } = reader.health
     const { mode, reason } = chooseReadMode({ ages, baseSeconds, pages, listOff })
     if (mode !== this.mode || this.lastLoggedMode === undefined) {
       this.deps.logger.debug(reason)
@@ -343,7 +342,7 @@ export class WaitEngine {
       w.nextVerifyAt = nextVerifyAt(w.stopRequested === true, verifyMs, t)
     if (answer === undefined) return
     const prefix = this.options.prefix as NotificationPrefix
-    const s3Answered = reader.answered
+    const s3Answered = reader.health.answered
     const ctx = { now: t, prefix, cluster, verifyIntervalSeconds, s3Answered }
     const judged = judgeVerify(plan.verify, answer, ctx)
     for (const { w, applied } of judged.tasks) this.commit(w, applied)

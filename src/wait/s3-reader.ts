@@ -16,7 +16,6 @@ import {
   afterGet,
   afterList,
   afterListError,
-  errorsInARow,
   type HealthChange,
   type HealthContext,
   type S3Health
@@ -50,7 +49,7 @@ export interface KeyOwner {
 
 /** Reads the notification bucket and keeps its health; counts its requests through `count`. */
 export class S3Reader {
-  private health: S3Health = FRESH_HEALTH
+  private state: S3Health = FRESH_HEALTH
   private readonly ctx: HealthContext
 
   constructor(
@@ -62,24 +61,9 @@ export class S3Reader {
     this.ctx = { prefix, endpoint }
   }
 
-  /** Errors in a row, for the read backoff. */
-  get errors(): number {
-    return errorsInARow(this.health)
-  }
-
-  /** Some S3 request was answered (so S3 can be reached, and the notifier may be blamed). */
-  get answered(): boolean {
-    return this.health.answered
-  }
-
-  /** LIST pages the prefix took last time (1 before the first LIST). */
-  get pages(): number {
-    return this.health.pages
-  }
-
-  /** Why listing was given up; undefined while it works. */
-  get listOff(): string | undefined {
-    return this.health.listOff
+  /** How the bucket has been answering (s3-health.ts), as its answers left it. */
+  get health(): S3Health {
+    return this.state
   }
 
   /** GETs `key`, the `name` object of task `arn` (`listed`: a LIST just showed it). */
@@ -97,7 +81,7 @@ export class S3Reader {
     })
     const failed = read.kind === 'retry' || read.kind === 'broken'
     const change = afterGet(
-      this.health,
+      this.state,
       failed ? { kind: read.kind, error: read.error, key: task.key } : { kind: 'answered' },
       this.ctx
     )
@@ -134,10 +118,10 @@ export class S3Reader {
     }
     if (round.failure !== undefined) {
       if (signal.aborted) return { started, toGet: [], failed: true, logs: [] }
-      const change = afterListError(this.health, round.failure, this.ctx)
+      const change = afterListError(this.state, round.failure, this.ctx)
       return { started, toGet: [], failed: true, ...this.take(change) }
     }
-    this.health = afterList(this.health, round.pages)
+    this.state = afterList(this.state, round.pages)
     const line: LogLine = {
       level: 'debug',
       message:
@@ -148,7 +132,7 @@ export class S3Reader {
   }
 
   private take(change: HealthChange): Omit<ReadResult, 'observation'> {
-    this.health = change.health
+    this.state = change.health
     return { logs: change.logs, mode: change.mode }
   }
 }

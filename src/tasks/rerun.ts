@@ -146,27 +146,16 @@ export function recordOf(
     tasks: context.specs.length,
     spec: specFingerprint(spec)
   }
-  if (record.state === 'start-failed') {
-    return {
-      ...base,
-      status: 'failed',
-      exitCode: null,
-      taskArn: null,
-      stopCode: null,
-      stoppedReason: null,
-      startedAt: null,
-      stoppedAt: null
-    }
-  }
-  if (record.state !== 'ended' || record.end === undefined) return undefined
-  const end = record.end
-  const task = end.kind === 'stopped' ? end.task : undefined
+  const ended = record.state === 'ended' ? record.end : undefined
+  if (ended === undefined && record.state !== 'start-failed') return undefined
+  // A task that could not start has failed, with every other field null.
+  const task = ended?.kind === 'stopped' ? ended.task : undefined
   const exitCode = task !== undefined ? exitCodeOf(task) : null
   return {
     ...base,
     status: exitCode === 0 ? 'succeeded' : 'failed',
     exitCode,
-    taskArn: record.taskArn ?? null,
+    taskArn: ended !== undefined ? (record.taskArn ?? null) : null,
     stopCode: task?.stopCode ?? null,
     stoppedReason: task?.stoppedReason?.slice(0, REASON_MAX) ?? null,
     startedAt: task?.startedAt?.toISOString() ?? null,
@@ -327,13 +316,7 @@ export async function startRerun(
     }
     return none
   }
-  const place = runRecordPlace({
-    bucket: input.bucket.bucket,
-    prefix: input.bucket.prefix,
-    env: input.env,
-    jobIndex: input.jobIndex,
-    jobTotal: input.jobTotal
-  })
+  const place = runRecordPlace({ ...input, ...input.bucket })
   if (place === undefined) return none
   if (runAttempt <= 1 || input.rerun === 'all') return { ...none, place }
   const records = await readRunRecords({ s3: deps.s3, logger: deps.logger }, place)

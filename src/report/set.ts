@@ -60,10 +60,7 @@ export async function reportTaskSet(
     return 'url' in link ? link.url : undefined
   }
   const results = withEarlier(resultsOf(outcome.records, logsUrlOf), options.earlier)
-  const attempts = {
-    runAttempt: options.runAttempt ?? 1,
-    ...(options.earlier !== undefined ? { earlier: options.earlier } : {})
-  }
+  const attempts = { runAttempt: options.runAttempt ?? 1, earlier: options.earlier }
   const requests = outcome.waitRequests
   if (options.wait) {
     logger.info(
@@ -79,10 +76,7 @@ export async function reportTaskSet(
   for (const [name, value] of Object.entries(attemptOutputs(outcome.records, attempts))) {
     if (options.wait) deps.setOutput(name, value)
   }
-  const attemptsMarkdown = attemptsSummary(outcome.records, {
-    ...attempts,
-    ...(outcome.storms !== undefined ? { storm: outcome.storms } : {})
-  })
+  const attemptsMarkdown = attemptsSummary(outcome.records, { ...attempts, storm: outcome.storms })
   const only = results.length === 1 ? (results[0] as SetTaskResult) : undefined
   const waited = roomWaitLine(outcome.roomWaits, results.length)
   if (only !== undefined) {
@@ -141,15 +135,14 @@ async function reportOne(
   const report = await reportTask(deps, {
     ...options,
     taskArn,
-    ...(end?.kind === 'stopped'
-      ? { snapshot: end.task }
-      : record?.seen !== undefined
-        ? { snapshot: record.seen }
-        : {}),
+    snapshot: end?.kind === 'stopped' ? end.task : record?.seen,
     stopped: end?.kind === 'stopped',
-    ...(end?.kind !== 'stopped' && halt !== undefined
-      ? { unfinished: halt === 'cancelled' ? 'cancelled' : 'timed-out' }
-      : {}),
+    unfinished:
+      end?.kind === 'stopped' || halt === undefined
+        ? undefined
+        : halt === 'cancelled'
+          ? 'cancelled'
+          : 'timed-out',
     durationMs: deps.clock.now() - outcome.startedAt
   })
   if (halt === 'cancelled') return 'The workflow run was cancelled while the task was running'

@@ -30,22 +30,15 @@ export function getLogEventsQuota(region: string): number {
 }
 
 /**
- * The part of the fan-out's share its turns fill: four fifths. The last fifth is room for what
- * the ticks cannot rule out: a read lands anywhere in the first half of its tick, a busy runner's
- * timer fires late, and runners' clocks differ by a few milliseconds; so the fan-out's reads stay
- * under its share over any 5 s, not only on average.
+ * The part of the fan-out's share its turns fill: four fifths, the last fifth room for what the
+ * ticks cannot rule out (docs/limits.md, "Reading logs on a share").
  */
 export const TURN_FILL = 0.8
 
 /**
- * One task's share of GetLogEvents, and where its reads go among the fan-out's.
- *
- * The fan-out as a whole may read `quota × fraction` per second (half by default), and its turns
- * fill TURN_FILL of that: ticks `tickMs = 1000 / (quota × fraction × TURN_FILL)` apart on the
- * wall clock (250 ms for a 10/s quota, 100 ms for 25/s), which every job of the fan-out shares;
- * the N tasks take turns, task slot `s` owning the ticks `k ≡ s (mod N)`. So a task reads at
- * most once per `N × tickMs`, and N tasks that start together still read one at a time, evenly
- * spread, without talking to each other.
+ * One task's share of GetLogEvents: ticks `1000 / (quota × fraction × TURN_FILL)` ms apart on the
+ * wall clock, task slot `s` of N owning the ticks `k ≡ s (mod N)` (docs/limits.md, "Reading logs
+ * on a share").
  */
 export interface LogsShare {
   /** This task's reads per second at most: `quota × fraction × TURN_FILL / N`. */

@@ -4,6 +4,7 @@
  */
 import type { Task } from '@aws-sdk/client-ecs'
 import { z } from 'zod'
+import { compact } from '../util/objects.js'
 import type { ContainerOutcome, TaskSnapshot } from './task.js'
 
 /** The container whose exit code is the task's (hako's rule, docs/hako.md, "Exit code"). */
@@ -42,13 +43,6 @@ const detailSchema = z.object({
   launchType: optionalString,
   version: z.number().int().nullish()
 })
-
-/** Drops null and undefined fields, so snapshots compare and print cleanly. */
-function compact<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], null> } {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, v]) => v !== undefined && v !== null)
-  ) as { [K in keyof T]: Exclude<T[K], null> }
-}
 
 function container(c: {
   name?: string | null

@@ -94,12 +94,8 @@ export class WaitEngine {
       throw new Error('WaitEngine: a notification prefix needs an S3 client')
     }
     this.mode = options.prefix === undefined ? 'describe' : 'get'
-    const { cluster, pollIntervalSeconds, prefix } = options
-    this.poller = new DescribePoller(this.describe, {
-      cluster,
-      pollIntervalSeconds,
-      random: deps.random
-    })
+    const prefix = options.prefix
+    this.poller = new DescribePoller(this.describe, { ...options, random: deps.random })
     const count = (kind: 'get' | 'list', n: number): number => (this.requests[kind] += n)
     this.reader =
       prefix === undefined || deps.s3 === undefined

@@ -342,11 +342,7 @@ export async function finishRerun(
     return record === undefined ? [] : [record]
   })
   if (results.length === 0) return
-  const { written } = await writeRunRecords(
-    { s3: deps.s3, logger: deps.logger },
-    state.place,
-    results
-  )
+  const { written } = await writeRunRecords({ ...deps, s3: deps.s3 }, state.place, results)
   deps.logger.debug(
     `Recorded ${written} task result(s) under s3://${state.place.bucket}/${state.place.keyPrefix}`
   )

@@ -82,11 +82,6 @@ export interface QueueOutcome {
   storms?: string[]
 }
 
-/** True for a task that ended with exit code 0. */
-function succeeded(record: TaskRecord): boolean {
-  return record.end?.kind === 'stopped' && exitCodeOf(record.end.task) === 0
-}
-
 export class WorkQueue {
   private readonly records: TaskRecord[]
   private readonly byArn = new Map<string, TaskRecord>()
@@ -166,7 +161,7 @@ export class WorkQueue {
         .join(': ')
       logger.info(`Task ${id} stopped${t} with exit code ${code}${how ? ` (${how})` : ''}${which}`)
     }
-    const failed = !succeeded(record)
+    const failed = end.kind !== 'stopped' || exitCodeOf(end.task) !== 0
     if (failed && !this.retried(record, end) && !record.stopRequested && this.options.failFast) {
       this.stop('fail-fast')
     }
@@ -215,14 +210,10 @@ export class WorkQueue {
     record.state = 'not-started'
     this.queue = [record.index, ...this.queue]
     logger.info(
-      `${which} ended by ${how} on attempt ${attempt} of ${this.retryAttempts}: ` +
+      `${which} ended by ${how} on attempt ${attempt} of ${policy.attempts}: ` +
         `starting attempt ${attempt + 1} (${escapeLogText(decision.why)})`
     )
     return true
-  }
-
-  private get retryAttempts(): number {
-    return this.options.retry?.attempts ?? 1
   }
 
   /** The waiter failed for good: stop what runs (nothing can see it end) and finish. */

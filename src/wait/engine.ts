@@ -178,10 +178,6 @@ export class WaitEngine {
     )
   }
 
-  private listDelay(): number {
-    return this.readDelay(paceAgeMs(this.watched.values(), this.deps.clock.now()), false)
-  }
-
   private nextWakeAt(): number {
     let at = Infinity
     if (this.mode === 'describe') at = this.poller.nextPollAt
@@ -197,12 +193,6 @@ export class WaitEngine {
       }
     }
     return at
-  }
-
-  /** Switches how the next tick reads; DescribeTasks at once. */
-  private setMode(mode: ReadMode): void {
-    this.mode = mode
-    if (mode === 'describe') this.poller.nextPollAt = this.deps.clock.now()
   }
 
   private async tick(signal: AbortSignal): Promise<void> {
@@ -283,7 +273,8 @@ export class WaitEngine {
         await reader.read({ arn, key: w.stoppedKey, name: 'stopped', listed: true }, signal)
       )
     })
-    this.nextListAt = clock.now() + this.listDelay()
+    const ageMs = paceAgeMs(this.watched.values(), clock.now())
+    this.nextListAt = clock.now() + this.readDelay(ageMs, false)
   }
 
   /** What a read says: what it saw of its task, then its lines and a change of read mode. */
@@ -292,7 +283,10 @@ export class WaitEngine {
       this.observe(read.observation, this.deps.clock.now())
     }
     for (const line of read.logs) this.log(line)
-    if (read.mode !== undefined) this.setMode(read.mode)
+    if (read.mode === undefined) return
+    // The next tick reads the new way; DescribeTasks at once.
+    this.mode = read.mode
+    if (read.mode === 'describe') this.poller.nextPollAt = this.deps.clock.now()
   }
 
   /** DescribeTasks for up to 100 tasks a call, counted. */

@@ -215,7 +215,6 @@ export function renderTags(
     : entries.map(([key, value]) => ({ key, value: String(value) }))
 }
 
-/** What renderRegisterRequest needs. */
 export interface RegisterRenderParams {
   family: string
   scheduler: SchedulerDefinition
@@ -264,7 +263,6 @@ export interface AppOverrides {
   memoryReservation?: number
 }
 
-/** What renderRunTaskRequest needs. */
 export interface RunTaskRenderParams {
   cluster: string
   family: string

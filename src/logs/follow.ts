@@ -69,7 +69,6 @@ export interface FollowResult {
   tail: boolean
   /** Every line up to the stream's end was printed. */
   complete: boolean
-  /** Lines printed. */
   printed: number
   /** The last `keepLines` lines printed, without timestamps, for the job summary. */
   lastLines: string[]

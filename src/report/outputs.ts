@@ -2,9 +2,6 @@
 import type { TaskResult } from '../model/task.js'
 import { taskIdOf } from '../model/task-state.js'
 
-/** What is known of a task when outputs are written: a result, or only the last state seen. */
-export type ResultLike = Partial<TaskResult>
-
 /** Values known outside the task state. */
 export interface OutputExtras {
   /** The task ARN, for when no state was seen. */
@@ -18,10 +15,10 @@ const iso = (date: Date | undefined): string => (date === undefined ? '' : date.
 /**
  * The outputs for one task: `exit-code`, `stop-code`, `stopped-reason`, `started-at`,
  * `stopped-at` (ISO 8601), `containers` (JSON: name, exitCode, reason), `task-id`, `task-arn`,
- * `logs-url`. A value not known (timeout, cancel) is ''.
+ * `logs-url`, from a result or only the last state seen. A value not known (timeout, cancel) is ''.
  */
 export function resultOutputs(
-  result: ResultLike,
+  result: Partial<TaskResult>,
   extra: OutputExtras = {}
 ): Record<string, string> {
   const task = result.task

@@ -98,7 +98,6 @@ export function setOutputs(results: readonly SetTaskResult[]): Record<string, st
   }
 }
 
-/** Counts by status. */
 export function countByStatus(results: readonly SetTaskResult[]): Record<TaskStatus, number> {
   const counts: Record<TaskStatus, number> = {
     succeeded: 0,

@@ -111,7 +111,6 @@ function parseRule(name: string, line: string, where: string): RetryRule {
   return { action, conditions, source: where, text: action === 'exit' ? `exit ${text}` : text }
 }
 
-/** The default set as rules. */
 export function defaultRetryRules(): RetryRule[] {
   return DEFAULT_RETRY_ON.map((line) => parseRule('retry-on', line, 'the default rule'))
 }

@@ -103,7 +103,6 @@ export class WaitEngine {
         : new S3Reader(deps.s3, prefix, count, deps.s3Endpoint)
   }
 
-  /** Starts watching a task. */
   add(taskArn: string): void {
     if (this.watched.has(taskArn)) return
     const now = this.deps.clock.now()

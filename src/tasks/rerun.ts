@@ -22,6 +22,7 @@ import { attemptsOf, type TaskRecord } from '../model/outcome.js'
 import { exitCodeOf } from '../model/task-state.js'
 import { errorName, shownErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
+import { parseJson } from '../util/objects.js'
 import { pool } from '../util/pool.js'
 
 /** Bumped when the record's shape changes; records of another version are not read. */
@@ -165,12 +166,7 @@ export function recordOf(
 
 /** Parses a record's JSON; undefined when it is not a record of this version. */
 export function parseRunRecord(text: string): RunRecord | undefined {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return undefined
-  }
+  const value = parseJson(text)
   if (value === null || typeof value !== 'object') return undefined
   const r = value as Partial<RunRecord>
   const ok =

@@ -1,3 +1,12 @@
+/** The value of a JSON text, or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
 /** Sets a key without ever touching the prototype (a key may be spelled `__proto__`). */
 export function setKey(map: object, key: string | number, value: unknown): void {
   Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true })

@@ -9,7 +9,7 @@ import { attemptsOf, type TaskRecord } from '../model/outcome.js'
 import { appContainer, runTimeMs, taskIdOf } from '../model/task-state.js'
 import type { TaskEnd } from '../model/task.js'
 import type { RunRecord } from '../tasks/rerun.js'
-import type { SetTaskResult } from './set-summary.js'
+import { cut, type SetTaskResult } from './set-summary.js'
 
 /** Reasons are cut to this many characters in an attempt row. */
 const REASON_MAX = 300
@@ -76,8 +76,8 @@ function runTimeOf(row: AttemptRow): string {
 function reasonOf(end: TaskEnd | undefined): string {
   if (end === undefined) return ''
   if (end.kind === 'lost') return end.reason
-  const text = [end.task.stoppedReason, appContainer(end.task)?.reason].filter((s) => s).join(': ')
-  return text.length > REASON_MAX ? `${text.slice(0, REASON_MAX)}…` : text
+  const reasons = [end.task.stoppedReason, appContainer(end.task)?.reason]
+  return cut(reasons.filter((s) => s).join(': '), REASON_MAX)
 }
 
 function rowsOf(record: TaskRecord): AttemptRow[] {

@@ -144,7 +144,7 @@ export function indexRanges(indexes: readonly number[]): string {
   return parts.join(', ')
 }
 
-function cut(text: string, max: number): string {
+export function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text
 }
 

@@ -189,11 +189,11 @@ async function runAndReport(ctx: RunContext): Promise<void> {
       rendered,
       taskDefinitionArn,
       logLines: inputs.logLines,
-      ...(followed !== undefined ? { followed } : {}),
+      followed,
       fanOut: inputs.fanOut,
       failOnError: inputs.failOnError,
       stopOnCancel: inputs.stopOnCancel,
-      ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),
+      timeoutSeconds: inputs.timeoutSeconds,
       wait: inputs.wait,
       runAttempt: rerun.runAttempt,
       earlier: rerun.plan.earlier

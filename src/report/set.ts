@@ -89,10 +89,7 @@ export async function reportTaskSet(
   if (ran.length === 1) {
     // One task of many ran (fail-fast, a halt): its own outputs too.
     const one = ran[0] as SetTaskResult
-    const single = resultOutputs(
-      { task: one.task, exitCode: one.exitCode },
-      { taskArn: one.taskArn, logsUrl: one.logsUrl ?? '' }
-    )
+    const single = resultOutputs(one, { taskArn: one.taskArn, logsUrl: one.logsUrl ?? '' })
     for (const [name, value] of Object.entries(single)) deps.setOutput(name, value)
   }
 

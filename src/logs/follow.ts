@@ -77,7 +77,6 @@ export interface FollowResult {
   throttled: number
 }
 
-/** A follower at work. */
 export interface Follower {
   /**
    * Ends following and drains the stream to its end, within `drainMs` (default drainMsFor the

@@ -35,7 +35,6 @@ import {
 
 export type { TaskEnd } from '../model/task.js'
 
-/** GETs in flight at once. */
 const GET_CONCURRENCY = 16
 
 export interface WaitEngineDeps extends Runtime {

@@ -158,16 +158,10 @@ export function observationOf(
   }
 }
 
-/** One object a LIST showed. */
-export interface ListedObject {
-  key: string
-  etag?: string
-}
-
 /** What one LIST round saw. */
 export interface ListRound {
   /** Every object seen, in the order S3 listed them (also those seen before a failure). */
-  objects: ListedObject[]
+  objects: { key: string; etag?: string }[]
   /** LIST requests sent (pages asked for). */
   pages: number
   /** Keys listed in all. */

@@ -14,10 +14,27 @@
  *   most 100 stream names, and a `nextToken` only while more events match.
  * - Both are throttled with the region's quotas (`logsLimitsOf`), account-wide.
  */
-import { filterLogEventsQuota, getLogEventsQuota } from '../src/logs/logs-quota.js'
+import { getLogEventsQuota } from '../src/logs/logs-quota.js'
 import type { Clock, Random } from '../src/util/clock.js'
 import { AwsError } from './json-server.js'
 import type { BucketLimit } from './token-bucket.js'
+
+/** FilterLogEvents requests per second in most regions (docs/limits.md). */
+const DEFAULT_FILTER_LOG_EVENTS_PER_SECOND = 10
+
+/** Regions whose FilterLogEvents quota differs from the default (docs/limits.md). */
+const FILTER_LOG_EVENTS_PER_SECOND: Readonly<Record<string, number>> = {
+  'us-east-1': 25,
+  'eu-central-1': 5
+}
+
+/**
+ * The account's FilterLogEvents quota in `region`, requests per second. The action never calls
+ * FilterLogEvents; the simulator and the follow bench do.
+ */
+export function filterLogEventsQuota(region: string): number {
+  return FILTER_LOG_EVENTS_PER_SECOND[region] ?? DEFAULT_FILTER_LOG_EVENTS_PER_SECOND
+}
 
 /**
  * The Logs token buckets of an endpoint in `region`: GetLogEvents and FilterLogEvents at the

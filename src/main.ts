@@ -151,12 +151,10 @@ async function runAndReport(ctx: RunContext): Promise<void> {
   const { deps, inputs, rendered, clients } = ctx
   const { logger, state } = deps
   const logs = taskLogs(ctx)
-  const s3Prefix =
-    ctx.plan.prefix === undefined || ctx.plan.prefix === 'none' ? undefined : ctx.plan.prefix
-  const recordsS3 = s3Prefix === undefined ? undefined : clients.s3(s3Prefix.region)
-  const records = { ...(recordsS3 !== undefined ? { s3: recordsS3 } : {}), logger }
+  const bucket = ctx.plan.prefix === 'none' ? undefined : ctx.plan.prefix
+  const records = { s3: bucket && clients.s3(bucket.region), logger }
   const rerun = await startRerun(records, {
-    ...(s3Prefix !== undefined ? { bucket: s3Prefix } : {}),
+    bucket,
     env: deps.env,
     jobIndex: inputs.fanOut.jobIndex,
     jobTotal: inputs.fanOut.jobTotal,
@@ -191,11 +189,11 @@ async function runAndReport(ctx: RunContext): Promise<void> {
       rendered,
       taskDefinitionArn,
       logLines: inputs.logLines,
-      ...(followed !== undefined ? { followed } : {}),
+      followed,
       fanOut: inputs.fanOut,
       failOnError: inputs.failOnError,
       stopOnCancel: inputs.stopOnCancel,
-      ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),
+      timeoutSeconds: inputs.timeoutSeconds,
       wait: inputs.wait,
       runAttempt: rerun.runAttempt,
       earlier: rerun.plan.earlier
@@ -220,7 +218,7 @@ function runSet(
   const { deps, inputs, rendered, clients, plan } = ctx
   const { clock, random, logger, state } = deps
   const n = plan.apps.length
-  const s3Prefix = plan.prefix === undefined || plan.prefix === 'none' ? undefined : plan.prefix
+  const bucket = plan.prefix === 'none' ? undefined : plan.prefix
   return logger.group(n === 1 ? 'Run the task' : `Run ${n} tasks`, () =>
     runTaskSet(
       {
@@ -230,8 +228,8 @@ function runSet(
         clock,
         random,
         logger,
-        s3: s3Prefix === undefined ? undefined : clients.s3(s3Prefix.region),
-        s3Endpoint: s3EndpointOf(deps.env, s3Prefix?.region ?? clients.region),
+        s3: bucket && clients.s3(bucket.region),
+        s3Endpoint: s3EndpointOf(deps.env, bucket?.region ?? clients.region),
         saveStartedArns: (arns) => {
           saveList(state, STATE.taskArns, arns)
           // A set of one: its latest attempt is the task to link and follow.

@@ -11,7 +11,6 @@ import type { Runtime } from './util/runtime.js'
 export interface PostDeps extends Runtime {
   state: StateStore
   createClients(options: ClientOptions): Promise<AwsClients>
-  env: NodeJS.ProcessEnv
 }
 
 export async function post(deps: PostDeps): Promise<void> {

@@ -4,6 +4,7 @@
  * lets the post step stop them.
  */
 import * as core from '@actions/core'
+import { parseJson } from './util/objects.js'
 
 export interface StateStore {
   save(name: string, value: string): void
@@ -30,12 +31,8 @@ export const STATE = {
 export function readList(state: StateStore, name: string): string[] {
   const raw = state.get(name)
   if (!raw) return []
-  try {
-    const parsed: unknown = JSON.parse(raw)
-    return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : []
-  } catch {
-    return []
-  }
+  const parsed = parseJson(raw)
+  return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : []
 }
 
 /**

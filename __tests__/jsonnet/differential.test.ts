@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
-import { evaluateFile, JsonnetError } from '../../src/jsonnet/index.js'
+import { evaluateSnippet, JsonnetError, type JsonnetOptions } from '../../src/jsonnet/index.js'
 import { loadJsonnetTree } from '../../src/definition/jsonnet-definition.js'
 import {
   REFERENCE_BINARY,
@@ -31,6 +31,10 @@ const corpus = readdirSync(CORPUS)
 const hakoDefinitions = readdirSync(HAKO_STYLE)
   .filter((f) => f.endsWith('.jsonnet'))
   .sort()
+
+function evaluateFile(file: string, options: JsonnetOptions = {}) {
+  return evaluateSnippet(readFileSync(file, 'utf8'), file, options)
+}
 
 function ours(file: string): string {
   const appId = path.basename(file, '.jsonnet')

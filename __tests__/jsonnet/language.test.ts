@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
-import { evaluateFile, evaluateSnippet, JsonnetError } from '../../src/jsonnet/index.js'
+import { evaluateSnippet, JsonnetError } from '../../src/jsonnet/index.js'
 
 function run(source: string): unknown {
   return evaluateSnippet(source, 'test.jsonnet').value
@@ -184,7 +185,9 @@ describe('Jsonnet language: arrays and comprehensions', () => {
 
 describe('Jsonnet language: imports relative to the importing file', () => {
   it('import, importstr, importbin and std.thisFile', () => {
-    const result = evaluateFile('imports/main.jsonnet', {}, path.resolve('__fixtures__/jsonnet'))
+    const cwd = path.resolve('__fixtures__/jsonnet')
+    const source = readFileSync(path.join(cwd, 'imports/main.jsonnet'), 'utf8')
+    const result = evaluateSnippet(source, 'imports/main.jsonnet', {}, cwd)
     expect(result.value).toEqual({
       greeting: 'hello main',
       text: 'hi\n',

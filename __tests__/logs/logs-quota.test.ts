@@ -1,10 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import {
-  aloneShare,
-  filterLogEventsQuota,
-  getLogEventsQuota,
-  logsShareOf
-} from '../../src/logs/logs-quota.js'
+import { aloneShare, getLogEventsQuota, logsShareOf } from '../../src/logs/logs-quota.js'
+import { filterLogEventsQuota } from '../../sim/logs.js'
 import { fanOutOf } from '../../src/model/fan-out.js'
 
 describe('the regional quotas (docs/limits.md, "CloudWatch Logs read quotas")', () => {

@@ -229,7 +229,6 @@ describe('the storm guard', () => {
       class: { kind: 'start-transient', cause: 'pull-rate-limit' },
       why: 'the storm guard stopped retrying start-transient (pull-rate-limit)'
     })
-    expect(p.stormedCauses).toEqual(['start-transient (pull-rate-limit)'])
     // Another cause is still retried.
     expect(p.decide({ index: 6, attempt: 1, end: SPOT, stopRequested: false }).retry).toBe(true)
   })

@@ -81,44 +81,27 @@ export async function createAwsClients(options: ClientOptions = {}): Promise<Aws
   const region =
     nonEmpty(options.inputRegion) ?? nonEmpty(options.definitionRegion) ?? (await defaultRegion())
   const common = { region, customUserAgent: [USER_AGENT], retryMode: 'standard' as const }
+  const other = { ...common, maxAttempts: OTHER_MAX_ATTEMPTS }
   const ecs = new ECSClient({ ...common, maxAttempts: ECS_MAX_ATTEMPTS })
   const logs = new CloudWatchLogsClient({ ...common, maxAttempts: LOGS_MAX_ATTEMPTS })
   // Loaded only when used: each SDK client costs a job process about 3 MB of memory and some
   // start-up time, and few definitions scale out (a fan-out runs hundreds of such processes).
   const autoScaling = options.scaleOut
-    ? new (await import('@aws-sdk/client-auto-scaling')).AutoScalingClient({
-        ...common,
-        maxAttempts: OTHER_MAX_ATTEMPTS
-      })
+    ? new (await import('@aws-sdk/client-auto-scaling')).AutoScalingClient(other)
     : undefined
   const sns = options.publish
-    ? new (await import('@aws-sdk/client-sns')).SNSClient({
-        ...common,
-        maxAttempts: OTHER_MAX_ATTEMPTS
-      })
+    ? new (await import('@aws-sdk/client-sns')).SNSClient(other)
     : undefined
   const s3Clients = new Map<string, S3Client>()
   const s3 = (r: string = region): S3Client => {
     let client = s3Clients.get(r)
     if (!client) {
-      client = new S3Client({
-        ...common,
-        region: r,
-        maxAttempts: OTHER_MAX_ATTEMPTS,
-        ...s3EndpointOptions(env)
-      })
+      client = new S3Client({ ...other, region: r, ...s3EndpointOptions(env) })
       s3Clients.set(r, client)
     }
     return client
   }
-  return {
-    region,
-    ecs,
-    logs,
-    ...(autoScaling ? { autoScaling } : {}),
-    ...(sns ? { sns } : {}),
-    s3
-  }
+  return { region, ecs, logs, autoScaling, sns, s3 }
 }
 
 /**

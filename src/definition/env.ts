@@ -61,13 +61,7 @@ export function flattenYaml(data: unknown, keySep = '.', arySep = ','): Map<stri
   const out = new Map<string, string>()
   const walk = (node: unknown, root: string | undefined): void => {
     if (Array.isArray(node)) {
-      out.set(
-        root ?? '',
-        (node as unknown[])
-          .flat(Infinity)
-          .map((item: unknown) => scalarText(item))
-          .join(arySep)
-      )
+      out.set(root ?? '', (node as unknown[]).flat(Infinity).map(scalarText).join(arySep))
     } else if (isPlainMap(node)) {
       for (const [key, value] of Object.entries(node))
         walk(value, root === undefined ? key : `${root}${keySep}${key}`)

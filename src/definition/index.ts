@@ -17,6 +17,7 @@ import {
   renderRunTaskRequest
 } from './render.js'
 import type { RenderedDefinition } from './rendered.js'
+import { compact } from '../util/objects.js'
 import { type Definition, validateDefinition } from './schema.js'
 import { APP, selectContainers, sidecarsKey, sidecarsOf } from './select.js'
 
@@ -191,30 +192,21 @@ export async function loadAndRender(
   })
   const appLog = registerRequest.containerDefinitions?.find((c) => c.name === APP)?.logConfiguration
 
-  const rendered: RenderedDefinition = {
+  return compact<RenderedDefinition>({
     file,
     appId: loaded.appId,
     family,
     cluster,
     registerRequest,
     runTaskRequest,
-    notices: noticesFor(loaded)
-  }
-  if (scheduler.region !== undefined) rendered.region = scheduler.region
-  if (scheduler.oneshot_notification_prefix !== undefined) {
-    rendered.notificationPrefix = scheduler.oneshot_notification_prefix
-  }
-  if (scheduler.autoscaling_group_for_oneshot !== undefined) {
-    rendered.autoscalingGroupForOneshot = scheduler.autoscaling_group_for_oneshot
-  }
-  if (scheduler.autoscaling_topic_for_oneshot !== undefined) {
-    rendered.autoscalingTopicForOneshot = scheduler.autoscaling_topic_for_oneshot
-  }
-  if (appLog?.logDriver !== undefined) {
-    rendered.appLogConfiguration = {
-      logDriver: appLog.logDriver,
-      options: { ...(appLog.options ?? {}) }
-    }
-  }
-  return rendered
+    notices: noticesFor(loaded),
+    region: scheduler.region,
+    notificationPrefix: scheduler.oneshot_notification_prefix,
+    autoscalingGroupForOneshot: scheduler.autoscaling_group_for_oneshot,
+    autoscalingTopicForOneshot: scheduler.autoscaling_topic_for_oneshot,
+    appLogConfiguration:
+      appLog?.logDriver !== undefined
+        ? { logDriver: appLog.logDriver, options: { ...(appLog.options ?? {}) } }
+        : undefined
+  })
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { setKey } from '../util/objects.js'
 import type { Origins } from './load.js'
 import { valueAt, type KeySegment, type Problem } from './problems.js'
 
@@ -47,12 +48,7 @@ export function normaliseIssues(
     if (fixed === undefined) continue
     const parent = valueAt(tree, path.slice(0, -1))
     if (parent === null || typeof parent !== 'object') continue
-    Object.defineProperty(parent, last, {
-      value: fixed,
-      enumerable: true,
-      writable: true,
-      configurable: true
-    })
+    setKey(parent, last, fixed)
     const how =
       typeof fixed === 'number'
         ? `read the string ${JSON.stringify(value)} as the number ${fixed}; write ${fixed} without quotes`

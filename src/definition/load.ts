@@ -14,6 +14,7 @@ import {
   type Event
 } from 'js-yaml'
 import { errorMessage, readErrorReason, UserError } from '../util/errors.js'
+import { setKey } from '../util/objects.js'
 import { formatProblem, type KeySegment, type Problem, problemsError } from './problems.js'
 
 /**
@@ -237,11 +238,6 @@ export function isPlainMap(value: unknown): value is PlainMap {
   return proto === Object.prototype || proto === null
 }
 
-/** Sets a key without ever touching the prototype (a key may be spelled `__proto__`). */
-function setKey(map: PlainMap, key: string, value: unknown): void {
-  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true })
-}
-
 interface FileFrame {
   /** The path as shown to the user (the definition's path as given, joined with include paths). */
   display: string
@@ -296,7 +292,6 @@ class Loader {
     return this.resolve(parsed, chain, [])
   }
 
-  /** Replaces includes, applies `<<`, and turns pair lists into plain maps. */
   /**
    * Replaces includes, applies `<<`, and turns pair lists into plain maps. Each key is recorded
    * as written at `file:line:column`, so a problem names the line; a list takes the place of
@@ -423,11 +418,7 @@ export async function loadDefinitionTree(
   cwd: string = process.cwd()
 ): Promise<LoadedTree> {
   if (definitionFormat(file) !== 'yaml') throw unsupportedFormatError(file)
-  const origins = new Origins(file)
-  const loader = new Loader(origins)
-  const tree = await loader.loadFile([{ display: file, absolute: path.resolve(cwd, file) }])
-  if (loader.problems.length > 0) throw problemsError(loader.problems)
-  return { tree, origins }
+  return loadYaml(file, path.resolve(cwd, file))
 }
 
 /**
@@ -435,9 +426,13 @@ export async function loadDefinitionTree(
  * document order; includes resolved too). Throws a UserError on any problem.
  */
 export async function loadYamlData(file: string, display: string): Promise<unknown> {
+  return (await loadYaml(display, file)).tree
+}
+
+async function loadYaml(display: string, absolute: string): Promise<LoadedTree> {
   const origins = new Origins(display)
   const loader = new Loader(origins)
-  const tree = await loader.loadFile([{ display, absolute: file }])
+  const tree = await loader.loadFile([{ display, absolute }])
   if (loader.problems.length > 0) throw problemsError(loader.problems)
-  return tree
+  return { tree, origins }
 }

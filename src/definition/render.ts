@@ -14,7 +14,7 @@ import type {
   SchedulerDefinition,
   VolumeDefinition
 } from './schema.js'
-import { compact } from '../util/objects.js'
+import { compact, setKey } from '../util/objects.js'
 
 /** The docker label hako adds to every container it registers. */
 export const HAKO_VERSION_LABEL = 'cc.wanko.hako.version'
@@ -44,9 +44,7 @@ export function appImage(app: Definition['app'], tag: string | undefined): strin
 /** Copies a user-data map (labels, options) keeping every key verbatim, prototype-safe. */
 function userMap(map: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [key, value] of Object.entries(map)) {
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
-  }
+  for (const [key, value] of Object.entries(map)) setKey(out, key, value)
   return out
 }
 
@@ -217,7 +215,6 @@ export function renderTags(
     : entries.map(([key, value]) => ({ key, value: String(value) }))
 }
 
-/** What renderRegisterRequest needs. */
 export interface RegisterRenderParams {
   family: string
   scheduler: SchedulerDefinition
@@ -266,7 +263,6 @@ export interface AppOverrides {
   memoryReservation?: number
 }
 
-/** What renderRunTaskRequest needs. */
 export interface RunTaskRenderParams {
   cluster: string
   family: string

@@ -403,11 +403,6 @@ function issueMessage(issue: Issue, value: unknown, present: boolean): string {
         return `expected ${expected.join(' or ')}, got ${describeValue(value)}`
       return `invalid value ${describeValue(value)}`
     }
-    case 'too_small':
-    case 'too_big':
-    case 'invalid_format':
-    case 'not_multiple_of':
-    case 'custom':
     default:
       return issue.message
   }

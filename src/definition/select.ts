@@ -49,16 +49,10 @@ export function referencesOf(
   return refs
 }
 
-/** The outcome of selecting containers. */
-export interface Selection {
-  /** The containers of the oneshot task: `app` first, then sidecars in definition order. */
-  names: string[]
-  problems: Problem[]
-}
-
 /**
  * The containers a oneshot task runs: `app`, the requested ones (hako `-c`), and everything they
- * reach through `links`, `depends_on` and `volumes_from`, transitively (docs/hako.md, "Which containers run").
+ * reach through `links`, `depends_on` and `volumes_from`, transitively (docs/hako.md, "Which containers run"):
+ * `app` first, then sidecars in definition order.
  * Naming a container that does not exist is a problem saying where it was named.
  * @param requested the `containers` input
  * @param file the definition's path, for problems with the `containers` input
@@ -69,7 +63,7 @@ export function selectContainers(
   requested: readonly string[],
   file: string,
   fileOf: (path: KeySegment[]) => string
-): Selection {
+): { names: string[]; problems: Problem[] } {
   const sidecars = sidecarsOf(definition)
   const where = sidecarsKey(definition) ?? 'sidecars'
   const known = new Set([APP, ...Object.keys(sidecars)])

@@ -179,12 +179,8 @@ function withDefaultHostPorts(container: object, networkMode: string): object {
     ...container,
     portMappings: c.portMappings.map((m) => {
       const fallback = networkMode === 'awsvpc' || networkMode === 'host' ? m.containerPort : 0
-      if (m.hostPort === undefined || m.hostPort === fallback) {
-        const rest = { ...m }
-        delete rest.hostPort
-        return rest
-      }
-      return m
+      const { hostPort, ...rest } = m
+      return hostPort === undefined || hostPort === fallback ? rest : m
     })
   }
 }

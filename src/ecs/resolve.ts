@@ -101,8 +101,7 @@ export async function resolveTaskDefinition(
   const direct = () => registerIfChanged(deps, request)
   const jittered = () => registerIfChanged(deps, request, { recheckWindowMs: RECHECK_WINDOW_MS })
   const cache = options.cache
-  if (cache === undefined) return pick(await direct())
-  if (options.alone === true && (cache === 'off' || cache === 'no-prefix')) {
+  if (cache === undefined || (options.alone === true && typeof cache === 'string')) {
     return pick(await direct())
   }
   if (cache === 'off') return pick(await jittered())

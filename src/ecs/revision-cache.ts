@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto'
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import { errorName, httpStatus } from '../util/errors.js'
+import { parseJson } from '../util/objects.js'
 import { canonicalRequestText } from './compare.js'
 
 /** Where the cache lives: the notification bucket and prefix. */
@@ -56,12 +57,7 @@ export const MAX_ENTRY_BYTES = 4096
 /** The entry in `text`, or undefined when it is not a well-formed entry of this version. */
 export function parseEntry(text: string): CacheEntry | undefined {
   if (text.length > MAX_ENTRY_BYTES) return undefined
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return undefined
-  }
+  const value = parseJson(text)
   if (typeof value !== 'object' || value === null) return undefined
   const v = value as Record<string, unknown>
   if (v.version !== ENTRY_VERSION) return undefined

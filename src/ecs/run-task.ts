@@ -120,12 +120,6 @@ type Attempt =
   | { kind: 'answer'; tasks: Task[]; failures: Failure[] }
   | { kind: 'retry'; delayMs: number; message: string }
 
-/** Retries so far, by cause. */
-interface RetryCounts {
-  transient: number
-  throttled: number
-}
-
 /**
  * Starts the task(s) of `request`; returns the started tasks. Throws a UserError for failures
  * the user must fix, or when no capacity appears before the deadline.
@@ -140,7 +134,8 @@ export async function runTask(deps: RunTaskDeps, options: RunTaskOptions): Promi
   const { request, deadline, signal } = options
   const what = `a task of '${request.taskDefinition ?? ''}' on cluster '${request.cluster ?? 'default'}'`
   const nextToken = options.nextClientToken ?? newClientToken
-  const counts: RetryCounts = { transient: 0, throttled: 0 }
+  // Retries so far, by cause.
+  const counts = { transient: 0, throttled: 0 }
   let clientToken = options.clientToken
   let capacityRounds = 0
   let quotaRounds = 0
@@ -212,7 +207,7 @@ async function callRunTask(
   deps: RunTaskDeps,
   options: RunTaskOptions,
   input: RunTaskCommandInput,
-  counts: RetryCounts,
+  counts: { transient: number; throttled: number },
   what: string
 ): Promise<Attempt> {
   const { clock, random } = deps

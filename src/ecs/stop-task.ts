@@ -19,13 +19,6 @@ export interface StopTasksOptions {
   reason: string
 }
 
-export interface StopTasksResult {
-  /** Tasks ECS accepted to stop, or that were already gone. */
-  stopped: string[]
-  /** Tasks that could not be stopped, with why. */
-  failed: { taskArn: string; error: string }[]
-}
-
 /** StopTask's reason limit (StopTask API reference). */
 export const STOP_REASON_MAX = 255
 /** Throttling and transient errors: 4 attempts, full jitter from 200 ms capped at 2 s. */
@@ -35,12 +28,12 @@ const STOP_CAP_MS = 2000
 
 /**
  * Stops each task (in parallel: StopTask refills at 40 per s, docs/limits.md, "Token buckets"). A task that is
- * already stopped or no longer found counts as stopped. Never throws.
+ * already stopped or no longer found counts as stopped; the others fail, with why. Never throws.
  */
 export async function stopTasks(
   deps: StopTaskDeps,
   options: StopTasksOptions
-): Promise<StopTasksResult> {
+): Promise<{ stopped: string[]; failed: { taskArn: string; error: string }[] }> {
   const reason = options.reason.slice(0, STOP_REASON_MAX)
   const outcomes = await Promise.all(
     options.taskArns.map(async (taskArn) => ({

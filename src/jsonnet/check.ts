@@ -38,28 +38,19 @@ function checkBinder(expr: Binder, scope: ReadonlySet<string>, inObject: boolean
   const walkInside = (e: Expr, s: ReadonlySet<string>): void => checkVariables(e, s, true)
   switch (expr.k) {
     case 'local': {
-      const inner = extend(
-        scope,
-        expr.binds.map((b) => b.name)
-      )
+      const inner = extend(scope, expr.binds)
       for (const b of expr.binds) walk(b.value, inner)
       walk(expr.body, inner)
       return
     }
     case 'function': {
-      const inner = extend(
-        scope,
-        expr.params.map((p) => p.name)
-      )
+      const inner = extend(scope, expr.params)
       for (const p of expr.params) if (p.def) walk(p.def, inner)
       walk(expr.body, inner)
       return
     }
     case 'object': {
-      const inner = extend(
-        scope,
-        expr.locals.map((b) => b.name)
-      )
+      const inner = extend(scope, expr.locals)
       for (const b of expr.locals) walkInside(b.value, inner)
       for (const f of expr.fields) {
         // Field names are evaluated outside the object: its locals are not visible there.
@@ -75,10 +66,7 @@ function checkBinder(expr: Binder, scope: ReadonlySet<string>, inObject: boolean
     case 'objcomp': {
       const vars = specsScope(expr.specs, scope, walk)
       walk(expr.name, vars)
-      const inner = extend(
-        vars,
-        expr.locals.map((b) => b.name)
-      )
+      const inner = extend(vars, expr.locals)
       for (const b of expr.locals) walkInside(b.value, inner)
       walkInside(expr.value, inner)
       return
@@ -120,8 +108,8 @@ function childrenOf(expr: Expr): Expr[] {
   }
 }
 
-function extend(s: ReadonlySet<string>, names: string[]): ReadonlySet<string> {
-  return names.length === 0 ? s : new Set([...s, ...names])
+function extend(s: ReadonlySet<string>, binds: readonly { name: string }[]): ReadonlySet<string> {
+  return binds.length === 0 ? s : new Set([...s, ...binds.map((b) => b.name)])
 }
 
 /** The scope after a comprehension's `for` and `if` clauses, each checked in its own scope. */
@@ -133,7 +121,7 @@ function specsScope(
   let current = scope
   for (const spec of specs) {
     walk(spec.expr, current)
-    if (spec.kind === 'for') current = extend(current, [spec.name])
+    if (spec.kind === 'for') current = extend(current, [spec])
   }
   return current
 }

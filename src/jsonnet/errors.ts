@@ -52,7 +52,6 @@ export class JsonnetError extends Error {
   }
 }
 
-/** A syntax error at `loc`. */
 export function syntaxError(loc: Loc, message: string): JsonnetError {
   return new JsonnetError('syntax', message, loc)
 }
@@ -62,7 +61,6 @@ export function staticError(loc: Loc, message: string): JsonnetError {
   return new JsonnetError('static', message, loc)
 }
 
-/** A runtime error at `loc`. */
 export function runtimeError(loc: Loc | undefined, message: string): JsonnetError {
   return new JsonnetError('runtime', message, loc)
 }

@@ -229,7 +229,7 @@ export class Core extends ObjectCore {
   /** A scope with `binds` added; every binding sees all of them (they may be recursive). */
   override bindLocals(binds: ReadonlyArray<{ name: string; value: Expr }>, scope: Scope): Scope {
     const vars: Vars = Object.create(scope.vars) as Vars
-    const inner: Scope = { vars, self: scope.self, sup: scope.sup, dollar: scope.dollar }
+    const inner: Scope = { ...scope, vars }
     for (const bind of binds) vars[bind.name] = new Thunk(this, bind.value, inner)
     return inner
   }
@@ -249,12 +249,7 @@ export class Core extends ObjectCore {
     const closure = fn.closure!
     const bound = this.matchArgs(fn, args, named, loc)
     const vars: Vars = Object.create(closure.scope.vars) as Vars
-    const scope: Scope = {
-      vars,
-      self: closure.scope.self,
-      sup: closure.scope.sup,
-      dollar: closure.scope.dollar
-    }
+    const scope: Scope = { ...closure.scope, vars }
     closure.params.forEach((param, i) => {
       vars[param.name] = bound[i] ?? new Thunk(this, param.def, scope)
     })

@@ -7,8 +7,8 @@
  * both true). Errors carry file, line and column and the chain of imports and calls
  * (`errors.ts`); depth, steps and sizes are bounded (`Limits`).
  *
- * The entry points: `evaluateFile` (a file with its imports, ext vars and native functions) and
- * the types the host needs to give native functions.
+ * The entry points: `evaluateSnippet` (a file's text with its imports, ext vars and native
+ * functions) and the types the host needs to give native functions.
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -254,32 +254,10 @@ class Vm {
 }
 
 /**
- * Evaluates a Jsonnet file. `file` is shown in messages as given; relative paths are read from
- * `cwd`. Throws a JsonnetError (syntax or runtime) whose `format()` names file:line:column and
- * the chain that led there.
+ * Evaluates Jsonnet source text read from `file` (shown in messages as given; relative to
+ * `cwd`), whose imports are relative to its directory. Throws a JsonnetError (syntax or
+ * runtime) whose `format()` names file:line:column and the chain that led there.
  */
-export function evaluateFile(
-  file: string,
-  options: JsonnetOptions = {},
-  cwd = process.cwd()
-): JsonnetResult {
-  const absolute = path.resolve(cwd, file)
-  const read = options.readFile ?? ((p: string) => readFileSync(p))
-  let source: string
-  try {
-    source = read(absolute).toString('utf8')
-  } catch (error) {
-    const code = (error as { code?: unknown }).code
-    throw new JsonnetError(
-      'runtime',
-      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : String((error as Error).message)}`,
-      undefined
-    )
-  }
-  return new Vm(options).run(source, file, absolute)
-}
-
-/** Evaluates Jsonnet source text; imports are relative to `file`'s directory. */
 export function evaluateSnippet(
   source: string,
   file: string,

@@ -25,9 +25,7 @@ export abstract class ObjectCore {
   protected objectLiteral(expr: Extract<Expr, { k: 'object' }>, scope: Scope): JObject {
     const fields = new Map<string, FieldDef>()
     for (const field of expr.fields) {
-      let name: Value
-      if (field.name.k === 'lit') name = field.name.value
-      else name = this.evaluate(field.name, scope)
+      const name = field.name.k === 'lit' ? field.name.value : this.evaluate(field.name, scope)
       if (name === null) continue
       if (typeof name !== 'string')
         throw runtimeError(field.loc, `field name must be a string, got ${typeOf(name)}`)
@@ -88,12 +86,7 @@ export abstract class ObjectCore {
     for (const item of arr.items) {
       const vars: Vars = Object.create(scope.vars) as Vars
       vars[spec.name] = item
-      this.comprehend(
-        specs,
-        i + 1,
-        { vars, self: scope.self, sup: scope.sup, dollar: scope.dollar },
-        emit
-      )
+      this.comprehend(specs, i + 1, { ...scope, vars }, emit)
     }
   }
 

@@ -37,6 +37,8 @@ const PRECEDENCE: Record<string, number> = {
 }
 const UNARY_PRECEDENCE = 11
 
+const VISIBILITY: Record<string, Visibility> = { ':': 'inherit', '::': 'hidden', ':::': 'visible' }
+
 /** Parses a whole Jsonnet file into an expression. Throws a syntax JsonnetError. */
 export function parse(source: string, file: string): Expr {
   const parser = new Parser(tokenize(source, file))
@@ -478,16 +480,7 @@ class Parser {
     const plus = this.accept('+')
     if (plus && params) throw syntaxError(loc, 'a method cannot use +:')
     const colon = this.next()
-    const vis: Visibility | undefined =
-      colon.kind !== 'op'
-        ? undefined
-        : colon.value === ':'
-          ? 'inherit'
-          : colon.value === '::'
-            ? 'hidden'
-            : colon.value === ':::'
-              ? 'visible'
-              : undefined
+    const vis = colon.kind === 'op' ? VISIBILITY[colon.value] : undefined
     if (!vis) {
       this.pos--
       throw this.unexpected('expected :, :: or ::: after the field name')

@@ -69,28 +69,22 @@ export const ARRAY_BUILTINS: Builtin[] = [
       return new JArray(Array.from({ length: Math.max(0, n) }, () => items).flat())
     }
   ],
-  [
-    'map',
+  ...(['map', 'mapWithIndex'] as const).map((name): Builtin => [
+    name,
     ['func', 'arr'],
     (args, a, cx) => {
       const f = a.fn(args[0], 'func')
       const arr = args[1]!
       const items =
         typeof arr === 'string' ? codepoints(arr).map((c) => new Ready(c)) : a.arr(arr, 'arr')
-      return new JArray(items.map((i) => new LazyCall(cx.core, f, [i.force()], a.loc)))
+      return new JArray(
+        items.map((item, i) => {
+          const fnArgs = name === 'map' ? [item.force()] : [i, item.force()]
+          return new LazyCall(cx.core, f, fnArgs, a.loc)
+        })
+      )
     }
-  ],
-  [
-    'mapWithIndex',
-    ['func', 'arr'],
-    (args, a, cx) => {
-      const f = a.fn(args[0], 'func')
-      const arr = args[1]!
-      const items =
-        typeof arr === 'string' ? codepoints(arr).map((c) => new Ready(c)) : a.arr(arr, 'arr')
-      return new JArray(items.map((item, i) => new LazyCall(cx.core, f, [i, item.force()], a.loc)))
-    }
-  ],
+  ]),
   [
     'filter',
     ['func', 'arr'],

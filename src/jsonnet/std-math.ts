@@ -1,4 +1,5 @@
 import { runtimeError } from './errors.js'
+import { checkNumber } from './primitives.js'
 import type { Builtin } from './std-support.js'
 import { JArray, JFunction, JObject, typeOf } from './values.js'
 
@@ -21,11 +22,7 @@ export function frexp(x: number): [number, number] {
 const math1 = (name: string, f: (x: number) => number): Builtin => [
   name,
   ['x'],
-  (args, a) => {
-    const r = f(a.num(args[0], 'x'))
-    if (!Number.isFinite(r)) throw runtimeError(a.loc, r !== r ? 'not a number' : 'overflow')
-    return r
-  }
+  (args, a) => checkNumber(f(a.num(args[0], 'x')), a.loc)
 ]
 
 /** Numbers, booleans and comparisons. */
@@ -71,13 +68,7 @@ export const MATH_BUILTINS: Builtin[] = [
   ],
   ...(['max', 'min', 'pow', 'atan2', 'hypot'] as const).map((name): Builtin => [
     name,
-    name === 'pow'
-      ? ['x', 'n']
-      : name === 'atan2'
-        ? ['y', 'x']
-        : name === 'hypot'
-          ? ['a', 'b']
-          : ['a', 'b'],
+    name === 'pow' ? ['x', 'n'] : name === 'atan2' ? ['y', 'x'] : ['a', 'b'],
     (args, a) => {
       const x = a.num(args[0], 'the first argument')
       const y = a.num(args[1], 'the second argument')
@@ -88,9 +79,7 @@ export const MATH_BUILTINS: Builtin[] = [
         atan2: Math.atan2,
         hypot: Math.hypot
       }[name]
-      const r = f(x, y)
-      if (!Number.isFinite(r)) throw runtimeError(a.loc, r !== r ? 'not a number' : 'overflow')
-      return r
+      return checkNumber(f(x, y), a.loc)
     }
   ]),
   [

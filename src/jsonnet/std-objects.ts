@@ -78,16 +78,11 @@ export const OBJECT_BUILTINS: Builtin[] = [
       throw runtimeError(a.loc, `std.length: cannot take the length of ${typeOf(x)}`)
     }
   ],
-  [
-    'objectFields',
+  ...(['objectFields', 'objectFieldsAll'] as const).map((name): Builtin => [
+    name,
     ['o'],
-    (args, a, cx) => makeArray(cx.core.fieldNames(a.obj(args[0], 'o'), false))
-  ],
-  [
-    'objectFieldsAll',
-    ['o'],
-    (args, a, cx) => makeArray(cx.core.fieldNames(a.obj(args[0], 'o'), true))
-  ],
+    (args, a, cx) => makeArray(cx.core.fieldNames(a.obj(args[0], 'o'), name === 'objectFieldsAll'))
+  ]),
   [
     'objectHas',
     ['o', 'f'],
@@ -98,16 +93,12 @@ export const OBJECT_BUILTINS: Builtin[] = [
     ['o', 'f'],
     (args, a, cx) => cx.core.fields(a.obj(args[0], 'o')).has(a.str(args[1], 'f'))
   ],
-  [
-    'objectValues',
+  ...(['objectValues', 'objectValuesAll'] as const).map((name): Builtin => [
+    name,
     ['o'],
-    (args, a, cx) => new JArray(entries(cx, a.obj(args[0], 'o'), false).map((e) => e[1]))
-  ],
-  [
-    'objectValuesAll',
-    ['o'],
-    (args, a, cx) => new JArray(entries(cx, a.obj(args[0], 'o'), true).map((e) => e[1]))
-  ],
+    (args, a, cx) =>
+      new JArray(entries(cx, a.obj(args[0], 'o'), name === 'objectValuesAll').map((e) => e[1]))
+  ]),
   ...(['objectKeysValues', 'objectKeysValuesAll'] as const).map((name): Builtin => [
     name,
     ['o'],

@@ -17,6 +17,10 @@ function strip(s: string, chars: string, left: boolean, right: boolean): string 
   return cs.slice(start, end).join('')
 }
 
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
+}
+
 function splitLimit(s: string, c: string, maxSplits: number, fromRight: boolean, loc: Loc): Value {
   if (c === '') throw runtimeError(loc, 'std.split: the separator must not be empty')
   const parts = s.split(c)
@@ -81,51 +85,35 @@ export const TEXT_BUILTINS: Builtin[] = [
   ],
   ['startsWith', ['a', 'b'], (args, a) => a.str(args[0], 'a').startsWith(a.str(args[1], 'b'))],
   ['endsWith', ['a', 'b'], (args, a) => a.str(args[0], 'a').endsWith(a.str(args[1], 'b'))],
-  [
-    'stripChars',
+  ...(
+    [
+      ['stripChars', true, true],
+      ['lstripChars', true, false],
+      ['rstripChars', false, true]
+    ] as const
+  ).map(([name, left, right]): Builtin => [
+    name,
     ['str', 'chars'],
-    (args, a) => strip(a.str(args[0], 'str'), a.str(args[1], 'chars'), true, true)
-  ],
-  [
-    'lstripChars',
-    ['str', 'chars'],
-    (args, a) => strip(a.str(args[0], 'str'), a.str(args[1], 'chars'), true, false)
-  ],
-  [
-    'rstripChars',
-    ['str', 'chars'],
-    (args, a) => strip(a.str(args[0], 'str'), a.str(args[1], 'chars'), false, true)
-  ],
+    (args, a) => strip(a.str(args[0], 'str'), a.str(args[1], 'chars'), left, right)
+  ]),
   ['trim', ['str'], (args, a) => strip(a.str(args[0], 'str'), WHITESPACE, true, true)],
   [
     'split',
     ['str', 'c'],
     (args, a) => splitLimit(a.str(args[0], 'str'), a.str(args[1], 'c'), -1, false, a.loc)
   ],
-  [
-    'splitLimit',
+  ...(['splitLimit', 'splitLimitR'] as const).map((name): Builtin => [
+    name,
     ['str', 'c', 'maxsplits'],
     (args, a) =>
       splitLimit(
         a.str(args[0], 'str'),
         a.str(args[1], 'c'),
         a.int(args[2], 'maxsplits'),
-        false,
+        name === 'splitLimitR',
         a.loc
       )
-  ],
-  [
-    'splitLimitR',
-    ['str', 'c', 'maxsplits'],
-    (args, a) =>
-      splitLimit(
-        a.str(args[0], 'str'),
-        a.str(args[1], 'c'),
-        a.int(args[2], 'maxsplits'),
-        true,
-        a.loc
-      )
-  ],
+  ]),
   [
     'strReplace',
     ['str', 'from', 'to'],
@@ -140,36 +128,24 @@ export const TEXT_BUILTINS: Builtin[] = [
     ['str'],
     (args, a) => a.str(args[0], 'str').replace(/[a-z]+/g, (m) => m.toUpperCase())
   ],
-  [
-    'asciiLower',
-    ['str'],
-    (args, a) => a.str(args[0], 'str').replace(/[A-Z]+/g, (m) => m.toLowerCase())
-  ],
+  ['asciiLower', ['str'], (args, a) => asciiLower(a.str(args[0], 'str'))],
   ['stringChars', ['str'], (args, a) => makeArray(codepoints(a.str(args[0], 'str')))],
   ['isEmpty', ['str'], (args, a) => a.str(args[0], 'str') === ''],
   [
     'equalsIgnoreCase',
     ['str1', 'str2'],
-    (args, a) => {
-      const lower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
-      return lower(a.str(args[0], 'str1')) === lower(a.str(args[1], 'str2'))
-    }
+    (args, a) => asciiLower(a.str(args[0], 'str1')) === asciiLower(a.str(args[1], 'str2'))
   ],
   [
     'format',
     ['str', 'vals'],
     (args, a, cx) => cx.core.format(a.str(args[0], 'str'), args[1]!, a.loc)
   ],
-  [
-    'escapeStringJson',
+  ...(['escapeStringJson', 'escapeStringPython'] as const).map((name): Builtin => [
+    name,
     ['str'],
     (args, _a, cx) => escapeJson(typeof args[0] === 'string' ? args[0] : cx.core.toText(args[0]!))
-  ],
-  [
-    'escapeStringPython',
-    ['str'],
-    (args, _a, cx) => escapeJson(typeof args[0] === 'string' ? args[0] : cx.core.toText(args[0]!))
-  ],
+  ]),
   [
     'escapeStringBash',
     ['str'],
@@ -180,8 +156,8 @@ export const TEXT_BUILTINS: Builtin[] = [
     ['str'],
     (args, _a, cx) => cx.core.toText(args[0]!).split('$').join('$$')
   ],
-  [
-    'escapeStringXml',
+  ...(['escapeStringXml', 'escapeStringXML'] as const).map((name): Builtin => [
+    name,
     ['str'],
     (args, _a, cx) =>
       cx.core
@@ -191,19 +167,7 @@ export const TEXT_BUILTINS: Builtin[] = [
         .replace(/>/g, '&gt;')
         .replace(/"/g, '&quot;')
         .replace(/'/g, '&apos;')
-  ],
-  [
-    'escapeStringXML',
-    ['str'],
-    (args, _a, cx) =>
-      cx.core
-        .toText(args[0]!)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/"/g, '&quot;')
-        .replace(/'/g, '&apos;')
-  ],
+  ]),
   [
     'join',
     ['sep', 'arr'],
@@ -224,13 +188,12 @@ export const TEXT_BUILTINS: Builtin[] = [
   [
     'deepJoin',
     ['arr'],
-    (args, a, cx) => {
+    (args, a) => {
       const walk = (v: Value): string => {
         if (typeof v === 'string') return v
         if (v instanceof JArray) return v.items.map((i) => walk(i.force())).join('')
         throw runtimeError(a.loc, `std.deepJoin: expected strings or arrays, got ${typeOf(v)}`)
       }
-      void cx
       return walk(args[0]!)
     }
   ],
@@ -247,8 +210,7 @@ export const TEXT_BUILTINS: Builtin[] = [
   [
     'slice',
     ['indexable', 'index', 'end', 'step'],
-    (args, a, cx) => {
-      void cx
+    (args, a) => {
       const opt = (v: Value | undefined, p: string): number | undefined =>
         v === null || v === undefined ? undefined : a.num(v, p)
       return sliceValue(

@@ -69,7 +69,6 @@ export interface FollowResult {
   tail: boolean
   /** Every line up to the stream's end was printed. */
   complete: boolean
-  /** Lines printed. */
   printed: number
   /** The last `keepLines` lines printed, without timestamps, for the job summary. */
   lastLines: string[]
@@ -78,7 +77,6 @@ export interface FollowResult {
   throttled: number
 }
 
-/** A follower at work. */
 export interface Follower {
   /**
    * Ends following and drains the stream to its end, within `drainMs` (default drainMsFor the
@@ -342,19 +340,15 @@ class StreamFollower {
     signal: AbortSignal | undefined,
     result: (complete: boolean, tail: boolean) => FollowResult
   ): Promise<FollowResult> {
-    const { logs, logger, clock, random } = this.deps
-    const lines = await tailLogs(
-      { logs, logger, clock, random },
-      {
-        group: this.o.group,
-        stream: this.o.stream,
-        region: this.o.region,
-        lines: this.o.keepLines,
-        pacer,
-        deadline,
-        ...(signal ? { signal } : {})
-      }
-    )
+    const lines = await tailLogs(this.deps, {
+      group: this.o.group,
+      stream: this.o.stream,
+      region: this.o.region,
+      lines: this.o.keepLines,
+      pacer,
+      deadline,
+      signal
+    })
     if (lines === undefined) return result(false, false)
     this.last.splice(0, this.last.length, ...lines.slice(-this.o.keepLines))
     this.printed += lines.length

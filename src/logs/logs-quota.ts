@@ -4,7 +4,8 @@
  * GetLogEvents and FilterLogEvents are limited per account and region, for every caller at once
  * (the console, dashboards, log shippers and every job of a fan-out), and the limits are not
  * adjustable (docs/limits.md, "CloudWatch Logs read quotas"). This table is the one place the
- * code knows them; the simulator takes its default Logs buckets from it too.
+ * code knows GetLogEvents' (the action calls no other); the simulator takes its default Logs
+ * buckets from it too, and keeps FilterLogEvents' itself (sim/logs.ts).
  */
 import { shareOf, type FanOut } from '../model/fan-out.js'
 
@@ -23,42 +24,21 @@ const GET_LOG_EVENTS_PER_SECOND: Readonly<Record<string, number>> = {
   'eu-west-3': 30
 }
 
-/** FilterLogEvents requests per second in most regions. */
-export const DEFAULT_FILTER_LOG_EVENTS_PER_SECOND = 10
-
-/** Regions whose FilterLogEvents quota differs from the default (docs/limits.md). */
-const FILTER_LOG_EVENTS_PER_SECOND: Readonly<Record<string, number>> = {
-  'us-east-1': 25,
-  'eu-central-1': 5
-}
-
 /** The account's GetLogEvents quota in `region`, requests per second. */
 export function getLogEventsQuota(region: string): number {
   return GET_LOG_EVENTS_PER_SECOND[region] ?? DEFAULT_GET_LOG_EVENTS_PER_SECOND
 }
 
-/** The account's FilterLogEvents quota in `region`, requests per second. */
-export function filterLogEventsQuota(region: string): number {
-  return FILTER_LOG_EVENTS_PER_SECOND[region] ?? DEFAULT_FILTER_LOG_EVENTS_PER_SECOND
-}
-
 /**
- * The part of the fan-out's share its turns fill: four fifths. The last fifth is room for what
- * the ticks cannot rule out: a read lands anywhere in the first half of its tick, a busy runner's
- * timer fires late, and runners' clocks differ by a few milliseconds; so the fan-out's reads stay
- * under its share over any 5 s, not only on average.
+ * The part of the fan-out's share its turns fill: four fifths, the last fifth room for what the
+ * ticks cannot rule out (docs/limits.md, "Reading logs on a share").
  */
 export const TURN_FILL = 0.8
 
 /**
- * One task's share of GetLogEvents, and where its reads go among the fan-out's.
- *
- * The fan-out as a whole may read `quota × fraction` per second (half by default), and its turns
- * fill TURN_FILL of that: ticks `tickMs = 1000 / (quota × fraction × TURN_FILL)` apart on the
- * wall clock (250 ms for a 10/s quota, 100 ms for 25/s), which every job of the fan-out shares;
- * the N tasks take turns, task slot `s` owning the ticks `k ≡ s (mod N)`. So a task reads at
- * most once per `N × tickMs`, and N tasks that start together still read one at a time, evenly
- * spread, without talking to each other.
+ * One task's share of GetLogEvents: ticks `1000 / (quota × fraction × TURN_FILL)` ms apart on the
+ * wall clock, task slot `s` of N owning the ticks `k ≡ s (mod N)` (docs/limits.md, "Reading logs
+ * on a share").
  */
 export interface LogsShare {
   /** This task's reads per second at most: `quota × fraction × TURN_FILL / N`. */

@@ -110,7 +110,7 @@ export class FailedTaskTails {
   }
 
   private async tail(task: EndedTask): Promise<void> {
-    const { clock, logger } = this.deps
+    const { clock } = this.deps
     const link = logsLink({
       logConfiguration: this.options.logConfiguration,
       taskArn: task.taskArn,
@@ -120,18 +120,15 @@ export class FailedTaskTails {
     const what = `task #${task.index}${attempt} (exit code ${task.exitCode ?? 'none'})`
     if ('reason' in link || link.region !== this.options.region) return
     if (this.options.signal?.aborted) return
-    await tailLogs(
-      { logs: this.deps.logs, logger, clock, random: this.deps.random },
-      {
-        group: link.group,
-        stream: link.stream,
-        region: link.region,
-        lines: this.options.logLines,
-        label: `${what}, ${link.stream}`,
-        pacer: this.pacer,
-        deadline: clock.now() + READ_DEADLINE_MS,
-        ...(this.options.signal ? { signal: this.options.signal } : {})
-      }
-    )
+    await tailLogs(this.deps, {
+      group: link.group,
+      stream: link.stream,
+      region: link.region,
+      lines: this.options.logLines,
+      label: `${what}, ${link.stream}`,
+      pacer: this.pacer,
+      deadline: clock.now() + READ_DEADLINE_MS,
+      signal: this.options.signal
+    })
   }
 }

@@ -62,12 +62,8 @@ export function fanOutRate(budget: RunTaskBudget, fraction = DEFAULT_BUDGET_FRAC
 }
 
 /**
- * Milliseconds from `now` (clock ms) this job waits before its first RunTask: 0 while the
- * fan-out's first calls fit in its share of the burst (N ≤ f·B); else until its first slot's next
- * place in the spread, jittered within the slot. The places are counted on the wall clock from
- * its zero, slot s at s / (f·R) seconds into every N / (f·R), so jobs whose runners start seconds
- * apart still take distinct places (counting from each job's own start, two jobs that start that
- * far apart could call together).
+ * Milliseconds from `now` (clock ms) this job waits before its first RunTask: 0 while N ≤ f·B,
+ * else until its first slot's next place on the wall clock, jittered within the slot.
  */
 export function firstLaunchDelayMs(
   fanOut: Pick<FanOut, 'width' | 'firstSlot'>,
@@ -86,7 +82,7 @@ export function firstLaunchDelayMs(
 
 /**
  * Milliseconds to wait before retry `round` (from 0) of a RunTask that an account quota refused:
- * equal jitter over [m, 2m] (see the module comment), never past `untilDeadlineMs`.
+ * equal jitter over [m, 2m] (docs/limits.md, as above), never past `untilDeadlineMs`.
  */
 export function quotaRetryDelayMs(options: {
   round: number

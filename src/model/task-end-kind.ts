@@ -86,13 +86,6 @@ const FIX_START: readonly { cause: string; test: RegExp }[] = [
   { cause: 'invalid-configuration', test: /InvalidParameter|invalid .*configuration/i }
 ]
 
-/** The reasons of a stopped task: its stopped reason, then each container's reason. */
-function reasonsOf(task: TaskSnapshot): string[] {
-  return [task.stoppedReason, ...task.containers.map((c) => c.reason)].filter(
-    (r): r is string => r !== undefined && r !== ''
-  )
-}
-
 function firstMatch(
   reasons: readonly string[],
   table: readonly { cause: string; test: RegExp }[]
@@ -119,7 +112,10 @@ export function classifySnapshot(task: TaskSnapshot): EndClass {
   const code = task.stopCode ?? ''
   const infrastructure = INFRASTRUCTURE_STOP_CODES[code]
   if (infrastructure !== undefined) return { kind: 'infrastructure', cause: infrastructure }
-  const reasons = reasonsOf(task)
+  // Its stopped reason, then each container's.
+  const reasons = [task.stoppedReason, ...task.containers.map((c) => c.reason)].filter(
+    (r): r is string => r !== undefined && r !== ''
+  )
   if (task.stoppedReason?.startsWith(MAINTENANCE_REASON) === true) {
     return { kind: 'infrastructure', cause: 'fargate-maintenance' }
   }

@@ -4,6 +4,7 @@
  */
 import type { Task } from '@aws-sdk/client-ecs'
 import { z } from 'zod'
+import { compact } from '../util/objects.js'
 import type { ContainerOutcome, TaskSnapshot } from './task.js'
 
 /** The container whose exit code is the task's (hako's rule, docs/hako.md, "Exit code"). */
@@ -42,13 +43,6 @@ const detailSchema = z.object({
   launchType: optionalString,
   version: z.number().int().nullish()
 })
-
-/** Drops null and undefined fields, so snapshots compare and print cleanly. */
-function compact<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], null> } {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, v]) => v !== undefined && v !== null)
-  ) as { [K in keyof T]: Exclude<T[K], null> }
-}
 
 function container(c: {
   name?: string | null
@@ -130,6 +124,20 @@ export function isIncompleteStop(snapshot: TaskSnapshot): boolean {
   }
   const app = appContainer(snapshot)
   return app !== undefined && app.exitCode === undefined && app.reason === undefined
+}
+
+/**
+ * How long a task ran: from its start (or creation) to its stop by its own timestamps, else from
+ * RunTask's answer to when its end was seen; undefined when neither is known.
+ */
+export function runTimeMs(
+  task: TaskSnapshot | undefined,
+  seen: { launchedAt?: number; endedAt?: number } = {}
+): number | undefined {
+  const start = task?.startedAt ?? task?.createdAt
+  if (start && task?.stoppedAt) return task.stoppedAt.getTime() - start.getTime()
+  const { launchedAt, endedAt } = seen
+  return launchedAt !== undefined && endedAt !== undefined ? endedAt - launchedAt : undefined
 }
 
 /** One log line per container: name, exit code (or its absence) and reason. */

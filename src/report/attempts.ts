@@ -6,10 +6,10 @@
  */
 import { escapeMarkdown, formatDuration } from './summary.js'
 import { attemptsOf, type TaskRecord } from '../model/outcome.js'
-import { taskIdOf } from '../model/task-state.js'
-import type { TaskEnd, TaskSnapshot } from '../model/task.js'
+import { appContainer, runTimeMs, taskIdOf } from '../model/task-state.js'
+import type { TaskEnd } from '../model/task.js'
 import type { RunRecord } from '../tasks/rerun.js'
-import type { SetTaskResult } from './set-summary.js'
+import { cut, type SetTaskResult } from './set-summary.js'
 
 /** Reasons are cut to this many characters in an attempt row. */
 const REASON_MAX = 300
@@ -69,33 +69,21 @@ interface AttemptRow {
 }
 
 function runTimeOf(row: AttemptRow): string {
-  const task: TaskSnapshot | undefined = row.end?.kind === 'stopped' ? row.end.task : undefined
-  const start = task?.startedAt ?? task?.createdAt
-  if (start !== undefined && task?.stoppedAt !== undefined) {
-    return formatDuration(task.stoppedAt.getTime() - start.getTime())
-  }
-  if (row.launchedAt !== undefined && row.endedAt !== undefined) {
-    return formatDuration(row.endedAt - row.launchedAt)
-  }
-  return ''
+  const ms = runTimeMs(row.end?.kind === 'stopped' ? row.end.task : undefined, row)
+  return ms === undefined ? '' : formatDuration(ms)
 }
 
 function reasonOf(end: TaskEnd | undefined): string {
   if (end === undefined) return ''
   if (end.kind === 'lost') return end.reason
-  const app = end.task.containers.find((c) => c.name === 'app')
-  const text = [end.task.stoppedReason, app?.reason].filter((s) => s).join(': ')
-  return text.length > REASON_MAX ? `${text.slice(0, REASON_MAX)}…` : text
+  const reasons = [end.task.stoppedReason, appContainer(end.task)?.reason]
+  return cut(reasons.filter((s) => s).join(': '), REASON_MAX)
 }
 
 function rowsOf(record: TaskRecord): AttemptRow[] {
   const rows: AttemptRow[] = (record.attempts ?? []).map((a) => ({
+    ...a,
     index: record.index,
-    attempt: a.attempt,
-    taskArn: a.taskArn,
-    end: a.end,
-    ...(a.launchedAt !== undefined ? { launchedAt: a.launchedAt } : {}),
-    ...(a.endedAt !== undefined ? { endedAt: a.endedAt } : {}),
     outcome: `${a.endClass.kind} (${a.endClass.cause}): retried by ${a.why}`
   }))
   if (record.taskArn !== undefined) {
@@ -104,20 +92,12 @@ function rowsOf(record: TaskRecord): AttemptRow[] {
       record.state === 'running'
         ? 'unfinished'
         : last?.kind === 'stopped'
-          ? `exit code ${last.task.containers.find((c) => c.name === 'app')?.exitCode ?? 'none'}` +
+          ? `exit code ${appContainer(last.task)?.exitCode ?? 'none'}` +
             (record.retry !== undefined && record.retry.endClass.kind !== 'app-exit'
               ? `; not retried: ${record.retry.why}`
               : '')
           : 'lost'
-    rows.push({
-      index: record.index,
-      attempt: rows.length + 1,
-      taskArn: record.taskArn,
-      ...(last !== undefined ? { end: last } : {}),
-      ...(record.launchedAt !== undefined ? { launchedAt: record.launchedAt } : {}),
-      ...(record.endedAt !== undefined ? { endedAt: record.endedAt } : {}),
-      outcome
-    })
+    rows.push({ ...record, taskArn: record.taskArn, attempt: rows.length + 1, outcome })
   }
   return rows
 }

@@ -2,27 +2,17 @@
 import type { TaskResult } from '../model/task.js'
 import { taskIdOf } from '../model/task-state.js'
 
-/** What is known of a task when outputs are written: a result, or only the last state seen. */
-export type ResultLike = Partial<TaskResult>
-
-/** Values known outside the task state. */
-export interface OutputExtras {
-  /** The task ARN, for when no state was seen. */
-  taskArn?: string
-  /** The logs console link; '' when there is none. */
-  logsUrl?: string
-}
-
 const iso = (date: Date | undefined): string => (date === undefined ? '' : date.toISOString())
 
 /**
  * The outputs for one task: `exit-code`, `stop-code`, `stopped-reason`, `started-at`,
  * `stopped-at` (ISO 8601), `containers` (JSON: name, exitCode, reason), `task-id`, `task-arn`,
- * `logs-url`. A value not known (timeout, cancel) is ''.
+ * `logs-url`, from a result or only the last state seen, and `extra`: the task ARN for when no
+ * state was seen, the logs link ('' when there is none). A value not known (timeout, cancel) is ''.
  */
 export function resultOutputs(
-  result: ResultLike,
-  extra: OutputExtras = {}
+  result: Partial<TaskResult>,
+  extra: { taskArn?: string; logsUrl?: string } = {}
 ): Record<string, string> {
   const task = result.task
   const taskArn = task?.taskArn || extra.taskArn || ''

@@ -94,27 +94,20 @@ export async function reportTask(deps: ReportDeps, options: ReportOptions): Prom
       logLines = options.followed.lastLines
     } else if (options.logLines > 0 && task) {
       if (link.region === options.clients.region) {
+        const { clock, random = Math.random } = deps
+        // Alone, tailLogs paces itself at the share of a task alone in the region.
+        const pacer =
+          clock && options.fanOut
+            ? new ReadPacer({ clock, random }, logsShareOf(link.region, options.fanOut))
+            : undefined
         logLines = await tailLogs(
-          {
-            logs: options.clients.logs,
-            logger,
-            ...(deps.clock ? { clock: deps.clock } : {}),
-            ...(deps.random ? { random: deps.random } : {})
-          },
+          { logs: options.clients.logs, logger, clock, random },
           {
             group: link.group,
             stream: link.stream,
             region: link.region,
             lines: options.logLines,
-            // Alone, tailLogs paces itself at the share of a task alone in the region.
-            ...(deps.clock && options.fanOut
-              ? {
-                  pacer: new ReadPacer(
-                    { clock: deps.clock, random: deps.random ?? Math.random },
-                    logsShareOf(link.region, options.fanOut)
-                  )
-                }
-              : {})
+            pacer
           }
         )
       } else {

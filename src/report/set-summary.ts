@@ -5,7 +5,7 @@
  */
 import { escapeMarkdown, formatDuration } from './summary.js'
 import { escapeLogText } from '../util/safe-text.js'
-import { exitCodeOf, taskIdOf } from '../model/task-state.js'
+import { appContainer, exitCodeOf, runTimeMs, taskIdOf } from '../model/task-state.js'
 import type { TaskSnapshot } from '../model/task.js'
 import type { HaltReason, TaskRecord } from '../model/outcome.js'
 import type { RoomWait } from '../tasks/pace.js'
@@ -67,9 +67,6 @@ export function resultsOf(
       result.error = r.error ?? 'could not start'
     } else if (r.state === 'running') {
       result.status = 'unfinished'
-      if (r.launchedAt !== undefined && r.endedAt !== undefined) {
-        result.durationMs = r.endedAt - r.launchedAt
-      }
     } else if (r.state === 'ended' && r.end !== undefined) {
       if (r.end.kind === 'lost') {
         result.status = 'failed'
@@ -81,13 +78,9 @@ export function resultsOf(
         result.exitCode = code
         result.status = code === 0 ? 'succeeded' : r.stopRequested ? 'stopped' : 'failed'
       }
-      const t = result.task
-      const start = t?.startedAt ?? t?.createdAt
-      if (start && t?.stoppedAt) result.durationMs = t.stoppedAt.getTime() - start.getTime()
-      else if (r.launchedAt !== undefined && r.endedAt !== undefined) {
-        result.durationMs = r.endedAt - r.launchedAt
-      }
     }
+    const durationMs = runTimeMs(result.task, r)
+    if (durationMs !== undefined) result.durationMs = durationMs
     return result
   })
 }
@@ -105,7 +98,6 @@ export function setOutputs(results: readonly SetTaskResult[]): Record<string, st
   }
 }
 
-/** Counts by status. */
 export function countByStatus(results: readonly SetTaskResult[]): Record<TaskStatus, number> {
   const counts: Record<TaskStatus, number> = {
     succeeded: 0,
@@ -116,6 +108,18 @@ export function countByStatus(results: readonly SetTaskResult[]): Record<TaskSta
   }
   for (const r of results) counts[r.status]++
   return counts
+}
+
+/** `2 stopped`, `1 unfinished`, `3 not started`: the other counts, those that are not 0. */
+function otherCounts(counts: Record<TaskStatus, number>): string[] {
+  const statuses = ['stopped', 'unfinished', 'not-started'] as const
+  return statuses.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s.replace('-', ' ')}`)
+}
+
+/** `3 succeeded, 1 failed, 2 stopped`: every count, the last three only when not 0. */
+export function countsText(counts: Record<TaskStatus, number>): string {
+  const ended = [`${counts.succeeded} succeeded`, `${counts.failed} failed`]
+  return [...ended, ...otherCounts(counts)].join(', ')
 }
 
 /** `0-3, 7, 9-10`: indexes as ranges. */
@@ -140,7 +144,7 @@ export function indexRanges(indexes: readonly number[]): string {
   return parts.join(', ')
 }
 
-function cut(text: string, max: number): string {
+export function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text
 }
 
@@ -149,8 +153,7 @@ export function stopReasonOf(result: SetTaskResult): string {
   if (result.error !== undefined) return result.error
   const task = result.task
   if (task === undefined) return ''
-  const app = task.containers.find((c) => c.name === 'app')
-  return [task.stopCode, task.stoppedReason, app?.reason]
+  return [task.stopCode, task.stoppedReason, appContainer(task)?.reason]
     .filter((s): s is string => s !== undefined && s !== '')
     .join(': ')
 }
@@ -194,15 +197,8 @@ export function setSummary(
   const budget = SUMMARY_BUDGET_BYTES
   const counts = countByStatus(results)
   const total = results.length
-  const parts = [
-    `${counts.succeeded} succeeded`,
-    `${counts.failed} failed`,
-    ...(counts.stopped > 0 ? [`${counts.stopped} stopped`] : []),
-    ...(counts.unfinished > 0 ? [`${counts.unfinished} unfinished`] : []),
-    ...(counts['not-started'] > 0 ? [`${counts['not-started']} not started`] : [])
-  ]
   const icon = counts.succeeded === total ? '✅' : '❌'
-  const head: string[] = [`### ${icon} ECS tasks: ${parts.join(', ')} (${total} in all)`, '']
+  const head: string[] = [`### ${icon} ECS tasks: ${countsText(counts)} (${total} in all)`, '']
   if (options.halt !== undefined) {
     let text = HALT_TEXT[options.halt]
     if (
@@ -303,11 +299,7 @@ export function failureMessageOf(
       failed.length > NAMED_FAILURES ? `; and ${failed.length - NAMED_FAILURES} more` : ''
     messages.push(`${failed.length} of ${total} tasks failed: ${named}${more}.`)
   }
-  const rest = [
-    counts.stopped > 0 ? `${counts.stopped} stopped` : '',
-    counts.unfinished > 0 ? `${counts.unfinished} unfinished` : '',
-    counts['not-started'] > 0 ? `${counts['not-started']} not started` : ''
-  ].filter((s) => s !== '')
+  const rest = otherCounts(counts)
   const tail = rest.length > 0 ? ` (${rest.join(', ')})` : ''
   if (options.halt === 'cancelled') {
     messages.push(`The workflow run was cancelled while tasks were running${tail}.`)

@@ -13,6 +13,7 @@ import { taskIdOf } from '../model/task-state.js'
 import type { TaskSetOutcome } from '../tasks/run-set.js'
 import {
   countByStatus,
+  countsText,
   failureMessageOf,
   setOutputs,
   setSummary,
@@ -59,20 +60,12 @@ export async function reportTaskSet(
     return 'url' in link ? link.url : undefined
   }
   const results = withEarlier(resultsOf(outcome.records, logsUrlOf), options.earlier)
-  const attempts = {
-    runAttempt: options.runAttempt ?? 1,
-    ...(options.earlier !== undefined ? { earlier: options.earlier } : {})
-  }
-  const counts = countByStatus(results)
+  const attempts = { runAttempt: options.runAttempt ?? 1, earlier: options.earlier }
   const requests = outcome.waitRequests
   if (options.wait) {
     logger.info(
-      `${counts.succeeded} succeeded, ${counts.failed} failed` +
-        `${counts.stopped ? `, ${counts.stopped} stopped` : ''}` +
-        `${counts.unfinished ? `, ${counts.unfinished} unfinished` : ''}` +
-        `${counts['not-started'] ? `, ${counts['not-started']} not started` : ''}; ` +
-        `waiting took ${requests.list} LIST, ${requests.get} GET and ` +
-        `${requests.describe} DescribeTasks requests`
+      `${countsText(countByStatus(results))}; waiting took ${requests.list} LIST, ` +
+        `${requests.get} GET and ${requests.describe} DescribeTasks requests`
     )
   }
   // Left running, the tasks have no exit codes yet: only their ARNs are known.
@@ -83,10 +76,7 @@ export async function reportTaskSet(
   for (const [name, value] of Object.entries(attemptOutputs(outcome.records, attempts))) {
     if (options.wait) deps.setOutput(name, value)
   }
-  const attemptsMarkdown = attemptsSummary(outcome.records, {
-    ...attempts,
-    ...(outcome.storms !== undefined ? { storm: outcome.storms } : {})
-  })
+  const attemptsMarkdown = attemptsSummary(outcome.records, { ...attempts, storm: outcome.storms })
   const only = results.length === 1 ? (results[0] as SetTaskResult) : undefined
   const waited = roomWaitLine(outcome.roomWaits, results.length)
   if (only !== undefined) {
@@ -99,10 +89,7 @@ export async function reportTaskSet(
   if (ran.length === 1) {
     // One task of many ran (fail-fast, a halt): its own outputs too.
     const one = ran[0] as SetTaskResult
-    const single = resultOutputs(
-      { task: one.task, exitCode: one.exitCode },
-      { taskArn: one.taskArn, logsUrl: one.logsUrl ?? '' }
-    )
+    const single = resultOutputs(one, { taskArn: one.taskArn, logsUrl: one.logsUrl ?? '' })
     for (const [name, value] of Object.entries(single)) deps.setOutput(name, value)
   }
 
@@ -145,15 +132,14 @@ async function reportOne(
   const report = await reportTask(deps, {
     ...options,
     taskArn,
-    ...(end?.kind === 'stopped'
-      ? { snapshot: end.task }
-      : record?.seen !== undefined
-        ? { snapshot: record.seen }
-        : {}),
+    snapshot: end?.kind === 'stopped' ? end.task : record?.seen,
     stopped: end?.kind === 'stopped',
-    ...(end?.kind !== 'stopped' && halt !== undefined
-      ? { unfinished: halt === 'cancelled' ? 'cancelled' : 'timed-out' }
-      : {}),
+    unfinished:
+      end?.kind === 'stopped' || halt === undefined
+        ? undefined
+        : halt === 'cancelled'
+          ? 'cancelled'
+          : 'timed-out',
     durationMs: deps.clock.now() - outcome.startedAt
   })
   if (halt === 'cancelled') return 'The workflow run was cancelled while the task was running'

@@ -1,6 +1,6 @@
 /** The job summary for one task and the one error annotation of a failed task (pure). */
 import type { TaskResult } from '../model/task.js'
-import { appContainer, taskIdOf } from '../model/task-state.js'
+import { appContainer, runTimeMs, taskIdOf } from '../model/task-state.js'
 import { escapeLogText } from '../util/safe-text.js'
 
 /**
@@ -67,9 +67,7 @@ export function taskSummary(input: SummaryInput): string {
   const id = taskIdOf(input.taskArn)
   const definition = task?.taskDefinitionArn ?? input.taskDefinitionArn ?? ''
   const revision = definition.slice(definition.lastIndexOf('/') + 1)
-  const start = task?.startedAt ?? task?.createdAt
-  const duration =
-    start && task?.stoppedAt ? task.stoppedAt.getTime() - start.getTime() : input.durationMs
+  const duration = runTimeMs(task) ?? input.durationMs
   const code = (text: string): string => (text === '' ? '' : `<code>${escapeMarkdown(text)}</code>`)
   const rows: [string, string][] = [
     ['Task', code(id)],

@@ -48,15 +48,14 @@ export function launcher(
     const app = options.apps[indexes[0] as number] ?? {}
     const count = Math.min(indexes.length, MAX_RUN_TASK_COUNT)
     logger.debug(`RunTask for task #${indexes.join(', #')} (count ${count})`)
-    const scaleOut = options.scaleOut
     const tasks = await runTask(deps, {
       request: requestFor(options.baseRequest, app, count),
       clientToken: newClientToken(),
       deadline: startDeadline(clock.now(), options),
       signal,
-      ...(scaleOut?.group !== undefined ? { autoscalingGroup: scaleOut.group } : {}),
-      ...(scaleOut?.topic !== undefined ? { autoscalingTopic: scaleOut.topic } : {}),
-      ...(scaleOut?.taskResources !== undefined ? { taskResources: scaleOut.taskResources } : {}),
+      autoscalingGroup: options.scaleOut?.group,
+      autoscalingTopic: options.scaleOut?.topic,
+      taskResources: options.scaleOut?.taskResources,
       onStarted: (started) => options.onStarted(started.flatMap((t) => t.taskArn ?? [])),
       fanOutWidth: options.fanOutWidth ?? 1,
       announcedQuotas,

@@ -11,6 +11,7 @@
 import { setMaxListeners } from 'node:events'
 import { escapeLogText } from '../util/safe-text.js'
 import { UserError, shownErrorMessage } from '../util/errors.js'
+import { compact } from '../util/objects.js'
 import type { Runtime } from '../util/runtime.js'
 import { exitCodeOf, taskIdOf } from '../model/task-state.js'
 import { nextBatch } from './batch.js'
@@ -79,11 +80,6 @@ export interface QueueOutcome {
   stopFailures: string[]
   /** The storm guard's warnings, when it stopped retrying a cause. */
   storms?: string[]
-}
-
-/** True for a task that ended with exit code 0. */
-function succeeded(record: TaskRecord): boolean {
-  return record.end?.kind === 'stopped' && exitCodeOf(record.end.task) === 0
 }
 
 export class WorkQueue {
@@ -165,11 +161,8 @@ export class WorkQueue {
         .join(': ')
       logger.info(`Task ${id} stopped${t} with exit code ${code}${how ? ` (${how})` : ''}${which}`)
     }
-    if (!succeeded(record) && this.retried(record, end)) {
-      this.notify()
-      return
-    }
-    if (!succeeded(record) && !record.stopRequested && this.options.failFast) {
+    const failed = end.kind !== 'stopped' || exitCodeOf(end.task) !== 0
+    if (failed && !this.retried(record, end) && !record.stopRequested && this.options.failFast) {
       this.stop('fail-fast')
     }
     this.notify()
@@ -199,41 +192,28 @@ export class WorkQueue {
     if (!decision.retry || this.halted !== undefined) {
       const why = decision.retry ? 'the task set was stopping' : decision.why
       record.retry = { endClass: decision.class, why }
-      if (decision.retry) return false
-      if (attempt > 1 || decision.class.kind !== 'app-exit') {
+      if (!decision.retry && (attempt > 1 || decision.class.kind !== 'app-exit')) {
         logger.info(`${which} ended by ${how} on attempt ${attempt}; not retried: ${decision.why}`)
       }
       return false
     }
+    // The attempt keeps what is known of it; the record starts again from not-started.
+    const { taskArn, launchedAt, endedAt, seen } = record
+    const ended = { attempt, taskArn: taskArn as string, launchedAt, endedAt, end, seen }
+    const endClass = decision.class
     record.attempts = [
       ...(record.attempts ?? []),
-      {
-        attempt,
-        taskArn: record.taskArn as string,
-        ...(record.launchedAt !== undefined ? { launchedAt: record.launchedAt } : {}),
-        ...(record.endedAt !== undefined ? { endedAt: record.endedAt } : {}),
-        end,
-        ...(record.seen !== undefined ? { seen: record.seen } : {}),
-        endClass: decision.class,
-        why: decision.why
-      }
+      compact({ ...ended, endClass, why: decision.why })
     ]
-    delete record.taskArn
-    delete record.launchedAt
-    delete record.endedAt
-    delete record.end
-    delete record.seen
+    for (const key of ['taskArn', 'launchedAt', 'endedAt', 'end', 'seen'] as const)
+      delete record[key]
     record.state = 'not-started'
     this.queue = [record.index, ...this.queue]
     logger.info(
-      `${which} ended by ${how} on attempt ${attempt} of ${this.retryAttempts}: ` +
+      `${which} ended by ${how} on attempt ${attempt} of ${policy.attempts}: ` +
         `starting attempt ${attempt + 1} (${escapeLogText(decision.why)})`
     )
     return true
-  }
-
-  private get retryAttempts(): number {
-    return this.options.retry?.attempts ?? 1
   }
 
   /** The waiter failed for good: stop what runs (nothing can see it end) and finish. */
@@ -397,12 +377,8 @@ export class WorkQueue {
     const queued = this.queue.length
     const stopping = this.shouldStop(halt)
     logger.warning(haltMessage(halt, { running, queued, stopping, total: this.records.length }))
-    if (!stopping) {
-      this.stopsDoneAt = this.deps.clock.now()
-      this.notify()
-      return
-    }
-    this.stopEach(running, this.reasonFor(halt))
+    if (stopping) this.stopEach(running, this.reasonFor(halt))
+    else this.stopsDoneAt = this.deps.clock.now()
     this.notify()
   }
 

@@ -22,6 +22,7 @@ import { attemptsOf, type TaskRecord } from '../model/outcome.js'
 import { exitCodeOf } from '../model/task-state.js'
 import { errorName, shownErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
+import { parseJson } from '../util/objects.js'
 import { pool } from '../util/pool.js'
 
 /** Bumped when the record's shape changes; records of another version are not read. */
@@ -146,27 +147,16 @@ export function recordOf(
     tasks: context.specs.length,
     spec: specFingerprint(spec)
   }
-  if (record.state === 'start-failed') {
-    return {
-      ...base,
-      status: 'failed',
-      exitCode: null,
-      taskArn: null,
-      stopCode: null,
-      stoppedReason: null,
-      startedAt: null,
-      stoppedAt: null
-    }
-  }
-  if (record.state !== 'ended' || record.end === undefined) return undefined
-  const end = record.end
-  const task = end.kind === 'stopped' ? end.task : undefined
+  const ended = record.state === 'ended' ? record.end : undefined
+  if (ended === undefined && record.state !== 'start-failed') return undefined
+  // A task that could not start has failed, with every other field null.
+  const task = ended?.kind === 'stopped' ? ended.task : undefined
   const exitCode = task !== undefined ? exitCodeOf(task) : null
   return {
     ...base,
     status: exitCode === 0 ? 'succeeded' : 'failed',
     exitCode,
-    taskArn: record.taskArn ?? null,
+    taskArn: ended !== undefined ? (record.taskArn ?? null) : null,
     stopCode: task?.stopCode ?? null,
     stoppedReason: task?.stoppedReason?.slice(0, REASON_MAX) ?? null,
     startedAt: task?.startedAt?.toISOString() ?? null,
@@ -176,12 +166,7 @@ export function recordOf(
 
 /** Parses a record's JSON; undefined when it is not a record of this version. */
 export function parseRunRecord(text: string): RunRecord | undefined {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return undefined
-  }
+  const value = parseJson(text)
   if (value === null || typeof value !== 'object') return undefined
   const r = value as Partial<RunRecord>
   const ok =
@@ -327,13 +312,7 @@ export async function startRerun(
     }
     return none
   }
-  const place = runRecordPlace({
-    bucket: input.bucket.bucket,
-    prefix: input.bucket.prefix,
-    env: input.env,
-    jobIndex: input.jobIndex,
-    jobTotal: input.jobTotal
-  })
+  const place = runRecordPlace({ ...input, ...input.bucket })
   if (place === undefined) return none
   if (runAttempt <= 1 || input.rerun === 'all') return { ...none, place }
   const records = await readRunRecords({ s3: deps.s3, logger: deps.logger }, place)
@@ -359,11 +338,7 @@ export async function finishRerun(
     return record === undefined ? [] : [record]
   })
   if (results.length === 0) return
-  const { written } = await writeRunRecords(
-    { s3: deps.s3, logger: deps.logger },
-    state.place,
-    results
-  )
+  const { written } = await writeRunRecords({ ...deps, s3: deps.s3 }, state.place, results)
   deps.logger.debug(
     `Recorded ${written} task result(s) under s3://${state.place.bucket}/${state.place.keyPrefix}`
   )

@@ -111,7 +111,6 @@ function parseRule(name: string, line: string, where: string): RetryRule {
   return { action, conditions, source: where, text: action === 'exit' ? `exit ${text}` : text }
 }
 
-/** The default set as rules. */
 export function defaultRetryRules(): RetryRule[] {
   return DEFAULT_RETRY_ON.map((line) => parseRule('retry-on', line, 'the default rule'))
 }
@@ -200,11 +199,6 @@ export class RetryPolicy {
   /** Total attempts per task (`attempts`). */
   get attempts(): number {
     return this.settings.attempts
-  }
-
-  /** Causes the storm guard stopped retrying, as `kind (cause)`. */
-  get stormedCauses(): string[] {
-    return [...this.stormed]
   }
 
   /**

@@ -94,14 +94,7 @@ export async function runTaskSet(
 
   // The queue and the engine report to each other; both exist before either runs.
   const engine = new WaitEngine(
-    {
-      ecs: deps.ecs,
-      s3: prefix ? deps.s3 : undefined,
-      clock,
-      random,
-      logger,
-      ...(deps.s3Endpoint !== undefined ? { s3Endpoint: deps.s3Endpoint } : {})
-    },
+    { ...deps, s3: prefix ? deps.s3 : undefined },
     {
       cluster,
       prefix,
@@ -118,61 +111,33 @@ export async function runTaskSet(
       }
     }
   )
-  const queue = workQueueOf(deps, options, { startedAt, cluster, wait, engine, pace, roomWaits })
-
-  const waiting = new AbortController()
-  // Every S3 request in flight listens on it (up to 16 GETs at once).
-  setMaxListeners(0, waiting.signal)
-  const engineDone = engine.run(waiting.signal).catch((error: unknown) => queue.fail(error))
-  const outcome = await queue.run()
-  waiting.abort()
-  await engineDone
-
-  const settledArns = settledArnsOf(outcome, { wait, stopOnCancel: options.stopOnCancel })
-  return { ...outcome, startedAt, settledArns, waitRequests: { ...engine.requests }, roomWaits }
-}
-
-/**
- * The work queue of the set: RunTask paced by the launch rate, StopTask by STOP_RATE, each
- * started task handed to `engine` (unless left running) and its ARN saved at once.
- */
-function workQueueOf(
-  deps: TaskSetDeps,
-  options: TaskSetOptions,
-  run: {
-    startedAt: number
-    cluster: string
-    wait: boolean
-    engine: WaitEngine
-    pace: ReturnType<typeof launchPace>
-    roomWaits: RoomWait[]
-  }
-): WorkQueue {
-  const { clock, logger } = deps
-  const { startedAt, engine } = run
+  // RunTask paced by the launch rate, StopTask by STOP_RATE, each started task handed to the
+  // engine (unless left running) and its ARN saved at once.
   const started: string[] = []
-  return new WorkQueue(
+  const queue = new WorkQueue(
     {
       clock,
       logger,
-      bucket: new TokenBucket(clock, run.pace),
+      bucket: new TokenBucket(clock, pace),
       stopBucket: new TokenBucket(clock, STOP_RATE),
       launch: launcher(deps, {
         baseRequest: options.baseRequest,
         apps: options.apps,
         startedAt,
-        ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
-        ...(options.scaleOut !== undefined ? { scaleOut: options.scaleOut } : {}),
+        timeoutSeconds: options.timeoutSeconds,
+        scaleOut: options.scaleOut,
         onStarted: (arns) => {
           started.push(...arns)
           deps.saveStartedArns([...started])
         },
-        fanOutWidth: run.pace.width,
+        fanOutWidth: pace.width,
         onRoomWaited: (indexes, waitedMs, quota) =>
-          run.roomWaits.push(...indexes.map((index) => ({ index, waitedMs, quota: quota.name })))
+          roomWaits.push(...indexes.map((index) => ({ index, waitedMs, quota: quota.name })))
       }),
-      ...(run.wait ? { watch: (arn: string) => engine.add(arn) } : {}),
-      stop: stopper(deps, run.cluster),
+      watch: wait ? (arn) => engine.add(arn) : undefined,
+      // One StopTask call (with its retries); false when it failed.
+      stop: async (taskArn, reason) =>
+        (await stopTasks(deps, { cluster, taskArns: [taskArn], reason })).failed.length === 0,
       stopped: (arn) => engine.expectStop(arn)
     },
     {
@@ -186,12 +151,21 @@ function workQueueOf(
           ? startedAt + options.timeoutSeconds * 1000
           : undefined,
       stopReasons: stopReasons(options),
-      ...(options.retry !== undefined
-        ? { retry: new RetryPolicy(options.retry, options.apps.length) }
-        : {}),
-      ...(options.only !== undefined ? { only: options.only } : {})
+      retry: options.retry && new RetryPolicy(options.retry, options.apps.length),
+      only: options.only
     }
   )
+
+  const waiting = new AbortController()
+  // Every S3 request in flight listens on it (up to 16 GETs at once).
+  setMaxListeners(0, waiting.signal)
+  const engineDone = engine.run(waiting.signal).catch((error: unknown) => queue.fail(error))
+  const outcome = await queue.run()
+  waiting.abort()
+  await engineDone
+
+  const settledArns = settledArnsOf(outcome, { wait, stopOnCancel: options.stopOnCancel })
+  return { ...outcome, startedAt, settledArns, waitRequests: { ...engine.requests }, roomWaits }
 }
 
 /**
@@ -229,19 +203,4 @@ function setLine(options: TaskSetOptions, cluster: string, launchRate: number): 
     `Running ${n} tasks on cluster '${cluster}': ${parallel}, ${+launchRate.toFixed(2)} RunTask ` +
     `call(s) per second${options.failFast ? ', fail-fast' : ''}`
   )
-}
-
-/** One StopTask call (with its retries) for the queue; false when it failed. */
-function stopper(
-  deps: TaskSetDeps,
-  cluster: string
-): (taskArn: string, reason: string) => Promise<boolean> {
-  const { ecs, clock, random, logger } = deps
-  return async (taskArn, reason) => {
-    const result = await stopTasks(
-      { ecs, clock, random, logger },
-      { cluster, taskArns: [taskArn], reason }
-    )
-    return result.failed.length === 0
-  }
 }

@@ -15,7 +15,6 @@ export interface Clock {
 /** A source of uniformly distributed numbers in [0, 1), like Math.random. */
 export type Random = () => number
 
-/** The real clock. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>

@@ -43,11 +43,7 @@ export function errorName(error: unknown): string {
 
 /** The HTTP status an SDK error carries, if any. */
 export function httpStatus(error: unknown): number | undefined {
-  if (error && typeof error === 'object' && '$metadata' in error) {
-    const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
-    return meta?.httpStatusCode
-  }
-  return undefined
+  return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode
 }
 
 /**

@@ -4,6 +4,8 @@
  * definition cache's claimant.
  */
 
+import { compact } from './objects.js'
+
 /** The workflow run, as the runner's `GITHUB_*` variables describe it. */
 export interface GitHubContext {
   /** `owner/name` (GITHUB_REPOSITORY); undefined outside Actions. */
@@ -23,18 +25,15 @@ export interface GitHubContext {
 /** The run context from the environment; every value trimmed, empty ones left out. */
 export function gitHubContextOf(env: NodeJS.ProcessEnv): GitHubContext {
   const value = (name: string): string | undefined => env[name]?.trim() || undefined
-  const context: GitHubContext = { serverUrl: value('GITHUB_SERVER_URL') ?? 'https://github.com' }
-  const fields = {
-    repository: value('GITHUB_REPOSITORY'),
-    runId: value('GITHUB_RUN_ID'),
+  const serverUrl = value('GITHUB_SERVER_URL') ?? 'https://github.com'
+  const repository = value('GITHUB_REPOSITORY')
+  const runId = value('GITHUB_RUN_ID')
+  return compact({
+    serverUrl,
+    repository,
+    runId,
     runAttempt: value('GITHUB_RUN_ATTEMPT'),
-    job: value('GITHUB_JOB')
-  }
-  for (const [key, v] of Object.entries(fields)) {
-    if (v !== undefined) context[key as keyof typeof fields] = v
-  }
-  if (context.repository !== undefined && context.runId !== undefined) {
-    context.runUrl = `${context.serverUrl}/${context.repository}/actions/runs/${context.runId}`
-  }
-  return context
+    job: value('GITHUB_JOB'),
+    runUrl: repository && runId && `${serverUrl}/${repository}/actions/runs/${runId}`
+  })
 }

@@ -5,6 +5,7 @@
  * never includes its overrides. `mode: dry-run` is the one exception: it prints the requests on
  * purpose.
  */
+import { parseJson } from './objects.js'
 
 /** What a redacted value reads as (the mark GitHub prints for masked secrets). */
 export const REDACTED = '***'
@@ -33,12 +34,8 @@ export function redactInput(name: string, value: string): string {
       .join('\n')
   }
   if (name === 'tasks' && value !== '') {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(value)
-    } catch {
-      return `${REDACTED} (${value.length} characters, not JSON)`
-    }
+    const parsed = parseJson(value)
+    if (parsed === undefined) return `${REDACTED} (${value.length} characters, not JSON)`
     if (!Array.isArray(parsed)) return REDACTED
     return JSON.stringify(
       parsed.map((task: unknown) =>

@@ -20,8 +20,9 @@ import {
   readsStartedNext
 } from './end-rules.js'
 import { applyObservation, type Applied, type LogLine, type Observation } from './observations.js'
-import { MIN_READ_GAP_MS, tickReadMode, type ReadMode } from './read-mode.js'
+import { MIN_READ_GAP_MS, chooseReadMode, type ReadMode } from './read-mode.js'
 import { S3Reader, type KeyOwner, type ListResult, type ReadResult } from './s3-reader.js'
+import { errorsInARow } from './s3-health.js'
 import { s3ReadDelayMs } from './schedule.js'
 import { judgeVerify, planVerify, settleStop } from './verify-check.js'
 import {
@@ -34,7 +35,6 @@ import {
 
 export type { TaskEnd } from '../model/task.js'
 
-/** GETs in flight at once. */
 const GET_CONCURRENCY = 16
 
 export interface WaitEngineDeps extends Runtime {
@@ -93,12 +93,8 @@ export class WaitEngine {
       throw new Error('WaitEngine: a notification prefix needs an S3 client')
     }
     this.mode = options.prefix === undefined ? 'describe' : 'get'
-    const { cluster, pollIntervalSeconds, prefix } = options
-    this.poller = new DescribePoller(this.describe, {
-      cluster,
-      pollIntervalSeconds,
-      random: deps.random
-    })
+    const prefix = options.prefix
+    this.poller = new DescribePoller(this.describe, { ...options, random: deps.random })
     const count = (kind: 'get' | 'list', n: number): number => (this.requests[kind] += n)
     this.reader =
       prefix === undefined || deps.s3 === undefined
@@ -106,7 +102,6 @@ export class WaitEngine {
         : new S3Reader(deps.s3, prefix, count, deps.s3Endpoint)
   }
 
-  /** Starts watching a task. */
   add(taskArn: string): void {
     if (this.watched.has(taskArn)) return
     const now = this.deps.clock.now()
@@ -142,14 +137,12 @@ export class WaitEngine {
     signal.addEventListener('abort', onAbort, { once: true })
     try {
       while (!signal.aborted) {
-        if (this.watched.size > 0) {
-          await this.tick(signal)
-          if (signal.aborted) break
-        }
+        if (this.watched.size > 0) await this.tick(signal)
         const wakeAt = this.watched.size > 0 ? this.nextWakeAt() : Infinity
         this.wake = new AbortController()
         this.wakeAt = wakeAt
         const sleep = this.wake.signal
+        // Aborted during the tick: the new wake-up would miss it.
         if (signal.aborted) break
         if (wakeAt === Infinity) {
           // Nothing to read until a task is added.
@@ -177,14 +170,10 @@ export class WaitEngine {
         baseSeconds: this.options.pollIntervalSeconds,
         // The incomplete-stop grace is short: re-read at the base rate, not the age-grown one.
         ageMs: incomplete ? 0 : ageMs,
-        consecutiveErrors: this.reader?.errors ?? 0,
+        consecutiveErrors: this.reader ? errorsInARow(this.reader.health) : 0,
         random: this.deps.random
       })
     )
-  }
-
-  private listDelay(): number {
-    return this.readDelay(paceAgeMs(this.watched.values(), this.deps.clock.now()), false)
   }
 
   private nextWakeAt(): number {
@@ -202,12 +191,6 @@ export class WaitEngine {
       }
     }
     return at
-  }
-
-  /** Switches how the next tick reads; DescribeTasks at once. */
-  private setMode(mode: ReadMode): void {
-    this.mode = mode
-    if (mode === 'describe') this.poller.nextPollAt = this.deps.clock.now()
   }
 
   private async tick(signal: AbortSignal): Promise<void> {
@@ -233,8 +216,8 @@ export class WaitEngine {
       .filter((w) => w.incompleteSince === undefined)
       .map((w) => now - w.addedAt)
     const baseSeconds = this.options.pollIntervalSeconds
-    const { listOff, pages } = reader
-    const { mode, reason } = tickReadMode({ ages, baseSeconds, pages, listOff })
+    const { listOff, pages } = reader.health
+    const { mode, reason } = chooseReadMode({ ages, baseSeconds, pages, listOff })
     if (mode !== this.mode || this.lastLoggedMode === undefined) {
       this.deps.logger.debug(reason)
       this.lastLoggedMode = mode
@@ -288,7 +271,8 @@ export class WaitEngine {
         await reader.read({ arn, key: w.stoppedKey, name: 'stopped', listed: true }, signal)
       )
     })
-    this.nextListAt = clock.now() + this.listDelay()
+    const ageMs = paceAgeMs(this.watched.values(), clock.now())
+    this.nextListAt = clock.now() + this.readDelay(ageMs, false)
   }
 
   /** What a read says: what it saw of its task, then its lines and a change of read mode. */
@@ -297,7 +281,10 @@ export class WaitEngine {
       this.observe(read.observation, this.deps.clock.now())
     }
     for (const line of read.logs) this.log(line)
-    if (read.mode !== undefined) this.setMode(read.mode)
+    if (read.mode === undefined) return
+    // The next tick reads the new way; DescribeTasks at once.
+    this.mode = read.mode
+    if (read.mode === 'describe') this.poller.nextPollAt = this.deps.clock.now()
   }
 
   /** DescribeTasks for up to 100 tasks a call, counted. */
@@ -343,7 +330,7 @@ export class WaitEngine {
       w.nextVerifyAt = nextVerifyAt(w.stopRequested === true, verifyMs, t)
     if (answer === undefined) return
     const prefix = this.options.prefix as NotificationPrefix
-    const s3Answered = reader.answered
+    const s3Answered = reader.health.answered
     const ctx = { now: t, prefix, cluster, verifyIntervalSeconds, s3Answered }
     const judged = judgeVerify(plan.verify, answer, ctx)
     for (const { w, applied } of judged.tasks) this.commit(w, applied)

@@ -160,17 +160,12 @@ export function unreachableMessage(
 /** `Task <id> started at <t> on container instance <arn> in <az>`. */
 export function startedLine(task: TaskSnapshot): string {
   const t = task.startedAt ?? task.createdAt
-  const where = [
-    task.containerInstanceArn
-      ? `on container instance ${escapeLogText(task.containerInstanceArn)}`
-      : '',
-    task.availabilityZone ? `in ${escapeLogText(task.availabilityZone)}` : ''
-  ]
-    .filter((s) => s !== '')
-    .join(' ')
+  const instance = task.containerInstanceArn
+  const zone = task.availabilityZone
   return (
     `Task ${escapeLogText(taskIdOf(task.taskArn))} started${t ? ` at ${t.toISOString()}` : ''}` +
-    `${where ? ` ${where}` : ''}`
+    `${instance ? ` on container instance ${escapeLogText(instance)}` : ''}` +
+    `${zone ? ` in ${escapeLogText(zone)}` : ''}`
   )
 }
 

@@ -80,8 +80,7 @@ export async function readNotification(
       abortSignal: options.signal
     })
     const etag = got.ETag
-    const ignore = (why: string): NotificationRead =>
-      etag === undefined ? { kind: 'ignored', why } : { kind: 'ignored', why, etag }
+    const ignore = (why: string): NotificationRead => ({ kind: 'ignored', why, etag })
     if (got.ContentLength !== undefined && got.ContentLength > MAX_OBJECT_BYTES) {
       ;(got.Body as { destroy?: () => void } | undefined)?.destroy?.()
       return ignore(
@@ -112,7 +111,7 @@ export async function readNotification(
     if (options.name === 'stopped' && task.lastStatus !== 'STOPPED') {
       return ignore(`its detail.lastStatus is ${escapeLogText(task.lastStatus)}, not STOPPED`)
     }
-    return etag === undefined ? { kind: 'event', task } : { kind: 'event', task, etag }
+    return { kind: 'event', task, etag }
   } catch (error) {
     const name = errorName(error)
     if (name === 'NoSuchKey' || name === 'NotFound') return { kind: 'absent' }

@@ -21,6 +21,8 @@ export interface ModeInputs {
   baseSeconds: number
   /** LIST pages the prefix took last time (1 before the first LIST). */
   pages: number
+  /** Why listing was given up, when it was: then a GET per task, whatever the costs. */
+  listOff?: string
 }
 
 /** The choice, and the sentence for the debug log (which gives the costs). */
@@ -35,11 +37,14 @@ function meanGapMs(baseSeconds: number, ageMs: number): number {
 }
 
 /**
- * LIST or GET, by cost (pure). A GET per task costs one request per task per read interval
- * (the interval grows with each task's age); a LIST tick serves every task at the youngest
- * task's interval and costs LIST_COST_IN_GETS per page.
+ * LIST or GET, by cost (pure), unless listing was given up. A GET per task costs one request
+ * per task per read interval (the interval grows with each task's age); a LIST tick serves
+ * every task at the youngest task's interval and costs LIST_COST_IN_GETS per page.
  */
 export function chooseReadMode(input: ModeInputs): ModeChoice {
+  if (input.listOff !== undefined) {
+    return { mode: 'get', reason: `Reading each task's stopped.json: ${input.listOff}` }
+  }
   const { ages, baseSeconds } = input
   const pages = Math.max(1, input.pages)
   let getsPerSecond = 0
@@ -59,17 +64,6 @@ export function chooseReadMode(input: ModeInputs): ModeChoice {
         ? `Listing the prefix instead of reading each task's stopped.json: ${costs}`
         : `Reading each task's stopped.json: ${costs}`
   }
-}
-
-/**
- * How one tick of the engine reads: by cost (chooseReadMode), or a GET per task once listing
- * was given up (`listOff` says why); with the sentence for the debug log.
- */
-export function tickReadMode(input: ModeInputs & { listOff?: string }): ModeChoice {
-  if (input.listOff !== undefined) {
-    return { mode: 'get', reason: `Reading each task's stopped.json: ${input.listOff}` }
-  }
-  return chooseReadMode(input)
 }
 
 /**

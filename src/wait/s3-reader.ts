@@ -16,7 +16,6 @@ import {
   afterGet,
   afterList,
   afterListError,
-  errorsInARow,
   type HealthChange,
   type HealthContext,
   type S3Health
@@ -50,7 +49,7 @@ export interface KeyOwner {
 
 /** Reads the notification bucket and keeps its health; counts its requests through `count`. */
 export class S3Reader {
-  private health: S3Health = FRESH_HEALTH
+  private state: S3Health = FRESH_HEALTH
   private readonly ctx: HealthContext
 
   constructor(
@@ -59,27 +58,12 @@ export class S3Reader {
     private readonly count: (kind: 'get' | 'list', n: number) => void,
     endpoint?: string
   ) {
-    this.ctx = endpoint === undefined ? { prefix } : { prefix, endpoint }
+    this.ctx = { prefix, endpoint }
   }
 
-  /** Errors in a row, for the read backoff. */
-  get errors(): number {
-    return errorsInARow(this.health)
-  }
-
-  /** Some S3 request was answered (so S3 can be reached, and the notifier may be blamed). */
-  get answered(): boolean {
-    return this.health.answered
-  }
-
-  /** LIST pages the prefix took last time (1 before the first LIST). */
-  get pages(): number {
-    return this.health.pages
-  }
-
-  /** Why listing was given up; undefined while it works. */
-  get listOff(): string | undefined {
-    return this.health.listOff
+  /** How the bucket has been answering (s3-health.ts), as its answers left it. */
+  get health(): S3Health {
+    return this.state
   }
 
   /** GETs `key`, the `name` object of task `arn` (`listed`: a LIST just showed it). */
@@ -97,7 +81,7 @@ export class S3Reader {
     })
     const failed = read.kind === 'retry' || read.kind === 'broken'
     const change = afterGet(
-      this.health,
+      this.state,
       failed ? { kind: read.kind, error: read.error, key: task.key } : { kind: 'answered' },
       this.ctx
     )
@@ -109,7 +93,7 @@ export class S3Reader {
       const message = listedButDeniedMessage(this.ctx.prefix, url)
       result.logs = [...result.logs, { level: 'warning', message, once: 'get-object-denied' }]
     }
-    return { ...result, ...(observation === undefined ? {} : { observation }) }
+    return { ...result, observation }
   }
 
   /** One LIST of `prefixes`, matched against the watched keys. */
@@ -134,10 +118,10 @@ export class S3Reader {
     }
     if (round.failure !== undefined) {
       if (signal.aborted) return { started, toGet: [], failed: true, logs: [] }
-      const change = afterListError(this.health, round.failure, this.ctx)
+      const change = afterListError(this.state, round.failure, this.ctx)
       return { started, toGet: [], failed: true, ...this.take(change) }
     }
-    this.health = afterList(this.health, round.pages)
+    this.state = afterList(this.state, round.pages)
     const line: LogLine = {
       level: 'debug',
       message:
@@ -148,10 +132,8 @@ export class S3Reader {
   }
 
   private take(change: HealthChange): Omit<ReadResult, 'observation'> {
-    this.health = change.health
-    return change.mode === undefined
-      ? { logs: change.logs }
-      : { logs: change.logs, mode: change.mode }
+    this.state = change.health
+    return { logs: change.logs, mode: change.mode }
   }
 }
 
@@ -166,30 +148,20 @@ export function observationOf(
     case 'denied':
       return { kind: read.kind, arn, name }
     case 'ignored':
-      return read.etag === undefined
-        ? { kind: 'unusable', arn, name, why: read.why }
-        : { kind: 'unusable', arn, name, why: read.why, etag: read.etag }
+      return { kind: 'unusable', arn, name, why: read.why, etag: read.etag }
     case 'event':
       if (name === 'started') return { kind: 'started', arn, task: read.task }
-      return read.etag === undefined
-        ? { kind: 'stopped', arn, task: read.task }
-        : { kind: 'stopped', arn, task: read.task, etag: read.etag }
+      return { kind: 'stopped', arn, task: read.task, etag: read.etag }
     case 'retry':
     case 'broken':
       return undefined
   }
 }
 
-/** One object a LIST showed. */
-export interface ListedObject {
-  key: string
-  etag?: string
-}
-
 /** What one LIST round saw. */
 export interface ListRound {
   /** Every object seen, in the order S3 listed them (also those seen before a failure). */
-  objects: ListedObject[]
+  objects: { key: string; etag?: string }[]
   /** LIST requests sent (pages asked for). */
   pages: number
   /** Keys listed in all. */
@@ -225,9 +197,7 @@ export async function listNotifications(
       for (const object of out.Contents ?? []) {
         round.keys++
         if (object.Key === undefined) continue
-        round.objects.push(
-          object.ETag === undefined ? { key: object.Key } : { key: object.Key, etag: object.ETag }
-        )
+        round.objects.push({ key: object.Key, etag: object.ETag })
       }
       token = out.IsTruncated ? out.NextContinuationToken : undefined
     } while (token !== undefined && !options.signal.aborted)

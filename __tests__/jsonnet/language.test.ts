@@ -281,6 +281,16 @@ describe('Jsonnet language: errors with file:line:column and the chain that led 
     ],
     ['division by zero', '1 / 0', 'test.jsonnet:1:3: runtime error: division by zero'],
     [
+      'a library function given the wrong type: at its call',
+      "std.manifestTomlEx(function(x) x, '  ')",
+      'test.jsonnet:1:19: runtime error: TOML body must be an object, got function'
+    ],
+    [
+      'a library function failing on a value inside: at its call, in its field',
+      '{ a: std.manifestToml({ b: null }) }',
+      'test.jsonnet:1:22: runtime error: tried to manifest "null" at b\n    at test.jsonnet:1:3 (field a)\n    while rendering a'
+    ],
+    [
       'a bitwise operand beyond 2^53',
       '9007199254740992 << 1',
       'test.jsonnet:1:18: runtime error: numeric value outside safe integer range for bitwise operation'

@@ -26,7 +26,8 @@ export class JsonnetError extends Error {
   constructor(
     readonly kind: 'syntax' | 'static' | 'runtime',
     readonly reason: string,
-    readonly loc: Loc | undefined
+    /** Where it was raised; a library function's own error gets its call's (Evaluator.call). */
+    public loc: Loc | undefined
   ) {
     super(reason)
   }

@@ -285,7 +285,15 @@ export class Core extends ObjectCore {
 
   /** Calls a function (Jsonnet or library). */
   call(fn: JFunction, args: Lazy[], named: Array<[string, Lazy]>, loc: Loc): Value {
-    if (fn.native) return fn.native(this.matchArgs(fn, args, named, loc), loc)
+    if (fn.native) {
+      try {
+        return fn.native(this.matchArgs(fn, args, named, loc), loc)
+      } catch (error) {
+        // An error the library function raised without a position is the call's.
+        if (error instanceof JsonnetError && error.loc === undefined) error.loc = loc
+        throw error
+      }
+    }
     const scope = this.bindParams(fn, args, named, loc)
     if (++this.depth > this.limits.maxStack) {
       this.depth--

@@ -1,6 +1,6 @@
 import { runtimeError } from './errors.js'
 import type { Core } from './evaluator.js'
-import { JArray, JFunction, JObject, type Value } from './values.js'
+import { JArray, JFunction, JObject, typeOf, type Value } from './values.js'
 
 /** A number as Jsonnet prints it: integers in full, others with 17 significant digits. */
 export function formatNumber(n: number): string {
@@ -194,7 +194,7 @@ export class Manifester {
   /** `std.manifestTomlEx`. */
   toml(v: Value, indent: string): string {
     if (!(v instanceof JObject))
-      throw runtimeError(undefined, `TOML body must be an object, got ${typeOfValue(v)}`)
+      throw runtimeError(undefined, `TOML body must be an object, got ${typeOf(v)}`)
     return this.tomlTable(v, [], '', indent)
   }
 
@@ -260,10 +260,6 @@ export class Manifester {
     }
     return sections.join('\n\n')
   }
-}
-
-function typeOfValue(v: Value): string {
-  return v === null ? 'null' : v instanceof JArray ? 'array' : typeof v
 }
 
 function tomlKey(k: string): string {

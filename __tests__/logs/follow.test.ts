@@ -7,13 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import { FakeClock, LateClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
-import {
-  drainMsFor,
-  duration,
-  followAppLogs,
-  followLogs,
-  type FollowOptions
-} from '../../src/logs/follow.js'
+import { drainMsFor, followAppLogs, followLogs, type FollowOptions } from '../../src/logs/follow.js'
 import { logsShareOf } from '../../src/logs/logs-quota.js'
 import { fanOutOf } from '../../src/model/fan-out.js'
 
@@ -465,16 +459,5 @@ describe('followAppLogs', () => {
     done.abort()
     await clock.advance(0)
     expect(clock.pending).toBe(0)
-  })
-})
-
-describe('duration', () => {
-  it.each([
-    [0, '0s'],
-    [59_400, '59s'],
-    [61_000, '1m 1s'],
-    [3_725_000, '1h 2m']
-  ])('%d ms: %s', (ms, text) => {
-    expect(duration(ms)).toBe(text)
   })
 })

@@ -1,10 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import {
-  escapeMarkdown,
-  failureAnnotation,
-  formatDuration,
-  taskSummary
-} from '../../src/report/summary.js'
+import { escapeMarkdown, failureAnnotation, taskSummary } from '../../src/report/summary.js'
 import { exitCodeOf, snapshotFromEvent } from '../../src/model/task-state.js'
 import type { TaskSnapshot } from '../../src/model/task.js'
 import { TASK_ARN, fixture } from '../wait/fixtures.js'
@@ -25,17 +20,6 @@ describe('escapeMarkdown', () => {
     ['&amp; stays literal', '&#38;amp; stays literal']
   ])('%j', (text, escaped) => {
     expect(escapeMarkdown(text)).toBe(escaped)
-  })
-})
-
-describe('formatDuration', () => {
-  it.each([
-    [0, '0s'],
-    [12_400, '12s'],
-    [240_000, '4m 0s'],
-    [3_723_000, '1h 2m 3s']
-  ])('%d ms', (ms, text) => {
-    expect(formatDuration(ms)).toBe(text)
   })
 })
 

@@ -16,6 +16,7 @@ import {
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling'
 import type { SNSClient } from '@aws-sdk/client-sns'
 import { fullJitter } from '../util/backoff.js'
+import { formatDuration } from '../util/duration.js'
 import { UserError, errorMessage, errorName } from '../util/errors.js'
 import type { Runtime } from '../util/runtime.js'
 import { escapeLogText } from '../util/safe-text.js'
@@ -350,7 +351,7 @@ async function waitForRoom(
     const first = quotaRetryDelayMs({ round: 0, fanOut, budget, random: () => 0, untilDeadlineMs })
     logger.info(
       `Waiting for room under the account's ${at.quota.name}: RunTask answered ${at.reasons.replace(/\.+$/, '')}. ` +
-        `Retrying until ${new Date(deadline).toISOString()} (${minutesAndSeconds(untilDeadlineMs)} ` +
+        `Retrying until ${new Date(deadline).toISOString()} (${formatDuration(untilDeadlineMs)} ` +
         `from now: the start deadline, which is the 'timeout' input, else 10 minutes), at first ` +
         `every ${(first / 1000).toFixed(1)} to ${((2 * first) / 1000).toFixed(1)} s, spread over ` +
         `the fan-out's ${fanOut.width} task(s). To wait less, raise the quota in Service Quotas ` +
@@ -362,13 +363,6 @@ async function waitForRoom(
     )
   }
   await clock.sleep(delay, signal)
-}
-
-/** `9m 58s`, `45s`. */
-function minutesAndSeconds(ms: number): string {
-  const total = Math.round(ms / 1000)
-  const m = Math.floor(total / 60)
-  return m > 0 ? `${m}m ${total % 60}s` : `${total}s`
 }
 
 /** `REASON (detail) for arn`, as much as ECS gave, safe for a log line (escapeLogText). */

@@ -15,6 +15,7 @@ import {
   type GetLogEventsCommandOutput
 } from '@aws-sdk/client-cloudwatch-logs'
 import type { Runtime } from '../util/runtime.js'
+import { formatDuration } from '../util/duration.js'
 import { errorName, foreignErrorMessage } from '../util/errors.js'
 import {
   firstDelayMs,
@@ -277,8 +278,8 @@ class StreamFollower {
     this.heartbeatGap = gap
     this.lastActivity = clock.now()
     logger.info(
-      `Task ${this.o.taskId} is still running (${duration(this.age())}); ` +
-        `no new log lines for ${duration(gap)}. Its log: ${this.o.url}`
+      `Task ${this.o.taskId} is still running (${formatDuration(this.age())}); ` +
+        `no new log lines for ${formatDuration(gap)}. Its log: ${this.o.url}`
     )
   }
 
@@ -354,17 +355,6 @@ class StreamFollower {
     this.printed += lines.length
     return result(false, false)
   }
-}
-
-/** `1h 2m`, `3m 4s`, `5s`. */
-export function duration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000))
-  const h = Math.floor(s / 3600)
-  const m = Math.floor((s % 3600) / 60)
-  const sec = s % 60
-  if (h > 0) return `${h}h ${m}m`
-  if (m > 0) return `${m}m ${sec}s`
-  return `${sec}s`
 }
 
 /**

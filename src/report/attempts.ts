@@ -4,7 +4,8 @@
  * again (their earlier run attempt's record), and the job summary's list of attempts: task id,
  * stop code, reason and run time of each, and why it ran again.
  */
-import { escapeMarkdown, formatDuration } from './summary.js'
+import { formatDuration } from '../util/duration.js'
+import { escapeMarkdown } from './summary.js'
 import { attemptsOf, type TaskRecord } from '../model/outcome.js'
 import { appContainer, runTimeMs, taskIdOf } from '../model/task-state.js'
 import type { TaskEnd } from '../model/task.js'

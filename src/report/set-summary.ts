@@ -3,7 +3,8 @@
  * row per task (failures first, successes in a collapsed block, kept under GitHub's 1 MiB step
  * summary limit, docs/limits.md, "GitHub Actions limits") and the step's failure message.
  */
-import { escapeMarkdown, formatDuration } from './summary.js'
+import { formatDuration } from '../util/duration.js'
+import { escapeMarkdown } from './summary.js'
 import { escapeLogText } from '../util/safe-text.js'
 import { appContainer, exitCodeOf, runTimeMs, taskIdOf } from '../model/task-state.js'
 import type { TaskSnapshot } from '../model/task.js'

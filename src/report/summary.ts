@@ -1,6 +1,7 @@
 /** The job summary for one task and the one error annotation of a failed task (pure). */
 import type { TaskResult } from '../model/task.js'
 import { appContainer, runTimeMs, taskIdOf } from '../model/task-state.js'
+import { formatDuration } from '../util/duration.js'
 import { escapeLogText } from '../util/safe-text.js'
 
 /**
@@ -18,17 +19,6 @@ export function escapeMarkdown(text: string): string {
 /** Text for inside `<pre>`: only HTML is special there. */
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-}
-
-/** `1h 2m 3s`, `4m 0s`, `12s`. */
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.round(ms / 1000))
-  const h = Math.floor(total / 3600)
-  const m = Math.floor((total % 3600) / 60)
-  const s = total % 60
-  if (h > 0) return `${h}h ${m}m ${s}s`
-  if (m > 0) return `${m}m ${s}s`
-  return `${s}s`
 }
 
 /** How the wait for a task ended, for the heading. */

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { setPriority, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 /**
@@ -40,6 +40,8 @@ export interface ActionRun {
   strategy?: MatrixPlace
   /** The bundle to run (default BUNDLE), e.g. a baseline's for a before/after benchmark. */
   bundle?: string
+  /** The process's nice value (see NodeRun.nice); default the caller's. */
+  nice?: number
 }
 
 /** The strategy context of one job: its index (from 0), the matrix's jobs, and how many at once. */
@@ -139,6 +141,7 @@ export async function runAction(run: ActionRun): Promise<ActionResult> {
     env,
     cwd: run.cwd ?? process.cwd(),
     killAfterMs: run.killAfterMs ?? 120_000,
+    ...(run.nice !== undefined ? { nice: run.nice } : {}),
     onStdout: (stdout, kill) => {
       run.onStdout?.(stdout)
       if (run.signal && signalledAt === undefined && run.signal.when(stdout)) {
@@ -175,6 +178,13 @@ export interface NodeRun {
   killAfterMs: number
   /** Called with the whole stdout so far on every chunk, and a way to signal the child. */
   onStdout?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void
+  /**
+   * The child's nice value (default the caller's). A benchmark that runs the simulator in its
+   * own process gives many job processes a higher one, so they cannot starve the simulator: AWS
+   * does not share a CPU with its callers, and a starved simulator holds requests sent apart
+   * and takes them in one burst.
+   */
+  nice?: number
 }
 
 export interface NodeResult {
@@ -207,6 +217,7 @@ export async function runNode(run: NodeRun): Promise<NodeResult> {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...run.env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
+  if (run.nice !== undefined && child.pid !== undefined) setPriority(child.pid, run.nice)
   let stdout = ''
   let stderr = ''
   const kill = (signal: NodeJS.Signals): void => {

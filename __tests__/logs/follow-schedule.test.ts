@@ -13,17 +13,16 @@ import {
 
 const s = (seconds: number): number => seconds * 1000
 
-describe('followMeanMs: 1 s while young, the square of age / 25 s after, 30 s at most', () => {
+describe('followMeanMs: 1 s while young, the square of age / 60 s after, 30 s at most', () => {
   it.each([
     [0, 1000],
     [10, 1000],
-    [25, 1000],
-    [30, 1440],
-    [50, 4000],
-    [60, 5760],
-    [100, 16000],
-    [136, 29594],
-    [137, 30000],
+    [60, 1000],
+    [90, 2250],
+    [120, 4000],
+    [150, 6250],
+    [328, 29884],
+    [329, 30000],
     [3600, 30000]
   ])('age %d s: %d ms', (age, mean) => {
     expect(followMeanMs(s(age))).toBe(mean)
@@ -38,9 +37,10 @@ describe('followDelayMs: the larger of mean and penalty, lengthened by up to hal
   it.each([
     [0, 0, 0, 1000],
     [0, 0, 0.999, 1500],
-    [60, 0, 0.5, 7200],
+    [120, 0, 0.5, 5000],
     [10, 8000, 0, 8000],
-    [100, 8000, 0.5, 20000]
+    [100, 8000, 0.5, 10000],
+    [300, 8000, 0.5, 31250]
   ])('age %d s, penalty %d ms, r %d: %d ms', (age, penaltyMs, r, delay) => {
     expect(followDelayMs({ ageMs: s(age), penaltyMs, random: () => r })).toBe(delay)
   })
@@ -67,7 +67,7 @@ describe('throttling: multiplicative backoff, slow recovery', () => {
   })
 
   it('starts from twice the age-grown mean of an older task', () => {
-    expect(penaltyAfterThrottle(0, s(60))).toBe(11520)
+    expect(penaltyAfterThrottle(0, s(120))).toBe(8000)
   })
 
   it('loses a fifth per good answer and vanishes below the mean', () => {
@@ -81,7 +81,7 @@ describe('throttling: multiplicative backoff, slow recovery', () => {
   })
 
   it('vanishes at once when the task has aged past it', () => {
-    expect(penaltyAfterAnswer(20000, s(137))).toBe(0)
+    expect(penaltyAfterAnswer(20000, s(330))).toBe(0)
   })
 
   it("starts from twice the task's turns when they are further apart than the mean", () => {
@@ -138,11 +138,11 @@ describe('turns on a shared clock', () => {
     const alone: Turns = { tickMs: 80, width: 1, slot: 0 }
     const after = (ageMs: number, turns: Turns, r: number, now = 0): number =>
       nextTurnAt(now + followDelayMs({ ageMs, penaltyMs: 0, random: () => r }), turns)
-    // 1 s while young, to the next 80 ms tick; 30 s from 137 s of age.
+    // 1 s while young, to the next 80 ms tick; 30 s from 329 s of age.
     expect(after(0, alone, 0)).toBe(1040)
-    expect(after(s(200), alone, 0)).toBe(30_000)
+    expect(after(s(400), alone, 0)).toBe(30_000)
     // 60 tasks: the next 12 s turn after 37.5 s (30 s lengthened by a quarter).
-    expect(after(s(200), sixty(0), 0.5, EPOCH_TURN)).toBe(EPOCH_TURN + 48_000)
+    expect(after(s(400), sixty(0), 0.5, EPOCH_TURN)).toBe(EPOCH_TURN + 48_000)
   })
 })
 

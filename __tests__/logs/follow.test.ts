@@ -123,13 +123,14 @@ describe('followLogs', () => {
       .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
     const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
     await clock.advance(120_000)
-    // The first read at once (no sleep), then m(a): 1 s up to 25 s of age, (a / 25)^2 s after,
-    // each to the next of the task's 100 ms ticks (alone in a 25/s region): 1 s, then 1082 ms at
-    // 26 s of age to 1.1 s.
+    // The first read at once (no sleep), then m(a): 1 s up to 60 s of age, (a / 60)^2 s after,
+    // each to the next of the task's 100 ms ticks (alone in a 25/s region): 1 s, then 1034 ms at
+    // 61 s of age to 1.1 s.
     expect(clock.sleeps.slice(0, 3)).toEqual([1000, 1000, 1000])
-    expect(clock.sleeps.slice(24, 30)).toEqual([1000, 1000, 1100, 1200, 1300, 1500])
-    // 26 reads by 25 s (one a second from 0), then about 625 (1/25 - 1/120) = 19.8 more by 120 s.
-    expect(requests()).toHaveLength(46)
+    expect(clock.sleeps.slice(59, 65)).toEqual([1000, 1000, 1100, 1100, 1200, 1200])
+    // 61 reads by 60 s (one a second from 0), then about 3600 (1/60 - 1/120) = 30 more by 120 s
+    // (29 as each gap is rounded up to a tick).
+    expect(requests()).toHaveLength(90)
     await clock.run(follower.stop({ exitedAt: clock.now() - 5000 }))
   })
 
@@ -143,10 +144,10 @@ describe('followLogs', () => {
       .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
     const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
     await clock.advance(45_000)
-    // Reads at 0, 2, 6, 14 s; then the penalty falls by a fifth per answer (6.4, 5.12 ... 2.1 s)
-    // until the age-grown mean, 2.3 s at 38 s of age, is the larger; each to a 100 ms tick.
-    expect(clock.sleeps.slice(0, 11)).toEqual([
-      2000, 4000, 8000, 6400, 5200, 4100, 3300, 2700, 2100, 2300, 2600
+    // Reads at 0, 2, 6, 14 s; then the penalty falls by a fifth per answer (6.4, 5.12 ... 1.07 s)
+    // until it is below the 1 s of a task younger than 60 s and gone; each to a 100 ms tick.
+    expect(clock.sleeps.slice(0, 14)).toEqual([
+      2000, 4000, 8000, 6400, 5200, 4100, 3300, 2700, 2100, 1700, 1400, 1100, 1000, 1000
     ])
     expect(logger.lines).toEqual([])
     const result = await clock.run(follower.stop())
@@ -232,12 +233,12 @@ describe('followLogs', () => {
     await clock.advance(30 * 60_000)
     const beats = logger.of('info').filter((l) => l.startsWith('Task'))
     expect(beats).toEqual([
-      // At the first read after each gap: reads come 5.8 s apart at 60 s of age, 30 s after 137 s.
-      `Task 0123 is still running (1m 5s); no new log lines for 1m 0s. Its log: ${URL}`,
-      `Task 0123 is still running (3m 25s); no new log lines for 2m 0s. Its log: ${URL}`,
-      `Task 0123 is still running (7m 25s); no new log lines for 4m 0s. Its log: ${URL}`,
-      `Task 0123 is still running (15m 25s); no new log lines for 8m 0s. Its log: ${URL}`,
-      `Task 0123 is still running (25m 25s); no new log lines for 10m 0s. Its log: ${URL}`
+      // At the first read after each gap: reads come 1 s apart at 60 s of age, 30 s after 329 s.
+      `Task 0123 is still running (1m 0s); no new log lines for 1m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (3m 7s); no new log lines for 2m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (7m 33s); no new log lines for 4m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (15m 33s); no new log lines for 8m 0s. Its log: ${URL}`,
+      `Task 0123 is still running (25m 33s); no new log lines for 10m 0s. Its log: ${URL}`
     ])
     await clock.run(follower.stop())
   })

@@ -9,7 +9,7 @@ import type { Random } from '../util/clock.js'
 import type { LogsShare } from './logs-quota.js'
 
 /** Age in seconds up to which the mean interval is MIN_MEAN_S; it grows as the square after. */
-export const YOUNG_S = 25
+export const YOUNG_S = 60
 /** The shortest mean interval, in seconds (gaps are never shorter). */
 export const MIN_MEAN_S = 1
 /** The longest mean interval from age alone, in seconds (single gaps up to 1.5 times it). */

@@ -33,18 +33,11 @@ import {
   type FollowGoal,
   type LineAccount
 } from './lib/follow.js'
-import { stopSeenAt } from './lib/jobs.js'
+import { JOB_NICE, stopSeenAt } from './lib/jobs.js'
 import { startRecordingProxy, type RecordedRequest } from './lib/proxy.js'
 import { median, percentile, splitAtRunTask, total } from './lib/stats.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
-/**
- * The job processes' nice value. The simulator and the recording proxy run in this process and
- * stand for AWS, which no runner takes CPU from: at the same priority, 60 job processes loading
- * on two cores starved them, and reads sent on their ticks 0.25 s apart were taken in one burst
- * (19 within 0.2 s, in the order they were sent), which AWS would have seen apart.
- */
-const JOB_NICE = 10
 const DEFINITION = '__fixtures__/e2e/oneshot.yml'
 const GROUP = '/ecs/oneshot'
 const GITHUB = { GITHUB_REPOSITORY: 'acme/batch', GITHUB_RUN_ID: '4242', GITHUB_WORKFLOW: 'bench' }
@@ -460,7 +453,7 @@ Written by \`npx tsx bench/follow.ts\` (part of \`npm run bench\`) on ${new Date
 - One local simulator per run (sim/), real time, in ${options.region}. Its CloudWatch Logs allows ${quotaText} per second for the whole account (token buckets of one second of each, refilled at that rate); every other call answers ThrottlingException. Nothing else reads the account's logs.
 - A task's lines become readable as Docker's awslogs driver sends them: in batches every 5 s from the container's start, and the rest at its exit, each batch 0.1 to 0.5 s after it is sent.
 - Each job is \`node ${relative(ROOT, BUNDLE)}\` (S3 notifications, a shared task definition), all spawned at once on this machine, with the strategy values a matrix job gets (\`job-index\` 0 to N-1, \`job-total\` and \`job-max-parallel\` N), so each takes its share of the region's quota. Each task runs ${options.taskSeconds} s and prints a uniquely named line every ${options.lineEvery} s.
-- The job processes run at nice ${JOB_NICE}, the simulator and the proxy at the bench's own priority: they stand for AWS, which no runner takes CPU from. At one priority, 60 job processes loading on two cores starved them, and reads sent on their ticks 0.25 s apart arrived at the simulator in one burst.
+- The job processes run \`nice -n ${JOB_NICE}\`, the simulator and the proxy at the bench's own priority: they stand for AWS, which no runner takes CPU from. At one priority, 60 job processes loading on two cores starved them, and reads sent on their ticks 0.25 s apart arrived at the simulator in one burst.
 - A recording proxy attributes every request to its job. The bench timestamps each line a job prints and matches it with the stream by its text.
 - "Lag from written": from the line's timestamp to its print; "from readable": from its ingestion time (when any reader could first have it). "Task < 1 min old": the lines printed in the first minute of the single job's task.
 - "GetLogEvents/s after 1 min": account-wide, from one minute after the last job's RunTask to the first task's stop, so every job is past its first minute of following. "Peak in 1 s": the most GetLogEvents requests that arrived within one calendar second; "peak/s over 5 s": the most within any 5 s window, per second. "Throttled by API": ThrottlingException and SlowDown answers of every service.

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { setPriority, tmpdir } from 'node:os'
+import { getPriority, setPriority, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 /**
@@ -40,7 +40,7 @@ export interface ActionRun {
   strategy?: MatrixPlace
   /** The bundle to run (default BUNDLE), e.g. a baseline's for a before/after benchmark. */
   bundle?: string
-  /** The process's nice value (see NodeRun.nice); default the caller's. */
+  /** How much nicer than the caller the process runs (NodeRun.nice). */
   nice?: number
 }
 
@@ -179,10 +179,10 @@ export interface NodeRun {
   /** Called with the whole stdout so far on every chunk, and a way to signal the child. */
   onStdout?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void
   /**
-   * The child's nice value (default the caller's). A benchmark that runs the simulator in its
-   * own process gives many job processes a higher one, so they cannot starve the simulator: AWS
-   * does not share a CPU with its callers, and a starved simulator holds requests sent apart
-   * and takes them in one burst.
+   * How much nicer than the caller the child runs, as `nice -n` (default 0; the result is capped
+   * at 19). A benchmark that runs the simulator in its own process gives many job processes a
+   * higher nice value, so they cannot starve the simulator: AWS does not share a CPU with its
+   * callers, and a starved simulator holds requests sent apart and takes them in one burst.
    */
   nice?: number
 }
@@ -217,7 +217,9 @@ export async function runNode(run: NodeRun): Promise<NodeResult> {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...run.env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
-  if (run.nice !== undefined && child.pid !== undefined) setPriority(child.pid, run.nice)
+  if (run.nice !== undefined && child.pid !== undefined) {
+    setPriority(child.pid, Math.min(19, getPriority() + run.nice))
+  }
   let stdout = ''
   let stderr = ''
   const kill = (signal: NodeJS.Signals): void => {

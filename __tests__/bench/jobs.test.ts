@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { getPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  JOB_NICE,
   jobEnd,
   runScriptJob,
   stopSeenAt,
@@ -107,6 +108,19 @@ describe('runScriptJob', () => {
       expect(o.outputs).toEqual({ 'task-arn': 'arn:x', 'exit-code': '4' })
       expect(o.exitCode).toBe(4)
       expect(o.stdout).toBe('c-0001\n')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('runs the job JOB_NICE nicer than the bench, so jobs cannot starve the simulator', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobs-test-'))
+    try {
+      const script = join(dir, 'job.mjs')
+      writeFileSync(script, "import { getPriority } from 'node:os'\nconsole.log(getPriority())\n")
+      const o = await runScriptJob({ id: 'c-0002', script, env: {}, cwd: dir, killAfterMs: 30_000 })
+      expect(JOB_NICE).toBe(10)
+      expect(o.stdout).toBe(`${Math.min(19, getPriority() + JOB_NICE)}\n`)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

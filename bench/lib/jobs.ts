@@ -11,6 +11,15 @@ import { join } from 'node:path'
 import { parseCommandFile, runAction, runNode, type MatrixPlace } from '../../sim/action-runner.js'
 import type { RecordedRequest } from './proxy.js'
 
+/**
+ * How much nicer than the bench its job processes run (`nice -n`). The simulator, the S3 server and the recording proxies run in
+ * the bench's own process and stand for AWS, which no runner takes CPU from: at one priority, 60
+ * job processes loading on two cores starved them, and requests sent apart were taken in one
+ * burst (in the follow bench, reads sent on their ticks 0.25 s apart, 19 within 0.2 s, in the
+ * order they were sent), which AWS would have seen apart. The jobs still compete with each other.
+ */
+export const JOB_NICE = 10
+
 /** What one job process did. */
 export interface JobOutcome {
   /** The job's id: its `AWS_SDK_UA_APP_ID` and RunTask `startedBy`. */
@@ -83,7 +92,8 @@ export async function runActionJob(options: {
     ...(options.strategy ? { strategy: options.strategy } : {}),
     env: { ...options.env, AWS_SDK_UA_APP_ID: options.id },
     cwd: options.cwd,
-    killAfterMs: options.killAfterMs
+    killAfterMs: options.killAfterMs,
+    nice: JOB_NICE
   })
   return {
     id: options.id,
@@ -118,7 +128,8 @@ export async function runScriptJob(options: {
       args: options.args,
       env: { ...options.env, AWS_SDK_UA_APP_ID: options.id, GITHUB_OUTPUT: outputFile },
       cwd: options.cwd,
-      killAfterMs: options.killAfterMs ?? 600_000
+      killAfterMs: options.killAfterMs ?? 600_000,
+      nice: JOB_NICE
     })
     return {
       id: options.id,

@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util'
 import { format, resolveConfig } from 'prettier'
 import { runAction, type ActionResult } from '../sim/action-runner.js'
 import { startLocalAws, type LocalAws } from '../sim/index.js'
+import { JOB_NICE } from './lib/jobs.js'
 import { requestBarrier, startRecordingProxy } from './lib/proxy.js'
 import { percentile } from './lib/stats.js'
 
@@ -175,9 +176,9 @@ async function prepared(
   return local
 }
 
-/** Runs `bundlePath` as the runner would, as one job. */
+/** Runs `bundlePath` as the runner would, as one job, nicer than the simulator (JOB_NICE). */
 function job(bundlePath: string, run: Parameters<typeof runAction>[0]): Promise<ActionResult> {
-  return runAction({ ...run, bundle: bundlePath })
+  return runAction({ ...run, bundle: bundlePath, nice: JOB_NICE })
 }
 
 /** N job processes released together (the quota and burst runs). */

@@ -286,16 +286,19 @@ describe('followLogs', () => {
       .rejects(throttled())
     const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
     await clock.advance(1500)
-    const result = await clock.run(follower.stop({ drainMs: 10_000 }))
+    const result = await clock.run(follower.stop())
     expect(result).toMatchObject({ tail: false, complete: false, printed: 1 })
     expect(logger.lines).toEqual([
       `info: ${at(100)} first`,
       `notice: Printed the log of task 0123 up to ${at(100)}; the rest is at ${URL}`
     ])
     // Settled at 2.5 s; throttled on the 100 ms ticks at 2.5, 2.8, 3.3, 4.3, 6.3 and 10.3 s
-    // (backoffs of 0.5 to 8 s, each waited for half, then the next tick); the next turn
-    // (18.3 s) is past the 11.5 s deadline, so the job says so at once.
-    expect(clock.now()).toBe(T0 + 10_300)
+    // (backoffs of 0.5 to 8 s, each waited for half, then the next tick), then every 8 s (the
+    // 16 s cap, halved) to 58.3 s; the next turn (66.3 s) is past the deadline, 60 s after the
+    // stop at 1.5 s, so the job says so at once.
+    expect(clock.now()).toBe(T0 + 58_300)
+    // One read answered, one live read throttled at 1 s, twelve in the drain.
+    expect(result).toMatchObject({ calls: 14, throttled: 13 })
   })
 
   it('drains with one call when the stop is older than the settle time', async () => {

@@ -80,17 +80,13 @@ export interface FollowResult {
 
 export interface Follower {
   /**
-   * Ends following and drains the stream to its end, within `drainMs` (default drainMsFor the
-   * share) or until `signal` aborts. `exitedAt` (clock ms), when known, is when the task's
+   * Ends following and drains the stream to its end, within drainMsFor the share or until
+   * `signal` aborts. `exitedAt` (clock ms), when known, is when the task's
    * containers exited (`executionStoppedAt`, else `stoppedAt`): the awslogs driver sends a
    * container's last lines as it exits, so the drain reads once SETTLE_MS after it, when they
    * are in CloudWatch.
    */
-  stop(options?: {
-    exitedAt?: number
-    signal?: AbortSignal
-    drainMs?: number
-  }): Promise<FollowResult>
+  stop(options?: { exitedAt?: number; signal?: AbortSignal }): Promise<FollowResult>
 }
 
 /**
@@ -289,11 +285,7 @@ class StreamFollower {
    * turns) only for full pages or throttled answers, until the deadline. A stream never read while
    * the task ran gets its last `keepLines` lines instead, paced the same way.
    */
-  async drain(options: {
-    exitedAt?: number
-    signal?: AbortSignal
-    drainMs?: number
-  }): Promise<FollowResult> {
+  async drain(options: { exitedAt?: number; signal?: AbortSignal }): Promise<FollowResult> {
     const { clock, logger } = this.deps
     const result = (complete: boolean, tail: boolean): FollowResult => ({
       tail,
@@ -305,7 +297,7 @@ class StreamFollower {
     })
     if (!this.reading) return result(false, false)
     this.draining = true
-    const deadline = clock.now() + (options.drainMs ?? drainMsFor(this.share))
+    const deadline = clock.now() + drainMsFor(this.share)
     // Never later than SETTLE_MS from now: an exit time from another clock must not stall the drain.
     const settleAt = Math.min(options.exitedAt ?? Infinity, clock.now()) + SETTLE_MS
     // A read before the last lines are in would need another after it: one read is usually the

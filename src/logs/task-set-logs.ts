@@ -59,7 +59,8 @@ export interface EndedTask {
 export class FailedTaskTails {
   private queue: Promise<void> = Promise.resolve()
   private tailed = 0
-  private skipped = 0
+  /** The line about tasks beyond MAX_FAILED_TAILS was printed. */
+  private toldSkipped = false
   private readonly pacer: ReadPacer
 
   constructor(
@@ -85,11 +86,6 @@ export class FailedTaskTails {
     this.pacer = new ReadPacer(deps, turns, { minGapMs })
   }
 
-  /** Tasks whose tail was printed (or tried), and failed tasks beyond MAX_FAILED_TAILS. */
-  get counts(): { tailed: number; skipped: number } {
-    return { tailed: this.tailed, skipped: this.skipped }
-  }
-
   /**
    * Call when a task ends. Resolves when its tail, if it gets one, is printed: tails print one at
    * a time, in the order their tasks ended. Never throws.
@@ -97,7 +93,8 @@ export class FailedTaskTails {
   ended(task: EndedTask): Promise<void> {
     if (!task.failed || this.options.logLines <= 0) return Promise.resolve()
     if (this.tailed >= MAX_FAILED_TAILS) {
-      if (this.skipped++ === 0) {
+      if (!this.toldSkipped) {
+        this.toldSkipped = true
         this.deps.logger.info(
           `More than ${MAX_FAILED_TAILS} tasks failed: the logs of the others are linked in the job summary`
         )

@@ -36,7 +36,7 @@ export async function post(deps: PostDeps): Promise<void> {
     )
     for (const arn of stopped) logger.info(`Stopped ${arn}`)
     // stopTasks has warned about each failure; say how to finish the job by hand.
-    for (const { taskArn } of failed) {
+    for (const taskArn of failed) {
       logger.info(`Stop it by hand: aws ecs stop-task --cluster ${cluster} --task ${taskArn}`)
     }
   } catch (error) {

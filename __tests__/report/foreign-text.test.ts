@@ -166,7 +166,7 @@ describe.each(PAYLOADS)('foreign text carrying %s', (_name, text, printed, field
     expect(memory.of('warning')).toEqual([
       `Could not stop ${TASK_ARN}: ClientException: ${printed}`
     ])
-    expect(stopped.failed).toEqual([{ taskArn: TASK_ARN, error: `ClientException: ${printed}` }])
+    expect(stopped.failed).toEqual([TASK_ARN])
     // The action's own warning, one command: its text cannot end it or start another.
     expect(commandLines(stdout.join(''))).toEqual([
       `::warning::Could not stop ${TASK_ARN}: ClientException: ${printed.replace(/\r/g, '%0D')}`

@@ -28,52 +28,46 @@ const STOP_CAP_MS = 2000
 
 /**
  * Stops each task (in parallel: StopTask refills at 40 per s, docs/limits.md, "Token buckets"). A task that is
- * already stopped or no longer found counts as stopped; the others fail, with why. Never throws.
+ * already stopped or no longer found counts as stopped; the others fail, each with a warning that says why. Never throws.
  */
 export async function stopTasks(
   deps: StopTaskDeps,
   options: StopTasksOptions
-): Promise<{ stopped: string[]; failed: { taskArn: string; error: string }[] }> {
+): Promise<{ stopped: string[]; failed: string[] }> {
   const reason = options.reason.slice(0, STOP_REASON_MAX)
-  const outcomes = await Promise.all(
-    options.taskArns.map(async (taskArn) => ({
-      taskArn,
-      error: await stopOne(deps, options.cluster, taskArn, reason)
-    }))
+  const done = await Promise.all(
+    options.taskArns.map((taskArn) => stopOne(deps, options.cluster, taskArn, reason))
   )
   return {
-    stopped: outcomes.filter((o) => o.error === undefined).map((o) => o.taskArn),
-    failed: outcomes.flatMap((o) =>
-      o.error === undefined ? [] : [{ taskArn: o.taskArn, error: o.error }]
-    )
+    stopped: options.taskArns.filter((_, i) => done[i]),
+    failed: options.taskArns.filter((_, i) => !done[i])
   }
 }
 
-/** undefined when stopped (or already gone), else the error text. */
+/** true when stopped (or already gone); false after warning why not. */
 async function stopOne(
   deps: StopTaskDeps,
   cluster: string,
   taskArn: string,
   reason: string
-): Promise<string | undefined> {
+): Promise<boolean> {
   const { ecs, clock, random, logger } = deps
   for (let attempt = 0; ; attempt++) {
     try {
       await ecs.send(new StopTaskCommand({ cluster, task: taskArn, reason }))
       logger.info(`Stop requested: ${taskArn}`)
-      return undefined
+      return true
     } catch (error) {
       if (isGone(error)) {
         logger.info(`Task already gone: ${taskArn}`)
-        return undefined
+        return true
       }
       if (isTransient(error) && attempt + 1 < STOP_MAX_ATTEMPTS) {
         await clock.sleep(fullJitter(attempt, STOP_BASE_MS, STOP_CAP_MS, random))
         continue
       }
-      const text = describeError(error)
-      logger.warning(`Could not stop ${taskArn}: ${text}`)
-      return text
+      logger.warning(`Could not stop ${taskArn}: ${describeError(error)}`)
+      return false
     }
   }
 }

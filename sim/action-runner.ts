@@ -141,7 +141,7 @@ export async function runAction(run: ActionRun): Promise<ActionResult> {
     env,
     cwd: run.cwd ?? process.cwd(),
     killAfterMs: run.killAfterMs ?? 120_000,
-    ...(run.nice !== undefined ? { nice: run.nice } : {}),
+    nice: run.nice,
     onStdout: (stdout, kill) => {
       run.onStdout?.(stdout)
       if (run.signal && signalledAt === undefined && run.signal.when(stdout)) {

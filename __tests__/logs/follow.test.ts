@@ -61,6 +61,18 @@ function setup(): { clock: FakeClock; logger: ReturnType<typeof memoryLogger> } 
   return { clock: new FakeClock(T0), logger: memoryLogger() }
 }
 
+/** A follower in eu-west-1 (10/s) with slot 7 of 60 jobs: its turns are 1.75 s past every 15 s. */
+function slot7Of60(
+  clock: FakeClock,
+  logger: ReturnType<typeof memoryLogger>
+): ReturnType<typeof followLogs> {
+  const share = logsShareOf('eu-west-1', fanOutOf({ jobIndex: 7, jobTotal: 60, tasks: 1 }))
+  return followLogs(
+    { logs, clock, random: () => 0, logger },
+    { ...options, region: 'eu-west-1', share }
+  )
+}
+
 describe('followLogs', () => {
   it('prints new lines as they arrive, silent while the stream does not exist, then drains', async () => {
     const { clock, logger } = setup()
@@ -307,14 +319,19 @@ describe('followLogs', () => {
       .on(GetLogEventsCommand)
       .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
     const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
-    await clock.advance(10_000) // the task stopped at 7 s; the wait saw it at 10 s
+    // Live reads every second, the last at 10 s; the containers exited at 9.2 s, so their last
+    // lines were in at 10.2 s, after that read. The wait saw the stop at 10.5 s.
+    await clock.advance(10_500)
     const live = requests().length
     logsMock.on(GetLogEventsCommand).resolves({
-      events: [{ timestamp: T0 + 6900, message: 'last' }],
+      events: [{ timestamp: T0 + 9100, message: 'last' }],
       nextForwardToken: 'f/1',
       nextBackwardToken: 'b/0'
     })
-    const result = await clock.run(follower.stop({ exitedAt: T0 + 7000 }))
+    const sleeps = clock.sleeps.length
+    const result = await clock.run(follower.stop({ exitedAt: T0 + 9200 }))
+    // Settled already: the read takes the next tick, at once.
+    expect(clock.sleeps.slice(sleeps)).toEqual([])
     expect(requests().slice(live)).toEqual([{ ...head, nextToken: 'f/0' }])
     expect(result).toMatchObject({ complete: true, tail: false, printed: 1 })
   })
@@ -334,7 +351,8 @@ describe('followLogs', () => {
       .rejectsOnce(throttled())
       .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
     const sleeps = clock.sleeps.length
-    const result = await clock.run(follower.stop({ exitedAt: T0 }))
+    // The last live read was at 9.625 s; the containers exited at 8.7 s, settled at 9.7 s.
+    const result = await clock.run(follower.stop({ exitedAt: T0 + 8700 }))
     // The first read on the next 100 ms tick (alone in the region every tick is the task's), 25 ms
     // into it; then 0.5, 1 and 2 s of backoff, each to the next tick.
     expect(clock.sleeps.slice(sleeps)).toEqual([25, 600, 1100, 2100])
@@ -367,11 +385,7 @@ describe('followLogs', () => {
     logsMock
       .on(GetLogEventsCommand)
       .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
-    const share = logsShareOf('eu-west-1', fanOutOf({ jobIndex: 7, jobTotal: 60, tasks: 1 }))
-    const follower = followLogs(
-      { logs, clock, random: () => 0, logger },
-      { ...options, region: 'eu-west-1', share }
-    )
+    const follower = slot7Of60(clock, logger)
     await clock.advance(40_000)
     // Slot 7 of 250 ms ticks (four fifths of half of 10/s): 1.75 s past each 15 s of the clock
     // (T0 is a multiple of 15 s): reads at 1.75, 16.75 and 31.75 s, the next one waiting.
@@ -382,6 +396,51 @@ describe('followLogs', () => {
     const result = await clock.run(follower.stop({ exitedAt: clock.now() - 2000 }))
     expect(result).toMatchObject({ complete: true, calls: 4 })
     expect(clock.now()).toBe(T0 + 46_750)
+  })
+
+  // Live reads at 1.75, 16.75 and 31.75 s. Exited at 30 s, the last lines were in at 31 s, before
+  // the read at 31.75 s found the stream's head: nothing is left to read. Exited at 31 s, they
+  // were in at 32 s: the drain reads once more, on the next turn.
+  it.each([
+    { exited: 30_000, calls: 3, endsAt: 40_000 },
+    { exited: 31_000, calls: 4, endsAt: 46_750 }
+  ])(
+    'drains with $calls calls in all when the containers exited at $exited ms',
+    async ({ exited, calls, endsAt }) => {
+      const { clock, logger } = setup()
+      logsMock
+        .on(GetLogEventsCommand)
+        .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+      const follower = slot7Of60(clock, logger)
+      await clock.advance(40_000)
+      const result = await clock.run(follower.stop({ exitedAt: T0 + exited }))
+      expect(result).toEqual({
+        tail: false,
+        complete: true,
+        printed: 0,
+        lastLines: [],
+        calls,
+        throttled: 0
+      })
+      expect(clock.now()).toBe(T0 + endsAt)
+    }
+  )
+
+  it('still drains after a full page, even one read after the containers exited', async () => {
+    const { clock } = setup()
+    const full = Array.from({ length: 10_000 }, (_, i) => ({ timestamp: T0 + i, message: `l${i}` }))
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolvesOnce({ events: full, nextForwardToken: 'f/1', nextBackwardToken: 'b/0' })
+      .resolves({ events: [], nextForwardToken: 'f/1', nextBackwardToken: 'b/1' })
+    const follower = slot7Of60(clock, memoryLogger())
+    // The first read, a full page, on the first turn at 1.75 s; the next page is due a turn later.
+    await clock.advance(10_000)
+    expect(requests()).toHaveLength(1)
+    const result = await clock.run(follower.stop({ exitedAt: T0 }))
+    expect(requests()).toEqual([head, { ...head, nextToken: 'f/1' }])
+    expect(result).toMatchObject({ complete: true, printed: 10_000, calls: 2 })
+    expect(clock.now()).toBe(T0 + 16_750)
   })
 
   it('gives a throttled drain three turns of a slow share before its deadline', () => {

@@ -113,6 +113,15 @@ const IDLE_WAKE_MS = 30_000
 
 type ReadOutcome = 'events' | 'full' | 'head' | 'missing' | 'throttled' | 'error' | 'denied'
 
+/** What an answered read found: the stream's head, or new events, in a page full or not. */
+function pageOutcome(sent: string | undefined, page: GetLogEventsCommandOutput): ReadOutcome {
+  const events = page.events ?? []
+  // The same token back: the head of the stream (docs/limits.md, "CloudWatch Logs read quotas").
+  if (sent !== undefined && page.nextForwardToken === sent) return 'head'
+  if (events.length === 0) return 'head'
+  return events.length >= MAX_EVENTS || pageBytes(events) >= FULL_PAGE_BYTES ? 'full' : 'events'
+}
+
 /** Starts following a stream; call `stop()` when the task has stopped (or the wait ended). */
 export function followLogs(deps: FollowDeps, options: FollowOptions): Follower {
   const follower = new StreamFollower(deps, options)
@@ -136,6 +145,11 @@ class StreamFollower {
   private throttled = 0
   private printed = 0
   private lastTimestamp: number | undefined
+  /**
+   * Clock ms a read was sent that ended at the stream's head (a page not cut short by its size),
+   * with no full page read after it: the stream held nothing more when it was sent.
+   */
+  private atHeadSince: number | undefined
   private readonly last: string[] = []
   private warnedThrottle = false
   private draining = false
@@ -198,6 +212,7 @@ class StreamFollower {
   private async read(): Promise<ReadOutcome> {
     const { logs, clock } = this.deps
     const sent = this.token
+    const sentAt = clock.now()
     let page: GetLogEventsCommandOutput
     this.calls++
     try {
@@ -221,10 +236,9 @@ class StreamFollower {
     }
     if (events.length > 0) this.lastActivity = clock.now()
     if (page.nextForwardToken) this.token = page.nextForwardToken
-    // The same token back: the head of the stream (docs/limits.md, "CloudWatch Logs read quotas").
-    if (sent !== undefined && page.nextForwardToken === sent) return 'head'
-    if (events.length === 0) return 'head'
-    return events.length >= MAX_EVENTS || pageBytes(events) >= FULL_PAGE_BYTES ? 'full' : 'events'
+    const outcome = pageOutcome(sent, page)
+    this.atHeadSince = outcome === 'full' ? undefined : sentAt
+    return outcome
   }
 
   private print(text: string, line: string): void {
@@ -282,8 +296,9 @@ class StreamFollower {
   /**
    * Reads to the end of the stream, after the loop has ended: once the containers' last lines
    * are in (SETTLE_MS after their exit), one read on the task's next turn, more (on its later
-   * turns) only for full pages or throttled answers, until the deadline. A stream never read while
-   * the task ran gets its last `keepLines` lines instead, paced the same way.
+   * turns) only for full pages or throttled answers, until the deadline; none when a live read
+   * sent after that point already reached the stream's head. A stream never read while the task
+   * ran gets its last `keepLines` lines instead, paced the same way.
    */
   async drain(options: { exitedAt?: number; signal?: AbortSignal }): Promise<FollowResult> {
     const { clock, logger } = this.deps
@@ -302,6 +317,8 @@ class StreamFollower {
     const settleAt = Math.min(options.exitedAt ?? Infinity, clock.now()) + SETTLE_MS
     // A read before the last lines are in would need another after it: one read is usually the
     // whole drain. It takes the task's next turn, after the one its last live read used.
+    // A live read sent after that already found the stream's end: nothing is left to read.
+    if (this.atHeadSince !== undefined && this.atHeadSince >= settleAt) return result(true, false)
     const pacer = this.pacer
     pacer.readFrom(settleAt)
     if (!this.readOnce && options.signal?.aborted) return result(false, true)

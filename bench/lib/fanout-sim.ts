@@ -12,7 +12,12 @@ import {
 } from '@aws-sdk/client-ecs'
 import { startLocalAws, type LocalAws } from '../../sim/index.js'
 import type { JobEnd, JobOutcome } from './jobs.js'
-import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from './proxy.js'
+import {
+  startRecordingProxy,
+  type RecordedRequest,
+  type RecordingProxy,
+  type RequestBarrier
+} from './proxy.js'
 import type { Variant } from './report.js'
 import type { SdkWaiterSpec } from './sdk-waiter.js'
 
@@ -144,16 +149,22 @@ export function maskIds(text: string): string {
     .slice(0, 200)
 }
 
-/** A fresh simulator with recording proxies in front, and the env a job needs to use them. */
-export async function proxiedSim(ctx: Context): Promise<{
+/**
+ * A fresh simulator with recording proxies in front, and the env a job needs to use them;
+ * `barrier` (in both proxies) holds each job's first request until every job has sent one.
+ */
+export async function proxiedSim(
+  ctx: Context,
+  barrier?: RequestBarrier
+): Promise<{
   local: LocalAws
   ecsProxy: RecordingProxy
   s3Proxy: RecordingProxy
   env: Record<string, string>
 }> {
   const local = await freshSim(ctx)
-  const ecsProxy = await startRecordingProxy(local.ecsEndpoint)
-  const s3Proxy = await startRecordingProxy(local.s3Endpoint)
+  const ecsProxy = await startRecordingProxy(local.ecsEndpoint, { barrier })
+  const s3Proxy = await startRecordingProxy(local.s3Endpoint, { barrier })
   const env = {
     ...local.env,
     ...GITHUB,

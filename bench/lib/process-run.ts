@@ -20,13 +20,27 @@ import {
   type Context
 } from './fanout-sim.js'
 import { jobEnd, runActionJob, runScriptJob, type JobOutcome } from './jobs.js'
+import { requestBarrier } from './proxy.js'
 import type { RunResult, SoloResult, Variant } from './report.js'
 import { median, percentile, splitAtRunTask, total } from './stats.js'
 import { Tally } from './tally.js'
 
+/**
+ * Variants whose jobs race before their first RunTask (a registration, a describe, a revision
+ * cache read), so the proxies hold every job's first request until all have sent one. In the
+ * others the first request is the RunTask each job has already placed in the fan-out's spread
+ * (docs/limits.md, "Spreading RunTask over a fan-out"): holding it would undo the spread.
+ */
+const RACE_BEFORE_RUN: readonly Variant[] = ['a-register', 'c']
+/** The barrier opens anyway after this long (a job that died before its first request). */
+const BARRIER_TIMEOUT_MS = 300_000
+
 /** One run of `jobs` job processes of `variant`, all started at once, on a fresh simulator. */
 export async function processRun(ctx: Context, variant: Variant, jobs: number): Promise<RunResult> {
-  const { local, ecsProxy, s3Proxy, env } = await proxiedSim(ctx)
+  const barrier = RACE_BEFORE_RUN.includes(variant)
+    ? requestBarrier(jobs, BARRIER_TIMEOUT_MS)
+    : undefined
+  const { local, ecsProxy, s3Proxy, env } = await proxiedSim(ctx, barrier)
   try {
     let taskDefinition: string | undefined
     if (variant === 'a' || variant === 'b') {

@@ -324,7 +324,10 @@ export function resultsMarkdown(input: {
     `- Tasks run ${settings.taskSeconds} simulated seconds after 1 s of provisioning and 2 s of image pull; ` +
       `time scale ${settings.timeScale} (real seconds per simulated second${settings.timeScale === 1 ? ': real time, so every latency below is in real and simulated seconds alike' : ''}).`,
     `- The action's \`poll-interval\` is ${settings.pollInterval} s (its default) and \`verify-interval\` 300 s (its default).`,
-    '- Job processes are all spawned at once; in one process jobs start evenly over a window (see Notes). "processes": every job is its own `node dist/index.js` process (the baseline: its own ' +
+    '- Job processes are all spawned at once. Where jobs race before their first RunTask ((a) register if changed, (c)), a barrier in the ' +
+      "recording proxies holds every job's first request until all have sent one, so they race as jobs that really start together, " +
+      "whatever this machine's process start-up spreads; elsewhere the first request is the RunTask each job places in the fan-out's " +
+      'spread, which holding would undo. In one process jobs start evenly over a window (see Notes). "processes": every job is its own `node dist/index.js` process (the baseline: its own ' +
       'bundled script), all on this machine\'s cores; "one process": every job is the action\'s own main step ' +
       '(`run` of src/main.ts with its own inputs, GITHUB_* variables, state and outputs: the task set with its work ' +
       'queue and token bucket, the registration race and the wait engine), all concurrently in one bundled process on ' +

@@ -274,12 +274,12 @@ describe('run', () => {
     expect(info).toContain(
       `Following the log stream /ecs/oneshot ecs/app/${TASK_ARN.split('/').pop()} as it is written`
     )
-    // Every call reads forward from the head. The one that brought 'bye' was sent after the
-    // container's last lines were in (1 s after its stop) and found the end of the stream, so
-    // the drain had nothing left to read.
+    // Every call reads forward from the head. The one that brought 'bye' came less than 2 s
+    // after the container's stop (its 1 s settle and 1 s for the clocks), so the drain read once
+    // more and found the end of the stream.
     const inputs = logsMock.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input)
     expect(inputs.every((i) => i.startFromHead === true)).toBe(true)
-    expect(inputs.map((i) => i.nextToken)).toEqual([undefined, 'f/1', 'f/1'])
+    expect(inputs.map((i) => i.nextToken)).toEqual([undefined, 'f/1', 'f/1', 'f/2'])
     expect(h.summaries[0]).toContain('bye')
   })
 

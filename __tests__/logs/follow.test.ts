@@ -398,12 +398,13 @@ describe('followLogs', () => {
     expect(clock.now()).toBe(T0 + 46_750)
   })
 
-  // Live reads at 1.75, 16.75 and 31.75 s. Exited at 30 s, the last lines were in at 31 s, before
-  // the read at 31.75 s found the stream's head: nothing is left to read. Exited at 31 s, they
-  // were in at 32 s: the drain reads once more, on the next turn.
+  // Live reads at 1.75, 16.75 and 31.75 s. Exited at 29.5 s, the last lines were in at 30.5 s,
+  // and 1 s more for the clocks makes 31.5 s, before the read at 31.75 s found the stream's
+  // head: nothing is left to read. Exited at 30 s, that is 32 s: the drain reads once more, on
+  // the next turn.
   it.each([
-    { exited: 30_000, calls: 3, endsAt: 40_000 },
-    { exited: 31_000, calls: 4, endsAt: 46_750 }
+    { exited: 29_500, calls: 3, endsAt: 40_000 },
+    { exited: 30_000, calls: 4, endsAt: 46_750 }
   ])(
     'drains with $calls calls in all when the containers exited at $exited ms',
     async ({ exited, calls, endsAt }) => {

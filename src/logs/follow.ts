@@ -95,6 +95,12 @@ export interface Follower {
  * CloudWatch's ingestion of that last batch (docs/limits.md, "When a container's last lines are in").
  */
 export const SETTLE_MS = 1000
+/**
+ * How far ahead of AWS's clock the runner's may be for a live read to count as the drain: the
+ * exit time is AWS's, the read's is the runner's. The drain's own read needs no such margin, as
+ * it comes after the stop was seen, and so after the exit whatever the clocks say.
+ */
+export const CLOCK_MARGIN_MS = 1000
 /** The longest drain by default, for a share that allows a read every few seconds or more often. */
 export const DRAIN_MS = READ_DEADLINE_MS
 
@@ -317,8 +323,10 @@ class StreamFollower {
     const settleAt = Math.min(options.exitedAt ?? Infinity, clock.now()) + SETTLE_MS
     // A read before the last lines are in would need another after it: one read is usually the
     // whole drain. It takes the task's next turn, after the one its last live read used.
-    // A live read sent after that already found the stream's end: nothing is left to read.
-    if (this.atHeadSince !== undefined && this.atHeadSince >= settleAt) return result(true, false)
+    // A live read sent after that (by the runner's clock, with a margin for its difference
+    // from AWS's) already found the stream's end: nothing is left to read.
+    const endRead = this.atHeadSince ?? -Infinity
+    if (endRead >= settleAt + CLOCK_MARGIN_MS) return result(true, false)
     const pacer = this.pacer
     pacer.readFrom(settleAt)
     if (!this.readOnce && options.signal?.aborted) return result(false, true)

@@ -61,6 +61,13 @@ function setup(): { clock: FakeClock; logger: ReturnType<typeof memoryLogger> } 
   return { clock: new FakeClock(T0), logger: memoryLogger() }
 }
 
+/** Every GetLogEvents answers the head of an empty stream. */
+function emptyStream(): void {
+  logsMock
+    .on(GetLogEventsCommand)
+    .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+}
+
 /** A follower in eu-west-1 (10/s) with slot 7 of 60 jobs: its turns are 1.75 s past every 15 s. */
 function slot7Of60(
   clock: FakeClock,
@@ -130,9 +137,7 @@ describe('followLogs', () => {
 
   it('reads every second while young and less often as the task ages', async () => {
     const { clock, logger } = setup()
-    logsMock
-      .on(GetLogEventsCommand)
-      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    emptyStream()
     const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
     await clock.advance(120_000)
     // The first read at once (no sleep), then m(a): 1 s up to 60 s of age, (a / 60)^2 s after,
@@ -315,9 +320,7 @@ describe('followLogs', () => {
 
   it('drains with one call when the stop is older than the settle time', async () => {
     const { clock, logger } = setup()
-    logsMock
-      .on(GetLogEventsCommand)
-      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    emptyStream()
     const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
     // Live reads every second, the last at 10 s; the containers exited at 9.2 s, so their last
     // lines were in at 10.2 s, after that read. The wait saw the stop at 10.5 s.
@@ -338,9 +341,7 @@ describe('followLogs', () => {
 
   it('retries a throttled drain at the backoff of its share, and warns of nothing', async () => {
     const { clock, logger } = setup()
-    logsMock
-      .on(GetLogEventsCommand)
-      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    emptyStream()
     const follower = followLogs({ logs, clock, random: () => 0.5, logger }, options)
     await clock.advance(10_000)
     logsMock.reset()
@@ -382,9 +383,7 @@ describe('followLogs', () => {
 
   it('takes its turn among 60 jobs on a 10/s quota: every 15 s, from its slot, the drain too', async () => {
     const { clock, logger } = setup()
-    logsMock
-      .on(GetLogEventsCommand)
-      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    emptyStream()
     const follower = slot7Of60(clock, logger)
     await clock.advance(40_000)
     // Slot 7 of 250 ms ticks (four fifths of half of 10/s): 1.75 s past each 15 s of the clock
@@ -409,9 +408,7 @@ describe('followLogs', () => {
     'drains with $calls calls in all when the containers exited at $exited ms',
     async ({ exited, calls, endsAt }) => {
       const { clock, logger } = setup()
-      logsMock
-        .on(GetLogEventsCommand)
-        .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+      emptyStream()
       const follower = slot7Of60(clock, logger)
       await clock.advance(40_000)
       const result = await clock.run(follower.stop({ exitedAt: T0 + exited }))
@@ -463,9 +460,7 @@ describe('followLogs', () => {
 
   it('drains nothing once the signal has aborted (a cancelled job)', async () => {
     const { clock, logger } = setup()
-    logsMock
-      .on(GetLogEventsCommand)
-      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    emptyStream()
     const follower = followLogs({ logs, clock, random: () => 0, logger }, options)
     await clock.advance(1500)
     const calls = requests().length
@@ -501,9 +496,7 @@ describe('followAppLogs', () => {
   })
 
   it('follows <prefix>/app/<task id> and says so, until the step is done', async () => {
-    logsMock
-      .on(GetLogEventsCommand)
-      .resolves({ events: [], nextForwardToken: 'f/0', nextBackwardToken: 'b/0' })
+    emptyStream()
     const clock = new FakeClock(T0)
     const logger = memoryLogger()
     const done = new AbortController()

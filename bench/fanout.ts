@@ -18,7 +18,6 @@ import { createCipheriv } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { startLocalAws } from '../sim/index.js'
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { reportTaskSet } from '../src/report/set.js'
 import { appOverrideOf } from '../src/tasks/batch.js'
 import { runTaskSet } from '../src/tasks/run-set.js'
@@ -126,7 +125,7 @@ async function main(): Promise<void> {
       },
       result,
       {
-        clients: { region: local.region, logs: new CloudWatchLogsClient({ region: local.region }) },
+        clients: { region: local.region },
         rendered: {
           appLogConfiguration: {
             logDriver: 'awslogs',

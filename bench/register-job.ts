@@ -1,7 +1,7 @@
 /**
  * The register race's job (bench/register.ts bundles it with ncc, as the action is bundled):
  * the action's register-then-run path, src/ecs/resolve.ts `resolveTaskDefinition` and
- * `runResolved` around src/ecs/run-task.ts `runTask`, for `jobs` jobs in this process (1 per
+ * `staleRevisionRefusal` around src/ecs/run-task.ts `runTask`, for `jobs` jobs in this process (1 per
  * process, or 1,000 in one). Each job has its own clients with its own user-agent app id, so the
  * recording proxy can tell them apart. Prints one JSON line per job and exits 0, or 1 when a job
  * failed.
@@ -13,7 +13,7 @@ import { ECSClient, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/cli
 import { S3Client } from '@aws-sdk/client-s3'
 import {
   resolveTaskDefinition,
-  runResolved,
+  staleRevisionRefusal,
   type CacheSetting,
   type ResolvedTaskDefinition
 } from '../src/ecs/resolve.js'
@@ -80,19 +80,25 @@ async function job(spec: RegisterJobSpec, id: string): Promise<RegisterJobLine> 
       { ecs, clock: systemClock, random, logger },
       { registerRequest: spec.registerRequest, ...(cache ? { cache } : {}) }
     )
-    await runResolved(
-      resolved,
-      (taskDefinition) =>
-        runTask(
-          { ecs, clock: systemClock, random, logger },
-          {
-            request: { cluster: spec.cluster, taskDefinition, count: 1, startedBy: id },
-            clientToken: newClientToken(),
-            deadline: Date.now() + 300_000
-          }
-        ),
-      { logger, onReplaced: (r) => (resolved = r) }
-    )
+    const run = (taskDefinition: string) =>
+      runTask(
+        { ecs, clock: systemClock, random, logger },
+        {
+          request: { cluster: spec.cluster, taskDefinition, count: 1, startedBy: id },
+          clientToken: newClientToken(),
+          deadline: Date.now() + 300_000
+        }
+      )
+    try {
+      await run(resolved.taskDefinitionArn)
+    } catch (error) {
+      // A revision from the bucket that was deregistered since is replaced once, as main does.
+      if (staleRevisionRefusal(resolved, { error }) === undefined || !resolved.replaceStale) {
+        throw error
+      }
+      resolved = await resolved.replaceStale()
+      await run(resolved.taskDefinitionArn)
+    }
     return {
       id,
       ok: true,

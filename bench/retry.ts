@@ -19,12 +19,12 @@ import { appOverrideOf } from '../src/tasks/batch.js'
 import { execSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { startLocalAws, type LocalAws } from '../sim/index.js'
 import type { FaultRates } from '../sim/faults.js'
 import { seededRandom } from '../sim/random.js'
 import { reportTaskSet } from '../src/report/set.js'
-import { runTaskSet, type TaskSetOutcome } from '../src/tasks/run-set.js'
+import { runTaskSet } from '../src/tasks/run-set.js'
+import type { TaskSetOutcome } from '../src/model/outcome.js'
 import { defaultRetryRules } from '../src/tasks/retry.js'
 import { finishRerun, startRerun } from '../src/tasks/rerun.js'
 import type { TaskSpec } from '../src/model/task.js'
@@ -156,7 +156,7 @@ async function runScenario(input: {
       },
       outcome,
       {
-        clients: { region: local.region, logs: new CloudWatchLogsClient({ region: local.region }) },
+        clients: { region: local.region },
         rendered: { appLogConfiguration: LOG_CONFIGURATION },
         logLines: 0,
         failOnError: true,

@@ -1,7 +1,9 @@
 /**
  * The main step, wiring only: inputs → load → plan (src/plan.ts) → resolve the task definition
- * → run the plan → report → fail or not, one phase per log group, and the only place that
- * fails the step. One task is a set of one. Everything external comes in through `MainDeps`.
+ * → run the plan (once more with a fresh revision when the cached one went stale) → record →
+ * report → fail or not, one phase per log group, and the only place that fails the step. One
+ * task is a set of one. Everything external comes in through `MainDeps`; the path of one task
+ * through the floors is in docs/architecture.md.
  */
 import type { AwsClients, ClientOptions } from './aws/clients.js'
 import { loadAndRender } from './definition/index.js'
@@ -10,16 +12,17 @@ import { ecsTaskConsoleUrl } from './aws/console.js'
 import {
   cacheSetting,
   resolveTaskDefinition,
-  runResolved,
+  staleRevisionRefusal,
   type ResolvedTaskDefinition
 } from './ecs/resolve.js'
 import type { ActionInputs } from './inputs-types.js'
-import { followAppLogs, type Follower, type FollowResult } from './logs/follow.js'
+import type { FollowResult } from './logs/follow.js'
 import type { ReportIO } from './report/report.js'
-import { FailedTaskTails, taskSetLogMode } from './logs/task-set-logs.js'
+import { TaskSetLogs } from './logs/task-set-logs.js'
 import { STATE, saveList, type StateStore } from './state.js'
 import { reportTaskSet } from './report/set.js'
-import { runTaskSet, type TaskEvents, type TaskSetOutcome } from './tasks/run-set.js'
+import { runTaskSet } from './tasks/run-set.js'
+import type { TaskEvents, TaskSetOutcome } from './model/outcome.js'
 import type { RunPlan } from './tasks/plan.js'
 import { finishRerun, startRerun, type RerunState } from './tasks/rerun.js'
 import { UserError, foreignErrorMessage } from './util/errors.js'
@@ -28,8 +31,6 @@ import type { Logger } from './util/logger.js'
 import type { Runtime } from './util/runtime.js'
 import { planRun, stepRequest, type PlanSources } from './plan.js'
 import { resolveNotificationPrefix } from './wait/prefix.js'
-import { exitCodeOf } from './model/task-state.js'
-import type { TaskEnd } from './model/task.js'
 
 /** What the main step needs from the outside world. */
 export interface MainDeps extends ReportIO, Runtime {
@@ -146,11 +147,13 @@ interface RunContext {
   plan: RunPlan
 }
 
-/** Runs the task set of `count`, `tasks` or neither (one task), reports it, fails or not. */
+/**
+ * Runs the task set of `count`, `tasks` or neither (one task): run the plan; if the revision
+ * from the bucket went stale, replace it and run again; record; report; fail or not.
+ */
 async function runAndReport(ctx: RunContext): Promise<void> {
   const { deps, inputs, rendered, clients } = ctx
   const { logger, state } = deps
-  const logs = taskLogs(ctx)
   const bucket = ctx.plan.prefix === 'none' ? undefined : ctx.plan.prefix
   const records = { s3: bucket && clients.s3(bucket.region), logger }
   const rerun = await startRerun(records, {
@@ -161,24 +164,41 @@ async function runAndReport(ctx: RunContext): Promise<void> {
     rerun: inputs.rerun,
     specs: inputs.tasks
   })
-  let taskDefinitionArn = ctx.resolved.taskDefinitionArn
+  const logs = new TaskSetLogs(
+    { logs: clients.logs, region: clients.region, clock: deps.clock, random: deps.random, logger },
+    {
+      tasks: inputs.tasks.length,
+      wait: inputs.wait,
+      follow: inputs.followLogs,
+      logConfiguration: rendered.appLogConfiguration,
+      logLines: inputs.logLines,
+      fanOut: inputs.fanOut,
+      signal: deps.cancelSignal
+    }
+  )
+  let resolved = ctx.resolved
   let outcome: TaskSetOutcome
   let followed: FollowResult | undefined
   try {
-    // A revision read from the bucket may have been deregistered since: replaced once.
-    outcome = await runResolved(ctx.resolved, (arn) => runSet(ctx, logs, arn, rerun), {
-      logger,
-      onReplaced: (replacement) => {
-        taskDefinitionArn = replacement.taskDefinitionArn
-        deps.setOutput('task-definition-arn', replacement.taskDefinitionArn)
-        deps.setOutput('registered', String(replacement.registered))
-      },
-      refusedBy: refusalOf
-    })
+    let ran = await runSet(ctx, logs, resolved.taskDefinitionArn, rerun)
+    const refusal = staleRevisionRefusal(resolved, ran)
+    if (refusal !== undefined && resolved.replaceStale !== undefined) {
+      // A revision read from the bucket may have been deregistered since: replaced once.
+      logger.warning(
+        `RunTask refused ${resolved.taskDefinitionArn} from the task definition cache ` +
+          `(${refusal}); resolving the task definition again`
+      )
+      resolved = await resolved.replaceStale()
+      deps.setOutput('task-definition-arn', resolved.taskDefinitionArn)
+      deps.setOutput('registered', String(resolved.registered))
+      ran = await runSet(ctx, logs, resolved.taskDefinitionArn, rerun)
+    }
+    if (ran.outcome === undefined) throw ran.error
+    outcome = ran.outcome
     saveList(state, STATE.settledArns, outcome.settledArns)
     await finishRerun(records, rerun, outcome.records)
     deps.setOutput('cluster', rendered.cluster)
-    followed = await logs.finish(outcome)
+    followed = await logs.finish(outcome.records[0]?.end)
   } finally {
     // Whatever happened, no log read of ours outlives the run.
     logs.close()
@@ -187,10 +207,10 @@ async function runAndReport(ctx: RunContext): Promise<void> {
     reportTaskSet(deps, outcome, {
       clients,
       rendered,
-      taskDefinitionArn,
+      taskDefinitionArn: resolved.taskDefinitionArn,
       logLines: inputs.logLines,
       followed,
-      fanOut: inputs.fanOut,
+      tail: (place, lines) => logs.tail(place, lines),
       failOnError: inputs.failOnError,
       stopOnCancel: inputs.stopOnCancel,
       timeoutSeconds: inputs.timeoutSeconds,
@@ -202,147 +222,56 @@ async function runAndReport(ctx: RunContext): Promise<void> {
   if (failure !== undefined) deps.setFailed(failure)
 }
 
-/** RunTask's error when the set started no task at all, else undefined. */
-function refusalOf(outcome: TaskSetOutcome): string | undefined {
-  if (outcome.records.some((r) => r.taskArn !== undefined)) return undefined
-  return outcome.records.find((r) => r.error !== undefined)?.error
-}
-
-/** Runs the plan with `taskDefinitionArn`: launches the task set and waits for it. */
-function runSet(
+/**
+ * Runs the plan with `taskDefinitionArn`: launches the task set and waits for it. The outcome,
+ * or the error it threw; `startError` is RunTask's error when the set started no task at all.
+ */
+async function runSet(
   ctx: RunContext,
-  logs: TaskLogs,
+  events: TaskEvents,
   taskDefinitionArn: string,
   rerun: RerunState
-): Promise<TaskSetOutcome> {
+): Promise<{ outcome?: TaskSetOutcome; error?: unknown; startError?: string }> {
   const { deps, inputs, rendered, clients, plan } = ctx
   const { clock, random, logger, state } = deps
   const n = plan.apps.length
   const bucket = plan.prefix === 'none' ? undefined : plan.prefix
-  return logger.group(n === 1 ? 'Run the task' : `Run ${n} tasks`, () =>
-    runTaskSet(
-      {
-        ecs: clients.ecs,
-        autoScaling: clients.autoScaling,
-        sns: clients.sns,
-        clock,
-        random,
-        logger,
-        s3: bucket && clients.s3(bucket.region),
-        s3Endpoint: s3EndpointOf(deps.env, bucket?.region ?? clients.region),
-        saveStartedArns: (arns) => {
-          saveList(state, STATE.taskArns, arns)
-          // A set of one: its latest attempt is the task to link and follow.
-          const latest = arns[arns.length - 1]
-          if (n === 1 && latest !== undefined) {
-            logger.info(`Console: ${ecsTaskConsoleUrl(clients.region, rendered.cluster, latest)}`)
-            logs.launched(latest)
-          }
-        },
-        events: {
-          stopped: (taskArn, end, index, attempt) => logs.ended(taskArn, end, index, attempt)
-        }
-      },
-      {
-        ...plan,
-        baseRequest: { ...plan.baseRequest, taskDefinition: taskDefinitionArn },
-        signal: deps.cancelSignal,
-        retry: { attempts: inputs.attempts, rules: inputs.retryOn },
-        ...(rerun.plan.only !== undefined ? { only: rerun.plan.only } : {})
-      }
-    )
-  )
-}
-
-/**
- * The task logs while the set runs: one task is followed live from the moment RunTask returns
- * (`follow-logs`), and drained before the report; in a set of more, each failed task's last
- * `log-lines` lines print as it ends (src/logs/task-set-logs.ts says why).
- */
-interface TaskLogs {
-  launched(taskArn: string): void
-  ended: NonNullable<TaskEvents['stopped']>
-  finish(outcome: TaskSetOutcome): Promise<FollowResult | undefined>
-  /** Ends any log read at once (after `finish`, or when the run failed). */
-  close(): void
-}
-
-function taskLogs(ctx: RunContext): TaskLogs {
-  const { deps, inputs, rendered, clients } = ctx
-  const { clock, logger } = deps
-  const live = inputs.wait && taskSetLogMode(inputs.tasks.length) === 'follow'
-  // Ends the follower's reads at once when the step is over, whatever happened.
-  const done = new AbortController()
-  let follower: Follower | undefined
-  const tails =
-    inputs.wait && !live
-      ? new FailedTaskTails(
-          { logs: clients.logs, clock, random: deps.random, logger },
-          {
-            region: clients.region,
-            logConfiguration: rendered.appLogConfiguration,
-            logLines: inputs.logLines,
-            fanOut: inputs.fanOut,
-            signal: deps.cancelSignal
-          }
-        )
-      : undefined
-  let tailsPrinted: Promise<void> = Promise.resolve()
-  // Drains a follower, from the containers' exit when the awslogs driver sent their last lines.
-  const drain = (f: Follower, end: TaskEnd | undefined): Promise<FollowResult> => {
-    const exitedAt =
-      end?.kind === 'stopped' ? (end.task.executionStoppedAt ?? end.task.stoppedAt) : undefined
-    return f.stop({
-      ...(exitedAt ? { exitedAt: exitedAt.getTime() } : {}),
-      signal: deps.cancelSignal
-    })
-  }
-  return {
-    launched(taskArn) {
-      if (!live || follower !== undefined) return
-      follower = followAppLogs(
-        { logs: clients.logs, region: clients.region, clock, random: deps.random, logger },
+  try {
+    const outcome = await logger.group(n === 1 ? 'Run the task' : `Run ${n} tasks`, () =>
+      runTaskSet(
         {
-          enabled: inputs.followLogs,
-          logConfiguration: rendered.appLogConfiguration,
-          taskArn,
-          startedAt: clock.now(),
-          keepLines: inputs.logLines,
-          fanOut: inputs.fanOut,
-          signal: done.signal
+          ecs: clients.ecs,
+          autoScaling: clients.autoScaling,
+          sns: clients.sns,
+          clock,
+          random,
+          logger,
+          s3: bucket && clients.s3(bucket.region),
+          s3Endpoint: s3EndpointOf(deps.env, bucket?.region ?? clients.region),
+          saveStartedArns: (arns) => {
+            saveList(state, STATE.taskArns, arns)
+            // A set of one: its latest attempt is the task to link.
+            const latest = arns[arns.length - 1]
+            if (n === 1 && latest !== undefined) {
+              logger.info(`Console: ${ecsTaskConsoleUrl(clients.region, rendered.cluster, latest)}`)
+            }
+          },
+          events
+        },
+        {
+          ...plan,
+          baseRequest: { ...plan.baseRequest, taskDefinition: taskDefinitionArn },
+          signal: deps.cancelSignal,
+          retry: { attempts: inputs.attempts, rules: inputs.retryOn },
+          ...(rerun.plan.only !== undefined ? { only: rerun.plan.only } : {})
         }
       )
-    },
-    ended(taskArn, end, index, attempt) {
-      if (live && attempt?.retried === true && follower !== undefined) {
-        // The retried attempt's lines were printed as it ran; drain them, then follow the next.
-        const previous = follower
-        follower = undefined
-        tailsPrinted = tailsPrinted.then(async () => {
-          await drain(previous, end)
-          logger.info(`Attempt ${attempt.attempt} of the task ended; its log lines are above`)
-        })
-        return
-      }
-      if (tails === undefined || index === undefined) return
-      const exitCode = end.kind === 'stopped' ? exitCodeOf(end.task) : undefined
-      tailsPrinted = tails.ended({
-        index,
-        taskArn,
-        exitCode,
-        failed: exitCode !== 0,
-        ...(attempt !== undefined && (attempt.retried || attempt.attempt > 1)
-          ? { attempt: attempt.attempt }
-          : {})
-      })
-    },
-    async finish(outcome) {
-      await tailsPrinted
-      return follower === undefined ? undefined : drain(follower, outcome.records[0]?.end)
-    },
-    close() {
-      done.abort()
-    }
+    )
+    const started = outcome.records.some((r) => r.taskArn !== undefined)
+    const startError = started ? undefined : outcome.records.find((r) => r.error)?.error
+    return { outcome, ...(startError !== undefined ? { startError } : {}) }
+  } catch (error) {
+    return { error }
   }
 }
 

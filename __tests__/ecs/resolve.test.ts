@@ -10,7 +10,7 @@ import {
   claimantOf,
   isStaleRevisionError,
   resolveTaskDefinition,
-  runResolved,
+  staleRevisionRefusal,
   type ResolvedTaskDefinition
 } from '../../src/ecs/resolve.js'
 import { gitHubContextOf } from '../../src/util/github.js'
@@ -182,52 +182,43 @@ describe('resolveTaskDefinition', () => {
       expect(bucket.body(KEY)).toMatchObject({ state: 'resolved', taskDefinitionArn: ARN7 })
     })
 
-    it('runResolved: RunTask refusing the cached revision replaces the entry and runs again, once', async () => {
+    it('staleRevisionRefusal: RunTask refusing the cached revision names it; its replacement is the fresh one', async () => {
       bucket.put(KEY, entry(ARN8))
       ecsMock.on(DescribeTaskDefinitionCommand).resolves(describeOutput('batch'))
       const resolved = await clock.run(
         resolveTaskDefinition(deps(), { registerRequest: registerRequest('batch'), cache: cache() })
       )
-      const ran: string[] = []
-      const replaced: ResolvedTaskDefinition[] = []
-      const out = await clock.run(
-        runResolved(
-          resolved,
-          (arn) => {
-            ran.push(arn)
-            return arn === ARN8
-              ? Promise.reject(
-                  new UserError(
-                    `Could not start a task of '${arn}' on cluster 'batch': ClientException: TaskDefinition is inactive.`
-                  )
-                )
-              : Promise.resolve('started')
-          },
-          { logger, onReplaced: (r) => replaced.push(r) }
-        )
+      expect(resolved.taskDefinitionArn).toBe(ARN8)
+      const error = new UserError(
+        `Could not start a task of '${ARN8}' on cluster 'batch': ClientException: TaskDefinition is inactive.`
       )
-      expect(out).toBe('started')
-      expect(ran).toEqual([ARN8, ARN7])
-      expect(replaced).toEqual([{ taskDefinitionArn: ARN7, registered: false }])
+      expect(staleRevisionRefusal(resolved, { error })).toBe(
+        `Could not start a task of '${ARN8}' on cluster 'batch': ClientException: TaskDefinition is inactive.`
+      )
+      const startError = 'ClientException: TaskDefinition is inactive.'
+      expect(staleRevisionRefusal(resolved, { startError })).toBe(startError)
+      const replacement = await clock.run(
+        (resolved.replaceStale as () => Promise<ResolvedTaskDefinition>)()
+      )
+      expect(replacement).toEqual({ taskDefinitionArn: ARN7, registered: false })
       expect(bucket.body(KEY)).toMatchObject({ state: 'resolved', taskDefinitionArn: ARN7 })
-      expect(logger.of('warning')[0]).toBe(
-        `RunTask refused ${ARN8} from the task definition cache (Could not start a task of '${ARN8}' ` +
-          `on cluster 'batch': ClientException: TaskDefinition is inactive.); resolving the task definition again`
-      )
     })
 
-    it('runResolved: other errors, and a second refusal, are thrown as they are', async () => {
-      const boom = new Error('TaskDefinition is inactive')
+    it('staleRevisionRefusal: other errors, and a revision that cannot be replaced, are no refusal', () => {
+      const stale = new Error('TaskDefinition is inactive')
       const fresh: ResolvedTaskDefinition = { taskDefinitionArn: ARN7, registered: false }
-      await expect(runResolved(fresh, () => Promise.reject(boom), { logger })).rejects.toBe(boom)
+      expect(staleRevisionRefusal(fresh, { error: stale })).toBeUndefined()
       const cached: ResolvedTaskDefinition = {
         taskDefinitionArn: ARN8,
         registered: false,
         replaceStale: () => Promise.resolve(fresh)
       }
-      await expect(runResolved(cached, () => Promise.reject(boom), { logger })).rejects.toBe(boom)
-      const other = new Error('AccessDeniedException')
-      await expect(runResolved(cached, () => Promise.reject(other), { logger })).rejects.toBe(other)
+      expect(staleRevisionRefusal(cached, { error: stale })).toBe('TaskDefinition is inactive')
+      expect(
+        staleRevisionRefusal(cached, { error: new Error('AccessDeniedException') })
+      ).toBeUndefined()
+      expect(staleRevisionRefusal(cached, { startError: 'AccessDeniedException' })).toBeUndefined()
+      expect(staleRevisionRefusal(cached, {})).toBeUndefined()
     })
   })
 })

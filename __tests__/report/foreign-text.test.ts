@@ -6,7 +6,6 @@
  * `coreLogger` writes to stdout holds no line the runner could read as a command.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECSClient, RunTaskCommand, ServerException, StopTaskCommand } from '@aws-sdk/client-ecs'
 import { mockClient } from 'aws-sdk-client-mock'
 import { runTask } from '../../src/ecs/run-task.js'
@@ -54,7 +53,6 @@ const PAYLOADS: [name: string, text: string, printed: string, field: string][] =
 ]
 
 const ecsMock = mockClient(ECSClient)
-const logs = new CloudWatchLogsClient({ region: 'ap-northeast-1' })
 let stdout: string[]
 let memory: MemoryLogger
 /** Records every call in `memory` and prints it through coreLogger, as the action does. */
@@ -78,7 +76,7 @@ async function report(snapshot: TaskSnapshot): Promise<void> {
   await reportTask(
     { logger, setOutput: () => undefined, writeSummary: () => Promise.resolve() },
     {
-      clients: { region: 'ap-northeast-1', logs },
+      clients: { region: 'ap-northeast-1' },
       rendered: {},
       taskArn: TASK_ARN,
       snapshot,

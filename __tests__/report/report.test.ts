@@ -5,15 +5,35 @@ import { FakeClock } from '../doubles/clock.js'
 import { memoryLogger } from '../doubles/logger.js'
 import { fanOutOf } from '../../src/model/fan-out.js'
 import { reportTask, type ReportDeps } from '../../src/report/report.js'
+import { TaskSetLogs } from '../../src/logs/task-set-logs.js'
+import type { FanOut } from '../../src/model/fan-out.js'
+import type { Logger } from '../../src/util/logger.js'
 import { snapshotFromEvent } from '../../src/model/task-state.js'
 import { TASK_ARN, fixture } from '../wait/fixtures.js'
 
 const logsMock = mockClient(CloudWatchLogsClient)
-const logs = new CloudWatchLogsClient({ region: 'ap-northeast-1' })
+const logsClient = new CloudWatchLogsClient({ region: 'ap-northeast-1' })
 afterAll(() => logsMock.restore())
 beforeEach(() => {
   logsMock.reset()
 })
+
+/** The tail of a lone task, read as main reads it: through the task set's logs, on the job's share. */
+function tailOf(deps: { logger: Logger }, clock: FakeClock, fanOut: FanOut) {
+  const logs = new TaskSetLogs(
+    { logs: logsClient, region: 'ap-northeast-1', clock, random: () => 0, logger: deps.logger },
+    {
+      tasks: 1,
+      wait: true,
+      follow: false,
+      logConfiguration: rendered.appLogConfiguration,
+      logLines: 1,
+      fanOut,
+      signal: new AbortController().signal
+    }
+  )
+  return (place: Parameters<TaskSetLogs['tail']>[0], lines: number) => logs.tail(place, lines)
+}
 
 function io(): ReportDeps & { outputs: Record<string, string>; summaries: string[] } {
   const outputs: Record<string, string> = {}
@@ -39,6 +59,21 @@ const rendered = {
   }
 }
 
+/** Reports the stopped-oom task with a one-line tail read on `fanOut`'s share. */
+function reportOom(deps: ReturnType<typeof io>, clock: FakeClock, fanOut: FanOut) {
+  return clock.run(
+    reportTask(deps, {
+      clients: { region: 'ap-northeast-1' },
+      rendered,
+      taskArn: TASK_ARN,
+      snapshot: snapshotFromEvent(fixture('stopped-oom').detail),
+      stopped: true,
+      logLines: 1,
+      tail: tailOf(deps, clock, fanOut)
+    })
+  )
+}
+
 describe('reportTask', () => {
   it('logs every container, tails the logs, sets outputs, writes the summary and returns the annotation', async () => {
     logsMock.on(GetLogEventsCommand).resolves({
@@ -46,14 +81,8 @@ describe('reportTask', () => {
       nextBackwardToken: 'b'
     })
     const deps = io()
-    const result = await reportTask(deps, {
-      clients: { region: 'ap-northeast-1', logs },
-      rendered,
-      taskArn: TASK_ARN,
-      snapshot: snapshotFromEvent(fixture('stopped-oom').detail),
-      stopped: true,
-      logLines: 1
-    })
+    const clock = new FakeClock(Date.parse('2026-12-01T10:00:00Z'))
+    const result = await reportOom(deps, clock, fanOutOf({ jobIndex: 0, jobTotal: 1, tasks: 1 }))
     expect(result).toEqual({
       exitCode: 137,
       failureMessage:
@@ -80,18 +109,8 @@ describe('reportTask', () => {
     })
     // Job 7 of 60 in ap-northeast-1 (25/s): ticks 100 ms apart, its turn 700 ms into every 6 s.
     const clock = new FakeClock(Date.parse('2026-12-01T10:00:00Z'))
-    const deps = { ...io(), clock, random: () => 0 }
-    await clock.run(
-      reportTask(deps, {
-        clients: { region: 'ap-northeast-1', logs },
-        rendered,
-        taskArn: TASK_ARN,
-        snapshot: snapshotFromEvent(fixture('stopped-oom').detail),
-        stopped: true,
-        logLines: 1,
-        fanOut: fanOutOf({ jobIndex: 7, jobTotal: 60, tasks: 1 })
-      })
-    )
+    const deps = io()
+    await reportOom(deps, clock, fanOutOf({ jobIndex: 7, jobTotal: 60, tasks: 1 }))
     expect(clock.sleeps).toEqual([700])
     expect(logsMock.commandCalls(GetLogEventsCommand)).toHaveLength(1)
     expect(deps.summaries[0]).toContain('<pre>Killed</pre>')
@@ -100,7 +119,7 @@ describe('reportTask', () => {
   it('reports a timeout with what was seen, no exit code and no tail', async () => {
     const deps = io()
     const result = await reportTask(deps, {
-      clients: { region: 'ap-northeast-1', logs },
+      clients: { region: 'ap-northeast-1' },
       rendered: {},
       taskArn: TASK_ARN,
       snapshot: snapshotFromEvent(fixture('running').detail),

@@ -6,7 +6,6 @@ import {
   type RunTaskCommandInput
 } from '@aws-sdk/client-ecs'
 import { mockClient } from 'aws-sdk-client-mock'
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { fanOutOf } from '../../src/model/fan-out.js'
 import { reportTaskSet } from '../../src/report/set.js'
 import type { TaskSpec } from '../../src/model/task.js'
@@ -162,7 +161,7 @@ async function fanOut(
     },
     outcome,
     {
-      clients: { region: REGION, logs: new CloudWatchLogsClient({ region: REGION }) },
+      clients: { region: REGION },
       rendered: {
         appLogConfiguration: {
           logDriver: 'awslogs',

@@ -8,7 +8,6 @@
  * to stdout holds no command line but the action's own (one per warning and debug message).
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import {
   DescribeTasksCommand,
   ECSClient,
@@ -282,7 +281,7 @@ describe('a set of two, given foreign text', () => {
       { clock, logger, setOutput: () => undefined, writeSummary: () => Promise.resolve() },
       outcome,
       {
-        clients: { region: REGION, logs: new CloudWatchLogsClient({ region: REGION }) },
+        clients: { region: REGION },
         rendered: {},
         logLines: 0,
         failOnError: true,

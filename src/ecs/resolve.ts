@@ -9,7 +9,6 @@ import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { errorMessage, foreignErrorMessage } from '../util/errors.js'
 import type { GitHubContext } from '../util/github.js'
-import type { Logger } from '../util/logger.js'
 import { RECHECK_WINDOW_MS, registerIfChanged, type RegisterDeps } from './register.js'
 import { accountOfRequest, type CacheLocation } from './revision-cache.js'
 import { resolveThroughBucket } from './revision-race.js'
@@ -159,38 +158,18 @@ export function isStaleRevisionError(error: unknown): boolean {
 }
 
 /**
- * Runs `run` with the resolved ARN. When the ARN came from the bucket and RunTask refuses it as
- * inactive or unknown (someone deregistered it), replaces the cache entry, resolves again and
- * runs once more with the new ARN; `onReplaced` hears about it (to update outputs). RunTask's
- * refusal comes as an error `run` throws, or as what `refusedBy` finds in its result (a task set
- * that started nothing records its RunTask error instead of throwing it).
+ * Why RunTask refused a revision that came from the bucket as inactive or unknown (someone
+ * deregistered it), when `resolved` can be replaced (`replaceStale`); undefined otherwise. The
+ * refusal is an error the run threw, or the RunTask error of a task set that started nothing.
  */
-export async function runResolved<T>(
+export function staleRevisionRefusal(
   resolved: ResolvedTaskDefinition,
-  run: (taskDefinitionArn: string) => Promise<T>,
-  options: {
-    logger: Logger
-    onReplaced?: (replacement: ResolvedTaskDefinition) => void
-    refusedBy?: (result: T) => string | undefined
+  refusal: { error?: unknown; startError?: string }
+): string | undefined {
+  if (resolved.replaceStale === undefined) return undefined
+  if (refusal.error !== undefined) {
+    return isStaleRevisionError(refusal.error) ? foreignErrorMessage(refusal.error) : undefined
   }
-): Promise<T> {
-  let refusal: string
-  try {
-    const result = await run(resolved.taskDefinitionArn)
-    const refused = options.refusedBy?.(result)
-    if (refused === undefined || !resolved.replaceStale || !isStaleRevisionError(refused)) {
-      return result
-    }
-    refusal = refused
-  } catch (error) {
-    if (!resolved.replaceStale || !isStaleRevisionError(error)) throw error
-    refusal = foreignErrorMessage(error)
-  }
-  options.logger.warning(
-    `RunTask refused ${resolved.taskDefinitionArn} from the task definition cache ` +
-      `(${refusal}); resolving the task definition again`
-  )
-  const replacement = await resolved.replaceStale()
-  options.onReplaced?.(replacement)
-  return run(replacement.taskDefinitionArn)
+  const { startError } = refusal
+  return startError !== undefined && isStaleRevisionError(startError) ? startError : undefined
 }

@@ -60,3 +60,60 @@ export interface TaskRecord {
 export function attemptsOf(record: Pick<TaskRecord, 'attempts' | 'taskArn'>): number {
   return (record.attempts?.length ?? 0) + (record.taskArn !== undefined ? 1 : 0)
 }
+
+/** A task that waited for room under an account quota before it started. */
+export interface RoomWait {
+  /** The task's place in the set. */
+  index: number
+  waitedMs: number
+  /** The quota, as the job log named it. */
+  quota: string
+}
+
+/** How the work queue of a set ended: each task's record, and why it stopped early if it did. */
+export interface QueueOutcome {
+  records: TaskRecord[]
+  /** Why the queue stopped early; undefined when every task ran to its end. */
+  halt?: HaltReason
+  /** The error behind a 'start-error' or 'wait-error' halt. */
+  error?: unknown
+  /** Tasks StopTask could not stop. */
+  stopFailures: string[]
+  /** The storm guard's warnings, when it stopped retrying a cause. */
+  storms?: string[]
+}
+
+/** How a task set ended: what the report, the outputs and the post step's state are made of. */
+export interface TaskSetOutcome extends QueueOutcome {
+  /** When the set began (clock ms). */
+  startedAt: number
+  /**
+   * Started tasks the post step need not stop: seen to end, stopped by this step, or left
+   * running on purpose (stop-on-cancel: false, wait: false).
+   */
+  settledArns: string[]
+  /** Requests the wait engine made, by kind. */
+  waitRequests: { get: number; list: number; describe: number }
+  /** Tasks that waited for room under an account quota before they started, and how long. */
+  roomWaits: RoomWait[]
+}
+
+/**
+ * The moments of each task of a set, for whoever follows them (the task set's logs, a progress
+ * line): `launched` when RunTask returns it, `started` when it is first seen RUNNING or its
+ * started.json appears, `stopped` when its end is known. Each is called at most once per task.
+ */
+export interface TaskEvents {
+  launched?(taskArn: string, index: number): void
+  started?(taskArn: string, task: TaskSnapshot | undefined): void
+  /**
+   * `index` is the task's place in the set (0-based), as the summary numbers it; `attempt`
+   * which attempt of it this was, and whether it runs again (retry-on).
+   */
+  stopped?(
+    taskArn: string,
+    end: TaskEnd,
+    index: number | undefined,
+    attempt?: { attempt: number; retried: boolean }
+  ): void
+}

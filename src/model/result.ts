@@ -74,3 +74,22 @@ export function statusOf(
       return record.end.kind === 'stopped' && record.stopRequested ? 'stopped' : 'failed'
   }
 }
+
+/**
+ * A task's result as a run records it and a later run attempt reads it back (the run records,
+ * src/tasks/rerun.ts): plain JSON, no environment value.
+ */
+export interface RecordedResult {
+  index: number
+  /** The workflow run attempt (GITHUB_RUN_ATTEMPT) it ran in. */
+  runAttempt: number
+  status: Extract<TaskStatus, 'succeeded' | 'failed'>
+  exitCode: number | null
+  taskArn: string | null
+  stopCode: string | null
+  stoppedReason: string | null
+  /** Task attempts it took in that run attempt (retry-on). */
+  attempts: number
+  startedAt: string | null
+  stoppedAt: string | null
+}

@@ -9,7 +9,7 @@ import { escapeMarkdown } from './summary.js'
 import { attemptsOf, type TaskRecord } from '../model/outcome.js'
 import { appContainer, runTimeMs, taskIdOf } from '../model/task-state.js'
 import type { TaskEnd } from '../model/task.js'
-import type { RunRecord } from '../tasks/rerun.js'
+import type { RecordedResult } from '../model/result.js'
 import { cut, type SetTaskResult } from './set-summary.js'
 
 /** Reasons are cut to this many characters in an attempt row. */
@@ -18,7 +18,7 @@ const REASON_MAX = 300
 /** Results of a set: the tasks of this attempt, and those a re-run took from an earlier one. */
 export function withEarlier(
   results: readonly SetTaskResult[],
-  earlier: ReadonlyMap<number, RunRecord> | undefined
+  earlier: ReadonlyMap<number, RecordedResult> | undefined
 ): SetTaskResult[] {
   if (earlier === undefined || earlier.size === 0) return [...results]
   return results.map((r) => {
@@ -42,7 +42,7 @@ export function withEarlier(
  */
 export function attemptOutputs(
   records: readonly TaskRecord[],
-  options: { runAttempt: number; earlier?: ReadonlyMap<number, RunRecord> }
+  options: { runAttempt: number; earlier?: ReadonlyMap<number, RecordedResult> }
 ): Record<string, string> {
   const counts = records.map((r) => options.earlier?.get(r.index)?.attempts ?? attemptsOf(r))
   const runs = records.map((r) => {
@@ -112,11 +112,11 @@ export const MAX_ATTEMPT_ROWS = 500
  */
 export function attemptsSummary(
   records: readonly TaskRecord[],
-  options: { earlier?: ReadonlyMap<number, RunRecord>; runAttempt: number; storm?: string[] }
+  options: { earlier?: ReadonlyMap<number, RecordedResult>; runAttempt: number; storm?: string[] }
 ): string {
   const retried = records.filter((r) => (r.attempts?.length ?? 0) > 0)
   const out: string[] = []
-  const earlier = options.earlier ?? new Map<number, RunRecord>()
+  const earlier = options.earlier ?? new Map<number, RecordedResult>()
   if (earlier.size > 0) {
     const byRun = new Map<number, number>()
     for (const e of earlier.values()) byRun.set(e.runAttempt, (byRun.get(e.runAttempt) ?? 0) + 1)

@@ -3,18 +3,15 @@
  * container, links and tails the app container's logs, sets the outputs and writes the job
  * summary. Wires the pure pieces of this folder to the outside world; never fails the step itself.
  */
-import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { RenderedDefinition } from '../definition/rendered.js'
-import type { Clock, Random } from '../util/clock.js'
 import { foreignErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
-import { describeContainers, exitCodeOf } from '../model/task-state.js'
+import { describeContainers } from '../model/task-state.js'
+import { APP_RULE, taskExitCode, type ResultRule } from '../model/result.js'
 import type { TaskSnapshot } from '../model/task.js'
 import type { FollowResult } from '../logs/follow.js'
-import { logsShareOf } from '../logs/logs-quota.js'
-import { logsLink, tailLogs } from '../logs/logs.js'
-import { ReadPacer } from '../logs/read-pacer.js'
-import type { FanOut } from '../model/fan-out.js'
+import { logsLink } from '../logs/logs.js'
+import type { StreamPlace } from '../logs/task-set-logs.js'
 import { resultOutputs } from './outputs.js'
 import { escapeLogText } from '../util/safe-text.js'
 import { failureAnnotation, taskSummary, type SummaryStatus } from './summary.js'
@@ -28,15 +25,12 @@ export interface ReportIO {
 /** What reportTask needs from outside. */
 export interface ReportDeps extends ReportIO {
   logger: Logger
-  /** For retrying a throttled tail; without them a throttled tail is a warning at once. */
-  clock?: Clock
-  random?: Random
 }
 
 /** What is known of the task when the wait is over. */
 export interface ReportOptions {
-  /** The region of `clients.logs`, and the CloudWatch Logs client for it. */
-  clients: { region: string; logs: CloudWatchLogsClient }
+  /** The region the task runs in. */
+  clients: { region: string }
   rendered: Pick<RenderedDefinition, 'appLogConfiguration'>
   taskArn: string
   taskDefinitionArn?: string
@@ -52,8 +46,10 @@ export interface ReportOptions {
   durationMs?: number
   /** How following the log went (follow-logs); the tail is printed only when it asks for one. */
   followed?: FollowResult
-  /** The fan-out the job belongs to (default: alone): the tail reads on the task's turns. */
-  fanOut?: Pick<FanOut, 'width' | 'firstSlot'>
+  /** Reads and prints a stream's last lines on the job's share (TaskSetLogs.tail). */
+  tail?: (place: StreamPlace, lines: number) => Promise<string[] | undefined>
+  /** Whose exit code is the task's (default the app container's). */
+  rule?: ResultRule
 }
 
 /** The step's failure message when the task ended with a non-zero exit code. */
@@ -67,7 +63,7 @@ export interface ReportResult {
 export async function reportTask(deps: ReportDeps, options: ReportOptions): Promise<ReportResult> {
   const { logger } = deps
   const task = options.stopped ? options.snapshot : undefined
-  const exitCode = task ? exitCodeOf(task) : undefined
+  const exitCode = task ? taskExitCode(task, options.rule ?? APP_RULE) : undefined
   if (task) {
     // Stop code, reasons and container fields are foreign text: anyone allowed ecs:StopTask
     // sets the stopped reason, anyone allowed to write the notification prefix sets them all.
@@ -92,24 +88,10 @@ export async function reportTask(deps: ReportDeps, options: ReportOptions): Prom
     if (options.followed && !options.followed.tail) {
       // Printed as it was written: the summary shows its last lines, the job log has them all.
       logLines = options.followed.lastLines
-    } else if (options.logLines > 0 && task) {
+    } else if (options.logLines > 0 && task && options.tail) {
       if (link.region === options.clients.region) {
-        const { clock, random = Math.random } = deps
-        // Alone, tailLogs paces itself at the share of a task alone in the region.
-        const pacer =
-          clock && options.fanOut
-            ? new ReadPacer({ clock, random }, logsShareOf(link.region, options.fanOut))
-            : undefined
-        logLines = await tailLogs(
-          { logs: options.clients.logs, logger, clock, random },
-          {
-            group: link.group,
-            stream: link.stream,
-            region: link.region,
-            lines: options.logLines,
-            pacer
-          }
-        )
+        const { group, stream, region } = link
+        logLines = await options.tail({ group, stream, region }, options.logLines)
       } else {
         logger.notice(
           `The app container logs to ${link.region}, not ${options.clients.region}; its last lines are not printed`

@@ -6,23 +6,16 @@
 import { formatDuration } from '../util/duration.js'
 import { escapeMarkdown } from './summary.js'
 import { escapeLogText } from '../util/safe-text.js'
-import { appContainer, exitCodeOf, runTimeMs, taskIdOf } from '../model/task-state.js'
+import { appContainer, runTimeMs, taskIdOf } from '../model/task-state.js'
 import type { TaskSnapshot } from '../model/task.js'
-import type { HaltReason, TaskRecord } from '../model/outcome.js'
-import type { RoomWait } from '../tasks/pace.js'
-
-/** How one task of the set ended. */
-export type TaskStatus =
-  /** It stopped with exit code 0. */
-  | 'succeeded'
-  /** It stopped on its own with another exit code, could not start, or was lost. */
-  | 'failed'
-  /** The action stopped it (fail-fast, cancel, timeout) and it did not exit 0. */
-  | 'stopped'
-  /** It started, and its end was not seen. */
-  | 'unfinished'
-  /** It was never launched. */
-  | 'not-started'
+import type { HaltReason, RoomWait, TaskRecord } from '../model/outcome.js'
+import {
+  APP_RULE,
+  statusOf,
+  taskExitCode,
+  type ResultRule,
+  type TaskStatus
+} from '../model/result.js'
 
 /** One task's result, by spec index. */
 export interface SetTaskResult {
@@ -54,31 +47,23 @@ export const NAMED_FAILURES = 5
 /** Each record's result, with its logs link. */
 export function resultsOf(
   records: readonly TaskRecord[],
-  logsUrlOf: (taskArn: string) => string | undefined
+  logsUrlOf: (taskArn: string) => string | undefined,
+  rule: ResultRule = APP_RULE
 ): SetTaskResult[] {
   return records.map((r) => {
-    const result: SetTaskResult = { index: r.index, status: 'not-started' }
+    const result: SetTaskResult = { index: r.index, status: statusOf(r, rule) }
     if (r.taskArn !== undefined) {
       result.taskArn = r.taskArn
       const url = logsUrlOf(r.taskArn)
       if (url !== undefined) result.logsUrl = url
     }
     if (r.state === 'start-failed') {
-      result.status = 'failed'
       result.error = r.error ?? 'could not start'
-    } else if (r.state === 'running') {
-      result.status = 'unfinished'
-    } else if (r.state === 'ended' && r.end !== undefined) {
-      if (r.end.kind === 'lost') {
-        result.status = 'failed'
-        result.error = r.end.reason
-      } else {
-        const task = r.end.task
-        const code = exitCodeOf(task)
-        result.task = task
-        result.exitCode = code
-        result.status = code === 0 ? 'succeeded' : r.stopRequested ? 'stopped' : 'failed'
-      }
+    } else if (r.state === 'ended' && r.end?.kind === 'lost') {
+      result.error = r.end.reason
+    } else if (r.state === 'ended' && r.end?.kind === 'stopped') {
+      result.task = r.end.task
+      result.exitCode = taskExitCode(r.end.task, rule)
     }
     const durationMs = runTimeMs(result.task, r)
     if (durationMs !== undefined) result.durationMs = durationMs

@@ -10,7 +10,7 @@ import { reportTask, type ReportDeps, type ReportOptions } from './report.js'
 import type { Clock } from '../util/clock.js'
 import { shownErrorMessage } from '../util/errors.js'
 import { taskIdOf } from '../model/task-state.js'
-import type { TaskSetOutcome } from '../tasks/run-set.js'
+import type { TaskSetOutcome } from '../model/outcome.js'
 import {
   countByStatus,
   countsText,
@@ -22,7 +22,7 @@ import {
   type SetTaskResult
 } from './set-summary.js'
 import { attemptOutputs, attemptsSummary, withEarlier } from './attempts.js'
-import type { RunRecord } from '../tasks/rerun.js'
+import type { RecordedResult } from '../model/result.js'
 
 export interface SetReportDeps extends ReportDeps {
   clock: Clock
@@ -31,7 +31,7 @@ export interface SetReportDeps extends ReportDeps {
 /** What reportTask takes for a set of one, and the set's own settings. */
 export interface SetReportOptions extends Pick<
   ReportOptions,
-  'clients' | 'rendered' | 'taskDefinitionArn' | 'logLines' | 'followed' | 'fanOut'
+  'clients' | 'rendered' | 'taskDefinitionArn' | 'logLines' | 'followed' | 'tail' | 'rule'
 > {
   failOnError: boolean
   stopOnCancel: boolean
@@ -41,7 +41,7 @@ export interface SetReportOptions extends Pick<
   /** This workflow run attempt (GITHUB_RUN_ATTEMPT), for `run-attempts`; default 1. */
   runAttempt?: number
   /** Tasks a re-run did not start again: their earlier results (src/tasks/rerun.ts). */
-  earlier?: ReadonlyMap<number, RunRecord>
+  earlier?: ReadonlyMap<number, RecordedResult>
 }
 
 /** Reports the set; returns the step's failure message, undefined when the step passes. */
@@ -59,7 +59,7 @@ export async function reportTaskSet(
     })
     return 'url' in link ? link.url : undefined
   }
-  const results = withEarlier(resultsOf(outcome.records, logsUrlOf), options.earlier)
+  const results = withEarlier(resultsOf(outcome.records, logsUrlOf, options.rule), options.earlier)
   const attempts = { runAttempt: options.runAttempt ?? 1, earlier: options.earlier }
   const requests = outcome.waitRequests
   if (options.wait) {

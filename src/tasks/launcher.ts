@@ -7,17 +7,9 @@
 import type { AccountQuota } from '../ecs/errors.js'
 import { newClientToken } from '../ecs/run-task-fields.js'
 import { runTask, type RunTaskDeps } from '../ecs/run-task.js'
-import type { TaskResources } from '../ecs/scale-out.js'
 import { MAX_RUN_TASK_COUNT, requestFor } from './batch.js'
 import type { RunPlan } from './plan.js'
 import { startDeadline } from './start-and-stop-rules.js'
-
-/** scheduler.autoscaling_group_for_oneshot and its topic, with what one task needs. */
-export interface ScaleOut {
-  group?: string
-  topic?: string
-  taskResources?: TaskResources
-}
 
 /** What the run plan gives the launcher, and when the set began (the start deadline rule). */
 export interface LauncherOptions extends Pick<
@@ -25,8 +17,8 @@ export interface LauncherOptions extends Pick<
   'baseRequest' | 'apps' | 'timeoutSeconds' | 'scaleOut'
 > {
   startedAt: number
-  /** Called the moment a RunTask call returns tasks, with their ARNs. */
-  onStarted(arns: string[]): void
+  /** Called the moment a RunTask call returns tasks, with their ARNs and their indexes. */
+  onStarted(arns: string[], indexes: number[]): void
   /** The fan-out's width N: retries under an account quota are spread by it (default 1). */
   fanOutWidth?: number
   /** Called when tasks started after waiting for room under an account quota. */
@@ -56,7 +48,10 @@ export function launcher(
       autoscalingGroup: options.scaleOut?.group,
       autoscalingTopic: options.scaleOut?.topic,
       taskResources: options.scaleOut?.taskResources,
-      onStarted: (started) => options.onStarted(started.flatMap((t) => t.taskArn ?? [])),
+      onStarted: (started) => {
+        const arns = started.flatMap((t) => t.taskArn ?? []).slice(0, count)
+        options.onStarted(arns, indexes.slice(0, arns.length))
+      },
       fanOutWidth: options.fanOutWidth ?? 1,
       announcedQuotas,
       onRoomWaited: (ms, quota) => options.onRoomWaited?.(indexes.slice(0, count), ms, quota)

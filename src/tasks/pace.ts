@@ -14,15 +14,6 @@ import type { Random } from '../util/clock.js'
 import type { RunPlan } from './plan.js'
 import type { TokenBucketOptions } from './token-bucket.js'
 
-/** A task that waited for room under an account quota before it started. */
-export interface RoomWait {
-  /** The task's place in the set. */
-  index: number
-  waitedMs: number
-  /** The quota, as the job log named it. */
-  quota: string
-}
-
 /** What a set's pace comes from (`apps` and `maxParallel` when `fanOut` is not given). */
 export type PaceInputs = Pick<
   RunPlan,

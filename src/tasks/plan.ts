@@ -1,13 +1,14 @@
 /**
  * The run plan: everything a task set needs to start, watch and stop its tasks, decided before
- * the first AWS call of the run (src/plan.ts builds it from the inputs, the rendered definition
- * and the GitHub context). Plain data.
+ * the task definition is resolved (src/plan.ts builds it from the inputs, the rendered
+ * definition and the GitHub context; main puts the resolved ARN in `baseRequest`). Plain data,
+ * with the Auto Scaling group it may scale out (ScaleOut) beside it.
  */
 import type { RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import type { FanOut } from '../model/fan-out.js'
 import type { NotificationPrefix } from '../model/task.js'
 import type { AppCommandEnv } from './batch.js'
-import type { ScaleOut } from './launcher.js'
+import type { TaskResources } from '../ecs/scale-out.js'
 
 export interface RunPlan {
   /**
@@ -40,4 +41,11 @@ export interface RunPlan {
   scaleOut?: ScaleOut
   /** The fan-out this job belongs to, logged when it is wider than one task. */
   fanOut?: FanOut
+}
+
+/** scheduler.autoscaling_group_for_oneshot and its topic, with what one task needs. */
+export interface ScaleOut {
+  group?: string
+  topic?: string
+  taskResources?: TaskResources
 }

@@ -2,8 +2,10 @@
  * The work queue of a task set: at most `maxParallel` tasks running at once, the next starting
  * when one stops (like a matrix's max-parallel), in spec order; RunTask calls paced by the
  * client-side token bucket; fail-fast; cancel and timeout stopping every task this job started,
- * in StopTask calls paced by the same bucket (RunTask and StopTask share one account bucket,
- * docs/limits.md, "Token buckets").
+ * in StopTask calls paced by a bucket of their own (`stopBucket`; the set gives it STOP_RATE,
+ * src/tasks/start-and-stop-rules.ts), since RunTask and StopTask draw on one account bucket
+ * (docs/limits.md, "Token buckets"). Whether a task succeeded is the result model's rule
+ * (src/model/result.ts).
  *
  * The queue does no I/O of its own: launching, stopping and watching come in as functions, and
  * the waiter reports each task's end through `onEnd`.
@@ -13,7 +15,8 @@ import { escapeLogText } from '../util/safe-text.js'
 import { UserError, shownErrorMessage } from '../util/errors.js'
 import { compact } from '../util/objects.js'
 import type { Runtime } from '../util/runtime.js'
-import { exitCodeOf, taskIdOf } from '../model/task-state.js'
+import { taskIdOf } from '../model/task-state.js'
+import { APP_RULE, succeeded, taskExitCode, type ResultRule } from '../model/result.js'
 import { nextBatch } from './batch.js'
 import type { TaskEnd } from '../wait/engine.js'
 import type { TaskSnapshot } from '../model/task.js'
@@ -21,6 +24,7 @@ import { confirmWindowMs } from './start-and-stop-rules.js'
 import {
   attemptsOf,
   type HaltReason,
+  type QueueOutcome,
   type StoppingHalt,
   type TaskRecord
 } from '../model/outcome.js'
@@ -28,7 +32,7 @@ import type { RetryPolicy } from './retry.js'
 import type { TokenBucket } from './token-bucket.js'
 
 export interface QueueDeps extends Pick<Runtime, 'clock' | 'logger'> {
-  /** Paces RunTask calls (and StopTask calls, unless `stopBucket` is given). */
+  /** Paces RunTask calls (and StopTask calls when no `stopBucket` is given, as in unit tests). */
   bucket: TokenBucket
   /** Paces the StopTask calls of a halt (cancel, timeout, fail-fast). */
   stopBucket?: TokenBucket
@@ -68,18 +72,8 @@ export interface QueueOptions {
   retry?: RetryPolicy
   /** Spec indexes to run, in order (a re-run skips those done before); absent: all. */
   only?: readonly number[]
-}
-
-export interface QueueOutcome {
-  records: TaskRecord[]
-  /** Why the queue stopped early; undefined when every task ran to its end. */
-  halt?: HaltReason
-  /** The error behind a 'start-error' or 'wait-error' halt. */
-  error?: unknown
-  /** Tasks StopTask could not stop. */
-  stopFailures: string[]
-  /** The storm guard's warnings, when it stopped retrying a cause. */
-  storms?: string[]
+  /** Whose exit code is the task's (default the app container's). */
+  rule?: ResultRule
 }
 
 export class WorkQueue {
@@ -152,7 +146,7 @@ export class WorkQueue {
     if (end.kind === 'lost') {
       logger.warning(`Task ${id}${which} is lost: ${end.reason}`)
     } else {
-      const code = exitCodeOf(end.task)
+      const code = taskExitCode(end.task, this.options.rule ?? APP_RULE)
       const t = end.task.stoppedAt ? ` at ${end.task.stoppedAt.toISOString()}` : ''
       // Stop code and stopped reason are foreign text (a StopTask caller sets the reason).
       const how = [end.task.stopCode, end.task.stoppedReason]
@@ -161,7 +155,7 @@ export class WorkQueue {
         .join(': ')
       logger.info(`Task ${id} stopped${t} with exit code ${code}${how ? ` (${how})` : ''}${which}`)
     }
-    const failed = end.kind !== 'stopped' || exitCodeOf(end.task) !== 0
+    const failed = !succeeded(end, this.options.rule ?? APP_RULE)
     if (failed && !this.retried(record, end) && !record.stopRequested && this.options.failFast) {
       this.stop('fail-fast')
     }

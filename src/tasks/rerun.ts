@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-s3'
 import type { TaskSpec } from '../model/task.js'
 import { attemptsOf, type TaskRecord } from '../model/outcome.js'
-import { exitCodeOf } from '../model/task-state.js'
+import { APP_RULE, succeeded, taskExitCode, type RecordedResult } from '../model/result.js'
 import { errorName, shownErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { parseJson } from '../util/objects.js'
@@ -34,21 +34,9 @@ export const RECORD_CONCURRENCY = 16
 /** The stopped reason kept in a record, at most this many characters. */
 const REASON_MAX = 256
 
-/** One task's final result in one attempt of the workflow run. */
-export interface RunRecord {
+/** One task's final result in one attempt of the workflow run, as stored (version 1). */
+export interface RunRecord extends RecordedResult {
   version: number
-  index: number
-  /** The workflow run attempt (GITHUB_RUN_ATTEMPT) it ran in. */
-  runAttempt: number
-  status: 'succeeded' | 'failed'
-  exitCode: number | null
-  taskArn: string | null
-  stopCode: string | null
-  stoppedReason: string | null
-  /** Task attempts it took in that run attempt (retry-on). */
-  attempts: number
-  startedAt: string | null
-  stoppedAt: string | null
   /** Tasks in the set, and the task's fingerprint (specFingerprint). */
   tasks: number
   spec: string
@@ -151,10 +139,10 @@ export function recordOf(
   if (ended === undefined && record.state !== 'start-failed') return undefined
   // A task that could not start has failed, with every other field null.
   const task = ended?.kind === 'stopped' ? ended.task : undefined
-  const exitCode = task !== undefined ? exitCodeOf(task) : null
+  const exitCode = task !== undefined ? taskExitCode(task, APP_RULE) : null
   return {
     ...base,
-    status: exitCode === 0 ? 'succeeded' : 'failed',
+    status: succeeded(ended) ? 'succeeded' : 'failed',
     exitCode,
     taskArn: ended !== undefined ? (record.taskArn ?? null) : null,
     stopCode: task?.stopCode ?? null,

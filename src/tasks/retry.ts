@@ -7,7 +7,7 @@
  */
 import { TASK_END_KINDS, classifyEnd, describeEndClass } from '../model/task-end-kind.js'
 import type { EndClass, TaskEndKind } from '../model/task-end-kind.js'
-import { appContainer, exitCodeOf } from '../model/task-state.js'
+import { APP_RULE, decidingContainer, succeeded, type ResultRule } from '../model/result.js'
 import type { TaskEnd } from '../model/task.js'
 import { UserError } from '../util/errors.js'
 
@@ -135,13 +135,18 @@ export function parseRetryOn(name: string, value: string): RetryRule[] {
   return rules.length === 0 ? defaultRetryRules() : rules
 }
 
-function conditionMatches(c: RetryCondition, end: TaskEnd, cls: EndClass): boolean {
+function conditionMatches(
+  c: RetryCondition,
+  end: TaskEnd,
+  cls: EndClass,
+  rule: ResultRule
+): boolean {
   if (c.key === 'kind') return globMatches(c.glob, cls.kind)
   if (end.kind !== 'stopped') return false
   const task = end.task
   if (c.key === 'stop-code') return globMatches(c.glob, task.stopCode ?? '')
   if (c.key === 'exit-code') {
-    const code = appContainer(task)?.exitCode
+    const code = decidingContainer(task, rule)?.exitCode
     return code !== undefined && globMatches(c.glob, String(code))
   }
   const reasons = [task.stoppedReason, ...task.containers.map((x) => x.reason)]
@@ -152,9 +157,10 @@ function conditionMatches(c: RetryCondition, end: TaskEnd, cls: EndClass): boole
 export function matchingRule(
   rules: readonly RetryRule[],
   end: TaskEnd,
-  cls: EndClass
+  cls: EndClass,
+  rule: ResultRule = APP_RULE
 ): RetryRule | undefined {
-  return rules.find((rule) => rule.conditions.every((c) => conditionMatches(c, end, cls)))
+  return rules.find((r) => r.conditions.every((c) => conditionMatches(c, end, cls, rule)))
 }
 
 /** Ends that no rule may retry: this action stopped it, or nobody knows whether it still runs. */
@@ -175,6 +181,8 @@ export interface RetrySettings {
   /** Total attempts per task; 1 turns retries off. */
   attempts: number
   rules: readonly RetryRule[]
+  /** Whose exit code is the task's, for `exit-code=` and success (default the app container's). */
+  rule?: ResultRule
 }
 
 /**
@@ -214,13 +222,13 @@ export class RetryPolicy {
     const { end } = input
     const cls = classifyEnd(end, { stopRequested: input.stopRequested })
     const no = (why: string): RetryDecision => ({ retry: false, class: cls, why })
-    if (end.kind === 'stopped' && exitCodeOf(end.task) === 0) return no('it succeeded')
+    if (succeeded(end, this.settings.rule ?? APP_RULE)) return no('it succeeded')
     if (NEVER_RETRIED.includes(cls.kind)) return no(`a ${cls.kind} task is never retried`)
     const signature = describeEndClass(cls)
     const seen = this.failedBy.get(signature) ?? new Set<number>()
     seen.add(input.index)
     this.failedBy.set(signature, seen)
-    const rule = matchingRule(this.settings.rules, end, cls)
+    const rule = matchingRule(this.settings.rules, end, cls, this.settings.rule ?? APP_RULE)
     if (rule === undefined) return no('no retry-on rule matches')
     const by = `${rule.source} (${rule.text})`
     if (rule.action === 'exit') return no(`${by} says exit`)

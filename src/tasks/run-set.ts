@@ -7,36 +7,17 @@ import { setMaxListeners } from 'node:events'
 import type { RunTaskDeps } from '../ecs/run-task.js'
 import { stopTasks } from '../ecs/stop-task.js'
 import { describeFanOut } from '../model/fan-out.js'
-import { WaitEngine, type TaskEnd, type WaitEngineDeps } from '../wait/engine.js'
+import { WaitEngine, type WaitEngineDeps } from '../wait/engine.js'
 import { waitingThrough } from '../wait/messages.js'
-import type { TaskSnapshot } from '../model/task.js'
 import { overrideKey } from './batch.js'
 import { launcher } from './launcher.js'
 import { STOP_RATE, stopReasons } from './start-and-stop-rules.js'
 import type { RunPlan } from './plan.js'
-import { WorkQueue, type QueueOutcome } from './queue.js'
+import { WorkQueue } from './queue.js'
 import { TokenBucket } from './token-bucket.js'
-import { launchPace, type RoomWait } from './pace.js'
+import { launchPace } from './pace.js'
+import type { QueueOutcome, RoomWait, TaskEvents, TaskSetOutcome } from '../model/outcome.js'
 import { RetryPolicy, type RetrySettings } from './retry.js'
-
-/**
- * The moments of each task, for whoever follows them (a live log follower, a progress line):
- * `started` when the task is first seen RUNNING or its started.json appears, `stopped` when
- * its end is known. Both are called at most once per task.
- */
-export interface TaskEvents {
-  started?(taskArn: string, task: TaskSnapshot | undefined): void
-  /**
-   * `index` is the task's place in the set (0-based), as the summary numbers it; `attempt`
-   * which attempt of it this was, and whether it runs again (retry-on).
-   */
-  stopped?(
-    taskArn: string,
-    end: TaskEnd,
-    index: number | undefined,
-    attempt?: { attempt: number; retried: boolean }
-  ): void
-}
 
 /** `s3` is for the notification prefix's region; undefined when waiting through DescribeTasks. */
 export interface TaskSetDeps extends RunTaskDeps, Pick<WaitEngineDeps, 's3' | 's3Endpoint'> {
@@ -56,20 +37,6 @@ export interface TaskSetOptions extends RunPlan {
   retry?: RetrySettings
   /** Spec indexes to run (a re-run skips those that succeeded before); absent: all. */
   only?: readonly number[]
-}
-
-export interface TaskSetOutcome extends QueueOutcome {
-  /** When the set began (clock ms). */
-  startedAt: number
-  /**
-   * Started tasks the post step need not stop: seen to end, stopped by this step, or left
-   * running on purpose (stop-on-cancel: false, wait: false).
-   */
-  settledArns: string[]
-  /** Requests the wait engine made, by kind. */
-  waitRequests: { get: number; list: number; describe: number }
-  /** Tasks that waited for room under an account quota before they started, and how long. */
-  roomWaits: RoomWait[]
 }
 
 /** Runs every spec's task and watches it to its end; never throws for a task's failure. */
@@ -126,9 +93,10 @@ export async function runTaskSet(
         startedAt,
         timeoutSeconds: options.timeoutSeconds,
         scaleOut: options.scaleOut,
-        onStarted: (arns) => {
+        onStarted: (arns, indexes) => {
           started.push(...arns)
           deps.saveStartedArns([...started])
+          arns.forEach((arn, i) => deps.events?.launched?.(arn, indexes[i] as number))
         },
         fanOutWidth: pace.width,
         onRoomWaited: (indexes, waitedMs, quota) =>

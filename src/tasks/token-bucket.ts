@@ -1,6 +1,7 @@
 /**
- * The client-side launch budget: a token bucket on the injected clock, so one job spends at
- * most `launch-rate` RunTask (and StopTask) calls per second of the account's shared ECS bucket
+ * A client-side budget of calls: a token bucket on the injected clock. The launch budget spends
+ * at most `launch-rate` RunTask calls per second, and the stop budget STOP_RATE StopTask calls,
+ * of the account's shared ECS bucket
  * (RunTask/StartTask/StopTask: 100 burst, 40 per second; Fargate: 20 RunTask calls per second,
  * docs/limits.md, "Token buckets" and "Fargate") and never starves the account's other users.
  *

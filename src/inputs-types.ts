@@ -3,13 +3,21 @@ import type { TaskSpec } from './model/task.js'
 import type { RetryRule } from './tasks/retry.js'
 
 /** The action's inputs after validation. `src/inputs.ts` is the only module that builds this. */
-export type Mode = 'run' | 'register' | 'dry-run'
+export type Mode = 'run' | 'register' | 'dry-run' | 'wait'
 
 export interface ActionInputs {
   /** Path of the hako definition (.yml, .yaml or .json), relative to the working directory. */
   definition: string
-  /** What to do: run (register if changed, run, wait), register only, or render only. */
+  /**
+   * What to do: run (register if changed, run, wait), register only, render only, or wait on
+   * tasks started elsewhere.
+   */
   mode: Mode
+  /**
+   * `mode: wait`: the tasks to wait on (the `task-arn` or `task-arns` output of a run); empty:
+   * every task of this workflow run the ledger shows started and not ended.
+   */
+  taskArns: string[]
   /** App container command override; undefined when the input is empty. */
   command?: string[]
   /** Env added to the app container through RunTask overrides, in input order. */
@@ -88,9 +96,12 @@ export interface ActionInputs {
   retryOn: RetryRule[]
   /**
    * On a re-run of the workflow run: `failed` starts only the tasks that did not succeed in an
-   * earlier attempt, `all` starts every task.
+   * earlier attempt, `all` starts every task that ended; a task still running is adopted under
+   * either. Default: `failed` for a matrix or a set, `all` for a lone task.
    */
   rerun: 'failed' | 'all'
+  /** At `timeout`: stop the tasks (`stop`) or leave them running and end the step (`detach`). */
+  onTimeout: 'stop' | 'detach'
   /**
    * The fan-out this job belongs to (`job-index`, `job-total`, `job-max-parallel` from the
    * strategy context, `fan-out-width`, and this job's own tasks): its width divides every

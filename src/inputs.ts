@@ -29,7 +29,7 @@ export const INPUT_DEFAULTS: Readonly<Record<string, string>> = {
   'fail-fast': 'false',
   attempts: '3',
   'retry-on': DEFAULTS_LINE,
-  rerun: 'failed',
+  'on-timeout': 'stop',
   'job-index': '${{ strategy.job-index }}',
   'job-total': '${{ strategy.job-total }}',
   'job-max-parallel': '${{ strategy.max-parallel }}'
@@ -119,9 +119,26 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
     failFast: take('fail-fast', (v) => parseBoolean('fail-fast', v)) ?? false,
     attempts: take('attempts', (v) => parseInteger('attempts', v, 1, MAX_ATTEMPTS)) ?? 3,
     retryOn: take('retry-on', (v) => parseRetryOn('retry-on', v)) ?? [],
-    rerun: take('rerun', (v) => parseRerun(v)) ?? 'failed'
-  } satisfies Omit<ActionInputs, 'tasks' | 'fanOut'>
-  const result = { ...settings, ...tasksAndFanOut(inputs, { ...settings, count, tasksJson }) }
+    onTimeout: take('on-timeout', (v) => parseOnTimeout(v)) ?? 'stop',
+    taskArns: take('task-arns', (v) => parseTaskArns(v)) ?? []
+  } satisfies Omit<ActionInputs, 'tasks' | 'fanOut' | 'rerun'>
+  const rerun = optional((_, v) => parseRerun(v))('rerun')
+  const set = tasksAndFanOut(inputs, { ...settings, count, tasksJson })
+  // A lone task (a deploy or a migration) runs again on a re-run, as GitHub re-runs its job;
+  // a matrix or a set finishes its work instead of redoing it.
+  const alone = set.tasks.length === 1 && set.fanOut.jobTotal === 1
+  const result = { ...settings, ...set, rerun: rerun ?? (alone ? 'all' : 'failed') }
+  if (settings.mode === 'wait' && (count !== undefined || tasksJson !== undefined)) {
+    inputs.errors.push(
+      "Inputs 'count' and 'tasks' start tasks; 'mode: wait' starts none (it waits on 'task-arns')"
+    )
+  }
+  if (settings.mode !== 'wait' && settings.taskArns.length > 0) {
+    inputs.errors.push(
+      `Input 'task-arns' is read only with 'mode: wait' (got mode '${settings.mode}'); ` +
+        `to run a task definition, use 'task-definition'`
+    )
+  }
   if (inputs.errors.length > 0) throw new UserError(inputs.errors.join('\n'))
   return result
 }
@@ -212,8 +229,48 @@ function parseRerun(value: string): 'failed' | 'all' {
 }
 
 function parseMode(value: string): Mode {
-  if (value === 'run' || value === 'register' || value === 'dry-run') return value
-  throw new UserError(`Input 'mode' must be one of run, register, dry-run, got '${value}'`)
+  if (value === 'run' || value === 'register' || value === 'dry-run' || value === 'wait') {
+    return value
+  }
+  throw new UserError(`Input 'mode' must be one of run, register, dry-run, wait, got '${value}'`)
+}
+
+function parseOnTimeout(value: string): 'stop' | 'detach' {
+  if (value === 'stop' || value === 'detach') return value
+  throw new UserError(
+    `Input 'on-timeout' must be stop (stop the tasks at the timeout) or detach (leave them ` +
+      `running and end the step; wait on them later with mode: wait), got '${value}'`
+  )
+}
+
+/** An ECS task ARN: arn:<partition>:ecs:<region>:<account>:task/<cluster>/<id>. */
+const TASK_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task\/[A-Za-z0-9_-]+\/[A-Za-z0-9]+$/
+
+/** `task-arns`: one task ARN, or a JSON list of them (a run's `task-arns` output; nulls skipped). */
+function parseTaskArns(value: string): string[] {
+  let arns: unknown[]
+  if (value.startsWith('[')) {
+    try {
+      arns = JSON.parse(value) as unknown[]
+    } catch {
+      throw new UserError(`Input 'task-arns' is not a JSON list: ${value.slice(0, 100)}`)
+    }
+    if (!Array.isArray(arns)) throw new UserError(`Input 'task-arns' must be a JSON list`)
+  } else {
+    arns = value.split(/[\s,]+/).filter((s) => s !== '')
+  }
+  const out: string[] = []
+  arns.forEach((arn, i) => {
+    if (arn === null) return
+    if (typeof arn !== 'string' || !TASK_ARN.test(arn)) {
+      throw new UserError(
+        `Input 'task-arns': item ${i} is not an ECS task ARN ` +
+          `(arn:aws:ecs:<region>:<account>:task/<cluster>/<id>): ${JSON.stringify(arn).slice(0, 200)}`
+      )
+    }
+    out.push(arn)
+  })
+  return [...new Set(out)]
 }
 
 /** YAML 1.2 core booleans, as core.getBooleanInput accepts them. */

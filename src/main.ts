@@ -214,6 +214,8 @@ async function runAndReport(ctx: RunContext): Promise<void> {
       failOnError: inputs.failOnError,
       stopOnCancel: inputs.stopOnCancel,
       timeoutSeconds: inputs.timeoutSeconds,
+      onTimeout: inputs.onTimeout,
+      maxRunTimeSeconds: inputs.maxRunTimeSeconds,
       wait: inputs.wait,
       runAttempt: rerun.runAttempt,
       earlier: rerun.plan.earlier

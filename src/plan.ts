@@ -44,6 +44,7 @@ export function planRun(sources: PlanSources): RunPlan {
     verifyIntervalSeconds: inputs.verifyIntervalSeconds,
     ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),
     stopOnCancel: inputs.stopOnCancel,
+    onTimeout: inputs.onTimeout,
     runUrl: sources.github.runUrl ?? 'outside GitHub Actions',
     scaleOut: {
       group: rendered.autoscalingGroupForOneshot,
@@ -71,7 +72,9 @@ export function stepRequest(sources: PlanSources): RunTaskCommandInput {
  */
 function sharedRequest(sources: PlanSources): RunTaskCommandInput {
   const { inputs, rendered, github } = sources
-  const deadline = taskDeadline({ ...inputs, now: sources.now, env: sources.env })
+  // A detached task outlives the job: only max-run-time bounds it.
+  const waits = inputs.wait && inputs.onTimeout !== 'detach'
+  const deadline = taskDeadline({ ...inputs, wait: waits, now: sources.now, env: sources.env })
   const tags = launchTags(github, inputs.tags, deadline)
   return {
     ...rendered.runTaskRequest,

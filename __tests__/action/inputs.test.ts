@@ -50,7 +50,9 @@ describe('readInputs', () => {
       failFast: false,
       attempts: 3,
       retryOn: defaultRetryRules(),
-      rerun: 'failed',
+      rerun: 'all',
+      onTimeout: 'stop',
+      taskArns: [],
       fanOut: {
         jobIndex: 0,
         jobTotal: 1,
@@ -258,7 +260,7 @@ describe('readInputs', () => {
     expect(error).toBeInstanceOf(UserError)
     expect((error as Error).message.split('\n')).toEqual([
       "Input 'definition' is required: the path of a hako definition (.yml, .yaml or .json)",
-      "Input 'mode' must be one of run, register, dry-run, got 'apply'",
+      "Input 'mode' must be one of run, register, dry-run, wait, got 'apply'",
       "Input 'env' line 2 must be KEY=VALUE, got '1BAD=***' ('1BAD' is not a variable name (letters, digits and _, not starting with a digit))",
       "Input 'tags' line 1 must be KEY=VALUE, got 'novalue' (no = in it)",
       "Input 'wait' must be true or false, got 'yes'",
@@ -433,6 +435,62 @@ describe('attempts, retry-on and rerun', () => {
     )
     expect(() => read({ attempts: '0' })).toThrow(
       "Input 'attempts' must be a whole number from 1 to 10, got '0'"
+    )
+  })
+})
+
+describe('rerun, on-timeout and task-arns', () => {
+  const read = (values: Record<string, string>) =>
+    readInputs(reader({ definition: 'd.yml', ...values }), quiet)
+  const ARN = 'arn:aws:ecs:ap-northeast-1:123456789012:task/batch/0123456789abcdef0123456789abcdef'
+  const CN = 'arn:aws-cn:ecs:cn-north-1:123456789012:task/batch/fedcba9876543210fedcba9876543210'
+
+  it('reruns failed tasks of a matrix or a set by default, and all of a lone task', () => {
+    expect(read({}).rerun).toBe('all')
+    expect(read({ count: '2' }).rerun).toBe('failed')
+    expect(read({ 'job-index': '3', 'job-total': '60' }).rerun).toBe('failed')
+    expect(read({ 'job-total': '60', rerun: 'all' }).rerun).toBe('all')
+  })
+
+  it('reads on-timeout stop or detach, and names a bad one', () => {
+    expect(read({}).onTimeout).toBe('stop')
+    expect(read({ 'on-timeout': 'detach' }).onTimeout).toBe('detach')
+    expect(() => read({ 'on-timeout': 'leave' })).toThrow(
+      new UserError(
+        "Input 'on-timeout' must be stop (stop the tasks at the timeout) or detach (leave them " +
+          "running and end the step; wait on them later with mode: wait), got 'leave'"
+      )
+    )
+  })
+
+  it('reads task-arns as one ARN or a JSON list (nulls skipped, repeats once) with mode: wait', () => {
+    expect(read({ mode: 'wait', 'task-arns': ARN }).taskArns).toEqual([ARN])
+    expect(
+      read({ mode: 'wait', 'task-arns': JSON.stringify([ARN, null, CN, ARN]) }).taskArns
+    ).toEqual([ARN, CN])
+    expect(read({ mode: 'wait' }).taskArns).toEqual([])
+  })
+
+  it('names a malformed ARN, a list that is not JSON, and task-arns or count outside mode: wait', () => {
+    expect(() => read({ mode: 'wait', 'task-arns': '["arn:aws:ecs:x"]' })).toThrow(
+      new UserError(
+        "Input 'task-arns': item 0 is not an ECS task ARN " +
+          '(arn:aws:ecs:<region>:<account>:task/<cluster>/<id>): "arn:aws:ecs:x"'
+      )
+    )
+    expect(() => read({ mode: 'wait', 'task-arns': '[oops' })).toThrow(
+      new UserError("Input 'task-arns' is not a JSON list: [oops")
+    )
+    expect(() => read({ 'task-arns': ARN })).toThrow(
+      new UserError(
+        "Input 'task-arns' is read only with 'mode: wait' (got mode 'run'); to run a task " +
+          "definition, use 'task-definition'"
+      )
+    )
+    expect(() => read({ mode: 'wait', count: '3' })).toThrow(
+      new UserError(
+        "Inputs 'count' and 'tasks' start tasks; 'mode: wait' starts none (it waits on 'task-arns')"
+      )
     )
   })
 })

@@ -1,3 +1,4 @@
+import type { LedgerEntry } from '../../src/model/ledger.js'
 import { describe, expect, it } from '@jest/globals'
 import {
   GetObjectCommand,
@@ -9,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import {
   parseRunRecord,
   planRerun,
+  entryOfRunRecord,
   readRunRecords,
   recordOf,
   runAttemptOf,
@@ -176,20 +178,58 @@ describe('planRerun', () => {
   const records = new Map(
     [0, 1, 2, 3, 4, 5].map((i) => [i, record(i, i === 1 || i === 4 ? 'failed' : 'succeeded')])
   )
+  const entries = new Map([...records].map(([i, r]) => [i, entryOfRunRecord(r)]))
+  const ARN = 'arn:aws:ecs:ap-northeast-1:123456789012:task/batch/0123456789abcdef0123456789abcdef'
 
-  it('a re-run after 2 failed indexes of 6 starts those 2', () => {
-    const plan = planRerun({ runAttempt: 2, rerun: 'failed', specs, records })
+  it('a re-run after 2 failed indexes of 6 starts those 2, their task attempts counting on', () => {
+    const plan = planRerun({ runAttempt: 2, rerun: 'failed', specs, entries })
     expect(plan.only).toEqual([1, 4])
     expect([...plan.earlier.keys()]).toEqual([0, 2, 3, 5])
+    expect(plan.firstAttempt).toEqual(
+      new Map([
+        [1, 2],
+        [4, 2]
+      ])
+    )
+    expect(plan.adopt).toBeUndefined()
+    expect(plan.resend).toBeUndefined()
   })
 
-  it('the first attempt, and rerun: all, start every task', () => {
-    expect(planRerun({ runAttempt: 1, rerun: 'failed', specs, records })).toEqual({
+  it('the first attempt starts every task; rerun: all starts every ended one again', () => {
+    expect(planRerun({ runAttempt: 1, rerun: 'failed', specs, entries })).toEqual({
       earlier: new Map()
     })
-    expect(planRerun({ runAttempt: 2, rerun: 'all', specs, records })).toEqual({
-      earlier: new Map()
+    const all = planRerun({ runAttempt: 2, rerun: 'all', specs, entries })
+    expect(all.only).toBeUndefined()
+    expect(all.earlier).toEqual(new Map())
+    expect([...(all.firstAttempt ?? new Map()).values()]).toEqual([2, 2, 2, 2, 2, 2])
+  })
+
+  it('adopts a task whose end was never recorded under either setting, and resends an unrecorded start', () => {
+    const lost = new Map(entries)
+    const base = entries.get(2) as LedgerEntry
+    lost.set(2, {
+      ...base,
+      status: 'unfinished',
+      taskArn: ARN,
+      clientToken: 'tok-2',
+      taskAttempt: 1
     })
+    lost.set(3, { ...base, index: 3, status: 'intent', taskArn: null, clientToken: 'tok-3' })
+    for (const rerun of ['failed', 'all'] as const) {
+      const plan = planRerun({ runAttempt: 3, rerun, specs, entries: lost })
+      expect(plan.adopt).toEqual(
+        new Map([[2, { index: 2, taskAttempt: 1, clientToken: 'tok-2', taskArn: ARN }]])
+      )
+      expect(plan.resend).toEqual(
+        new Map([[3, { index: 3, taskAttempt: 1, clientToken: 'tok-3' }]])
+      )
+      expect(plan.firstAttempt?.get(2)).toBe(1)
+      expect(plan.firstAttempt?.get(3)).toBe(1)
+    }
+    expect(planRerun({ runAttempt: 3, rerun: 'failed', specs, entries: lost }).only).toEqual([
+      1, 2, 3, 4
+    ])
   })
 
   it('a record that does not fit the task is not trusted', () => {
@@ -198,9 +238,16 @@ describe('planRerun', () => {
     changed.set(2, record(2, 'succeeded', { tasks: 7 }))
     changed.set(3, record(3, 'succeeded', { runAttempt: 2 }))
     changed.delete(5)
-    expect(planRerun({ runAttempt: 2, rerun: 'failed', specs, records: changed }).only).toEqual([
-      0, 1, 2, 3, 4, 5
-    ])
+    const changedEntries = new Map([...changed].map(([i, r]) => [i, entryOfRunRecord(r)]))
+    const plan = planRerun({ runAttempt: 2, rerun: 'failed', specs, entries: changedEntries })
+    expect(plan.only).toBeUndefined()
+    expect(plan.earlier).toEqual(new Map())
+    expect(plan.firstAttempt).toEqual(
+      new Map([
+        [1, 2],
+        [4, 2]
+      ])
+    )
   })
 })
 

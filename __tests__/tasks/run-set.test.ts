@@ -172,6 +172,7 @@ async function fanOut(
       failOnError: true,
       stopOnCancel: options.stopOnCancel ?? true,
       ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+      ...(options.onTimeout !== undefined ? { onTimeout: options.onTimeout } : {}),
       wait: options.wait ?? true
     }
   )
@@ -286,11 +287,24 @@ describe('runTaskSet', () => {
     ])
   })
 
-  it('reports a set of one that timed out, left running, with the state it was seen started in', async () => {
-    const { outputs, result, stopCalls, summaries } = await fanOut({
+  it('stops a task at the timeout even with stop-on-cancel: false, which governs cancel only', async () => {
+    const { result, stopCalls } = await fanOut({
       specs: [{ env: { RUN_MS: '600000' } }],
       timeoutSeconds: 10,
       stopOnCancel: false
+    })
+    expect(stopCalls).toEqual([
+      `10000 ${arn(0)} Stopped by hako-oneshot-action: the timeout of 10s was reached (https://github.com/acme/batch/actions/runs/7)`
+    ])
+    expect(result.halt).toBe('timed-out')
+    expect(result.failureMessage).toBe(`Timed out after 10s waiting for ${arn(0)} to stop`)
+  })
+
+  it('detaches a set of one at the timeout: left running, reported with the state it was seen started in, the step passes', async () => {
+    const { outputs, result, stopCalls, summaries, logger } = await fanOut({
+      specs: [{ env: { RUN_MS: '600000' } }],
+      timeoutSeconds: 10,
+      onTimeout: 'detach'
     })
     expect(stopCalls).toEqual([])
     expect(result.halt).toBe('timed-out')
@@ -303,7 +317,14 @@ describe('runTaskSet', () => {
       'exit-codes': '[null]'
     })
     expect(summaries).toHaveLength(1)
-    expect(result.failureMessage).toBe(`Timed out after 10s waiting for ${arn(0)} to stop`)
+    expect(result.failureMessage).toBeUndefined()
+    expect(logger.of('notice')).toEqual([
+      `The timeout was reached: on-timeout is detach, so ${arn(0)} is left running.`,
+      `The timeout was reached and on-timeout is detach: 1 task(s) left running (${arn(0)}). ` +
+        "Wait on them later with a step of mode: wait (task-arns from this step's task-arns " +
+        'output, or empty for every task of this workflow run still running). They have no ' +
+        'deadline (max-run-time is not set): nothing stops them but their own end or a StopTask.'
+    ])
   })
 })
 

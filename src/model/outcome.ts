@@ -50,6 +50,8 @@ export interface TaskRecord {
   error?: string
   /** StopTask was called for it (fail-fast, cancel or timeout). */
   stopRequested: boolean
+  /** Its latest attempt was started by an earlier run attempt, and this one adopted it. */
+  adopted?: boolean
   /** Its earlier attempts, each ended and retried, oldest first; absent: none. */
   attempts?: AttemptRecord[]
   /** How the latest attempt ended and why it was not retried, when it failed under retry rules. */

@@ -178,7 +178,7 @@ const HALT_TEXT: Record<HaltReason, string> = {
  */
 export function setSummary(
   results: readonly SetTaskResult[],
-  options: { halt?: HaltReason; stopOnCancel?: boolean } = {}
+  options: { halt?: HaltReason; stopOnCancel?: boolean; detached?: boolean } = {}
 ): string {
   const budget = SUMMARY_BUDGET_BYTES
   const counts = countByStatus(results)
@@ -187,7 +187,11 @@ export function setSummary(
   const head: string[] = [`### ${icon} ECS tasks: ${countsText(counts)} (${total} in all)`, '']
   if (options.halt !== undefined) {
     let text = HALT_TEXT[options.halt]
-    if (
+    if (options.halt === 'timed-out' && options.detached === true) {
+      text =
+        'The timeout was reached and on-timeout is detach: the running tasks were left ' +
+        'running; a later step with mode: wait waits on them.'
+    } else if (
       (options.halt === 'cancelled' || options.halt === 'timed-out') &&
       options.stopOnCancel === false
     ) {

@@ -40,6 +40,10 @@ export interface SetReportOptions extends Pick<
   wait: boolean
   /** This workflow run attempt (GITHUB_RUN_ATTEMPT), for `run-attempts`; default 1. */
   runAttempt?: number
+  /** At the timeout: `detach` left the tasks running on purpose and the step passes. */
+  onTimeout?: 'stop' | 'detach'
+  /** The `max-run-time` input: the deadline detached tasks carry; undefined: none. */
+  maxRunTimeSeconds?: number
   /** Tasks a re-run did not start again: their earlier results (src/tasks/rerun.ts). */
   earlier?: ReadonlyMap<number, RecordedResult>
 }
@@ -79,6 +83,8 @@ export async function reportTaskSet(
   const attemptsMarkdown = attemptsSummary(outcome.records, { ...attempts, storm: outcome.storms })
   const only = results.length === 1 ? (results[0] as SetTaskResult) : undefined
   const waited = roomWaitLine(outcome.roomWaits, results.length)
+  const detached = outcome.halt === 'timed-out' && options.onTimeout === 'detach'
+  if (detached) logger.notice(detachNotice(results, options.maxRunTimeSeconds))
   if (only !== undefined) {
     const failure = await reportOne(deps, outcome, only, options)
     if (waited !== undefined) await writeSummaryPart(deps, waited)
@@ -95,12 +101,12 @@ export async function reportTaskSet(
 
   await writeSummaryPart(
     deps,
-    setSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel }) +
+    setSummary(results, { halt: outcome.halt, stopOnCancel: options.stopOnCancel, detached }) +
       (waited !== undefined ? `\n${waited}` : '') +
       (attemptsMarkdown === '' ? '' : `\n${attemptsMarkdown}`)
   )
   return failureMessageOf(results, {
-    halt: outcome.halt,
+    halt: detached ? undefined : outcome.halt,
     failOnError: options.failOnError,
     error: outcome.error === undefined ? undefined : shownErrorMessage(outcome.error)
   })
@@ -142,6 +148,7 @@ async function reportOne(
           : 'timed-out',
     durationMs: deps.clock.now() - outcome.startedAt
   })
+  if (halt === 'timed-out' && options.onTimeout === 'detach' && end === undefined) return undefined
   if (halt === 'cancelled') return 'The workflow run was cancelled while the task was running'
   if (halt === 'timed-out') {
     const after = options.timeoutSeconds === undefined ? '' : ` after ${options.timeoutSeconds}s`
@@ -152,6 +159,29 @@ async function reportOne(
   }
   if (end?.kind === 'lost') return `Could not wait for ${escapeLogText(taskArn)}: ${end.reason}`
   return options.failOnError ? report.failureMessage : undefined
+}
+
+/**
+ * The notice of a detached timeout: which tasks were left running, how to wait on them later,
+ * and what stops them if nobody does.
+ */
+export function detachNotice(
+  results: readonly SetTaskResult[],
+  maxRunTimeSeconds: number | undefined
+): string {
+  const left = results.filter((r) => r.status === 'unfinished' && r.taskArn !== undefined)
+  const arns = left.map((r) => escapeLogText(r.taskArn as string))
+  const shown =
+    arns.length > 5 ? `${arns.slice(0, 5).join(', ')} and ${arns.length - 5} more` : arns.join(', ')
+  const deadline =
+    maxRunTimeSeconds === undefined
+      ? 'They have no deadline (max-run-time is not set): nothing stops them but their own end or a StopTask.'
+      : `The sweeper stops each at its max-run-time of ${maxRunTimeSeconds}s after its start.`
+  return (
+    `The timeout was reached and on-timeout is detach: ${left.length} task(s) left running ` +
+    `(${shown}). Wait on them later with a step of mode: wait (task-arns from this step's ` +
+    `task-arns output, or empty for every task of this workflow run still running). ${deadline}`
+  )
 }
 
 /** Writes a part of the job summary; a failure to write it only warns. */

@@ -23,6 +23,11 @@ export interface LauncherOptions extends Pick<
   fanOutWidth?: number
   /** Called when tasks started after waiting for room under an account quota. */
   onRoomWaited?(indexes: number[], waitedMs: number, quota: AccountQuota): void
+  /**
+   * The clientToken of the RunTask call for the tasks at `indexes` (the ledger's, the same on a
+   * re-run); default a random one.
+   */
+  clientTokenOf?(indexes: number[]): string
 }
 
 /**
@@ -42,7 +47,7 @@ export function launcher(
     logger.debug(`RunTask for task #${indexes.join(', #')} (count ${count})`)
     const tasks = await runTask(deps, {
       request: requestFor(options.baseRequest, app, count),
-      clientToken: newClientToken(),
+      clientToken: options.clientTokenOf?.(indexes.slice(0, count)) ?? newClientToken(),
       deadline: startDeadline(clock.now(), options),
       signal,
       autoscalingGroup: options.scaleOut?.group,

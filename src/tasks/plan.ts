@@ -36,6 +36,8 @@ export interface RunPlan {
   /** The `timeout` input; undefined: none. */
   timeoutSeconds?: number
   stopOnCancel: boolean
+  /** At `timeout`: stop the tasks, or leave them running and end the step (`detach`). */
+  onTimeout?: 'stop' | 'detach'
   /** The workflow run's URL, for StopTask reasons. */
   runUrl: string
   scaleOut?: ScaleOut

@@ -17,6 +17,8 @@ import { compact } from '../util/objects.js'
 import type { Runtime } from '../util/runtime.js'
 import { taskIdOf } from '../model/task-state.js'
 import { APP_RULE, succeeded, taskExitCode, type ResultRule } from '../model/result.js'
+import { stoppedByAction } from '../model/ledger.js'
+import { classifyEnd, type EndClass } from '../model/task-end-kind.js'
 import { nextBatch } from './batch.js'
 import type { TaskEnd } from '../wait/engine.js'
 import type { TaskSnapshot } from '../model/task.js'
@@ -48,6 +50,8 @@ export interface QueueDeps extends Pick<Runtime, 'clock' | 'logger'> {
   stopped?(taskArn: string): void
   /** One StopTask call (with its own retries); resolves false when it failed. Never throws. */
   stop(taskArn: string, reason: string): Promise<boolean>
+  /** Told of each task adopted from an earlier run attempt, as `launch` would have started it. */
+  adopted?(index: number, taskArn: string): void
 }
 
 export interface QueueOptions {
@@ -56,8 +60,10 @@ export interface QueueOptions {
   /** Most tasks launching or running at once; undefined: all. */
   maxParallel?: number
   failFast: boolean
-  /** Stop the started tasks on cancel and timeout (`stop-on-cancel`). */
+  /** Stop the started tasks on cancel (`stop-on-cancel`), and on timeout unless told below. */
   stopOnCancel: boolean
+  /** Stop the started tasks on timeout (`on-timeout: stop`); default `stopOnCancel`. */
+  stopOnTimeout?: boolean
   /** Aborted when the job is cancelled. */
   signal: AbortSignal
   /** Epoch ms when the `timeout` runs out; undefined: none. */
@@ -74,6 +80,11 @@ export interface QueueOptions {
   only?: readonly number[]
   /** Whose exit code is the task's (default the app container's). */
   rule?: ResultRule
+  /**
+   * Tasks an earlier run attempt started and never saw end, by index: waited on as if this
+   * queue had started them, in their place in the order, with no RunTask call and no token.
+   */
+  adopt?: ReadonlyMap<number, { taskArn: string }>
 }
 
 export class WorkQueue {
@@ -92,6 +103,8 @@ export class WorkQueue {
   private readonly storms: string[] = []
   /** When the last StopTask call of a cancel or timeout was made. */
   private stopsDoneAt: number | undefined
+  /** Adoptions not yet taken up, by index. */
+  private readonly toAdopt: Map<number, { taskArn: string }>
 
   constructor(
     private readonly deps: QueueDeps,
@@ -103,6 +116,7 @@ export class WorkQueue {
       stopRequested: false
     }))
     this.queue = options.only !== undefined ? [...options.only] : options.keys.map((_, i) => i)
+    this.toAdopt = new Map(options.adopt)
     // Every launch in flight and every wait for a token listens on it; hundreds are normal.
     setMaxListeners(0, this.halt.signal)
   }
@@ -122,6 +136,22 @@ export class WorkQueue {
     const earlier = record.attempts?.find((a) => a.taskArn === taskArn)
     if (earlier !== undefined) return { attempt: earlier.attempt, retried: true }
     return { attempt: attemptsOf(record), retried: false }
+  }
+
+  /** The record of task `index` as it stands. */
+  recordOf(index: number): Readonly<TaskRecord> | undefined {
+    return this.records[index]
+  }
+
+  /** Which attempt (1-based, in this run) the next launch of task `index` is. */
+  nextAttemptOf(index: number): number {
+    const record = this.records[index]
+    return record === undefined ? 1 : attemptsOf(record) + 1
+  }
+
+  /** Why the queue halted, if it did. */
+  get haltReason(): HaltReason | undefined {
+    return this.halted
   }
 
   /** The wait's report that a task was seen started, with the state read (if any). */
@@ -167,9 +197,28 @@ export class WorkQueue {
    * halting), keeps the attempt and puts the task back at the front of the queue.
    */
   private retried(record: TaskRecord, end: TaskEnd): boolean {
+    const attempt = attemptsOf(record)
+    if (record.adopted === true && !record.stopRequested && this.halted === undefined) {
+      // An adopted task that the action ended (an earlier attempt's cancel, timeout or post
+      // step, or the sweeper) or that nobody can find has no result of its own: it runs again.
+      const unknown = end.kind === 'lost'
+      const byAction =
+        end.kind === 'stopped' &&
+        stoppedByAction({ stoppedReason: end.task.stoppedReason ?? null, stopRequest: null })
+      if (unknown || byAction) {
+        const why = unknown
+          ? 'its end could not be read, so it runs again'
+          : 'an earlier run attempt or the sweeper stopped it, so it runs again'
+        this.requeue(record, end, attempt, classifyEnd(end), why)
+        this.deps.logger.info(
+          `${this.records.length > 1 ? `Task #${record.index}` : 'The task'} was adopted from ` +
+            `an earlier run attempt and ${why}`
+        )
+        return true
+      }
+    }
     const policy = this.options.retry
     if (policy === undefined) return false
-    const attempt = attemptsOf(record)
     const decision = policy.decide({
       index: record.index,
       attempt,
@@ -191,23 +240,30 @@ export class WorkQueue {
       }
       return false
     }
-    // The attempt keeps what is known of it; the record starts again from not-started.
-    const { taskArn, launchedAt, endedAt, seen } = record
-    const ended = { attempt, taskArn: taskArn as string, launchedAt, endedAt, end, seen }
-    const endClass = decision.class
-    record.attempts = [
-      ...(record.attempts ?? []),
-      compact({ ...ended, endClass, why: decision.why })
-    ]
-    for (const key of ['taskArn', 'launchedAt', 'endedAt', 'end', 'seen'] as const)
-      delete record[key]
-    record.state = 'not-started'
-    this.queue = [record.index, ...this.queue]
+    this.requeue(record, end, attempt, decision.class, decision.why)
     logger.info(
       `${which} ended by ${how} on attempt ${attempt} of ${policy.attempts}: ` +
         `starting attempt ${attempt + 1} (${escapeLogText(decision.why)})`
     )
     return true
+  }
+
+  /** Keeps an ended attempt and puts its task back at the front of the queue. */
+  private requeue(
+    record: TaskRecord,
+    end: TaskEnd,
+    attempt: number,
+    endClass: EndClass,
+    why: string
+  ): void {
+    // The attempt keeps what is known of it; the record starts again from not-started.
+    const { taskArn, launchedAt, endedAt, seen } = record
+    const ended = { attempt, taskArn: taskArn as string, launchedAt, endedAt, end, seen }
+    record.attempts = [...(record.attempts ?? []), compact({ ...ended, endClass, why })]
+    for (const key of ['taskArn', 'launchedAt', 'endedAt', 'end', 'seen', 'adopted'] as const)
+      delete record[key]
+    record.state = 'not-started'
+    this.queue = [record.index, ...this.queue]
   }
 
   /** The waiter failed for good: stop what runs (nothing can see it end) and finish. */
@@ -266,14 +322,23 @@ export class WorkQueue {
     const { bucket } = this.deps
     while (this.halted === undefined) {
       if (this.queue.length === 0) {
-        // A retry may put a task back while others still run.
-        if (this.active <= 0 || this.options.retry === undefined || !this.deps.watch) break
+        // A retry, or an adopted task with no result, may put a task back while others run.
+        if (this.active <= 0 || !this.mayRequeue() || !this.deps.watch) break
         await this.changed()
         continue
       }
       const free = this.maxParallel - this.active
       if (free <= 0) {
         await this.changed()
+        continue
+      }
+      const head = this.queue[0] as number
+      const adoption = this.toAdopt.get(head)
+      if (adoption !== undefined) {
+        // Already started by an earlier run attempt: no RunTask, so no token.
+        this.queue.shift()
+        this.toAdopt.delete(head)
+        this.adoptTask(head, adoption.taskArn)
         continue
       }
       // The token first, then the batch: tasks put back meanwhile go first, and slots freed
@@ -286,6 +351,31 @@ export class WorkQueue {
       this.active += batch.length
       void this.launch(batch)
     }
+  }
+
+  /** True while an ended task may still go back to the queue. */
+  private mayRequeue(): boolean {
+    if (this.options.retry !== undefined) return true
+    return this.records.some((r) => r.adopted === true && r.state === 'running')
+  }
+
+  /** Watches a task an earlier run attempt started, in the slot it would have launched in. */
+  private adoptTask(index: number, taskArn: string): void {
+    const record = this.records[index] as TaskRecord
+    record.state = 'running'
+    record.taskArn = taskArn
+    record.launchedAt = this.deps.clock.now()
+    record.adopted = true
+    this.byArn.set(taskArn, record)
+    this.deps.adopted?.(index, taskArn)
+    if (this.deps.watch !== undefined) {
+      this.active++
+      this.deps.watch(taskArn)
+    }
+    this.deps.logger.info(
+      `${this.records.length > 1 ? `Task #${index}` : 'The task'} was started by an earlier run ` +
+        `attempt and its end was not recorded: waiting on ${escapeLogText(taskArn)}`
+    )
   }
 
   private async launch(batch: number[]): Promise<void> {
@@ -353,6 +443,7 @@ export class WorkQueue {
   private shouldStop(halt: HaltReason): boolean {
     if (halt === 'start-error') return false
     if (halt === 'fail-fast' || halt === 'wait-error') return true
+    if (halt === 'timed-out') return this.options.stopOnTimeout ?? this.options.stopOnCancel
     return this.options.stopOnCancel
   }
 
@@ -370,7 +461,12 @@ export class WorkQueue {
     const running = this.records.filter((r) => r.state === 'running' && !r.stopRequested)
     const queued = this.queue.length
     const stopping = this.shouldStop(halt)
-    logger.warning(haltMessage(halt, { running, queued, stopping, total: this.records.length }))
+    const detached = halt === 'timed-out' && this.options.stopOnTimeout === false
+    const leftBy = detached ? 'on-timeout is detach' : undefined
+    const set = { running, queued, stopping, total: this.records.length }
+    const message = haltMessage(halt, leftBy !== undefined ? { ...set, leftBy } : set)
+    if (detached) logger.notice(message)
+    else logger.warning(message)
     if (stopping) this.stopEach(running, this.reasonFor(halt))
     else this.stopsDoneAt = this.deps.clock.now()
     this.notify()
@@ -429,8 +525,16 @@ export class WorkQueue {
 /** The warning of a halt: why, and what becomes of the running and queued tasks. */
 export function haltMessage(
   halt: StoppingHalt,
-  set: { running: TaskRecord[]; queued: number; stopping: boolean; total: number }
+  set: {
+    running: TaskRecord[]
+    queued: number
+    stopping: boolean
+    total: number
+    /** The setting that leaves them running (default `stop-on-cancel is false`). */
+    leftBy?: string
+  }
 ): string {
+  const leftBy = set.leftBy ?? 'stop-on-cancel is false'
   const why = {
     'fail-fast': 'a task failed and fail-fast is set',
     cancelled: 'the workflow run was cancelled',
@@ -441,10 +545,10 @@ export function haltMessage(
     const arn = set.running[0]?.taskArn ?? 'the task'
     return set.stopping
       ? `Stopping ${arn}: ${why}.`
-      : `${why[0]?.toUpperCase()}${why.slice(1)}: stop-on-cancel is false, so ${arn} is left running.`
+      : `${why[0]?.toUpperCase()}${why.slice(1)}: ${leftBy}, so ${arn} is left running.`
   }
   const fate = set.stopping
     ? `Stopping ${set.running.length} running task(s)`
-    : `stop-on-cancel is false, so ${set.running.length} running task(s) are left running`
+    : `${leftBy}, so ${set.running.length} running task(s) are left running`
   return `Stopping the fan-out: ${why}. ${fate}; ${set.queued} queued task(s) will not start.`
 }

@@ -20,6 +20,7 @@ import {
 import type { TaskSpec } from '../model/task.js'
 import { attemptsOf, type TaskRecord } from '../model/outcome.js'
 import { APP_RULE, succeeded, taskExitCode, type RecordedResult } from '../model/result.js'
+import type { LedgerEntry, LedgerTask } from '../model/ledger.js'
 import { errorName, shownErrorMessage } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import { parseJson } from '../util/objects.js'
@@ -85,39 +86,118 @@ export function specFingerprint(spec: TaskSpec): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16)
 }
 
+/** A task an earlier run attempt started whose end it never recorded: this attempt adopts it. */
+export interface Adoption extends LedgerTask {
+  taskArn: string
+}
+
 /** What a run does about earlier attempts. */
 export interface RerunPlan {
-  /** Indexes to start, in order; undefined: all. */
+  /** Indexes to start or adopt, in order; undefined: all. */
   only?: number[]
-  /** Indexes that succeeded in an earlier attempt, with their record. */
-  earlier: Map<number, RunRecord>
+  /** Indexes that succeeded in an earlier attempt, with their result. */
+  earlier: Map<number, RecordedResult>
+  /** Tasks started by an earlier attempt whose end was never recorded: waited on, not started. */
+  adopt?: Map<number, Adoption>
+  /**
+   * Tasks an earlier attempt meant to start whose start was never recorded: RunTask is sent
+   * again with the token it used, so ECS answers with the task if it started one (docs/retries.md).
+   */
+  resend?: Map<number, LedgerTask>
+  /** The first task attempt of this run attempt, by index, where it is not 1. */
+  firstAttempt?: Map<number, number>
+}
+
+/** The result of a task that succeeded in an earlier run attempt, as the report shows it. */
+function earlierResult(entry: LedgerEntry): RecordedResult {
+  return {
+    index: entry.index,
+    runAttempt: entry.runAttempt,
+    status: 'succeeded',
+    exitCode: entry.exitCode,
+    taskArn: entry.taskArn,
+    stopCode: entry.stopCode,
+    stoppedReason: entry.stoppedReason,
+    attempts: entry.taskAttempt,
+    startedAt: entry.startedAt,
+    stoppedAt: entry.stoppedAt
+  }
 }
 
 /**
- * Which tasks to start (pure): on run attempt 1, or with `rerun: all`, every task; else every
- * task without a record of success that fits the task (same set size, same fingerprint).
+ * What to do with each task (pure), from the newest ledger entry of each index: on run attempt
+ * 1 every task starts. Later, a task that succeeded before is not started again (`rerun:
+ * failed`); one started before whose end was never recorded is adopted, under either `rerun`
+ * setting (never doubled); one whose start was never recorded gets its RunTask again with the
+ * same token; a failure, an end the action caused, and a task with no entry run again, their
+ * task attempts counting on. An entry that does not fit the task (another set size or
+ * fingerprint, or a later run attempt) is not trusted: that task runs.
  */
 export function planRerun(input: {
   runAttempt: number
   rerun: 'failed' | 'all'
   specs: readonly TaskSpec[]
-  records: ReadonlyMap<number, RunRecord>
+  entries: ReadonlyMap<number, LedgerEntry>
 }): RerunPlan {
-  if (input.runAttempt <= 1 || input.rerun === 'all') return { earlier: new Map() }
-  const earlier = new Map<number, RunRecord>()
+  const plan: RerunPlan = { earlier: new Map() }
+  if (input.runAttempt <= 1) return plan
   const only: number[] = []
+  const adopt = new Map<number, Adoption>()
+  const resend = new Map<number, LedgerTask>()
+  const firstAttempt = new Map<number, number>()
   input.specs.forEach((spec, index) => {
-    const r = input.records.get(index)
+    const e = input.entries.get(index)
     const fits =
-      r !== undefined &&
-      r.status === 'succeeded' &&
-      r.tasks === input.specs.length &&
-      r.spec === specFingerprint(spec) &&
-      r.runAttempt < input.runAttempt
-    if (fits) earlier.set(index, r)
-    else only.push(index)
+      e !== undefined &&
+      e.tasks === input.specs.length &&
+      e.spec === specFingerprint(spec) &&
+      e.runAttempt < input.runAttempt
+    if (!fits) {
+      only.push(index)
+      return
+    }
+    const { taskAttempt } = e
+    if (e.status === 'succeeded' && input.rerun === 'failed') {
+      plan.earlier.set(index, earlierResult(e))
+      return
+    }
+    only.push(index)
+    if (e.status === 'unfinished' && e.taskArn !== null && e.clientToken !== null) {
+      adopt.set(index, { index, taskAttempt, clientToken: e.clientToken, taskArn: e.taskArn })
+      firstAttempt.set(index, taskAttempt)
+    } else if (e.status === 'intent' && e.clientToken !== null) {
+      resend.set(index, { index, taskAttempt, clientToken: e.clientToken })
+      firstAttempt.set(index, taskAttempt)
+    } else {
+      firstAttempt.set(index, taskAttempt + 1)
+    }
   })
-  return { only, earlier }
+  if (only.length < input.specs.length) plan.only = only
+  if (adopt.size > 0) plan.adopt = adopt
+  if (resend.size > 0) plan.resend = resend
+  if (firstAttempt.size > 0) plan.firstAttempt = firstAttempt
+  return plan
+}
+
+/** A version 1 record as a ledger entry: a final result, succeeded or failed. */
+export function entryOfRunRecord(record: RunRecord): LedgerEntry {
+  return {
+    index: record.index,
+    runAttempt: record.runAttempt,
+    taskAttempt: record.attempts,
+    spec: record.spec,
+    tasks: record.tasks,
+    status: record.status,
+    taskArn: record.taskArn,
+    clientToken: null,
+    exitCode: record.exitCode,
+    stopCode: record.stopCode,
+    stoppedReason: record.stoppedReason,
+    stopRequest: null,
+    startedAt: record.startedAt,
+    stoppedAt: record.stoppedAt,
+    version: record.version
+  }
 }
 
 /** The record of one task of this attempt, or undefined when it has no final result. */
@@ -302,9 +382,10 @@ export async function startRerun(
   }
   const place = runRecordPlace({ ...input, ...input.bucket })
   if (place === undefined) return none
-  if (runAttempt <= 1 || input.rerun === 'all') return { ...none, place }
+  if (runAttempt <= 1) return { ...none, place }
   const records = await readRunRecords({ s3: deps.s3, logger: deps.logger }, place)
-  const plan = planRerun({ runAttempt, rerun: input.rerun, specs: input.specs, records })
+  const entries = new Map([...records].map(([i, r]) => [i, entryOfRunRecord(r)]))
+  const plan = planRerun({ runAttempt, rerun: input.rerun, specs: input.specs, entries })
   const starting = plan.only?.length ?? input.specs.length
   deps.logger.info(
     `Run attempt ${runAttempt}: ${plan.earlier.size} of ${input.specs.length} tasks succeeded ` +

@@ -18,6 +18,18 @@ import { TokenBucket } from './token-bucket.js'
 import { launchPace } from './pace.js'
 import type { QueueOutcome, RoomWait, TaskEvents, TaskSetOutcome } from '../model/outcome.js'
 import { RetryPolicy, type RetrySettings } from './retry.js'
+import type { Adoption, RerunPlan } from './rerun.js'
+import type { LedgerTask, StopRequest, TaskSetLedger } from '../model/ledger.js'
+import { statusOf } from '../model/result.js'
+import type { StoppingHalt } from '../model/outcome.js'
+
+/** The ledger's name for why the action stopped a task. */
+const STOP_REQUEST: Record<StoppingHalt, StopRequest> = {
+  cancelled: 'cancel',
+  'timed-out': 'timeout',
+  'fail-fast': 'fail-fast',
+  'wait-error': 'wait-error'
+}
 
 /** `s3` is for the notification prefix's region; undefined when waiting through DescribeTasks. */
 export interface TaskSetDeps extends RunTaskDeps, Pick<WaitEngineDeps, 's3' | 's3Endpoint'> {
@@ -37,6 +49,10 @@ export interface TaskSetOptions extends RunPlan {
   retry?: RetrySettings
   /** Spec indexes to run (a re-run skips those that succeeded before); absent: all. */
   only?: readonly number[]
+  /** Records each task at its start and end (src/ledger/); absent: nothing is recorded. */
+  ledger?: TaskSetLedger
+  /** What a re-run takes over from earlier run attempts (src/tasks/rerun.ts). */
+  rerun?: Pick<RerunPlan, 'adopt' | 'resend' | 'firstAttempt'>
 }
 
 /** Runs every spec's task and watches it to its end; never throws for a task's failure. */
@@ -51,6 +67,41 @@ export async function runTaskSet(
   const wait = options.wait ?? true
   const pace = launchPace(options, random, startedAt)
   const roomWaits: RoomWait[] = []
+  const ledger = options.ledger
+  const started: string[] = []
+  const adopt = options.rerun?.adopt ?? new Map<number, Adoption>()
+  /** Task attempt `attempt` (1-based in this run) of `index`, as the ledger counts it. */
+  const ledgerTask = (index: number, attempt: number): LedgerTask => {
+    const taskAttempt = (options.rerun?.firstAttempt?.get(index) ?? 1) + attempt - 1
+    const resent = options.rerun?.resend?.get(index)
+    const adopted = adopt.get(index)
+    const clientToken =
+      attempt === 1 && resent !== undefined
+        ? resent.clientToken
+        : attempt === 1 && adopted !== undefined
+          ? adopted.clientToken
+          : (ledger?.tokenOf(index, taskAttempt) ?? '')
+    return { index, taskAttempt, clientToken }
+  }
+  /** Which attempt of its task a started task is, as the ledger counts it. */
+  const ledgerTaskOf = (taskArn: string): LedgerTask | undefined => {
+    const index = queue.indexOf(taskArn)
+    const attempt = queue.attemptOf(taskArn)
+    return index === undefined || attempt === undefined
+      ? undefined
+      : ledgerTask(index, attempt.attempt)
+  }
+  /** Tasks RunTask returned (or a re-run adopted): saved for the post step, then told of. */
+  const startedNow = (arns: readonly string[], indexes: readonly number[], adopted: boolean) => {
+    started.push(...arns)
+    deps.saveStartedArns([...started])
+    arns.forEach((arn, i) => {
+      const index = indexes[i] as number
+      deps.events?.launched?.(arn, index)
+      const task = ledgerTask(index, queue.nextAttemptOf(index) - 1)
+      ledger?.started({ ...task, taskArn: arn, adopted })
+    })
+  }
 
   logger.info(setLine(options, cluster, pace.ratePerSecond))
   if (options.fanOut !== undefined && options.fanOut.width > 1) {
@@ -72,16 +123,33 @@ export async function runTaskSet(
         deps.events?.started?.(taskArn, task)
       },
       onEnd: (end) => {
-        queue.onEnd(end)
         const taskArn = end.kind === 'stopped' ? end.task.taskArn : end.taskArn
+        const task = ledgerTaskOf(taskArn)
+        const record = task && queue.recordOf(task.index)
+        const fresh = record?.state === 'running' && record.taskArn === taskArn
+        queue.onEnd(end)
         deps.events?.stopped?.(taskArn, end, queue.indexOf(taskArn), queue.attemptOf(taskArn))
+        if (ledger !== undefined && task !== undefined && record !== undefined && fresh) {
+          const halt = queue.haltReason
+          const stopRequest =
+            record.stopRequested && halt !== undefined && halt !== 'start-error'
+              ? STOP_REQUEST[halt]
+              : undefined
+          ledger.ended({
+            ...task,
+            taskArn,
+            end,
+            status: statusOf({ state: 'ended', end, stopRequested: record.stopRequested }),
+            adopted: task.taskAttempt === adopt.get(task.index)?.taskAttempt,
+            ...(stopRequest !== undefined ? { stopRequest } : {})
+          })
+        }
       }
     }
   )
   // RunTask paced by the launch rate, StopTask by STOP_RATE, each started task handed to the
   // engine (unless left running) and its ARN saved at once.
-  const started: string[] = []
-  const queue = new WorkQueue(
+  const queue: WorkQueue = new WorkQueue(
     {
       clock,
       logger,
@@ -93,26 +161,47 @@ export async function runTaskSet(
         startedAt,
         timeoutSeconds: options.timeoutSeconds,
         scaleOut: options.scaleOut,
-        onStarted: (arns, indexes) => {
-          started.push(...arns)
-          deps.saveStartedArns([...started])
-          arns.forEach((arn, i) => deps.events?.launched?.(arn, indexes[i] as number))
-        },
+        onStarted: (arns, indexes) => startedNow(arns, indexes, false),
+        ...(ledger !== undefined
+          ? {
+              clientTokenOf: (indexes: number[]): string =>
+                ledgerTask(indexes[0] as number, queue.nextAttemptOf(indexes[0] as number))
+                  .clientToken
+            }
+          : {}),
         fanOutWidth: pace.width,
         onRoomWaited: (indexes, waitedMs, quota) =>
           roomWaits.push(...indexes.map((index) => ({ index, waitedMs, quota: quota.name })))
       }),
       watch: wait ? (arn) => engine.add(arn) : undefined,
       // One StopTask call (with its retries); false when it failed.
-      stop: async (taskArn, reason) =>
-        (await stopTasks(deps, { cluster, taskArns: [taskArn], reason })).failed.length === 0,
-      stopped: (arn) => engine.expectStop(arn)
+      stop: async (taskArn, reason) => {
+        const task = ledgerTaskOf(taskArn)
+        const halt = queue.haltReason
+        if (
+          ledger !== undefined &&
+          task !== undefined &&
+          halt !== undefined &&
+          halt !== 'start-error'
+        ) {
+          ledger.stopRequested({ ...task, taskArn, why: STOP_REQUEST[halt] })
+        }
+        return (await stopTasks(deps, { cluster, taskArns: [taskArn], reason })).failed.length === 0
+      },
+      stopped: (arn) => engine.expectStop(arn),
+      adopted: (index, arn) => startedNow([arn], [index], true)
     },
     {
-      keys: options.apps.map(overrideKey),
+      // With a ledger each task has a RunTask call and a token of its own, so a re-run can send
+      // the same call again; without one, tasks with equal overrides may share a call.
+      keys:
+        ledger !== undefined
+          ? options.apps.map((_, i) => String(i))
+          : options.apps.map(overrideKey),
       maxParallel: options.maxParallel,
       failFast: options.failFast,
       stopOnCancel: options.stopOnCancel,
+      stopOnTimeout: options.onTimeout !== 'detach',
       signal: options.signal,
       deadline:
         options.timeoutSeconds !== undefined
@@ -120,7 +209,8 @@ export async function runTaskSet(
           : undefined,
       stopReasons: stopReasons(options),
       retry: options.retry && new RetryPolicy(options.retry, options.apps.length),
-      only: options.only
+      only: options.only,
+      ...(adopt.size > 0 ? { adopt } : {})
     }
   )
 
@@ -128,11 +218,21 @@ export async function runTaskSet(
   // Every S3 request in flight listens on it (up to 16 GETs at once).
   setMaxListeners(0, waiting.signal)
   const engineDone = engine.run(waiting.signal).catch((error: unknown) => queue.fail(error))
+  if (ledger !== undefined) {
+    // Before the first RunTask: what this attempt may start, each with its token.
+    const indexes = options.only ?? options.apps.map((_, i) => i)
+    await ledger.intent(indexes.filter((i) => !adopt.has(i)).map((i) => ledgerTask(i, 1)))
+  }
   const outcome = await queue.run()
   waiting.abort()
   await engineDone
+  await ledger?.flush()
 
-  const settledArns = settledArnsOf(outcome, { wait, stopOnCancel: options.stopOnCancel })
+  const settledArns = settledArnsOf(outcome, {
+    wait,
+    stopOnCancel: options.stopOnCancel,
+    detach: options.onTimeout === 'detach'
+  })
   return { ...outcome, startedAt, settledArns, waitRequests: { ...engine.requests }, roomWaits }
 }
 
@@ -143,12 +243,14 @@ export async function runTaskSet(
  */
 export function settledArnsOf(
   outcome: QueueOutcome,
-  options: { wait: boolean; stopOnCancel: boolean }
+  options: { wait: boolean; stopOnCancel: boolean; detach?: boolean }
 ): string[] {
   const stopFailed = new Set(outcome.stopFailures)
+  const stopsOnTimeout = options.detach === undefined ? options.stopOnCancel : !options.detach
   const leftOnPurpose =
     !options.wait ||
-    (!options.stopOnCancel && (outcome.halt === 'cancelled' || outcome.halt === 'timed-out'))
+    (!options.stopOnCancel && outcome.halt === 'cancelled') ||
+    (!stopsOnTimeout && outcome.halt === 'timed-out')
   return outcome.records.flatMap((r) => {
     // Earlier attempts were seen to end.
     const earlier = (r.attempts ?? []).map((a) => a.taskArn)

@@ -14,15 +14,10 @@ import {
 } from '@aws-sdk/client-ecs'
 import { fullJitter } from '../util/backoff.js'
 import { UserError } from '../util/errors.js'
+import { isAccessDenied, isThrottling, isTransient } from '../aws/errors.js'
 import type { Runtime } from '../util/runtime.js'
 import { compareTaskDefinition, formatDifference } from './compare.js'
-import {
-  describeError,
-  isNoSuchTaskDefinition,
-  isThrottling,
-  isTooManyConcurrentRevisions,
-  isTransient
-} from './errors.js'
+import { describeError, isNoSuchTaskDefinition, isTooManyConcurrentRevisions } from './errors.js'
 
 export interface RegisterDeps extends Runtime {
   ecs: Pick<ECSClient, 'send'>
@@ -209,7 +204,7 @@ async function describeLatest(
 function registerFailure(family: string, error: unknown): Error {
   const message = `Could not register task definition '${family}': ${describeError(error)}`
   const name = (error as { name?: unknown } | null)?.name
-  if (name === 'AccessDeniedException') {
+  if (isAccessDenied(error)) {
     return new UserError(
       `${message}. Grant the action's role ecs:DescribeTaskDefinition, ` +
         `ecs:RegisterTaskDefinition, ecs:TagResource and iam:PassRole on the task and execution roles.`

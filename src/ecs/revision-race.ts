@@ -7,6 +7,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import type { Runtime } from '../util/runtime.js'
+import { s3Url } from '../aws/s3.js'
 import { describeError } from './errors.js'
 import { RECHECK_WINDOW_MS, type RegisterResult } from './register.js'
 import {
@@ -84,7 +85,7 @@ export async function resolveThroughBucket(
 ): Promise<RaceResult> {
   const { logger } = deps
   const key = cacheKey(options.location.prefix, options.request)
-  const url = `s3://${options.location.bucket}/${key}`
+  const url = s3Url(options.location.bucket, key)
   try {
     return await race(deps, options, key, url)
   } catch (error) {

@@ -21,13 +21,8 @@ import { UserError, errorMessage, errorName } from '../util/errors.js'
 import type { Runtime } from '../util/runtime.js'
 import { escapeLogText } from '../util/safe-text.js'
 import { quotaRetryDelayMs, runTaskBudgetOf } from '../model/run-task-pacing.js'
-import {
-  accountQuotaOf,
-  describeError,
-  isThrottling,
-  isTransient,
-  type AccountQuota
-} from './errors.js'
+import { isThrottling, isTransient } from '../aws/errors.js'
+import { accountQuotaOf, describeError, type AccountQuota } from './errors.js'
 import { newClientToken } from './run-task-fields.js'
 import { publishScaleOutRequest, scaleOutUntilCapacity, type TaskResources } from './scale-out.js'
 

@@ -272,7 +272,8 @@ class StreamFollower {
       )
       return 'denied'
     }
-    // Throttling, and anything transient (5xx, network): back off the same way.
+    // Anything else (throttling, a server's or the network's failure, an unknown error): back
+    // off; only throttling is counted, the rest is a debug line.
     const throttled = isThrottling(error)
     if (throttled) this.throttled++
     else logger.debug(`GetLogEvents of ${this.where} failed: ${foreignErrorMessage(error)}`)

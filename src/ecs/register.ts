@@ -21,11 +21,11 @@ import { describeError, isNoSuchTaskDefinition, isTooManyConcurrentRevisions } f
 
 export interface RegisterDeps extends Runtime {
   ecs: Pick<ECSClient, 'send'>
+  /** Describe-compare-register rounds before giving up (default REGISTER_MAX_ATTEMPTS). */
+  maxAttempts?: number
 }
 
 export interface RegisterOptions {
-  /** Describe-compare-register rounds before giving up (default 10, as hako). */
-  maxAttempts?: number
   /**
    * The jittered re-check for jobs that race without a shared cache (no bucket, no write
    * permission, or the cache turned off): after a "differs" answer, wait a uniformly random
@@ -81,7 +81,7 @@ export async function registerIfChanged(
 ): Promise<RegisterResult> {
   const { ecs, clock, random, logger } = deps
   const family = request.family ?? ''
-  const maxAttempts = options.maxAttempts ?? REGISTER_MAX_ATTEMPTS
+  const maxAttempts = deps.maxAttempts ?? REGISTER_MAX_ATTEMPTS
   const recheckWindowMs = options.recheckWindowMs ?? 0
   let rechecked = recheckWindowMs <= 0
   let lastError: unknown

@@ -32,6 +32,8 @@ export interface RunTaskDeps extends Runtime {
   autoScaling?: Pick<AutoScalingClient, 'send'>
   /** Needed with `autoscalingTopic`. */
   sns?: Pick<SNSClient, 'send'>
+  /** Makes the token after an answer that started nothing (default newClientToken). */
+  nextClientToken?: () => string
 }
 
 export interface RunTaskOptions {
@@ -39,8 +41,6 @@ export interface RunTaskOptions {
   request: RunTaskCommandInput
   /** The first call's token (newClientToken); kept while a call's outcome is unknown. */
   clientToken: string
-  /** A new token after an answer that started nothing (default newClientToken). */
-  nextClientToken?: () => string
   /** Epoch ms: stop retrying capacity failures then. */
   deadline: number
   /** Aborts the waits between attempts (the job is being cancelled). */
@@ -129,7 +129,7 @@ export async function runTask(deps: RunTaskDeps, options: RunTaskOptions): Promi
   const { clock, logger } = deps
   const { request, deadline, signal } = options
   const what = `a task of '${request.taskDefinition ?? ''}' on cluster '${request.cluster ?? 'default'}'`
-  const nextToken = options.nextClientToken ?? newClientToken
+  const nextToken = deps.nextClientToken ?? newClientToken
   // Retries so far, by cause.
   const counts = { transient: 0, throttled: 0 }
   let clientToken = options.clientToken

@@ -62,28 +62,31 @@ describe('isRetryableS3', () => {
   })
 })
 
-describe('isAccessDenied and isNotFound', () => {
+describe('isAccessDenied and isNotFound, alone and with anyStatus', () => {
+  const rules = { isAccessDenied, isNotFound }
+  const denied = 'isAccessDenied' as const
+  const missing = 'isNotFound' as const
   it.each([
-    ['S3 AccessDenied', answered('AccessDenied', 403), true, true],
-    ['ECS AccessDeniedException', answered('AccessDeniedException', 400), true, true],
-    ['a nameless 403 (a HEAD)', answered('', 403), true, true],
-    ['InvalidAccessKeyId, a named 403', answered('InvalidAccessKeyId', 403), false, true],
-    ['NoSuchKey', answered('NoSuchKey', 404), false, false]
-  ])('%s: denied %s, with anyStatus %s', (_what, error, denied, anyStatus) => {
-    expect(isAccessDenied(error)).toBe(denied)
-    expect(isAccessDenied(error, { anyStatus: true })).toBe(anyStatus)
-  })
-
-  it.each([
-    ['S3 NoSuchKey', answered('NoSuchKey', 404), true, true],
-    ['S3 NotFound (a HEAD)', answered('NotFound', 404), true, true],
-    ['Logs ResourceNotFoundException', answered('ResourceNotFoundException', 400), true, true],
-    ['a nameless 404', answered('', 404), true, true],
-    ['NoSuchBucket, a named 404', answered('NoSuchBucket', 404), false, true],
-    ['AccessDenied', answered('AccessDenied', 403), false, false]
-  ])('%s: not found %s, with anyStatus %s', (_what, error, missing, anyStatus) => {
-    expect(isNotFound(error)).toBe(missing)
-    expect(isNotFound(error, { anyStatus: true })).toBe(anyStatus)
+    ['S3 AccessDenied', denied, true, true, answered('AccessDenied', 403)],
+    ['ECS AccessDeniedException', denied, true, true, answered('AccessDeniedException', 400)],
+    ['a nameless 403 (a HEAD)', denied, true, true, answered('', 403)],
+    ['InvalidAccessKeyId, a named 403', denied, false, true, answered('InvalidAccessKeyId', 403)],
+    ['NoSuchKey', denied, false, false, answered('NoSuchKey', 404)],
+    ['S3 NoSuchKey', missing, true, true, answered('NoSuchKey', 404)],
+    ['S3 NotFound (a HEAD)', missing, true, true, answered('NotFound', 404)],
+    [
+      'Logs ResourceNotFoundException',
+      missing,
+      true,
+      true,
+      answered('ResourceNotFoundException', 400)
+    ],
+    ['a nameless 404', missing, true, true, answered('', 404)],
+    ['NoSuchBucket, a named 404', missing, false, true, answered('NoSuchBucket', 404)],
+    ['AccessDenied', missing, false, false, answered('AccessDenied', 403)]
+  ])('%s: %s says %s, with anyStatus %s', (_what, rule, plain, anyStatus, error) => {
+    expect(rules[rule](error)).toBe(plain)
+    expect(rules[rule](error, { anyStatus: true })).toBe(anyStatus)
   })
 })
 

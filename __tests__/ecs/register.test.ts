@@ -203,7 +203,7 @@ describe('registerIfChanged', () => {
   it('honours maxAttempts', async () => {
     ecsMock.on(DescribeTaskDefinitionCommand).rejects(throttling())
     const error = await clock
-      .run(registerIfChanged(deps(), registerRequest('batch'), { maxAttempts: 3 }))
+      .run(registerIfChanged({ ...deps(), maxAttempts: 3 }, registerRequest('batch')))
       .catch((e: unknown) => e)
     expect((error as Error).message).toMatch(
       /^Could not register task definition 'batch-oneshot': gave up after 3 attempts; last error: ThrottlingException: Rate exceeded\./

@@ -66,6 +66,9 @@ describe('requestDigest and cacheKey', () => {
     expect(cacheResourceArn({ bucket: 'notes', prefix: '' })).toBe(
       'arn:aws:s3:::notes/task-definitions/*'
     )
+    expect(cacheResourceArn({ bucket: 'notes', prefix: 'oneshot', region: 'cn-north-1' })).toBe(
+      'arn:aws-cn:s3:::notes/oneshot/task-definitions/*'
+    )
   })
 })
 

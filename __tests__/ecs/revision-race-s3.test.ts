@@ -31,7 +31,13 @@ describe('resolveThroughBucket on the S3 server', () => {
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
         resolveThroughBucket(
-          { s3, clock: systemClock, random, logger: memoryLogger() },
+          {
+            s3,
+            clock: systemClock,
+            random,
+            logger: memoryLogger(),
+            timings: { pollBaseMs: 20, pollCapMs: 100 }
+          },
           {
             location: { bucket: 'notes', prefix: 'oneshot' },
             request: registerRequest('batch'),
@@ -42,8 +48,7 @@ describe('resolveThroughBucket on the S3 server', () => {
               await systemClock.sleep(200)
               return { taskDefinitionArn: ARN, revision: 8, registered: true }
             },
-            fallback: () => Promise.reject(new Error('no fallback expected')),
-            timings: { pollBaseMs: 20, pollCapMs: 100 }
+            fallback: () => Promise.reject(new Error('no fallback expected'))
           }
         )
       )

@@ -76,6 +76,7 @@ const deps = () => ({
   ecs: new ECSClient({ region: 'ap-northeast-1' }),
   autoScaling: new AutoScalingClient({ region: 'ap-northeast-1' }),
   sns: new SNSClient({ region: 'ap-northeast-1' }),
+  nextClientToken: () => `token-${++tokens}`,
   clock,
   random: () => random,
   logger
@@ -85,7 +86,6 @@ let tokens = 1
 const options = (extra: Partial<RunTaskOptions> = {}): RunTaskOptions => ({
   request: REQUEST,
   clientToken: TOKEN,
-  nextClientToken: () => `token-${++tokens}`,
   deadline: 600000,
   onStarted: (tasks) => void started.push(tasks),
   ...extra

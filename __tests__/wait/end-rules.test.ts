@@ -1,6 +1,5 @@
 /** The rules of waiting and their messages, one table each (src/wait/end-rules.ts, messages.ts). */
 import { describe, expect, it } from '@jest/globals'
-import { isUnreachable } from '../../src/wait/notification.js'
 import {
   deniedAfterKnownState,
   graceOver,
@@ -15,6 +14,7 @@ import {
   getObjectDeniedMessage,
   getObjectStatement,
   listBucketStatement,
+  notifierChecklist,
   stoppedByVerifyLine,
   unreachableMessage,
   waitingThrough
@@ -259,6 +259,20 @@ describe('messages', () => {
     )
   })
 
+  it('names the ARNs in the partition of the prefix region', () => {
+    expect(getObjectStatement({ ...prefix, region: 'cn-north-1' })).toBe(
+      '{"Sid":"ReadNotifications","Effect":"Allow","Action":"s3:GetObject",' +
+        '"Resource":"arn:aws-cn:s3:::notes/oneshot/*"}'
+    )
+    expect(listBucketStatement({ ...prefix, prefix: '', region: 'us-gov-west-1' })).toBe(
+      '{"Sid":"MissingNotificationsReadAs404","Effect":"Allow","Action":"s3:ListBucket",' +
+        '"Resource":"arn:aws-us-gov:s3:::notes"}'
+    )
+    expect(notifierChecklist({ ...prefix, region: 'cn-northwest-1' }, 'batch')).toContain(
+      'may s3:PutObject on arn:aws-cn:s3:::notes/oneshot/*, and that it writes to s3://notes/oneshot/ '
+    )
+  })
+
   it('words a 403 at the bucket root as both causes, with both statements', () => {
     expect(deniedMessage({ ...prefix, prefix: '' }, 'k/stopped.json')).toBe(
       'Reading s3://notes/k/stopped.json answered 403 AccessDenied, which has two possible ' +
@@ -306,32 +320,5 @@ describe('messages', () => {
       'ECS reports task abc STOPPED at 2026-11-28T10:00:35.000Z, but s3://notes/x has not ' +
         'appeared; finishing from the DescribeTasks answer.'
     )
-  })
-})
-
-describe('isUnreachable', () => {
-  const withCode = (code: string): Error => Object.assign(new Error(code), { code })
-  it.each([
-    { error: withCode('ENOTFOUND'), unreachable: true },
-    { error: withCode('ECONNREFUSED'), unreachable: true },
-    { error: withCode('ERR_TLS_CERT_ALTNAME_INVALID'), unreachable: true },
-    { error: withCode('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), unreachable: true },
-    { error: Object.assign(new Error('t'), { name: 'TimeoutError' }), unreachable: true },
-    {
-      error: Object.assign(new Error('slow'), {
-        name: 'SlowDown',
-        $metadata: { httpStatusCode: 503 }
-      }),
-      unreachable: false
-    },
-    {
-      error: Object.assign(new Error('x'), {
-        code: 'ECONNRESET',
-        $metadata: { httpStatusCode: 500 }
-      }),
-      unreachable: false
-    }
-  ])('$error.message: $unreachable', ({ error, unreachable }) => {
-    expect(isUnreachable(error)).toBe(unreachable)
   })
 })

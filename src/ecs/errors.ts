@@ -1,55 +1,10 @@
 /**
- * Classifying ECS (and other AWS) errors by `instanceof <Service>ServiceException`-style names
- * and messages, for the retry loops in this folder.
+ * What only ECS says in its errors: the registration lock of a family, a family without an
+ * ACTIVE revision, the account quotas RunTask answers with; and how an error reads in a message.
+ * Throttled, transient and denied, for every service, are in aws/errors.ts.
  */
 import { escapeLogText } from '../util/safe-text.js'
-import { errorMessage, errorName, httpStatus } from '../util/errors.js'
-
-const THROTTLING_NAMES = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException'
-])
-
-/** Errors raised below HTTP: the request may or may not have reached AWS. */
-const NETWORK_NAMES = new Set([
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'NetworkingError',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN'
-])
-
-/** ECS is throttling this account (docs/limits.md, "Token buckets"). */
-export function isThrottling(error: unknown): boolean {
-  if (THROTTLING_NAMES.has(errorName(error))) return true
-  if (httpStatus(error) === 429) return true
-  // ECS has answered throttling as a ClientException "Rate exceeded" too.
-  return errorName(error) === 'ClientException' && /rate exceeded/i.test(errorMessage(error))
-}
-
-/** Throttling, a 5xx answer (ServerException) or a network error: worth retrying as is. */
-export function isTransient(error: unknown): boolean {
-  if (isThrottling(error)) return true
-  const name = errorName(error)
-  if (name === 'ServerException' || name === 'ServiceUnavailable' || name === 'InternalError')
-    return true
-  const status = httpStatus(error)
-  if (status !== undefined && status >= 500) return true
-  if (NETWORK_NAMES.has(name)) return true
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && NETWORK_NAMES.has(code)
-}
+import { errorMessage, errorName } from '../util/errors.js'
 
 /** ECS refuses a register while another one of the same family is in progress. */
 export function isTooManyConcurrentRevisions(error: unknown): boolean {

@@ -14,23 +14,18 @@ import {
 } from '@aws-sdk/client-ecs'
 import { fullJitter } from '../util/backoff.js'
 import { UserError } from '../util/errors.js'
+import { isAccessDenied, isThrottling, isTransient } from '../aws/errors.js'
 import type { Runtime } from '../util/runtime.js'
 import { compareTaskDefinition, formatDifference } from './compare.js'
-import {
-  describeError,
-  isNoSuchTaskDefinition,
-  isThrottling,
-  isTooManyConcurrentRevisions,
-  isTransient
-} from './errors.js'
+import { describeError, isNoSuchTaskDefinition, isTooManyConcurrentRevisions } from './errors.js'
 
 export interface RegisterDeps extends Runtime {
   ecs: Pick<ECSClient, 'send'>
+  /** Describe-compare-register rounds before giving up (default REGISTER_MAX_ATTEMPTS). */
+  maxAttempts?: number
 }
 
 export interface RegisterOptions {
-  /** Describe-compare-register rounds before giving up (default 10, as hako). */
-  maxAttempts?: number
   /**
    * The jittered re-check for jobs that race without a shared cache (no bucket, no write
    * permission, or the cache turned off): after a "differs" answer, wait a uniformly random
@@ -86,7 +81,7 @@ export async function registerIfChanged(
 ): Promise<RegisterResult> {
   const { ecs, clock, random, logger } = deps
   const family = request.family ?? ''
-  const maxAttempts = options.maxAttempts ?? REGISTER_MAX_ATTEMPTS
+  const maxAttempts = deps.maxAttempts ?? REGISTER_MAX_ATTEMPTS
   const recheckWindowMs = options.recheckWindowMs ?? 0
   let rechecked = recheckWindowMs <= 0
   let lastError: unknown
@@ -209,7 +204,7 @@ async function describeLatest(
 function registerFailure(family: string, error: unknown): Error {
   const message = `Could not register task definition '${family}': ${describeError(error)}`
   const name = (error as { name?: unknown } | null)?.name
-  if (name === 'AccessDeniedException') {
+  if (isAccessDenied(error)) {
     return new UserError(
       `${message}. Grant the action's role ecs:DescribeTaskDefinition, ` +
         `ecs:RegisterTaskDefinition, ecs:TagResource and iam:PassRole on the task and execution roles.`

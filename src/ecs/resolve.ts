@@ -59,7 +59,7 @@ export function cacheSetting(options: {
   const where = options.prefix
   if (where === undefined || where === 'none') return 'no-prefix'
   return {
-    location: { bucket: where.bucket, prefix: where.prefix },
+    location: { bucket: where.bucket, prefix: where.prefix, region: options.region },
     s3: options.s3(where.region),
     region: options.region,
     claimant: claimantOf(options.github, options.random)

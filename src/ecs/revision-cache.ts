@@ -14,6 +14,8 @@ import { createHash } from 'node:crypto'
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import { errorName, httpStatus } from '../util/errors.js'
+import { isAccessDenied, isNotFound } from '../aws/errors.js'
+import { prefixKey, s3ObjectArn } from '../aws/s3.js'
 import { parseJson } from '../util/objects.js'
 import { canonicalRequestText } from './compare.js'
 
@@ -22,6 +24,8 @@ export interface CacheLocation {
   bucket: string
   /** Key prefix without leading or trailing `/`; '' for the bucket's root. */
   prefix: string
+  /** The caller's region, for the partition of the ARNs in messages (undefined: `aws`). */
+  region?: string
 }
 
 /** Bumped when the entry format or the canonical form changes, so old entries are not read. */
@@ -41,14 +45,21 @@ export function requestDigest(request: RegisterTaskDefinitionCommandInput): stri
 
 /** `<prefix>/task-definitions/<family>/<sha256>.json`. */
 export function cacheKey(prefix: string, request: RegisterTaskDefinitionCommandInput): string {
-  const head = prefix === '' ? '' : `${prefix}/`
-  return `${head}task-definitions/${request.family ?? ''}/${requestDigest(request)}.json`
+  return prefixKey(
+    prefix,
+    'task-definitions',
+    request.family ?? '',
+    `${requestDigest(request)}.json`
+  )
 }
 
 /** The key pattern the action's role must be allowed to write, for messages and docs. */
 export function cacheResourceArn(location: CacheLocation): string {
-  const head = location.prefix === '' ? '' : `${location.prefix}/`
-  return `arn:aws:s3:::${location.bucket}/${head}task-definitions/*`
+  return s3ObjectArn(
+    location.region,
+    location.bucket,
+    prefixKey(location.prefix, 'task-definitions/*')
+  )
 }
 
 /** Objects larger than this are not entries (a resolved entry is about 200 bytes). */
@@ -129,10 +140,6 @@ export type EntryWrite =
   | { kind: 'conflict'; status: number }
   | { kind: 'denied' }
 
-function isDenied(error: unknown): boolean {
-  return errorName(error) === 'AccessDenied' || httpStatus(error) === 403
-}
-
 /** One GET of the entry. Other S3 errors are thrown. */
 export async function readEntry(
   s3: Pick<S3Client, 'send'>,
@@ -144,11 +151,8 @@ export async function readEntry(
     const text = (await out.Body?.transformToString()) ?? ''
     return { kind: 'found', etag: out.ETag ?? '', entry: parseEntry(text), size: text.length }
   } catch (error) {
-    const name = errorName(error)
-    if (name === 'NoSuchKey' || name === 'NotFound' || httpStatus(error) === 404) {
-      return { kind: 'missing' }
-    }
-    if (isDenied(error)) return { kind: 'denied' }
+    if (isNotFound(error, { anyStatus: true })) return { kind: 'missing' }
+    if (isAccessDenied(error, { anyStatus: true })) return { kind: 'denied' }
     throw error
   }
 }
@@ -183,7 +187,7 @@ export async function writeEntry(
       return { kind: 'conflict', status: status ?? 412 }
     }
     if (name === 'ConditionalRequestConflict') return { kind: 'conflict', status: 409 }
-    if (isDenied(error)) return { kind: 'denied' }
+    if (isAccessDenied(error, { anyStatus: true })) return { kind: 'denied' }
     throw error
   }
 }

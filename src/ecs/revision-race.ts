@@ -7,6 +7,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
 import type { Runtime } from '../util/runtime.js'
+import { s3Url } from '../aws/s3.js'
 import { describeError } from './errors.js'
 import { RECHECK_WINDOW_MS, type RegisterResult } from './register.js'
 import {
@@ -23,6 +24,8 @@ import {
 
 export interface RaceDeps extends Runtime {
   s3: Pick<S3Client, 'send'>
+  /** Shorter waits than RACE_TIMINGS, for a race on the system clock; the action sets none. */
+  timings?: Partial<RaceTimings>
 }
 
 export interface RaceTimings {
@@ -66,7 +69,6 @@ export interface RaceOptions {
   staleArn?: string
   /** No other job of the fan-out waits on this claim (for the wording of the claim's line). */
   alone?: boolean
-  timings?: Partial<RaceTimings>
 }
 
 export interface RaceResult {
@@ -84,7 +86,7 @@ export async function resolveThroughBucket(
 ): Promise<RaceResult> {
   const { logger } = deps
   const key = cacheKey(options.location.prefix, options.request)
-  const url = `s3://${options.location.bucket}/${key}`
+  const url = s3Url(options.location.bucket, key)
   try {
     return await race(deps, options, key, url)
   } catch (error) {
@@ -174,7 +176,7 @@ async function race(
   url: string
 ): Promise<RaceResult> {
   const { clock, random, logger, s3 } = deps
-  const t = { ...RACE_TIMINGS, ...options.timings }
+  const t = { ...RACE_TIMINGS, ...deps.timings }
   const started = clock.now()
   let seen: { etag: string; since: number } | undefined
   let reads = 0
@@ -278,7 +280,7 @@ async function holdClaim(
   claimEtag: string
 ): Promise<RaceResult> {
   const { clock, logger, s3 } = deps
-  const t = { ...RACE_TIMINGS, ...options.timings }
+  const t = { ...RACE_TIMINGS, ...deps.timings }
   logger.info(
     `Claimed ${url}; resolving the task definition` +
       (options.alone === true ? '' : ' for the other jobs')
@@ -354,7 +356,7 @@ async function writeUntilSettled(
   entry: CacheEntry,
   etag: string
 ): Promise<EntryWrite | undefined> {
-  const t = { ...RACE_TIMINGS, ...options.timings }
+  const t = { ...RACE_TIMINGS, ...deps.timings }
   for (let attempt = 1; ; attempt++) {
     let written: EntryWrite
     try {

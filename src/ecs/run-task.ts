@@ -21,13 +21,8 @@ import { UserError, errorMessage, errorName } from '../util/errors.js'
 import type { Runtime } from '../util/runtime.js'
 import { escapeLogText } from '../util/safe-text.js'
 import { quotaRetryDelayMs, runTaskBudgetOf } from '../model/run-task-pacing.js'
-import {
-  accountQuotaOf,
-  describeError,
-  isThrottling,
-  isTransient,
-  type AccountQuota
-} from './errors.js'
+import { isThrottling, isTransient } from '../aws/errors.js'
+import { accountQuotaOf, describeError, type AccountQuota } from './errors.js'
 import { newClientToken } from './run-task-fields.js'
 import { publishScaleOutRequest, scaleOutUntilCapacity, type TaskResources } from './scale-out.js'
 
@@ -37,6 +32,8 @@ export interface RunTaskDeps extends Runtime {
   autoScaling?: Pick<AutoScalingClient, 'send'>
   /** Needed with `autoscalingTopic`. */
   sns?: Pick<SNSClient, 'send'>
+  /** Makes the token after an answer that started nothing (default newClientToken). */
+  nextClientToken?: () => string
 }
 
 export interface RunTaskOptions {
@@ -44,8 +41,6 @@ export interface RunTaskOptions {
   request: RunTaskCommandInput
   /** The first call's token (newClientToken); kept while a call's outcome is unknown. */
   clientToken: string
-  /** A new token after an answer that started nothing (default newClientToken). */
-  nextClientToken?: () => string
   /** Epoch ms: stop retrying capacity failures then. */
   deadline: number
   /** Aborts the waits between attempts (the job is being cancelled). */
@@ -134,7 +129,7 @@ export async function runTask(deps: RunTaskDeps, options: RunTaskOptions): Promi
   const { clock, logger } = deps
   const { request, deadline, signal } = options
   const what = `a task of '${request.taskDefinition ?? ''}' on cluster '${request.cluster ?? 'default'}'`
-  const nextToken = options.nextClientToken ?? newClientToken
+  const nextToken = deps.nextClientToken ?? newClientToken
   // Retries so far, by cause.
   const counts = { transient: 0, throttled: 0 }
   let clientToken = options.clientToken

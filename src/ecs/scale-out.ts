@@ -21,7 +21,8 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns'
 import { UserError } from '../util/errors.js'
 import type { Runtime } from '../util/runtime.js'
 import { escapeLogText } from '../util/safe-text.js'
-import { describeError, isThrottling, isTransient } from './errors.js'
+import { isThrottling, isTransient } from '../aws/errors.js'
+import { describeError } from './errors.js'
 
 /** What one task needs, in ECS units (cpu units, MiB). */
 export interface TaskResources {

@@ -6,7 +6,8 @@ import { StopTaskCommand, type ECSClient } from '@aws-sdk/client-ecs'
 import { fullJitter } from '../util/backoff.js'
 import { errorMessage, errorName } from '../util/errors.js'
 import type { Runtime } from '../util/runtime.js'
-import { describeError, isTransient } from './errors.js'
+import { isTransient } from '../aws/errors.js'
+import { describeError } from './errors.js'
 
 export interface StopTaskDeps extends Runtime {
   ecs: Pick<ECSClient, 'send'>

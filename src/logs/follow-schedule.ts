@@ -5,6 +5,7 @@
  * task's age, and its turns among the fan-out's reads (logs-quota.ts); a ThrottlingException
  * doubles a penalty on top. The formulas and what they cost: docs/logs.md, "The read schedule".
  */
+import { backoffAfterAnswer, backoffAfterThrottle } from '../util/backoff.js'
 import type { Random } from '../util/clock.js'
 import type { LogsShare } from './logs-quota.js'
 
@@ -52,14 +53,12 @@ function intervalMs(ageMs: number, turns: Turns | undefined): number {
  * the task's turns when they are further apart), up to MAX_PENALTY_S.
  */
 export function penaltyAfterThrottle(penaltyMs: number, ageMs: number, turns?: Turns): number {
-  const doubled = penaltyMs === 0 ? 2 * intervalMs(ageMs, turns) : 2 * penaltyMs
-  return Math.min(MAX_PENALTY_S * 1000, doubled)
+  return backoffAfterThrottle(penaltyMs, 2 * intervalMs(ageMs, turns), MAX_PENALTY_S * 1000)
 }
 
 /** After an answer that was not throttled: lower by a fifth; gone below the interval. */
 export function penaltyAfterAnswer(penaltyMs: number, ageMs: number, turns?: Turns): number {
-  const lowered = Math.round(penaltyMs * RECOVERY)
-  return lowered <= intervalMs(ageMs, turns) ? 0 : lowered
+  return backoffAfterAnswer(penaltyMs, intervalMs(ageMs, turns), RECOVERY)
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 import type { Runtime } from '../util/runtime.js'
 import { formatDuration } from '../util/duration.js'
 import { errorName, foreignErrorMessage } from '../util/errors.js'
+import { isAccessDenied, isNotFound, isThrottling } from '../aws/errors.js'
 import {
   firstDelayMs,
   followDelayMs,
@@ -258,20 +259,23 @@ class StreamFollower {
   private failed(error: unknown): ReadOutcome {
     const name = errorName(error)
     const { logger } = this.deps
-    if (name === 'ResourceNotFoundException') {
+    if (isNotFound(error)) {
       // The awslogs driver creates the stream when the container starts: not yet is normal.
       this.penaltyMs = penaltyAfterAnswer(this.penaltyMs, this.age(), this.share)
       return 'missing'
     }
-    if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException') {
+    // UnrecognizedClientException: the credentials are not valid in this region.
+    if (isAccessDenied(error) || name === 'UnrecognizedClientException') {
       this.reading = false
       logger.warning(
         `Stopped following the log stream ${this.where}: ${foreignErrorMessage(error).replace(/\.$/, '')}.${logsErrorHint(error, 'follow-logs: false')}`
       )
       return 'denied'
     }
-    // Throttling, and anything transient (5xx, network): back off the same way.
-    if (name === 'ThrottlingException') this.throttled++
+    // Anything else (throttling, a server's or the network's failure, an unknown error): back
+    // off; only throttling is counted, the rest is a debug line.
+    const throttled = isThrottling(error)
+    if (throttled) this.throttled++
     else logger.debug(`GetLogEvents of ${this.where} failed: ${foreignErrorMessage(error)}`)
     this.penaltyMs = penaltyAfterThrottle(this.penaltyMs, this.age(), this.share)
     // While draining the notice at the end says it once; no warning on top.
@@ -283,7 +287,7 @@ class StreamFollower {
           `GetLogEvents calls per second in all; set follow-logs: false in large fan-outs to spare them.`
       )
     }
-    return name === 'ThrottlingException' ? 'throttled' : 'error'
+    return throttled ? 'throttled' : 'error'
   }
 
   /** One line after a silence: the task still runs, for how long, and where its log is. */

@@ -3,10 +3,11 @@
  */
 import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { Clock, Random } from '../util/clock.js'
-import { errorName, foreignErrorMessage } from '../util/errors.js'
+import { foreignErrorMessage } from '../util/errors.js'
 import { escapeLogText } from '../util/safe-text.js'
 import type { Logger } from '../util/logger.js'
 import { logStreamConsoleUrl } from '../aws/console.js'
+import { isAccessDenied, isNotFound, isTransient } from '../aws/errors.js'
 import { regionOfArn, taskIdOf } from '../model/task-state.js'
 import { aloneShare } from './logs-quota.js'
 import { READ_DEADLINE_MS, ReadPacer } from './read-pacer.js'
@@ -204,7 +205,7 @@ export async function tailLogs(
 }
 
 /**
- * Sends when `pacer` gives a turn, retrying ThrottlingException (and a server's passing failure)
+ * Sends when `pacer` gives a turn, retrying a throttled or transient failure (aws/errors.ts)
  * after its backoff; undefined when no turn came before `deadline` (or `signal` aborted).
  * Without a pacer, one attempt.
  */
@@ -220,29 +221,18 @@ async function sendPaced<T>(
       pacer.answered()
       return answer
     } catch (error) {
-      if (!isPassing(error) || signal?.aborted) throw error
+      if (!isTransient(error) || signal?.aborted) throw error
       pacer.throttled()
     }
   }
   return undefined
 }
 
-/** A failure worth retrying at the stop: throttling, or a server's passing trouble. */
-function isPassing(error: unknown): boolean {
-  const name = errorName(error)
-  return (
-    name === 'ThrottlingException' ||
-    name === 'ServiceUnavailableException' ||
-    (error as { $fault?: string } | null)?.$fault === 'server'
-  )
-}
-
 /** How to fix a failed CloudWatch Logs read, after its message ('' when there is nothing to say). */
 export function logsErrorHint(error: unknown, off: string): string {
-  const name = errorName(error)
-  return name === 'AccessDeniedException'
+  return isAccessDenied(error)
     ? ` Grant logs:GetLogEvents on the log group to the action's role, or set ${off}.`
-    : name === 'ResourceNotFoundException'
+    : isNotFound(error)
       ? ' The stream does not exist: the container may never have started, or logs to another group.'
       : ''
 }

@@ -4,6 +4,7 @@
  * throttled answers without giving up before a deadline (the rules: docs/logs.md, "Reads at
  * the stop").
  */
+import { backoffAfterAnswer, backoffAfterThrottle } from '../util/backoff.js'
 import type { Clock, Random } from '../util/clock.js'
 import { missedTurn, nextTurnAt, turnIntervalMs, type Turns } from './follow-schedule.js'
 
@@ -81,9 +82,10 @@ export class ReadPacer {
 
   /** The read was throttled (or failed in passing): back off before the next. */
   throttled(): void {
-    this.backoffMs = Math.min(
-      BACKOFF_CAP_MS,
-      this.backoffMs === 0 ? Math.max(2 * this.intervalMs, BACKOFF_BASE_MS) : 2 * this.backoffMs
+    this.backoffMs = backoffAfterThrottle(
+      this.backoffMs,
+      Math.max(2 * this.intervalMs, BACKOFF_BASE_MS),
+      BACKOFF_CAP_MS
     )
     const gap = Math.max(this.minGapMs, this.backoffMs * (0.5 + this.deps.random()))
     this.readFrom(this.lastAt + Math.round(gap))
@@ -91,7 +93,6 @@ export class ReadPacer {
 
   /** The read was answered: recover slowly. */
   answered(): void {
-    const lowered = this.backoffMs * RECOVERY
-    this.backoffMs = lowered <= this.intervalMs ? 0 : Math.round(lowered)
+    this.backoffMs = backoffAfterAnswer(this.backoffMs, this.intervalMs, RECOVERY)
   }
 }

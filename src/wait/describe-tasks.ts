@@ -6,7 +6,7 @@
  * answers, through observations.ts when polling and verify-check.ts when verifying.
  */
 import { DescribeTasksCommand, type ECSClient } from '@aws-sdk/client-ecs'
-import { isThrottling, isTransient } from '../ecs/errors.js'
+import { isThrottling, isTransient } from '../aws/errors.js'
 import { escapeLogText } from '../util/safe-text.js'
 import type { Random } from '../util/clock.js'
 import { UserError, errorName, foreignErrorMessage } from '../util/errors.js'

@@ -4,7 +4,7 @@
  * engine (engine.ts) decides when each is said.
  */
 import { escapeLogText } from '../util/safe-text.js'
-import { s3Url } from './prefix.js'
+import { prefixKey, s3BucketArn, s3ObjectArn, s3Url } from '../aws/s3.js'
 import { taskIdOf } from '../model/task-state.js'
 import type { NotificationPrefix, TaskSnapshot } from '../model/task.js'
 import { NOTIFIER_WRITE_GRACE_MS } from './end-rules.js'
@@ -19,7 +19,7 @@ export function waitingThrough(prefix: NotificationPrefix | 'none' | undefined):
     )
   }
   if (prefix === 'none') return "Waiting through DescribeTasks: the notification prefix is 'none'."
-  const where = s3Url(prefix.bucket, prefix.prefix === '' ? '' : `${prefix.prefix}/`)
+  const where = s3Url(prefix.bucket, prefixKey(prefix.prefix, ''))
   return (
     `Waiting through S3 notifications under ${where}` +
     `${prefix.region ? ` (${prefix.region})` : ''}` +
@@ -36,17 +36,17 @@ export function listBucketStatement(prefix: NotificationPrefix): string {
     Sid: 'MissingNotificationsReadAs404',
     Effect: 'Allow',
     Action: 's3:ListBucket',
-    Resource: `arn:aws:s3:::${prefix.bucket}`
+    Resource: s3BucketArn(prefix.region, prefix.bucket)
   }
   if (prefix.prefix !== '') {
-    statement.Condition = { StringLike: { 's3:prefix': `${prefix.prefix}/*` } }
+    statement.Condition = { StringLike: { 's3:prefix': prefixKey(prefix.prefix, '*') } }
   }
   return JSON.stringify(statement)
 }
 
-/** `arn:aws:s3:::<bucket>/<prefix>/*`: every notification object. */
+/** `arn:<partition>:s3:::<bucket>/<prefix>/*`: every notification object. */
 export function notificationsResource(prefix: NotificationPrefix): string {
-  return `arn:aws:s3:::${prefix.bucket}/${prefix.prefix === '' ? '' : `${prefix.prefix}/`}*`
+  return s3ObjectArn(prefix.region, prefix.bucket, prefixKey(prefix.prefix, '*'))
 }
 
 /**
@@ -117,12 +117,11 @@ export function listDeniedMessage(prefix: NotificationPrefix, listUrl: string): 
 
 /** What to check when notifications do not arrive. */
 export function notifierChecklist(prefix: NotificationPrefix, cluster: string): string {
-  const under = prefix.prefix === '' ? '' : `${prefix.prefix}/`
   return (
     `Check that the EventBridge rule for "ECS Task State Change" events matches cluster ` +
     `'${cluster}', that the notifier Lambda shows no errors in its logs and may s3:PutObject ` +
-    `on arn:aws:s3:::${prefix.bucket}/${under}*, and that it writes to ` +
-    `${s3Url(prefix.bucket, under)} (the prefix this action reads).`
+    `on ${notificationsResource(prefix)}, and that it writes to ` +
+    `${s3Url(prefix.bucket, prefixKey(prefix.prefix, ''))} (the prefix this action reads).`
   )
 }
 

@@ -8,7 +8,8 @@
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { escapeLogText } from '../util/safe-text.js'
-import { errorName, foreignErrorMessage, httpStatus } from '../util/errors.js'
+import { foreignErrorMessage } from '../util/errors.js'
+import { isAccessDenied, isNotFound, isRetryableS3 } from '../aws/errors.js'
 import { snapshotFromEvent } from '../model/task-state.js'
 import type { TaskSnapshot } from '../model/task.js'
 
@@ -31,38 +32,6 @@ export type NotificationRead =
   /** Anything else: the bucket or the prefix is wrong. */
   | { kind: 'broken'; error: unknown }
   | { kind: 'event'; task: TaskSnapshot; etag?: string }
-
-/** S3 errors worth retrying: SlowDown, timeouts, 429, 5xx and network errors. */
-export function isRetryableS3(error: unknown): boolean {
-  const name = errorName(error)
-  const status = httpStatus(error)
-  return (
-    name === 'SlowDown' ||
-    name === 'RequestTimeout' ||
-    name === 'TimeoutError' ||
-    status === 429 ||
-    status === undefined ||
-    status >= 500
-  )
-}
-
-/** Network error codes that mean S3 was never reached: DNS, refused, reset, TLS, timeout. */
-const UNREACHABLE =
-  /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|TimeoutError|CERT_|ERR_TLS_|UNABLE_TO_VERIFY_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT)/
-
-/** True for an error without any HTTP answer that says S3 could not be reached. */
-export function isUnreachable(error: unknown): boolean {
-  if (httpStatus(error) !== undefined) return false
-  const code =
-    typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : ''
-  return UNREACHABLE.test(code) || UNREACHABLE.test(errorName(error))
-}
-
-/** 403 without an S3 error name, or AccessDenied. */
-export function isDenied(error: unknown): boolean {
-  const name = errorName(error)
-  return name === 'AccessDenied' || (httpStatus(error) === 403 && name === '')
-}
 
 /** GETs `key` and validates it as the notification `name` of `taskArn`. */
 export async function readNotification(
@@ -113,9 +82,8 @@ export async function readNotification(
     }
     return { kind: 'event', task, etag }
   } catch (error) {
-    const name = errorName(error)
-    if (name === 'NoSuchKey' || name === 'NotFound') return { kind: 'absent' }
-    if (isDenied(error)) return { kind: 'denied' }
+    if (isNotFound(error)) return { kind: 'absent' }
+    if (isAccessDenied(error)) return { kind: 'denied' }
     if (isRetryableS3(error)) return { kind: 'retry', error }
     return { kind: 'broken', error }
   }

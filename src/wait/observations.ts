@@ -8,7 +8,7 @@ import { escapeLogText } from '../util/safe-text.js'
 import type { NotificationPrefix, TaskEnd, TaskSnapshot } from '../model/task.js'
 import { INCOMPLETE_STOP_GRACE_MS, graceOver, isLost, stopVerdict } from './end-rules.js'
 import { deniedMessage, startedLine } from './messages.js'
-import { s3Url } from './prefix.js'
+import { s3Url } from '../aws/s3.js'
 import { keyOf, type NotificationName, type WatchedTask } from './watched-task.js'
 
 /** One thing a reader saw of the task `arn`. */

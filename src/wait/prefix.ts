@@ -3,6 +3,7 @@
  * task (docs/hako.md, "S3 notifications").
  */
 import { UserError } from '../util/errors.js'
+import { prefixKey } from '../aws/s3.js'
 import type { NotificationPrefix } from '../model/task.js'
 
 const EXPECTED =
@@ -99,10 +100,5 @@ export function notificationKey(
   taskArn: string,
   name: 'started' | 'stopped'
 ): string {
-  return `${prefix === '' ? '' : `${prefix}/`}${taskArn}/${name}.json`
-}
-
-/** `s3://bucket/key`, for messages. */
-export function s3Url(bucket: string, key: string): string {
-  return `s3://${bucket}/${key}`
+  return prefixKey(prefix, taskArn, `${name}.json`)
 }

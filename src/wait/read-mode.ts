@@ -3,6 +3,7 @@
  * objects of its pending tasks.
  */
 import { meanIntervalMs } from './schedule.js'
+import { prefixKey } from '../aws/s3.js'
 
 /** What one LIST request costs in GETs (docs/limits.md, "S3 pricing"). */
 export const LIST_COST_IN_GETS = 12.5
@@ -72,5 +73,5 @@ export function chooseReadMode(input: ModeInputs): ModeChoice {
  */
 export function listPrefixOf(prefix: string, taskArn: string): string {
   const upToCluster = taskArn.slice(0, taskArn.lastIndexOf('/') + 1)
-  return `${prefix === '' ? '' : `${prefix}/`}${upToCluster}`
+  return prefixKey(prefix, upToCluster)
 }

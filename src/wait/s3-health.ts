@@ -10,9 +10,9 @@ import { errorName, foreignErrorMessage } from '../util/errors.js'
 import type { NotificationPrefix } from '../model/task.js'
 import { BROKEN_READS_BEFORE_FALLBACK } from './end-rules.js'
 import { fallbackMessage, listDeniedMessage, unreachableMessage } from './messages.js'
-import { isDenied, isRetryableS3, isUnreachable } from './notification.js'
+import { isAccessDenied, isRetryableS3, isUnreachable } from '../aws/errors.js'
 import type { LogLine } from './observations.js'
-import { s3Url } from './prefix.js'
+import { s3Url } from '../aws/s3.js'
 
 /** The bucket's recent answers. */
 export interface S3Health {
@@ -128,7 +128,7 @@ export function afterListError(
 ): HealthChange {
   const { error } = failure
   const url = s3Url(ctx.prefix.bucket, failure.listPrefix)
-  if (isDenied(error)) {
+  if (isAccessDenied(error)) {
     return {
       health: { ...health, listOff: 'listing the prefix was denied' },
       logs: [{ level: 'warning', message: listDeniedMessage(ctx.prefix, url) }],

@@ -9,7 +9,7 @@ import type { NotificationPrefix } from '../model/task.js'
 import { listedButDeniedMessage } from './messages.js'
 import { readNotification, type NotificationRead } from './notification.js'
 import type { LogLine, Observation } from './observations.js'
-import { s3Url } from './prefix.js'
+import { s3Url } from '../aws/s3.js'
 import { LIST_PAGE_KEYS } from './read-mode.js'
 import {
   FRESH_HEALTH,

@@ -4,6 +4,7 @@
  * the base); DescribeTasks the same mean raised by hako's throttling backoff. The bounds and costs
  * this gives: docs/waiting.md, "S3 read schedule" and "DescribeTasks schedule".
  */
+import { backoffAfterThrottle } from '../util/backoff.js'
 import type { Random } from '../util/clock.js'
 
 /** How fast the mean S3 read interval grows with the task's age (2 % of the age). */
@@ -64,8 +65,9 @@ export const NO_BACKOFF: DescribeBackoff = { throttleMs: 0 }
 /** After a ThrottlingException: double, starting from twice the base, up to 120 s. */
 export function afterThrottle(state: DescribeBackoff, baseSeconds: number): DescribeBackoff {
   const base = baseSeconds * 1000
-  const doubled = state.throttleMs === 0 ? 2 * base : 2 * state.throttleMs
-  return { throttleMs: Math.min(MAX_THROTTLE_BACKOFF_S * 1000, Math.max(base, doubled)) }
+  return {
+    throttleMs: backoffAfterThrottle(state.throttleMs, 2 * base, MAX_THROTTLE_BACKOFF_S * 1000)
+  }
 }
 
 /** After a successful call: halve; below the base the backoff is gone. */

@@ -24,7 +24,7 @@ import {
   stoppedByVerifyLine
 } from './messages.js'
 import type { Applied, LogLine } from './observations.js'
-import { s3Url } from './prefix.js'
+import { s3Url } from '../aws/s3.js'
 import type { DescribeAnswer } from './describe-tasks.js'
 import type { WatchedTask } from './watched-task.js'
 

@@ -21,7 +21,9 @@ import type { TaskSpec } from '../model/task.js'
 import { attemptsOf, type TaskRecord } from '../model/outcome.js'
 import { APP_RULE, succeeded, taskExitCode, type RecordedResult } from '../model/result.js'
 import type { LedgerEntry, LedgerTask } from '../model/ledger.js'
-import { errorName, shownErrorMessage } from '../util/errors.js'
+import { shownErrorMessage } from '../util/errors.js'
+import { isAccessDenied } from '../aws/errors.js'
+import { prefixKey, s3ObjectArn } from '../aws/s3.js'
 import type { Logger } from '../util/logger.js'
 import { parseJson } from '../util/objects.js'
 import { pool } from '../util/pool.js'
@@ -46,6 +48,8 @@ export interface RunRecord extends RecordedResult {
 /** Where one job's records live. */
 export interface RunRecordPlace {
   bucket: string
+  /** The bucket's region, for the partition of the ARNs a message names. */
+  region?: string
   /** `<prefix>/runs/<run id>/<job>/`, ending in `/`. */
   keyPrefix: string
 }
@@ -58,6 +62,7 @@ export interface RunRecordPlace {
 export function runRecordPlace(input: {
   bucket: string
   prefix: string
+  region?: string
   env: NodeJS.ProcessEnv
   jobIndex: number
   jobTotal: number
@@ -70,8 +75,11 @@ export function runRecordPlace(input: {
   if (input.jobTotal > 1) parts.push(`m${input.jobIndex}`)
   if (env.GITHUB_ACTION) parts.push(env.GITHUB_ACTION)
   const segment = parts.map((p) => p.replace(/[^A-Za-z0-9_.-]/g, '_')).join('.')
-  const base = input.prefix === '' ? '' : `${input.prefix}/`
-  return { bucket: input.bucket, keyPrefix: `${base}runs/${runId}/${segment}/` }
+  return {
+    bucket: input.bucket,
+    keyPrefix: prefixKey(input.prefix, 'runs', runId, segment, ''),
+    ...(input.region !== undefined ? { region: input.region } : {})
+  }
 }
 
 /** The workflow run attempt: GITHUB_RUN_ATTEMPT, 1 when absent or not a number. */
@@ -248,11 +256,9 @@ export function parseRunRecord(text: string): RunRecord | undefined {
 }
 
 function accessHint(error: unknown, action: string, place: RunRecordPlace): string {
-  const name = errorName(error)
-  const hint =
-    name === 'AccessDenied' || name === 'Forbidden'
-      ? `; grant ${action} on arn:aws:s3:::${place.bucket}/${place.keyPrefix}*`
-      : ''
+  const hint = isAccessDenied(error, { anyStatus: true })
+    ? `; grant ${action} on ${s3ObjectArn(place.region, place.bucket, `${place.keyPrefix}*`)}`
+    : ''
   return `${shownErrorMessage(error)}${hint}`
 }
 
@@ -361,7 +367,7 @@ export interface RerunState {
 export async function startRerun(
   deps: { s3?: Pick<S3Client, 'send'>; logger: Logger },
   input: {
-    bucket?: { bucket: string; prefix: string }
+    bucket?: { bucket: string; prefix: string; region?: string }
     env: NodeJS.ProcessEnv
     jobIndex: number
     jobTotal: number

@@ -3,12 +3,15 @@ import type { TaskSpec } from './model/task.js'
 import type { RetryRule } from './tasks/retry.js'
 
 /** The action's inputs after validation. `src/inputs.ts` is the only module that builds this. */
-export type Mode = 'run' | 'register' | 'dry-run'
+export type Mode = 'run' | 'register' | 'dry-run' | 'summary'
 
 export interface ActionInputs {
   /** Path of the hako definition (.yml, .yaml or .json), relative to the working directory. */
   definition: string
-  /** What to do: run (register if changed, run, wait), register only, or render only. */
+  /**
+   * What to do: run (register if changed, run, wait), register only, render only, or summary
+   * (read this workflow run's ledger and write one summary of the whole fan-out).
+   */
   mode: Mode
   /** App container command override; undefined when the input is empty. */
   command?: string[]
@@ -91,6 +94,11 @@ export interface ActionInputs {
    * earlier attempt, `all` starts every task.
    */
   rerun: 'failed' | 'all'
+  /**
+   * Job ids (GITHUB_JOB) whose ledger `mode: summary` reads; undefined: every job of the
+   * workflow run.
+   */
+  jobs?: string[]
   /**
    * The fan-out this job belongs to (`job-index`, `job-total`, `job-max-parallel` from the
    * strategy context, `fan-out-width`, and this job's own tasks): its width divides every

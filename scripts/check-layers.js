@@ -27,7 +27,7 @@ export const FLOORS = [
   ['jsonnet'],
   ['definition'],
   ['ecs'],
-  ['wait', 'logs'],
+  ['wait', 'logs', 'ledger'],
   ['tasks'],
   ['report'],
   // The files at the top of src/: inputs, state, main, post and the entry point.

@@ -28,6 +28,11 @@ export interface S3ServerOptions {
   putLatencyMs?: number
   /** PutObject of keys this matches answers 403 AccessDenied (a role without the grant). */
   denyPut?: (key: string) => boolean
+  /**
+   * PutObjects a second a bucket takes (over the last second); more answer 503 SlowDown, as S3
+   * does above 3,500 PUTs a second per partitioned prefix (docs/limits.md). Default: no limit.
+   */
+  putsPerSecond?: number
 }
 
 export interface S3ServerStats {
@@ -35,6 +40,10 @@ export interface S3ServerStats {
   byOperation: Record<string, number>
   /** GetObject answered 404 (the waiter's "not yet"). */
   notFound: number
+  /** PutObject answered 503 SlowDown (putsPerSecond). */
+  throttled: number
+  /** The most PutObjects that arrived within one second. */
+  peakPutsPerSecond: number
 }
 
 export interface S3Server {
@@ -111,7 +120,9 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     vhostBuckets: false,
     configureBuckets: options.buckets.map((name) => ({ name }))
   })
-  let stats: S3ServerStats = { byOperation: {}, notFound: 0 }
+  let stats: S3ServerStats = { byOperation: {}, notFound: 0, throttled: 0, peakPutsPerSecond: 0 }
+  /** Arrival times (ms) of the PutObjects of the last second. */
+  const recentPuts: number[] = []
   const locks = new KeyLocks()
   /** PutObjects of each key from arrival to answer. */
   const writing = new Map<string, number>()
@@ -126,6 +137,21 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     const ifNoneMatch = header(ctx.headers['if-none-match'])
     const ifMatch = header(ctx.headers['if-match'])
     if (op !== 'PutObject' && op !== 'GetObject') return next()
+    if (op === 'PutObject') {
+      const now = performance.now()
+      while (recentPuts.length > 0 && (recentPuts[0] as number) <= now - 1000) recentPuts.shift()
+      recentPuts.push(now)
+      stats.peakPutsPerSecond = Math.max(stats.peakPutsPerSecond, recentPuts.length)
+      if (options.putsPerSecond !== undefined && recentPuts.length > options.putsPerSecond) {
+        stats.throttled++
+        ctx.status = 503
+        ctx.type = 'application/xml'
+        ctx.body =
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>' +
+          '<Message>Please reduce your request rate.</Message></Error>'
+        return
+      }
+    }
     if (op === 'PutObject' && options.denyPut?.(key)) {
       ctx.status = 403
       ctx.type = 'application/xml'
@@ -206,9 +232,10 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
       clients.push(client)
       return client
     },
-    stats: () => ({ byOperation: { ...stats.byOperation }, notFound: stats.notFound }),
+    stats: () => ({ ...stats, byOperation: { ...stats.byOperation } }),
     resetStats() {
-      stats = { byOperation: {}, notFound: 0 }
+      stats = { byOperation: {}, notFound: 0, throttled: 0, peakPutsPerSecond: 0 }
+      recentPuts.length = 0
     },
     async close() {
       for (const c of clients) c.destroy()

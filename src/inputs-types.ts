@@ -3,14 +3,15 @@ import type { TaskSpec } from './model/task.js'
 import type { RetryRule } from './tasks/retry.js'
 
 /** The action's inputs after validation. `src/inputs.ts` is the only module that builds this. */
-export type Mode = 'run' | 'register' | 'dry-run' | 'wait'
+export type Mode = 'run' | 'register' | 'dry-run' | 'wait' | 'summary'
 
 export interface ActionInputs {
   /** Path of the hako definition (.yml, .yaml or .json), relative to the working directory. */
   definition: string
   /**
-   * What to do: run (register if changed, run, wait), register only, render only, or wait on
-   * tasks started elsewhere.
+   * What to do: run (register if changed, run, wait), register only, render only, wait on
+   * tasks started elsewhere, or summary (read this workflow run's ledger and write one summary
+   * of the whole fan-out).
    */
   mode: Mode
   /**
@@ -102,6 +103,11 @@ export interface ActionInputs {
   rerun: 'failed' | 'all'
   /** At `timeout`: stop the tasks (`stop`) or leave them running and end the step (`detach`). */
   onTimeout: 'stop' | 'detach'
+  /**
+   * Job ids (GITHUB_JOB) whose ledger `mode: summary` reads; undefined: every job of the
+   * workflow run.
+   */
+  jobs?: string[]
   /**
    * The fan-out this job belongs to (`job-index`, `job-total`, `job-max-parallel` from the
    * strategy context, `fan-out-width`, and this job's own tasks): its width divides every

@@ -10,6 +10,7 @@ import { fanOutOf, type FanOut } from './model/fan-out.js'
 import type { TaskSpec } from './model/task.js'
 import { redactInput } from './util/redact.js'
 import { UserError } from './util/errors.js'
+import { parseJson } from './util/objects.js'
 import { DEFAULTS_LINE, MAX_ATTEMPTS, parseRetryOn } from './tasks/retry.js'
 
 /**
@@ -120,7 +121,8 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
     attempts: take('attempts', (v) => parseInteger('attempts', v, 1, MAX_ATTEMPTS)) ?? 3,
     retryOn: take('retry-on', (v) => parseRetryOn('retry-on', v)) ?? [],
     onTimeout: take('on-timeout', (v) => parseOnTimeout(v)) ?? 'stop',
-    taskArns: take('task-arns', (v) => parseTaskArns(v)) ?? []
+    taskArns: take('task-arns', (v) => parseTaskArns(v)) ?? [],
+    jobs: optional(parseJobs)('jobs')
   } satisfies Omit<ActionInputs, 'tasks' | 'fanOut' | 'rerun'>
   const rerun = optional((_, v) => parseRerun(v))('rerun')
   const set = tasksAndFanOut(inputs, { ...settings, count, tasksJson })
@@ -229,10 +231,12 @@ function parseRerun(value: string): 'failed' | 'all' {
 }
 
 function parseMode(value: string): Mode {
-  if (value === 'run' || value === 'register' || value === 'dry-run' || value === 'wait') {
-    return value
+  if (['run', 'register', 'dry-run', 'wait', 'summary'].includes(value)) {
+    return value as Mode
   }
-  throw new UserError(`Input 'mode' must be one of run, register, dry-run, wait, got '${value}'`)
+  throw new UserError(
+    `Input 'mode' must be one of run, register, dry-run, wait, summary, got '${value}'`
+  )
 }
 
 function parseOnTimeout(value: string): 'stop' | 'detach' {
@@ -271,6 +275,37 @@ function parseTaskArns(value: string): string[] {
     out.push(arn)
   })
   return [...new Set(out)]
+}
+
+/** GitHub job ids: a letter or `_`, then letters, digits, `-` and `_`. */
+const JOB_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/
+
+/** Job ids: comma or newline separated, or a JSON list of strings. */
+export function parseJobs(name: string, value: string): string[] {
+  let ids: unknown[]
+  if (value.startsWith('[')) {
+    const parsed = parseJson(value)
+    if (!Array.isArray(parsed)) {
+      throw new UserError(
+        `Input '${name}' starts with '[' but is not a JSON list of job ids, got '${value}'`
+      )
+    }
+    ids = parsed
+  } else {
+    ids = value
+      .split(/[,\n]/)
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+  }
+  const bad = ids.find((id) => typeof id !== 'string' || !JOB_ID.test(id))
+  if (bad !== undefined || ids.length === 0) {
+    throw new UserError(
+      `Input '${name}' must list job ids (a letter or _, then letters, digits, - and _), ` +
+        `comma or newline separated or as a JSON list such as ["build", "test"], got ` +
+        `'${typeof bad === 'string' || bad === undefined ? (bad ?? value) : JSON.stringify(bad)}'`
+    )
+  }
+  return [...new Set(ids as string[])]
 }
 
 /** YAML 1.2 core booleans, as core.getBooleanInput accepts them. */

@@ -31,6 +31,7 @@ import type { Logger } from './util/logger.js'
 import type { Runtime } from './util/runtime.js'
 import { planRun, stepRequest, type PlanSources } from './plan.js'
 import { resolveNotificationPrefix } from './wait/prefix.js'
+import { summarizeRun } from './summary-mode.js'
 
 /** What the main step needs from the outside world. */
 export interface MainDeps extends ReportIO, Runtime {
@@ -54,6 +55,11 @@ export async function run(deps: MainDeps): Promise<void> {
     const rendered = await logger.group('Load the hako definition', () => load(inputs, logger))
     if (inputs.mode === 'dry-run') {
       await dryRun(deps, { inputs, rendered, github, env: deps.env, now: deps.clock.now() })
+      return
+    }
+    if (inputs.mode === 'summary') {
+      const failure = await summarizeRun(deps, { inputs, rendered })
+      if (failure !== undefined) deps.setFailed(failure)
       return
     }
     const clients = await deps.createClients({

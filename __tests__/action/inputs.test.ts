@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import {
   parseCommand,
   parseDuration,
+  parseJobs,
   parseKeyValueLines,
   readInputs,
   splitShellWords
@@ -53,6 +54,7 @@ describe('readInputs', () => {
       rerun: 'all',
       onTimeout: 'stop',
       taskArns: [],
+      jobs: undefined,
       fanOut: {
         jobIndex: 0,
         jobTotal: 1,
@@ -260,7 +262,7 @@ describe('readInputs', () => {
     expect(error).toBeInstanceOf(UserError)
     expect((error as Error).message.split('\n')).toEqual([
       "Input 'definition' is required: the path of a hako definition (.yml, .yaml or .json)",
-      "Input 'mode' must be one of run, register, dry-run, wait, got 'apply'",
+      "Input 'mode' must be one of run, register, dry-run, wait, summary, got 'apply'",
       "Input 'env' line 2 must be KEY=VALUE, got '1BAD=***' ('1BAD' is not a variable name (letters, digits and _, not starting with a digit))",
       "Input 'tags' line 1 must be KEY=VALUE, got 'novalue' (no = in it)",
       "Input 'wait' must be true or false, got 'yes'",
@@ -492,5 +494,47 @@ describe('rerun, on-timeout and task-arns', () => {
         "Inputs 'count' and 'tasks' start tasks; 'mode: wait' starts none (it waits on 'task-arns')"
       )
     )
+  })
+})
+
+describe('mode: summary and jobs', () => {
+  it('reads mode summary and the job ids', () => {
+    const inputs = readInputs(
+      reader({ definition: 'hako/batch.yml', mode: 'summary', jobs: 'build, test\nbuild' }),
+      quiet
+    )
+    expect(inputs.mode).toBe('summary')
+    expect(inputs.jobs).toEqual(['build', 'test'])
+  })
+
+  it.each([
+    ['build', ['build']],
+    ['build,test', ['build', 'test']],
+    ['build\n\ntest_2', ['build', 'test_2']],
+    ['["build", "deploy-prod"]', ['build', 'deploy-prod']]
+  ])('parses %j', (value, ids) => {
+    expect(parseJobs('jobs', value)).toEqual(ids)
+  })
+
+  it.each([
+    [
+      'build test',
+      'Input \'jobs\' must list job ids (a letter or _, then letters, digits, - and _), comma or newline separated or as a JSON list such as ["build", "test"], got \'build test\''
+    ],
+    ['[build]', "Input 'jobs' starts with '[' but is not a JSON list of job ids, got '[build]'"],
+    [
+      '[1]',
+      'Input \'jobs\' must list job ids (a letter or _, then letters, digits, - and _), comma or newline separated or as a JSON list such as ["build", "test"], got \'1\''
+    ],
+    [
+      '[]',
+      'Input \'jobs\' must list job ids (a letter or _, then letters, digits, - and _), comma or newline separated or as a JSON list such as ["build", "test"], got \'[]\''
+    ],
+    [
+      '9lives',
+      'Input \'jobs\' must list job ids (a letter or _, then letters, digits, - and _), comma or newline separated or as a JSON list such as ["build", "test"], got \'9lives\''
+    ]
+  ])('refuses %j with a message naming the input', (value, message) => {
+    expect(() => parseJobs('jobs', value)).toThrow(new UserError(message))
   })
 })

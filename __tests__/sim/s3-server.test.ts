@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { startS3Server, type S3Server } from '../../sim/s3-server.js'
 
 describe('startS3Server', () => {
@@ -27,7 +27,12 @@ describe('startS3Server', () => {
     await expect(
       s3.send(new GetObjectCommand({ Bucket: 'notes', Key: 'oneshot/missing/stopped.json' }))
     ).rejects.toMatchObject({ name: 'NoSuchKey' })
-    expect(server.stats()).toEqual({ byOperation: { GetObject: 1 }, notFound: 1 })
+    expect(server.stats()).toEqual({
+      byOperation: { GetObject: 1 },
+      notFound: 1,
+      throttled: 0,
+      peakPutsPerSecond: 0
+    })
   })
 
   it('implements If-None-Match: * and If-Match as S3 conditional writes', async () => {
@@ -129,6 +134,35 @@ describe('startS3Server', () => {
       expect(reads).toEqual(Array(5).fill('v2'))
     } finally {
       await slow.close()
+    }
+  })
+})
+
+describe('startS3Server with putsPerSecond', () => {
+  it('answers 503 SlowDown to PUTs above the rate of the last second, and counts them', async () => {
+    const server = await startS3Server({ buckets: ['notes'], putsPerSecond: 3 })
+    try {
+      // One attempt each, so the SDK's own retries do not blur the count.
+      const s3 = new S3Client({
+        endpoint: server.endpoint,
+        forcePathStyle: true,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        maxAttempts: 1
+      })
+      const results = await Promise.allSettled(
+        [0, 1, 2, 3, 4].map((i) =>
+          s3.send(new PutObjectCommand({ Bucket: 'notes', Key: `k/${i}`, Body: 'x' }))
+        )
+      )
+      const refused = results.filter((r) => r.status === 'rejected')
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3)
+      expect(refused.map((r) => (r.reason as Error).name)).toEqual(['SlowDown', 'SlowDown'])
+      expect(server.stats().throttled).toBe(2)
+      expect(server.stats().peakPutsPerSecond).toBe(5)
+      s3.destroy()
+    } finally {
+      await server.close()
     }
   })
 })

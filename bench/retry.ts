@@ -26,7 +26,7 @@ import { reportTaskSet } from '../src/report/set.js'
 import { runTaskSet } from '../src/tasks/run-set.js'
 import type { TaskSetOutcome } from '../src/model/outcome.js'
 import { defaultRetryRules } from '../src/tasks/retry.js'
-import { finishRerun, startRerun } from '../src/tasks/rerun.js'
+import { openLedger } from '../src/tasks/ledger.js'
 import type { TaskSpec } from '../src/model/task.js'
 import type { Clock } from '../src/util/clock.js'
 import { quietLogger, scaledClock } from './lib/quiet-run.js'
@@ -112,15 +112,18 @@ async function runScenario(input: {
     }
     const before = local.stats()
     const env = input.env ?? {}
-    const rerun = await startRerun(
-      { s3: local.s3, logger },
+    const rerun = await openLedger(
+      { s3: local.s3, clock, random: seededRandom(2), logger },
       {
         bucket: { bucket: local.bucket, prefix: local.keyPrefix },
         env,
         jobIndex: 0,
         jobTotal: 1,
         rerun: 'failed',
-        specs: input.specs
+        specs: input.specs,
+        cluster: 'bench',
+        region: local.region,
+        logsUrlOf: () => undefined
       }
     )
     const simStart = clock.now()
@@ -140,10 +143,11 @@ async function runScenario(input: {
         signal: input.signal,
         runUrl: 'bench',
         retry: { attempts: input.attempts ?? 3, rules: defaultRetryRules() },
-        ...(rerun.plan.only !== undefined ? { only: rerun.plan.only } : {})
+        ...(rerun.plan.only !== undefined ? { only: rerun.plan.only } : {}),
+        ...(rerun.ledger !== undefined ? { ledger: rerun.ledger } : {}),
+        rerun: rerun.plan
       }
     )
-    await finishRerun({ s3: local.s3, logger }, rerun, outcome.records)
     const outputs: Record<string, string> = {}
     await reportTaskSet(
       {

@@ -24,7 +24,8 @@ import { reportTaskSet } from './report/set.js'
 import { runTaskSet } from './tasks/run-set.js'
 import type { TaskEvents, TaskSetOutcome } from './model/outcome.js'
 import type { RunPlan } from './tasks/plan.js'
-import { finishRerun, startRerun, type RerunState } from './tasks/rerun.js'
+import { openLedger, type LedgerStart } from './tasks/ledger.js'
+import { logsLink } from './logs/logs.js'
 import { UserError, foreignErrorMessage } from './util/errors.js'
 import { gitHubContextOf } from './util/github.js'
 import type { Logger } from './util/logger.js'
@@ -161,15 +162,27 @@ async function runAndReport(ctx: RunContext): Promise<void> {
   const { deps, inputs, rendered, clients } = ctx
   const { logger, state } = deps
   const bucket = ctx.plan.prefix === 'none' ? undefined : ctx.plan.prefix
-  const records = { s3: bucket && clients.s3(bucket.region), logger }
-  const rerun = await startRerun(records, {
-    bucket,
-    env: deps.env,
-    jobIndex: inputs.fanOut.jobIndex,
-    jobTotal: inputs.fanOut.jobTotal,
-    rerun: inputs.rerun,
-    specs: inputs.tasks
-  })
+  const rerun = await openLedger(
+    { s3: bucket && clients.s3(bucket.region), clock: deps.clock, random: deps.random, logger },
+    {
+      bucket,
+      env: deps.env,
+      jobIndex: inputs.fanOut.jobIndex,
+      jobTotal: inputs.fanOut.jobTotal,
+      rerun: inputs.rerun,
+      specs: inputs.tasks,
+      cluster: rendered.cluster,
+      region: clients.region,
+      logsUrlOf: (taskArn) => {
+        const link = logsLink({
+          logConfiguration: rendered.appLogConfiguration,
+          taskArn,
+          taskRegion: clients.region
+        })
+        return 'url' in link ? link.url : undefined
+      }
+    }
+  )
   const logs = new TaskSetLogs(
     { logs: clients.logs, region: clients.region, clock: deps.clock, random: deps.random, logger },
     {
@@ -202,7 +215,6 @@ async function runAndReport(ctx: RunContext): Promise<void> {
     if (ran.outcome === undefined) throw ran.error
     outcome = ran.outcome
     saveList(state, STATE.settledArns, outcome.settledArns)
-    await finishRerun(records, rerun, outcome.records)
     deps.setOutput('cluster', rendered.cluster)
     followed = await logs.finish(outcome.records[0]?.end)
   } finally {
@@ -238,7 +250,7 @@ async function runSet(
   ctx: RunContext,
   events: TaskEvents,
   taskDefinitionArn: string,
-  rerun: RerunState
+  rerun: LedgerStart
 ): Promise<{ outcome?: TaskSetOutcome; error?: unknown; startError?: string }> {
   const { deps, inputs, rendered, clients, plan } = ctx
   const { clock, random, logger, state } = deps
@@ -271,7 +283,9 @@ async function runSet(
           baseRequest: { ...plan.baseRequest, taskDefinition: taskDefinitionArn },
           signal: deps.cancelSignal,
           retry: { attempts: inputs.attempts, rules: inputs.retryOn },
-          ...(rerun.plan.only !== undefined ? { only: rerun.plan.only } : {})
+          ...(rerun.plan.only !== undefined ? { only: rerun.plan.only } : {}),
+          ...(rerun.ledger !== undefined ? { ledger: rerun.ledger } : {}),
+          rerun: rerun.plan
         }
       )
     )

@@ -13,7 +13,6 @@ import {
   taskRecordKey
 } from '../../src/ledger/records.js'
 import { classifyKey } from '../../src/ledger/reader.js'
-import { runRecordPlace } from '../../src/tasks/rerun.js'
 import { TASK_RECORD } from './fixtures.js'
 
 describe('ledgerPlace', () => {
@@ -30,12 +29,20 @@ describe('ledgerPlace', () => {
       jobTotal: 2
     }
   ]
-  it.each(cases)('keeps the version 1 keys of runRecordPlace (%#)', (c) => {
-    for (const prefix of ['', 'oneshot', 'a/b']) {
-      const input = { bucket: 'notes', prefix, ...c }
-      expect(ledgerPlace(input)?.keyPrefix).toBe(runRecordPlace(input)?.keyPrefix)
+  it.each(cases.map((c, i) => [c, ['build/', 'build.m5.__run_2/', 'bu_ild.m0.a_b/'][i]] as const))(
+    'keeps the version 1 keys: <prefix>/runs/<run id>/<job>[.m<index>][.<step>]/ (%#)',
+    (c, segment) => {
+      expect(ledgerPlace({ bucket: 'notes', prefix: '', ...c })?.keyPrefix).toBe(
+        `runs/9/${segment}`
+      )
+      expect(ledgerPlace({ bucket: 'notes', prefix: 'oneshot', ...c })?.keyPrefix).toBe(
+        `oneshot/runs/9/${segment}`
+      )
+      expect(ledgerPlace({ bucket: 'notes', prefix: 'a/b', ...c })?.keyPrefix).toBe(
+        `a/b/runs/9/${segment}`
+      )
     }
-  })
+  )
 
   it('names the run, the job segment and the matrix leg', () => {
     const place = ledgerPlace({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { attemptOutputs, attemptsSummary, withEarlier } from '../../src/report/attempts.js'
 import type { TaskRecord } from '../../src/model/outcome.js'
-import type { RunRecord } from '../../src/tasks/rerun.js'
+import type { RecordedResult } from '../../src/model/result.js'
 import { snapshotFromEvent } from '../../src/model/task-state.js'
 import { arn, stateEvent } from '../tasks/fakes.js'
 
@@ -45,8 +45,7 @@ const plain: TaskRecord = {
 }
 const notStarted: TaskRecord = { index: 2, state: 'not-started', stopRequested: false }
 
-const earlierRecord: RunRecord = {
-  version: 1,
+const earlierRecord: RecordedResult = {
   index: 2,
   runAttempt: 1,
   status: 'succeeded',
@@ -56,9 +55,7 @@ const earlierRecord: RunRecord = {
   stoppedReason: 'Essential container in task exited',
   attempts: 2,
   startedAt: '2026-11-28T10:00:05.000Z',
-  stoppedAt: '2026-11-28T10:01:05.000Z',
-  tasks: 3,
-  spec: 'x'
+  stoppedAt: '2026-11-28T10:01:05.000Z'
 }
 
 describe('attemptOutputs', () => {

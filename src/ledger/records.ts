@@ -14,6 +14,8 @@
  */
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
+import { prefixKey } from '../aws/s3.js'
+import { STOP_REQUESTS } from '../model/ledger.js'
 import { TASK_STATUSES, type TaskStatus } from '../model/result.js'
 import { parseJson } from '../util/objects.js'
 import { escapeLogText } from '../util/safe-text.js'
@@ -26,10 +28,6 @@ export const V1_VERSION = 1
 
 /** A stopped reason kept in a record: at most this many characters. */
 export const LEDGER_REASON_MAX = 256
-
-/** Why the action asked ECS to stop a task (StopTask). */
-export const STOP_REQUESTS = ['cancel', 'timeout', 'fail-fast'] as const
-export type StopRequest = (typeof STOP_REQUESTS)[number]
 
 /** Where one job's records live in the bucket. */
 export interface LedgerPlace {
@@ -56,7 +54,7 @@ export interface LedgerPlace {
 
 /** The `<prefix>/runs/<run id>/` of a workflow run, ending in `/`. */
 export function runPrefixOf(prefix: string, runId: string): string {
-  return `${prefix === '' ? '' : `${prefix}/`}runs/${runId}/`
+  return prefixKey(prefix, 'runs', runId, '')
 }
 
 const UNSAFE = /[^A-Za-z0-9_.-]/g

@@ -11,7 +11,8 @@
  * one warning naming the missing permission and what is lost.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { isRetryableS3Error, s3ObjectArn } from '../aws/s3-errors.js'
+import { isRetryableS3 } from '../aws/errors.js'
+import { s3ObjectArn } from '../aws/s3.js'
 import type { TaskStatus } from '../model/result.js'
 import { fullJitter } from '../util/backoff.js'
 import type { Clock, Random } from '../util/clock.js'
@@ -26,9 +27,9 @@ import {
   type IntentIndex,
   type JobIntent,
   type LedgerPlace,
-  type StopRequest,
   type TaskLedgerRecord
 } from './records.js'
+import type { StopRequest } from '../model/ledger.js'
 
 /** Writes in flight at once, per job. */
 export const LEDGER_CONCURRENCY = 16
@@ -164,12 +165,15 @@ export class LedgerWriter {
    * RunTask. Call once, before the job's first RunTask; a second call writes nothing. Returns
    * the indexes with their tokens.
    */
-  intent(indexes: readonly { index: number; spec: string; taskAttempt: number }[]): IntentIndex[] {
+  intent(
+    indexes: readonly { index: number; spec: string; taskAttempt: number; clientToken?: string }[]
+  ): IntentIndex[] {
     const entries = indexes.map((i) => ({
       index: i.index,
       spec: i.spec,
       taskAttempt: i.taskAttempt,
-      clientToken: this.clientToken(i.index, i.taskAttempt)
+      // A start an earlier attempt never recorded is sent again with its own token.
+      clientToken: i.clientToken ?? this.clientToken(i.index, i.taskAttempt)
     }))
     if (this.intentWritten) {
       this.deps.logger.debug('The ledger intent of this run attempt was already written')
@@ -381,7 +385,7 @@ export class LedgerWriter {
         this.counters.written++
         return
       } catch (error) {
-        if (!isRetryableS3Error(error)) {
+        if (!isRetryableS3(error)) {
           this.turnOff(error)
           return
         }

@@ -4,12 +4,12 @@
  * (cancel, timeout, fail-fast, the post step, the sweeper) from the task's own result. The
  * bucket layout and the writes are src/ledger/'s; docs/retries.md, "The ledger", says why.
  */
-import { createHash } from 'node:crypto'
 import type { TaskStatus } from './result.js'
 import type { TaskEnd } from './task.js'
 
 /** Why the action asked ECS to stop a task. */
-export type StopRequest = 'cancel' | 'timeout' | 'fail-fast' | 'wait-error'
+export const STOP_REQUESTS = ['cancel', 'timeout', 'fail-fast', 'wait-error'] as const
+export type StopRequest = (typeof STOP_REQUESTS)[number]
 
 /** One attempt of one task of the set, as the ledger names it. */
 export interface LedgerTask {
@@ -65,21 +65,6 @@ export interface LedgerEntry {
   stoppedAt: string | null
   /** Version 1 records keep only final results. */
   version: number
-}
-
-/**
- * A RunTask clientToken derived from where the task stands in the workflow run, so a re-run
- * that reads it back sends the same one: 32 hex characters of a SHA-256, within ECS's 64.
- */
-export function clientTokenOf(place: {
-  runId: string
-  jobSegment: string
-  index: number
-  runAttempt: number
-  taskAttempt: number
-}): string {
-  const text = [place.runId, place.jobSegment, place.index, place.runAttempt, place.taskAttempt]
-  return createHash('sha256').update(text.join('\n')).digest('hex').slice(0, 32)
 }
 
 /** The start of every stopped reason this action's StopTask calls give (start-and-stop-rules.ts). */

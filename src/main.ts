@@ -25,6 +25,8 @@ import { runTaskSet } from './tasks/run-set.js'
 import type { TaskEvents, TaskSetOutcome } from './model/outcome.js'
 import type { RunPlan } from './tasks/plan.js'
 import { openLedger, type LedgerStart } from './tasks/ledger.js'
+import { runAttemptOf } from './tasks/rerun.js'
+import { waitTargets } from './wait-mode.js'
 import { logsLink } from './logs/logs.js'
 import { UserError, foreignErrorMessage } from './util/errors.js'
 import { gitHubContextOf } from './util/github.js'
@@ -77,6 +79,49 @@ export async function run(deps: MainDeps): Promise<void> {
       defaultRegion: clients.region
     })
     const plan = planRun({ inputs, rendered, github, prefix, env: deps.env, now: deps.clock.now() })
+    if (inputs.mode === 'wait') {
+      // For the post step: where to stop what this step waits on, when it is cancelled.
+      state.save(STATE.cluster, rendered.cluster)
+      state.save(STATE.region, clients.region)
+      const bucket = prefix === 'none' ? undefined : prefix
+      const targets = await logger.group('Find the tasks to wait on', () =>
+        waitTargets(
+          {
+            ecs: clients.ecs,
+            s3: bucket && clients.s3(bucket.region),
+            clock: deps.clock,
+            random: deps.random,
+            logger,
+            signal: deps.cancelSignal
+          },
+          {
+            taskArns: inputs.taskArns,
+            ...(inputs.jobs !== undefined ? { jobs: inputs.jobs } : {}),
+            cluster: rendered.cluster,
+            region: clients.region,
+            ...(bucket !== undefined ? { prefix: bucket } : {}),
+            env: deps.env
+          }
+        )
+      )
+      // Nothing starts, so nothing runs again: one attempt, every task adopted.
+      const waiting = { ...inputs, tasks: targets.specs, attempts: 1, wait: true }
+      const now = deps.clock.now()
+      await runAndReport({
+        deps,
+        inputs: waiting,
+        rendered,
+        clients,
+        plan: planRun({ inputs: waiting, rendered, github, prefix, env: deps.env, now }),
+        start: {
+          runAttempt: runAttemptOf(deps.env),
+          plan: targets.plan,
+          ...(targets.ledger !== undefined ? { ledger: targets.ledger } : {}),
+          waitOnly: true
+        }
+      })
+      return
+    }
     const resolved = await logger.group('Register the task definition', () =>
       resolveTaskDefinition(
         { ecs: clients.ecs, clock: deps.clock, random: deps.random, logger },
@@ -150,8 +195,11 @@ interface RunContext {
   inputs: ActionInputs
   rendered: RenderedDefinition
   clients: AwsClients
-  resolved: ResolvedTaskDefinition
+  /** The task definition to run; absent in mode: wait, which starts nothing. */
+  resolved?: ResolvedTaskDefinition
   plan: RunPlan
+  /** What the ledger says before the set runs; absent: read it (openLedger). */
+  start?: LedgerStart & { waitOnly?: boolean }
 }
 
 /**
@@ -162,27 +210,29 @@ async function runAndReport(ctx: RunContext): Promise<void> {
   const { deps, inputs, rendered, clients } = ctx
   const { logger, state } = deps
   const bucket = ctx.plan.prefix === 'none' ? undefined : ctx.plan.prefix
-  const rerun = await openLedger(
-    { s3: bucket && clients.s3(bucket.region), clock: deps.clock, random: deps.random, logger },
-    {
-      bucket,
-      env: deps.env,
-      jobIndex: inputs.fanOut.jobIndex,
-      jobTotal: inputs.fanOut.jobTotal,
-      rerun: inputs.rerun,
-      specs: inputs.tasks,
-      cluster: rendered.cluster,
-      region: clients.region,
-      logsUrlOf: (taskArn) => {
-        const link = logsLink({
-          logConfiguration: rendered.appLogConfiguration,
-          taskArn,
-          taskRegion: clients.region
-        })
-        return 'url' in link ? link.url : undefined
+  const rerun =
+    ctx.start ??
+    (await openLedger(
+      { s3: bucket && clients.s3(bucket.region), clock: deps.clock, random: deps.random, logger },
+      {
+        bucket,
+        env: deps.env,
+        jobIndex: inputs.fanOut.jobIndex,
+        jobTotal: inputs.fanOut.jobTotal,
+        rerun: inputs.rerun,
+        specs: inputs.tasks,
+        cluster: rendered.cluster,
+        region: clients.region,
+        logsUrlOf: (taskArn) => {
+          const link = logsLink({
+            logConfiguration: rendered.appLogConfiguration,
+            taskArn,
+            taskRegion: clients.region
+          })
+          return 'url' in link ? link.url : undefined
+        }
       }
-    }
-  )
+    ))
   const logs = new TaskSetLogs(
     { logs: clients.logs, region: clients.region, clock: deps.clock, random: deps.random, logger },
     {
@@ -199,9 +249,9 @@ async function runAndReport(ctx: RunContext): Promise<void> {
   let outcome: TaskSetOutcome
   let followed: FollowResult | undefined
   try {
-    let ran = await runSet(ctx, logs, resolved.taskDefinitionArn, rerun)
-    const refusal = staleRevisionRefusal(resolved, ran)
-    if (refusal !== undefined && resolved.replaceStale !== undefined) {
+    let ran = await runSet(ctx, logs, resolved?.taskDefinitionArn, rerun)
+    const refusal = resolved && staleRevisionRefusal(resolved, ran)
+    if (resolved && refusal !== undefined && resolved.replaceStale !== undefined) {
       // A revision read from the bucket may have been deregistered since: replaced once.
       logger.warning(
         `RunTask refused ${resolved.taskDefinitionArn} from the task definition cache ` +
@@ -225,7 +275,7 @@ async function runAndReport(ctx: RunContext): Promise<void> {
     reportTaskSet(deps, outcome, {
       clients,
       rendered,
-      taskDefinitionArn: resolved.taskDefinitionArn,
+      ...(resolved !== undefined ? { taskDefinitionArn: resolved.taskDefinitionArn } : {}),
       logLines: inputs.logLines,
       followed,
       tail: (place, lines) => logs.tail(place, lines),
@@ -249,8 +299,8 @@ async function runAndReport(ctx: RunContext): Promise<void> {
 async function runSet(
   ctx: RunContext,
   events: TaskEvents,
-  taskDefinitionArn: string,
-  rerun: LedgerStart
+  taskDefinitionArn: string | undefined,
+  rerun: LedgerStart & { waitOnly?: boolean }
 ): Promise<{ outcome?: TaskSetOutcome; error?: unknown; startError?: string }> {
   const { deps, inputs, rendered, clients, plan } = ctx
   const { clock, random, logger, state } = deps
@@ -281,6 +331,7 @@ async function runSet(
         {
           ...plan,
           baseRequest: { ...plan.baseRequest, taskDefinition: taskDefinitionArn },
+          ...(rerun.waitOnly === true ? { waitOnly: true } : {}),
           signal: deps.cancelSignal,
           retry: { attempts: inputs.attempts, rules: inputs.retryOn },
           ...(rerun.plan.only !== undefined ? { only: rerun.plan.only } : {}),

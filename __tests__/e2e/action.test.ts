@@ -13,6 +13,13 @@ import { DeregisterTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { runAction, runPost, type ActionResult } from '../../sim/action-runner.js'
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from '../../sim/index.js'
 
+/**
+ * Each run is a step of its own, named as the runner names steps without an id (`__run`,
+ * `__run_2`, ...): steps of one job never share a place in the ledger.
+ */
+let steps = 0
+const nextStep = (): string => (++steps === 1 ? '__run' : `__run_${steps}`)
+
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const DEFINITION = '__fixtures__/e2e/oneshot.yml'
 const GITHUB = {
@@ -40,7 +47,7 @@ function main(
       'poll-interval': '0.2',
       ...inputs
     },
-    env: { ...local.env, ...GITHUB },
+    env: { ...local.env, ...GITHUB, GITHUB_ACTION: nextStep() },
     cwd: ROOT,
     ...extra
   })

@@ -9,6 +9,13 @@ import { runAction } from '../../sim/action-runner.js'
 import { startLocalAws, type LocalAws } from '../../sim/index.js'
 import { commandLines } from '../report/command-lines.js'
 
+/**
+ * Each run is a step of its own, named as the runner names steps without an id (`__run`,
+ * `__run_2`, ...): steps of one job never share a place in the ledger.
+ */
+let steps = 0
+const nextStep = (): string => (++steps === 1 ? '__run' : `__run_${steps}`)
+
 const ROOT = resolve(import.meta.dirname, '..', '..')
 
 /** ECS keeps a stopped reason of up to 255 characters, whatever they are. */
@@ -38,7 +45,12 @@ describe('dist/index.js with foreign text in the stopped reason and the logs', (
         'log-lines': '10',
         env: 'SIM_RUN_SECONDS=forever\nSIM_LOG_LINES=["::warning::from-log","ok ##[error]from-log"]'
       },
-      env: { ...local.env, GITHUB_REPOSITORY: 'acme/batch', GITHUB_RUN_ID: '4242' },
+      env: {
+        ...local.env,
+        GITHUB_REPOSITORY: 'acme/batch',
+        GITHUB_RUN_ID: '4242',
+        GITHUB_ACTION: nextStep()
+      },
       cwd: ROOT,
       onStdout: (out) => {
         const arn = / started at /.test(out) ? /Started task: (\S+)/.exec(out)?.[1] : undefined

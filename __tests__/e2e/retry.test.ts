@@ -8,6 +8,13 @@ import { resolve } from 'node:path'
 import { runAction, type ActionResult } from '../../sim/action-runner.js'
 import { startLocalAws, type LocalAws } from '../../sim/index.js'
 
+/**
+ * Each run is a step of its own, named as the runner names steps without an id (`__run`,
+ * `__run_2`, ...): steps of one job never share a place in the ledger.
+ */
+let steps = 0
+const nextStep = (): string => (++steps === 1 ? '__run' : `__run_${steps}`)
+
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const DEFINITION = '__fixtures__/e2e/oneshot.yml'
 const GITHUB = {
@@ -29,7 +36,7 @@ function main(
       'poll-interval': '0.2',
       ...inputs
     },
-    env: { ...local.env, ...GITHUB, ...env },
+    env: { ...local.env, ...GITHUB, GITHUB_ACTION: nextStep(), ...env },
     cwd: ROOT
   })
 }
@@ -183,5 +190,107 @@ describe('retries and re-runs against the local simulator', () => {
     )
     expect(again.exitCode).toBe(0)
     expect(startedSince(local, all)).toBe(6)
+  })
+
+  it('a runner lost right after RunTask: the re-run starts no second task and ends with its exit code', async () => {
+    const inputs = { env: 'SIM_RUN_SECONDS=30' }
+    const before = local.stats().tasks.length
+    const lost = await runAction({
+      inputs: {
+        definition: DEFINITION,
+        'notification-prefix': local.prefix,
+        'poll-interval': '0.2',
+        ...inputs
+      },
+      env: { ...local.env, ...GITHUB, GITHUB_RUN_ID: '9006' },
+      cwd: ROOT,
+      signal: { name: 'SIGKILL', when: (out) => out.includes('Started task:') }
+    })
+    expect(lost.signalledAt).toBeDefined()
+    expect(startedSince(local, before)).toBe(1)
+    const rerun = await main(local, inputs, { GITHUB_RUN_ID: '9006', GITHUB_RUN_ATTEMPT: '2' })
+    expect(errors(rerun)).toEqual([])
+    expect(rerun.exitCode).toBe(0)
+    expect(startedSince(local, before)).toBe(1)
+    expect(rerun.outputs).toMatchObject({ 'exit-code': '0', 'run-attempts': '[2]' })
+  })
+
+  it('on-timeout: detach leaves the task running; a re-run adopts it, mode: wait and mode: summary see it', async () => {
+    const inputs = { env: 'SIM_RUN_SECONDS=60', timeout: '1s', 'on-timeout': 'detach' }
+    const before = local.stats().tasks.length
+    const first = await main(local, inputs, { GITHUB_RUN_ID: '9007' })
+    expect(errors(first)).toEqual([])
+    expect(first.exitCode).toBe(0)
+    expect(first.stdout).toContain('on-timeout is detach')
+    const arn = first.outputs['task-arn'] ?? ''
+    expect(arn).toMatch(/^arn:aws:ecs:/)
+
+    // Another job of the same run waits on whatever the ledger shows running.
+    const waited = await main(
+      local,
+      { mode: 'wait' },
+      { GITHUB_RUN_ID: '9007', GITHUB_JOB: 'final' }
+    )
+    expect(errors(waited)).toEqual([])
+    expect(waited.exitCode).toBe(0)
+    expect(waited.outputs).toMatchObject({ 'task-arn': arn, 'exit-code': '0' })
+    expect(startedSince(local, before)).toBe(1)
+
+    const summary = await main(
+      local,
+      { mode: 'summary' },
+      { GITHUB_RUN_ID: '9007', GITHUB_JOB: 'report' }
+    )
+    expect(errors(summary)).toEqual([])
+    expect(summary.outputs).toMatchObject({ total: '1', succeeded: '1', failed: '0', running: '0' })
+  })
+
+  it('a re-run adopts a detached task still running instead of starting it again', async () => {
+    const inputs = { env: 'SIM_RUN_SECONDS=60', timeout: '1s', 'on-timeout': 'detach' }
+    const first = await main(local, inputs, { GITHUB_RUN_ID: '9009' })
+    expect(first.exitCode).toBe(0)
+    const arn = first.outputs['task-arn'] ?? ''
+    const before = local.stats().tasks.length
+    const rerun = await main(
+      local,
+      { env: 'SIM_RUN_SECONDS=60' },
+      { GITHUB_RUN_ID: '9009', GITHUB_RUN_ATTEMPT: '2' }
+    )
+    expect(errors(rerun)).toEqual([])
+    expect(rerun.exitCode).toBe(0)
+    expect(startedSince(local, before)).toBe(0)
+    expect(rerun.stdout).toContain(
+      `was started by an earlier run attempt and its end was not recorded: waiting on ${arn}`
+    )
+    expect(rerun.outputs).toMatchObject({ 'task-arn': arn, 'exit-code': '0' })
+  })
+
+  it('mode: wait names an ARN of another region, or a task ECS does not know, by its input', async () => {
+    const other = await main(
+      local,
+      {
+        mode: 'wait',
+        'task-arns': 'arn:aws:ecs:eu-west-1:123456789012:task/batch/0123456789abcdef'
+      },
+      { GITHUB_RUN_ID: '9010' }
+    )
+    expect(other.exitCode).toBe(1)
+    expect(errors(other)).toEqual([
+      "Input 'task-arns' names arn:aws:ecs:eu-west-1:123456789012:task/batch/0123456789abcdef, " +
+        "a task in region eu-west-1, but this step waits in ap-northeast-1: set 'task-arns' to " +
+        "tasks of this step's cluster and region"
+    ])
+    const unknown = await main(
+      local,
+      {
+        mode: 'wait',
+        'task-arns': 'arn:aws:ecs:ap-northeast-1:123456789012:task/e2e/feedfacefeedface'
+      },
+      { GITHUB_RUN_ID: '9010' }
+    )
+    expect(unknown.exitCode).toBe(1)
+    expect(errors(unknown)[0]).toMatch(
+      /^Input 'task-arns': ECS does not know task feedfacefeedface in cluster 'e2e' \(ap-northeast-1\): .*, and its stopped\.json is not in the notification bucket\. Check the ARN/
+    )
   })
 })

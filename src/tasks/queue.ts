@@ -85,6 +85,8 @@ export interface QueueOptions {
    * queue had started them, in their place in the order, with no RunTask call and no token.
    */
   adopt?: ReadonlyMap<number, { taskArn: string }>
+  /** false: an adopted task with no result of its own is reported, not run again (mode: wait). */
+  rerunAdopted?: boolean
 }
 
 export class WorkQueue {
@@ -198,7 +200,9 @@ export class WorkQueue {
    */
   private retried(record: TaskRecord, end: TaskEnd): boolean {
     const attempt = attemptsOf(record)
-    if (record.adopted === true && !record.stopRequested && this.halted === undefined) {
+    const rerunAdopted = this.options.rerunAdopted ?? true
+    const live = this.halted === undefined
+    if (rerunAdopted && record.adopted === true && !record.stopRequested && live) {
       // An adopted task that the action ended (an earlier attempt's cancel, timeout or post
       // step, or the sweeper) or that nobody can find has no result of its own: it runs again.
       const unknown = end.kind === 'lost'
@@ -356,6 +360,7 @@ export class WorkQueue {
   /** True while an ended task may still go back to the queue. */
   private mayRequeue(): boolean {
     if (this.options.retry !== undefined) return true
+    if (this.options.rerunAdopted === false) return false
     return this.records.some((r) => r.adopted === true && r.state === 'running')
   }
 

@@ -53,6 +53,8 @@ export interface TaskSetOptions extends RunPlan {
   ledger?: TaskSetLedger
   /** What a re-run takes over from earlier run attempts (src/tasks/rerun.ts). */
   rerun?: Pick<RerunPlan, 'adopt' | 'resend' | 'firstAttempt'>
+  /** Start nothing: every task is adopted and none runs again (mode: wait). */
+  waitOnly?: boolean
 }
 
 /** Runs every spec's task and watches it to its end; never throws for a task's failure. */
@@ -210,7 +212,8 @@ export async function runTaskSet(
       stopReasons: stopReasons(options),
       retry: options.retry && new RetryPolicy(options.retry, options.apps.length),
       only: options.only,
-      ...(adopt.size > 0 ? { adopt } : {})
+      ...(adopt.size > 0 ? { adopt } : {}),
+      ...(options.waitOnly === true ? { rerunAdopted: false } : {})
     }
   )
 

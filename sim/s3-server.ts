@@ -11,6 +11,8 @@
  * of it) and buffers the body under it: s3rver rewrites an object's file in place, so a read
  * streamed during a write would see a torn object (S3 reads are atomic).
  * It also counts requests by operation, for the benchmark's "S3 reads" figures.
+ * ListObjectsV2 is answered here, from s3rver's store: s3rver signs its continuation tokens
+ * with DES, which OpenSSL 3 no longer offers, so any listing of more than one page failed there.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -75,6 +77,59 @@ function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
+function xmlText(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+/** A continuation token: the last key of the page, base64. */
+const tokenOf = (key: string): string => Buffer.from(key, 'utf8').toString('base64')
+const keyOfToken = (token: string): string => Buffer.from(token, 'base64').toString('utf8')
+
+/** ListObjectsV2 from s3rver's store, paged as S3 pages it (at most 1,000 keys a page). */
+async function listObjectsV2(
+  store: S3rver['store'],
+  bucket: string,
+  query: Record<string, string | string[] | undefined>
+): Promise<string> {
+  const q = (name: string): string | undefined => header(query[name])
+  const prefix = q('prefix') ?? ''
+  const delimiter = q('delimiter')
+  const maxKeys = Math.min(1000, Number(q('max-keys') ?? 1000))
+  const token = q('continuation-token')
+  const startAfter = token !== undefined ? keyOfToken(token) : q('start-after')
+  const result = await store.listObjects(bucket, {
+    prefix,
+    maxKeys,
+    ...(startAfter !== undefined ? { startAfter } : {}),
+    ...(delimiter !== undefined ? { delimiter } : {})
+  })
+  const last = result.objects[result.objects.length - 1]
+  const parts = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">',
+    `<Name>${xmlText(bucket)}</Name><Prefix>${xmlText(prefix)}</Prefix>`,
+    `<MaxKeys>${maxKeys}</MaxKeys><KeyCount>${result.objects.length}</KeyCount>`,
+    `<IsTruncated>${result.isTruncated}</IsTruncated>`,
+    token !== undefined ? `<ContinuationToken>${xmlText(token)}</ContinuationToken>` : '',
+    result.isTruncated && last !== undefined
+      ? `<NextContinuationToken>${tokenOf(last.key)}</NextContinuationToken>`
+      : '',
+    delimiter !== undefined ? `<Delimiter>${xmlText(delimiter)}</Delimiter>` : '',
+    ...result.objects.map(
+      (o) =>
+        `<Contents><Key>${xmlText(o.key)}</Key>` +
+        `<LastModified>${o.lastModifiedDate.toISOString()}</LastModified>` +
+        `<ETag>${xmlText(o.metadata.etag ?? '')}</ETag><Size>${o.size}</Size>` +
+        '<StorageClass>STANDARD</StorageClass></Contents>'
+    ),
+    ...result.commonPrefixes.map(
+      (p) => `<CommonPrefixes><Prefix>${xmlText(p)}</Prefix></CommonPrefixes>`
+    ),
+    '</ListBucketResult>'
+  ]
+  return parts.join('')
+}
+
 /**
  * Per key: writes one at a time, each after the reads that arrived before it; reads together,
  * each after the writes that arrived before it.
@@ -136,6 +191,12 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     stats.byOperation[op] = (stats.byOperation[op] ?? 0) + 1
     const ifNoneMatch = header(ctx.headers['if-none-match'])
     const ifMatch = header(ctx.headers['if-match'])
+    if (op === 'ListObjectsV2' && options.buckets.includes(bucket)) {
+      ctx.status = 200
+      ctx.type = 'application/xml'
+      ctx.body = await listObjectsV2(server.store, bucket, ctx.query)
+      return
+    }
     if (op !== 'PutObject' && op !== 'GetObject') return next()
     if (op === 'PutObject') {
       const now = performance.now()

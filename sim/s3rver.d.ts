@@ -30,6 +30,19 @@ declare module 's3rver' {
   interface Store {
     getMetadata(bucket: string, key: string): Promise<{ etag: string }>
     existsObject(bucket: string, key: string): Promise<boolean>
+    listObjects(
+      bucket: string,
+      options: { prefix?: string; startAfter?: string; maxKeys?: number; delimiter?: string }
+    ): Promise<{
+      objects: {
+        key: string
+        size: number
+        lastModifiedDate: Date
+        metadata: Record<string, string>
+      }[]
+      commonPrefixes: string[]
+      isTruncated: boolean
+    }>
   }
 
   export default class S3rver {

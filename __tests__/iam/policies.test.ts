@@ -18,7 +18,8 @@ const FILES = [
   'action-policy.json',
   'action-policy-autoscaling.json',
   'notifier-policy.json',
-  'sweeper-policy.json'
+  'sweeper-policy.json',
+  'summary-policy.json'
 ]
 const text = (file: string) =>
   readFileSync(new URL(`../../docs/iam/${file}`, import.meta.url), 'utf8')
@@ -198,12 +199,14 @@ describe('docs/iam/README.md, and the deploy commands of README.md and docs/noti
     readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
   const iamPage = read('docs/iam/README.md')
 
-  it.each(['action-policy.json', 'notifier-policy.json', 'github-oidc-trust-policy.json'])(
-    'quotes docs/iam/%s verbatim',
-    (file) => {
-      expect(iamPage).toContain('```json\n' + text(file))
-    }
-  )
+  it.each([
+    'action-policy.json',
+    'notifier-policy.json',
+    'github-oidc-trust-policy.json',
+    'summary-policy.json'
+  ])('quotes docs/iam/%s verbatim', (file) => {
+    expect(iamPage).toContain('```json\n' + text(file))
+  })
 
   it('deploys with parameters the template declares', () => {
     const declared = Object.keys(at(loadNotifierTemplate(), 'Parameters') as object)
@@ -211,6 +214,26 @@ describe('docs/iam/README.md, and the deploy commands of README.md and docs/noti
     const used = [...commands.matchAll(/^ {4}([A-Za-z]+)=/gm)].map((m) => m[1])
     expect(new Set(used)).toEqual(new Set(['ClusterArns', 'Prefix', 'RetentionDays', 'BucketName']))
     for (const name of used) expect(declared).toContain(name)
+  })
+})
+
+describe('the summary policy', () => {
+  it('reads and lists the ledger only, with no ECS permission', () => {
+    expect(policy('summary-policy.json').Statement).toEqual([
+      {
+        Sid: 'ReadTheLedger',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/runs/*'
+      },
+      {
+        Sid: 'ListTheLedger',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: 'arn:aws:s3:::NOTIFICATION_BUCKET',
+        Condition: { StringLike: { 's3:prefix': 'hako-oneshot/runs/*' } }
+      }
+    ])
   })
 })
 

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client
+} from '@aws-sdk/client-s3'
 import { startS3Server, type S3Server } from '../../sim/s3-server.js'
 
 describe('startS3Server', () => {
@@ -161,6 +166,44 @@ describe('startS3Server with putsPerSecond', () => {
       expect(server.stats().throttled).toBe(2)
       expect(server.stats().peakPutsPerSecond).toBe(5)
       s3.destroy()
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('startS3Server listing', () => {
+  it('pages ListObjectsV2 1,000 keys at a time with continuation tokens, and keeps delimiters', async () => {
+    const server = await startS3Server({ buckets: ['notes'] })
+    try {
+      const s3 = server.client()
+      const keys = Array.from({ length: 1005 }, (_, i) => `p/${String(i).padStart(4, '0')}.json`)
+      for (let i = 0; i < keys.length; i += 50) {
+        await Promise.all(
+          keys
+            .slice(i, i + 50)
+            .map((Key) => s3.send(new PutObjectCommand({ Bucket: 'notes', Key, Body: 'x' })))
+        )
+      }
+      await s3.send(new PutObjectCommand({ Bucket: 'notes', Key: 'p/sub/a&b.json', Body: 'x' }))
+      const first = await s3.send(new ListObjectsV2Command({ Bucket: 'notes', Prefix: 'p/' }))
+      expect(first.Contents).toHaveLength(1000)
+      expect(first.IsTruncated).toBe(true)
+      const second = await s3.send(
+        new ListObjectsV2Command({
+          Bucket: 'notes',
+          Prefix: 'p/',
+          ContinuationToken: first.NextContinuationToken
+        })
+      )
+      expect(second.Contents?.map((o) => o.Key)).toEqual([...keys.slice(1000), 'p/sub/a&b.json'])
+      expect(second.IsTruncated).toBe(false)
+      expect(second.Contents?.[0]?.ETag).toBe('"9dd4e461268c8034f5c8564e155c67a6"')
+      const folders = await s3.send(
+        new ListObjectsV2Command({ Bucket: 'notes', Prefix: 'p/sub', Delimiter: '/' })
+      )
+      expect(folders.CommonPrefixes?.map((c) => c.Prefix)).toEqual(['p/sub/'])
+      expect(folders.Contents ?? []).toEqual([])
     } finally {
       await server.close()
     }

@@ -37,6 +37,7 @@ export {
   type EcsSimOptions,
   type FleetOptions,
   type LifecycleTimings,
+  type SimServiceNetwork,
   type TaskTimeline
 } from './ecs-model.js'
 
@@ -135,6 +136,47 @@ export class EcsSim {
       return { tags: this.clusterTags.get(arn.split('/').pop() ?? '') ?? [] }
     }
     throw new AwsError('InvalidParameterException', 'The specified resource could not be found.')
+  }
+
+  // ---- services ----------------------------------------------------------------------------
+
+  /**
+   * DescribeServices over the services given as options (`cluster/service` → network): each
+   * known one with its awsvpc network, the others as MISSING failures; at most 10 names a call,
+   * as ECS takes.
+   */
+  describeServices(body: { cluster?: string; services?: string[] }): unknown {
+    const cluster = this.clusterName(body.cluster)
+    const names = body.services ?? []
+    if (names.length === 0) {
+      throw new AwsError('InvalidParameterException', 'Services cannot be empty.')
+    }
+    if (names.length > 10) {
+      throw new AwsError(
+        'InvalidParameterException',
+        'Too many services were specified. The maximum is 10.'
+      )
+    }
+    const services: unknown[] = []
+    const failures: { arn: string; reason: string }[] = []
+    for (const ref of names) {
+      const name = ref.startsWith('arn:') ? (ref.split('/').pop() ?? '') : ref
+      const serviceArn = this.arn(`service/${cluster}/${name}`)
+      const network = this.o.services?.[`${cluster}/${name}`]
+      if (network === undefined) {
+        failures.push({ arn: serviceArn, reason: 'MISSING' })
+        continue
+      }
+      services.push({
+        serviceArn,
+        serviceName: name,
+        clusterArn: this.arn(`cluster/${cluster}`),
+        status: 'ACTIVE',
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { ...network } }
+      })
+    }
+    return { services, failures }
   }
 
   // ---- tasks -------------------------------------------------------------------------------

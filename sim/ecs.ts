@@ -47,6 +47,8 @@ export class EcsSim {
   private readonly idempotency = new Map<string, { fingerprint: string; taskArns: string[] }>()
   private readonly capacityAttempts = new Map<string, number>()
   private readonly clusterTags = new Map<string, Tag[]>()
+  /** Every RunTask request body as received, in order (for tests of what a run sends). */
+  private readonly runTaskBodies: RunTaskRequest[] = []
   private readonly definitions: TaskDefinitions
   private readonly fleet: Fleet
   private readonly lifecycle: TaskLifecycle
@@ -181,7 +183,13 @@ export class EcsSim {
 
   // ---- tasks -------------------------------------------------------------------------------
 
+  /** Every RunTask request body received so far (throttled calls never reach here). */
+  runTaskRequests(): RunTaskRequest[] {
+    return structuredClone(this.runTaskBodies)
+  }
+
   runTask(body: RunTaskRequest): unknown {
+    this.runTaskBodies.push(structuredClone(body))
     const cluster = this.clusterName(body.cluster)
     const count = body.count ?? 1
     if (!Number.isInteger(count) || count < 1 || count > 10) {

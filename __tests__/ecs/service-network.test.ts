@@ -187,7 +187,7 @@ describe('serviceNetwork', () => {
     expect(logger.of('warning')).toEqual([
       `Could not share the network of service prod/web through ${URL} (the action's role ` +
         `lacks s3:GetObject or s3:PutObject on arn:aws:s3:::notes/oneshot/service-networks/* ` +
-        `(docs/iam/action-policy.json)); this job describes the service itself`
+        `(docs/iam/action-policy-run-overrides.json)); this job describes the service itself`
     ])
     expect(ecs.requests).toHaveLength(1)
   })

@@ -162,7 +162,7 @@ export async function serviceNetwork(
     const why =
       error instanceof NoPermission
         ? `the action's role lacks s3:GetObject or s3:PutObject on ` +
-          `${serviceNetworkResourceArn(location)} (docs/iam/action-policy.json)`
+          `${serviceNetworkResourceArn(location)} (docs/iam/action-policy-run-overrides.json)`
         : describeError(error)
     logger.warning(
       `Could not share the network of service ${name} through ${url} (${why}); this job ` +

@@ -49,7 +49,12 @@ export function planRun(sources: PlanSources): RunPlan {
     scaleOut: {
       group: rendered.autoscalingGroupForOneshot,
       topic: rendered.autoscalingTopicForOneshot,
-      taskResources: taskResourcesOf(rendered.registerRequest)
+      // The step's task-level cpu and memory overrides are what each task asks for.
+      taskResources: taskResourcesOf({
+        ...rendered.registerRequest,
+        ...(inputs.runOverrides.cpu !== undefined ? { cpu: inputs.runOverrides.cpu } : {}),
+        ...(inputs.runOverrides.memory !== undefined ? { memory: inputs.runOverrides.memory } : {})
+      })
     },
     fanOut: inputs.fanOut
   }

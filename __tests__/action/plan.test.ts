@@ -202,6 +202,16 @@ describe('stepRequest', () => {
       expect(ready.apps).toBe(plan.apps)
     })
 
+    it("sizes a scale-out by the step's task-level cpu and memory overrides", async () => {
+      expect(planRun(await sources({})).scaleOut?.taskResources).toEqual({
+        cpu: 1024,
+        memory: 2048
+      })
+      expect(
+        planRun(await sources({ cpu: '2048', memory: '4096' })).scaleOut?.taskResources
+      ).toEqual({ cpu: 2048, memory: 4096 })
+    })
+
     it('sets enableExecuteCommand from the input, over the definition', async () => {
       expect(stepRequest(await sources({ 'enable-execute-command': 'true' }))).toMatchObject({
         enableExecuteCommand: true

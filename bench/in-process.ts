@@ -22,7 +22,7 @@ import { counted, jobCalls, jobClients, type JobCalls } from './lib/job-clients.
 import { runSdkWaiterJob, type SdkWaiterSpec } from './lib/sdk-waiter.js'
 import { strategyInputs } from '../sim/action-runner.js'
 
-export type InProcessVariant = 'a' | 'a-register' | 'b' | 'c'
+export type InProcessVariant = 'a' | 'a-register' | 'a-overrides' | 'b' | 'c'
 
 /** What bench/run.ts asks for. */
 export interface InProcessConfig {

@@ -82,6 +82,15 @@ export interface EcsSimOptions {
   quotas?: AccountQuotaOptions
   /** Random infrastructure failures of new tasks (faults.ts); scripted ones need none. */
   faults?: FaultRates
+  /** ECS services DescribeServices knows, by `cluster/service`, with their awsvpc network. */
+  services?: Record<string, SimServiceNetwork>
+}
+
+/** The awsvpc network of a simulated service, as DescribeServices returns it. */
+export interface SimServiceNetwork {
+  subnets: string[]
+  securityGroups?: string[]
+  assignPublicIp?: 'ENABLED' | 'DISABLED'
 }
 
 /** When things happened to one task, epoch milliseconds, for the benchmark. */

@@ -37,6 +37,7 @@ export {
   type EcsSimOptions,
   type FleetOptions,
   type LifecycleTimings,
+  type SimServiceNetwork,
   type TaskTimeline
 } from './ecs-model.js'
 
@@ -46,6 +47,8 @@ export class EcsSim {
   private readonly idempotency = new Map<string, { fingerprint: string; taskArns: string[] }>()
   private readonly capacityAttempts = new Map<string, number>()
   private readonly clusterTags = new Map<string, Tag[]>()
+  /** Every RunTask request body as received, in order (for tests of what a run sends). */
+  private readonly runTaskBodies: RunTaskRequest[] = []
   private readonly definitions: TaskDefinitions
   private readonly fleet: Fleet
   private readonly lifecycle: TaskLifecycle
@@ -137,9 +140,56 @@ export class EcsSim {
     throw new AwsError('InvalidParameterException', 'The specified resource could not be found.')
   }
 
+  // ---- services ----------------------------------------------------------------------------
+
+  /**
+   * DescribeServices over the services given as options (`cluster/service` → network): each
+   * known one with its awsvpc network, the others as MISSING failures; at most 10 names a call,
+   * as ECS takes.
+   */
+  describeServices(body: { cluster?: string; services?: string[] }): unknown {
+    const cluster = this.clusterName(body.cluster)
+    const names = body.services ?? []
+    if (names.length === 0) {
+      throw new AwsError('InvalidParameterException', 'Services cannot be empty.')
+    }
+    if (names.length > 10) {
+      throw new AwsError(
+        'InvalidParameterException',
+        'Too many services were specified. The maximum is 10.'
+      )
+    }
+    const services: unknown[] = []
+    const failures: { arn: string; reason: string }[] = []
+    for (const ref of names) {
+      const name = ref.startsWith('arn:') ? (ref.split('/').pop() ?? '') : ref
+      const serviceArn = this.arn(`service/${cluster}/${name}`)
+      const network = this.o.services?.[`${cluster}/${name}`]
+      if (network === undefined) {
+        failures.push({ arn: serviceArn, reason: 'MISSING' })
+        continue
+      }
+      services.push({
+        serviceArn,
+        serviceName: name,
+        clusterArn: this.arn(`cluster/${cluster}`),
+        status: 'ACTIVE',
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { ...network } }
+      })
+    }
+    return { services, failures }
+  }
+
   // ---- tasks -------------------------------------------------------------------------------
 
+  /** Every RunTask request body received so far (throttled calls never reach here). */
+  runTaskRequests(): RunTaskRequest[] {
+    return structuredClone(this.runTaskBodies)
+  }
+
   runTask(body: RunTaskRequest): unknown {
+    this.runTaskBodies.push(structuredClone(body))
     const cluster = this.clusterName(body.cluster)
     const count = body.count ?? 1
     if (!Number.isInteger(count) || count < 1 || count > 10) {

@@ -20,6 +20,7 @@ import {
   EcsSim,
   type FleetOptions,
   type LifecycleTimings,
+  type SimServiceNetwork,
   type TaskTimeline
 } from './ecs.js'
 import type { TaskStateEvent } from './events.js'
@@ -83,6 +84,8 @@ export interface LocalAwsOptions {
   fleet?: Record<string, FleetOptions>
   /** The account's Fargate vCPU and task quotas (sim/account-quotas.ts); none by default. */
   quotas?: AccountQuotaOptions
+  /** ECS services by `cluster/service` with their awsvpc network, for DescribeServices. */
+  services?: Record<string, SimServiceNetwork>
   /** Lifecycle durations in simulated seconds (see DEFAULT_TIMINGS). */
   timings?: Partial<LifecycleTimings>
   /**
@@ -262,6 +265,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     clusters: options.clusters,
     fleet: options.fleet,
     quotas: options.quotas,
+    ...(options.services !== undefined ? { services: options.services } : {}),
     logs,
     emit: (event) => {
       emitted.push(event)
@@ -314,6 +318,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     ListTagsForResource: typed(sim.listTagsForResource.bind(sim)),
     RunTask: typed(sim.runTask.bind(sim)),
     DescribeTasks: typed(sim.describeTasks.bind(sim)),
+    DescribeServices: typed(sim.describeServices.bind(sim)),
     StopTask: typed(sim.stopTask.bind(sim)),
     ListTasks: typed(sim.listTasks.bind(sim)),
     ListContainerInstances: typed(sim.listContainerInstances.bind(sim)),

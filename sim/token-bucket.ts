@@ -80,6 +80,9 @@ const CATEGORY_OF: Record<string, ThrottleCategory> = {
   StartTask: 'run-stop',
   StopTask: 'run-stop',
   DescribeTasks: 'describe',
+  // DescribeServices is not in the documented table this project cites; it draws from the
+  // DescribeTasks bucket (100 burst, 20 a second), shared with DescribeTasks: never kinder.
+  DescribeServices: 'describe',
   ListTasks: 'describe',
   DescribeContainerInstances: 'describe',
   ListContainerInstances: 'describe',

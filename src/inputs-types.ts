@@ -1,3 +1,4 @@
+import type { RunOverrides } from './definition/run-overrides.js'
 import type { FanOut } from './model/fan-out.js'
 import type { TaskSpec } from './model/task.js'
 import type { RetryRule } from './tasks/retry.js'
@@ -35,6 +36,12 @@ export interface ActionInputs {
   appMemoryReservation?: number
   /** Overrides scheduler.cluster. */
   cluster?: string
+  /**
+   * The run's choices beyond the definition, RunTask only (never a new revision): roles, task
+   * cpu and memory, ephemeral storage, launch type or capacity provider strategy, the network
+   * (given or a service's), ECS Exec. Each is unset unless its input was given.
+   */
+  runOverrides: RunOverrides
   /** Overrides scheduler.region. */
   region?: string
   /** Run this task definition (ARN or family:revision) instead of registering one. */

@@ -12,6 +12,21 @@ import { redactInput } from './util/redact.js'
 import { UserError } from './util/errors.js'
 import { parseJson } from './util/objects.js'
 import { DEFAULTS_LINE, MAX_ATTEMPTS, parseRetryOn } from './tasks/retry.js'
+import {
+  conflictsOf,
+  parseAssignPublicIp,
+  parseCapacityProviderStrategy,
+  parseEphemeralStorage,
+  parseIdList,
+  parseLaunchType,
+  parseRoleArn,
+  parseServiceRef,
+  parseTaskCpu,
+  parseTaskMemory,
+  type RunOverrides
+} from './definition/run-overrides.js'
+import type { TaskLevelOverrides } from './model/task.js'
+import { compact } from './util/objects.js'
 
 /**
  * Defaults of the inputs that have one, exactly as declared in action.yml (a test keeps the two
@@ -95,6 +110,7 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
       'app-memory-reservation'
     ),
     cluster: text('cluster'),
+    runOverrides: runOverridesOf(inputs),
     region: text('region'),
     taskDefinition: text('task-definition'),
     taskDefinitionCache:
@@ -175,6 +191,32 @@ function inputCollector(read: InputReader, log: (message: string) => void) {
   const text = (name: string): string | undefined =>
     take(name, (value) => (value === '' ? undefined : value))
   return { errors, take, optional, text }
+}
+
+/** The run's choices beyond the definition (src/definition/run-overrides.ts), and their conflicts. */
+function runOverridesOf(inputs: ReturnType<typeof inputCollector>): RunOverrides {
+  const { optional, errors } = inputs
+  const input = <T>(parse: (what: string, value: string) => T) =>
+    optional((name, value) => parse(`Input '${name}'`, value))
+  const network = compact({
+    subnets: input((w, v) => parseIdList(w, v, 'subnet'))('subnets'),
+    securityGroups: input((w, v) => parseIdList(w, v, 'sg'))('security-groups'),
+    assignPublicIp: input(parseAssignPublicIp)('assign-public-ip')
+  })
+  const overrides = compact<RunOverrides>({
+    taskRoleArn: input(parseRoleArn)('task-role-arn'),
+    executionRoleArn: input(parseRoleArn)('execution-role-arn'),
+    cpu: input(parseTaskCpu)('cpu'),
+    memory: input(parseTaskMemory)('memory'),
+    ephemeralStorageGiB: input(parseEphemeralStorage)('ephemeral-storage'),
+    enableExecuteCommand: optional(parseBoolean)('enable-execute-command'),
+    launchType: input(parseLaunchType)('launch-type'),
+    capacityProviderStrategy: input(parseCapacityProviderStrategy)('capacity-provider-strategy'),
+    network: Object.keys(network).length > 0 ? network : undefined,
+    networkFromService: input(parseServiceRef)('network-from-service')
+  })
+  errors.push(...conflictsOf(overrides))
+  return overrides
 }
 
 /**
@@ -491,7 +533,23 @@ function parseStartedBy(name: string, value: string): string {
   return value
 }
 
-/** The `tasks` input: a JSON array of `{command?, env?}` objects. */
+/** The keys of a `tasks` element that set its own task-level overrides, by input name. */
+const TASK_OVERRIDE_KEYS: Record<
+  string,
+  (what: string, value: string | number) => TaskLevelOverrides
+> = {
+  'task-role-arn': (w, v) => ({ taskRoleArn: parseRoleArn(w, String(v)) }),
+  'execution-role-arn': (w, v) => ({ executionRoleArn: parseRoleArn(w, String(v)) }),
+  cpu: (w, v) => ({ cpu: parseTaskCpu(w, v) }),
+  memory: (w, v) => ({ memory: parseTaskMemory(w, v) }),
+  'ephemeral-storage': (w, v) => ({ ephemeralStorageGiB: parseEphemeralStorage(w, v) })
+}
+const TASK_KEYS = ['command', 'env', ...Object.keys(TASK_OVERRIDE_KEYS)]
+
+/**
+ * The `tasks` input: a JSON array of `{command?, env?}` objects, each of which may also set its
+ * own task-level overrides under the inputs' names (`task-role-arn`, `cpu`, ...).
+ */
 function parseTasks(name: string, value: string): TaskSpec[] {
   let parsed: unknown
   try {
@@ -517,13 +575,20 @@ function parseTasks(name: string, value: string): TaskSpec[] {
       throw new UserError(`${where} must be an object with optional "command" and "env"`)
     }
     const { command, env, ...rest } = item as Record<string, unknown>
-    const unknown = Object.keys(rest)
-    if (unknown.length > 0) {
-      throw new UserError(
-        `${where} has unknown key '${unknown[0]}': only "command" and "env" are read`
-      )
-    }
     const spec: TaskSpec = { env: {} }
+    for (const [key, value] of Object.entries(rest)) {
+      const parse = Object.hasOwn(TASK_OVERRIDE_KEYS, key) ? TASK_OVERRIDE_KEYS[key] : undefined
+      if (parse === undefined) {
+        throw new UserError(
+          `${where} has unknown key '${key}': only ${TASK_KEYS.map((k) => `"${k}"`).join(', ')} ` +
+            'are read'
+        )
+      }
+      if (typeof value !== 'string' && typeof value !== 'number') {
+        throw new UserError(`${where}: "${key}" must be a string or a number`)
+      }
+      spec.overrides = { ...spec.overrides, ...parse(`${where}: "${key}"`, value) }
+    }
     if (command !== undefined) {
       if (typeof command === 'string')
         spec.command = splitShellWords(`${name}[${index}].command`, command)

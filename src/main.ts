@@ -32,7 +32,9 @@ import { UserError, foreignErrorMessage } from './util/errors.js'
 import { gitHubContextOf } from './util/github.js'
 import type { Logger } from './util/logger.js'
 import type { Runtime } from './util/runtime.js'
-import { planRun, stepRequest, type PlanSources } from './plan.js'
+import { planRun, planWithNetwork, stepRequest, type PlanSources } from './plan.js'
+import { serviceNetworkFor } from './ecs/service-network.js'
+import { ExecHints } from './ecs/execute-command.js'
 import { resolveNotificationPrefix } from './wait/prefix.js'
 import { summarizeRun } from './summary-mode.js'
 
@@ -146,7 +148,23 @@ export async function run(deps: MainDeps): Promise<void> {
     // For the post step, before any task exists: where to stop what this step starts.
     state.save(STATE.cluster, rendered.cluster)
     state.save(STATE.region, clients.region)
-    await runAndReport({ deps, inputs, rendered, clients, resolved, plan })
+    // `network-from-service`: one DescribeServices per run attempt and service, shared.
+    const service = inputs.runOverrides.networkFromService
+    const ready =
+      service === undefined
+        ? plan
+        : planWithNetwork(
+            plan,
+            await logger.group(
+              `Read the network of service ${service.cluster}/${service.service}`,
+              () =>
+                serviceNetworkFor(
+                  { ecs: clients.ecs, clock: deps.clock, random: deps.random, logger },
+                  { service, region: clients.region, prefix, s3: (r) => clients.s3(r), github }
+                )
+            )
+          )
+    await runAndReport({ deps, inputs, rendered, clients, resolved, plan: ready })
   } catch (error) {
     if (error instanceof UserError) {
       deps.setFailed(error.message)
@@ -306,6 +324,15 @@ async function runSet(
   const { clock, random, logger, state } = deps
   const n = plan.apps.length
   const bucket = plan.prefix === 'none' ? undefined : plan.prefix
+  const exec =
+    plan.baseRequest.enableExecuteCommand === true
+      ? new ExecHints(logger, {
+          cluster: rendered.cluster,
+          region: clients.region,
+          tasks: n,
+          wait: plan.wait !== false
+        })
+      : undefined
   try {
     const outcome = await logger.group(n === 1 ? 'Run the task' : `Run ${n} tasks`, () =>
       runTaskSet(
@@ -320,13 +347,22 @@ async function runSet(
           s3Endpoint: s3EndpointOf(deps.env, bucket?.region ?? clients.region),
           saveStartedArns: (arns) => {
             saveList(state, STATE.taskArns, arns)
+            for (const arn of arns) exec?.launched(arn)
             // A set of one: its latest attempt is the task to link.
             const latest = arns[arns.length - 1]
             if (n === 1 && latest !== undefined) {
               logger.info(`Console: ${ecsTaskConsoleUrl(clients.region, rendered.cluster, latest)}`)
             }
           },
-          events
+          events: {
+            launched: (taskArn, index) => events.launched?.(taskArn, index),
+            started: (taskArn, task) => {
+              events.started?.(taskArn, task)
+              exec?.running(taskArn)
+            },
+            stopped: (taskArn, end, index, attempt) =>
+              events.stopped?.(taskArn, end, index, attempt)
+          }
         },
         {
           ...plan,

@@ -4,14 +4,15 @@
  * definition ARN, known once resolved), where the wait goes, the fan-out. The task set runs it
  * (src/tasks/run-set.ts); the dry run prints its request.
  */
-import type { RunTaskCommandInput } from '@aws-sdk/client-ecs'
+import type { NetworkConfiguration, RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import type { RenderedDefinition } from './definition/rendered.js'
 import { taskDeadline } from './ecs/deadline.js'
 import { defaultStartedBy, launchTags } from './ecs/run-task-fields.js'
 import { taskResourcesOf } from './ecs/scale-out.js'
 import type { ActionInputs } from './inputs-types.js'
 import type { NotificationPrefix } from './model/task.js'
-import { appOverrideOf, requestFor } from './tasks/batch.js'
+import { taskOverrideOf } from './definition/run-overrides.js'
+import { appOverrideOf, requestFor, type AppCommandEnv } from './tasks/batch.js'
 import type { RunPlan } from './tasks/plan.js'
 import type { GitHubContext } from './util/github.js'
 
@@ -34,7 +35,7 @@ export function planRun(sources: PlanSources): RunPlan {
   const step = { command: inputs.command, env: inputs.env }
   return {
     baseRequest: sharedRequest(sources),
-    apps: inputs.tasks.map((spec) => appOverrideOf(spec, step)),
+    apps: inputs.tasks.map((spec) => appOf(spec, step)),
     ...(inputs.maxParallel !== undefined ? { maxParallel: inputs.maxParallel } : {}),
     ...(inputs.launchRate !== undefined ? { launchRate: inputs.launchRate } : {}),
     failFast: inputs.failFast,
@@ -49,20 +50,77 @@ export function planRun(sources: PlanSources): RunPlan {
     scaleOut: {
       group: rendered.autoscalingGroupForOneshot,
       topic: rendered.autoscalingTopicForOneshot,
-      taskResources: taskResourcesOf(rendered.registerRequest)
+      // The step's task-level cpu and memory overrides are what each task asks for.
+      taskResources: taskResourcesOf({
+        ...rendered.registerRequest,
+        ...(inputs.runOverrides.cpu !== undefined ? { cpu: inputs.runOverrides.cpu } : {}),
+        ...(inputs.runOverrides.memory !== undefined ? { memory: inputs.runOverrides.memory } : {})
+      })
     },
     fanOut: inputs.fanOut
   }
 }
 
+/** One task's app command and env, and its own task-level overrides (a `tasks` element's). */
+function appOf(
+  spec: ActionInputs['tasks'][number],
+  step: { command?: string[]; env: Record<string, string> }
+): AppCommandEnv {
+  const app: AppCommandEnv = appOverrideOf(spec, step)
+  const task = taskOverrideOf(spec.overrides ?? {})
+  return Object.keys(task).length > 0 ? { ...app, task } : app
+}
+
 /**
  * The RunTask request of the step as the dry run prints it: the step's command and env in the
  * app container, no task's own (`count` and `tasks` vary them per task), `taskDefinition` the
- * family.
+ * family. A value read from AWS at run time shows where it will be read from:
+ * `"networkConfiguration": "<from service my-cluster/web at run time>"`.
  */
 export function stepRequest(sources: PlanSources): RunTaskCommandInput {
-  const { command, env } = sources.inputs
-  return requestFor(sharedRequest(sources), appOverrideOf({ env: {} }, { command, env }), 1)
+  const { command, env, runOverrides } = sources.inputs
+  const request = requestFor(
+    sharedRequest(sources),
+    appOverrideOf({ env: {} }, { command, env }),
+    1
+  )
+  const service = runOverrides.networkFromService
+  if (service === undefined) return request
+  const shown = `<from service ${service.cluster}/${service.service} at run time>`
+  return withNetwork(request, shown as NetworkConfiguration)
+}
+
+/**
+ * The plan with the network read at run time (`network-from-service`) in its requests, in the
+ * place RunTask's reference lists it (after the launch settings).
+ */
+export function planWithNetwork(plan: RunPlan, network: NetworkConfiguration): RunPlan {
+  return { ...plan, baseRequest: withNetwork(plan.baseRequest, network) }
+}
+
+/** `request` with `networkConfiguration` set, placed before the first key that follows it. */
+function withNetwork(
+  request: RunTaskCommandInput,
+  network: NetworkConfiguration
+): RunTaskCommandInput {
+  const after = new Set([
+    'placementConstraints',
+    'placementStrategy',
+    'enableExecuteCommand',
+    'propagateTags',
+    'overrides',
+    'startedBy',
+    'group',
+    'tags'
+  ])
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(request)) {
+    if (key === 'networkConfiguration') continue
+    if (after.has(key) && !('networkConfiguration' in out)) out.networkConfiguration = network
+    out[key] = value
+  }
+  if (!('networkConfiguration' in out)) out.networkConfiguration = network
+  return out as unknown as RunTaskCommandInput
 }
 
 /**

@@ -30,6 +30,7 @@ describe('readInputs', () => {
       appMemory: undefined,
       appMemoryReservation: undefined,
       cluster: undefined,
+      runOverrides: {},
       region: undefined,
       taskDefinition: undefined,
       taskDefinitionCache: true,
@@ -536,5 +537,134 @@ describe('mode: summary and jobs', () => {
     ]
   ])('refuses %j with a message naming the input', (value, message) => {
     expect(() => parseJobs('jobs', value)).toThrow(new UserError(message))
+  })
+})
+
+describe('run overrides (src/definition/run-overrides.ts)', () => {
+  const ROLE = 'arn:aws:iam::123456789012:role/batch-task'
+
+  it('reads each into runOverrides, unset ones left out', () => {
+    const inputs = readInputs(
+      reader({
+        definition: 'a.yml',
+        'task-role-arn': ROLE,
+        'execution-role-arn': 'arn:aws:iam::123456789012:role/exec',
+        cpu: '2048',
+        memory: '4096',
+        'ephemeral-storage': '100',
+        'capacity-provider-strategy': 'FARGATE_SPOT:weight=1,FARGATE:base=1',
+        subnets: 'subnet-0a1,subnet-0b2',
+        'security-groups': 'sg-0c3',
+        'assign-public-ip': 'DISABLED',
+        'enable-execute-command': 'true'
+      }),
+      quiet
+    )
+    expect(inputs.runOverrides).toEqual({
+      taskRoleArn: ROLE,
+      executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+      cpu: '2048',
+      memory: '4096',
+      ephemeralStorageGiB: 100,
+      enableExecuteCommand: true,
+      capacityProviderStrategy: [
+        { capacityProvider: 'FARGATE_SPOT', weight: 1 },
+        { capacityProvider: 'FARGATE', base: 1 }
+      ],
+      network: {
+        subnets: ['subnet-0a1', 'subnet-0b2'],
+        securityGroups: ['sg-0c3'],
+        assignPublicIp: 'DISABLED'
+      }
+    })
+    const service = readInputs(
+      reader({ definition: 'a.yml', 'network-from-service': 'prod/web', 'launch-type': 'EC2' }),
+      quiet
+    )
+    expect(service.runOverrides).toEqual({
+      launchType: 'EC2',
+      networkFromService: { cluster: 'prod', service: 'web' }
+    })
+    expect(
+      readInputs(reader({ definition: 'a.yml', 'enable-execute-command': 'false' }), quiet)
+        .runOverrides
+    ).toEqual({ enableExecuteCommand: false })
+  })
+
+  it('lists every bad one and every conflict in one error, each naming its input', () => {
+    expect(() =>
+      readInputs(
+        reader({
+          definition: 'a.yml',
+          'task-role-arn': 'batch-task',
+          cpu: '1 vCPU',
+          'ephemeral-storage': '500',
+          'launch-type': 'FARGATE',
+          'capacity-provider-strategy': 'FARGATE_SPOT',
+          'network-from-service': 'web',
+          'enable-execute-command': 'yes'
+        }),
+        quiet
+      )
+    ).toThrow(
+      new UserError(
+        [
+          "Input 'task-role-arn' must be an IAM role ARN such as " +
+            "arn:aws:iam::123456789012:role/batch-task, got 'batch-task'",
+          "Input 'cpu' must be task CPU units as a whole number (1024 = 1 vCPU), such as 2048, " +
+            "got '1 vCPU'",
+          "Input 'ephemeral-storage' must be GiB of ephemeral storage, a whole number from 21 to " +
+            "200, got '500'",
+          "Input 'enable-execute-command' must be true or false, got 'yes'",
+          "Input 'network-from-service' must be cluster/service, the names of a cluster and of " +
+            'an ECS service in it (letters, numbers, hyphens and underscores), such as ' +
+            "my-cluster/web, got 'web'",
+          "Inputs 'launch-type' and 'capacity-provider-strategy' cannot be used together: " +
+            'RunTask takes one of them (a strategy replaces the launch type); give one'
+        ].join('\n')
+      )
+    )
+  })
+
+  it("reads a tasks element's own task-level overrides under the inputs' names", () => {
+    const { tasks } = readInputs(
+      reader({
+        definition: 'a.yml',
+        tasks: JSON.stringify([
+          { env: { A: '1' }, cpu: 4096, memory: '8192', 'ephemeral-storage': 40 },
+          { 'task-role-arn': ROLE, 'execution-role-arn': ROLE },
+          {}
+        ])
+      }),
+      quiet
+    )
+    expect(tasks).toEqual([
+      { env: { A: '1' }, overrides: { cpu: '4096', memory: '8192', ephemeralStorageGiB: 40 } },
+      { env: {}, overrides: { taskRoleArn: ROLE, executionRoleArn: ROLE } },
+      { env: {} }
+    ])
+  })
+
+  it.each([
+    [
+      [{ cpu: 'lots' }],
+      'Input \'tasks\' element 0: "cpu" must be task CPU units as a whole number (1024 = 1 ' +
+        "vCPU), such as 2048, got 'lots'"
+    ],
+    [
+      [{}, { 'ephemeral-storage': 10 }],
+      'Input \'tasks\' element 1: "ephemeral-storage" must be GiB of ephemeral storage, a whole ' +
+        "number from 21 to 200, got '10'"
+    ],
+    [[{ memory: [1] }], 'Input \'tasks\' element 0: "memory" must be a string or a number'],
+    [
+      [{ subnets: 'subnet-01' }],
+      'Input \'tasks\' element 0 has unknown key \'subnets\': only "command", "env", ' +
+        '"task-role-arn", "execution-role-arn", "cpu", "memory", "ephemeral-storage" are read'
+    ]
+  ])('refuses a tasks element %j', (tasks, message) => {
+    expect(() =>
+      readInputs(reader({ definition: 'a.yml', tasks: JSON.stringify(tasks) }), quiet)
+    ).toThrow(new UserError(message))
   })
 })

@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { loadAndRender } from '../../src/definition/index.js'
 import { readInputs } from '../../src/inputs.js'
-import { planRun, stepRequest } from '../../src/plan.js'
+import { planRun, planWithNetwork, stepRequest } from '../../src/plan.js'
 import { requestFor } from '../../src/tasks/batch.js'
 import { gitHubContextOf } from '../../src/util/github.js'
 
@@ -135,6 +135,88 @@ describe('stepRequest', () => {
     expect(plan.baseRequest.tags).toContainEqual({
       key: 'hako-oneshot:deadline',
       value: String(1_800_000_000 + 1800 + 300)
+    })
+  })
+
+  describe('run overrides: RunTask only, never the register request', () => {
+    const ROLE = 'arn:aws:iam::123456789012:role/batch-task'
+
+    it("puts the step's task-level overrides in the shared request and a task's own over them", async () => {
+      const given = await sources({
+        cpu: '1024',
+        memory: '2048',
+        'task-role-arn': ROLE,
+        'capacity-provider-strategy': 'FARGATE_SPOT:weight=1,FARGATE:base=1',
+        tasks: JSON.stringify([{}, { cpu: 4096, memory: 8192 }])
+      })
+      const plain = await sources({})
+      // The compare sees the same request: no new revision.
+      expect(given.rendered.registerRequest).toStrictEqual(plain.rendered.registerRequest)
+      const plan = planRun(given)
+      const withoutLaunchType: Partial<typeof SHARED> = { ...SHARED }
+      delete withoutLaunchType.launchType
+      expect(plan.baseRequest).toStrictEqual({
+        ...withoutLaunchType,
+        capacityProviderStrategy: [
+          { capacityProvider: 'FARGATE_SPOT', weight: 1 },
+          { capacityProvider: 'FARGATE', base: 1 }
+        ],
+        overrides: { containerOverrides: [], taskRoleArn: ROLE, cpu: '1024', memory: '2048' }
+      })
+      expect(plan.apps).toStrictEqual([{}, { task: { cpu: '4096', memory: '8192' } }])
+      expect(requestFor(plan.baseRequest, plan.apps[0] ?? {}, 1).overrides).toStrictEqual({
+        taskRoleArn: ROLE,
+        cpu: '1024',
+        memory: '2048'
+      })
+      expect(requestFor(plan.baseRequest, plan.apps[1] ?? {}, 1).overrides).toStrictEqual({
+        taskRoleArn: ROLE,
+        cpu: '4096',
+        memory: '8192'
+      })
+      expect('launchType' in requestFor(plan.baseRequest, plan.apps[1] ?? {}, 1)).toBe(false)
+    })
+
+    it('shows a network read at run time as where it will be read from, in its place', async () => {
+      const given = await sources({ 'network-from-service': 'prod/web' })
+      const request = stepRequest(given)
+      expect(request.networkConfiguration).toBe('<from service prod/web at run time>')
+      expect(Object.keys(request)).toEqual([
+        'cluster',
+        'taskDefinition',
+        'count',
+        'launchType',
+        'platformVersion',
+        'networkConfiguration',
+        'propagateTags',
+        'startedBy',
+        'tags'
+      ])
+      // The run's plan has none until the service is read; then it has the service's.
+      const plan = planRun(given)
+      expect(plan.baseRequest.networkConfiguration).toBeUndefined()
+      const network = { awsvpcConfiguration: { subnets: ['subnet-0f'], securityGroups: ['sg-0f'] } }
+      const ready = planWithNetwork(plan, network)
+      expect(ready.baseRequest.networkConfiguration).toStrictEqual(network)
+      expect(Object.keys(ready.baseRequest).indexOf('networkConfiguration')).toBe(5)
+      expect(ready.apps).toBe(plan.apps)
+    })
+
+    it("sizes a scale-out by the step's task-level cpu and memory overrides", async () => {
+      expect(planRun(await sources({})).scaleOut?.taskResources).toEqual({
+        cpu: 1024,
+        memory: 2048
+      })
+      expect(
+        planRun(await sources({ cpu: '2048', memory: '4096' })).scaleOut?.taskResources
+      ).toEqual({ cpu: 2048, memory: 4096 })
+    })
+
+    it('sets enableExecuteCommand from the input, over the definition', async () => {
+      expect(stepRequest(await sources({ 'enable-execute-command': 'true' }))).toMatchObject({
+        enableExecuteCommand: true
+      })
+      expect('enableExecuteCommand' in stepRequest(await sources({}))).toBe(false)
     })
   })
 })

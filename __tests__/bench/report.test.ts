@@ -67,6 +67,25 @@ describe('checkGoals', () => {
     ])
   })
 
+  it('checks the overrides variant for one revision, one DescribeServices (two at most), nothing throttled', () => {
+    const overrides = (r: Partial<RunResult>) =>
+      checkGoals([...good, result({ variant: 'a-overrides', revisions: 1, ...r })], solo).find(
+        (g) => g.goal.startsWith('With overrides')
+      )
+    expect(overrides({ describeServices: 1 })).toEqual({
+      goal:
+        'With overrides and network-from-service: one revision, one DescribeServices (two at ' +
+        'most), nothing throttled',
+      reached: true,
+      detail:
+        '(a) S3, register if changed, overrides + service network 60: 1 registered, 1 ' +
+        'DescribeServices, 0 throttled'
+    })
+    expect(overrides({ describeServices: 3 })?.reached).toBe(false)
+    expect(overrides({ describeServices: 1, revisions: 2 })?.reached).toBe(false)
+    expect(checkGoals(good, solo).some((g) => g.goal.startsWith('With overrides'))).toBe(false)
+  })
+
   it('names the run and the number behind each miss', () => {
     const bad = [
       result({

@@ -76,6 +76,67 @@ describe('dist/index.js in dry-run mode', () => {
     expect(new RunTaskCommand(runTask).input).toEqual(runTask)
   })
 
+  it('shows every per-run choice in the RunTask request, and the service network as where it is read', async () => {
+    const result = await runAction({
+      inputs: {
+        definition: '__fixtures__/definitions/dry-run/batch.yml',
+        mode: 'dry-run',
+        'task-role-arn': 'arn:aws:iam::123456789012:role/batch-admin',
+        cpu: '2048',
+        memory: '4096',
+        'ephemeral-storage': '50',
+        'capacity-provider-strategy': 'FARGATE_SPOT:weight=1,FARGATE:base=1',
+        'network-from-service': 'prod/web',
+        'enable-execute-command': 'true'
+      },
+      env: { GITHUB_RUN_ID: '99' },
+      cwd: ROOT
+    })
+    expect(result.exitCode).toBe(0)
+    const runTask = JSON.parse(result.outputs['run-task-request'] ?? '') as Record<string, unknown>
+    expect(runTask.launchType).toBeUndefined()
+    expect(runTask).toMatchObject({
+      capacityProviderStrategy: [
+        { capacityProvider: 'FARGATE_SPOT', weight: 1 },
+        { capacityProvider: 'FARGATE', base: 1 }
+      ],
+      networkConfiguration: '<from service prod/web at run time>',
+      enableExecuteCommand: true,
+      overrides: {
+        taskRoleArn: 'arn:aws:iam::123456789012:role/batch-admin',
+        cpu: '2048',
+        memory: '4096',
+        ephemeralStorage: { sizeInGiB: 50 }
+      }
+    })
+    // The register request is the one without them: no new revision.
+    const plain = await runAction({
+      inputs: { definition: '__fixtures__/definitions/dry-run/batch.yml', mode: 'dry-run' },
+      env: { GITHUB_RUN_ID: '99' },
+      cwd: ROOT
+    })
+    expect(result.outputs['register-request']).toBe(plain.outputs['register-request'])
+  })
+
+  it('refuses conflicting and malformed per-run choices, naming each input', async () => {
+    const result = await runAction({
+      inputs: {
+        definition: '__fixtures__/definitions/dry-run/batch.yml',
+        mode: 'dry-run',
+        'launch-type': 'FARGATE',
+        'capacity-provider-strategy': 'FARGATE_SPOT:weight=1',
+        memory: '4GB'
+      },
+      cwd: ROOT
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.stdout.split('\n').filter((l) => l.startsWith('::error::'))).toEqual([
+      "::error::Input 'memory' must be task memory in MiB as a whole number, such as 4096, " +
+        "got '4GB'%0AInputs 'launch-type' and 'capacity-provider-strategy' cannot be used " +
+        'together: RunTask takes one of them (a strategy replaces the launch type); give one'
+    ])
+  })
+
   it('fails with every input error at once and no stack trace', async () => {
     const result = await runAction({
       inputs: {

@@ -17,6 +17,9 @@ interface PolicyDocument {
 const FILES = [
   'action-policy.json',
   'action-policy-autoscaling.json',
+  'action-policy-run-overrides.json',
+  'task-role-ecs-exec-policy.json',
+  'ecs-exec-caller-policy.json',
   'notifier-policy.json',
   'sweeper-policy.json',
   'summary-policy.json'
@@ -84,6 +87,31 @@ describe('the action policy', () => {
         'logs:GetLogEvents'
       ].sort()
     )
+  })
+
+  it('grants what the per-run choices call only in their own policies', () => {
+    expect(actions(policy('action-policy-run-overrides.json'))).toEqual([
+      'ecs:DescribeServices',
+      'iam:PassRole',
+      's3:PutObject'
+    ])
+    const passRole = policy('action-policy-run-overrides.json').Statement.find(
+      (s) => s.Action === 'iam:PassRole'
+    )
+    expect(passRole?.Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }
+    })
+    const put = policy('action-policy-run-overrides.json').Statement.find(
+      (s) => s.Action === 's3:PutObject'
+    )
+    expect(put?.Resource).toBe('arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/service-networks/*')
+    expect(actions(policy('task-role-ecs-exec-policy.json'))).toEqual([
+      'ssmmessages:CreateControlChannel',
+      'ssmmessages:CreateDataChannel',
+      'ssmmessages:OpenControlChannel',
+      'ssmmessages:OpenDataChannel'
+    ])
+    expect(actions(policy('ecs-exec-caller-policy.json'))).toEqual(['ecs:ExecuteCommand'])
   })
 
   it('grants the Auto Scaling and SNS calls only in the separate policy', () => {
@@ -201,6 +229,9 @@ describe('docs/iam/README.md, and the deploy commands of README.md and docs/noti
 
   it.each([
     'action-policy.json',
+    'action-policy-run-overrides.json',
+    'task-role-ecs-exec-policy.json',
+    'ecs-exec-caller-policy.json',
     'notifier-policy.json',
     'github-oidc-trust-policy.json',
     'summary-policy.json'

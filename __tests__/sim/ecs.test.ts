@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import {
   DescribeContainerInstancesCommand,
+  DescribeServicesCommand,
   DeregisterTaskDefinitionCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -575,5 +576,46 @@ describe('container instances', () => {
     })
     client.destroy()
     await other.close()
+  })
+})
+
+describe('DescribeServices', () => {
+  it('answers the services given as options with their network, the others as MISSING', async () => {
+    const network = {
+      subnets: ['subnet-0a1'],
+      securityGroups: ['sg-0b2'],
+      assignPublicIp: 'DISABLED' as const
+    }
+    const { local, ecs } = await start({ services: { 'prod/web': network } })
+    try {
+      const out = await ecs.send(
+        new DescribeServicesCommand({ cluster: 'prod', services: ['web', 'api'] })
+      )
+      expect(out.services).toEqual([
+        {
+          serviceArn: `arn:aws:ecs:${REGION}:${ACCT}:service/prod/web`,
+          serviceName: 'web',
+          clusterArn: `arn:aws:ecs:${REGION}:${ACCT}:cluster/prod`,
+          status: 'ACTIVE',
+          launchType: 'FARGATE',
+          networkConfiguration: { awsvpcConfiguration: network }
+        }
+      ])
+      expect(out.failures).toEqual([
+        { arn: `arn:aws:ecs:${REGION}:${ACCT}:service/prod/api`, reason: 'MISSING' }
+      ])
+      await expect(
+        ecs.send(
+          new DescribeServicesCommand({
+            cluster: 'prod',
+            services: Array.from({ length: 11 }, (_, i) => `s${i}`)
+          })
+        )
+      ).rejects.toThrow('Too many services were specified. The maximum is 10.')
+      expect(local.stats().ecs.calls.DescribeServices).toBe(2)
+    } finally {
+      ecs.destroy()
+      await local.close()
+    }
   })
 })

@@ -21,6 +21,7 @@ describe('Throttler', () => {
     ['RunTask', 'run-stop'],
     ['StopTask', 'run-stop'],
     ['DescribeTasks', 'describe'],
+    ['DescribeServices', 'describe'],
     ['ListContainerInstances', 'describe'],
     ['RegisterTaskDefinition', 'register'],
     ['DescribeTaskDefinition', 'describe-task-definition'],

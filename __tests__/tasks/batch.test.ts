@@ -87,6 +87,31 @@ describe('requestFor', () => {
     ).toStrictEqual({ containerOverrides: [{ name: 'app', command: ['x'] }, SIDECAR] })
   })
 
+  it("puts a task's own task-level overrides over the base's, beside the containers' or alone", () => {
+    const base = {
+      cluster: 'c',
+      taskDefinition: 'td:1',
+      overrides: { containerOverrides: [SIDECAR], cpu: '1024', taskRoleArn: 'r1' }
+    }
+    expect(requestFor(base, { command: ['x'], task: { cpu: '4096' } }, 2).overrides).toStrictEqual({
+      containerOverrides: [{ name: 'app', command: ['x'] }, SIDECAR],
+      cpu: '4096',
+      taskRoleArn: 'r1'
+    })
+    expect(
+      requestFor(
+        { cluster: 'c', taskDefinition: 'td:1', overrides: { containerOverrides: [] } },
+        { task: { memory: '512' } },
+        1
+      )
+    ).toStrictEqual({
+      cluster: 'c',
+      taskDefinition: 'td:1',
+      count: 1,
+      overrides: { memory: '512' }
+    })
+  })
+
   it('sends no empty override', () => {
     expect(
       requestFor(
@@ -117,5 +142,12 @@ describe('nextBatch', () => {
     const queue = keys.map((_, i) => i)
     expect(nextBatch(queue, keys, 50)).toHaveLength(10)
     expect(nextBatch(queue, keys, 0)).toEqual([0])
+  })
+})
+
+describe('overrideKey', () => {
+  it('tells tasks with other task-level overrides apart, and keeps the key of those without', () => {
+    expect(overrideKey({ command: ['a'] })).toBe('[["a"],[]]')
+    expect(overrideKey({ command: ['a'], task: { cpu: '2048' } })).toBe('[["a"],[],{"cpu":"2048"}]')
   })
 })

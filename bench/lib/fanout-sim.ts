@@ -80,11 +80,37 @@ export const GITHUB = {
   GITHUB_WORKFLOW: 'bench'
 }
 
+/** The service `network-from-service` names in the overrides variant, and its network. */
+export const BENCH_SERVICE = {
+  name: 'e2e/web',
+  network: {
+    subnets: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
+    securityGroups: ['sg-0bbbbbbbbbbbbbbb1'],
+    assignPublicIp: 'DISABLED' as const
+  }
+}
+
+/**
+ * The overrides variant's extra inputs: every per-run choice at once, the network read from a
+ * service (the simulator's DescribeServices draws from the DescribeTasks token bucket).
+ */
+export const OVERRIDE_INPUTS: Record<string, string> = {
+  'network-from-service': BENCH_SERVICE.name,
+  'capacity-provider-strategy': 'FARGATE_SPOT:weight=1,FARGATE:base=1',
+  'task-role-arn': 'arn:aws:iam::123456789012:role/oneshot-task-override',
+  'execution-role-arn': 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole-override',
+  cpu: '512',
+  memory: '1024',
+  'ephemeral-storage': '40',
+  'enable-execute-command': 'true'
+}
+
 export async function freshSim(ctx: Context): Promise<LocalAws> {
   return startLocalAws({
     timeScale: ctx.options.timeScale,
     seed: 11,
     clusters: ['e2e'],
+    services: { [BENCH_SERVICE.name]: BENCH_SERVICE.network },
     // ECS refuses a registration of a family while another is in progress ("Too many concurrent
     // attempts to create a new revision", docs/limits.md, "Registration"); modelled as a 0.3 s window.
     timings: { registerConflictSeconds: REGISTER_CONFLICT_SECONDS }

@@ -11,6 +11,7 @@ import type { InProcessConfig, InProcessJob, InProcessReport } from '../in-proce
 import {
   DEFINITION,
   GITHUB,
+  OVERRIDE_INPUTS,
   ROOT,
   SLACK_SECONDS,
   freshSim,
@@ -48,7 +49,7 @@ export async function inProcessRun(
       taskDefinition = out.taskDefinition?.taskDefinitionArn
       ecs.destroy()
     }
-    if (variant === 'a-register') await registerPrevious(local, ctx)
+    if (variant === 'a-register' || variant === 'a-overrides') await registerPrevious(local, ctx)
     const baseline = local.stats()
     const spreadMs = ctx.options.spreadSeconds * 1000
     const limitMs =
@@ -63,6 +64,7 @@ export async function inProcessRun(
         definition: DEFINITION,
         'notification-prefix': variant === 'b' ? 'none' : local.prefix,
         ...(taskDefinition ? { 'task-definition': taskDefinition } : {}),
+        ...(variant === 'a-overrides' ? OVERRIDE_INPUTS : {}),
         env: `SIM_RUN_SECONDS=${ctx.options.taskSeconds}`
       },
       github: GITHUB,
@@ -88,7 +90,7 @@ export async function inProcessRun(
     await local.settled()
     const stats = local.stats()
     const timelines = new Map<string, TaskTimeline>(stats.tasks.map((t) => [t.startedBy ?? '', t]))
-    const tally = new Tally(timelines, variant === 'a' || variant === 'a-register')
+    const tally = new Tally(timelines, variant !== 'b' && variant !== 'c')
     // Success from the step (setFailed) and the `exit-code` output; the stop seen from the
     // first answer that told the job (bench/lib/job-clients.ts), never from its log.
     for (const job of report.jobs) {

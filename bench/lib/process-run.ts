@@ -14,6 +14,7 @@ import {
   countOps,
   groupBy,
   jobId,
+  OVERRIDE_INPUTS,
   proxiedSim,
   reasonOf,
   registerPrevious,
@@ -31,7 +32,7 @@ import { Tally } from './tally.js'
  * others the first request is the RunTask each job has already placed in the fan-out's spread
  * (docs/limits.md, "Spreading RunTask over a fan-out"): holding it would undo the spread.
  */
-const RACE_BEFORE_RUN: readonly Variant[] = ['a-register', 'c']
+const RACE_BEFORE_RUN: readonly Variant[] = ['a-register', 'a-overrides', 'c']
 /** The barrier opens anyway after this long (a job that died before its first request). */
 const BARRIER_TIMEOUT_MS = 300_000
 
@@ -54,7 +55,7 @@ export async function processRun(ctx: Context, variant: Variant, jobs: number): 
       if (!taskDefinition)
         throw new Error(`the prepare step failed: ${reasonOf(prep, jobEnd(prep, []))}`)
     }
-    if (variant === 'a-register') await registerPrevious(local, ctx)
+    if (variant === 'a-register' || variant === 'a-overrides') await registerPrevious(local, ctx)
     const baseline = local.stats()
     const outcomes = await launchJobs(ctx, variant, jobs, {
       env,
@@ -66,7 +67,7 @@ export async function processRun(ctx: Context, variant: Variant, jobs: number): 
     const timelines = new Map<string, TaskTimeline>(stats.tasks.map((t) => [t.startedBy ?? '', t]))
     const ecsRequests = groupBy(ecsProxy.requests(), (r) => r.appId)
     const s3Requests = groupBy(s3Proxy.requests(), (r) => r.appId)
-    const tally = new Tally(timelines, variant === 'a' || variant === 'a-register')
+    const tally = new Tally(timelines, variant !== 'b' && variant !== 'c')
     const firstRequest: number[] = []
     for (const o of outcomes) {
       const mine = ecsRequests.get(o.id) ?? []
@@ -138,6 +139,7 @@ function launchJobs(
           definition: DEFINITION,
           'notification-prefix': variant === 'b' ? 'none' : run.prefix,
           ...(run.taskDefinition ? { 'task-definition': run.taskDefinition } : {}),
+          ...(variant === 'a-overrides' ? OVERRIDE_INPUTS : {}),
           'started-by': id,
           env: `SIM_RUN_SECONDS=${ctx.options.taskSeconds}\nSHARD=${i}`
         },

@@ -6,7 +6,7 @@
 import { FOLLOW_HEADING, followPart } from './follow.js'
 import { formatCounts, markdownTable, megabytes, seconds } from './stats.js'
 
-export const VARIANTS = ['a', 'a-register', 'b', 'c'] as const
+export const VARIANTS = ['a', 'a-register', 'a-overrides', 'b', 'c'] as const
 export type Variant = (typeof VARIANTS)[number]
 
 /** What each variant is, in one line. */
@@ -14,6 +14,10 @@ export const VARIANT_TITLES: Record<Variant, string> = {
   a: 'this action, S3 notifications, shared task-definition (prepare once, fan out)',
   'a-register':
     'this action, S3 notifications, every job registers if changed (changed definition)',
+  'a-overrides':
+    'as (a) register if changed, every job also with per-run overrides (task and execution ' +
+    'roles, cpu, memory, ephemeral storage, FARGATE_SPOT/FARGATE strategy, ECS Exec) and ' +
+    'network-from-service (one DescribeServices shared through the bucket)',
   b: 'this action, DescribeTasks waiter (notification-prefix: none), shared task-definition',
   c: 'other actions: a revision registered per job + SDK waitUntilTasksStopped (min delay 6 s)'
 }
@@ -22,6 +26,7 @@ export const VARIANT_TITLES: Record<Variant, string> = {
 export const VARIANT_LABELS: Record<Variant, string> = {
   a: '(a) S3, shared TD',
   'a-register': '(a) S3, register if changed',
+  'a-overrides': '(a) S3, register if changed, overrides + service network',
   b: '(b) DescribeTasks',
   c: '(c) new revision + SDK waiter'
 }
@@ -47,6 +52,8 @@ export interface RunResult {
   duringPerJob: Record<string, number>
   /** New task definition revisions registered by the jobs (not by a prepare step). */
   revisions: number
+  /** DescribeServices calls of every job together (network-from-service), when any. */
+  describeServices?: number
   /** The prepare step's ECS calls (a `mode: register` job), when there was one. */
   prepareCalls?: Record<string, number>
   /** Jobs' S3 GetObject per task-minute of waiting (RunTask answered to the stop noticed). */
@@ -104,7 +111,10 @@ export function checkGoals(
   results: readonly RunResult[],
   solo: SoloResult | undefined
 ): GoalCheck[] {
-  const a = results.filter((r) => r.variant === 'a' || r.variant === 'a-register')
+  const a = results.filter(
+    (r) => r.variant === 'a' || r.variant === 'a-register' || r.variant === 'a-overrides'
+  )
+  const overrides = results.filter((r) => r.variant === 'a-overrides')
   const shared = results.filter((r) => r.variant === 'a')
   const register = results.filter((r) => r.variant === 'a-register')
   const name = (r: RunResult): string =>
@@ -143,6 +153,22 @@ export function checkGoals(
     reached: register.length > 0 && register.every((r) => r.revisions <= 2),
     detail: list(register, (r) => `${r.revisions} registered`)
   })
+  if (overrides.length > 0) {
+    checks.push({
+      goal:
+        'With overrides and network-from-service: one revision, one DescribeServices (two at ' +
+        'most), nothing throttled',
+      reached: overrides.every(
+        (r) => r.revisions === 1 && (r.describeServices ?? 0) <= 2 && r.throttled === 0
+      ),
+      detail: list(
+        overrides,
+        (r) =>
+          `${r.revisions} registered, ${r.describeServices ?? 0} DescribeServices, ` +
+          `${r.throttled} throttled`
+      )
+    })
+  }
   const latencyOk = (r: RunResult): boolean =>
     (r.fromWritten?.median ?? Infinity) <= 1000 && (r.fromWritten?.p99 ?? Infinity) <= 3000
   checks.push({
@@ -258,7 +284,7 @@ export function readmeTable(results: readonly RunResult[]): string {
       'stop seen after (median / p99)'
     ],
     results
-      .filter((r) => r.variant !== 'a-register')
+      .filter((r) => r.variant !== 'a-register' && r.variant !== 'a-overrides')
       .map((r) => [
         `${r.jobs}${r.mode === 'one process' ? ' (one process)' : ''}`,
         r.variant === 'a'

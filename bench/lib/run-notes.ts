@@ -126,7 +126,8 @@ export async function writePages(out: string, run: BenchRun): Promise<void> {
       pollInterval: 1,
       throttling:
         'RunTask 100 burst / 40 per s and, for Fargate, 20 / 20 and the tasks it launches 100 / 20; ' +
-        'DescribeTasks 100 / 20, RegisterTaskDefinition 20 / 1, ' +
+        'DescribeTasks 100 / 20 (DescribeServices draws from the same bucket), ' +
+        'RegisterTaskDefinition 20 / 1, ' +
         'DescribeTaskDefinition 50 / 20; a registration of a family within ' +
         `${REGISTER_CONFLICT_SECONDS} s of the previous one answers "Too many concurrent attempts to ` +
         'create a new revision of the specified family", as ECS refuses concurrent registrations',

@@ -95,6 +95,9 @@ export class Tally {
       beforeMax: this.beforeMax,
       duringPerJob: perJob(this.during, jobs),
       revisions: (registered.RegisterTaskDefinition ?? 0) - (throttled.RegisterTaskDefinition ?? 0),
+      ...(registered.DescribeServices !== undefined
+        ? { describeServices: registered.DescribeServices }
+        : {}),
       s3ReadsPerTaskMinute: this.waitMs > 0 ? this.reads / (this.waitMs / 60000) : 0,
       fromStopped: latencyStats(this.fromStopped),
       ...(this.fromWritten.length > 0 ? { fromWritten: latencyStats(this.fromWritten) } : {})

@@ -18,6 +18,7 @@ import {
 } from './render.js'
 import type { RenderedDefinition } from './rendered.js'
 import { compact } from '../util/objects.js'
+import { applyRunOverrides, type RunOverrides } from './run-overrides.js'
 import { type Definition, validateDefinition } from './schema.js'
 import { APP, selectContainers, sidecarsKey, sidecarsOf } from './select.js'
 
@@ -39,6 +40,8 @@ export interface DefinitionOptions {
   appMemoryReservation?: number
   /** Directory relative paths are resolved against; the process's working directory by default. */
   cwd?: string
+  /** The run's choices beyond the definition (run-overrides.ts); RunTask only. */
+  runOverrides?: RunOverrides
 }
 
 /** A definition read and validated, with what is needed to report problems about it. */
@@ -180,16 +183,21 @@ export async function loadAndRender(
     volumes: definition.volumes,
     containers
   })
-  const runTaskRequest = renderRunTaskRequest({
-    cluster,
-    family,
-    scheduler,
-    overrides: {
-      cpu: options.appCpu,
-      memory: options.appMemory,
-      memoryReservation: options.appMemoryReservation
-    }
-  })
+  // The run's choices shape RunTask only: the register request (what the compare sees) is done.
+  const runTaskRequest = applyRunOverrides(
+    renderRunTaskRequest({
+      cluster,
+      family,
+      scheduler,
+      overrides: {
+        cpu: options.appCpu,
+        memory: options.appMemory,
+        memoryReservation: options.appMemoryReservation
+      }
+    }),
+    options.runOverrides ?? {},
+    { definitionFile: file, networkMode: registerRequest.networkMode }
+  )
   const appLog = registerRequest.containerDefinitions?.find((c) => c.name === APP)?.logConfiguration
 
   return compact<RenderedDefinition>({

@@ -68,10 +68,29 @@ export interface NotificationPrefix {
   source?: string
 }
 
+/**
+ * The task-level fields of RunTask's `overrides` (API `TaskOverride`) the action sets: none of
+ * them registers a revision (docs/run-overrides.md). Each is set only when given.
+ */
+export interface TaskLevelOverrides {
+  /** The task role for this run (`task-role-arn`). */
+  taskRoleArn?: string
+  /** The execution role for this run (`execution-role-arn`). */
+  executionRoleArn?: string
+  /** Task-level CPU units, as ECS takes them: text of a whole number (`cpu`). */
+  cpu?: string
+  /** Task-level memory in MiB, as ECS takes it: text of a whole number (`memory`). */
+  memory?: string
+  /** Ephemeral storage in GiB, 21 to 200 (`ephemeral-storage`). */
+  ephemeralStorageGiB?: number
+}
+
 /** One task of a fan-out (`tasks`/`count`): overrides merged over the step's command and env. */
 export interface TaskSpec {
   /** Command override for the app container; undefined keeps the step's `command`. */
   command?: string[]
   /** Env added over the step's `env` for this task. */
   env: Record<string, string>
+  /** This task's own task-level overrides, each over the step's; undefined: the step's. */
+  overrides?: TaskLevelOverrides
 }

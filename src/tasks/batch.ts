@@ -4,12 +4,17 @@
  * whose overrides are identical may share one RunTask call, up to ECS's `count` limit of 10
  * (docs/limits.md, "RunTask count").
  */
-import type { ContainerOverride, RunTaskCommandInput } from '@aws-sdk/client-ecs'
+import type { ContainerOverride, RunTaskCommandInput, TaskOverride } from '@aws-sdk/client-ecs'
 import type { TaskSpec } from '../model/task.js'
 import { APP_CONTAINER } from '../model/task-state.js'
 
-/** The app container's command and environment of one task, as RunTask overrides them. */
-export type AppCommandEnv = Pick<ContainerOverride, 'command' | 'environment'>
+/**
+ * The app container's command and environment of one task, as RunTask overrides them, and the
+ * task's own task-level overrides (a `tasks` element's role, cpu, ...) over the step's.
+ */
+export type AppCommandEnv = Pick<ContainerOverride, 'command' | 'environment'> & {
+  task?: Omit<TaskOverride, 'containerOverrides'>
+}
 
 /** RunTask starts at most 10 tasks per call (docs/limits.md, "RunTask count"). */
 export const MAX_RUN_TASK_COUNT = 10
@@ -44,10 +49,16 @@ export function requestFor(
   app: AppCommandEnv,
   count: number
 ): RunTaskCommandInput {
+  const { task, ...commandEnv } = app
   const containers = base.overrides?.containerOverrides ?? []
   const existing = containers.find((c) => c.name === APP_CONTAINER)
   // The task's own command and env win; the name first and them next, as hako orders them.
-  const appOverride: ContainerOverride = { name: APP_CONTAINER, ...app, ...existing, ...app }
+  const appOverride: ContainerOverride = {
+    name: APP_CONTAINER,
+    ...commandEnv,
+    ...existing,
+    ...commandEnv
+  }
   const containerOverrides = existing
     ? containers.map((c) => (c === existing ? appOverride : c))
     : Object.keys(appOverride).length > 1
@@ -55,8 +66,12 @@ export function requestFor(
       : containers
   const request: RunTaskCommandInput = { ...base, count }
   delete request.clientToken
+  const taskLevel: Omit<TaskOverride, 'containerOverrides'> = { ...base.overrides, ...task }
+  delete (taskLevel as TaskOverride).containerOverrides
   if (containerOverrides.length > 0) {
-    request.overrides = { ...base.overrides, containerOverrides }
+    request.overrides = { ...base.overrides, ...task, containerOverrides }
+  } else if (Object.keys(taskLevel).length > 0) {
+    request.overrides = taskLevel
   } else {
     delete request.overrides
   }
@@ -65,7 +80,8 @@ export function requestFor(
 
 /** A stable text of an app override: equal texts mean the tasks may share a RunTask call. */
 export function overrideKey(app: AppCommandEnv): string {
-  return JSON.stringify([app.command ?? null, app.environment ?? []])
+  const key: unknown[] = [app.command ?? null, app.environment ?? []]
+  return JSON.stringify(app.task === undefined ? key : [...key, app.task])
 }
 
 /**

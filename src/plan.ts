@@ -6,7 +6,7 @@
  */
 import type { RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import type { RenderedDefinition } from './definition/rendered.js'
-import { taskDeadline } from './ecs/deadline.js'
+import { DEADLINE_TAG, perAttemptSeconds, taskDeadline } from './ecs/deadline.js'
 import { defaultStartedBy, launchTags } from './ecs/run-task-fields.js'
 import { taskResourcesOf } from './ecs/scale-out.js'
 import type { ActionInputs } from './inputs-types.js'
@@ -32,6 +32,9 @@ export interface PlanSources {
 export function planRun(sources: PlanSources): RunPlan {
   const { inputs, rendered } = sources
   const step = { command: inputs.command, env: inputs.env }
+  // A deadline of the user's own `tags` entry is theirs: it is never moved.
+  const perAttempt =
+    DEADLINE_TAG in inputs.tags ? undefined : perAttemptSeconds({ ...inputs, env: sources.env })
   return {
     baseRequest: sharedRequest(sources),
     apps: inputs.tasks.map((spec) => appOverrideOf(spec, step)),
@@ -43,6 +46,7 @@ export function planRun(sources: PlanSources): RunPlan {
     pollIntervalSeconds: inputs.pollIntervalSeconds,
     verifyIntervalSeconds: inputs.verifyIntervalSeconds,
     ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),
+    ...(perAttempt !== undefined ? { attemptDeadlineSeconds: perAttempt } : {}),
     stopOnCancel: inputs.stopOnCancel,
     runUrl: sources.github.runUrl ?? 'outside GitHub Actions',
     scaleOut: {

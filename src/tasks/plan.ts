@@ -34,6 +34,12 @@ export interface RunPlan {
   verifyIntervalSeconds: number
   /** The `timeout` input; undefined: none. */
   timeoutSeconds?: number
+  /**
+   * `max-run-time` when it decides the deadline tag: each RunTask sets the tag to its own
+   * launch + this (src/ecs/deadline.ts, withAttemptDeadline); undefined: the tag in
+   * `baseRequest` stands for every task.
+   */
+  attemptDeadlineSeconds?: number
   stopOnCancel: boolean
   /** The workflow run's URL, for StopTask reasons. */
   runUrl: string

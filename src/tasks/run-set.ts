@@ -125,6 +125,7 @@ export async function runTaskSet(
         apps: options.apps,
         startedAt,
         timeoutSeconds: options.timeoutSeconds,
+        attemptDeadlineSeconds: options.attemptDeadlineSeconds,
         scaleOut: options.scaleOut,
         onStarted: (arns) => {
           started.push(...arns)

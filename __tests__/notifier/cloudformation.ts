@@ -24,6 +24,7 @@ const sequence = (tag: string) =>
 const schema = CORE_SCHEMA.withTags(
   scalar('Ref', (s) => ({ Ref: s })),
   scalar('Sub', (s) => ({ 'Fn::Sub': s })),
+  scalar('Condition', (s) => ({ Condition: s })),
   // `!GetAtt Resource.Attribute` is short for `Fn::GetAtt: [Resource, Attribute]`.
   scalar('GetAtt', (s) => ({
     'Fn::GetAtt': [s.slice(0, s.indexOf('.')), s.slice(s.indexOf('.') + 1)]
@@ -31,6 +32,8 @@ const schema = CORE_SCHEMA.withTags(
   sequence('Sub'),
   sequence('If'),
   sequence('Equals'),
+  sequence('And'),
+  sequence('Not'),
   sequence('Join'),
   sequence('Select'),
   sequence('GetAtt')

@@ -209,7 +209,16 @@ describe('docs/iam/README.md, and the deploy commands of README.md and docs/noti
     const declared = Object.keys(at(loadNotifierTemplate(), 'Parameters') as object)
     const commands = read('README.md') + read('docs/notifier.md')
     const used = [...commands.matchAll(/^ {4}([A-Za-z]+)=/gm)].map((m) => m[1])
-    expect(new Set(used)).toEqual(new Set(['ClusterArns', 'Prefix', 'RetentionDays', 'BucketName']))
+    expect(new Set(used)).toEqual(
+      new Set([
+        'ClusterArns',
+        'Prefix',
+        'BucketName',
+        'GitHubRepository',
+        'PassRoleArns',
+        'TaskLogGroupName'
+      ])
+    )
     for (const name of used) expect(declared).toContain(name)
   })
 })

@@ -8,6 +8,7 @@
  * which __tests__/notifier/template.test.ts runs on the whole template, checks their syntax).
  */
 import { execFile, execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from '@jest/globals'
@@ -259,6 +260,20 @@ describe('the role in notifier/template.yml (what moto does not evaluate)', () =
     ])
     expect(text).not.toMatch(/arn:aws:/)
     expect(text.match(/arn:\$\{AWS::Partition\}/g)?.length).toBeGreaterThanOrEqual(7)
+  })
+
+  it('grants the same statements, action for action, as docs/iam/action-policy.json', () => {
+    const documented = JSON.parse(
+      readFileSync(new URL('../../docs/iam/action-policy.json', import.meta.url), 'utf8')
+    ) as { Statement: Statement[] }
+    // The same actions; the stack scopes tasks by the ecs:cluster condition (any of ClusterArns)
+    // where the file names one cluster in the task ARN.
+    const byAction = (ss: Statement[]) => ss.map((x) => [x.Sid, [x.Action].flat()])
+    const renamed = (sid: string) =>
+      sid === 'RunOneshotTasksOnTheCluster' ? 'RunTasksOnTheClusters' : sid
+    expect(byAction(statements())).toEqual(
+      byAction(documented.Statement).map(([sid, action]) => [renamed(sid as string), action])
+    )
   })
 
   it('never grants ecs:ListTagsForResource: DescribeTaskDefinition returns the tags itself', () => {

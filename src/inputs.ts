@@ -131,8 +131,9 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
     tags,
     failOnError: take('fail-on-error', (v) => parseBoolean('fail-on-error', v)) ?? true,
     maxParallel: optional((n, v) => parseInteger(n, v, 1, MAX_TASKS))('max-parallel'),
-    // An upper bound: the job spends its share of the fan-out's RunTask rate when that is less.
-    launchRate: optional((n, v) => parseNumber(n, v, 0.1, 40))('launch-rate'),
+    // An upper bound: the job spends its share of the fan-out's RunTask rate when that is less,
+    // so a value above the share (or above the account's 40 a second) is capped, not refused.
+    launchRate: optional((n, v) => parseNumber(n, v, 0.1, Infinity))('launch-rate'),
     failFast: take('fail-fast', (v) => parseBoolean('fail-fast', v)) ?? false,
     attempts: take('attempts', (v) => parseInteger('attempts', v, 1, MAX_ATTEMPTS)) ?? 3,
     retryOn: take('retry-on', (v) => parseRetryOn('retry-on', v)) ?? [],
@@ -368,11 +369,12 @@ export function parseInteger(name: string, value: string, min: number, max: numb
   return n
 }
 
-/** A decimal number in [min, max]. */
+/** A decimal number in [min, max] (max Infinity: no upper bound). */
 export function parseNumber(name: string, value: string, min: number, max: number): number {
   const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN
   if (!Number.isFinite(n) || n < min || n > max) {
-    throw new UserError(`Input '${name}' must be a number from ${min} to ${max}, got '${value}'`)
+    const range = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`
+    throw new UserError(`Input '${name}' must be a number ${range}, got '${value}'`)
   }
   return n
 }

@@ -6,7 +6,7 @@
  */
 import type { NetworkConfiguration, RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import type { RenderedDefinition } from './definition/rendered.js'
-import { taskDeadline } from './ecs/deadline.js'
+import { DEADLINE_TAG, perAttemptSeconds, taskDeadline } from './ecs/deadline.js'
 import { defaultStartedBy, launchTags } from './ecs/run-task-fields.js'
 import { taskResourcesOf } from './ecs/scale-out.js'
 import type { ActionInputs } from './inputs-types.js'
@@ -33,6 +33,11 @@ export interface PlanSources {
 export function planRun(sources: PlanSources): RunPlan {
   const { inputs, rendered } = sources
   const step = { command: inputs.command, env: inputs.env }
+  // A deadline of the user's own `tags` entry is theirs: it is never moved.
+  const perAttempt =
+    DEADLINE_TAG in inputs.tags
+      ? undefined
+      : perAttemptSeconds({ ...inputs, wait: waitsForTasks(inputs), env: sources.env })
   return {
     baseRequest: sharedRequest(sources),
     apps: inputs.tasks.map((spec) => appOf(spec, step)),
@@ -44,6 +49,7 @@ export function planRun(sources: PlanSources): RunPlan {
     pollIntervalSeconds: inputs.pollIntervalSeconds,
     verifyIntervalSeconds: inputs.verifyIntervalSeconds,
     ...(inputs.timeoutSeconds !== undefined ? { timeoutSeconds: inputs.timeoutSeconds } : {}),
+    ...(perAttempt !== undefined ? { attemptDeadlineSeconds: perAttempt } : {}),
     stopOnCancel: inputs.stopOnCancel,
     onTimeout: inputs.onTimeout,
     runUrl: sources.github.runUrl ?? 'outside GitHub Actions',
@@ -130,9 +136,8 @@ function withNetwork(
  */
 function sharedRequest(sources: PlanSources): RunTaskCommandInput {
   const { inputs, rendered, github } = sources
-  // A detached task outlives the job: only max-run-time bounds it.
-  const waits = inputs.wait && inputs.onTimeout !== 'detach'
-  const deadline = taskDeadline({ ...inputs, wait: waits, now: sources.now, env: sources.env })
+  const wait = waitsForTasks(inputs)
+  const deadline = taskDeadline({ ...inputs, wait, now: sources.now, env: sources.env })
   const tags = launchTags(github, inputs.tags, deadline)
   return {
     ...rendered.runTaskRequest,
@@ -141,4 +146,12 @@ function sharedRequest(sources: PlanSources): RunTaskCommandInput {
     ...(inputs.group !== undefined ? { group: inputs.group } : {}),
     ...(tags.length > 0 ? { tags } : {})
   }
+}
+
+/**
+ * Whether the action waits for its tasks for the deadline rules: not with `wait: false`, and not
+ * with `on-timeout: detach`, whose tasks outlive the job: only max-run-time bounds them.
+ */
+function waitsForTasks(inputs: Pick<ActionInputs, 'wait' | 'onTimeout'>): boolean {
+  return inputs.wait && inputs.onTimeout !== 'detach'
 }

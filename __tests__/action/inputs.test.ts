@@ -276,6 +276,15 @@ describe('readInputs', () => {
     ])
   })
 
+  it('takes a launch-rate above the account rate, to be capped at the share, and refuses one under 0.1', () => {
+    expect(
+      readInputs(reader({ definition: 'a.yml', 'launch-rate': '100' }), quiet).launchRate
+    ).toBe(100)
+    expect(() => readInputs(reader({ definition: 'a.yml', 'launch-rate': '0' }), quiet)).toThrow(
+      new UserError("Input 'launch-rate' must be a number of at least 0.1, got '0'")
+    )
+  })
+
   it('refuses a fan-out without waiting', () => {
     expect(() =>
       readInputs(reader({ definition: 'a.yml', count: '5', wait: 'false' }), quiet)

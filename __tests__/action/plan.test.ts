@@ -130,6 +130,28 @@ describe('stepRequest', () => {
     })
   })
 
+  it('with max-run-time (and no timeout), gives each attempt its own deadline from its RunTask', async () => {
+    const plan = planRun(await sources({ 'max-run-time': '20m' }))
+    expect(plan.attemptDeadlineSeconds).toBe(1200)
+    // The plan's tag holds the set's start + max-run-time until a RunTask sets its own.
+    expect(plan.baseRequest.tags).toContainEqual({
+      key: 'hako-oneshot:deadline',
+      value: String(1_800_000_000 + 1200)
+    })
+    // timeout decides while the action waits: one deadline for the set.
+    const timed = planRun(await sources({ 'max-run-time': '20m', timeout: '10m' }))
+    expect(timed.attemptDeadlineSeconds).toBeUndefined()
+    // A deadline of the user's own tags entry is never moved.
+    const own = planRun(
+      await sources({ 'max-run-time': '20m', tags: 'hako-oneshot:deadline=1900000000' })
+    )
+    expect(own.attemptDeadlineSeconds).toBeUndefined()
+    expect(own.baseRequest.tags).toContainEqual({
+      key: 'hako-oneshot:deadline',
+      value: '1900000000'
+    })
+  })
+
   it('tags every task with its deadline: the start of the run + timeout + the 5-minute margin', async () => {
     const plan = planRun({ ...(await sources({ timeout: '30m' })), now: 1_800_000_000_000 })
     expect(plan.baseRequest.tags).toContainEqual({

@@ -2,7 +2,9 @@ import { describe, expect, it } from '@jest/globals'
 import {
   DEADLINE_MARGIN_SECONDS,
   HOSTED_JOB_LIMIT_SECONDS,
-  taskDeadline
+  perAttemptSeconds,
+  taskDeadline,
+  withAttemptDeadline
 } from '../../src/ecs/deadline.js'
 
 // 2026-12-02T03:00:00.250Z: the quarter second rounds up.
@@ -46,5 +48,52 @@ describe('taskDeadline', () => {
     ['timeout with wait: false', { timeoutSeconds: 60, wait: false, env: SELF }, undefined]
   ])('%s', (_, source, expected) => {
     expect(taskDeadline({ now: NOW, ...source })).toBe(expected)
+  })
+})
+
+describe('perAttemptSeconds', () => {
+  it.each([
+    ['max-run-time alone', { maxRunTimeSeconds: 900, wait: true, env: HOSTED }, 900],
+    [
+      'max-run-time with wait: false',
+      { timeoutSeconds: 60, maxRunTimeSeconds: 900, wait: false, env: SELF },
+      900
+    ],
+    [
+      'timeout decides while waiting',
+      { timeoutSeconds: 60, maxRunTimeSeconds: 900, wait: true, env: SELF },
+      undefined
+    ],
+    ['no max-run-time', { wait: true, env: HOSTED }, undefined]
+  ])('%s', (_, source, expected) => {
+    expect(perAttemptSeconds(source)).toBe(expected)
+  })
+})
+
+describe('withAttemptDeadline', () => {
+  const request = {
+    cluster: 'batch',
+    tags: [
+      { key: 'team', value: 'data' },
+      { key: 'hako-oneshot:deadline', value: '1' }
+    ]
+  }
+
+  it('sets the tag to the launch, rounded up to the second, + the seconds, in its place', () => {
+    expect(withAttemptDeadline(request, NOW, 600)).toStrictEqual({
+      cluster: 'batch',
+      tags: [
+        { key: 'team', value: 'data' },
+        { key: 'hako-oneshot:deadline', value: String(START + 600) }
+      ]
+    })
+    // The request given is left as it was.
+    expect(request.tags[1]).toStrictEqual({ key: 'hako-oneshot:deadline', value: '1' })
+  })
+
+  it('leaves a request without the tag, or without seconds, as it is', () => {
+    const untagged = { cluster: 'batch', tags: [{ key: 'team', value: 'data' }] }
+    expect(withAttemptDeadline(untagged, NOW, 600)).toBe(untagged)
+    expect(withAttemptDeadline(request, NOW, undefined)).toBe(request)
   })
 })

@@ -45,7 +45,8 @@ describe.each(FILES)('docs/iam/%s', (file) => {
       ).toEqual(['Action', 'Effect', 'Resource', 'Sid'])
       expect(s.Sid).toMatch(/^[A-Za-z0-9]+$/)
       expect(s.Effect).toBe('Allow')
-      for (const r of list(s.Resource as string | string[])) expect(r).toMatch(/^(\*|arn:aws:)/)
+      for (const r of list(s.Resource as string | string[]))
+        expect(r).toMatch(/^(\*|arn:PARTITION:)/)
     }
     const sids = statements.map((s) => s.Sid)
     expect(new Set(sids).size).toBe(sids.length)
@@ -63,9 +64,27 @@ describe.each(FILES)('docs/iam/%s', (file) => {
     for (const arn of arns) {
       const account = arn.split(':')[4]
       expect(['', '123456789012']).toContain(account)
-      if (arn.startsWith('arn:aws:s3:::'))
-        expect(arn).toMatch(/^arn:aws:s3:::NOTIFICATION_BUCKET\b/)
+      if (arn.startsWith('arn:PARTITION:s3:::'))
+        expect(arn).toMatch(/^arn:PARTITION:s3:::NOTIFICATION_BUCKET\b/)
     }
+  })
+})
+
+describe('docs/iam', () => {
+  it('hard-codes no partition: every ARN is arn:PARTITION:, in the files and on the page', () => {
+    const page = readFileSync(new URL('../../docs/iam/README.md', import.meta.url), 'utf8')
+    for (const t of [...FILES, 'github-oidc-trust-policy.json'].map(text).concat(page)) {
+      expect(t).not.toContain('arn:aws:')
+    }
+    expect(page).toContain('`PARTITION`')
+  })
+
+  it('never leaves PassRole without a role, nor grants ecs:ListTagsForResource', () => {
+    const passRole = policy('action-policy.json').Statement.find(
+      (s) => s.Sid === 'PassTheTaskRolesToEcs'
+    )
+    expect(list(passRole?.Resource ?? []).length).toBeGreaterThan(0)
+    expect(actions(policy('action-policy.json'))).not.toContain('ecs:ListTagsForResource')
   })
 })
 
@@ -74,7 +93,6 @@ describe('the action policy', () => {
     expect(actions(policy('action-policy.json'))).toEqual(
       [
         'ecs:DescribeTaskDefinition',
-        'ecs:ListTagsForResource',
         'ecs:RegisterTaskDefinition',
         'ecs:RunTask',
         'ecs:TagResource',
@@ -104,7 +122,7 @@ describe('the action policy', () => {
     const put = policy('action-policy-run-overrides.json').Statement.find(
       (s) => s.Action === 's3:PutObject'
     )
-    expect(put?.Resource).toBe('arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/service-networks/*')
+    expect(put?.Resource).toBe('arn:PARTITION:s3:::NOTIFICATION_BUCKET/hako-oneshot/service-networks/*')
     expect(actions(policy('task-role-ecs-exec-policy.json'))).toEqual([
       'ssmmessages:CreateControlChannel',
       'ssmmessages:CreateDataChannel',
@@ -135,7 +153,7 @@ describe('the action policy', () => {
     ['s3:ListBucket', { StringLike: { 's3:prefix': 'hako-oneshot/*' } }],
     [
       'ecs:RunTask',
-      { ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:REGION:123456789012:cluster/CLUSTER' } }
+      { ArnEquals: { 'ecs:cluster': 'arn:PARTITION:ecs:REGION:123456789012:cluster/CLUSTER' } }
     ]
   ])('limits %s with a condition', (action, condition) => {
     const statement = policy('action-policy.json').Statement.find((s) =>
@@ -147,9 +165,9 @@ describe('the action policy', () => {
 
   it('reads notifications under the prefix only', () => {
     const get = policy('action-policy.json').Statement.find((s) => s.Action === 's3:GetObject')
-    expect(get?.Resource).toBe('arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/*')
+    expect(get?.Resource).toBe('arn:PARTITION:s3:::NOTIFICATION_BUCKET/hako-oneshot/*')
     const list = policy('action-policy.json').Statement.find((s) => s.Action === 's3:ListBucket')
-    expect(list?.Resource).toBe('arn:aws:s3:::NOTIFICATION_BUCKET')
+    expect(list?.Resource).toBe('arn:PARTITION:s3:::NOTIFICATION_BUCKET')
   })
 })
 
@@ -161,14 +179,14 @@ describe('who may write which key', () => {
 
   it('lets the action write only the task definition cache and the re-run records', () => {
     expect(putResources('action-policy.json')).toEqual([
-      'arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/task-definitions/*',
-      'arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/runs/*'
+      'arn:PARTITION:s3:::NOTIFICATION_BUCKET/hako-oneshot/task-definitions/*',
+      'arn:PARTITION:s3:::NOTIFICATION_BUCKET/hako-oneshot/runs/*'
     ])
   })
 
   it('lets the notifier write only the task-ARN keys, never the cache that chooses revisions', () => {
     expect(putResources('notifier-policy.json')).toEqual([
-      'arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/arn:aws:ecs:*'
+      'arn:PARTITION:s3:::NOTIFICATION_BUCKET/hako-oneshot/arn:PARTITION:ecs:*'
     ])
     const statements = at(
       loadNotifierTemplate(),
@@ -243,7 +261,16 @@ describe('docs/iam/README.md, and the deploy commands of README.md and docs/noti
     const declared = Object.keys(at(loadNotifierTemplate(), 'Parameters') as object)
     const commands = read('README.md') + read('docs/notifier.md')
     const used = [...commands.matchAll(/^ {4}([A-Za-z]+)=/gm)].map((m) => m[1])
-    expect(new Set(used)).toEqual(new Set(['ClusterArns', 'Prefix', 'RetentionDays', 'BucketName']))
+    expect(new Set(used)).toEqual(
+      new Set([
+        'ClusterArns',
+        'Prefix',
+        'BucketName',
+        'GitHubRepository',
+        'PassRoleArns',
+        'TaskLogGroupName'
+      ])
+    )
     for (const name of used) expect(declared).toContain(name)
   })
 })
@@ -255,13 +282,13 @@ describe('the summary policy', () => {
         Sid: 'ReadTheLedger',
         Effect: 'Allow',
         Action: 's3:GetObject',
-        Resource: 'arn:aws:s3:::NOTIFICATION_BUCKET/hako-oneshot/runs/*'
+        Resource: 'arn:PARTITION:s3:::NOTIFICATION_BUCKET/hako-oneshot/runs/*'
       },
       {
         Sid: 'ListTheLedger',
         Effect: 'Allow',
         Action: 's3:ListBucket',
-        Resource: 'arn:aws:s3:::NOTIFICATION_BUCKET',
+        Resource: 'arn:PARTITION:s3:::NOTIFICATION_BUCKET',
         Condition: { StringLike: { 's3:prefix': 'hako-oneshot/runs/*' } }
       }
     ])
@@ -277,20 +304,20 @@ describe('the sweeper policy', () => {
         Action: 'ecs:ListTasks',
         Resource: '*',
         Condition: {
-          ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:REGION:123456789012:cluster/CLUSTER' }
+          ArnEquals: { 'ecs:cluster': 'arn:PARTITION:ecs:REGION:123456789012:cluster/CLUSTER' }
         }
       },
       {
         Sid: 'ReadClusterTasks',
         Effect: 'Allow',
         Action: 'ecs:DescribeTasks',
-        Resource: 'arn:aws:ecs:REGION:123456789012:task/CLUSTER/*'
+        Resource: 'arn:PARTITION:ecs:REGION:123456789012:task/CLUSTER/*'
       },
       {
         Sid: 'StopTasksWithDeadline',
         Effect: 'Allow',
         Action: 'ecs:StopTask',
-        Resource: 'arn:aws:ecs:REGION:123456789012:task/CLUSTER/*',
+        Resource: 'arn:PARTITION:ecs:REGION:123456789012:task/CLUSTER/*',
         Condition: { Null: { 'aws:ResourceTag/hako-oneshot:deadline': 'false' } }
       }
     ])
@@ -306,7 +333,8 @@ describe('docs/iam/github-oidc-trust-policy.json', () => {
           Sid: 'GitHubActionsOfOneRepository',
           Effect: 'Allow',
           Principal: {
-            Federated: 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com'
+            Federated:
+              'arn:PARTITION:iam::123456789012:oidc-provider/token.actions.githubusercontent.com'
           },
           Action: 'sts:AssumeRoleWithWebIdentity',
           Condition: {

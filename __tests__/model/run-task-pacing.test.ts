@@ -99,5 +99,6 @@ describe('jobLaunchRate', () => {
     expect(jobLaunchRate(alone, FARGATE_RUN_TASK_BUDGET)).toBe(10)
     expect(jobLaunchRate(alone, RUN_TASK_BUDGET, 5)).toBe(5)
     expect(jobLaunchRate(alone, RUN_TASK_BUDGET, 40)).toBe(20)
+    expect(jobLaunchRate(alone, RUN_TASK_BUDGET, 100)).toBe(20)
   })
 })

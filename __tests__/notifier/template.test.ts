@@ -203,6 +203,7 @@ describe('notifier/template.yml', () => {
 
   it('names only resources that are declared or are parameters', () => {
     const declared = new Set([
+      'AWS::NoValue',
       ...Object.keys(at(template, 'Resources') as object),
       ...Object.keys(at(template, 'Parameters') as object)
     ])
@@ -222,7 +223,9 @@ describe('notifier/template.yml', () => {
     const conditions = Object.values(at(template, 'Resources') as Record<string, object>)
       .map((r) => (r as { Condition?: string }).Condition)
       .filter((c) => c !== undefined)
-    expect(new Set(conditions)).toEqual(new Set(['CreateBucket']))
+    expect(new Set(conditions)).toEqual(
+      new Set(['CreateBucket', 'MakeTaskLogGroup', 'CreateOidcProvider', 'CreateRole'])
+    )
   })
 
   it('runs the sweeper every minute with the clusters in env, retrying nothing', () => {

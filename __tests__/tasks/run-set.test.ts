@@ -233,6 +233,40 @@ describe('runTaskSet', () => {
     expect(result.settledArns).toEqual([arn(0), arn(3), arn(1), arn(2)])
   })
 
+  it('with max-run-time, gives each RunTask its own deadline: its launch + max-run-time', async () => {
+    const tags = [
+      { key: 'team', value: 'data' },
+      { key: 'hako-oneshot:deadline', value: '1' },
+      { key: 'github:run-id', value: '7' }
+    ]
+    const { runCalls, runTimes } = await fanOut({
+      baseRequest: { ...BASE, tags },
+      attemptDeadlineSeconds: 600,
+      maxParallel: 1,
+      specs: [{ env: { RUN_MS: '90000' } }, { env: { RUN_MS: '1000' } }]
+    })
+    expect(runCalls).toHaveLength(2)
+    // The second task starts after the first stopped, 90 s later: its deadline is 90 s later.
+    expect(runTimes[1]! - runTimes[0]!).toBeGreaterThanOrEqual(90_000)
+    expect(runCalls.map((c) => c.tags)).toEqual(
+      runTimes.map((at) => [
+        { key: 'team', value: 'data' },
+        { key: 'hako-oneshot:deadline', value: String(Math.ceil(at / 1000) + 600) },
+        { key: 'github:run-id', value: '7' }
+      ])
+    )
+  })
+
+  it("without max-run-time deciding, every RunTask carries the plan's deadline as it is", async () => {
+    const tags = [{ key: 'hako-oneshot:deadline', value: '1800002100' }]
+    const { runCalls } = await fanOut({
+      baseRequest: { ...BASE, tags },
+      maxParallel: 1,
+      specs: [{ env: { RUN_MS: '90000' } }, { env: { RUN_MS: '1000' } }]
+    })
+    expect(runCalls.map((c) => c.tags)).toEqual([tags, tags])
+  })
+
   it('names the failed tasks, and sets the single-task outputs when exactly one task ran', async () => {
     const { outputs, result } = await fanOut({
       specs: [{ env: { EXIT: '4' } }, { env: { B: '1' } }],

@@ -37,7 +37,8 @@ export interface DeadlineSource {
  * The task's deadline in epoch seconds (UTC), or undefined for none: the first of `timeout`
  * (while the action waits, plus the margin), `max-run-time` (no margin), a GitHub-hosted job's
  * 6 hours (while the action waits, plus the margin), and none (docs/deadlines.md, "Which
- * deadline a task gets").
+ * deadline a task gets"). `now` is the set's start; a `max-run-time` deadline counts from each
+ * attempt's own RunTask instead (`perAttemptSeconds`, `withAttemptDeadline`).
  */
 export function taskDeadline(source: DeadlineSource): number | undefined {
   // Rounded up, so the tag never names a second before the limit it stands for.
@@ -50,4 +51,34 @@ export function taskDeadline(source: DeadlineSource): number | undefined {
     return start + HOSTED_JOB_LIMIT_SECONDS + DEADLINE_MARGIN_SECONDS
   }
   return undefined
+}
+
+/**
+ * The seconds each attempt's deadline counts from its own RunTask, when the `max-run-time` rule
+ * is the one that decides (as AWS Batch's attempt timeout: a retry or a task a queue starts late
+ * gets its whole run time); undefined when the deadline is the set's (`timeout`, the hosted
+ * limit) or there is none.
+ */
+export function perAttemptSeconds(source: Omit<DeadlineSource, 'now'>): number | undefined {
+  if (source.wait && source.timeoutSeconds !== undefined) return undefined
+  return source.maxRunTimeSeconds
+}
+
+/**
+ * The request with its deadline tag set to `launchedAt` (epoch ms, rounded up to the second) +
+ * `seconds`: called for each RunTask (src/tasks/launcher.ts). The tag keeps its place; a request
+ * without the tag is returned as it is. The plan gives `seconds` only when the tag is the
+ * action's own, never over a `tags` entry of the user's with the same key (src/plan.ts).
+ */
+export function withAttemptDeadline<T extends { tags?: { key?: string; value?: string }[] }>(
+  request: T,
+  launchedAt: number,
+  seconds: number | undefined
+): T {
+  if (seconds === undefined || !request.tags?.some((t) => t.key === DEADLINE_TAG)) return request
+  const value = String(Math.ceil(launchedAt / 1000) + seconds)
+  return {
+    ...request,
+    tags: request.tags.map((t) => (t.key === DEADLINE_TAG ? { ...t, value } : t))
+  }
 }

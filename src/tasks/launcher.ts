@@ -4,6 +4,7 @@
  * Auto Scaling group out when the definition names one; account quotas are waited out with
  * retries spread over the fan-out, and the job says once which quota it waits for.
  */
+import { withAttemptDeadline } from '../ecs/deadline.js'
 import type { AccountQuota } from '../ecs/errors.js'
 import { newClientToken } from '../ecs/run-task-fields.js'
 import { runTask, type RunTaskDeps } from '../ecs/run-task.js'
@@ -14,7 +15,7 @@ import { startDeadline } from './start-and-stop-rules.js'
 /** What the run plan gives the launcher, and when the set began (the start deadline rule). */
 export interface LauncherOptions extends Pick<
   RunPlan,
-  'baseRequest' | 'apps' | 'timeoutSeconds' | 'scaleOut'
+  'baseRequest' | 'apps' | 'timeoutSeconds' | 'scaleOut' | 'attemptDeadlineSeconds'
 > {
   startedAt: number
   /** Called the moment a RunTask call returns tasks, with their ARNs and their indexes. */
@@ -46,7 +47,11 @@ export function launcher(
     const count = Math.min(indexes.length, MAX_RUN_TASK_COUNT)
     logger.debug(`RunTask for task #${indexes.join(', #')} (count ${count})`)
     const tasks = await runTask(deps, {
-      request: requestFor(options.baseRequest, app, count),
+      request: withAttemptDeadline(
+        requestFor(options.baseRequest, app, count),
+        clock.now(),
+        options.attemptDeadlineSeconds
+      ),
       clientToken: options.clientTokenOf?.(indexes.slice(0, count)) ?? newClientToken(),
       deadline: startDeadline(clock.now(), options),
       signal,

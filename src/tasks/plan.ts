@@ -35,6 +35,12 @@ export interface RunPlan {
   verifyIntervalSeconds: number
   /** The `timeout` input; undefined: none. */
   timeoutSeconds?: number
+  /**
+   * `max-run-time` when it decides the deadline tag: each RunTask sets the tag to its own
+   * launch + this (src/ecs/deadline.ts, withAttemptDeadline); undefined: the tag in
+   * `baseRequest` stands for every task.
+   */
+  attemptDeadlineSeconds?: number
   stopOnCancel: boolean
   /** At `timeout`: stop the tasks, or leave them running and end the step (`detach`). */
   onTimeout?: 'stop' | 'detach'

@@ -162,6 +162,7 @@ export async function runTaskSet(
         apps: options.apps,
         startedAt,
         timeoutSeconds: options.timeoutSeconds,
+        attemptDeadlineSeconds: options.attemptDeadlineSeconds,
         scaleOut: options.scaleOut,
         onStarted: (arns, indexes) => startedNow(arns, indexes, false),
         ...(ledger !== undefined

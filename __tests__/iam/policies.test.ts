@@ -122,7 +122,9 @@ describe('the action policy', () => {
     const put = policy('action-policy-run-overrides.json').Statement.find(
       (s) => s.Action === 's3:PutObject'
     )
-    expect(put?.Resource).toBe('arn:PARTITION:s3:::NOTIFICATION_BUCKET/hako-oneshot/service-networks/*')
+    expect(put?.Resource).toBe(
+      'arn:PARTITION:s3:::NOTIFICATION_BUCKET/hako-oneshot/service-networks/*'
+    )
     expect(actions(policy('task-role-ecs-exec-policy.json'))).toEqual([
       'ssmmessages:CreateControlChannel',
       'ssmmessages:CreateDataChannel',

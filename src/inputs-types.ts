@@ -108,6 +108,11 @@ export interface ActionInputs {
    * either. Default: `failed` for a matrix or a set, `all` for a lone task.
    */
   rerun: 'failed' | 'all'
+  /**
+   * Whose exit code is the task's: a container's name, `all-essential`, or undefined for the
+   * app container (hako's rule). Checked against the definition's containers by the plan.
+   */
+  exitCodeContainer?: string
   /** At `timeout`: stop the tasks (`stop`) or leave them running and end the step (`detach`). */
   onTimeout: 'stop' | 'detach'
   /**

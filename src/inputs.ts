@@ -138,6 +138,7 @@ export function readInputs(read: InputReader = defaultReader, log = core.debug):
     attempts: take('attempts', (v) => parseInteger('attempts', v, 1, MAX_ATTEMPTS)) ?? 3,
     retryOn: take('retry-on', (v) => parseRetryOn('retry-on', v)) ?? [],
     onTimeout: take('on-timeout', (v) => parseOnTimeout(v)) ?? 'stop',
+    exitCodeContainer: text('exit-code-container'),
     taskArns: take('task-arns', (v) => parseTaskArns(v)) ?? [],
     jobs: optional(parseJobs)('jobs')
   } satisfies Omit<ActionInputs, 'tasks' | 'fanOut' | 'rerun'>

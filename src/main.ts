@@ -241,6 +241,7 @@ async function runAndReport(ctx: RunContext): Promise<void> {
         specs: inputs.tasks,
         cluster: rendered.cluster,
         region: clients.region,
+        ...(ctx.plan.rule !== undefined ? { rule: ctx.plan.rule } : {}),
         logsUrlOf: (taskArn) => {
           const link = logsLink({
             logConfiguration: rendered.appLogConfiguration,
@@ -260,7 +261,8 @@ async function runAndReport(ctx: RunContext): Promise<void> {
       logConfiguration: rendered.appLogConfiguration,
       logLines: inputs.logLines,
       fanOut: inputs.fanOut,
-      signal: deps.cancelSignal
+      signal: deps.cancelSignal,
+      ...(ctx.plan.rule !== undefined ? { rule: ctx.plan.rule } : {})
     }
   )
   let resolved = ctx.resolved
@@ -297,6 +299,7 @@ async function runAndReport(ctx: RunContext): Promise<void> {
       logLines: inputs.logLines,
       followed,
       tail: (place, lines) => logs.tail(place, lines),
+      ...(ctx.plan.rule !== undefined ? { rule: ctx.plan.rule } : {}),
       failOnError: inputs.failOnError,
       stopOnCancel: inputs.stopOnCancel,
       timeoutSeconds: inputs.timeoutSeconds,

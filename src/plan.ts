@@ -10,6 +10,8 @@ import { DEADLINE_TAG, perAttemptSeconds, taskDeadline } from './ecs/deadline.js
 import { defaultStartedBy, launchTags } from './ecs/run-task-fields.js'
 import { taskResourcesOf } from './ecs/scale-out.js'
 import type { ActionInputs } from './inputs-types.js'
+import { APP_RULE, type ResultRule } from './model/result.js'
+import { UserError } from './util/errors.js'
 import type { NotificationPrefix } from './model/task.js'
 import { taskOverrideOf } from './definition/run-overrides.js'
 import { appOverrideOf, requestFor, type AppCommandEnv } from './tasks/batch.js'
@@ -52,6 +54,10 @@ export function planRun(sources: PlanSources): RunPlan {
     ...(perAttempt !== undefined ? { attemptDeadlineSeconds: perAttempt } : {}),
     stopOnCancel: inputs.stopOnCancel,
     onTimeout: inputs.onTimeout,
+    rule: resultRuleOf(
+      inputs.exitCodeContainer,
+      rendered.registerRequest.containerDefinitions ?? []
+    ),
     runUrl: sources.github.runUrl ?? 'outside GitHub Actions',
     scaleOut: {
       group: rendered.autoscalingGroupForOneshot,
@@ -155,3 +161,29 @@ function sharedRequest(sources: PlanSources): RunTaskCommandInput {
 function waitsForTasks(inputs: Pick<ActionInputs, 'wait' | 'onTimeout'>): boolean {
   return inputs.wait && inputs.onTimeout !== 'detach'
 }
+
+/**
+ * The rule of `exit-code-container` over the task's containers (in definition order): a
+ * container of the task by name, every essential container (`all-essential`), or the app
+ * container when the input is empty.
+ * @throws UserError naming the input when the container is not one of the task's.
+ */
+export function resultRuleOf(
+  input: string | undefined,
+  containers: readonly { name?: string; essential?: boolean }[]
+): ResultRule {
+  if (input === undefined) return APP_RULE
+  const names = containers.map((c) => c.name ?? '')
+  if (input === ALL_ESSENTIAL) {
+    // ECS takes a container without `essential` as essential.
+    return { essential: containers.filter((c) => c.essential !== false).map((c) => c.name ?? '') }
+  }
+  if (names.includes(input)) return { container: input }
+  throw new UserError(
+    `Input 'exit-code-container' names '${input}', which is not a container of this task ` +
+      `(${names.join(', ')}): give one of them, or ${ALL_ESSENTIAL}`
+  )
+}
+
+/** `exit-code-container`'s value for every essential container. */
+export const ALL_ESSENTIAL = 'all-essential'

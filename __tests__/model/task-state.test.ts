@@ -1,9 +1,8 @@
+import { taskExitCode, isIncompleteStop } from '../../src/model/result.js'
 import { describe, expect, it } from '@jest/globals'
 import type { Task } from '@aws-sdk/client-ecs'
 import {
   describeContainers,
-  exitCodeOf,
-  isIncompleteStop,
   regionOfArn,
   snapshotFromDescribe,
   snapshotFromEvent,
@@ -145,7 +144,7 @@ describe('exitCodeOf (hako: the app container, 127 without one, docs/hako.md, "E
       143
     ]
   ])('%s: %d', (_, snapshot, code) => {
-    expect(exitCodeOf(snapshot)).toBe(code)
+    expect(taskExitCode(snapshot)).toBe(code)
   })
 })
 

@@ -1,6 +1,7 @@
+import { taskExitCode } from '../../src/model/result.js'
 import { describe, expect, it } from '@jest/globals'
 import { resultOutputs } from '../../src/report/outputs.js'
-import { exitCodeOf, snapshotFromEvent } from '../../src/model/task-state.js'
+import { snapshotFromEvent } from '../../src/model/task-state.js'
 import { TASK_ARN, fixture } from '../wait/fixtures.js'
 
 describe('resultOutputs', () => {
@@ -8,7 +9,7 @@ describe('resultOutputs', () => {
     const task = snapshotFromEvent(fixture('stopped-oom').detail)
     expect(
       resultOutputs(
-        { task, exitCode: exitCodeOf(task) },
+        { task, exitCode: taskExitCode(task) },
         { logsUrl: 'https://example.invalid/logs' }
       )
     ).toEqual({
@@ -41,7 +42,7 @@ describe('resultOutputs', () => {
 
   it('gives the 127 of a task whose image could not be pulled (hako, docs/hako.md, "Exit code")', () => {
     const task = snapshotFromEvent(fixture('stopped-pull-failure').detail)
-    const out = resultOutputs({ task, exitCode: exitCodeOf(task) })
+    const out = resultOutputs({ task, exitCode: taskExitCode(task) })
     expect(out['exit-code']).toBe('127')
     expect(out['stop-code']).toBe('TaskFailedToStart')
     expect(out['started-at']).toBe('')

@@ -1,6 +1,7 @@
+import { taskExitCode } from '../../src/model/result.js'
 import { describe, expect, it } from '@jest/globals'
 import { escapeMarkdown, failureAnnotation, taskSummary } from '../../src/report/summary.js'
-import { exitCodeOf, snapshotFromEvent } from '../../src/model/task-state.js'
+import { snapshotFromEvent } from '../../src/model/task-state.js'
 import type { TaskSnapshot } from '../../src/model/task.js'
 import { TASK_ARN, fixture } from '../wait/fixtures.js'
 
@@ -142,6 +143,6 @@ describe('failureAnnotation', () => {
       'Task 0123456789abcdef0123456789abcdef exited with code 127; stopped reason: line\\nbreak; the task has no app container'
     ]
   ])('%s', (_, task, text) => {
-    expect(failureAnnotation({ task, exitCode: exitCodeOf(task) })).toBe(text)
+    expect(failureAnnotation({ task, exitCode: taskExitCode(task) })).toBe(text)
   })
 })

@@ -51,7 +51,7 @@ describe('the simulator and a command', () => {
   })
 
   /** Runs one task with this command override and env, and returns the app's exit code. */
-  async function exitCodeOf(
+  async function taskExitCode(
     command: string[] | undefined,
     env: Record<string, string> = {}
   ): Promise<number | undefined> {
@@ -88,14 +88,14 @@ describe('the simulator and a command', () => {
   }
 
   it('ends a task told sh -c "exit 3" with exit code 3', async () => {
-    expect(await exitCodeOf(['sh', '-c', 'exit 3'])).toBe(3)
+    expect(await taskExitCode(['sh', '-c', 'exit 3'])).toBe(3)
   })
 
   it('lets SIM_EXIT_CODE win over the command', async () => {
-    expect(await exitCodeOf(['sh', '-c', 'exit 3'], { SIM_EXIT_CODE: '5' })).toBe(5)
+    expect(await taskExitCode(['sh', '-c', 'exit 3'], { SIM_EXIT_CODE: '5' })).toBe(5)
   })
 
   it('ends a real program with 0 when nothing scripts it', async () => {
-    expect(await exitCodeOf(['bundle', 'exec', 'rake'])).toBe(0)
+    expect(await taskExitCode(['bundle', 'exec', 'rake'])).toBe(0)
   })
 })

@@ -106,27 +106,6 @@ export function appContainer(snapshot: TaskSnapshot): ContainerOutcome | undefin
 }
 
 /**
- * The task's exit code: the `app` container's exitCode; 127 when it stopped without one (image
- * pull failure, task stopped before start, no `app` in the task), hako's rule (docs/hako.md, "Exit code").
- */
-export function exitCodeOf(snapshot: TaskSnapshot): number {
-  return appContainer(snapshot)?.exitCode ?? MISSING_EXIT_CODE
-}
-
-/**
- * True for a STOPPED state that a newer event may still complete: an essential container
- * exited, yet `app` has neither an exit code nor a reason. The ECS agent has sent such an event
- * before the exit codes were known, followed by a complete one (docs/ecs-events.md, "STOPPED without exit codes").
- */
-export function isIncompleteStop(snapshot: TaskSnapshot): boolean {
-  if (snapshot.lastStatus !== 'STOPPED' || snapshot.stopCode !== 'EssentialContainerExited') {
-    return false
-  }
-  const app = appContainer(snapshot)
-  return app !== undefined && app.exitCode === undefined && app.reason === undefined
-}
-
-/**
  * How long a task ran: from its start (or creation) to its stop by its own timestamps, else from
  * RunTask's answer to when its end was seen; undefined when neither is known.
  */

@@ -6,6 +6,7 @@
  */
 import type { RunTaskCommandInput } from '@aws-sdk/client-ecs'
 import type { FanOut } from '../model/fan-out.js'
+import type { ResultRule } from '../model/result.js'
 import type { NotificationPrefix } from '../model/task.js'
 import type { AppCommandEnv } from './batch.js'
 import type { TaskResources } from '../ecs/scale-out.js'
@@ -42,6 +43,8 @@ export interface RunPlan {
    */
   attemptDeadlineSeconds?: number
   stopOnCancel: boolean
+  /** Whose exit code is the task's (`exit-code-container`); default the app container's. */
+  rule?: ResultRule
   /** At `timeout`: stop the tasks, or leave them running and end the step (`detach`). */
   onTimeout?: 'stop' | 'detach'
   /** The workflow run's URL, for StopTask reasons. */

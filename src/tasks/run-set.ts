@@ -120,6 +120,7 @@ export async function runTaskSet(
       prefix,
       pollIntervalSeconds: options.pollIntervalSeconds,
       verifyIntervalSeconds: options.verifyIntervalSeconds,
+      ...(options.rule !== undefined ? { rule: options.rule } : {}),
       onStart: (taskArn, task) => {
         queue.onStart(taskArn, task)
         deps.events?.started?.(taskArn, task)
@@ -141,7 +142,10 @@ export async function runTaskSet(
             ...task,
             taskArn,
             end,
-            status: statusOf({ state: 'ended', end, stopRequested: record.stopRequested }),
+            status: statusOf(
+              { state: 'ended', end, stopRequested: record.stopRequested },
+              options.rule
+            ),
             adopted: task.taskAttempt === adopt.get(task.index)?.taskAttempt,
             ...(stopRequest !== undefined ? { stopRequest } : {})
           })
@@ -211,7 +215,13 @@ export async function runTaskSet(
           ? startedAt + options.timeoutSeconds * 1000
           : undefined,
       stopReasons: stopReasons(options),
-      retry: options.retry && new RetryPolicy(options.retry, options.apps.length),
+      retry:
+        options.retry &&
+        new RetryPolicy(
+          { ...options.retry, ...(options.rule !== undefined ? { rule: options.rule } : {}) },
+          options.apps.length
+        ),
+      ...(options.rule !== undefined ? { rule: options.rule } : {}),
       only: options.only,
       ...(adopt.size > 0 ? { adopt } : {}),
       ...(options.waitOnly === true ? { rerunAdopted: false } : {})

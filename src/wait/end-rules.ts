@@ -3,7 +3,7 @@
  * (engine.ts) applies them to each task it watches, whatever the size of the set and whichever
  * way it reads (GET, LIST, DescribeTasks). The lines it logs are built in messages.ts.
  */
-import { isIncompleteStop } from '../model/task-state.js'
+import { APP_RULE, isIncompleteStop, type ResultRule } from '../model/result.js'
 import type { TaskSnapshot } from '../model/task.js'
 
 /**
@@ -65,11 +65,15 @@ export type StopVerdict =
  * The newest `detail.version` wins: duplicates and older events change nothing
  * (docs/ecs-events.md, "Delivery"). A DescribeTasks answer has no version and is taken as new.
  */
-export function stopVerdict(current: TaskSnapshot | undefined, read: TaskSnapshot): StopVerdict {
+export function stopVerdict(
+  current: TaskSnapshot | undefined,
+  read: TaskSnapshot,
+  rule: ResultRule = APP_RULE
+): StopVerdict {
   if (current !== undefined && read.source === 's3') {
     if ((read.version ?? -1) <= (current.version ?? -1)) return 'ignore'
   }
-  return isIncompleteStop(read) ? 'incomplete' : 'end'
+  return isIncompleteStop(read, rule) ? 'incomplete' : 'end'
 }
 
 /** True once an incomplete stop has been re-read for the whole grace. */

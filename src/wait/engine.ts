@@ -25,6 +25,7 @@ import { S3Reader, type KeyOwner, type ListResult, type ReadResult } from './s3-
 import { errorsInARow } from './s3-health.js'
 import { s3ReadDelayMs } from './schedule.js'
 import { judgeVerify, planVerify, settleStop } from './verify-check.js'
+import type { ResultRule } from '../model/result.js'
 import {
   keyOf,
   paceAgeMs,
@@ -54,6 +55,8 @@ export interface WaitEngineOptions {
   pollIntervalSeconds: number
   /** Seconds without stopped.json after which DescribeTasks checks a task; 0 never. */
   verifyIntervalSeconds: number
+  /** Whose exit code is the task's, for the incomplete-stop rule (default the app's). */
+  rule?: ResultRule
   /** Called once per task, as soon as its end is known. */
   onEnd: (end: TaskEnd) => void
   /**
@@ -315,7 +318,8 @@ export class WaitEngine {
     const plan = planVerify([...this.watched.values()], verifyMs, clock.now())
     if (plan.settle.length === 0 && plan.verify.length === 0) return
     if (verifyMs === 0) {
-      for (const w of plan.settle) this.commit(w, settleStop(w, undefined, false))
+      for (const w of plan.settle)
+        this.commit(w, settleStop(w, undefined, false, this.options.rule))
       return
     }
     const arns = [...plan.settle, ...plan.verify].map((w) => w.arn)
@@ -324,7 +328,7 @@ export class WaitEngine {
     if (call === undefined) return
     if (call.line !== undefined) this.log(call.line)
     const answer = call.answer
-    for (const w of plan.settle) this.commit(w, settleStop(w, answer, true))
+    for (const w of plan.settle) this.commit(w, settleStop(w, answer, true, this.options.rule))
     const t = clock.now()
     for (const w of plan.verify)
       w.nextVerifyAt = nextVerifyAt(w.stopRequested === true, verifyMs, t)
@@ -340,7 +344,8 @@ export class WaitEngine {
   private observe(obs: Observation, now: number): void {
     const w = this.watched.get(obs.arn)
     if (w === undefined) return
-    const ctx = { now, cluster: this.options.cluster, prefix: this.options.prefix }
+    const { cluster, prefix, rule } = this.options
+    const ctx = { now, cluster, prefix, ...(rule !== undefined ? { rule } : {}) }
     this.commit(w, applyObservation(w, obs, ctx))
   }
 

@@ -7,6 +7,7 @@
 import { escapeLogText } from '../util/safe-text.js'
 import type { NotificationPrefix, TaskEnd, TaskSnapshot } from '../model/task.js'
 import { INCOMPLETE_STOP_GRACE_MS, graceOver, isLost, stopVerdict } from './end-rules.js'
+import { APP_RULE, type ResultRule } from '../model/result.js'
 import { deniedMessage, startedLine } from './messages.js'
 import { s3Url } from '../aws/s3.js'
 import { keyOf, type NotificationName, type WatchedTask } from './watched-task.js'
@@ -52,13 +53,15 @@ export interface ApplyContext {
   cluster: string
   /** The notification prefix; undefined when the wait runs through DescribeTasks alone. */
   prefix?: NotificationPrefix
+  /** Whose exit code is the task's, for the incomplete-stop rule (default the app's). */
+  rule?: ResultRule
 }
 
 /** The change that `obs` makes to the task `w` (pure). */
 export function applyObservation(w: WatchedTask, obs: Observation, ctx: ApplyContext): Applied {
   switch (obs.kind) {
     case 'stopped':
-      return applyStoppedJson(w, obs.task, obs.etag, ctx.now)
+      return applyStoppedJson(w, obs.task, obs.etag, ctx.now, ctx.rule ?? APP_RULE)
     case 'started':
       return applyStarted(w, obs.task, {})
     case 'absent':
@@ -79,7 +82,7 @@ export function applyObservation(w: WatchedTask, obs: Observation, ctx: ApplyCon
       return { patch, logs: [{ level: 'warning', message: `Ignoring ${url}: ${obs.why}`, once }] }
     }
     case 'described':
-      return applyDescribed(w, obs.task, ctx.now)
+      return applyDescribed(w, obs.task, ctx.now, ctx.rule ?? APP_RULE)
     case 'missing': {
       if (!isLost(w.lastFoundAt, ctx.now)) return { patch: {}, logs: [] }
       const reason =
@@ -119,11 +122,12 @@ function applyStoppedJson(
   w: WatchedTask,
   task: TaskSnapshot,
   etag: string | undefined,
-  now: number
+  now: number,
+  rule: ResultRule
 ): Applied {
   const patch = clearDenied(w, 'stopped')
   if (etag !== undefined) patch.etag = etag
-  const verdict = stopVerdict(w.stopped, task)
+  const verdict = stopVerdict(w.stopped, task, rule)
   if (verdict === 'ignore') return { patch, logs: [] }
   patch.stopped = task
   if (verdict === 'end') {
@@ -140,13 +144,20 @@ function applyStoppedJson(
 }
 
 /** Describe mode: what one DescribeTasks answer says of one task. */
-function applyDescribed(w: WatchedTask, task: TaskSnapshot, now: number): Applied {
+function applyDescribed(
+  w: WatchedTask,
+  task: TaskSnapshot,
+  now: number,
+  rule: ResultRule
+): Applied {
   const seen: Applied =
     task.lastStatus === 'RUNNING' || task.startedAt !== undefined
       ? applyStarted(w, task, { lastFoundAt: now })
       : { patch: { lastFoundAt: now }, logs: [] }
   if (task.lastStatus !== 'STOPPED') return seen
-  if (stopVerdict(undefined, task) === 'end') return { ...seen, end: { kind: 'stopped', task } }
+  if (stopVerdict(undefined, task, rule) === 'end') {
+    return { ...seen, end: { kind: 'stopped', task } }
+  }
   const incompleteSince = w.incompleteSince ?? now
   const patch = { ...seen.patch, incompleteSince }
   if (!graceOver(incompleteSince, now)) return { ...seen, patch }

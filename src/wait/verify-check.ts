@@ -17,6 +17,7 @@ import {
   verifyBatch,
   verifyVerdict
 } from './end-rules.js'
+import { APP_RULE, type ResultRule } from '../model/result.js'
 import {
   getObjectDeniedMessage,
   nameSome,
@@ -59,7 +60,8 @@ function endsAt(task: TaskSnapshot, message: string): Applied {
 export function settleStop(
   w: WatchedTask,
   answer: DescribeAnswer | undefined,
-  ecsAsked: boolean
+  ecsAsked: boolean,
+  rule: ResultRule = APP_RULE
 ): Applied {
   const stopped = w.stopped as TaskSnapshot
   if (!ecsAsked) {
@@ -71,7 +73,7 @@ export function settleStop(
     )
   }
   const task = answer?.found.get(w.arn)
-  if (task?.lastStatus === 'STOPPED' && stopVerdict(undefined, task) === 'end') {
+  if (task?.lastStatus === 'STOPPED' && stopVerdict(undefined, task, rule) === 'end') {
     return endsAt(
       task,
       `DescribeTasks completes the stop of task ${w.id} that stopped.json left open`

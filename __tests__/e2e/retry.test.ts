@@ -8,13 +8,6 @@ import { resolve } from 'node:path'
 import { runAction, type ActionResult } from '../../sim/action-runner.js'
 import { startLocalAws, type LocalAws } from '../../sim/index.js'
 
-/**
- * Each run is a step of its own, named as the runner names steps without an id (`__run`,
- * `__run_2`, ...): steps of one job never share a place in the ledger.
- */
-let steps = 0
-const nextStep = (): string => (++steps === 1 ? '__run' : `__run_${steps}`)
-
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const DEFINITION = '__fixtures__/e2e/oneshot.yml'
 const GITHUB = {
@@ -36,7 +29,7 @@ function main(
       'poll-interval': '0.2',
       ...inputs
     },
-    env: { ...local.env, ...GITHUB, GITHUB_ACTION: nextStep(), ...env },
+    env: { ...local.env, ...GITHUB, GITHUB_ACTION: `__run_${env.GITHUB_RUN_ID ?? ''}`, ...env },
     cwd: ROOT
   })
 }
@@ -202,7 +195,7 @@ describe('retries and re-runs against the local simulator', () => {
         'poll-interval': '0.2',
         ...inputs
       },
-      env: { ...local.env, ...GITHUB, GITHUB_RUN_ID: '9006' },
+      env: { ...local.env, ...GITHUB, GITHUB_RUN_ID: '9006', GITHUB_ACTION: '__run_9006' },
       cwd: ROOT,
       signal: { name: 'SIGKILL', when: (out) => out.includes('Started task:') }
     })

@@ -145,10 +145,12 @@ export class WorkQueue {
     return this.records[index]
   }
 
-  /** Which attempt (1-based, in this run) the next launch of task `index` is. */
-  nextAttemptOf(index: number): number {
-    const record = this.records[index]
-    return record === undefined ? 1 : attemptsOf(record) + 1
+  /**
+   * Which attempt (1-based, in this run) task `index` is on: the one being launched, or the one
+   * RunTask returned or a re-run adopted, until it ends and runs again.
+   */
+  currentAttemptOf(index: number): number {
+    return (this.records[index]?.attempts?.length ?? 0) + 1
   }
 
   /** Why the queue halted, if it did. */

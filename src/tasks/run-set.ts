@@ -100,7 +100,7 @@ export async function runTaskSet(
     arns.forEach((arn, i) => {
       const index = indexes[i] as number
       deps.events?.launched?.(arn, index)
-      const task = ledgerTask(index, queue.nextAttemptOf(index) - 1)
+      const task = ledgerTask(index, queue.currentAttemptOf(index))
       ledger?.started({ ...task, taskArn: arn, adopted })
     })
   }
@@ -172,7 +172,7 @@ export async function runTaskSet(
         ...(ledger !== undefined
           ? {
               clientTokenOf: (indexes: number[]): string =>
-                ledgerTask(indexes[0] as number, queue.nextAttemptOf(indexes[0] as number))
+                ledgerTask(indexes[0] as number, queue.currentAttemptOf(indexes[0] as number))
                   .clientToken
             }
           : {}),

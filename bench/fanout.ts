@@ -24,16 +24,7 @@ import { runTaskSet } from '../src/tasks/run-set.js'
 import { seededRandom } from '../sim/random.js'
 import type { TaskSpec } from '../src/model/task.js'
 import { quietLogger, scaledClock } from './lib/quiet-run.js'
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`)
-  const raw = i >= 0 ? process.argv[i + 1] : undefined
-  return raw === undefined ? fallback : Number(raw)
-}
-function argText(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return (i >= 0 ? process.argv[i + 1] : undefined) ?? fallback
-}
+import { arg, argText } from './lib/args.js'
 
 const TASKS = arg('tasks', 1000)
 const MAX_PARALLEL = arg('max-parallel', 200)

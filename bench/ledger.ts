@@ -28,16 +28,7 @@ import { LedgerWriter, type LedgerWriterStats } from '../src/ledger/writer.js'
 import { summarizeRun } from '../src/summary-mode.js'
 import { systemClock } from '../src/util/clock.js'
 import { quietLogger } from './lib/quiet-run.js'
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`)
-  const raw = i >= 0 ? process.argv[i + 1] : undefined
-  return raw === undefined ? fallback : Number(raw)
-}
-function argText(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return (i >= 0 ? process.argv[i + 1] : undefined) ?? fallback
-}
+import { arg, argText } from './lib/args.js'
 
 const TASKS = arg('tasks', 1000)
 const RATE = arg('rate', 40)

@@ -18,12 +18,7 @@ import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { runAction } from '../sim/action-runner.js'
 import { startLocalAws } from '../sim/index.js'
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`)
-  const raw = i >= 0 ? process.argv[i + 1] : undefined
-  return raw === undefined ? fallback : Number(raw)
-}
+import { arg } from './lib/args.js'
 
 const TASKS = arg('tasks', 1000)
 const KILLS = process.argv.includes('--kill') ? [arg('kill', 500)] : [TASKS / 2, TASKS / 20]

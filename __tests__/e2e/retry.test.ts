@@ -256,6 +256,10 @@ describe('retries and re-runs against the local simulator', () => {
       `was started by an earlier run attempt and its end was not recorded: waiting on ${arn}`
     )
     expect(rerun.outputs).toMatchObject({ 'task-arn': arn, 'exit-code': '0' })
+    expect(rerun.summary).toContain(
+      '1 task(s) started by an earlier attempt, whose end it never recorded, were adopted and ' +
+        'waited on, not started again: #0.'
+    )
   })
 
   it('mode: wait names an ARN of another region, or a task ECS does not know, by its input', async () => {

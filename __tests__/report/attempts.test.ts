@@ -117,6 +117,25 @@ describe('attemptsSummary', () => {
     )
   })
 
+  it('says which tasks a re-run adopted, and how many it started', () => {
+    const adopted = { ...plain, index: 0, adopted: true }
+    expect(
+      attemptsSummary([adopted, { ...notStarted, index: 1 }, { ...notStarted, index: 2 }], {
+        runAttempt: 2,
+        earlier: new Map([[2, earlierRecord]])
+      })
+    ).toBe(
+      [
+        '#### Re-run (attempt 2)',
+        '',
+        '1 of 3 tasks succeeded before and were not started again (1 in run attempt 1); 1 were started in this attempt.',
+        '',
+        '1 task(s) started by an earlier attempt, whose end it never recorded, were adopted and waited on, not started again: #0.',
+        ''
+      ].join('\n')
+    )
+  })
+
   it('says which tasks a re-run took from earlier attempts, and the storm guard', () => {
     expect(
       attemptsSummary([plain, notStarted, { ...notStarted, index: 2 }], {

@@ -12,6 +12,9 @@ import type { TaskEnd } from '../model/task.js'
 import type { RecordedResult } from '../model/result.js'
 import { cut, type SetTaskResult } from './set-summary.js'
 
+/** Adopted tasks named by index in the summary; the rest are counted. */
+const ADOPTED_NAMED = 20
+
 /** Reasons are cut to this many characters in an attempt row. */
 const REASON_MAX = 300
 
@@ -117,20 +120,33 @@ export function attemptsSummary(
   const retried = records.filter((r) => (r.attempts?.length ?? 0) > 0)
   const out: string[] = []
   const earlier = options.earlier ?? new Map<number, RecordedResult>()
-  if (earlier.size > 0) {
-    const byRun = new Map<number, number>()
-    for (const e of earlier.values()) byRun.set(e.runAttempt, (byRun.get(e.runAttempt) ?? 0) + 1)
-    const from = [...byRun.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([run, n]) => `${n} in run attempt ${run}`)
-      .join(', ')
-    out.push(
-      `#### Re-run (attempt ${options.runAttempt})`,
-      '',
-      `${earlier.size} of ${records.length} tasks succeeded before and were not started again ` +
-        `(${from}); ${records.length - earlier.size} were started in this attempt.`,
-      ''
-    )
+  const adopted = records.filter((r) => r.adopted === true).map((r) => r.index)
+  if (earlier.size > 0 || adopted.length > 0) {
+    out.push(`#### Re-run (attempt ${options.runAttempt})`, '')
+    const started = records.length - earlier.size - adopted.length
+    if (earlier.size > 0) {
+      const byRun = new Map<number, number>()
+      for (const e of earlier.values()) byRun.set(e.runAttempt, (byRun.get(e.runAttempt) ?? 0) + 1)
+      const from = [...byRun.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([run, n]) => `${n} in run attempt ${run}`)
+        .join(', ')
+      out.push(
+        `${earlier.size} of ${records.length} tasks succeeded before and were not started again ` +
+          `(${from}); ${started} were started in this attempt.`,
+        ''
+      )
+    }
+    if (adopted.length > 0) {
+      const shown = adopted.slice(0, ADOPTED_NAMED).map((i) => `#${i}`)
+      const more =
+        adopted.length > ADOPTED_NAMED ? ` and ${adopted.length - ADOPTED_NAMED} more` : ''
+      out.push(
+        `${adopted.length} task(s) started by an earlier attempt, whose end it never recorded, ` +
+          `were adopted and waited on, not started again: ${shown.join(', ')}${more}.`,
+        ''
+      )
+    }
   }
   for (const storm of options.storm ?? []) out.push(`> ${escapeMarkdown(storm)}`, '')
   if (retried.length === 0) return out.join('\n')

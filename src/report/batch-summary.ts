@@ -14,7 +14,7 @@ import type { TaskStatus } from '../model/result.js'
 import { taskIdOf } from '../model/task-state.js'
 import { formatDuration } from '../util/duration.js'
 import { escapeLogText } from '../util/safe-text.js'
-import { REASON_MAX_CHARS, SUMMARY_BUDGET_BYTES, cut } from './set-summary.js'
+import { REASON_MAX_CHARS, SUMMARY_BUDGET_BYTES, cut, rowsWithin, size } from './set-summary.js'
 import { escapeMarkdown } from './summary.js'
 
 /** One task of the fan-out, from its newest record, or a task that did not run. */
@@ -327,8 +327,6 @@ export function batchSummary(batch: Batch, where: { runId: string; location: str
       ? []
       : ['#### Slowest tasks', '', ...SLOW_HEAD, ...slowest.map(slowRow), '']
 
-  const encoder = new TextEncoder()
-  const size = (s: string): number => encoder.encode(s).length + 1
   const sizeOf = (ls: readonly string[]): number => ls.reduce((n, l) => n + size(l), 0)
   // Room for the note about rows left out.
   const reserve = 600
@@ -337,17 +335,10 @@ export function batchSummary(batch: Batch, where: { runId: string; location: str
     const open = [`#### Failed or not run (${failures.length})`, '', ...FAILURE_HEAD]
     lines.push(...open)
     used += sizeOf(open) + 1
-    let omitted = 0
-    for (const e of failures) {
-      const row = failureRow(e)
-      if (omitted > 0 || used + size(row) + reserve > SUMMARY_BUDGET_BYTES) {
-        omitted++
-        continue
-      }
-      lines.push(row)
-      used += size(row)
-    }
-    lines.push('')
+    const budget = SUMMARY_BUDGET_BYTES
+    const fit = rowsWithin(failures.map(failureRow), { used, reserve, budget, omitted: 0 })
+    const omitted = fit.omitted
+    lines.push(...fit.rows, '')
     if (omitted > 0) {
       lines.push(
         `_${omitted} of ${failures.length} rows were left out to keep this summary under ` +

@@ -217,8 +217,6 @@ export function setSummary(
     { title: 'Succeeded', rows: results.filter((r) => r.status === 'succeeded'), collapsed: true }
   ]
 
-  const encoder = new TextEncoder()
-  const size = (s: string): number => encoder.encode(s).length + 1
   const out: string[] = [...head]
   let used = out.reduce((n, line) => n + size(line), 0)
   // Room for the closing lines and the note about rows left out.
@@ -238,16 +236,10 @@ export function setSummary(
     }
     out.push(...open)
     used += openSize + closeSize
-    for (const r of group.rows) {
-      const row = summaryRow(r)
-      if (omitted > 0 || used + size(row) + reserve > budget) {
-        omitted++
-        continue
-      }
-      out.push(row)
-      used += size(row)
-    }
-    out.push(...close)
+    const fit = rowsWithin(group.rows.map(summaryRow), { used, reserve, budget, omitted })
+    out.push(...fit.rows, ...close)
+    used = fit.used
+    omitted = fit.omitted
   }
   if (omitted > 0) {
     out.push(
@@ -257,6 +249,32 @@ export function setSummary(
     )
   }
   return out.join('\n')
+}
+
+/** Bytes a summary line takes, its line break included. */
+export function size(line: string): number {
+  return Buffer.byteLength(line) + 1
+}
+
+/**
+ * The table rows that fit in the summary's budget, in order: once one does not fit, it and
+ * every row after it are left out (counted in `omitted`), so the table never skips a row.
+ */
+export function rowsWithin(
+  rows: readonly string[],
+  room: { used: number; reserve: number; budget: number; omitted: number }
+): { rows: string[]; used: number; omitted: number } {
+  let { used, omitted } = room
+  const taken: string[] = []
+  for (const row of rows) {
+    if (omitted > 0 || used + size(row) + room.reserve > room.budget) {
+      omitted++
+      continue
+    }
+    taken.push(row)
+    used += size(row)
+  }
+  return { rows: taken, used, omitted }
 }
 
 /** `#4 (exit code 1, arn)`, `#7 (could not start: ...)`. */

@@ -145,4 +145,24 @@ describe('failureAnnotation', () => {
   ])('%s', (_, task, text) => {
     expect(failureAnnotation({ task, exitCode: taskExitCode(task) })).toBe(text)
   })
+
+  it('names the deciding container of exit-code-container, and a task without it', () => {
+    const task: TaskSnapshot = {
+      ...oom,
+      containers: [
+        { name: 'app', exitCode: 0 },
+        { name: 'worker', exitCode: 2, reason: 'disk full' }
+      ]
+    }
+    expect(failureAnnotation({ task, exitCode: 2 }, { container: 'worker' })).toBe(
+      'Task 0123456789abcdef0123456789abcdef exited with code 2; stop code EssentialContainerExited; ' +
+        'stopped reason: Essential container in task exited; worker container: disk full'
+    )
+    expect(failureAnnotation({ task, exitCode: 2 }, { essential: ['app', 'worker'] })).toContain(
+      '; worker container: disk full'
+    )
+    expect(failureAnnotation({ task, exitCode: 127 }, { container: 'db' })).toContain(
+      '; the task has no db container'
+    )
+  })
 })

@@ -130,7 +130,10 @@ export async function reportTask(deps: ReportDeps, options: ReportOptions): Prom
     logger.warning(`Could not write the job summary: ${foreignErrorMessage(error)}`)
   }
   if (task && exitCode !== undefined && exitCode !== 0) {
-    return { exitCode, failureMessage: failureAnnotation({ task, exitCode }) }
+    return {
+      exitCode,
+      failureMessage: failureAnnotation({ task, exitCode }, options.rule ?? APP_RULE)
+    }
   }
   return exitCode === undefined ? {} : { exitCode }
 }

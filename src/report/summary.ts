@@ -1,7 +1,8 @@
 /** The job summary for one task and the one error annotation of a failed task (pure). */
 import type { TaskResult } from '../model/task.js'
-import { appContainer, runTimeMs, taskIdOf } from '../model/task-state.js'
+import { runTimeMs, taskIdOf } from '../model/task-state.js'
 import { formatDuration } from '../util/duration.js'
+import { APP_RULE, decidingContainer, type ResultRule } from '../model/result.js'
 import { escapeLogText } from '../util/safe-text.js'
 
 /**
@@ -102,20 +103,22 @@ export function taskSummary(input: SummaryInput): string {
 }
 
 /**
- * The one error annotation for a failed task: exit code, stop code, stopped reason and the app
- * container's reason (CannotPullContainerError, OutOfMemoryError ...), on one line. The task's
+ * The one error annotation for a failed task: exit code, stop code, stopped reason and the
+ * deciding container's reason (CannotPullContainerError, OutOfMemoryError ...), on one line: the
+ * app container's, or the one `rule` names (exit-code-container). The task's
  * fields are foreign text: escapeLogText shows their line breaks (U+2028 too, which
  * `@actions/core` leaves as they are) and controls, as in the log.
  */
-export function failureAnnotation(result: TaskResult): string {
+export function failureAnnotation(result: TaskResult, rule: ResultRule = APP_RULE): string {
   const task = result.task
   const parts = [
     `Task ${escapeLogText(taskIdOf(task.taskArn))} exited with code ${result.exitCode}`
   ]
   if (task.stopCode) parts.push(`stop code ${escapeLogText(task.stopCode)}`)
   if (task.stoppedReason) parts.push(`stopped reason: ${escapeLogText(task.stoppedReason)}`)
-  const app = appContainer(task)
-  if (app?.reason) parts.push(`app container: ${escapeLogText(app.reason)}`)
-  else if (app === undefined) parts.push('the task has no app container')
+  const deciding = decidingContainer(task, rule)
+  const name = deciding?.name ?? ('container' in rule ? rule.container : 'essential')
+  if (deciding?.reason) parts.push(`${name} container: ${escapeLogText(deciding.reason)}`)
+  else if (deciding === undefined) parts.push(`the task has no ${name} container`)
   return parts.join('; ')
 }

@@ -15,7 +15,6 @@
  *
  *   npx tsx bench/ledger.ts [--tasks 1000] [--rate 40] [--run 5] [--stops 10] [--out FILE]
  */
-import { execSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { ECSClient } from '@aws-sdk/client-ecs'
@@ -28,6 +27,7 @@ import { LedgerWriter, type LedgerWriterStats } from '../src/ledger/writer.js'
 import { summarizeRun } from '../src/summary-mode.js'
 import { systemClock } from '../src/util/clock.js'
 import { quietLogger } from './lib/quiet-run.js'
+import { machine } from './lib/machine.js'
 import { arg, argText } from './lib/args.js'
 
 const TASKS = arg('tasks', 1000)
@@ -39,18 +39,6 @@ const OUT = argText('out', 'bench/RESULTS-ledger.md')
 const S3_PUTS_PER_SECOND = 3500
 const REGION = 'ap-northeast-1'
 const arn = (id: string): string => `arn:aws:ecs:${REGION}:123456789012:task/batch/${id}`
-
-function machine(): string {
-  const sh = (cmd: string): string => {
-    try {
-      return execSync(cmd, { encoding: 'utf8' }).trim()
-    } catch {
-      return '(unavailable)'
-    }
-  }
-  const load = sh('cat /proc/loadavg').split(' ').slice(0, 3).join(' ')
-  return `${sh('nproc')} CPUs, load average ${load}, Node ${process.version}`
-}
 
 function placeOf(runId: string, job: string, jobIndex: number, jobTotal: number): LedgerPlace {
   const env = { GITHUB_RUN_ID: runId, GITHUB_JOB: job }

@@ -16,7 +16,6 @@
  *   npx tsx bench/retry.ts [--tasks 1000] [--scale 0.1] [--out bench/RESULTS-retry.md]
  */
 import { appOverrideOf } from '../src/tasks/batch.js'
-import { execSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { startLocalAws, type LocalAws } from '../sim/index.js'
@@ -30,6 +29,7 @@ import { openLedger } from '../src/tasks/ledger.js'
 import type { TaskSpec } from '../src/model/task.js'
 import type { Clock } from '../src/util/clock.js'
 import { quietLogger, scaledClock } from './lib/quiet-run.js'
+import { machine } from './lib/machine.js'
 import { arg, argText } from './lib/args.js'
 
 const TASKS = arg('tasks', 1000)
@@ -38,18 +38,6 @@ const LIMIT_S = arg('limit', 600)
 const OUT = argText('out', 'bench/RESULTS-retry.md')
 /** Spot reclaims 1 s into a 20 s run, so the app is surely still running. */
 const SPOT_ENV = { SIM_SPOT_INTERRUPTION: '1', SIM_SPOT_AFTER_SECONDS: '1', SIM_RUN_SECONDS: '20' }
-
-function machine(): string {
-  const sh = (cmd: string): string => {
-    try {
-      return execSync(cmd, { encoding: 'utf8' }).trim()
-    } catch {
-      return '(unavailable)'
-    }
-  }
-  const load = sh('cat /proc/loadavg').split(' ').slice(0, 3).join(' ')
-  return `${sh('nproc')} CPUs, load average ${load}, Node ${process.version}`
-}
 
 const LOG_CONFIGURATION = {
   logDriver: 'awslogs' as const,

@@ -16,7 +16,6 @@ import { APP_RULE, taskExitCode } from './model/result.js'
 import { regionOfArn, taskIdOf } from './model/task-state.js'
 import type { NotificationPrefix, TaskSpec } from './model/task.js'
 import type { Adoption, RerunPlan } from './tasks/rerun.js'
-import { runAttemptOf } from './tasks/rerun.js'
 import type { Clock, Random } from './util/clock.js'
 import { UserError } from './util/errors.js'
 import type { Logger } from './util/logger.js'
@@ -170,14 +169,17 @@ async function fromLedger(
         runPrefix,
         keyPrefix: `${runPrefix}${job.jobSegment}/`
       }
-      writer = new LedgerWriter(deps as typeof deps & { s3: Pick<S3Client, 'send'> }, {
-        place,
-        runAttempt: task.runAttempt,
-        tasks: task.tasks,
-        cluster: task.cluster ?? '',
-        region: task.region ?? '',
-        ...(prefix.region !== undefined ? { bucketRegion: prefix.region } : {})
-      })
+      writer = new LedgerWriter(
+        { ...deps, s3 },
+        {
+          place,
+          runAttempt: task.runAttempt,
+          tasks: task.tasks,
+          cluster: task.cluster ?? '',
+          region: task.region ?? '',
+          ...(prefix.region !== undefined ? { bucketRegion: prefix.region } : {})
+        }
+      )
       writers.set(id, writer)
     }
     return writer
@@ -216,7 +218,6 @@ async function fromLedger(
       await Promise.all([...writers.values()].map((w) => w.flush()))
     }
   }
-  deps.logger.debug(`Run attempt ${runAttemptOf(input.env)} waits on the ledger's tasks`)
   return { tasks: running.map((r) => r.task), ledger }
 }
 

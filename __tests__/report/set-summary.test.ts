@@ -65,6 +65,20 @@ describe('fan-out outputs', () => {
 })
 
 describe('fan-out summary', () => {
+  it('with on-timeout: detach, says the running tasks were left for a later mode: wait', () => {
+    const records: TaskRecord[] = [
+      ended(0),
+      { index: 1, state: 'running', taskArn: arn(1), stopRequested: false, launchedAt: 0 }
+    ]
+    const summary = setSummary(resultsOf(records, logsUrl), { halt: 'timed-out', detached: true })
+    expect(summary.split('\n').slice(0, 3)).toEqual([
+      '### ❌ ECS tasks: 1 succeeded, 0 failed, 1 unfinished (2 in all)',
+      '',
+      'The timeout was reached and on-timeout is detach: the running tasks were left running; a ' +
+        'later step with mode: wait waits on them.'
+    ])
+  })
+
   it('puts failures first, then stopped, then successes collapsed; escapes untrusted text', () => {
     expect(setSummary(resultsOf(MIXED, logsUrl), { halt: 'fail-fast' })).toBe(
       [

@@ -20,7 +20,7 @@ export interface ResolvedTaskDefinition {
   registered: boolean
   /**
    * Set when the ARN came from the bucket: RunTask may find it deregistered since; this
-   * replaces the entry and resolves again (runResolved calls it, once).
+   * replaces the entry and resolves again (main calls it once, when staleRevisionRefusal names a refusal).
    */
   replaceStale?: () => Promise<ResolvedTaskDefinition>
 }

@@ -61,7 +61,7 @@ const UNSAFE = /[^A-Za-z0-9_.-]/g
 
 /**
  * The place of this job's records, or undefined outside a workflow run (no GITHUB_RUN_ID or
- * GITHUB_JOB). The job segment is today's rule of src/tasks/rerun.ts `runRecordPlace`, so the
+ * GITHUB_JOB). The job segment is the rule version 1 records were written under, so the
  * version 1 records of a job stay at the same keys: GITHUB_JOB, then `m<job index>` when the
  * matrix has more than one job, then GITHUB_ACTION when known, joined by `.`.
  */

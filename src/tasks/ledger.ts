@@ -37,26 +37,8 @@ export function entriesOf(job: {
     indexes: readonly { index: number; spec: string; taskAttempt: number; clientToken: string }[]
   }
 }): Map<number, LedgerEntry> {
-  const entries = new Map<number, LedgerEntry>()
-  for (const [index, t] of job.tasks) {
-    entries.set(index, {
-      index,
-      runAttempt: t.runAttempt,
-      taskAttempt: t.taskAttempt,
-      spec: t.spec,
-      tasks: t.tasks,
-      status: t.status,
-      taskArn: t.taskArn,
-      clientToken: t.clientToken,
-      exitCode: t.exitCode,
-      stopCode: t.stopCode,
-      stoppedReason: t.stoppedReason,
-      stopRequest: t.stopRequest,
-      startedAt: t.startedAt,
-      stoppedAt: t.stoppedAt,
-      version: t.version
-    })
-  }
+  // A stored task record carries every field of an entry.
+  const entries = new Map<number, LedgerEntry>(job.tasks)
   const intent = job.intent
   for (const i of intent?.indexes ?? []) {
     const known = entries.get(i.index)
